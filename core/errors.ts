@@ -1,0 +1,77 @@
+/**
+ * The one catalogue of errors: a stable code, an HTTP status, and whether the message may reach a client.
+ * Everything the server reports to a viewer or an API caller carries one of these codes.
+ */
+
+interface ErrorKind {
+  status: number;
+  /** True when the message is safe to show to a client; false hides it behind a generic text. */
+  expose: boolean;
+  /** What the code means, for docs and generic messages. */
+  summary: string;
+}
+
+/** Every error code rtdash reports. Stable: clients may switch on them. */
+export const ERRORS = {
+  RTDASH_CONFIG_INVALID: { status: 400, expose: true, summary: 'a config or dashboard file is invalid' },
+  RTDASH_NOT_FOUND: { status: 404, expose: true, summary: 'no such route' },
+  RTDASH_DASHBOARD_NOT_FOUND: { status: 404, expose: true, summary: 'no dashboard with that id' },
+  RTDASH_WIDGET_NOT_FOUND: { status: 404, expose: true, summary: 'no widget with that id on the dashboard' },
+  RTDASH_VARIABLE_INVALID: { status: 400, expose: true, summary: 'a variable value is not among the declared options or does not match the pattern' },
+  RTDASH_BAD_MESSAGE: { status: 400, expose: true, summary: 'a protocol message is not valid JSON or lacks a required field' },
+  RTDASH_UNKNOWN_MESSAGE_TYPE: { status: 400, expose: true, summary: 'a protocol message has an unknown type' },
+  RTDASH_NOT_SUBSCRIBED: { status: 400, expose: true, summary: 'unsubscribe from a dashboard that was not subscribed' },
+  RTDASH_QUERY_FAILED: { status: 502, expose: true, summary: 'a data source query failed' },
+  RTDASH_QUERY_TIMEOUT: { status: 504, expose: true, summary: 'a data source query passed its timeout and was cancelled' },
+  RTDASH_FRAME_MALFORMED: { status: 502, expose: true, summary: 'a data source returned something that is not a frame' },
+  RTDASH_SOURCE_UNKNOWN: { status: 404, expose: true, summary: 'no data source with that name' },
+  RTDASH_PLUGIN_INVALID: { status: 500, expose: true, summary: 'a plugin module does not export a valid definition' },
+  RTDASH_UNAUTHORIZED: { status: 401, expose: true, summary: 'a valid admin token is required' },
+  RTDASH_PAYLOAD_TOO_LARGE: { status: 413, expose: true, summary: 'a request or message is over the size limit' },
+  RTDASH_SHUTTING_DOWN: { status: 503, expose: true, summary: 'the server is shutting down' },
+  RTDASH_INTERNAL: { status: 500, expose: false, summary: 'an internal error' },
+} as const satisfies Record<string, ErrorKind>;
+
+/** A stable error code. */
+export type ErrorCode = keyof typeof ERRORS;
+
+/** An error with a code from the catalogue. */
+export class RtdashError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly expose: boolean;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'RtdashError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.expose = ERRORS[code].expose;
+    this.details = options.details;
+  }
+}
+
+/** The JSON body an API caller or a protocol `error` message gets: internal messages are hidden. */
+export function errorBody(err: unknown): { code: ErrorCode; message: string; details?: unknown } {
+  if (err instanceof RtdashError) {
+    const body: { code: ErrorCode; message: string; details?: unknown } = {
+      code: err.code,
+      message: err.expose ? err.message : ERRORS[err.code].summary,
+    };
+    if (err.expose && err.details !== undefined) body.details = err.details;
+    return body;
+  }
+  return { code: 'RTDASH_INTERNAL', message: ERRORS.RTDASH_INTERNAL.summary };
+}
+
+/** A readable message from anything thrown. */
+export function messageOf(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name;
+  if (typeof err === 'string') return err;
+  try {
+    return JSON.stringify(err) ?? String(err);
+  } catch {
+    return String(err);
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The frame: the one columnar data shape shared by plugins, the protocol and the components.
+ * Its JSON Schema is core/schemas/frame.schema.json; `checkFrame` adds what a schema cannot say.
+ */
+
+/** The type of one field. Time values are epoch milliseconds. */
+export type FieldType = 'time' | 'number' | 'string' | 'boolean';
+/** One cell. `null` means no value. */
+export type FieldValue = number | string | boolean | null;
+
+/** One named column. */
+export interface Field {
+  name: string;
+  type: FieldType;
+  values: FieldValue[];
+}
+
+/** A columnar table: every field has the same number of values. */
+export interface Frame {
+  fields: Field[];
+}
+
+const TYPEOF: Record<FieldType, string> = { time: 'number', number: 'number', string: 'string', boolean: 'boolean' };
+
+/**
+ * Tells what is wrong with a value that claims to be a frame, or returns undefined when it is one.
+ * @example checkFrame({ fields: [{ name: 't', type: 'time', values: [1] }] }) // undefined
+ */
+export function checkFrame(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `expected an object with "fields", got ${describe(value)}`;
+  const fields = (value as { fields?: unknown }).fields;
+  if (!Array.isArray(fields)) return `"fields" must be an array, got ${describe(fields)}`;
+  let length: number | undefined;
+  const names = new Set<string>();
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i] as Partial<Field> | null;
+    const where = `fields[${i}]`;
+    if (typeof field !== 'object' || field === null) return `${where} must be an object`;
+    if (typeof field.name !== 'string' || field.name === '') return `${where}.name must be a non-empty string`;
+    if (names.has(field.name)) return `${where}.name "${field.name}" appears twice`;
+    names.add(field.name);
+    const expected = TYPEOF[field.type as FieldType];
+    if (expected === undefined) return `${where}.type must be one of time, number, string, boolean; got ${describe(field.type)}`;
+    if (!Array.isArray(field.values)) return `${where}.values must be an array`;
+    if (length === undefined) length = field.values.length;
+    else if (field.values.length !== length) {
+      return `${where} ("${field.name}") has ${field.values.length} values but fields[0] has ${length}`;
+    }
+    for (let j = 0; j < field.values.length; j++) {
+      const v = field.values[j];
+      if (v === null) continue;
+      if (typeof v !== expected || (expected === 'number' && !Number.isFinite(v))) {
+        return `${where}.values[${j}] ("${field.name}", ${field.type}) is ${describe(v)}`;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Number of rows in a frame. */
+export function rowCount(frame: Frame): number {
+  return frame.fields[0]?.values.length ?? 0;
+}
+
+/** The first field of type time, if any. */
+export function timeField(frame: Frame): Field | undefined {
+  return frame.fields.find((f) => f.type === 'time');
+}
+
+/** A frame with the same fields and the rows [start, end). */
+export function sliceFrame(frame: Frame, start: number, end?: number): Frame {
+  return { fields: frame.fields.map((f) => ({ name: f.name, type: f.type, values: f.values.slice(start, end) })) };
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v)}`;
+}

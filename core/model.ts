@@ -1,0 +1,120 @@
+/**
+ * The loaded, checked and normalised shapes of config.yaml and dashboards/*.yaml that the rest of the
+ * server works with. The YAML is validated by core/schemas/*.schema.json; these are what loading yields.
+ */
+
+/** Where something was written, for error messages. */
+export interface Position {
+  file: string;
+  line: number;
+  col: number;
+}
+
+/** A widget type. */
+export type WidgetType = 'line' | 'area' | 'bar' | 'stat' | 'gauge' | 'table' | 'alerts' | 'text';
+
+/** A template variable a viewer chooses. Values reach queries only as bound parameters. */
+export type Variable =
+  | { name: string; type: 'select'; options: string[]; default: string; label?: string }
+  | { name: string; type: 'text'; pattern: string; default: string; label?: string };
+
+/** When a widget's job runs. */
+export type Schedule = { kind: 'every'; ms: number } | { kind: 'cron'; expression: string };
+
+/** How much history a widget keeps for late joiners. */
+export type Keep = { kind: 'points'; count: number } | { kind: 'duration'; ms: number };
+
+/** One widget as loaded. */
+export interface Widget {
+  id: string;
+  title: string;
+  type: WidgetType;
+  description?: string;
+  /** The data-source instance name; absent for `text` and `alerts` widgets. */
+  source?: string;
+  /** The query, in the shape the source's plugin declares. Never sent to viewers. */
+  query?: unknown;
+  schedule: Schedule;
+  keep: Keep;
+  /** Time-out of one run in ms; falls back to the source's, then 10 s. */
+  timeoutMs?: number;
+  x?: string;
+  y?: string[];
+  unit?: string;
+  size: { w: number; h: number };
+  /** Thresholds for gauge and stat colouring, ascending. */
+  thresholds?: { value: number; color: string }[];
+  min?: number;
+  max?: number;
+  /** Static text of a `text` widget. */
+  content?: string;
+  /** The variables the query refers to (`:name`), in order of first use. */
+  variables: string[];
+  position: Position;
+}
+
+/** One dashboard as loaded. */
+export interface Dashboard {
+  id: string;
+  title: string;
+  description?: string;
+  /** Default interval for widgets that set neither `every` nor `cron`, in ms. */
+  refreshMs: number;
+  variables: Variable[];
+  layout: { columns: number };
+  widgets: Widget[];
+  /** The file it came from. */
+  file: string;
+  /** A hash of the definition: changes whenever the file's meaning changes. */
+  version: string;
+}
+
+/** A configured data-source instance. */
+export interface SourceConfig {
+  name: string;
+  type: string;
+  timeoutMs?: number;
+  /** Everything besides `type` and `timeout`, validated against the plugin's options schema. */
+  options: Record<string, unknown>;
+  position?: Position;
+}
+
+/** Limits that protect the server from clients. */
+export interface Limits {
+  /** Largest incoming WebSocket message; bigger ones close the connection with 1009. */
+  maxMessageBytes: number;
+  /** Send-buffer size past which a client gets conflated updates instead of a queue. */
+  slowClientBytes: number;
+  /** How long a client may stay past `slowClientBytes` before it is closed with 4008. */
+  slowClientTimeoutMs: number;
+  /** Ping interval; a client that misses one pong is dropped. */
+  heartbeatMs: number;
+  /** How long updates are gathered before they go out as one frame per client. */
+  coalesceMs: number;
+  /** Most WebSocket/SSE connections from one IP address. */
+  maxConnectionsPerIp: number;
+  /** Most dashboards one connection may watch at once. */
+  maxSubscriptionsPerConnection: number;
+}
+
+/** The whole server configuration after defaults and `${VAR}` interpolation. */
+export interface ServerConfig {
+  /** The config file, or undefined for the embedded defaults. */
+  file?: string;
+  server: {
+    host: string;
+    port: number;
+    publicUrl?: string;
+    allowedOrigins: string[];
+    limits: Limits;
+  };
+  auth: { adminTokens: string[]; embedSecret?: string };
+  datasources: SourceConfig[];
+  /** Module paths (resolved against the config file) or package names of extra plugins. */
+  plugins: string[];
+  dashboards: { dir: string; watch: boolean };
+  notifiers: Record<string, unknown>;
+  cluster: { redis?: string };
+  storage: { type: 'embedded' | 'redis'; dir: string };
+  log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
+}
