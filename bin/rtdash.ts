@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+/** The `rtdash` command line: serve, validate, init. */
+import { VERSION } from '../core/server.js';
+import { serveCommand } from './commands/serve.js';
+import { validateCommand } from './commands/validate.js';
+import { initCommand } from './commands/init.js';
+
+const USAGE = `rtdash ${VERSION} — real-time dashboards from YAML
+
+Usage:
+  rtdash serve [--config FILE] [--port N] [--host H]   run the server (PORT also sets the port)
+  rtdash validate [FILES|DIRS...] [--config FILE]       check dashboards (and config.yaml) and print file:line:col errors
+  rtdash init [DIR]                                     write a starter config.yaml and dashboard into DIR
+  rtdash --help | --version
+
+With no config file, serve runs the bundled demo dashboards on 127.0.0.1:8080.`;
+
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  serve: serveCommand,
+  validate: validateCommand,
+  init: initCommand,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    console.log(USAGE);
+    return command === undefined ? 1 : 0;
+  }
+  if (command === '--version' || command === '-v') {
+    console.log(VERSION);
+    return 0;
+  }
+  const run = COMMANDS[command];
+  if (run === undefined) {
+    console.error(`rtdash: unknown command "${command}"\n\n${USAGE}`);
+    return 1;
+  }
+  return run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(`rtdash: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  },
+);

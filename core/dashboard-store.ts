@@ -1,0 +1,104 @@
+/**
+ * The dashboards being served, loaded from a folder and reloaded when it changes. A file that
+ * breaks keeps serving its last good version; its problems are logged with file:line:col.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import type { Dashboard } from './model.js';
+import type { Logger } from './plugin.js';
+import { formatProblem, type Problem } from './config/problem.js';
+import { loadDashboardDir, type DashboardContext } from './config/dashboard-config.js';
+
+/** How long file events are gathered before one reload (editors write in several steps). */
+const DEBOUNCE_MS = 50;
+
+/** Called for each dashboard id whose definition changed (undefined: it was removed). */
+export type DashboardChange = (id: string, dashboard: Dashboard | undefined) => void;
+
+/** What a reload did. */
+export interface ReloadResult {
+  dashboards: string[];
+  changed: string[];
+  problems: Problem[];
+}
+
+/** The current set of dashboards. */
+export class DashboardStore {
+  readonly dir: string;
+  #byFile = new Map<string, Dashboard>();
+  #byId = new Map<string, Dashboard>();
+  #watcher: FSWatcher | undefined;
+  #debounce: NodeJS.Timeout | undefined;
+  #problems: Problem[] = [];
+  readonly #context: DashboardContext;
+  readonly #logger: Logger;
+  readonly #onChange: DashboardChange;
+
+  constructor(dir: string, context: DashboardContext, logger: Logger, onChange: DashboardChange) {
+    this.dir = dir;
+    this.#context = context;
+    this.#logger = logger;
+    this.#onChange = onChange;
+  }
+
+  /** A dashboard by id. */
+  get(id: string): Dashboard | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** All dashboards, by id. */
+  list(): Dashboard[] {
+    return [...this.#byId.values()].sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /** Problems found by the last reload (the files they name serve their last good version). */
+  get problems(): readonly Problem[] {
+    return this.#problems;
+  }
+
+  /** Reads the folder again; valid changes take effect, broken files keep their last good version. */
+  async reload(): Promise<ReloadResult> {
+    const { dashboards, problems } = await loadDashboardDir(this.dir, this.#context);
+    const broken = new Set(problems.map((p) => p.file));
+    const byFile = new Map<string, Dashboard>();
+    for (const d of dashboards) if (!broken.has(d.file)) byFile.set(d.file, d);
+    for (const file of broken) {
+      const lastGood = this.#byFile.get(file);
+      if (lastGood) byFile.set(file, lastGood);
+    }
+    const byId = new Map<string, Dashboard>();
+    for (const d of byFile.values()) if (!byId.has(d.id)) byId.set(d.id, d);
+    const changed: string[] = [];
+    for (const [id, d] of byId) if (this.#byId.get(id)?.version !== d.version) changed.push(id);
+    for (const id of this.#byId.keys()) if (!byId.has(id)) changed.push(id);
+    this.#byFile = byFile;
+    this.#byId = byId;
+    this.#problems = problems;
+    for (const p of problems) this.#logger.error({ file: p.file, line: p.line, col: p.col }, formatProblem(p));
+    for (const id of changed) {
+      this.#logger.info({ dashboard: id, removed: !byId.has(id) }, byId.has(id) ? 'dashboard loaded' : 'dashboard removed');
+      this.#onChange(id, byId.get(id));
+    }
+    return { dashboards: [...byId.keys()].sort(), changed, problems };
+  }
+
+  /** Starts watching the folder; reloads within about 50 ms of a change. */
+  watch(): void {
+    if (this.#watcher) return;
+    this.#watcher = watch(this.dir, { persistent: false }, (_event, name) => {
+      if (name !== null && !/\.ya?ml$/i.test(name.toString())) return;
+      if (this.#debounce) clearTimeout(this.#debounce);
+      this.#debounce = setTimeout(() => {
+        this.#debounce = undefined;
+        this.reload().catch((err: unknown) => this.#logger.error({ err }, 'dashboard reload failed'));
+      }, DEBOUNCE_MS);
+    });
+    this.#watcher.on('error', (err) => this.#logger.error({ err: err.message, dir: this.dir }, 'cannot watch the dashboards folder'));
+  }
+
+  /** Stops watching. */
+  close(): void {
+    this.#watcher?.close();
+    this.#watcher = undefined;
+    if (this.#debounce) clearTimeout(this.#debounce);
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * The HTTP side of the server (Koa + @koa/router): the API, the schemas, the pages, health and
+ * metrics, and the SSE and long-poll streams. Every route is listed here, so this is the map.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import Koa from 'koa';
+import Router from '@koa/router';
+import { RtdashError } from '../errors.js';
+import { schemaDir } from '../paths.js';
+import { publicDashboard } from '../public-dashboard.js';
+import { checkHealth } from '../registry.js';
+import { formatProblem } from '../config/problem.js';
+import { resolveVariables } from '../variables.js';
+import type { ServerParts } from '../server-parts.js';
+import { sseHandler } from '../stream/sse-transport.js';
+import { pollHandler } from '../stream/poll-transport.js';
+import { jsonErrors } from './errors-middleware.js';
+import { dashboardPage, indexPage } from './pages.js';
+import { requireAdmin } from './admin.js';
+import { widgetData } from './widget-data.js';
+
+const SCHEMAS: Record<string, string> = { 'config.json': 'config.schema.json', 'dashboard.json': 'dashboard.schema.json', 'frame.json': 'frame.schema.json' };
+
+/** Builds the Koa application; `close` ends the long-poll sessions. */
+export function createApp(parts: ServerParts): { app: Koa; close(): void } {
+  const { store, hub, gate, metrics, logger } = parts;
+  const app = new Koa({ proxy: false });
+  const router = new Router();
+  const poll = pollHandler(hub, (ctx) => gate.ipOf(ctx.req));
+
+  app.use(jsonErrors(logger));
+  app.use(async function cors(ctx, next) {
+    const origin = ctx.get('Origin');
+    if (origin && gate.originAllowed(origin, ctx.get('Host'))) {
+      ctx.set('Access-Control-Allow-Origin', origin);
+      ctx.set('Vary', 'Origin');
+      ctx.set('Access-Control-Allow-Headers', 'Authorization, Content-Type, Last-Event-ID');
+      if (ctx.method === 'OPTIONS') {
+        ctx.status = 204;
+        return;
+      }
+    }
+    await next();
+  });
+
+  router.get('/', (ctx) => {
+    ctx.type = 'html';
+    ctx.body = indexPage(store.list());
+  });
+  router.get('/d/:id', (ctx) => {
+    ctx.type = 'html';
+    ctx.body = dashboardPage(dashboardOr404(parts, ctx.params.id!));
+  });
+
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  router.get('/readyz', (ctx) => {
+    const ready = parts.ready();
+    ctx.status = ready ? 200 : 503;
+    ctx.body = { status: ready ? 'ready' : 'not ready', dashboards: store.list().length, problems: store.problems.map(formatProblem) };
+  });
+  router.get('/metrics', async (ctx) => {
+    const { contentType, body } = await metrics.text();
+    ctx.type = contentType;
+    ctx.body = body;
+  });
+  router.get('/schemas/:name', async (ctx) => {
+    const file = SCHEMAS[ctx.params.name!];
+    if (file === undefined) throw new RtdashError('RTDASH_NOT_FOUND', `no schema "${ctx.params.name}"; there are ${Object.keys(SCHEMAS).join(', ')}`);
+    ctx.type = 'application/schema+json';
+    ctx.set('Cache-Control', 'public, max-age=300');
+    ctx.body = await readFile(join(schemaDir, file), 'utf8');
+  });
+
+  router.get('/api/dashboards', (ctx) => {
+    ctx.body = store.list().map((d) => ({ id: d.id, title: d.title, description: d.description ?? null, version: d.version, widgets: d.widgets.length }));
+  });
+  router.get('/api/dashboards/:id', (ctx) => {
+    ctx.body = publicDashboard(dashboardOr404(parts, ctx.params.id!));
+  });
+  router.get('/api/dashboards/:id/widgets/:widget', async (ctx) => {
+    const dashboard = dashboardOr404(parts, ctx.params.id!);
+    const variables = resolveVariables(dashboard, varsFromQuery(ctx.URL.searchParams));
+    ctx.type = 'application/json';
+    ctx.body = await widgetData(parts, dashboard, ctx.params.widget!, variables);
+  });
+  router.get('/api/datasources', async (ctx) => {
+    ctx.body = await Promise.all(
+      [...parts.sources.values()].map(async (s) => ({ name: s.config.name, type: s.config.type, health: await checkHealth(s) })),
+    );
+  });
+  router.post('/api/reload', requireAdmin(parts.config.auth.adminTokens), async (ctx) => {
+    const result = await store.reload();
+    ctx.status = result.problems.length ? 422 : 200;
+    ctx.body = { dashboards: result.dashboards, changed: result.changed, problems: result.problems.map(formatProblem) };
+  });
+  router.get('/api/poll', (ctx) => poll.handle(ctx));
+  router.get('/sse', sseHandler({ hub, gate, limits: parts.config.server.limits, version: parts.version }));
+
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return { app, close: () => poll.close() };
+}
+
+function dashboardOr404(parts: ServerParts, id: string) {
+  const dashboard = parts.store.get(id);
+  if (dashboard === undefined) throw new RtdashError('RTDASH_DASHBOARD_NOT_FOUND', `no dashboard "${id.slice(0, 64)}"`);
+  return dashboard;
+}
+
+function varsFromQuery(params: URLSearchParams): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const [key, value] of params) if (key.startsWith('var-')) vars[key.slice(4)] = value;
+  return vars;
+}

@@ -1,0 +1,88 @@
+/**
+ * The server's own pages until the web components arrive: `/` lists the dashboards, `/d/ID` shows
+ * one as a live table of widget values straight from the WebSocket stream.
+ */
+import type { Dashboard } from '../model.js';
+
+const STYLE = `body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#1d2330;background:#f6f7f9}
+a{color:#2456c7}h1{font-size:1.6rem}table{border-collapse:collapse;width:100%;background:#fff}
+td,th{border-bottom:1px solid #e3e6eb;padding:.45rem .6rem;text-align:left;vertical-align:top}
+th{background:#eef1f5;font-weight:600}.muted{color:#667085}.ok{color:#137333}.error{color:#b3261e}.pending{color:#8a6d00}
+code{background:#eef1f5;padding:0 .25rem;border-radius:3px}#status{float:right}`;
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function page(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${escapeHtml(title)} · rtdash</title><style>${STYLE}</style></head><body>${body}</body></html>`;
+}
+
+/** The list of dashboards. */
+export function indexPage(dashboards: Dashboard[]): string {
+  const rows = dashboards
+    .map((d) => `<tr><td><a href="/d/${encodeURIComponent(d.id)}">${escapeHtml(d.title)}</a></td><td><code>${escapeHtml(d.id)}</code></td><td>${d.widgets.length}</td><td class="muted">${escapeHtml(d.description ?? '')}</td></tr>`)
+    .join('');
+  return page(
+    'Dashboards',
+    `<h1>Dashboards</h1><table><tr><th>Title</th><th>Id</th><th>Widgets</th><th>Description</th></tr>${rows}</table>
+<p class="muted">API: <a href="/api/dashboards">/api/dashboards</a> · <a href="/api/datasources">/api/datasources</a> · <a href="/metrics">/metrics</a> · stream: <code>/ws</code>, <code>/sse</code>, <code>/api/poll</code></p>`,
+  );
+}
+
+/** One dashboard as a live table; the script speaks the documented protocol and nothing else. */
+export function dashboardPage(dashboard: Dashboard): string {
+  const script = `
+const id = ${JSON.stringify(dashboard.id)};
+const vars = Object.fromEntries([...new URLSearchParams(location.search)].filter(([k]) => k.startsWith('var-')).map(([k, v]) => [k.slice(4), v]));
+const state = new Map();
+const fmt = (v) => typeof v === 'number' ? (Math.abs(v) >= 100 ? Math.round(v).toLocaleString() : v.toFixed(2)) : String(v);
+function lastRow(frame) {
+  const n = frame.fields[0]?.values.length ?? 0;
+  if (!n) return '—';
+  return frame.fields.filter((f) => f.type !== 'time').map((f) => f.name + ' ' + fmt(f.values[n - 1])).join(' · ') + (n > 1 ? ' <span class=muted>(' + n + ' rows)</span>' : '');
+}
+function render(def) {
+  const rows = def.widgets.filter((w) => w.type !== 'text').map((w) => {
+    const s = state.get(w.id);
+    const status = s ? s.status : 'pending';
+    const value = s && s.frame ? lastRow(s.frame) : '';
+    const err = s && s.error ? '<div class=error>' + s.error.message.replace(/[<&]/g, '') + '</div>' : '';
+    return '<tr><td>' + w.title.replace(/[<&]/g, '') + '</td><td>' + w.type + '</td><td class=' + status + '>' + status + '</td><td>' + (s ? s.seq : '') + '</td><td>' + value + err + '</td></tr>';
+  }).join('');
+  document.getElementById('widgets').innerHTML = '<tr><th>Widget</th><th>Type</th><th>Status</th><th>Seq</th><th>Latest</th></tr>' + rows;
+}
+function merge(u) {
+  const s = state.get(u.w) ?? {};
+  s.seq = u.seq; s.status = u.status; s.error = u.error;
+  if (u.frame) {
+    if (u.op === 'append' && s.frame) {
+      const t = u.frame.fields.findIndex((f) => f.type === 'time');
+      const last = s.frame.fields[t].values.at(-1);
+      u.frame.fields[t].values.forEach((time, i) => {
+        if (time === last) s.frame.fields.forEach((f) => f.values.pop());
+        s.frame.fields.forEach((f, k) => f.values.push(u.frame.fields[k].values[i]));
+      });
+    } else s.frame = u.frame;
+  }
+  state.set(u.w, s);
+}
+let def;
+const ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws');
+const status = document.getElementById('status');
+ws.onopen = () => { status.textContent = 'connected'; ws.send(JSON.stringify({ type: 'subscribe', dashboard: id, vars })); };
+ws.onclose = (e) => { status.textContent = 'disconnected (' + e.code + ')'; };
+ws.onmessage = (e) => {
+  const m = JSON.parse(e.data);
+  if (m.type === 'snapshot') { def = m.definition; state.clear(); m.widgets.forEach(merge); }
+  else if (m.type === 'update') m.updates.forEach(merge);
+  else if (m.type === 'error') status.textContent = m.code + ': ' + m.message;
+  if (def) render(def);
+};`;
+  return page(
+    dashboard.title,
+    `<p><a href="/">← Dashboards</a> <span id="status" class="muted">connecting…</span></p><h1>${escapeHtml(dashboard.title)}</h1>
+<p class="muted">${escapeHtml(dashboard.description ?? '')}</p><table id="widgets"></table><script type="module">${script}</script>`,
+  );
+}

@@ -1,0 +1,156 @@
+/**
+ * A job: one widget with one set of variable values, run on its schedule while someone needs it.
+ * One query per tick however many viewers; a tick never overlaps the previous run; every run has a
+ * time-out delivered as an AbortSignal; failures back off exponentially and recover by themselves.
+ */
+import { RtdashError, messageOf, type ErrorCode } from './errors.js';
+import { checkFrame } from './frame.js';
+import type { Widget } from './model.js';
+import type { Logger } from './plugin.js';
+import type { SourceInstance } from './registry.js';
+import type { Metrics } from './metrics.js';
+import { WidgetHistory, mergeModeFor, type UpdateEntry } from './widget-history.js';
+
+/** Called with each serialised update of the job. */
+export type JobListener = (entry: UpdateEntry, job: Job) => void;
+
+/** The default time-out of one run when neither the widget nor its source sets one. */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+/** The longest a failing job waits between attempts. */
+export const MAX_BACKOFF_MS = 60_000;
+
+/** What a job needs from the server. */
+export interface JobDeps {
+  source: SourceInstance;
+  metrics: Metrics;
+  logger: Logger;
+  /** Aborted at shutdown: cancels every run in flight. */
+  shutdown: AbortSignal;
+}
+
+/** One running (widget, variable values) pair. */
+export class Job {
+  readonly key: string;
+  readonly widget: Widget;
+  readonly variables: Readonly<Record<string, string>>;
+  readonly history: WidgetHistory;
+  readonly listeners = new Set<JobListener>();
+  /** Interval used for the time range of the first run and for back-off; cron jobs estimate it. */
+  readonly intervalMs: number;
+  running = false;
+  runs = 0;
+  skipped = 0;
+  failures = 0;
+  #backoffUntil = 0;
+  #lastTo: number | undefined;
+  #deps: JobDeps;
+  #inflight: Promise<void> | undefined;
+
+  constructor(key: string, widget: Widget, variables: Record<string, string>, intervalMs: number, deps: JobDeps) {
+    this.key = key;
+    this.widget = widget;
+    this.variables = Object.freeze({ ...variables });
+    this.intervalMs = intervalMs;
+    this.#deps = deps;
+    this.history = new WidgetHistory(widget.id, mergeModeFor(widget.type), widget.keep, Date.now());
+  }
+
+  /** The run in flight, if any (awaited at shutdown). */
+  get inflight(): Promise<void> | undefined {
+    return this.#inflight;
+  }
+
+  /** One tick: runs the query unless the previous run is still going or the job is backing off. */
+  tick(): void {
+    if (this.running) {
+      this.skipped++;
+      this.#deps.metrics.skippedTicks.inc({ reason: 'overlap' });
+      return;
+    }
+    if (Date.now() < this.#backoffUntil) {
+      this.#deps.metrics.skippedTicks.inc({ reason: 'backoff' });
+      return;
+    }
+    this.#inflight = this.#run().finally(() => {
+      this.#inflight = undefined;
+    });
+  }
+
+  async #run(): Promise<void> {
+    const { source, metrics, shutdown } = this.#deps;
+    const name = source.config.name;
+    this.running = true;
+    this.runs++;
+    metrics.hot.queries++;
+    const timeoutMs = this.widget.timeoutMs ?? source.config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const controller = new AbortController();
+    const onShutdown = () => controller.abort(new RtdashError('RTDASH_SHUTTING_DOWN', 'the server is shutting down'));
+    shutdown.addEventListener('abort', onShutdown, { once: true });
+    const timer = setTimeout(
+      () => controller.abort(new RtdashError('RTDASH_QUERY_TIMEOUT', `query to "${name}" timed out after ${timeoutMs} ms and was cancelled`)),
+      timeoutMs,
+    );
+    const now = Date.now();
+    const range = { from: this.#lastTo ?? now - this.#historySpanMs(), to: now };
+    const started = performance.now();
+    try {
+      // Promise.resolve().then turns a synchronous throw in the plugin into a rejection.
+      const result = Promise.resolve().then(() =>
+        source.source.query(this.widget.query, { variables: this.variables, range, intervalMs: this.intervalMs, signal: controller.signal }),
+      );
+      result.catch(() => undefined); // a plugin that rejects after its time-out must not reach the process
+      const frame = await Promise.race([result, rejectOnAbort(controller.signal)]);
+      const problem = checkFrame(frame);
+      if (problem !== undefined) throw new RtdashError('RTDASH_FRAME_MALFORMED', `"${name}" returned a malformed frame: ${problem}`);
+      metrics.queries.inc({ source: name, outcome: 'ok' });
+      this.failures = 0;
+      this.#backoffUntil = 0;
+      this.#lastTo = now;
+      this.#emit(this.history.applyFrame(frame, Date.now()));
+    } catch (err) {
+      const code: ErrorCode = err instanceof RtdashError ? err.code : 'RTDASH_QUERY_FAILED';
+      metrics.queries.inc({ source: name, outcome: outcomeOf(code) });
+      this.failures++;
+      this.#backoffUntil = Date.now() + Math.min(this.intervalMs * 2 ** (this.failures - 1), MAX_BACKOFF_MS);
+      if (code !== 'RTDASH_SHUTTING_DOWN') {
+        this.#deps.logger.warn({ job: this.key, source: name, code, err: messageOf(err), failures: this.failures }, 'query failed');
+        this.#emit(this.history.applyError(code, messageOf(err), Date.now()));
+      }
+    } finally {
+      metrics.queryDuration.observe({ source: name }, (performance.now() - started) / 1000);
+      clearTimeout(timer);
+      shutdown.removeEventListener('abort', onShutdown);
+      this.running = false;
+    }
+  }
+
+  #emit(entry: UpdateEntry | undefined): void {
+    if (entry === undefined) return;
+    for (const listener of this.listeners) {
+      try {
+        listener(entry, this);
+      } catch (err) {
+        this.#deps.logger.error({ job: this.key, err: messageOf(err) }, 'job listener failed');
+      }
+    }
+  }
+
+  #historySpanMs(): number {
+    const keep = this.widget.keep;
+    return keep.kind === 'duration' ? keep.ms : keep.count * this.intervalMs;
+  }
+}
+
+function outcomeOf(code: ErrorCode): string {
+  if (code === 'RTDASH_QUERY_TIMEOUT') return 'timeout';
+  if (code === 'RTDASH_FRAME_MALFORMED') return 'malformed';
+  if (code === 'RTDASH_SHUTTING_DOWN') return 'cancelled';
+  return 'error';
+}
+
+function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}

@@ -1,0 +1,48 @@
+/**
+ * The server's Prometheus metrics (prom-client), in a registry of its own so that several servers
+ * can live in one process (tests) without sharing figures.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Plain counters bumped on hot paths; exported to Prometheus at scrape time, not per message. */
+export interface HotCounters {
+  queries: number;
+  messagesSent: number;
+  bytesSent: number;
+}
+
+/** All metrics of one server. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly hot: HotCounters = { queries: 0, messagesSent: 0, bytesSent: 0 };
+  readonly queries: Counter<'source' | 'outcome'>;
+  readonly queryDuration: Histogram<'source'>;
+  readonly skippedTicks: Counter<'reason'>;
+  readonly slowClients: Counter<'action'>;
+
+  constructor(sources: { viewers(): number; connections(): number; jobs(): number }) {
+    const registers = [this.registry];
+    const hot = this.hot;
+    collectDefaultMetrics({ register: this.registry, prefix: 'rtdash_process_', eventLoopMonitoringPrecision: 20 });
+    new Gauge({ name: 'rtdash_viewers', help: 'Dashboard subscriptions being served', registers, collect() { this.set(sources.viewers()); } });
+    new Gauge({ name: 'rtdash_connections', help: 'Open WebSocket and SSE connections', registers, collect() { this.set(sources.connections()); } });
+    new Gauge({ name: 'rtdash_jobs_running', help: 'Scheduled jobs', registers, collect() { this.set(sources.jobs()); } });
+    new Counter({ name: 'rtdash_messages_sent_total', help: 'Protocol messages sent to clients', registers, collect() { this.reset(); this.inc(hot.messagesSent); } });
+    new Counter({ name: 'rtdash_bytes_sent_total', help: 'Protocol bytes sent to clients', registers, collect() { this.reset(); this.inc(hot.bytesSent); } });
+    this.queries = new Counter({ name: 'rtdash_queries_total', help: 'Data-source queries by source and outcome (ok, error, timeout, malformed)', labelNames: ['source', 'outcome'], registers });
+    this.queryDuration = new Histogram({
+      name: 'rtdash_query_duration_seconds',
+      help: 'Data-source query duration',
+      labelNames: ['source'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.skippedTicks = new Counter({ name: 'rtdash_ticks_skipped_total', help: 'Ticks not run: the previous run was still going (overlap) or the job is backing off', labelNames: ['reason'], registers });
+    this.slowClients = new Counter({ name: 'rtdash_slow_clients_total', help: 'Clients conflated for falling behind, and clients closed for staying behind', labelNames: ['action'], registers });
+  }
+
+  /** The text exposition format. */
+  async text(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * A dashboard as a viewer may see it: titles, layout, widget types, variables. Never query text,
+ * source names' options or credentials.
+ */
+import type { Dashboard, Widget } from './model.js';
+
+/** The viewer-safe form of one widget. */
+export interface PublicWidget {
+  id: string;
+  title: string;
+  type: Widget['type'];
+  description?: string;
+  x?: string;
+  y?: string[];
+  unit?: string;
+  size: { w: number; h: number };
+  thresholds?: { value: number; color: string }[];
+  min?: number;
+  max?: number;
+  content?: string;
+  /** How long between runs in ms (for `every`) so a client can tell stale data; absent for cron. */
+  intervalMs?: number;
+}
+
+/** The viewer-safe form of a dashboard. */
+export interface PublicDashboard {
+  id: string;
+  title: string;
+  description?: string;
+  version: string;
+  layout: { columns: number };
+  variables: Dashboard['variables'];
+  widgets: PublicWidget[];
+}
+
+/** Strips everything a viewer must not see. */
+export function publicDashboard(dashboard: Dashboard): PublicDashboard {
+  return {
+    id: dashboard.id,
+    title: dashboard.title,
+    ...(dashboard.description !== undefined && { description: dashboard.description }),
+    version: dashboard.version,
+    layout: dashboard.layout,
+    variables: dashboard.variables,
+    widgets: dashboard.widgets.map(publicWidget),
+  };
+}
+
+function publicWidget(w: Widget): PublicWidget {
+  return {
+    id: w.id,
+    title: w.title,
+    type: w.type,
+    ...(w.description !== undefined && { description: w.description }),
+    ...(w.x !== undefined && { x: w.x }),
+    ...(w.y !== undefined && { y: w.y }),
+    ...(w.unit !== undefined && { unit: w.unit }),
+    size: w.size,
+    ...(w.thresholds !== undefined && { thresholds: w.thresholds }),
+    ...(w.min !== undefined && { min: w.min }),
+    ...(w.max !== undefined && { max: w.max }),
+    ...(w.content !== undefined && { content: w.content }),
+    ...(w.schedule.kind === 'every' && { intervalMs: w.schedule.ms }),
+  };
+}

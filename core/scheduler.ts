@@ -1,0 +1,157 @@
+/**
+ * The scheduler: one job per (widget, variable values), started by its first listener (a viewer or a
+ * rule), stopped at its first tick after the last listener left. Jobs that share an interval are
+ * aligned to the clock, each with a small stable offset so they do not all fire in the same millisecond.
+ */
+import { createHash } from 'node:crypto';
+import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
+import { RtdashError } from './errors.js';
+import type { Dashboard, Widget } from './model.js';
+import type { Logger } from './plugin.js';
+import type { Metrics } from './metrics.js';
+import type { SourceInstance } from './registry.js';
+import { Job, type JobListener } from './job.js';
+
+/** The largest offset a job gets from the clock-aligned tick. */
+const MAX_JITTER_MS = 10;
+
+interface Timed {
+  job: Job;
+  timer?: NodeJS.Timeout;
+  cron?: ScheduledTask;
+}
+
+/** What the scheduler needs from the server. */
+export interface SchedulerDeps {
+  source(name: string): SourceInstance | undefined;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+/** Owns every job and its timer. */
+export class Scheduler {
+  readonly #jobs = new Map<string, Timed>();
+  readonly #deps: SchedulerDeps;
+  readonly #shutdown = new AbortController();
+
+  constructor(deps: SchedulerDeps) {
+    this.#deps = deps;
+  }
+
+  /** Number of jobs with a timer. */
+  get size(): number {
+    return this.#jobs.size;
+  }
+
+  /** All jobs (for metrics, the API and tests). */
+  jobs(): Job[] {
+    return [...this.#jobs.values()].map((t) => t.job);
+  }
+
+  /**
+   * Adds a listener to the job of (widget, the values of the variables it uses), creating and
+   * starting the job if it is the first. Returns the job; give the same listener to `release`.
+   */
+  acquire(dashboard: Dashboard, widget: Widget, variables: Readonly<Record<string, string>>, listener: JobListener): Job {
+    if (this.#shutdown.signal.aborted) throw new RtdashError('RTDASH_SHUTTING_DOWN', 'the server is shutting down');
+    const used: Record<string, string> = {};
+    for (const name of widget.variables) used[name] = variables[name] ?? '';
+    const key = jobKey(dashboard, widget, used);
+    let timed = this.#jobs.get(key);
+    if (timed === undefined) {
+      const source = widget.source === undefined ? undefined : this.#deps.source(widget.source);
+      if (source === undefined) throw new RtdashError('RTDASH_SOURCE_UNKNOWN', `widget "${widget.id}" uses unknown source "${widget.source}"`);
+      const intervalMs = widget.schedule.kind === 'every' ? widget.schedule.ms : cronIntervalMs(widget.schedule.expression);
+      const job = new Job(key, widget, used, intervalMs, {
+        source,
+        metrics: this.#deps.metrics,
+        logger: this.#deps.logger,
+        shutdown: this.#shutdown.signal,
+      });
+      timed = { job };
+      this.#jobs.set(key, timed);
+      this.#start(timed);
+    }
+    timed.job.listeners.add(listener);
+    return timed.job;
+  }
+
+  /** Removes a listener. The job stops at its next tick if no listener is left. */
+  release(job: Job, listener: JobListener): void {
+    job.listeners.delete(listener);
+  }
+
+  /** Stops every job, cancels the runs in flight, and waits for them to settle. */
+  async stop(): Promise<void> {
+    this.#shutdown.abort();
+    const inflight: Promise<void>[] = [];
+    for (const timed of this.#jobs.values()) {
+      this.#clear(timed);
+      if (timed.job.inflight) inflight.push(timed.job.inflight);
+    }
+    this.#jobs.clear();
+    await Promise.allSettled(inflight);
+  }
+
+  #start(timed: Timed): void {
+    const { job } = timed;
+    const fire = () => {
+      if (job.listeners.size === 0) {
+        this.#clear(timed);
+        this.#jobs.delete(job.key);
+        return;
+      }
+      job.tick();
+    };
+    job.tick(); // the first viewer should not wait a whole interval for data
+    const schedule = job.widget.schedule;
+    if (schedule.kind === 'cron') {
+      timed.cron = cronSchedule(schedule.expression, fire, { name: job.key });
+      return;
+    }
+    const interval = schedule.ms;
+    const offset = jitterOf(job.key, Math.min(MAX_JITTER_MS, Math.floor(interval / 10)));
+    const next = () => {
+      const now = Date.now();
+      const due = Math.floor((now - offset) / interval) * interval + interval + offset;
+      timed.timer = setTimeout(() => {
+        fire();
+        if (this.#jobs.get(job.key) === timed) next();
+      }, due - now);
+    };
+    next();
+  }
+
+  #clear(timed: Timed): void {
+    if (timed.timer) clearTimeout(timed.timer);
+    timed.timer = undefined;
+    if (timed.cron) {
+      void timed.cron.destroy();
+      timed.cron = undefined;
+    }
+  }
+}
+
+/** The identity of a job: the widget's definition (so an edited widget gets a fresh job) and its variable values. */
+function jobKey(dashboard: Dashboard, widget: Widget, used: Record<string, string>): string {
+  const { position: _position, ...definition } = widget;
+  const hash = createHash('sha256').update(JSON.stringify(definition)).digest('base64url').slice(0, 12);
+  const vars = Object.entries(used).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+  return `${dashboard.id}/${widget.id}#${hash}${vars ? '?' + vars : ''}`;
+}
+
+function jitterOf(key: string, max: number): number {
+  if (max <= 0) return 0;
+  return createHash('sha256').update(key).digest().readUInt32BE(0) % max;
+}
+
+/** The gap between the next two runs of a cron expression, used for back-off and the first time range. */
+function cronIntervalMs(expression: string): number {
+  const probe = cronSchedule(expression, () => undefined, { name: 'rtdash-probe' });
+  try {
+    const [a, b] = probe.getNextRuns(2);
+    return a && b ? Math.max(1000, b.getTime() - a.getTime()) : 60_000;
+  } finally {
+    void probe.destroy();
+  }
+}

@@ -1,0 +1,24 @@
+/** The parts of a running server that the HTTP routes and transports use. */
+import type { DashboardStore } from './dashboard-store.js';
+import type { Metrics } from './metrics.js';
+import type { ServerConfig } from './model.js';
+import type { Logger } from './plugin.js';
+import type { SourceInstance } from './registry.js';
+import type { Scheduler } from './scheduler.js';
+import type { ConnectionGate } from './stream/connection-gate.js';
+import type { Hub } from './stream/hub.js';
+
+/** Everything a route handler may reach. */
+export interface ServerParts {
+  config: ServerConfig;
+  version: string;
+  logger: Logger;
+  metrics: Metrics;
+  sources: Map<string, SourceInstance>;
+  scheduler: Scheduler;
+  store: DashboardStore;
+  hub: Hub;
+  gate: ConnectionGate;
+  /** True once dashboards are loaded and until shutdown begins. */
+  ready(): boolean;
+}

@@ -1,0 +1,149 @@
+/**
+ * Puts a server together from a loaded config and a set of plugins, starts it, and shuts it down
+ * gracefully: stop accepting, close streams with 1001, cancel running queries, close sources.
+ */
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DashboardStore } from './dashboard-store.js';
+import { Metrics } from './metrics.js';
+import type { ServerConfig } from './model.js';
+import type { Logger, PluginDefinition, RuntimeStats } from './plugin.js';
+import { packageRoot } from './paths.js';
+import { PluginRegistry, createSource, type SourceInstance } from './registry.js';
+import { Scheduler } from './scheduler.js';
+import type { ServerParts } from './server-parts.js';
+import { ConnectionGate } from './stream/connection-gate.js';
+import { Hub } from './stream/hub.js';
+import { CLOSE } from './stream/protocol.js';
+import { attachWebSocket } from './stream/ws-transport.js';
+import { createApp } from './http/app.js';
+
+/** The package version, for the `hello` message and `--version`. */
+export const VERSION: string = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** How long a graceful shutdown may take before the rest is cut off. */
+const SHUTDOWN_BUDGET_MS = 4000;
+
+/** A running server. */
+export interface RtdashServer extends ServerParts {
+  http: HttpServer;
+  /** The base URL it listens on, e.g. http://127.0.0.1:8080. */
+  url: string;
+  port: number;
+  /** Graceful shutdown; resolves when everything is closed. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Options for `startServer`. */
+export interface StartOptions {
+  /** Plugin definitions to register (the built-in ones, usually); config.plugins are loaded on top. */
+  plugins: PluginDefinition[];
+  logger: Logger;
+  /** Listen on this port instead of the config's (0 for an ephemeral port). */
+  port?: number;
+  host?: string;
+}
+
+/** Builds the registry the config's data sources are checked against: the given plugins plus config.plugins. */
+export async function buildRegistry(plugins: PluginDefinition[], config: Pick<ServerConfig, 'plugins' | 'file'>): Promise<PluginRegistry> {
+  const registry = new PluginRegistry();
+  for (const p of plugins) registry.register(p);
+  const base = config.file ? join(config.file, '..') : process.cwd();
+  for (const spec of config.plugins) await registry.load(spec, base);
+  return registry;
+}
+
+/** Starts a server on a loaded config. */
+export async function startServer(config: ServerConfig, options: StartOptions): Promise<RtdashServer> {
+  const { logger } = options;
+  const registry = await buildRegistry(options.plugins, config);
+  let hub: Hub | undefined;
+  let scheduler: Scheduler | undefined;
+  const metrics = new Metrics({ viewers: () => hub?.viewers ?? 0, connections: () => hub?.connections ?? 0, jobs: () => scheduler?.size ?? 0 });
+  const stats = statsReader(metrics, () => hub, () => scheduler);
+  const sources = new Map<string, SourceInstance>();
+  for (const sc of config.datasources) {
+    const plugin = registry.get(sc.type)!;
+    sources.set(sc.name, await createSource(sc, plugin, logger, stats));
+  }
+  scheduler = new Scheduler({ source: (name) => sources.get(name), metrics, logger });
+  const limits = config.server.limits;
+  const store: DashboardStore = new DashboardStore(
+    config.dashboards.dir,
+    { sources: (name) => { const s = sources.get(name); return s && { type: s.config.type, plugin: s.plugin }; } },
+    logger,
+    (id, dashboard) => hub?.replaceDashboard(id, dashboard),
+  );
+  hub = new Hub({ dashboard: (id) => store.get(id), scheduler, metrics, logger, limits });
+  const gate = new ConnectionGate(config.server.allowedOrigins, limits.maxConnectionsPerIp, config.server.publicUrl ? [new URL(config.server.publicUrl).origin] : []);
+  let ready = false;
+  const parts: ServerParts = { config, version: VERSION, logger, metrics, sources, scheduler, store, hub, gate, ready: () => ready };
+  const { app, close: closeApp } = createApp(parts);
+  const http = createServer(app.callback());
+  const ws = attachWebSocket(http, { hub, gate, limits, logger, version: VERSION, path: '/ws' });
+  await store.reload();
+  if (config.dashboards.watch) store.watch();
+
+  const host = options.host ?? config.server.host;
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(options.port ?? config.server.port, host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  ready = true;
+  const port = (http.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      ready = false;
+      const cutoff = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_BUDGET_MS).unref());
+      http.close();
+      store.close();
+      closeApp();
+      hub!.close(CLOSE.GOING_AWAY, 'server shutting down');
+      await Promise.race([scheduler!.stop(), cutoff]);
+      await Promise.race([Promise.allSettled([...sources.values()].map((s) => s.close())), cutoff]);
+      await Promise.race([waitForSockets(http), cutoff]);
+      await ws.close();
+      http.closeAllConnections();
+      logger.info('server stopped');
+    })();
+    return closing;
+  };
+  return Object.assign(parts, { http, url, port, close });
+}
+
+/** Reads rtdash's own figures for the `system` plugin; queries per second over the last few seconds. */
+function statsReader(metrics: Metrics, hub: () => Hub | undefined, scheduler: () => Scheduler | undefined): () => RuntimeStats {
+  let last = { t: performance.now(), queries: 0 };
+  let qps = 0;
+  return () => {
+    const now = performance.now();
+    if (now - last.t >= 1000) {
+      qps = ((metrics.hot.queries - last.queries) * 1000) / (now - last.t);
+      last = { t: now, queries: metrics.hot.queries };
+    }
+    return {
+      viewers: hub()?.viewers ?? 0,
+      connections: hub()?.connections ?? 0,
+      jobs: scheduler()?.size ?? 0,
+      queriesPerSecond: Math.round(qps * 100) / 100,
+      messagesSent: metrics.hot.messagesSent,
+      bytesSent: metrics.hot.bytesSent,
+    };
+  };
+}
+
+/** Resolves when every WebSocket has finished its close handshake (or there were none). */
+function waitForSockets(http: HttpServer): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => http.getConnections((_err, n) => (n === 0 ? resolve() : setTimeout(check, 20)));
+    check();
+  });
+}

@@ -1,0 +1,97 @@
+/**
+ * The long-poll endpoint (`GET /api/poll?dashboard=ID&var-NAME=VALUE[&session=S][&cursor=C]`) for
+ * clients that can use neither WebSocket nor SSE. A session is a peer whose messages wait in a
+ * bounded queue until the next poll; a poll with nothing queued waits up to `wait` seconds.
+ * A session unused for a minute ends; a poll naming an ended session resumes from its cursor.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Context } from 'koa';
+import type { Hub } from './hub.js';
+import type { Peer } from './peer.js';
+import { decodeCursor, subscriptionFromQuery, type Outgoing } from './protocol.js';
+
+/** A session ends when no poll came for this long. */
+const SESSION_IDLE_MS = 60_000;
+/** The longest a poll waits for news. */
+const MAX_WAIT_S = 30;
+
+interface Session {
+  id: string;
+  peer: Peer;
+  queue: Outgoing[];
+  queuedBytes: number;
+  waiter: (() => void) | undefined;
+  idle: NodeJS.Timeout;
+}
+
+/** A Koa handler for long polls, and a `close` for shutdown. */
+export function pollHandler(hub: Hub, ip: (ctx: Context) => string): { handle(ctx: Context): Promise<void>; close(): void } {
+  const sessions = new Map<string, Session>();
+
+  const endSession = (session: Session) => {
+    clearTimeout(session.idle);
+    sessions.delete(session.id);
+    hub.removePeer(session.peer);
+    session.waiter?.();
+  };
+
+  const open = (ctx: Context, request: ReturnType<typeof subscriptionFromQuery>): Session => {
+    const id = randomBytes(12).toString('base64url');
+    const session: Session = { id, queue: [], queuedBytes: 0, waiter: undefined, idle: setTimeout(() => endSession(session), SESSION_IDLE_MS), peer: undefined as unknown as Peer };
+    session.peer = hub.addPeer({
+      kind: 'sse',
+      ip: ip(ctx),
+      send(message) {
+        session.queue.push(message);
+        session.queuedBytes += message.json.length;
+        session.waiter?.();
+      },
+      // The hub conflates a session whose queue grows past the slow-client threshold, as for a socket.
+      bufferedBytes: () => session.queuedBytes,
+      close: () => endSession(session),
+    });
+    const cursor = decodeCursor(ctx.query.cursor?.toString());
+    const resuming = Object.keys(cursor.positions).length > 0;
+    try {
+      hub.subscribe(session.peer, { ...request, version: resuming ? cursor.version : undefined, resume: resuming ? cursor.positions : undefined });
+    } catch (err) {
+      endSession(session);
+      throw err;
+    }
+    sessions.set(id, session);
+    return session;
+  };
+
+  return {
+    async handle(ctx) {
+      const request = subscriptionFromQuery(ctx.URL.searchParams);
+      const named = sessions.get(ctx.query.session?.toString() ?? '');
+      const session = named && named.peer.views.has(request.dashboard) ? named : open(ctx, request);
+      session.idle.refresh();
+      if (session.queue.length === 0) {
+        const waitS = Math.min(MAX_WAIT_S, Math.max(0, Number(ctx.query.wait ?? 25) || 0));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, waitS * 1000);
+          function done() {
+            clearTimeout(timer);
+            session.waiter = undefined;
+            ctx.req.off('close', done);
+            resolve();
+          }
+          session.waiter = done;
+          ctx.req.on('close', done);
+        });
+      }
+      const messages = session.queue;
+      session.queue = [];
+      session.queuedBytes = 0;
+      const last = messages.findLast((m) => m.eventId !== undefined);
+      ctx.type = 'application/json';
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = `{"session":${JSON.stringify(session.id)},"cursor":${JSON.stringify(last?.eventId ?? ctx.query.cursor ?? null)},"messages":[${messages.map((m) => m.json).join(',')}]}`;
+    },
+    close() {
+      for (const session of [...sessions.values()]) endSession(session);
+    },
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * The streaming protocol's messages (docs/protocol.md). Server messages are JSON built from
+ * pre-serialised parts; client messages are parsed and checked here.
+ */
+import { RtdashError } from '../errors.js';
+
+/** Bumped on any change a client could notice. */
+export const PROTOCOL_VERSION = 1;
+
+/** Close codes the server uses besides the standard ones (1001 going away, 1009 too big). */
+export const CLOSE = {
+  GOING_AWAY: 1001,
+  POLICY: 1008,
+  TOO_BIG: 1009,
+  /** The client stayed behind its send buffer for longer than the slow-client time-out. */
+  TOO_SLOW: 4008,
+  /** Too many connections from one address. */
+  TOO_MANY_CONNECTIONS: 4029,
+} as const;
+
+/** A message from a client. */
+export type ClientMessage =
+  | { type: 'subscribe'; dashboard: string; vars?: Record<string, unknown>; version?: string; resume?: Record<string, number> }
+  | { type: 'unsubscribe'; dashboard: string }
+  | { type: 'ping' };
+
+/** Parses one text message from a client; throws an RtdashError that names what is wrong. */
+export function parseClientMessage(text: string): ClientMessage {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new RtdashError('RTDASH_BAD_MESSAGE', 'message is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new RtdashError('RTDASH_BAD_MESSAGE', 'message must be a JSON object with a "type"');
+  }
+  const msg = value as Record<string, unknown>;
+  switch (msg.type) {
+    case 'subscribe': {
+      requireDashboard(msg);
+      if (msg.vars !== undefined && (typeof msg.vars !== 'object' || msg.vars === null || Array.isArray(msg.vars))) {
+        throw new RtdashError('RTDASH_BAD_MESSAGE', '"vars" must be an object');
+      }
+      if (msg.version !== undefined && typeof msg.version !== 'string') throw new RtdashError('RTDASH_BAD_MESSAGE', '"version" must be a string');
+      if (msg.resume !== undefined) checkResume(msg.resume);
+      return msg as ClientMessage;
+    }
+    case 'unsubscribe':
+      requireDashboard(msg);
+      return msg as ClientMessage;
+    case 'ping':
+      return { type: 'ping' };
+    default:
+      throw new RtdashError(
+        'RTDASH_UNKNOWN_MESSAGE_TYPE',
+        `unknown message type ${JSON.stringify(typeof msg.type === 'string' ? msg.type.slice(0, 40) : msg.type ?? null)}; expected subscribe, unsubscribe or ping`,
+      );
+  }
+}
+
+function requireDashboard(msg: Record<string, unknown>): void {
+  if (typeof msg.dashboard !== 'string' || msg.dashboard === '') throw new RtdashError('RTDASH_BAD_MESSAGE', `"${String(msg.type)}" needs a "dashboard" id`);
+}
+
+function checkResume(resume: unknown): void {
+  if (typeof resume !== 'object' || resume === null || Array.isArray(resume)) {
+    throw new RtdashError('RTDASH_BAD_MESSAGE', '"resume" must be an object of widget ids to sequence numbers');
+  }
+  for (const [id, seq] of Object.entries(resume)) {
+    if (!Number.isSafeInteger(seq)) throw new RtdashError('RTDASH_BAD_MESSAGE', `"resume.${id}" must be an integer sequence number`);
+  }
+}
+
+/**
+ * A message ready to go out: its JSON is built once and its encodings are made on first use, so a
+ * message for a thousand viewers is encoded once for WebSocket and once for SSE.
+ */
+export class Outgoing {
+  readonly json: string;
+  /** The SSE event id (resume positions), when the message carries positions. */
+  readonly eventId: string | undefined;
+  #buffer: Buffer | undefined;
+  #sse: Buffer | undefined;
+
+  constructor(json: string, eventId?: string) {
+    this.json = json;
+    this.eventId = eventId;
+  }
+
+  /** UTF-8 bytes for a WebSocket text frame. */
+  get buffer(): Buffer {
+    this.#buffer ??= Buffer.from(this.json);
+    return this.#buffer;
+  }
+
+  /** The message as one Server-Sent Event. */
+  get sse(): Buffer {
+    this.#sse ??= Buffer.from(`${this.eventId === undefined ? '' : `id: ${this.eventId}\n`}data: ${this.json}\n\n`);
+    return this.#sse;
+  }
+}
+
+/** The greeting a server sends on every new connection. */
+export function helloMessage(serverVersion: string, heartbeatMs: number): Outgoing {
+  return new Outgoing(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, server: `rtdash/${serverVersion}`, heartbeatMs }));
+}
+
+/** An `error` message with a stable code. */
+export function errorMessage(code: string, message: string, dashboard?: string): Outgoing {
+  return new Outgoing(JSON.stringify({ type: 'error', code, message, ...(dashboard !== undefined && { dashboard }) }));
+}
+
+/** Encodes a dashboard version and widget positions as an SSE event id / poll cursor: `VERSION|w1:12,w2:13`. */
+export function encodeCursor(version: string, positions: ReadonlyMap<string, number>): string {
+  return `${version}|${[...positions].map(([w, s]) => `${w}:${s}`).join(',')}`;
+}
+
+/** Decodes `encodeCursor`; malformed parts are dropped (those widgets then get their whole state). */
+export function decodeCursor(text: string | undefined): { version?: string; positions: Record<string, number> } {
+  const positions: Record<string, number> = {};
+  if (!text) return { positions };
+  const bar = text.indexOf('|');
+  if (bar < 0) return { positions };
+  for (const part of text.slice(bar + 1, 8192).split(',')) {
+    const i = part.lastIndexOf(':');
+    const seq = Number(part.slice(i + 1));
+    if (i > 0 && Number.isSafeInteger(seq)) positions[part.slice(0, i)] = seq;
+  }
+  return { version: text.slice(0, bar), positions };
+}
+
+/**
+ * Reads a subscription from URL query parameters, as SSE and polling clients send it:
+ * `?dashboard=shop&var-region=eu` (the `var-` prefix as in Grafana's URLs).
+ */
+export function subscriptionFromQuery(params: URLSearchParams): { dashboard: string; vars: Record<string, string> } {
+  const dashboard = params.get('dashboard');
+  if (!dashboard) throw new RtdashError('RTDASH_BAD_MESSAGE', 'the "dashboard" query parameter is required');
+  const vars: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [key, value] of params) if (key.startsWith('var-')) vars[key.slice(4)] = value;
+  return { dashboard, vars: { ...vars } };
+}

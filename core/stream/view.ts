@@ -1,0 +1,101 @@
+/**
+ * A view: one dashboard with one set of variable values, watched by one or more peers. It holds the
+ * jobs of its widgets, gathers their updates between flushes, and turns them into one message that
+ * every peer of the view receives as the same bytes.
+ */
+import type { Dashboard } from '../model.js';
+import type { Job, JobListener } from '../job.js';
+import type { Scheduler } from '../scheduler.js';
+import { publicDashboard } from '../public-dashboard.js';
+import { Outgoing, encodeCursor } from './protocol.js';
+import type { Peer } from './peer.js';
+
+/** Why a snapshot is sent. */
+export type SnapshotReason = 'subscribe' | 'reload' | 'resume';
+
+/** One (dashboard, variable values) pair and its peers. */
+export class View {
+  readonly key: string;
+  readonly dashboard: Dashboard;
+  readonly variables: Readonly<Record<string, string>>;
+  readonly peers = new Set<Peer>();
+  /** Widget id → its job, for widgets with a source. */
+  readonly jobs = new Map<string, Job>();
+  /** Serialised updates waiting for the next flush. */
+  pending: string[] = [];
+  /** Widget id → the seq every in-step peer has seen (as of the last flush). */
+  positions = new Map<string, number>();
+  /** The positions before the last flush: where a peer that missed that flush stands. */
+  previousPositions = new Map<string, number>();
+  readonly #listener: JobListener;
+  readonly #scheduler: Scheduler;
+  readonly #prefix: string;
+  readonly #definition: string;
+
+  constructor(key: string, dashboard: Dashboard, variables: Record<string, string>, scheduler: Scheduler, onDirty: (view: View) => void) {
+    this.key = key;
+    this.dashboard = dashboard;
+    this.variables = variables;
+    this.#scheduler = scheduler;
+    this.#prefix = `{"type":"update","dashboard":${JSON.stringify(dashboard.id)},"updates":[`;
+    this.#definition = JSON.stringify(publicDashboard(dashboard));
+    this.#listener = (entry) => {
+      this.pending.push(entry.json);
+      onDirty(this);
+    };
+    for (const widget of dashboard.widgets) {
+      if (widget.source === undefined) continue;
+      const job = scheduler.acquire(dashboard, widget, variables, this.#listener);
+      this.jobs.set(widget.id, job);
+      this.positions.set(widget.id, job.history.seq);
+    }
+  }
+
+  /** Lets go of every job (they stop at their next tick if nobody else listens). */
+  dispose(): void {
+    for (const job of this.jobs.values()) this.#scheduler.release(job, this.#listener);
+    this.jobs.clear();
+    this.pending = [];
+  }
+
+  /** The pending updates as one message, or undefined; advances `positions`. */
+  takeFrame(): Outgoing | undefined {
+    if (this.pending.length === 0) return undefined;
+    const json = `${this.#prefix}${this.pending.join(',')}]}`;
+    this.pending = [];
+    this.previousPositions = this.positions;
+    this.positions = this.currentPositions();
+    return new Outgoing(json, encodeCursor(this.dashboard.version, this.positions));
+  }
+
+  /** Every widget's whole state, with the viewer-safe definition. */
+  snapshot(reason: SnapshotReason): Outgoing {
+    const widgets = [...this.jobs.values()].map((job) => job.history.snapshot());
+    const json =
+      `{"type":"snapshot","dashboard":${JSON.stringify(this.dashboard.id)},"version":${JSON.stringify(this.dashboard.version)},` +
+      `"reason":"${reason}","vars":${JSON.stringify(this.variables)},"definition":${this.#definition},"widgets":[${widgets.join(',')}]}`;
+    return new Outgoing(json, encodeCursor(this.dashboard.version, this.currentPositions()));
+  }
+
+  /**
+   * What a peer that has seen `from` is missing, as one `update` message marked `resumed`: the exact
+   * updates where the history reaches back, the whole state of a widget where it does not.
+   */
+  catchUp(from: Readonly<Record<string, number>>): Outgoing {
+    const parts: string[] = [];
+    for (const [id, job] of this.jobs) {
+      const seen = from[id];
+      const missed = seen === undefined ? undefined : job.history.since(seen);
+      if (missed === undefined) parts.push(job.history.snapshot());
+      else for (const entry of missed) parts.push(entry.json);
+    }
+    return new Outgoing(`${this.#prefix}${parts.join(',')}],"resumed":true}`, encodeCursor(this.dashboard.version, this.currentPositions()));
+  }
+
+  /** Widget id → the seq of its latest state. */
+  currentPositions(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [id, job] of this.jobs) out.set(id, job.history.seq);
+    return out;
+  }
+}

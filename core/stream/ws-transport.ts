@@ -1,0 +1,121 @@
+/**
+ * The WebSocket endpoint (`/ws`): upgrades on the Koa HTTP server, origin and per-IP checks,
+ * message size cap (1009), ping/pong heartbeats, and the protocol's client messages.
+ */
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { RtdashError, errorBody } from '../errors.js';
+import type { Logger } from '../plugin.js';
+import type { Limits } from '../model.js';
+import type { Hub } from './hub.js';
+import { Outgoing, errorMessage, helloMessage, parseClientMessage, type ClientMessage } from './protocol.js';
+import type { ConnectionGate } from './connection-gate.js';
+
+/** How long a closing client gets to answer the close handshake before its socket is destroyed. */
+const CLOSE_GRACE_MS = 2000;
+
+/** What the endpoint needs. */
+export interface WsDeps {
+  hub: Hub;
+  gate: ConnectionGate;
+  limits: Limits;
+  logger: Logger;
+  version: string;
+  path: string;
+}
+
+/** Attaches the WebSocket endpoint to an HTTP server; returns a function that closes it. */
+export function attachWebSocket(server: HttpServer, deps: WsDeps): { close(): Promise<void> } {
+  const { hub, gate, limits, logger } = deps;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes, perMessageDeflate: false });
+  const hello = helloMessage(deps.version, limits.heartbeatMs);
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname !== deps.path) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    const refusal = gate.admit(req);
+    if (refusal !== undefined) {
+      socket.end(`HTTP/1.1 ${refusal.status} ${refusal.reason}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${refusal.reason}\n`);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req));
+  };
+
+  const onConnection = (ws: WebSocket, req: IncomingMessage) => {
+    const ip = gate.ipOf(req);
+    let closing: NodeJS.Timeout | undefined;
+    const peer = hub.addPeer({
+      kind: 'ws',
+      ip,
+      send(message: Outgoing) {
+        if (ws.readyState === ws.OPEN) ws.send(message.buffer, { binary: false });
+      },
+      bufferedBytes: () => ws.bufferedAmount,
+      close(code, reason) {
+        if (ws.readyState === ws.CLOSED) return;
+        ws.close(code, reason);
+        // A client that stopped reading never answers the close frame: destroy its socket.
+        closing ??= setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
+      },
+    });
+    let alive = true;
+    ws.on('pong', () => {
+      alive = true;
+    });
+    const heartbeat = setInterval(() => {
+      if (!alive) {
+        logger.info({ peer: peer.id, ip }, 'dropping a connection that missed a heartbeat');
+        ws.terminate();
+        return;
+      }
+      alive = false;
+      ws.ping();
+    }, limits.heartbeatMs);
+    ws.on('message', (data, isBinary) => {
+      alive = true;
+      const send = (m: Outgoing) => peer.send(m);
+      if (isBinary) {
+        send(errorMessage('RTDASH_BAD_MESSAGE', 'binary messages are not part of the protocol; send JSON text'));
+        return;
+      }
+      let msg: ClientMessage | undefined;
+      try {
+        msg = parseClientMessage(data.toString());
+        if (msg.type === 'subscribe') hub.subscribe(peer, msg);
+        else if (msg.type === 'unsubscribe') hub.unsubscribe(peer, msg.dashboard);
+        else send(PONG);
+      } catch (err) {
+        if (!(err instanceof RtdashError)) logger.error({ err, peer: peer.id }, 'failed to handle a message');
+        const body = errorBody(err);
+        send(errorMessage(body.code, body.message, msg && 'dashboard' in msg ? msg.dashboard : undefined));
+      }
+    });
+    ws.on('error', (err) => {
+      // ws closes with 1009 itself when a message is over maxPayload; the error is only logged.
+      logger.debug({ peer: peer.id, err: err.message }, 'websocket error');
+    });
+    ws.on('close', () => {
+      clearInterval(heartbeat);
+      if (closing) clearTimeout(closing);
+      hub.removePeer(peer);
+      gate.release(req);
+    });
+    peer.send(hello);
+  };
+
+  server.on('upgrade', onUpgrade);
+  return {
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.off('upgrade', onUpgrade);
+        for (const ws of wss.clients) ws.terminate();
+        wss.close(() => resolve());
+      }),
+  };
+}
+
+const PONG = new Outgoing('{"type":"pong"}');

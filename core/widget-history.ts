@@ -1,0 +1,201 @@
+/**
+ * One widget's data as viewers see it: the kept history, the status, and a bounded log of the
+ * serialised updates that built it, so a viewer that reconnects gets exactly what it missed.
+ */
+import type { Frame } from './frame.js';
+import { rowCount, sliceFrame, timeField } from './frame.js';
+import type { ErrorCode } from './errors.js';
+import type { Keep } from './model.js';
+
+/** `pending` until the first run ends. */
+export type WidgetStatus = 'pending' | 'ok' | 'error';
+
+/** An update as it goes on the wire: serialised once, shared by every viewer. */
+export interface UpdateEntry {
+  seq: number;
+  json: string;
+}
+
+/** How a widget's frames combine: time series grow by their new points, everything else is replaced. */
+export type MergeMode = 'append' | 'replace';
+
+const MAX_LOG_ENTRIES = 512;
+const MAX_LOG_BYTES = 1 << 20;
+
+/** The history, status and update log of one job. */
+export class WidgetHistory {
+  readonly widgetId: string;
+  readonly mode: MergeMode;
+  /** The seq this history started from: seqs below it belong to an earlier life of the job. */
+  readonly firstSeq: number;
+  seq: number;
+  status: WidgetStatus = 'pending';
+  error: { code: ErrorCode; message: string } | undefined;
+  /** Time of the last successful run, epoch ms. */
+  lastGoodAt: number | undefined;
+  /** Time of the last state change, epoch ms. */
+  at: number;
+  #frame: Frame = { fields: [] };
+  #keep: Keep;
+  #log: UpdateEntry[] = [];
+  #logBytes = 0;
+  #snapshot: string | undefined;
+
+  /**
+   * @param firstSeq where sequence numbers start; pass something larger than any seq an earlier
+   *   life of this job handed out (the clock in ms does: a job never makes 1,000 updates a second).
+   */
+  constructor(widgetId: string, mode: MergeMode, keep: Keep, firstSeq: number) {
+    this.widgetId = widgetId;
+    this.mode = mode;
+    this.#keep = keep;
+    this.firstSeq = firstSeq;
+    this.seq = firstSeq;
+    this.at = Date.now();
+  }
+
+  /** The kept history (append mode) or the latest frame (replace mode). */
+  get frame(): Frame {
+    return this.#frame;
+  }
+
+  /** The newest time value in the history, if the widget is a time series with points. */
+  lastTime(): number | undefined {
+    const t = timeField(this.#frame);
+    const n = t?.values.length ?? 0;
+    return n > 0 ? (t!.values[n - 1] as number) : undefined;
+  }
+
+  /** Applies a successful run. Returns the update to send, or undefined when nothing changed. */
+  applyFrame(frame: Frame, now: number): UpdateEntry | undefined {
+    const recovered = this.status !== 'ok';
+    this.status = 'ok';
+    this.error = undefined;
+    this.lastGoodAt = now;
+    let op: MergeMode = 'replace';
+    let delta = frame;
+    if (this.mode === 'append' && sameShape(this.#frame, frame) && rowCount(this.#frame) > 0) {
+      delta = this.#appendRows(frame);
+      op = 'append';
+      if (rowCount(delta) === 0 && !recovered) return undefined;
+    } else {
+      if (!recovered && JSON.stringify(frame) === JSON.stringify(this.#frame)) return undefined;
+      this.#frame = this.mode === 'append' ? trimmed(sortedByTime(frame), this.#keep) : frame;
+      delta = this.#frame;
+    }
+    return this.#record(now, { status: 'ok', op, frame: delta });
+  }
+
+  /** Applies a failed run: the data stays, the status says why. Repeats of the same error send nothing. */
+  applyError(code: ErrorCode, message: string, now: number): UpdateEntry | undefined {
+    if (this.status === 'error' && this.error?.code === code && this.error.message === message) return undefined;
+    this.status = 'error';
+    this.error = { code, message };
+    return this.#record(now, { status: 'error', error: this.error });
+  }
+
+  /**
+   * The updates after `seq`, oldest first; undefined when the log no longer reaches back that far
+   * (or `seq` is from an earlier life of the job), and the viewer needs the whole state instead.
+   */
+  since(seq: number): UpdateEntry[] | undefined {
+    if (!Number.isSafeInteger(seq) || seq < this.firstSeq || seq > this.seq) return undefined;
+    if (seq === this.seq) return [];
+    const first = this.#log[0];
+    if (first === undefined || first.seq > seq + 1) return undefined;
+    return this.#log.slice(seq + 1 - first.seq);
+  }
+
+  /** The whole state as one `replace` entry, serialised once per change. */
+  snapshot(): string {
+    this.#snapshot ??= JSON.stringify(this.#entry({ status: this.status, error: this.error, op: 'replace', frame: this.#frame }));
+    return this.#snapshot;
+  }
+
+  /** Bytes and entries held by the update log (for metrics and tests). */
+  logSize(): { entries: number; bytes: number } {
+    return { entries: this.#log.length, bytes: this.#logBytes };
+  }
+
+  #appendRows(frame: Frame): Frame {
+    const incoming = sortedByTime(frame);
+    const times = timeField(incoming)!.values as number[];
+    const last = this.lastTime()!;
+    let start = 0;
+    while (start < times.length && (times[start] as number) < last) start++;
+    // A row at the last kept time may be a bucket still filling up (revenue this minute): it replaces ours if it changed.
+    if (start < times.length && times[start] === last) {
+      if (rowEquals(this.#frame, rowCount(this.#frame) - 1, incoming, start)) start++;
+      else this.#dropLastRow();
+    }
+    const delta = sliceFrame(incoming, start);
+    if (rowCount(delta) > 0) {
+      this.#frame.fields.forEach((f, i) => {
+        for (const v of delta.fields[i]!.values) f.values.push(v);
+      });
+      this.#frame = trimmed(this.#frame, this.#keep);
+    }
+    return delta;
+  }
+
+  #dropLastRow(): void {
+    for (const f of this.#frame.fields) f.values.pop();
+  }
+
+  #entry(body: Record<string, unknown>): Record<string, unknown> {
+    return { w: this.widgetId, seq: this.seq, at: this.at, lastGoodAt: this.lastGoodAt ?? null, ...body };
+  }
+
+  #record(now: number, body: Record<string, unknown>): UpdateEntry {
+    this.seq += 1;
+    this.at = now;
+    this.#snapshot = undefined;
+    const entry = { seq: this.seq, json: JSON.stringify(this.#entry(body)) };
+    this.#log.push(entry);
+    this.#logBytes += entry.json.length;
+    while (this.#log.length > MAX_LOG_ENTRIES || (this.#logBytes > MAX_LOG_BYTES && this.#log.length > 1)) {
+      this.#logBytes -= this.#log.shift()!.json.length;
+    }
+    return entry;
+  }
+}
+
+/** Tables are replaced whole; other widgets append when their frames have a time field, else replace. */
+export function mergeModeFor(widgetType: string): MergeMode {
+  return widgetType === 'table' ? 'replace' : 'append';
+}
+
+function sameShape(a: Frame, b: Frame): boolean {
+  if (a.fields.length !== b.fields.length || !timeField(b)) return false;
+  return a.fields.every((f, i) => f.name === b.fields[i]!.name && f.type === b.fields[i]!.type);
+}
+
+function rowEquals(a: Frame, i: number, b: Frame, j: number): boolean {
+  return a.fields.every((f, k) => f.values[i] === b.fields[k]!.values[j]);
+}
+
+function sortedByTime(frame: Frame): Frame {
+  const t = timeField(frame);
+  if (!t) return frame;
+  const v = t.values as number[];
+  let sorted = true;
+  for (let i = 1; i < v.length && sorted; i++) sorted = (v[i - 1] as number) <= (v[i] as number);
+  if (sorted) return frame;
+  const order = v.map((_, i) => i).sort((a, b) => (v[a] as number) - (v[b] as number));
+  return { fields: frame.fields.map((f) => ({ ...f, values: order.map((i) => f.values[i] as never) })) };
+}
+
+function trimmed(frame: Frame, keep: Keep): Frame {
+  const n = rowCount(frame);
+  let drop = 0;
+  if (keep.kind === 'points') drop = Math.max(0, n - keep.count);
+  else {
+    const t = timeField(frame);
+    if (t && n > 0) {
+      const cutoff = (t.values[n - 1] as number) - keep.ms;
+      while (drop < n && (t.values[drop] as number) < cutoff) drop++;
+    }
+  }
+  if (drop === 0) return frame;
+  return { fields: frame.fields.map((f) => ({ name: f.name, type: f.type, values: f.values.slice(drop) })) };
+}

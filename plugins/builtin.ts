@@ -1,0 +1,7 @@
+/** The data-source plugins that ship with rtdash. The embedded default runs on `demo` and `system`. */
+import type { PluginDefinition } from '../core/plugin.js';
+import demo from './demo/index.js';
+import system from './system/index.js';
+
+/** Every built-in plugin definition. */
+export const builtinPlugins: PluginDefinition[] = [demo as PluginDefinition, system as PluginDefinition];

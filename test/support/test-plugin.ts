@@ -1,0 +1,81 @@
+/**
+ * A data source whose behaviour each query chooses, for driving the server through its failure
+ * paths: counts its calls so tests can assert one query per tick.
+ */
+import { definePlugin, type Frame } from '../../core/plugin.js';
+
+/** What a test query asks the source to do. */
+export interface TestQuery {
+  /** counter: one time/value row per call; big: `rows` rows of padding; the others fail in their own way. */
+  behave: 'counter' | 'throw' | 'reject' | 'hang' | 'malformed' | 'big' | 'slow';
+  /** For `slow`: how long each call takes. */
+  delayMs?: number;
+  /** For `big`: rows per frame. */
+  rows?: number;
+  /** Any string; lets one dashboard have several distinct jobs. */
+  tag?: string;
+}
+
+/** Calls per tag (or behaviour), shared by every instance in the process. */
+export const calls = new Map<string, number>();
+
+/** The test plugin definition. */
+export const testPlugin = definePlugin<Record<string, unknown>, TestQuery>({
+  type: 'test',
+  description: 'A data source for tests whose queries choose how it behaves',
+  optionsSchema: { type: 'object', additionalProperties: false, properties: { note: { type: 'string' } } },
+  querySchema: {
+    type: 'object',
+    required: ['behave'],
+    additionalProperties: false,
+    properties: {
+      behave: { enum: ['counter', 'throw', 'reject', 'hang', 'malformed', 'big', 'slow'] },
+      delayMs: { type: 'integer', minimum: 0 },
+      rows: { type: 'integer', minimum: 1 },
+      tag: { type: 'string' },
+    },
+  },
+  create() {
+    let n = 0;
+    return {
+      query(query, ctx): Promise<Frame> {
+        const key = query.tag ?? query.behave;
+        calls.set(key, (calls.get(key) ?? 0) + 1);
+        n++;
+        const now = ctx.range.to;
+        switch (query.behave) {
+          case 'throw':
+            throw new Error('the test source throws synchronously');
+          case 'reject':
+            return Promise.reject(new Error('the test source rejects'));
+          case 'hang':
+            return new Promise(() => undefined);
+          case 'malformed':
+            return Promise.resolve({ fields: [{ name: 'a', type: 'number', values: [1, 2] }, { name: 'b', type: 'number', values: [1] }] } as Frame);
+          case 'big': {
+            const rows = query.rows ?? 100;
+            const t = Array.from({ length: rows }, (_, i) => now - rows + i + 1);
+            return Promise.resolve({ fields: [{ name: 'time', type: 'time', values: t }, { name: 'pad', type: 'string', values: t.map(() => 'x'.repeat(200)) }] });
+          }
+          case 'slow':
+            return new Promise((resolve, reject) => {
+              const timer = setTimeout(() => resolve(counterFrame(now, n)), query.delayMs ?? 1000);
+              ctx.signal.addEventListener('abort', () => {
+                clearTimeout(timer);
+                reject(ctx.signal.reason);
+              });
+            });
+          default:
+            return Promise.resolve(counterFrame(now, n));
+        }
+      },
+      async health() {
+        return { status: 'ok' };
+      },
+    };
+  },
+});
+
+function counterFrame(t: number, n: number): Frame {
+  return { fields: [{ name: 'time', type: 'time', values: [t] }, { name: 'value', type: 'number', values: [n] }] };
+}

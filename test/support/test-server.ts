@@ -1,0 +1,85 @@
+/** Starts a real server on an ephemeral port with dashboards written to a temporary folder. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Limits, ServerConfig } from '../../core/model.js';
+import { silentLogger } from '../../core/logger.js';
+import { startServer, type RtdashServer } from '../../core/server.js';
+import { builtinPlugins } from '../../plugins/builtin.js';
+import { testPlugin } from './test-plugin.js';
+
+/** The limits tests run with unless they say otherwise. */
+export const TEST_LIMITS: Limits = {
+  maxMessageBytes: 65536,
+  slowClientBytes: 1 << 20,
+  slowClientTimeoutMs: 10_000,
+  heartbeatMs: 30_000,
+  coalesceMs: 15,
+  maxConnectionsPerIp: 10_000,
+  maxSubscriptionsPerConnection: 20,
+};
+
+/** A server and the folder its dashboards live in. */
+export interface TestServer {
+  server: RtdashServer;
+  dir: string;
+  wsUrl: string;
+  /** Writes (or overwrites) a dashboard file. */
+  write(name: string, yaml: string): void;
+  stop(): Promise<void>;
+}
+
+/** Starts a server with the demo, system and test sources and the given dashboard files. */
+export async function startTestServer(files: Record<string, string>, limits: Partial<Limits> = {}, watch = false): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'rtdash-test-'));
+  const write = (name: string, yaml: string) => writeFileSync(join(dir, name), yaml);
+  for (const [name, yaml] of Object.entries(files)) write(name, yaml);
+  const config: ServerConfig = {
+    server: { host: '127.0.0.1', port: 0, allowedOrigins: [], limits: { ...TEST_LIMITS, ...limits } },
+    auth: { adminTokens: [] },
+    datasources: [
+      { name: 'demo', type: 'demo', options: {} },
+      { name: 'system', type: 'system', options: {} },
+      { name: 'test', type: 'test', options: {} },
+      { name: 'fast', type: 'test', options: {}, timeoutMs: 300 },
+    ],
+    plugins: [],
+    dashboards: { dir, watch },
+    notifiers: {},
+    cluster: {},
+    storage: { type: 'embedded', dir: join(dir, 'data') },
+    log: { level: 'silent' },
+  };
+  const server = await startServer(config, { plugins: [...builtinPlugins, testPlugin], logger: silentLogger(), port: 0 });
+  return {
+    server,
+    dir,
+    wsUrl: server.url.replace('http', 'ws') + '/ws',
+    write,
+    async stop() {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A dashboard with one test widget per query, each `every` apart. */
+export function testDashboard(id: string, widgets: Record<string, object>, every = '100ms', extra = ''): string {
+  const lines = [`id: ${id}`, `title: Test ${id}`, extra, 'widgets:'];
+  for (const [wid, query] of Object.entries(widgets)) {
+    lines.push(`  - id: ${wid}`, `    title: ${wid}`, `    type: line`, `    source: test`, `    query: ${JSON.stringify(query)}`, `    every: ${every}`, `    keep: 1000`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Resolves after `ms`. */
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it returns true or the time is up. */
+export async function until(check: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}

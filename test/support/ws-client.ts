@@ -1,0 +1,88 @@
+/** A WebSocket client for tests that records every message and waits for the ones it needs. */
+import WebSocket from 'ws';
+
+/** A parsed protocol message. */
+export type Message = { type: string; [key: string]: unknown };
+
+/** Records messages; `next` waits for the first unread one that matches. */
+export class TestClient {
+  readonly ws: WebSocket;
+  readonly messages: Message[] = [];
+  /** Wall-clock receipt time of each message, same index as `messages`. */
+  readonly received: number[] = [];
+  closeCode: number | undefined;
+  #read = 0;
+  #waiters: (() => void)[] = [];
+  readonly opened: Promise<void>;
+  readonly closed: Promise<number>;
+
+  constructor(url: string, options: WebSocket.ClientOptions = {}) {
+    this.ws = new WebSocket(url, options);
+    this.opened = new Promise((resolve, reject) => {
+      this.ws.once('open', () => resolve());
+      this.ws.once('error', reject);
+    });
+    this.closed = new Promise((resolve) => this.ws.once('close', (code) => {
+      this.closeCode = code;
+      this.#wake();
+      resolve(code);
+    }));
+    this.ws.on('error', () => undefined);
+    this.ws.on('message', (data) => {
+      this.messages.push(JSON.parse(data.toString()) as Message);
+      this.received.push(Date.now());
+      this.#wake();
+    });
+  }
+
+  /** Sends a message (an object is JSON-encoded). */
+  send(message: object | string): void {
+    this.ws.send(typeof message === 'string' ? message : JSON.stringify(message));
+  }
+
+  /** Waits for the next unread message that matches, skipping others. */
+  async next(match: (m: Message) => boolean = () => true, timeoutMs = 5000): Promise<Message> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      while (this.#read < this.messages.length) {
+        const m = this.messages[this.#read++]!;
+        if (match(m)) return m;
+      }
+      if (this.closeCode !== undefined) throw new Error(`closed with ${this.closeCode} while waiting`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no matching message within ${timeoutMs} ms; last: ${JSON.stringify(this.messages.at(-1))?.slice(0, 300)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Waits for a message of a type. */
+  nextOf(type: string, timeoutMs?: number): Promise<Message> {
+    return this.next((m) => m.type === type, timeoutMs);
+  }
+
+  /** Closes and waits. */
+  async close(): Promise<void> {
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close();
+    await this.closed;
+  }
+
+  #wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+/** Opens a client, waits for `hello`. */
+export async function connect(url: string, options?: WebSocket.ClientOptions): Promise<TestClient> {
+  const client = new TestClient(url, options);
+  await client.opened;
+  await client.nextOf('hello');
+  return client;
+}
