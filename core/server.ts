@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DashboardStore } from './dashboard-store.js';
+import { checkDatasources } from './config/server-config.js';
+import { dashboardContext } from './config/dashboard-config.js';
 import { Metrics } from './metrics.js';
 import type { ServerConfig } from './model.js';
 import type { Logger, PluginDefinition, RuntimeStats } from './plugin.js';
@@ -59,6 +61,7 @@ export async function buildRegistry(plugins: PluginDefinition[], config: Pick<Se
 export async function startServer(config: ServerConfig, options: StartOptions): Promise<RtdashServer> {
   const { logger } = options;
   const registry = await buildRegistry(options.plugins, config);
+  checkDatasources(config, registry);
   let hub: Hub | undefined;
   let scheduler: Scheduler | undefined;
   const metrics = new Metrics({ viewers: () => hub?.viewers ?? 0, connections: () => hub?.connections ?? 0, jobs: () => scheduler?.size ?? 0 });
@@ -72,7 +75,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
   const limits = config.server.limits;
   const store: DashboardStore = new DashboardStore(
     config.dashboards.dir,
-    { sources: (name) => { const s = sources.get(name); return s && { type: s.config.type, plugin: s.plugin }; } },
+    dashboardContext(config, registry),
     logger,
     (id, dashboard) => hub?.replaceDashboard(id, dashboard),
   );

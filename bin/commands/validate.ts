@@ -1,0 +1,58 @@
+/** `rtdash validate`: checks dashboards (and config.yaml) without starting anything; for CI. */
+import { existsSync, statSync } from 'node:fs';
+import { checkDatasources, loadServerConfig } from '../../core/config/server-config.js';
+import { ConfigError, formatProblem, type Problem } from '../../core/config/problem.js';
+import { dashboardContext, loadDashboardDir, loadDashboardFile } from '../../core/config/dashboard-config.js';
+import { buildRegistry } from '../../core/server.js';
+import { builtinPlugins } from '../../plugins/builtin.js';
+import { parseCommand } from './args.js';
+
+const USAGE = `Usage: rtdash validate [FILES|DIRS...] [--config FILE]
+
+Checks dashboard files (every *.yaml in a DIR) against the schema and the config's data sources,
+and the config file itself. Prints one "file:line:col: message" line per problem and exits 1,
+or prints a one-line summary and exits 0. With no FILES, checks the config's dashboards folder.`;
+
+/** Runs `rtdash validate`. */
+export async function validateCommand(args: string[]): Promise<number> {
+  const parsed = parseCommand(args, { config: { type: 'string', short: 'c' } }, USAGE);
+  if (!parsed) return 0;
+  const file = (parsed.values.config as string | undefined) ?? process.env.RTDASH_CONFIG ?? (existsSync('config.yaml') ? 'config.yaml' : undefined);
+  const problems: Problem[] = [];
+  let config;
+  try {
+    config = await loadServerConfig(file);
+    const full = await buildRegistry(builtinPlugins, config);
+    checkDatasources(config, full);
+    const context = dashboardContext(config, full);
+    const targets = parsed.positionals.length > 0 ? parsed.positionals : [config.dashboards.dir];
+    let count = 0;
+    for (const target of targets) {
+      if (!existsSync(target)) {
+        problems.push({ file: target, line: 1, col: 1, message: 'no such file or folder' });
+      } else if (statSync(target).isDirectory()) {
+        const result = await loadDashboardDir(target, context);
+        count += result.dashboards.length;
+        problems.push(...result.problems);
+      } else {
+        try {
+          await loadDashboardFile(target, context);
+          count++;
+        } catch (err) {
+          if (!(err instanceof ConfigError)) throw err;
+          problems.push(...err.problems);
+        }
+      }
+    }
+    if (problems.length === 0) {
+      console.log(`ok: ${count} dashboard${count === 1 ? '' : 's'} valid against ${config.file ?? 'the embedded default config'}`);
+      return 0;
+    }
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+  }
+  for (const p of problems) console.error(formatProblem(p));
+  console.error(`${problems.length} problem${problems.length === 1 ? '' : 's'} found`);
+  return 1;
+}

@@ -1,0 +1,164 @@
+/** What clients and plugins can throw at the stream, and that the server keeps serving through it. */
+import { expect } from 'chai';
+import { connect, type Message } from './support/ws-client.js';
+import { startTestServer, testDashboard, sleep, until, type TestServer } from './support/test-server.js';
+
+type Entry = { w: string; seq: number; status: string; error?: { code: string; message: string } };
+
+describe('stream: bad input from clients', function () {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer(
+      {
+        'ok.yaml': testDashboard('ok', { a: { behave: 'counter', tag: 'bad-ok' } }, '100ms'),
+        'vars.yaml': `id: vars
+title: Vars
+variables:
+  region: { type: select, options: [eu, us], default: eu }
+widgets:
+  - { id: w, title: W, type: line, source: test, query: { behave: counter, tag: ":region" }, every: 100ms }
+`,
+      },
+      { maxMessageBytes: 4096 },
+    );
+  });
+  after(() => t.stop());
+
+  async function subscribed() {
+    const c = await connect(t.wsUrl);
+    c.send({ type: 'subscribe', dashboard: 'ok' });
+    await c.nextOf('snapshot');
+    return c;
+  }
+
+  async function stillServes(c: Awaited<ReturnType<typeof connect>>) {
+    await c.nextOf('update', 3000);
+    expect(c.closeCode).to.equal(undefined);
+  }
+
+  const cases: [string, string | object, string][] = [
+    ['text that is not JSON', '{not json', 'RTDASH_BAD_MESSAGE'],
+    ['a JSON value that is not an object', '[1,2,3]', 'RTDASH_BAD_MESSAGE'],
+    ['an unknown type', { type: 'explode' }, 'RTDASH_UNKNOWN_MESSAGE_TYPE'],
+    ['an unknown dashboard', { type: 'subscribe', dashboard: 'nope' }, 'RTDASH_DASHBOARD_NOT_FOUND'],
+    ['a variable value outside the options', { type: 'subscribe', dashboard: 'vars', vars: { region: "eu' OR 1=1" } }, 'RTDASH_VARIABLE_INVALID'],
+    ['an undeclared variable', { type: 'subscribe', dashboard: 'vars', vars: { other: 'x' } }, 'RTDASH_VARIABLE_INVALID'],
+    ['a variable that is not a string', { type: 'subscribe', dashboard: 'vars', vars: { region: ['eu'] } }, 'RTDASH_VARIABLE_INVALID'],
+    ['a subscribe without a dashboard', { type: 'subscribe' }, 'RTDASH_BAD_MESSAGE'],
+    ['resume positions that are not integers', { type: 'subscribe', dashboard: 'ok', resume: { a: 'x' } }, 'RTDASH_BAD_MESSAGE'],
+    ['an unsubscribe from a dashboard not watched', { type: 'unsubscribe', dashboard: 'vars' }, 'RTDASH_NOT_SUBSCRIBED'],
+    ['a __proto__ key in vars', '{"type":"subscribe","dashboard":"vars","vars":{"__proto__":{"region":"us"}}}', 'RTDASH_VARIABLE_INVALID'],
+  ];
+  for (const [what, message, code] of cases) {
+    it(`answers ${what} with ${code} and keeps serving`, async () => {
+      const c = await subscribed();
+      c.send(message);
+      const err = await c.nextOf('error');
+      expect(err.code).to.equal(code);
+      expect(err.message).to.be.a('string').and.not.equal('');
+      await stillServes(c);
+      await c.close();
+    });
+  }
+
+  it('closes a connection that sends a message over the size cap with 1009', async () => {
+    const c = await subscribed();
+    c.send({ type: 'subscribe', dashboard: 'ok', vars: {}, pad: 'x'.repeat(5000) });
+    expect(await c.closed).to.equal(1009);
+    const other = await subscribed();
+    await stillServes(other);
+    await other.close();
+  });
+
+  it('leaves no job, view, timer or listener after 10,000 subscribe/unsubscribe cycles', async function () {
+    this.timeout(60_000);
+    await sleep(300); // let jobs of earlier tests stop
+    const timersBefore = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const c = await connect(t.wsUrl);
+    for (let i = 0; i < 10_000; i++) {
+      c.send({ type: 'subscribe', dashboard: 'vars', vars: { region: i % 2 ? 'eu' : 'us' } });
+      c.send({ type: 'unsubscribe', dashboard: 'vars' });
+      if (i % 500 === 0) await sleep(1);
+    }
+    c.send({ type: 'ping' });
+    await c.nextOf('pong', 20_000);
+    expect(c.messages.filter((m) => m.type === 'error')).to.deep.equal([]);
+    expect(t.server.hub.viewCount).to.equal(0);
+    await until(() => t.server.scheduler.size === 0, 2000, 'every job to stop');
+    const job = t.server.scheduler.jobs()[0];
+    expect(job).to.equal(undefined);
+    await c.close();
+    await sleep(50);
+    expect(t.server.hub.connections).to.equal(0);
+    const timersAfter = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    expect(timersAfter).to.be.at.most(timersBefore);
+    expect(t.server.http.listenerCount('upgrade')).to.equal(1);
+  });
+});
+
+describe('stream: plugins that fail', function () {
+  let t: TestServer;
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  before(async () => {
+    process.on('unhandledRejection', onUnhandled);
+    t = await startTestServer({
+      'failing.yaml': `id: failing
+title: Failing
+widgets:
+  - { id: good, title: Good, type: line, source: test, query: { behave: counter, tag: fail-good }, every: 100ms }
+  - { id: throws, title: Throws, type: line, source: test, query: { behave: throw }, every: 100ms }
+  - { id: rejects, title: Rejects, type: line, source: test, query: { behave: reject }, every: 100ms }
+  - { id: hangs, title: Hangs, type: line, source: fast, query: { behave: hang }, every: 100ms }
+  - { id: malformed, title: Malformed, type: line, source: test, query: { behave: malformed }, every: 100ms }
+`,
+    });
+  });
+  after(async () => {
+    process.off('unhandledRejection', onUnhandled);
+    await t.stop();
+  });
+
+  it('shows each failure as an error status with its message while other widgets and viewers carry on', async function () {
+    this.timeout(10_000);
+    const c = await connect(t.wsUrl);
+    const other = await connect(t.wsUrl);
+    c.send({ type: 'subscribe', dashboard: 'failing' });
+    other.send({ type: 'subscribe', dashboard: 'failing' });
+    await c.nextOf('snapshot');
+    const errors = new Map<string, Entry['error']>();
+    let goodUpdates = 0;
+    while (errors.size < 4 || goodUpdates < 3) {
+      for (const u of (await c.nextOf('update')).updates as Entry[]) {
+        if (u.status === 'error') errors.set(u.w, u.error);
+        if (u.w === 'good' && u.status === 'ok') goodUpdates++;
+      }
+    }
+    expect(errors.get('throws')).to.deep.equal({ code: 'RTDASH_QUERY_FAILED', message: 'the test source throws synchronously' });
+    expect(errors.get('rejects')).to.deep.equal({ code: 'RTDASH_QUERY_FAILED', message: 'the test source rejects' });
+    expect(errors.get('hangs')!.code).to.equal('RTDASH_QUERY_TIMEOUT');
+    expect(errors.get('hangs')!.message).to.match(/timed out after 300 ms/);
+    expect(errors.get('malformed')!.code).to.equal('RTDASH_FRAME_MALFORMED');
+    expect(errors.get('malformed')!.message).to.match(/fields\[1\] \("b"\) has 1 values but fields\[0\] has 2/);
+    await other.next((m: Message) => m.type === 'update' && (m.updates as Entry[]).some((u) => u.w === 'good'));
+    expect(unhandled).to.deep.equal([]);
+    const metrics = await (await fetch(`${t.server.url}/metrics`)).text();
+    expect(metrics).to.match(/rtdash_queries_total\{source="fast",outcome="timeout"\} [1-9]/);
+    expect(metrics).to.match(/rtdash_queries_total\{source="test",outcome="malformed"\} [1-9]/);
+    await Promise.all([c.close(), other.close()]);
+  });
+
+  it('backs off a failing job instead of querying it every tick', async () => {
+    await sleep(300); // the jobs of the previous test stop
+    const c = await connect(t.wsUrl);
+    c.send({ type: 'subscribe', dashboard: 'failing' });
+    await c.nextOf('snapshot');
+    await sleep(1500);
+    const throws = t.server.scheduler.jobs().find((j) => j.key.startsWith('failing/throws'))!;
+    // 15 ticks in 1.5 s; with back-off doubling from 100 ms only a handful of them run.
+    expect(throws.failures).to.be.within(3, 6);
+    const good = t.server.scheduler.jobs().find((j) => j.key.startsWith('failing/good'))!;
+    expect(good.failures).to.equal(0);
+    await c.close();
+  });
+});

@@ -1,0 +1,149 @@
+/** The WebSocket stream end to end: real server, real sockets, the test plugin counting queries. */
+import { expect } from 'chai';
+import { calls } from './support/test-plugin.js';
+import { connect, type Message } from './support/ws-client.js';
+import { startTestServer, testDashboard, sleep, until, type TestServer } from './support/test-server.js';
+
+type Entry = { w: string; seq: number; status: string; op?: string; at: number; frame?: { fields: { name: string; values: unknown[] }[] }; error?: { code: string; message: string } };
+
+const updatesOf = (m: Message) => m.updates as Entry[];
+
+describe('WebSocket streaming', function () {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer({
+      'live.yaml': testDashboard('live', { a: { behave: 'counter', tag: 'live-a' }, b: { behave: 'counter', tag: 'live-b' } }, '100ms'),
+      'vars.yaml': `id: vars
+title: Vars
+variables:
+  region: { type: select, options: [eu, us], default: eu }
+widgets:
+  - { id: w, title: W, type: line, source: test, query: { behave: counter, tag: ":region" }, every: 100ms }
+`,
+    });
+  });
+  after(() => t.stop());
+
+  it('greets with hello, answers subscribe with a snapshot, then sends updates with growing sequence numbers', async () => {
+    const c = await connect(t.wsUrl);
+    expect(c.messages[0]).to.include({ type: 'hello', protocol: 1 });
+    c.send({ type: 'subscribe', dashboard: 'live' });
+    const snap = await c.nextOf('snapshot');
+    expect(snap).to.include({ dashboard: 'live', reason: 'subscribe' });
+    expect((snap.widgets as Entry[]).map((w) => w.w).sort()).to.deep.equal(['a', 'b']);
+    expect((snap.definition as { widgets: object[] }).widgets[0]).to.not.have.property('query');
+    const seen = new Map<string, number[]>();
+    while ((seen.get('a')?.length ?? 0) < 4) {
+      for (const u of updatesOf(await c.nextOf('update'))) seen.set(u.w, [...(seen.get(u.w) ?? []), u.seq]);
+    }
+    for (const seqs of seen.values()) {
+      for (let i = 1; i < seqs.length; i++) expect(seqs[i]).to.equal(seqs[i - 1]! + 1);
+    }
+    await c.close();
+  });
+
+  for (const viewers of [1, 10, 200]) {
+    it(`runs exactly one query per tick for ${viewers} viewer(s) of one widget`, async function () {
+      this.timeout(30_000);
+      const tag = `fan-${viewers}`;
+      t.write(`${tag}.yaml`, testDashboard(tag, { w: { behave: 'counter', tag } }, '200ms'));
+      await t.server.store.reload();
+      const clients = await Promise.all(Array.from({ length: viewers }, () => connect(t.wsUrl)));
+      for (const c of clients) c.send({ type: 'subscribe', dashboard: tag });
+      await Promise.all(clients.map((c) => c.nextOf('snapshot')));
+      const before = calls.get(tag) ?? 0;
+      const started = Date.now();
+      await sleep(1500);
+      const elapsedTicks = (Date.now() - started) / 200;
+      const queries = (calls.get(tag) ?? 0) - before;
+      const job = t.server.scheduler.jobs().find((j) => j.key.startsWith(`${tag}/w`))!;
+      expect(queries).to.be.at.least(Math.floor(elapsedTicks) - 2).and.at.most(Math.ceil(elapsedTicks) + 1);
+      expect(calls.get(tag)).to.equal(job.runs);
+      // Every viewer saw the same sequence numbers: one query fanned out, not one per viewer.
+      const lastSeqs = new Set(clients.map((c) => Math.max(...c.messages.filter((m) => m.type === 'update').flatMap((m) => updatesOf(m).map((u) => u.seq)))));
+      expect(lastSeqs.size).to.be.at.most(2);
+      await Promise.all(clients.map((c) => c.close()));
+    });
+  }
+
+  it('gives a reconnecting client exactly the updates it missed, in order, none twice', async () => {
+    const keeper = await connect(t.wsUrl); // keeps the job alive while the other client is away
+    keeper.send({ type: 'subscribe', dashboard: 'live' });
+    await keeper.nextOf('snapshot');
+    const first = await connect(t.wsUrl);
+    first.send({ type: 'subscribe', dashboard: 'live' });
+    const snap = await first.nextOf('snapshot');
+    const last: Record<string, number> = {};
+    for (const w of snap.widgets as Entry[]) last[w.w] = w.seq;
+    for (let i = 0; i < 3; i++) for (const u of updatesOf(await first.nextOf('update'))) last[u.w] = u.seq;
+    await first.close();
+    await sleep(600);
+    const again = await connect(t.wsUrl);
+    again.send({ type: 'subscribe', dashboard: 'live', version: snap.version, resume: last });
+    const resumed = await again.nextOf('update');
+    expect(resumed.resumed).to.equal(true);
+    const got: Record<string, number[]> = { a: [], b: [] };
+    for (const u of updatesOf(resumed)) {
+      expect(u.op).to.equal('append');
+      got[u.w]!.push(u.seq);
+    }
+    for (let i = 0; i < 3; i++) for (const u of updatesOf(await again.nextOf('update'))) got[u.w]!.push(u.seq);
+    for (const w of ['a', 'b']) {
+      const seqs = got[w]!;
+      expect(seqs.length).to.be.greaterThan(4);
+      expect(seqs[0]).to.equal(last[w]! + 1);
+      seqs.forEach((s, i) => expect(s).to.equal(last[w]! + 1 + i));
+    }
+    await Promise.all([again.close(), keeper.close()]);
+  });
+
+  it('sends the whole state of a widget whose history no longer reaches back', async () => {
+    const c = await connect(t.wsUrl);
+    const snap = await (c.send({ type: 'subscribe', dashboard: 'live' }), c.nextOf('snapshot'));
+    await c.close();
+    const again = await connect(t.wsUrl);
+    again.send({ type: 'subscribe', dashboard: 'live', version: snap.version, resume: { a: 1, b: 2 } });
+    const resumed = await again.nextOf('update');
+    expect(updatesOf(resumed).map((u) => u.op)).to.deep.equal(['replace', 'replace']);
+    await again.close();
+  });
+
+  it('sends a fresh snapshot when the dashboard changed since the client last saw it', async () => {
+    const c = await connect(t.wsUrl);
+    c.send({ type: 'subscribe', dashboard: 'live', version: 'not-the-current-version', resume: { a: 1 } });
+    expect(await c.nextOf('snapshot')).to.include({ reason: 'reload' });
+    await c.close();
+  });
+
+  it('shares jobs between viewers with the same variable values and separates different ones', async () => {
+    const eu = await connect(t.wsUrl);
+    const us = await connect(t.wsUrl);
+    eu.send({ type: 'subscribe', dashboard: 'vars', vars: { region: 'eu' } });
+    us.send({ type: 'subscribe', dashboard: 'vars', vars: { region: 'us' } });
+    await Promise.all([eu.nextOf('snapshot'), us.nextOf('snapshot')]);
+    const keys = t.server.scheduler.jobs().map((j) => j.key).filter((k) => k.startsWith('vars/'));
+    expect(keys).to.have.length(2);
+    expect(keys.some((k) => k.endsWith('region=eu'))).to.equal(true);
+    expect(keys.some((k) => k.endsWith('region=us'))).to.equal(true);
+    await Promise.all([eu.close(), us.close()]);
+  });
+
+  it('watches several dashboards over one connection', async () => {
+    const c = await connect(t.wsUrl);
+    c.send({ type: 'subscribe', dashboard: 'live' });
+    c.send({ type: 'subscribe', dashboard: 'vars' });
+    const snaps = [await c.nextOf('snapshot'), await c.nextOf('snapshot')];
+    expect(snaps.map((s) => s.dashboard).sort()).to.deep.equal(['live', 'vars']);
+    await c.next((m) => m.type === 'update' && m.dashboard === 'vars');
+    await c.next((m) => m.type === 'update' && m.dashboard === 'live');
+    await c.close();
+  });
+
+  it('stops a job within one interval after its last viewer leaves', async () => {
+    const c = await connect(t.wsUrl);
+    c.send({ type: 'subscribe', dashboard: 'vars', vars: { region: 'us' } });
+    await c.nextOf('snapshot');
+    await c.close();
+    await until(() => !t.server.scheduler.jobs().some((j) => j.key.startsWith('vars/') && j.key.endsWith('us')), 300, 'the job to stop');
+  });
+});
