@@ -1,0 +1,192 @@
+/**
+ * dashboards/*.yaml → Dashboard: parse with positions, check against core/schemas/dashboard.schema.json,
+ * the configured sources and their plugins' query schemas, then normalise. Each file stands alone: a
+ * broken one never stops the others from loading.
+ */
+import { createHash } from 'node:crypto';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { messageOf } from '../errors.js';
+import type { Dashboard, ServerConfig, Widget } from '../model.js';
+import { variablesOf } from './dashboard-variables.js';
+import { durationAt, numberAt, objectAt, rootMapping, stringAt, type Plain } from './fields.js';
+import { ConfigError, throwIfProblems, type Problem } from './problem.js';
+import { schemaValidator } from './schema-store.js';
+import type { PluginLookup } from './server-config.js';
+import { defaultWhere, dottedPath, validateData, type Where } from './validate.js';
+import { MIN_EVERY_MS, widgetLabel, widgetOf, type DashboardContext, type SourceInfo } from './widget.js';
+import { isPlainObject } from './to-plain.js';
+import { YamlFile, type DocPath } from './yaml-file.js';
+
+export type { DashboardContext, SourceInfo } from './widget.js';
+
+/** Interval of widgets that set neither `every` nor `cron`, when the dashboard sets no `refresh`. */
+export const DEFAULT_REFRESH_MS = 5000;
+/** Grid columns when the dashboard sets no `layout.columns`. */
+export const DEFAULT_COLUMNS = 12;
+
+/** Which files of a folder are dashboards. */
+const DASHBOARD_FILE = /\.ya?ml$/i;
+
+/**
+ * Parses one dashboard file's text. `file` names it in problems. Throws ConfigError listing every problem.
+ * @example parseDashboard('id: ops\ntitle: Ops\n', 'ops.yaml', { sources: () => undefined }).refreshMs // 5000
+ */
+export function parseDashboard(text: string, file: string, ctx: DashboardContext): Dashboard {
+  return readDashboard(text, file, ctx).dashboard;
+}
+
+/** Parses a dashboard and keeps its YAML file, for positions needed after the parse. */
+function readDashboard(text: string, file: string, ctx: DashboardContext): { dashboard: Dashboard; source: YamlFile } {
+  const source = new YamlFile(text, file);
+  const problems: Problem[] = [...source.problems];
+  throwIfProblems(problems);
+  const plain = source.toPlain();
+  problems.push(...plain.problems);
+  // An undefined value means the converter refused the document (an alias bomb): nothing more to check.
+  const root = plain.value === undefined ? undefined : rootMapping(source, plain.value, problems, 'dashboard', 'id: my-dashboard');
+  if (root === undefined) throw new ConfigError(problems);
+  const where = dashboardWhere(root);
+  problems.push(...validateData(schemaValidator('dashboard'), root, source, { where }));
+  const dashboard = normalise(root, source, problems, ctx, where);
+  throwIfProblems(problems);
+  // Without problems, normalise always builds one; this only satisfies the type.
+  if (dashboard === undefined) throw new ConfigError([source.problem([], 'the dashboard could not be read')]);
+  return { dashboard, source };
+}
+
+/** Reads and parses one dashboard file. Throws ConfigError, also when the file cannot be read. */
+export async function loadDashboardFile(file: string, ctx: DashboardContext): Promise<Dashboard> {
+  return readDashboard(await readText(file), file, ctx).dashboard;
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([{ file, line: 1, col: 1, message: `cannot read the file: ${messageOf(err)}` }], { cause: err });
+  }
+}
+
+/**
+ * Loads every *.yaml / *.yml file of a folder (not its subfolders or dotfiles), in name order. A broken file
+ * adds its problems and is left out; a dashboard whose id an earlier file already uses is a problem in the later file.
+ */
+export async function loadDashboardDir(dir: string, ctx: DashboardContext): Promise<{ dashboards: Dashboard[]; problems: Problem[] }> {
+  let names: string[];
+  try {
+    // Symlinks count (Kubernetes mounts ConfigMap files as symlinks); dotfiles do not (editor locks, `..data`).
+    names = (await readdir(dir, { withFileTypes: true }))
+      .filter((e) => (e.isFile() || e.isSymbolicLink()) && !e.name.startsWith('.') && DASHBOARD_FILE.test(e.name))
+      .map((e) => e.name);
+  } catch (err) {
+    return { dashboards: [], problems: [{ file: dir, line: 1, col: 1, message: `cannot read the dashboards folder: ${messageOf(err)}` }] };
+  }
+  const dashboards: Dashboard[] = [];
+  const problems: Problem[] = [];
+  const byId = new Map<string, Dashboard>();
+  for (const name of names.sort()) {
+    const file = join(dir, name);
+    let read: { dashboard: Dashboard; source: YamlFile };
+    try {
+      read = readDashboard(await readText(file), file, ctx);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...err.problems);
+      continue;
+    }
+    const { dashboard, source } = read;
+    const first = byId.get(dashboard.id);
+    if (first !== undefined) {
+      problems.push(source.problem(['id'], `dashboard id "${dashboard.id}" is already used by ${first.file}; dashboard ids must be unique`));
+      continue;
+    }
+    byId.set(dashboard.id, dashboard);
+    dashboards.push(dashboard);
+  }
+  return { dashboards, problems };
+}
+
+/**
+ * The context a server config gives dashboards: its data sources, with their plugins when `plugins` finds them.
+ * @example dashboardContext(config, registry)
+ */
+export function dashboardContext(config: ServerConfig, plugins?: PluginLookup): DashboardContext {
+  const find = plugins === undefined ? () => undefined : typeof plugins === 'function' ? plugins : (type: string) => plugins.get(type);
+  const byName = new Map<string, SourceInfo>();
+  for (const sc of config.datasources) {
+    const plugin = find(sc.type);
+    byName.set(sc.name, plugin === undefined ? { type: sc.type } : { type: sc.type, plugin });
+  }
+  return { sources: (name) => byName.get(name), sourceNames: () => byName.keys() };
+}
+
+/**
+ * A short hash of a dashboard's meaning: it changes when anything a viewer or job depends on changes, and
+ * not when only comments, formatting or the order of keys do.
+ */
+export function dashboardVersion(dashboard: Omit<Dashboard, 'version' | 'file'> & Partial<Pick<Dashboard, 'version' | 'file'>>): string {
+  const { file: _file, version: _version, ...definition } = dashboard;
+  const meaning = { ...definition, widgets: definition.widgets.map(({ position: _position, ...rest }) => rest) };
+  return createHash('sha256').update(canonicalJson(meaning)).digest('hex').slice(0, 12);
+}
+
+/** JSON with object keys sorted, so equal meanings hash equally. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (isPlainObject(value)) {
+    const entries = Object.keys(value)
+      .filter((k) => value[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** Says where a dashboard path is: `in widget "revenue"`, `in the query of widget "revenue"`, `in variable "region"`. */
+function dashboardWhere(root: Plain): Where {
+  const widgets = Array.isArray(root['widgets']) ? (root['widgets'] as unknown[]) : [];
+  return (path: DocPath): string => {
+    if (path.length === 0) return typeof root['id'] === 'string' ? `in dashboard "${root['id']}"` : 'at the top level';
+    if (path[0] === 'widgets' && path.length >= 2) {
+      const index = Number(path[1]);
+      const label = widgetLabel(widgets[index], index);
+      const rest = path.slice(2);
+      if (rest.length === 0) return `in ${label}`;
+      if (rest[0] === 'query') return rest.length === 1 ? `in the query of ${label}` : `in "${dottedPath(rest.slice(1))}" of the query of ${label}`;
+      return `in "${dottedPath(rest)}" of ${label}`;
+    }
+    if (path[0] === 'variables' && path.length === 2) return `in variable "${String(path[1])}"`;
+    return defaultWhere(path);
+  };
+}
+
+function normalise(root: Plain, source: YamlFile, problems: Problem[], ctx: DashboardContext, where: Where): Dashboard | undefined {
+  const id = stringAt(root, 'id');
+  const title = stringAt(root, 'title');
+  const refreshMs = durationAt(root, 'refresh', [], source, problems, { minMs: MIN_EVERY_MS }) ?? DEFAULT_REFRESH_MS;
+  const columns = numberAt(objectAt(root, 'layout'), 'columns') ?? DEFAULT_COLUMNS;
+  const variables = variablesOf(root, source, problems);
+  const scope = { refreshMs, columns, declaredVariables: new Set(variables.map((v) => v.name)), context: ctx, where };
+  const widgets: Widget[] = [];
+  const firstIndexOf = new Map<string, number>();
+  const list = Array.isArray(root['widgets']) ? (root['widgets'] as unknown[]) : [];
+  list.forEach((w, index) => {
+    if (!isPlainObject(w)) return;
+    const widgetId = stringAt(w, 'id');
+    if (widgetId !== undefined) {
+      const first = firstIndexOf.get(widgetId);
+      if (first !== undefined) {
+        const line = source.position(['widgets', first, 'id']).line;
+        problems.push(source.problem(['widgets', index, 'id'], `widget id "${widgetId}" is used twice in this dashboard (first at line ${line}); widget ids must be unique`));
+      } else firstIndexOf.set(widgetId, index);
+    }
+    const widget = widgetOf(w, index, scope, source, problems);
+    if (widget !== undefined) widgets.push(widget);
+  });
+  if (id === undefined || title === undefined) return undefined;
+  const description = stringAt(root, 'description');
+  const definition = { id, title, ...(description === undefined ? {} : { description }), refreshMs, variables, layout: { columns }, widgets };
+  return { ...definition, file: source.file, version: dashboardVersion(definition) };
+}

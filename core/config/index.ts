@@ -1,0 +1,21 @@
+/**
+ * Loading config.yaml and dashboards/*.yaml into the model, with every problem reported as file:line:col.
+ * The rest of the server imports from here.
+ */
+export { ConfigError, formatProblem, tidyProblems, type Problem } from './problem.js';
+export { DEFAULT_LIMITS, EMBEDDED_DEFAULTS, checkDatasources, defaultServerConfig, loadServerConfig, parseServerConfig, type PluginLookup } from './server-config.js';
+export {
+  DEFAULT_COLUMNS,
+  DEFAULT_REFRESH_MS,
+  dashboardContext,
+  dashboardVersion,
+  loadDashboardDir,
+  loadDashboardFile,
+  parseDashboard,
+  type DashboardContext,
+  type SourceInfo,
+} from './dashboard-config.js';
+export { VARIABLE_REFERENCE, variablePattern } from './dashboard-variables.js';
+export { DEFAULT_KEEP_POINTS, DEFAULT_SIZE, MIN_EVERY_MS, WIDGET_TYPES } from './widget.js';
+export { SCHEMA_FILES, readSchema, type SchemaName } from './schema-store.js';
+export type { Env } from './interpolate.js';

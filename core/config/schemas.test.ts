@@ -1,0 +1,67 @@
+import { expect } from 'chai';
+import { DURATION_PATTERN } from '../duration.js';
+import { bundledDashboardDir } from '../paths.js';
+import { loadDashboardDir } from './dashboard-config.js';
+import { formatProblem } from './problem.js';
+import { readSchema, schemaValidator, type SchemaName } from './schema-store.js';
+import { WIDGET_TYPES } from './widget.js';
+
+type Schema = Record<string, unknown>;
+
+/** Every `properties` entry in a schema, with its path, however deep. */
+function propertiesOf(schema: unknown, path = '#'): { path: string; schema: Schema }[] {
+  if (typeof schema !== 'object' || schema === null) return [];
+  const out: { path: string; schema: Schema }[] = [];
+  for (const [key, value] of Object.entries(schema as Schema)) {
+    if (key === 'properties' && typeof value === 'object' && value !== null) {
+      for (const [name, sub] of Object.entries(value as Schema)) out.push({ path: `${path}/properties/${name}`, schema: sub as Schema });
+    }
+    // `if` branches only restate properties to test them; they are not documentation.
+    if (key !== 'if') out.push(...propertiesOf(value, `${path}/${key}`));
+  }
+  return out;
+}
+
+/** Every `pattern` that describes a duration. */
+function durationPatterns(schema: unknown): string[] {
+  if (typeof schema !== 'object' || schema === null) return [];
+  const s = schema as Schema;
+  const own = typeof s['pattern'] === 'string' && (s['pattern'] as string).includes('ms|s|m|h|d|w') ? [s['pattern'] as string] : [];
+  return [...own, ...Object.values(s).flatMap(durationPatterns)];
+}
+
+describe('published schemas', () => {
+  for (const [name, id] of [
+    ['config', 'https://rtdash.dev/schemas/config.json'],
+    ['dashboard', 'https://rtdash.dev/schemas/dashboard.json'],
+  ] as [SchemaName, string][]) {
+    it(`${name}: has its $id, a title and a description, and compiles in strict mode`, () => {
+      const schema = readSchema(name);
+      expect(schema['$id']).to.equal(id);
+      expect(schema['title']).to.be.a('string');
+      expect(schema['description']).to.be.a('string');
+      expect(schemaValidator(name)).to.be.a('function');
+    });
+
+    it(`${name}: describes every property, for editors`, () => {
+      const undocumented = propertiesOf(readSchema(name)).filter((p) => typeof p.schema['description'] !== 'string');
+      expect(undocumented.map((p) => p.path)).to.deep.equal([]);
+    });
+
+    it(`${name}: writes durations with the pattern parseDuration accepts`, () => {
+      const patterns = durationPatterns(readSchema(name));
+      expect(patterns.length).to.be.greaterThan(0);
+      for (const pattern of patterns) expect(pattern).to.equal(DURATION_PATTERN);
+    });
+  }
+
+  it('dashboard: lists the widget types the loader knows', () => {
+    const widget = (readSchema('dashboard')['$defs'] as Record<string, Schema>)['widget'] as Schema;
+    expect(((widget['properties'] as Record<string, Schema>)['type'] as Schema)['enum']).to.deep.equal(WIDGET_TYPES);
+  });
+
+  it('the bundled dashboards pass the schema', async () => {
+    const { problems } = await loadDashboardDir(bundledDashboardDir, { sources: (name) => ({ type: name }) });
+    expect(problems.map(formatProblem)).to.deep.equal([]);
+  });
+});

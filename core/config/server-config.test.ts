@@ -1,0 +1,217 @@
+import { expect } from 'chai';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { bundledDashboardDir } from '../paths.js';
+import { definePlugin, type PluginDefinition } from '../plugin.js';
+import { ConfigError, formatProblem } from './problem.js';
+import { DEFAULT_LIMITS, checkDatasources, loadServerConfig, parseServerConfig, type PluginLookup } from './server-config.js';
+
+const create = (): { query: () => Promise<{ fields: [] }>; health: () => Promise<{ status: 'ok' }> } => ({ query: async () => ({ fields: [] }), health: async () => ({ status: 'ok' }) });
+
+/** A plugin with a host, an optional port (default 5432) and nothing else. */
+const fakeDb: PluginDefinition = definePlugin({
+  type: 'fakedb',
+  description: 'a pretend database',
+  optionsSchema: {
+    type: 'object',
+    required: ['host'],
+    additionalProperties: false,
+    properties: { host: { type: 'string' }, port: { type: 'integer', default: 5432 } },
+  },
+  querySchema: { type: 'string' },
+  create,
+});
+const demo = definePlugin({ type: 'demo', description: 'demo', optionsSchema: { type: 'object' }, querySchema: {}, create });
+const system = definePlugin({ type: 'system', description: 'system', optionsSchema: { type: 'object' }, querySchema: {}, create });
+const all: PluginDefinition[] = [fakeDb, demo as PluginDefinition, system as PluginDefinition];
+const registry: PluginLookup = { get: (type) => all.find((p) => p.type === type), types: () => all.map((p) => p.type) };
+
+/** The problems a config text yields, formatted as file:line:col: message. */
+function problemsOf(text: string, env: Record<string, string> = {}): string[] {
+  try {
+    parseServerConfig(text, 'config.yaml', env, registry);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems.map(formatProblem);
+    throw err;
+  }
+  return [];
+}
+
+/** Asserts the text yields exactly one problem, at `where`, whose message contains every fragment. */
+function expectOneProblem(text: string, where: string, ...fragments: string[]): void {
+  const problems = problemsOf(text);
+  expect(problems, problems.join('\n')).to.have.length(1);
+  const [problem] = problems as [string];
+  expect(problem.startsWith(`${where}: `), problem).to.equal(true);
+  for (const fragment of fragments) expect(problem).to.include(fragment);
+}
+
+const GOOD = `# yaml-language-server: $schema=https://rtdash.dev/schemas/config.json
+server:
+  host: 0.0.0.0
+  port: \${PORT:-8080}
+  public_url: https://dash.example.com
+  allowed_origins: [https://shop.example.com]
+  limits:
+    max_message_bytes: 32768
+    heartbeat: 10s
+auth:
+  admin_tokens: ["\${ADMIN_TOKEN}"]
+  embed_secret: \${EMBED_SECRET}
+datasources:
+  shopdb:
+    type: fakedb
+    host: db.internal
+    timeout: 5s
+  demo:
+    type: demo
+plugins: [./plugins/weather.js, rtdash-plugin-x]
+dashboards:
+  dir: boards
+  watch: false
+notifiers:
+  ops-webhook: { type: webhook, url: https://hooks.example.com }
+cluster:
+  redis: redis://redis:6379
+storage:
+  type: redis
+log:
+  level: debug
+`;
+
+const ENV = { ADMIN_TOKEN: 'a-long-admin-token-123', EMBED_SECRET: 'x'.repeat(32) };
+
+describe('parseServerConfig', () => {
+  it('reads a full config into the normalised model', () => {
+    const config = parseServerConfig(GOOD, '/etc/rtdash/config.yaml', ENV, registry);
+    expect(config.file).to.equal('/etc/rtdash/config.yaml');
+    expect(config.server).to.deep.equal({
+      host: '0.0.0.0',
+      port: 8080,
+      publicUrl: 'https://dash.example.com',
+      allowedOrigins: ['https://shop.example.com'],
+      limits: { ...DEFAULT_LIMITS, maxMessageBytes: 32768, heartbeatMs: 10_000 },
+    });
+    expect(config.auth).to.deep.equal({ adminTokens: ['a-long-admin-token-123'], embedSecret: 'x'.repeat(32) });
+    expect(config.datasources).to.deep.equal([
+      { name: 'shopdb', type: 'fakedb', timeoutMs: 5000, options: { host: 'db.internal', port: 5432 }, position: { file: '/etc/rtdash/config.yaml', line: 14, col: 3 } },
+      { name: 'demo', type: 'demo', options: {}, position: { file: '/etc/rtdash/config.yaml', line: 18, col: 3 } },
+    ]);
+    expect(config.plugins).to.deep.equal(['/etc/rtdash/plugins/weather.js', 'rtdash-plugin-x']);
+    expect(config.dashboards).to.deep.equal({ dir: '/etc/rtdash/boards', watch: false });
+    expect(config.notifiers).to.deep.equal({ 'ops-webhook': { type: 'webhook', url: 'https://hooks.example.com' } });
+    expect(config.cluster).to.deep.equal({ redis: 'redis://redis:6379' });
+    expect(config.storage).to.deep.equal({ type: 'redis', dir: '/etc/rtdash/data' });
+    expect(config.log).to.deep.equal({ level: 'debug' });
+  });
+
+  it('fills ${VAR:-default} and ${VAR} from the environment', () => {
+    expect(parseServerConfig(GOOD, 'config.yaml', { ...ENV, PORT: '9090' }).server.port).to.equal(9090);
+    expect(parseServerConfig(GOOD, 'config.yaml', ENV).server.port).to.equal(8080);
+  });
+
+  it('reports ${MISSING} at its position, and not again as a wrong type', () => {
+    expect(problemsOf('server:\n  port: ${MISSING}\n')).to.deep.equal(['config.yaml:2:9: environment variable "MISSING" is not set and ${MISSING} has no default (set it, or write ${MISSING:-default})']);
+  });
+
+  it('applies defaults to a minimal file, with paths relative to the file', () => {
+    const config = parseServerConfig('datasources: {}\n', 'conf/config.yaml', {});
+    expect(config.server).to.deep.equal({ host: '127.0.0.1', port: 8080, allowedOrigins: [], limits: DEFAULT_LIMITS });
+    expect(config.auth).to.deep.equal({ adminTokens: [] });
+    expect(config.datasources).to.deep.equal([]);
+    expect(config.dashboards).to.deep.equal({ dir: resolve('conf/dashboards'), watch: true });
+    expect(config.storage).to.deep.equal({ type: 'embedded', dir: resolve('conf/data') });
+    expect(config.log.level).to.equal('info');
+  });
+
+  it('reports a YAML syntax error at its line and column', () => {
+    expectOneProblem('server:\n  port: [8080\n', 'config.yaml:2:9', 'this "[" is never closed');
+  });
+
+  it('reports an unknown key with a suggestion', () => {
+    expectOneProblem('server:\n  prot: 8080\n', 'config.yaml:2:3', 'unknown key "prot" in "server"; did you mean "port"?');
+    expectOneProblem('server:\n  publicUrl: https://x.example\n', 'config.yaml:2:3', 'unknown key "publicUrl" in "server"; did you mean "public_url"?');
+  });
+
+  it('reports a wrong type naming the key', () => {
+    expectOneProblem('server:\n  port: x\n', 'config.yaml:2:9', '"port" must be an integer, got the string "x"');
+  });
+
+  it('reports a limit duration that is not positive', () => {
+    expectOneProblem('server:\n  limits:\n    heartbeat: 0s\n', 'config.yaml:3:16', '"heartbeat" must be greater than zero');
+  });
+
+  it('reports an unknown data-source type, listing the known types', () => {
+    expectOneProblem('datasources:\n  shopdb:\n    type: postgress\n', 'config.yaml:3:11', 'unknown data-source type "postgress" in datasource "shopdb"', 'known types: fakedb, demo, system');
+  });
+
+  it('checks data-source options against the plugin optionsSchema, at their positions', () => {
+    expectOneProblem('datasources:\n  shopdb:\n    type: fakedb\n    host: db\n    prot: 5432\n', 'config.yaml:5:5', 'unknown key "prot" in datasource "shopdb"; did you mean "port"?');
+    expectOneProblem('datasources:\n  shopdb:\n    type: fakedb\n    host: db\n    port: "5432x"\n', 'config.yaml:5:11', '"port" must be an integer, got the string "5432x"');
+    expectOneProblem('datasources:\n  shopdb:\n    type: fakedb\n', 'config.yaml:2:3', 'missing required key "host" in datasource "shopdb"');
+  });
+
+  it('can check data sources later, once the plugins a config names are loaded', () => {
+    const config = parseServerConfig('datasources:\n  shopdb:\n    type: fakedb\n    hots: db\n', 'config.yaml', {});
+    expect(() => checkDatasources(config, registry)).to.throw(ConfigError, 'config.yaml:4:5: unknown key "hots" in datasource "shopdb"; did you mean "host"?');
+  });
+
+  it('keeps a __proto__ key out of data-source options and reports it', () => {
+    expectOneProblem('datasources:\n  shopdb:\n    type: fakedb\n    host: db\n    __proto__: { polluted: true }\n', 'config.yaml:5:5', 'unknown key "__proto__"');
+    const config = parseServerConfig('datasources:\n  shopdb:\n    type: fakedb\n    host: db\n', 'config.yaml', {}, registry);
+    expect(Object.getPrototypeOf(config.datasources[0]?.options)).to.equal(Object.prototype);
+    expect(Object.prototype).to.not.have.property('polluted');
+  });
+
+  it('requires cluster.redis for redis storage', () => {
+    expectOneProblem('storage:\n  type: redis\n', 'config.yaml:2:9', 'storage type "redis" needs the Redis URL in "cluster.redis"');
+  });
+
+  it('reports an empty file', () => {
+    expectOneProblem('', 'config.yaml:1:1', 'the file is empty');
+  });
+
+  it('reports a file whose top level is a list', () => {
+    expectOneProblem('- server\n', 'config.yaml:1:1', 'the top level must be a mapping', 'got a list');
+  });
+});
+
+describe('loadServerConfig', () => {
+  it('runs on the embedded defaults without a file', async () => {
+    const config = await loadServerConfig(undefined, {}, registry);
+    expect(config.file).to.equal(undefined);
+    expect(config.server.host).to.equal('127.0.0.1');
+    expect(config.server.port).to.equal(8080);
+    expect(config.server.limits).to.deep.equal(DEFAULT_LIMITS);
+    expect(config.datasources.map((d) => [d.name, d.type])).to.deep.equal([
+      ['demo', 'demo'],
+      ['system', 'system'],
+    ]);
+    expect(config.dashboards).to.deep.equal({ dir: bundledDashboardDir, watch: true });
+    expect(config.storage).to.deep.equal({ type: 'embedded', dir: resolve('data') });
+  });
+
+  it('reads a file, resolving paths against its folder', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rtdash-config-'));
+    try {
+      const file = join(dir, 'config.yaml');
+      await writeFile(file, 'dashboards: { dir: ./boards }\n');
+      const config = await loadServerConfig(file, {});
+      expect(config.file).to.equal(file);
+      expect(config.dashboards.dir).to.equal(join(dirname(file), 'boards'));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports a file it cannot read', async () => {
+    const error = await loadServerConfig('/nonexistent/config.yaml', {}).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).to.be.instanceOf(ConfigError);
+    expect((error as ConfigError).message).to.match(/^\/nonexistent\/config\.yaml:1:1: cannot read the file/);
+    expect((error as ConfigError).code).to.equal('RTDASH_CONFIG_INVALID');
+  });
+});

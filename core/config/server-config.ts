@@ -1,0 +1,214 @@
+/**
+ * config.yaml → ServerConfig: parse with positions, interpolate `${VAR}`, check against
+ * core/schemas/config.schema.json and each data source's plugin, apply defaults, resolve paths.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { messageOf } from '../errors.js';
+import type { Limits, ServerConfig, SourceConfig } from '../model.js';
+import { bundledDashboardDir } from '../paths.js';
+import type { PluginDefinition } from '../plugin.js';
+import { booleanAt, durationAt, numberAt, objectAt, rootMapping, stringAt, stringsAt, type Plain } from './fields.js';
+import { interpolate, type Env } from './interpolate.js';
+import { ConfigError, throwIfProblems, type Problem } from './problem.js';
+import { pluginValidator, schemaValidator } from './schema-store.js';
+import { didYouMean, listNames } from './suggest.js';
+import { defaultWhere, dottedPath, validateData } from './validate.js';
+import { isPlainObject } from './to-plain.js';
+import { YamlFile, type DocPath } from './yaml-file.js';
+
+/**
+ * Finds a plugin by its `type`: a function, or an object such as the PluginRegistry. When `types()` is
+ * there, an unknown type's message lists the known ones.
+ */
+export type PluginLookup =
+  | ((type: string) => PluginDefinition | undefined)
+  | { get(type: string): PluginDefinition | undefined; types?(): Iterable<string> };
+
+/** The limits when config.yaml does not set them. */
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  maxMessageBytes: 65_536,
+  slowClientBytes: 1_048_576,
+  slowClientTimeoutMs: 10_000,
+  heartbeatMs: 30_000,
+  coalesceMs: 15,
+  maxConnectionsPerIp: 200,
+  maxSubscriptionsPerConnection: 20,
+});
+
+/** The file name problems in the embedded defaults are reported under. */
+export const EMBEDDED_DEFAULTS = '<embedded defaults>';
+
+// The defaults go through the same parser as a user's file, so they cannot drift from what the schema accepts.
+const DEFAULT_CONFIG_YAML = `datasources:
+  demo: { type: demo }
+  system: { type: system }
+`;
+
+// Positions of a config's file, kept for `checkDatasources` after plugins named in the config are loaded.
+const sourcesOfConfigs = new WeakMap<ServerConfig, YamlFile>();
+
+/**
+ * Reads and checks a config file; without one, the embedded defaults (the demo and system sources and the
+ * bundled dashboards on 127.0.0.1:8080). Pass `plugins` to check data-source options here too.
+ * Throws ConfigError listing every problem as file:line:col.
+ */
+export async function loadServerConfig(file: string | undefined, env: Env = process.env, plugins?: PluginLookup): Promise<ServerConfig> {
+  if (file === undefined) return defaultServerConfig(plugins);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([{ file, line: 1, col: 1, message: `cannot read the file: ${messageOf(err)}` }], { cause: err });
+  }
+  return parseServerConfig(text, file, env, plugins);
+}
+
+/** The configuration `rtdash serve` runs on when no config file is given. */
+export function defaultServerConfig(plugins?: PluginLookup): ServerConfig {
+  const config = parseServerConfig(DEFAULT_CONFIG_YAML, EMBEDDED_DEFAULTS, {}, plugins, process.cwd());
+  const source = sourcesOfConfigs.get(config);
+  const defaults: ServerConfig = { ...config, dashboards: { dir: bundledDashboardDir, watch: true } };
+  delete defaults.file;
+  if (source !== undefined) sourcesOfConfigs.set(defaults, source);
+  return defaults;
+}
+
+/**
+ * Parses config.yaml text; `file` names it in problems and anchors relative paths. Throws ConfigError.
+ * @example parseServerConfig('server: { port: ${PORT:-8080} }', 'config.yaml', { PORT: '9000' }).server.port // 9000
+ */
+export function parseServerConfig(text: string, file: string, env: Env = process.env, plugins?: PluginLookup, baseDir?: string): ServerConfig {
+  const source = new YamlFile(text, file);
+  const problems: Problem[] = [...source.problems];
+  throwIfProblems(problems);
+  const filled = interpolate(source, env);
+  problems.push(...filled.problems);
+  const plain = source.toPlain();
+  problems.push(...plain.problems);
+  // An undefined value means the converter refused the document (an alias bomb): nothing more to check.
+  const root = plain.value === undefined ? undefined : rootMapping(source, plain.value, problems, 'config file', 'server:');
+  if (root === undefined) throw new ConfigError(problems);
+  // A scalar whose ${VAR} could not be filled would also fail its type or pattern: say it once.
+  const unfilled = new Set(filled.unfilled.map((p) => `${p.line}:${p.col}`));
+  const schemaProblems = validateData(schemaValidator('config'), root, source, { where: configWhere });
+  problems.push(...schemaProblems.filter((p) => !unfilled.has(`${p.line}:${p.col}`)));
+  const config = normalise(root, source, problems, baseDir ?? dirname(resolve(file)));
+  if (plugins !== undefined) problems.push(...datasourceProblems(config, source, plugins));
+  throwIfProblems(problems);
+  sourcesOfConfigs.set(config, source);
+  return config;
+}
+
+/**
+ * Checks each data source's `type` and options against the plugins, for callers that load the plugins a
+ * config names only after reading it. Problems point into the config file. Throws ConfigError.
+ * Fills in defaults the plugins' option schemas declare.
+ */
+export function checkDatasources(config: ServerConfig, plugins: PluginLookup): void {
+  const source = sourcesOfConfigs.get(config) ?? new YamlFile('', config.file ?? EMBEDDED_DEFAULTS);
+  throwIfProblems(datasourceProblems(config, source, plugins));
+}
+
+/** Says where a config path is: `in datasource "shopdb"`, `in "server.limits"`. */
+function configWhere(path: DocPath): string {
+  if (path[0] === 'datasources' && path.length >= 2) {
+    const rest = path.slice(2);
+    const name = `datasource "${String(path[1])}"`;
+    return rest.length === 0 ? `in ${name}` : `in "${dottedPath(rest)}" of ${name}`;
+  }
+  return defaultWhere(path);
+}
+
+function datasourceProblems(config: ServerConfig, source: YamlFile, plugins: PluginLookup): Problem[] {
+  const problems: Problem[] = [];
+  const get = typeof plugins === 'function' ? plugins : (type: string) => plugins.get(type);
+  const known = typeof plugins === 'function' || plugins.types === undefined ? undefined : [...plugins.types()];
+  for (const sc of config.datasources) {
+    const path = ['datasources', sc.name];
+    const plugin = get(sc.type);
+    if (plugin === undefined) {
+      const hint = known === undefined ? '' : `${didYouMean(sc.type, known)} (known types: ${listNames(known)}; add others under "plugins")`;
+      problems.push(source.problem([...path, 'type'], `unknown data-source type "${sc.type}" in datasource "${sc.name}"${hint}`));
+      continue;
+    }
+    const validate = pluginValidator(plugin.optionsSchema);
+    if (typeof validate === 'string') {
+      problems.push(source.problem([...path, 'type'], `plugin "${plugin.type}" has an invalid optionsSchema (a bug in the plugin): ${validate}`));
+      continue;
+    }
+    problems.push(...validateData(validate, sc.options, source, { basePath: path, where: configWhere }));
+  }
+  return problems;
+}
+
+function normalise(root: Plain, source: YamlFile, problems: Problem[], baseDir: string): ServerConfig {
+  const server = objectAt(root, 'server');
+  const auth = objectAt(root, 'auth');
+  const dashboards = objectAt(root, 'dashboards');
+  const cluster = objectAt(root, 'cluster');
+  const storage = objectAt(root, 'storage');
+  const publicUrl = stringAt(server, 'public_url');
+  if (publicUrl !== undefined && !URL.canParse(publicUrl)) {
+    problems.push(source.problem(['server', 'public_url'], `"public_url" is not a valid URL: ${JSON.stringify(publicUrl)}`));
+  }
+  const embedSecret = stringAt(auth, 'embed_secret');
+  const redis = stringAt(cluster, 'redis');
+  const storageType = stringAt(storage, 'type') === 'redis' ? 'redis' : 'embedded';
+  if (storageType === 'redis' && redis === undefined) {
+    problems.push(source.problem(['storage', 'type'], 'storage type "redis" needs the Redis URL in "cluster.redis"'));
+  }
+  return {
+    file: source.file,
+    server: {
+      host: stringAt(server, 'host') ?? '127.0.0.1',
+      port: numberAt(server, 'port') ?? 8080,
+      ...(publicUrl === undefined ? {} : { publicUrl }),
+      allowedOrigins: stringsAt(server, 'allowed_origins') ?? [],
+      limits: limitsOf(objectAt(server, 'limits'), source, problems),
+    },
+    auth: { adminTokens: stringsAt(auth, 'admin_tokens') ?? [], ...(embedSecret === undefined ? {} : { embedSecret }) },
+    datasources: datasourcesOf(objectAt(root, 'datasources'), source, problems),
+    plugins: (stringsAt(root, 'plugins') ?? []).map((p) => (p.startsWith('.') || isAbsolute(p) ? resolve(baseDir, p) : p)),
+    dashboards: { dir: resolve(baseDir, stringAt(dashboards, 'dir') ?? 'dashboards'), watch: booleanAt(dashboards, 'watch') ?? true },
+    notifiers: objectAt(root, 'notifiers'),
+    cluster: redis === undefined ? {} : { redis },
+    storage: { type: storageType, dir: resolve(baseDir, stringAt(storage, 'dir') ?? 'data') },
+    log: { level: (stringAt(objectAt(root, 'log'), 'level') as ServerConfig['log']['level'] | undefined) ?? 'info' },
+  };
+}
+
+function limitsOf(limits: Plain, source: YamlFile, problems: Problem[]): Limits {
+  const path = ['server', 'limits'];
+  const duration = (key: string): number | undefined => durationAt(limits, key, path, source, problems);
+  return {
+    maxMessageBytes: numberAt(limits, 'max_message_bytes') ?? DEFAULT_LIMITS.maxMessageBytes,
+    slowClientBytes: numberAt(limits, 'slow_client_bytes') ?? DEFAULT_LIMITS.slowClientBytes,
+    slowClientTimeoutMs: duration('slow_client_timeout') ?? DEFAULT_LIMITS.slowClientTimeoutMs,
+    heartbeatMs: duration('heartbeat') ?? DEFAULT_LIMITS.heartbeatMs,
+    coalesceMs: duration('coalesce') ?? DEFAULT_LIMITS.coalesceMs,
+    maxConnectionsPerIp: numberAt(limits, 'max_connections_per_ip') ?? DEFAULT_LIMITS.maxConnectionsPerIp,
+    maxSubscriptionsPerConnection: numberAt(limits, 'max_subscriptions_per_connection') ?? DEFAULT_LIMITS.maxSubscriptionsPerConnection,
+  };
+}
+
+function datasourcesOf(datasources: Plain, source: YamlFile, problems: Problem[]): SourceConfig[] {
+  const out: SourceConfig[] = [];
+  for (const [name, definition] of Object.entries(datasources)) {
+    if (!isPlainObject(definition)) continue;
+    const type = stringAt(definition, 'type');
+    if (type === undefined) continue;
+    const path = ['datasources', name];
+    const timeoutMs = durationAt(definition, 'timeout', path, source, problems);
+    // Object.fromEntries defines properties, so even a hostile key cannot reach a prototype.
+    const options = Object.fromEntries(Object.entries(definition).filter(([key]) => key !== 'type' && key !== 'timeout'));
+    out.push({
+      name,
+      type,
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      options,
+      position: { file: source.file, ...source.position(path, 'key') },
+    });
+  }
+  return out;
+}
