@@ -1,0 +1,62 @@
+/**
+ * Every YAML example a user may copy is valid: the blocks in README.md and docs/, every dashboard in
+ * dashboards/, every plugin's example.yaml, and config.example.yaml.
+ */
+import { expect } from 'chai';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../core/paths.js';
+import { parseServerConfig } from '../core/config/server-config.js';
+import { dashboardContext, parseDashboard } from '../core/config/dashboard-config.js';
+import { PluginRegistry } from '../core/registry.js';
+import { definePlugin } from '../core/plugin.js';
+import { builtinPlugins } from '../plugins/builtin.js';
+
+const registry = new PluginRegistry();
+for (const p of builtinPlugins) registry.register(p);
+// docs/plugins.md's example registers a plugin of type "hello"; its config is checked against this stand-in.
+registry.register(definePlugin({ type: 'hello', description: 'docs example', optionsSchema: { type: 'object', properties: { greeting: { type: 'string' } }, additionalProperties: false }, querySchema: { type: 'string' }, create: () => ({ query: async () => ({ fields: [] }), health: async () => ({ status: 'ok' }) }) }));
+
+const context = dashboardContext(parseServerConfig('datasources: { demo: { type: demo }, system: { type: system } }', 'embedded.yaml', {}, registry), registry);
+
+function yamlBlocks(file: string): { text: string; line: number }[] {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const blocks: { text: string; line: number }[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i]!.trim() !== '```yaml') continue;
+    const start = i + 1;
+    while (++i < lines.length && lines[i]!.trim() !== '```');
+    blocks.push({ text: lines.slice(start, i).join('\n'), line: start + 1 });
+  }
+  return blocks;
+}
+
+function check(text: string, where: string): void {
+  if (/^\s*widgets:/m.test(text) || /^id:/m.test(text)) parseDashboard(text, where, context);
+  else parseServerConfig(text, where, { PORT: '8080' }, registry, packageRoot);
+}
+
+describe('documented examples', function () {
+  const docs = ['README.md', ...readdirSync(join(packageRoot, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  const pluginDirs = readdirSync(join(packageRoot, 'plugins'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  for (const dir of pluginDirs) docs.push(`plugins/${dir}/README.md`);
+
+  it('the docs have YAML examples to check', () => {
+    const total = docs.reduce((n, f) => n + yamlBlocks(join(packageRoot, f)).length, 0);
+    expect(total).to.be.greaterThan(5);
+  });
+
+  for (const doc of docs) {
+    for (const block of yamlBlocks(join(packageRoot, doc))) {
+      it(`${doc}:${block.line} is valid`, () => check(block.text, `${doc}:${block.line}`));
+    }
+  }
+
+  for (const file of readdirSync(join(packageRoot, 'dashboards')).filter((f) => f.endsWith('.yaml'))) {
+    it(`dashboards/${file} is valid`, () => check(readFileSync(join(packageRoot, 'dashboards', file), 'utf8'), `dashboards/${file}`));
+  }
+  for (const dir of pluginDirs) {
+    it(`plugins/${dir}/example.yaml is valid`, () => check(readFileSync(join(packageRoot, 'plugins', dir, 'example.yaml'), 'utf8'), `plugins/${dir}/example.yaml`));
+  }
+  it('config.example.yaml is valid', () => check(readFileSync(join(packageRoot, 'config.example.yaml'), 'utf8'), 'config.example.yaml'));
+});
