@@ -27,6 +27,8 @@ export const ERRORS = {
   RTDASH_SOURCE_UNKNOWN: { status: 404, expose: true, summary: 'no data source with that name' },
   RTDASH_PLUGIN_INVALID: { status: 500, expose: true, summary: 'a plugin module does not export a valid definition' },
   RTDASH_UNAUTHORIZED: { status: 401, expose: true, summary: 'a valid admin token is required' },
+  RTDASH_ORIGIN_FORBIDDEN: { status: 403, expose: true, summary: 'the Origin of the request is not among server.allowed_origins' },
+  RTDASH_TOO_MANY_CONNECTIONS: { status: 429, expose: true, summary: 'too many connections from one address' },
   RTDASH_PAYLOAD_TOO_LARGE: { status: 413, expose: true, summary: 'a request or message is over the size limit' },
   RTDASH_SHUTTING_DOWN: { status: 503, expose: true, summary: 'the server is shutting down' },
   RTDASH_INTERNAL: { status: 500, expose: false, summary: 'an internal error' },

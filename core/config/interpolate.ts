@@ -17,7 +17,7 @@ export interface InterpolationResult {
 }
 
 /** One piece of a string: literal text or a variable reference. */
-type Piece = { text: string } | { name: string; fallback: string | undefined } | { malformed: string };
+export type ReferencePiece = { text: string } | { name: string; fallback: string | undefined } | { malformed: string };
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** An unescaped `${` in the source, for pointing at the n-th reference inside a scalar. */
@@ -27,8 +27,8 @@ const REFERENCE_START = /(?<!\$)\$\{/g;
  * Splits text into literal pieces and `${…}` references; `$${` is a literal `${`.
  * @example splitReferences('a${B:-c}') // [{ text: 'a' }, { name: 'B', fallback: 'c' }]
  */
-export function splitReferences(text: string): Piece[] {
-  const pieces: Piece[] = [];
+export function splitReferences(text: string): ReferencePiece[] {
+  const pieces: ReferencePiece[] = [];
   let literal = '';
   let i = 0;
   while (i < text.length) {

@@ -39,6 +39,8 @@ export function describeYamlIssue(issue: YAMLError, scan: SyntaxScan, doc: Docum
       return { offset: opening.offset, message: `this "${open}" is never closed: a flow ${kind} must end with "${close}", and lines inside it must be indented further than its key` };
     }
   }
+  // We parse with stringKeys, whose message names an option the author never set.
+  if (/^With stringKeys/.test(issue.message)) return { offset: at, message: 'a key must be plain text, not a list or a mapping' };
   return { offset: at, message: sentence(issue.message) };
 }
 

@@ -34,6 +34,10 @@ describe('YamlFile', () => {
     expect(problemsOf('port: 1\nhost: x\nport: 2\n')).to.deep.equal(['f.yaml:3:1: duplicate key "port": a key may appear only once in a mapping']);
   });
 
+  it('reports a key that is not plain text', () => {
+    expect(problemsOf('? [a, b]\n: 1\n')).to.deep.equal(['f.yaml:1:3: a key must be plain text, not a list or a mapping']);
+  });
+
   it('reports a second document', () => {
     expect(problemsOf('a: 1\n---\nb: 2\n')[0]).to.match(/^f\.yaml:2:1: the file holds more than one YAML document/);
   });

@@ -4,7 +4,7 @@ import type { View } from './view.js';
 
 /** The transport side of a client. */
 export interface PeerTransport {
-  readonly kind: 'ws' | 'sse';
+  readonly kind: 'ws' | 'sse' | 'poll';
   /** The remote address, for per-IP limits and logs. */
   readonly ip: string;
   send(message: Outgoing): void;

@@ -39,7 +39,7 @@ export function pollHandler(hub: Hub, ip: (ctx: Context) => string): { handle(ct
     const id = randomBytes(12).toString('base64url');
     const session: Session = { id, queue: [], queuedBytes: 0, waiter: undefined, idle: setTimeout(() => endSession(session), SESSION_IDLE_MS), peer: undefined as unknown as Peer };
     session.peer = hub.addPeer({
-      kind: 'sse',
+      kind: 'poll',
       ip: ip(ctx),
       send(message) {
         session.queue.push(message);

@@ -25,7 +25,7 @@ export function sseHandler(deps: SseDeps): (ctx: Context) => void {
   return (ctx) => {
     const request = subscriptionFromQuery(ctx.URL.searchParams);
     const refusal = gate.admit(ctx.req);
-    if (refusal) throw new RtdashError(refusal.status === 403 ? 'RTDASH_UNAUTHORIZED' : 'RTDASH_PAYLOAD_TOO_LARGE', refusal.reason);
+    if (refusal) throw new RtdashError(refusal.status === 403 ? 'RTDASH_ORIGIN_FORBIDDEN' : 'RTDASH_TOO_MANY_CONNECTIONS', refusal.reason);
     const res = ctx.res;
     let ended = false;
     // Messages wait here until the headers are out: a bad request must still get a JSON error and a status.

@@ -1,0 +1,131 @@
+/** The HTTP side: API, schemas, health, metrics, SSE and long polling, against a real server. */
+import { expect } from 'chai';
+import http from 'node:http';
+import { startTestServer, testDashboard, type TestServer } from './support/test-server.js';
+
+describe('HTTP API', function () {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer({
+      'api.yaml': testDashboard('api', { a: { behave: 'counter', tag: 'api-a' } }, '100ms'),
+      'vars.yaml': `id: vars
+title: Vars
+variables:
+  region: { type: select, options: [eu, us], default: eu }
+widgets:
+  - { id: w, title: W, type: line, source: test, query: { behave: counter, tag: ":region" }, every: 100ms }
+`,
+    });
+  });
+  after(() => t.stop());
+  const get = (path: string, init?: RequestInit) => fetch(`${t.server.url}${path}`, init);
+
+  it('lists dashboards and shows one without its queries or source options', async () => {
+    const list = (await (await get('/api/dashboards')).json()) as { id: string }[];
+    expect(list.map((d) => d.id)).to.deep.equal(['api', 'vars']);
+    const text = await (await get('/api/dashboards/vars')).text();
+    const def = JSON.parse(text) as { widgets: object[]; variables: object[] };
+    expect(def.variables).to.have.length(1);
+    expect(text).to.not.include('behave');
+    expect(text).to.not.include('"source"');
+  });
+
+  it('answers unknown dashboards, widgets and routes with JSON errors carrying stable codes', async () => {
+    const res = await get('/api/dashboards/nope');
+    expect(res.status).to.equal(404);
+    expect(((await res.json()) as { error: { code: string } }).error.code).to.equal('RTDASH_DASHBOARD_NOT_FOUND');
+    expect(((await (await get('/api/dashboards/api/widgets/zz')).json()) as { error: { code: string } }).error.code).to.equal('RTDASH_WIDGET_NOT_FOUND');
+    expect(((await (await get('/no/such/route')).json()) as { error: { code: string } }).error.code).to.equal('RTDASH_NOT_FOUND');
+    const bad = await get('/api/dashboards/vars/widgets/w?var-region=mars');
+    expect(bad.status).to.equal(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).to.equal('RTDASH_VARIABLE_INVALID');
+  });
+
+  it('serves one widget’s data, running its job when nobody watches it', async () => {
+    const body = (await (await get('/api/dashboards/vars/widgets/w?var-region=us')).json()) as { w: string; status: string; frame: { fields: { name: string }[] } };
+    expect(body).to.include({ w: 'w', status: 'ok' });
+    expect(body.frame.fields.map((f) => f.name)).to.deep.equal(['time', 'value']);
+  });
+
+  it('serves the JSON Schemas, health, readiness and data-source health', async () => {
+    for (const name of ['config', 'dashboard', 'frame']) {
+      const schema = (await (await get(`/schemas/${name}.json`)).json()) as { $id: string };
+      expect(schema.$id).to.equal(`https://rtdash.dev/schemas/${name}.json`);
+    }
+    expect(await (await get('/healthz')).json()).to.deep.equal({ status: 'ok' });
+    expect((await get('/readyz')).status).to.equal(200);
+    const sources = (await (await get('/api/datasources')).json()) as { name: string; health: { status: string } }[];
+    expect(sources.find((s) => s.name === 'demo')?.health.status).to.equal('ok');
+  });
+
+  it('exposes Prometheus metrics in the text format', async () => {
+    await get('/api/dashboards/api/widgets/a');
+    const res = await get('/metrics');
+    expect(res.headers.get('content-type')).to.match(/^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    for (const name of ['rtdash_viewers', 'rtdash_connections', 'rtdash_messages_sent_total', 'rtdash_bytes_sent_total', 'rtdash_queries_total', 'rtdash_query_duration_seconds_bucket', 'rtdash_ticks_skipped_total', 'rtdash_process_nodejs_eventloop_lag_seconds']) {
+      expect(text).to.include(`# TYPE ${name.replace(/_bucket$/, '')} `);
+    }
+    expect(text).to.match(/rtdash_queries_total\{source="test",outcome="ok"\} [1-9]/);
+  });
+
+  it('refuses a browser origin that is not allowed', async () => {
+    const status = await new Promise<number>((resolve) => {
+      const req = http.get(`${t.server.url}/sse?dashboard=api`, { headers: { Origin: 'https://evil.example' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', () => resolve(0));
+    });
+    expect(status).to.equal(403);
+  });
+
+  it('streams over Server-Sent Events and resumes from Last-Event-ID', async () => {
+    const read = (headers: Record<string, string>, count: number) =>
+      new Promise<{ id?: string; data: { type: string; updates?: { seq: number }[]; resumed?: boolean } }[]>((resolve, reject) => {
+        const events: { id?: string; data: { type: string; updates?: { seq: number }[] } }[] = [];
+        const req = http.get(`${t.server.url}/sse?dashboard=api`, { headers }, (res) => {
+          expect(res.headers['content-type']).to.match(/^text\/event-stream/);
+          let buffer = '';
+          res.on('data', (chunk: Buffer) => {
+            buffer += chunk.toString();
+            let end;
+            while ((end = buffer.indexOf('\n\n')) >= 0) {
+              const block = buffer.slice(0, end);
+              buffer = buffer.slice(end + 2);
+              const data = /^data: (.*)$/m.exec(block)?.[1];
+              if (data === undefined) continue;
+              const id = /^id: (.*)$/m.exec(block)?.[1];
+              events.push({ ...(id !== undefined && { id }), data: JSON.parse(data) });
+              if (events.length === count) {
+                req.destroy();
+                resolve(events);
+              }
+            }
+          });
+        });
+        req.on('error', (err) => (events.length >= count ? undefined : reject(err)));
+      });
+    const first = await read({}, 5);
+    expect(first.map((e) => e.data.type)).to.deep.equal(['hello', 'snapshot', 'update', 'update', 'update']);
+    const last = first.at(-1)!;
+    const lastSeq = last.data.updates!.at(-1)!.seq;
+    const resumed = await read({ 'Last-Event-ID': last.id! }, 3);
+    expect(resumed[1]!.data).to.include({ type: 'update', resumed: true });
+    const seqs = resumed.slice(1).flatMap((e) => e.data.updates!.map((u) => u.seq));
+    seqs.forEach((s, i) => expect(s).to.equal(lastSeq + 1 + i));
+  });
+
+  it('serves long polls: a snapshot first, then updates for the session', async () => {
+    type Poll = { session: string; cursor: string; messages: { type: string; updates?: { seq: number }[] }[] };
+    const first = (await (await get('/api/poll?dashboard=api')).json()) as Poll;
+    expect(first.messages.map((m) => m.type)).to.deep.equal(['snapshot']);
+    const second = (await (await get(`/api/poll?dashboard=api&session=${first.session}&wait=5`)).json()) as Poll;
+    expect(second.session).to.equal(first.session);
+    expect(second.messages.length).to.be.greaterThan(0);
+    expect(second.messages[0]!.type).to.equal('update');
+    expect(second.cursor).to.be.a('string').and.not.equal(first.cursor);
+    const bad = await get('/api/poll?dashboard=vars&var-region=mars');
+    expect(bad.status).to.equal(400);
+  });
+});
