@@ -5,8 +5,8 @@
 import { watch, type FSWatcher } from 'node:fs';
 import type { Dashboard } from './model.js';
 import type { Logger } from './plugin.js';
-import { formatProblem, type Problem } from './config/problem.js';
-import { loadDashboardDir, type DashboardContext } from './config/dashboard-config.js';
+import { formatProblem, type Problem } from './config/index.js';
+import { loadDashboardDir, type DashboardContext } from './config/index.js';
 
 /** How long file events are gathered before one reload (editors write in several steps). */
 const DEBOUNCE_MS = 50;

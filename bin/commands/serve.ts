@@ -1,7 +1,7 @@
 /** `rtdash serve`: runs the server until SIGINT or SIGTERM, then shuts down gracefully. */
 import { existsSync } from 'node:fs';
-import { ConfigError } from '../../core/config/problem.js';
-import { loadServerConfig } from '../../core/config/server-config.js';
+import { ConfigError } from '../../core/config/index.js';
+import { loadServerConfig } from '../../core/config/index.js';
 import { createLogger } from '../../core/logger.js';
 import { startServer } from '../../core/server.js';
 import { builtinPlugins } from '../../plugins/builtin.js';

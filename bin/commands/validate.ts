@@ -1,8 +1,8 @@
 /** `rtdash validate`: checks dashboards (and config.yaml) without starting anything; for CI. */
 import { existsSync, statSync } from 'node:fs';
-import { checkDatasources, loadServerConfig } from '../../core/config/server-config.js';
-import { ConfigError, formatProblem, type Problem } from '../../core/config/problem.js';
-import { dashboardContext, loadDashboardDir, loadDashboardFile } from '../../core/config/dashboard-config.js';
+import { checkDatasources, loadServerConfig } from '../../core/config/index.js';
+import { ConfigError, formatProblem, type Problem } from '../../core/config/index.js';
+import { dashboardContext, loadDashboardDir, loadDashboardFile } from '../../core/config/index.js';
 import { buildRegistry } from '../../core/server.js';
 import { builtinPlugins } from '../../plugins/builtin.js';
 import { parseCommand } from './args.js';

@@ -10,7 +10,7 @@ import { RtdashError } from '../errors.js';
 import { schemaDir } from '../paths.js';
 import { publicDashboard } from '../public-dashboard.js';
 import { checkHealth } from '../registry.js';
-import { formatProblem } from '../config/problem.js';
+import { formatProblem } from '../config/index.js';
 import { resolveVariables } from '../variables.js';
 import type { ServerParts } from '../server-parts.js';
 import { sseHandler } from '../stream/sse-transport.js';

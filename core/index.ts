@@ -1,0 +1,12 @@
+/**
+ * rtdash's public API: what a plugin author or an embedding program imports from `rtdash`.
+ * @example import { definePlugin, type Frame } from 'rtdash';
+ */
+export { definePlugin } from './plugin.js';
+export type { DataSource, Health, JsonSchema, Logger, PluginContext, PluginDefinition, QueryContext, RuntimeStats, TimeRange } from './plugin.js';
+export { checkFrame, type Field, type FieldType, type FieldValue, type Frame } from './frame.js';
+export { ERRORS, RtdashError, type ErrorCode } from './errors.js';
+export type { Dashboard, ServerConfig, Widget } from './model.js';
+export { ConfigError, formatProblem, loadDashboardDir, loadServerConfig, parseDashboard, parseServerConfig, type Problem } from './config/index.js';
+export { startServer, VERSION, type RtdashServer, type StartOptions } from './server.js';
+export { createLogger, silentLogger } from './logger.js';

@@ -1,0 +1,98 @@
+/** The `rtdash` command as a user runs it: a real process, real files, real signals. */
+import { expect } from 'chai';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { packageRoot } from '../core/paths.js';
+import { connect } from './support/ws-client.js';
+
+const BIN = join(packageRoot, 'dist', 'bin', 'rtdash.js');
+const run = (args: string[], cwd = packageRoot) => spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, LOG_FORMAT: 'json' } });
+
+describe('rtdash CLI', function () {
+  this.timeout(20_000);
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'rtdash-cli-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints --help and --version for the program and every command', () => {
+    const version = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+    expect(run(['--version']).stdout.trim()).to.equal(version);
+    for (const command of ['serve', 'validate', 'init']) {
+      const help = run([command, '--help']);
+      expect(help.status).to.equal(0);
+      expect(help.stdout).to.match(new RegExp(`^Usage: rtdash ${command}`));
+      expect(run([command, '--version']).stdout.trim()).to.equal(version);
+    }
+    expect(run(['--help']).stdout).to.include('rtdash validate');
+    const unknown = run(['frobnicate']);
+    expect(unknown.status).to.equal(1);
+    expect(unknown.stderr).to.include('unknown command "frobnicate"');
+  });
+
+  it('validate exits 0 with a summary on the bundled dashboards', () => {
+    const result = run(['validate', 'dashboards/']);
+    expect(result.status, result.stderr).to.equal(0);
+    expect(result.stdout).to.match(/^ok: 2 dashboards valid/);
+  });
+
+  it('validate exits 1 with one file:line:col line per problem', () => {
+    const file = join(dir, 'broken.yaml');
+    writeFileSync(file, 'id: broken\ntitle: Broken\nwidgets:\n  - id: a\n    title: A\n    type: pie\n    source: demo\n    query: revenue\n    evry: 1s\n');
+    const result = run(['validate', file]);
+    expect(result.status).to.equal(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).to.include(`${file}:6:11: "type" must be one of line, area, bar, stat, gauge, table, alerts, text; got "pie"`);
+    expect(lines.some((l) => l.startsWith(`${file}:9:5: unknown key "evry"`) && l.includes('did you mean "every"?'))).to.equal(true);
+    expect(lines.at(-1)).to.equal('2 problems found');
+  });
+
+  it('init writes a config and a dashboard that validate, and never overwrites', () => {
+    const first = run(['init', dir]);
+    expect(first.status).to.equal(0);
+    expect(first.stdout).to.include('created');
+    const validate = run(['validate', '--config', join(dir, 'config.yaml')], dir);
+    expect(validate.status, validate.stderr).to.equal(0);
+    writeFileSync(join(dir, 'config.yaml'), '# mine\n');
+    expect(run(['init', dir]).stdout).to.include('kept');
+    expect(readFileSync(join(dir, 'config.yaml'), 'utf8')).to.equal('# mine\n');
+  });
+
+  it('serve refuses a broken config with file:line:col and exit 1', () => {
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, 'server:\n  prot: 8080\n');
+    const result = run(['serve', '--config', file]);
+    expect(result.status).to.equal(1);
+    expect(result.stderr).to.include(`${file}:2:3: unknown key "prot"`);
+  });
+
+  it('serve prints its URL, streams the demo, and shuts down on SIGTERM closing clients with 1001', async () => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { cwd: dir, env: { ...process.env, LOG_FORMAT: 'json' } });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let err = '';
+        child.stderr.on('data', (d: Buffer) => {
+          err += d.toString();
+          const m = /rtdash serving on (http:\/\/\S+)/.exec(err);
+          if (m) resolve(m[1]!);
+        });
+        child.once('exit', (code) => reject(new Error(`exited ${code}: ${err}`)));
+      });
+      const client = await connect(url.replace('http', 'ws') + '/ws');
+      client.send({ type: 'subscribe', dashboard: 'demo' });
+      await client.nextOf('snapshot');
+      await client.nextOf('update');
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      const started = Date.now();
+      child.kill('SIGTERM');
+      expect(await client.closed).to.equal(1001);
+      expect(await exited).to.equal(0);
+      expect(Date.now() - started).to.be.below(5000);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
