@@ -146,4 +146,23 @@ widgets:
     await c.close();
     await until(() => !t.server.scheduler.jobs().some((j) => j.key.startsWith('vars/') && j.key.endsWith('us')), 300, 'the job to stop');
   });
+
+  it('runs a cron widget on its schedule (seconds field) and stops its timer after the last viewer', async function () {
+    this.timeout(10_000);
+    t.write('cron.yaml', `id: cron
+title: Cron
+widgets:
+  - { id: c, title: C, type: line, source: test, query: { behave: counter, tag: cron }, cron: "* * * * * *" }
+`);
+    await t.server.store.reload();
+    const c = await connect(t.wsUrl);
+    c.send({ type: 'subscribe', dashboard: 'cron' });
+    await c.nextOf('snapshot');
+    const before = calls.get('cron') ?? 0;
+    await sleep(2600);
+    const runs = (calls.get('cron') ?? 0) - before;
+    expect(runs).to.be.within(2, 3);
+    await c.close();
+    await until(() => !t.server.scheduler.jobs().some((j) => j.key.startsWith('cron/')), 1500, 'the cron job to stop');
+  });
 });

@@ -207,7 +207,7 @@ export class Hub {
       }
       peer.send(frame);
       hot.messagesSent++;
-      hot.bytesSent += frame.json.length;
+      hot.bytesSent += peer.transport.kind === 'ws' ? frame.buffer.length : frame.json.length;
     }
   }
 
