@@ -1,0 +1,157 @@
+/**
+ * The viewers: a process of its own that opens WebSocket viewers of the bench dashboard (hello →
+ * subscribe → snapshot) and, in the measured window, counts each widget update received and its
+ * latency: receipt time minus the update's `at` (both from this machine's clock). In the window
+ * updates are read with a byte scan rather than JSON.parse (see update-scan.ts), so that this
+ * process's own work adds as little as possible to the latencies it records.
+ */
+import WebSocket from 'ws';
+import type { LoadCommand, LoadReport } from './ipc.js';
+import { Histogram } from './stats.js';
+import { isResumed, isUpdate, scanAts } from './update-scan.js';
+
+/** How long the viewers get to finish their close handshakes before their sockets are destroyed. */
+const CLOSE_WAIT_MS = 5000;
+
+/** The fields of a server message that the viewers read. */
+interface ServerMessage {
+  type: string;
+  updates?: { at: number }[];
+  resumed?: boolean;
+}
+
+const viewers: WebSocket[] = [];
+const latency = new Histogram();
+const closes = new Map<number, number>();
+let measuring = false;
+let closing = false;
+let counts = { deliveries: 0, messages: 0, resumed: 0, other: 0, errors: 0 };
+/** Updates outside the window where the byte scan and JSON.parse disagreed (should stay 0). */
+let scanMismatches = 0;
+const ats: number[] = [];
+let windowStart = { wall: 0, cpu: process.cpuUsage() };
+
+const report = (message: LoadReport) => process.send?.(message);
+
+/** Opens one viewer; resolves once its snapshot has arrived. */
+function openViewer(url: string, dashboard: string, timeoutMs: number): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    let subscribed = false;
+    const fail = (why: string) => {
+      if (subscribed) return;
+      clearTimeout(timer);
+      ws.terminate();
+      reject(new Error(why));
+    };
+    const timer = setTimeout(() => fail(`no snapshot within ${timeoutMs} ms`), timeoutMs);
+    ws.on('error', (err) => {
+      if (subscribed) counts.errors++;
+      else fail(err.message);
+    });
+    ws.on('close', (code) => {
+      if (!subscribed) fail(`closed with ${code} before the snapshot`);
+      else if (!closing) closes.set(code, (closes.get(code) ?? 0) + 1);
+    });
+    ws.on('message', (data) => {
+      const bytes = data as Buffer;
+      if (subscribed && measuring && isUpdate(bytes)) {
+        record(bytes);
+        return;
+      }
+      const msg = JSON.parse(bytes.toString()) as ServerMessage;
+      if (msg.type === 'update') {
+        check(bytes, msg);
+      } else if (!subscribed && msg.type === 'hello') {
+        ws.send(JSON.stringify({ type: 'subscribe', dashboard }));
+      } else if (!subscribed && msg.type === 'snapshot') {
+        subscribed = true;
+        clearTimeout(timer);
+        resolve(ws);
+      } else if (measuring) counts.other++;
+    });
+  });
+}
+
+function record(bytes: Buffer): void {
+  const now = Date.now();
+  counts.messages++;
+  if (isResumed(bytes)) counts.resumed++;
+  ats.length = 0;
+  counts.deliveries += scanAts(bytes, ats);
+  for (const at of ats) latency.add(now - at);
+}
+
+/** Outside the window: the byte scan must find what JSON.parse finds. */
+function check(bytes: Buffer, msg: ServerMessage): void {
+  ats.length = 0;
+  scanAts(bytes, ats);
+  const parsed = (msg.updates ?? []).map((u) => u.at);
+  if (!isUpdate(bytes) || isResumed(bytes) !== (msg.resumed === true) || ats.join() !== parsed.join()) scanMismatches++;
+}
+
+async function open(command: Extract<LoadCommand, { type: 'open' }>): Promise<void> {
+  const started = Date.now();
+  let next = 0;
+  let failed = 0;
+  let firstError: string | undefined;
+  const worker = async () => {
+    while (next < command.viewers) {
+      next++;
+      try {
+        viewers.push(await openViewer(command.url, command.dashboard, command.timeoutMs));
+      } catch (err) {
+        failed++;
+        firstError ??= err instanceof Error ? err.message : String(err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(command.concurrency, command.viewers) }, worker));
+  report({ type: 'opened', subscribed: viewers.length, failed, ms: Date.now() - started, ...(firstError !== undefined && { firstError }) });
+}
+
+function start(): void {
+  counts = { deliveries: 0, messages: 0, resumed: 0, other: 0, errors: 0 };
+  latency.clear();
+  windowStart = { wall: Date.now(), cpu: process.cpuUsage() };
+  measuring = true;
+  report({ type: 'started' });
+}
+
+function stop(): void {
+  measuring = false;
+  const cpu = process.cpuUsage(windowStart.cpu);
+  report({
+    type: 'result',
+    ...counts,
+    wallMs: Date.now() - windowStart.wall,
+    cpuMicros: cpu.user + cpu.system,
+    latency: latency.toPairs(),
+    closes: Object.fromEntries(closes),
+    scanMismatches,
+  });
+}
+
+async function closeAll(): Promise<void> {
+  closing = true;
+  const closed = viewers.map((ws) => new Promise<void>((resolve) => (ws.readyState === WebSocket.CLOSED ? resolve() : ws.once('close', () => resolve()))));
+  for (const ws of viewers) ws.close(1000, 'bench done');
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(closed), new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
+  clearTimeout(timer);
+  for (const ws of viewers) if (ws.readyState !== WebSocket.CLOSED) ws.terminate();
+  report({ type: 'closed' });
+  process.disconnect();
+}
+
+process.on('message', (raw) => {
+  const command = raw as LoadCommand;
+  if (command.type === 'open') void open(command);
+  else if (command.type === 'start') start();
+  else if (command.type === 'stop') stop();
+  else void closeAll();
+});
+// Never outlive the orchestrator.
+process.on('disconnect', () => {
+  if (!closing) process.exit(0);
+});

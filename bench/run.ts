@@ -1,0 +1,71 @@
+/**
+ * `npm run bench`: the fan-out benchmark. For each number of viewers, runs rtdash and the naive peer
+ * in turn, each in its own process, loaded by separate viewer processes; then prints the table, the
+ * CPU ratios and whether the product's goals are met. Knobs: see settings.ts and docs/benchmarks.md.
+ */
+import { killAll } from './child.js';
+import { measure, type Measurement } from './measure.js';
+import { goalLines, machineLine, noteLines, profileLines, ratioLines, resultTable } from './report.js';
+import { openFileLimit, readSettings } from './settings.js';
+
+/** File descriptors one process needs besides its sockets. */
+const FD_HEADROOM = 200;
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`\nbench: ${signal}, stopping the child processes`);
+    killAll();
+    process.exit(130);
+  });
+}
+
+async function main(): Promise<number> {
+  const settings = readSettings();
+  const fdLimit = openFileLimit();
+  console.log(machineLine(fdLimit));
+  console.log(
+    `scenario: 10 line widgets at 1 Hz, ${settings.seconds} s window after ${settings.warmupSeconds} s warm-up, ` +
+      `up to ${settings.viewersPerLoad} viewers per load process`,
+  );
+  // The server holds one socket per viewer and so does a load process: each is its own process with this limit.
+  const need = Math.max(...settings.viewers) + FD_HEADROOM;
+  if (fdLimit !== undefined && fdLimit < need) {
+    console.log(`WARNING: open files limit ${fdLimit} < ${need} needed by the server process; raise it with \`ulimit -n ${need * 2}\``);
+  }
+
+  const results: Measurement[] = [];
+  let failures = 0;
+  for (const viewers of settings.viewers) {
+    for (const impl of settings.impls) {
+      console.error(`bench: ${impl} with ${viewers} viewers`);
+      try {
+        results.push(await measure(impl, viewers, settings, (line) => console.error(line)));
+      } catch (err) {
+        failures++;
+        console.log(`FAILED: ${impl} with ${viewers} viewers: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  }
+
+  console.log('');
+  console.log(resultTable(results));
+  console.log('');
+  const ratios = ratioLines(results);
+  if (ratios.length > 0) console.log(['server CPU per delivery, rtdash / naive:', ...ratios].join('\n'));
+  console.log(['goals:', ...goalLines(results)].join('\n'));
+  console.log(['notes:', ...noteLines(results)].join('\n'));
+  const profiles = profileLines(results);
+  if (profiles.length > 0) console.log(['', ...profiles].join('\n'));
+  return failures > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
+    killAll();
+    process.exitCode = 1;
+  },
+);
