@@ -23,7 +23,7 @@ export class Metrics {
   constructor(sources: { viewers(): number; connections(): number; jobs(): number }) {
     const registers = [this.registry];
     const hot = this.hot;
-    collectDefaultMetrics({ register: this.registry, prefix: 'rtdash_process_', eventLoopMonitoringPrecision: 20 });
+    collectDefaultMetrics({ register: this.registry, prefix: 'rtdash_', eventLoopMonitoringPrecision: 20 });
     new Gauge({ name: 'rtdash_viewers', help: 'Dashboard subscriptions being served', registers, collect() { this.set(sources.viewers()); } });
     new Gauge({ name: 'rtdash_connections', help: 'Open WebSocket and SSE connections', registers, collect() { this.set(sources.connections()); } });
     new Gauge({ name: 'rtdash_jobs_running', help: 'Scheduled jobs', registers, collect() { this.set(sources.jobs()); } });

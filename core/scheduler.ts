@@ -4,6 +4,7 @@
  * aligned to the clock, each with a small stable offset so they do not all fire in the same millisecond.
  */
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
 import { RtdashError } from './errors.js';
 import type { Dashboard, Widget } from './model.js';
@@ -13,7 +14,7 @@ import type { SourceInstance } from './registry.js';
 import { Job, type JobListener } from './job.js';
 
 /** The largest offset a job gets from the clock-aligned tick. */
-const MAX_JITTER_MS = 10;
+const MAX_JITTER_MS = 5;
 
 interface Timed {
   job: Job;
@@ -36,6 +37,8 @@ export class Scheduler {
 
   constructor(deps: SchedulerDeps) {
     this.#deps = deps;
+    // Every run in flight listens for shutdown: that is one listener per running job, not a leak.
+    setMaxListeners(0, this.#shutdown.signal);
   }
 
   /** Number of jobs with a timer. */
@@ -111,9 +114,13 @@ export class Scheduler {
     }
     const interval = schedule.ms;
     const offset = jitterOf(job.key, Math.min(MAX_JITTER_MS, Math.floor(interval / 10)));
+    // Timers may fire a little before `due` by Date.now(); deriving the next tick from the previous
+    // one (not from the clock) keeps one tick per interval instead of firing twice.
+    let due = Math.floor((Date.now() - offset) / interval) * interval + offset;
     const next = () => {
       const now = Date.now();
-      const due = Math.floor((now - offset) / interval) * interval + interval + offset;
+      due += interval;
+      if (due <= now) due += Math.ceil((now - due + 1) / interval) * interval; // missed ticks are skipped, not replayed
       timed.timer = setTimeout(() => {
         fire();
         if (this.#jobs.get(job.key) === timed) next();

@@ -63,10 +63,23 @@ widgets:
     const res = await get('/metrics');
     expect(res.headers.get('content-type')).to.match(/^text\/plain; version=0\.0\.4/);
     const text = await res.text();
-    for (const name of ['rtdash_viewers', 'rtdash_connections', 'rtdash_messages_sent_total', 'rtdash_bytes_sent_total', 'rtdash_queries_total', 'rtdash_query_duration_seconds_bucket', 'rtdash_ticks_skipped_total', 'rtdash_process_nodejs_eventloop_lag_seconds']) {
+    for (const name of ['rtdash_viewers', 'rtdash_connections', 'rtdash_messages_sent_total', 'rtdash_bytes_sent_total', 'rtdash_queries_total', 'rtdash_query_duration_seconds_bucket', 'rtdash_ticks_skipped_total', 'rtdash_nodejs_eventloop_lag_seconds', 'rtdash_process_cpu_seconds_total']) {
       expect(text).to.include(`# TYPE ${name.replace(/_bucket$/, '')} `);
     }
     expect(text).to.match(/rtdash_queries_total\{source="test",outcome="ok"\} [1-9]/);
+  });
+
+  it('shows broken dashboard files on the pages a person looks at', async () => {
+    t.write('zz-broken.yaml', 'id: broken\ntitle: [unclosed\n');
+    await t.server.store.reload();
+    const index = await (await get('/')).text();
+    expect(index).to.include('zz-broken.yaml:2:');
+    const missing = await get('/d/broken');
+    expect(missing.status).to.equal(404);
+    expect(missing.headers.get('content-type')).to.match(/html/);
+    expect(await missing.text()).to.include('zz-broken.yaml:2:');
+    (await import('node:fs')).rmSync(`${t.dir}/zz-broken.yaml`);
+    await t.server.store.reload();
   });
 
   it('refuses a browser origin that is not allowed', async () => {
@@ -127,5 +140,8 @@ widgets:
     expect(second.cursor).to.be.a('string').and.not.equal(first.cursor);
     const bad = await get('/api/poll?dashboard=vars&var-region=mars');
     expect(bad.status).to.equal(400);
+    const forgotPrefix = await get('/api/poll?dashboard=vars&region=us');
+    expect(forgotPrefix.status).to.equal(400);
+    expect(((await forgotPrefix.json()) as { error: { message: string } }).error.message).to.include('var-region=');
   });
 });

@@ -165,4 +165,25 @@ widgets:
     await c.close();
     await until(() => !t.server.scheduler.jobs().some((j) => j.key.startsWith('cron/')), 1500, 'the cron job to stop');
   });
+
+  it('keeps a lone viewer’s data across a reconnect after its job stopped, then sends the whole history', async () => {
+    const c = await connect(t.wsUrl);
+    c.send({ type: 'subscribe', dashboard: 'vars', vars: { region: 'us' } });
+    const snap = await c.nextOf('snapshot');
+    const first = (await c.nextOf('update')).updates as Entry[];
+    await c.close();
+    await until(() => !t.server.scheduler.jobs().some((j) => j.key.startsWith('vars/') && j.key.endsWith('us')), 500, 'the job to stop');
+    const again = await connect(t.wsUrl);
+    again.send({ type: 'subscribe', dashboard: 'vars', vars: { region: 'us' }, version: snap.version, resume: { w: first.at(-1)!.seq } });
+    const resumed = await again.nextOf('update');
+    expect(resumed.resumed).to.equal(true);
+    // No empty "pending" state that would wipe what the client shows...
+    expect(updatesOf(resumed).filter((u) => u.status === 'pending')).to.deep.equal([]);
+    // ...and the restarted job's first run replaces it with the whole history.
+    const fresh = updatesOf(await again.next((m) => m.type === 'update' && !m.resumed))[0]!;
+    expect(fresh.op).to.equal('replace');
+    expect(fresh.seq).to.be.greaterThan(first.at(-1)!.seq);
+    expect(fresh.frame!.fields[0]!.values.length).to.be.greaterThan(0);
+    await again.close();
+  });
 });

@@ -1,6 +1,7 @@
 /** Argument parsing shared by the commands: node's parseArgs with `--help` and `--version` everywhere. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { VERSION } from '../../core/server.js';
+import { didYouMean } from '../../core/config/suggest.js';
 
 /** Parsed flags and positionals. */
 export interface ParsedCommand {
@@ -10,12 +11,16 @@ export interface ParsedCommand {
 
 /** Parses `args`; prints help or the version and returns undefined when asked for them. */
 export function parseCommand(args: string[], options: NonNullable<ParseArgsConfig['options']>, usage: string): ParsedCommand | undefined {
-  const parsed = parseArgs({
-    args,
-    options: { ...options, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
-    allowPositionals: true,
-    strict: true,
-  }) as ParsedCommand;
+  const all = { ...options, help: { type: 'boolean' as const, short: 'h' }, version: { type: 'boolean' as const, short: 'v' } };
+  let parsed: ParsedCommand;
+  try {
+    parsed = parseArgs({ args, options: all, allowPositionals: true, strict: true }) as ParsedCommand;
+  } catch (err) {
+    const option = /'(-[^']*)'/.exec((err as Error).message)?.[1];
+    const known = Object.keys(all).map((o) => `--${o}`);
+    const hint = option?.startsWith('--') ? didYouMean(option.split('=')[0]!, known) : '';
+    throw new Error(`${option ? `unknown or incomplete option "${option}"${hint}` : (err as Error).message}\n\n${usage}`, { cause: err });
+  }
   if (parsed.values.help) {
     console.log(usage);
     return undefined;

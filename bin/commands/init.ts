@@ -2,6 +2,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { packageRoot, schemaDir } from '../../core/paths.js';
 import { parseCommand } from './args.js';
 
 const USAGE = `Usage: rtdash init [DIR]
@@ -10,7 +12,7 @@ Writes DIR/config.yaml and DIR/dashboards/hello.yaml (DIR defaults to the curren
 Existing files are left alone. Then: cd DIR && rtdash serve`;
 
 /** The starter config: the demo and system sources, the dashboards folder watched. */
-export const STARTER_CONFIG = `# yaml-language-server: $schema=https://rtdash.dev/schemas/config.json
+export const STARTER_CONFIG = `# yaml-language-server: $schema=SCHEMA_DIR/config.schema.json
 # rtdash server configuration. See docs/configuration.md for every key.
 server:
   host: 127.0.0.1
@@ -26,7 +28,7 @@ dashboards:
 `;
 
 /** The starter dashboard. */
-export const STARTER_DASHBOARD = `# yaml-language-server: $schema=https://rtdash.dev/schemas/dashboard.json
+export const STARTER_DASHBOARD = `# yaml-language-server: $schema=SCHEMA_DIR/dashboard.schema.json
 id: hello
 title: Hello, rtdash
 refresh: 2s
@@ -58,9 +60,11 @@ export async function initCommand(args: string[]): Promise<number> {
   if (!parsed) return 0;
   const dir = resolve(parsed.positionals[0] ?? '.');
   await mkdir(join(dir, 'dashboards'), { recursive: true });
+  // Editors find the schema files of this installation, which work offline and match its version.
+  const withSchemas = (text: string) => text.replace('SCHEMA_DIR', pathToFileURL(schemaDir).href);
   const files: [string, string][] = [
-    [join(dir, 'config.yaml'), STARTER_CONFIG],
-    [join(dir, 'dashboards', 'hello.yaml'), STARTER_DASHBOARD],
+    [join(dir, 'config.yaml'), withSchemas(STARTER_CONFIG)],
+    [join(dir, 'dashboards', 'hello.yaml'), withSchemas(STARTER_DASHBOARD)],
   ];
   for (const [file, text] of files) {
     const shown = relative(process.cwd(), file) || file;
@@ -71,6 +75,9 @@ export async function initCommand(args: string[]): Promise<number> {
     await writeFile(file, text, { flag: 'wx' });
     console.log(`created  ${shown}`);
   }
-  console.log(`\nNext: cd ${relative(process.cwd(), dir) || '.'} && npx rtdash serve`);
+  // Spelled out in full: `rtdash` is on PATH only after `npm link` or a global install.
+  const cli = join(packageRoot, 'dist', 'bin', 'rtdash.js');
+  console.log(`\nNext: cd ${relative(process.cwd(), dir) || '.'} && node ${cli} serve`);
+  console.log('(or "rtdash serve", where rtdash is on your PATH after "npm link" in the rtdash folder)');
   return 0;
 }

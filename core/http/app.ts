@@ -16,7 +16,7 @@ import type { ServerParts } from '../server-parts.js';
 import { sseHandler } from '../stream/sse-transport.js';
 import { pollHandler } from '../stream/poll-transport.js';
 import { jsonErrors } from './errors-middleware.js';
-import { dashboardPage, indexPage } from './pages.js';
+import { dashboardPage, indexPage, notFoundPage } from './pages.js';
 import { requireAdmin } from './admin.js';
 import { widgetData } from './widget-data.js';
 
@@ -46,11 +46,13 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
 
   router.get('/', (ctx) => {
     ctx.type = 'html';
-    ctx.body = indexPage(store.list());
+    ctx.body = indexPage(store.list(), store.problems);
   });
   router.get('/d/:id', (ctx) => {
+    const dashboard = store.get(ctx.params.id!);
     ctx.type = 'html';
-    ctx.body = dashboardPage(dashboardOr404(parts, ctx.params.id!));
+    if (dashboard === undefined) ctx.status = 404;
+    ctx.body = dashboard ? dashboardPage(dashboard) : notFoundPage(ctx.params.id!, store.problems);
   });
 
   router.get('/healthz', (ctx) => {

@@ -130,6 +130,9 @@ export function decodeCursor(text: string | undefined): { version?: string; posi
   return { version: text.slice(0, bar), positions };
 }
 
+/** Query parameters the SSE and poll endpoints know besides `var-NAME`. */
+const STREAM_PARAMS = new Set(['dashboard', 'session', 'cursor', 'wait', 'lastEventId']);
+
 /**
  * Reads a subscription from URL query parameters, as SSE and polling clients send it:
  * `?dashboard=shop&var-region=eu` (the `var-` prefix as in Grafana's URLs).
@@ -138,6 +141,11 @@ export function subscriptionFromQuery(params: URLSearchParams): { dashboard: str
   const dashboard = params.get('dashboard');
   if (!dashboard) throw new RtdashError('RTDASH_BAD_MESSAGE', 'the "dashboard" query parameter is required');
   const vars: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const [key, value] of params) if (key.startsWith('var-')) vars[key.slice(4)] = value;
+  for (const [key, value] of params) {
+    if (key.startsWith('var-')) vars[key.slice(4)] = value;
+    else if (!STREAM_PARAMS.has(key)) {
+      throw new RtdashError('RTDASH_BAD_MESSAGE', `unknown query parameter "${key.slice(0, 40)}"; variables are passed as var-NAME=VALUE (var-${key.slice(0, 40)}=...)`);
+    }
+  }
   return { dashboard, vars: { ...vars } };
 }

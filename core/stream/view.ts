@@ -86,8 +86,10 @@ export class View {
     for (const [id, job] of this.jobs) {
       const seen = from[id];
       const missed = seen === undefined ? undefined : job.history.since(seen);
-      if (missed === undefined) parts.push(job.history.snapshot());
-      else for (const entry of missed) parts.push(entry.json);
+      if (missed !== undefined) for (const entry of missed) parts.push(entry.json);
+      // A job that restarted has no data yet: say nothing, so the client keeps what it has until the
+      // job's first run sends the whole history.
+      else if (job.history.status !== 'pending' || seen === undefined) parts.push(job.history.snapshot());
     }
     return new Outgoing(`${this.#prefix}${parts.join(',')}],"resumed":true}`, encodeCursor(this.dashboard.version, this.currentPositions()));
   }
