@@ -11,19 +11,12 @@ import type { PluginDefinition } from '../core/plugin.js';
 import { startServer } from '../core/server.js';
 import type { Hub } from '../core/stream/hub.js';
 import { benchPlugin } from './bench-plugin.js';
+import { DEFAULT_LIMITS } from '../core/config/index.js';
 import { dashboardYaml } from './scenario.js';
 import { serveOverIpc } from './server-child.js';
 
 /** Limits that let the whole load in: every viewer comes from 127.0.0.1. */
-const BENCH_LIMITS: Limits = {
-  maxMessageBytes: 65_536,
-  slowClientBytes: 1 << 20,
-  slowClientTimeoutMs: 10_000,
-  heartbeatMs: 30_000,
-  coalesceMs: 15,
-  maxConnectionsPerIp: 10_000,
-  maxSubscriptionsPerConnection: 20,
-};
+const BENCH_LIMITS: Limits = { ...DEFAULT_LIMITS, maxConnectionsPerIp: 10_000 };
 
 const dir = mkdtempSync(join(tmpdir(), 'rtdash-bench-'));
 writeFileSync(join(dir, 'bench.yaml'), dashboardYaml('bench'));

@@ -4,23 +4,11 @@
  */
 import type { Dashboard, Widget } from './model.js';
 
-/** The viewer-safe form of one widget. */
-export interface PublicWidget {
-  id: string;
-  title: string;
-  type: Widget['type'];
-  description?: string;
-  x?: string;
-  y?: string[];
-  unit?: string;
-  size: { w: number; h: number };
-  thresholds?: { value: number; color: string }[];
-  min?: number;
-  max?: number;
-  content?: string;
+/** The viewer-safe form of one widget: how to show it, never where its data comes from. */
+export type PublicWidget = Pick<Widget, 'id' | 'title' | 'type' | 'description' | 'x' | 'y' | 'unit' | 'size' | 'thresholds' | 'min' | 'max' | 'content'> & {
   /** How long between runs in ms (for `every`) so a client can tell stale data; absent for cron. */
   intervalMs?: number;
-}
+};
 
 /** The viewer-safe form of a dashboard. */
 export interface PublicDashboard {

@@ -1,20 +1,14 @@
 /** The HTTP side: API, schemas, health, metrics, SSE and long polling, against a real server. */
 import { expect } from 'chai';
 import http from 'node:http';
-import { startTestServer, testDashboard, type TestServer } from './support/test-server.js';
+import { startTestServer, testDashboard, type TestServer, VARS_DASHBOARD } from './support/test-server.js';
 
 describe('HTTP API', function () {
   let t: TestServer;
   before(async () => {
     t = await startTestServer({
       'api.yaml': testDashboard('api', { a: { behave: 'counter', tag: 'api-a' } }, '100ms'),
-      'vars.yaml': `id: vars
-title: Vars
-variables:
-  region: { type: select, options: [eu, us], default: eu }
-widgets:
-  - { id: w, title: W, type: line, source: test, query: { behave: counter, tag: ":region" }, every: 100ms }
-`,
+      'vars.yaml': VARS_DASHBOARD,
     });
   });
   after(() => t.stop());

@@ -1,7 +1,7 @@
 /** What clients and plugins can throw at the stream, and that the server keeps serving through it. */
 import { expect } from 'chai';
 import { connect, type Message } from './support/ws-client.js';
-import { startTestServer, testDashboard, sleep, until, type TestServer } from './support/test-server.js';
+import { startTestServer, testDashboard, sleep, until, type TestServer, VARS_DASHBOARD } from './support/test-server.js';
 
 type Entry = { w: string; seq: number; status: string; error?: { code: string; message: string } };
 
@@ -11,13 +11,7 @@ describe('stream: bad input from clients', function () {
     t = await startTestServer(
       {
         'ok.yaml': testDashboard('ok', { a: { behave: 'counter', tag: 'bad-ok' } }, '100ms'),
-        'vars.yaml': `id: vars
-title: Vars
-variables:
-  region: { type: select, options: [eu, us], default: eu }
-widgets:
-  - { id: w, title: W, type: line, source: test, query: { behave: counter, tag: ":region" }, every: 100ms }
-`,
+        'vars.yaml': VARS_DASHBOARD,
       },
       { maxMessageBytes: 4096 },
     );

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { calls } from './support/test-plugin.js';
 import { connect, type Message } from './support/ws-client.js';
-import { startTestServer, testDashboard, sleep, until, type TestServer } from './support/test-server.js';
+import { startTestServer, testDashboard, sleep, until, type TestServer, VARS_DASHBOARD } from './support/test-server.js';
 
 type Entry = { w: string; seq: number; status: string; op?: string; at: number; frame?: { fields: { name: string; values: unknown[] }[] }; error?: { code: string; message: string } };
 
@@ -13,13 +13,7 @@ describe('WebSocket streaming', function () {
   before(async () => {
     t = await startTestServer({
       'live.yaml': testDashboard('live', { a: { behave: 'counter', tag: 'live-a' }, b: { behave: 'counter', tag: 'live-b' } }, '100ms'),
-      'vars.yaml': `id: vars
-title: Vars
-variables:
-  region: { type: select, options: [eu, us], default: eu }
-widgets:
-  - { id: w, title: W, type: line, source: test, query: { behave: counter, tag: ":region" }, every: 100ms }
-`,
+      'vars.yaml': VARS_DASHBOARD,
     });
   });
   after(() => t.stop());

@@ -1,10 +1,11 @@
 import { expect } from 'chai';
+import { expectOneProblemIn, problemsFrom } from './testing.js';
 import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { definePlugin, type PluginDefinition } from '../plugin.js';
 import { dashboardVersion, loadDashboardDir, loadDashboardFile, parseDashboard, type DashboardContext } from './dashboard-config.js';
-import { ConfigError, formatProblem } from './problem.js';
+import { formatProblem } from './problem.js';
 
 /** A plugin whose queries are `{ sql: string, limit?: integer }`. */
 const fakeSql: PluginDefinition = definePlugin({
@@ -29,24 +30,14 @@ const ctx: DashboardContext = {
   sourceNames: () => Object.keys(sources),
 };
 
-/** The problems a dashboard text yields, formatted as file:line:col: message. */
+/** The problems a text yields, formatted as file:line:col: message. */
 function problemsOf(text: string, file = 'shop.yaml'): string[] {
-  try {
-    parseDashboard(text, file, ctx);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems.map(formatProblem);
-    throw err;
-  }
-  return [];
+  return problemsFrom(() => parseDashboard(text, file, ctx));
 }
 
 /** Asserts the text yields exactly one problem, at `where`, whose message contains every fragment. */
 function expectOneProblem(text: string, where: string, ...fragments: string[]): void {
-  const problems = problemsOf(text);
-  expect(problems, problems.join('\n')).to.have.length(1);
-  const [problem] = problems as [string];
-  expect(problem.startsWith(`${where}: `), problem).to.equal(true);
-  for (const fragment of fragments) expect(problem).to.include(fragment);
+  expectOneProblemIn(problemsOf(text), where, ...fragments);
 }
 
 const HEAD = 'id: shop\ntitle: Shop\n';

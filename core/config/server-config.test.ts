@@ -1,10 +1,11 @@
 import { expect } from 'chai';
+import { expectOneProblemIn, problemsFrom } from './testing.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { bundledDashboardDir } from '../paths.js';
 import { definePlugin, type PluginDefinition } from '../plugin.js';
-import { ConfigError, formatProblem } from './problem.js';
+import { ConfigError } from './problem.js';
 import { DEFAULT_LIMITS, checkDatasources, loadServerConfig, parseServerConfig, type PluginLookup } from './server-config.js';
 
 const create = (): { query: () => Promise<{ fields: [] }>; health: () => Promise<{ status: 'ok' }> } => ({ query: async () => ({ fields: [] }), health: async () => ({ status: 'ok' }) });
@@ -27,24 +28,14 @@ const system = definePlugin({ type: 'system', description: 'system', optionsSche
 const all: PluginDefinition[] = [fakeDb, demo as PluginDefinition, system as PluginDefinition];
 const registry: PluginLookup = { get: (type) => all.find((p) => p.type === type), types: () => all.map((p) => p.type) };
 
-/** The problems a config text yields, formatted as file:line:col: message. */
+/** The problems a text yields, formatted as file:line:col: message. */
 function problemsOf(text: string, env: Record<string, string> = {}): string[] {
-  try {
-    parseServerConfig(text, 'config.yaml', env, registry);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems.map(formatProblem);
-    throw err;
-  }
-  return [];
+  return problemsFrom(() => parseServerConfig(text, 'config.yaml', env, registry));
 }
 
 /** Asserts the text yields exactly one problem, at `where`, whose message contains every fragment. */
 function expectOneProblem(text: string, where: string, ...fragments: string[]): void {
-  const problems = problemsOf(text);
-  expect(problems, problems.join('\n')).to.have.length(1);
-  const [problem] = problems as [string];
-  expect(problem.startsWith(`${where}: `), problem).to.equal(true);
-  for (const fragment of fragments) expect(problem).to.include(fragment);
+  expectOneProblemIn(problemsOf(text), where, ...fragments);
 }
 
 const GOOD = `# yaml-language-server: $schema=https://rtdash.dev/schemas/config.json

@@ -4,20 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Limits, ServerConfig } from '../../core/model.js';
 import { silentLogger } from '../../core/logger.js';
+import { DEFAULT_LIMITS } from '../../core/config/index.js';
 import { startServer, type RtdashServer } from '../../core/server.js';
 import { builtinPlugins } from '../../plugins/builtin.js';
 import { testPlugin } from './test-plugin.js';
 
 /** The limits tests run with unless they say otherwise. */
-export const TEST_LIMITS: Limits = {
-  maxMessageBytes: 65536,
-  slowClientBytes: 1 << 20,
-  slowClientTimeoutMs: 10_000,
-  heartbeatMs: 30_000,
-  coalesceMs: 15,
-  maxConnectionsPerIp: 10_000,
-  maxSubscriptionsPerConnection: 20,
-};
+export const TEST_LIMITS: Limits = { ...DEFAULT_LIMITS, maxConnectionsPerIp: 10_000 };
 
 /** A server and the folder its dashboards live in. */
 export interface TestServer {
@@ -83,3 +76,12 @@ export async function until(check: () => boolean, timeoutMs = 5000, what = 'cond
     await sleep(10);
   }
 }
+
+/** A dashboard with a `region` select variable (eu, us) whose one widget's job depends on it. */
+export const VARS_DASHBOARD = `id: vars
+title: Vars
+variables:
+  region: { type: select, options: [eu, us], default: eu }
+widgets:
+  - { id: w, title: W, type: line, source: test, query: { behave: counter, tag: ":region" }, every: 100ms }
+`;
