@@ -155,4 +155,46 @@ widgets:
     expect(good.failures).to.equal(0);
     await c.close();
   });
+
+  it('recovers by itself once the source answers again, keeping the time of the last good data', async function () {
+    this.timeout(10_000);
+    t.write('flaky.yaml', `id: flaky
+title: Flaky
+widgets:
+  - { id: f, title: F, type: line, source: test, query: { behave: flaky, failures: 3, tag: flaky }, every: 100ms }
+`);
+    await t.server.store.reload();
+    const c = await connect(t.wsUrl);
+    c.send({ type: 'subscribe', dashboard: 'flaky' });
+    await c.nextOf('snapshot');
+    const failed = (await c.next((m) => m.type === 'update' && (m.updates as Entry[]).some((u) => u.status === 'error'))).updates as Entry[];
+    expect(failed[0]!.error!.message).to.equal('the test source is down for now');
+    const recovered = (await c.next((m) => m.type === 'update' && (m.updates as Entry[]).some((u) => u.status === 'ok'), 5000)).updates as (Entry & { lastGoodAt: number; op: string })[];
+    expect(recovered[0]!.op).to.equal('replace');
+    expect(recovered[0]!.lastGoodAt).to.be.a('number');
+    const job = t.server.scheduler.jobs().find((j) => j.key.startsWith('flaky/'))!;
+    expect(job.failures).to.equal(0);
+    await c.close();
+  });
+
+  it('skips and counts a tick that finds the previous run still going', async function () {
+    this.timeout(10_000);
+    t.write('overlap.yaml', `id: overlap
+title: Overlap
+widgets:
+  - { id: s, title: S, type: line, source: test, query: { behave: slow, delayMs: 350, tag: overlap }, every: 100ms }
+`);
+    await t.server.store.reload();
+    const c = await connect(t.wsUrl);
+    c.send({ type: 'subscribe', dashboard: 'overlap' });
+    await c.nextOf('snapshot');
+    await sleep(1500);
+    const job = t.server.scheduler.jobs().find((j) => j.key.startsWith('overlap/'))!;
+    // About 15 ticks in 1.5 s; each run takes 350 ms, so most ticks find it running.
+    expect(job.runs).to.be.within(3, 6);
+    expect(job.skipped).to.be.at.least(8);
+    const metrics = await (await fetch(`${t.server.url}/metrics`)).text();
+    expect(metrics).to.match(/rtdash_ticks_skipped_total\{reason="overlap"\} ([89]|[1-9]\d+)/);
+    await c.close();
+  });
 });

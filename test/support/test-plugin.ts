@@ -7,7 +7,9 @@ import { definePlugin, type Frame } from '../../core/plugin.js';
 /** What a test query asks the source to do. */
 export interface TestQuery {
   /** counter: one time/value row per call; big: `rows` rows of padding; the others fail in their own way. */
-  behave: 'counter' | 'throw' | 'reject' | 'hang' | 'malformed' | 'big' | 'slow';
+  behave: 'counter' | 'throw' | 'reject' | 'hang' | 'malformed' | 'big' | 'slow' | 'flaky';
+  /** For `flaky`: how many calls fail before it recovers. */
+  failures?: number;
   /** For `slow`: how long each call takes. */
   delayMs?: number;
   /** For `big`: rows per frame. */
@@ -29,7 +31,8 @@ export const testPlugin = definePlugin<Record<string, unknown>, TestQuery>({
     required: ['behave'],
     additionalProperties: false,
     properties: {
-      behave: { enum: ['counter', 'throw', 'reject', 'hang', 'malformed', 'big', 'slow'] },
+      behave: { enum: ['counter', 'throw', 'reject', 'hang', 'malformed', 'big', 'slow', 'flaky'] },
+      failures: { type: 'integer', minimum: 0 },
       delayMs: { type: 'integer', minimum: 0 },
       rows: { type: 'integer', minimum: 1 },
       tag: { type: 'string' },
@@ -44,6 +47,9 @@ export const testPlugin = definePlugin<Record<string, unknown>, TestQuery>({
         n++;
         const now = ctx.range.to;
         switch (query.behave) {
+          case 'flaky':
+            if ((calls.get(key) ?? 0) <= (query.failures ?? 3)) return Promise.reject(new Error('the test source is down for now'));
+            return Promise.resolve(counterFrame(now, n));
           case 'throw':
             throw new Error('the test source throws synchronously');
           case 'reject':
