@@ -75,7 +75,9 @@ export class DashboardStore {
     this.#problems = problems;
     for (const p of problems) this.#logger.error({ file: p.file, line: p.line, col: p.col }, formatProblem(p));
     for (const id of changed) {
-      this.#logger.info({ dashboard: id, removed: !byId.has(id) }, byId.has(id) ? 'dashboard loaded' : 'dashboard removed');
+      const d = byId.get(id);
+      if (d) this.#logger.info({ dashboard: id, file: d.file, widgets: d.widgets.length }, 'dashboard loaded');
+      else this.#logger.info({ dashboard: id }, 'dashboard removed');
       this.#onChange(id, byId.get(id));
     }
     return { dashboards: [...byId.keys()].sort(), changed, problems };

@@ -13,7 +13,7 @@ const REDACT = ['password', '*.password', 'token', '*.token', 'secret', '*.secre
 export function createLogger(level: string, destination: NodeJS.WritableStream = process.stdout): Logger {
   const options = { level, base: { name: 'rtdash' }, redact: { paths: REDACT, censor: '[redacted]' } };
   const tty = (destination as { isTTY?: boolean }).isTTY === true && process.env.LOG_FORMAT !== 'json';
-  const stream = tty ? pretty({ colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,name', destination }) : destination;
+  const stream = tty ? pretty({ colorize: true, singleLine: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,name', destination }) : destination;
   return pino(options, stream) as unknown as Logger;
 }
 
