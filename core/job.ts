@@ -16,6 +16,8 @@ export type JobListener = (entry: UpdateEntry, job: Job) => void;
 
 /** The default time-out of one run when neither the widget nor its source sets one. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/** Unchanged data is confirmed to viewers after this many intervals without an update. */
+export const CONFIRM_INTERVALS = 3;
 /** The longest a failing job waits between attempts. */
 export const MAX_BACKOFF_MS = 60_000;
 
@@ -52,7 +54,8 @@ export class Job {
     this.variables = Object.freeze({ ...variables });
     this.intervalMs = intervalMs;
     this.#deps = deps;
-    this.history = new WidgetHistory(widget.id, mergeModeFor(widget.type), widget.keep, Date.now());
+    // Unchanged data is confirmed every few intervals, so its age never reads as stale.
+    this.history = new WidgetHistory(widget.id, mergeModeFor(widget.type), widget.keep, Date.now(), CONFIRM_INTERVALS * intervalMs);
   }
 
   /** The run in flight, if any (awaited at shutdown). */

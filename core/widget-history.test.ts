@@ -69,4 +69,15 @@ describe('WidgetHistory', () => {
     expect(body(h.applyFrame(table, 1)!.json).op).to.equal('replace');
     expect(h.applyFrame({ fields: [{ name: 'name', type: 'string', values: ['a'] }] }, 2)).to.equal(undefined);
   });
+
+  it('confirms unchanged data with a frameless update once it would look stale', () => {
+    const h = new WidgetHistory('t', 'replace', { kind: 'points', count: 10 }, 0, 300);
+    const table: Frame = { fields: [{ name: 'name', type: 'string', values: ['a'] }] };
+    h.applyFrame(table, 1000);
+    expect(h.applyFrame(table, 1100)).to.equal(undefined);
+    const confirm = JSON.parse(h.applyFrame(table, 1300)!.json) as Record<string, unknown>;
+    expect(confirm).to.include({ status: 'ok', lastGoodAt: 1300 });
+    expect(confirm).to.not.have.property('frame');
+    expect(h.applyFrame(table, 1400)).to.equal(undefined);
+  });
 });

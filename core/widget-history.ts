@@ -40,12 +40,18 @@ export class WidgetHistory {
   #log: UpdateEntry[] = [];
   #logBytes = 0;
   #snapshot: string | undefined;
+  readonly #confirmAfterMs: number;
+  /** The `lastGoodAt` viewers last heard of. */
+  #confirmedGoodAt = 0;
 
   /**
    * @param firstSeq where sequence numbers start; pass something larger than any seq an earlier
    *   life of this job handed out (the clock in ms does: a job never makes 1,000 updates a second).
+   * @param confirmAfterMs how long unchanged data may go without an update; then a small one (no
+   *   frame) carries the new `lastGoodAt`, so viewers can tell "unchanged" from "stale".
    */
-  constructor(widgetId: string, mode: MergeMode, keep: Keep, firstSeq: number) {
+  constructor(widgetId: string, mode: MergeMode, keep: Keep, firstSeq: number, confirmAfterMs = Infinity) {
+    this.#confirmAfterMs = confirmAfterMs;
     this.widgetId = widgetId;
     this.mode = mode;
     this.#keep = keep;
@@ -77,9 +83,9 @@ export class WidgetHistory {
     if (this.mode === 'append' && sameShape(this.#frame, frame) && rowCount(this.#frame) > 0) {
       delta = this.#appendRows(frame);
       op = 'append';
-      if (rowCount(delta) === 0 && !recovered) return undefined;
+      if (rowCount(delta) === 0 && !recovered) return this.#confirm(now);
     } else {
-      if (!recovered && JSON.stringify(frame) === JSON.stringify(this.#frame)) return undefined;
+      if (!recovered && JSON.stringify(frame) === JSON.stringify(this.#frame)) return this.#confirm(now);
       this.#frame = this.mode === 'append' ? trimmed(sortedByTime(frame), this.#keep) : frame;
       delta = this.#frame;
     }
@@ -146,7 +152,13 @@ export class WidgetHistory {
     return { w: this.widgetId, seq: this.seq, at: this.at, lastGoodAt: this.lastGoodAt ?? null, ...body };
   }
 
+  /** Nothing changed: say so only when viewers' `lastGoodAt` would otherwise look stale. */
+  #confirm(now: number): UpdateEntry | undefined {
+    return now - this.#confirmedGoodAt >= this.#confirmAfterMs ? this.#record(now, { status: 'ok' }) : undefined;
+  }
+
   #record(now: number, body: Record<string, unknown>): UpdateEntry {
+    if (body.status === 'ok') this.#confirmedGoodAt = now;
     this.seq += 1;
     this.at = now;
     this.#snapshot = undefined;
