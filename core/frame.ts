@@ -18,6 +18,8 @@ export interface Field {
 /** A columnar table: every field has the same number of values. */
 export interface Frame {
   fields: Field[];
+  /** Facts about the result: `truncated` when the source cut it at its row cap. */
+  meta?: { truncated?: boolean };
 }
 
 const TYPEOF: Record<FieldType, string> = { time: 'number', number: 'number', string: 'string', boolean: 'boolean' };
@@ -30,6 +32,8 @@ export function checkFrame(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return `expected an object with "fields", got ${describe(value)}`;
   const fields = (value as { fields?: unknown }).fields;
   if (!Array.isArray(fields)) return `"fields" must be an array, got ${describe(fields)}`;
+  const meta = (value as { meta?: unknown }).meta;
+  if (meta !== undefined && (typeof meta !== 'object' || meta === null || Array.isArray(meta))) return `"meta" must be an object, got ${describe(meta)}`;
   let length: number | undefined;
   const names = new Set<string>();
   for (let i = 0; i < fields.length; i++) {

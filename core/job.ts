@@ -4,7 +4,7 @@
  * time-out delivered as an AbortSignal; failures back off exponentially and recover by themselves.
  */
 import { RtdashError, messageOf, type ErrorCode } from './errors.js';
-import { checkFrame } from './frame.js';
+import { checkFrame, rowCount, sliceFrame, type Frame } from './frame.js';
 import type { Widget } from './model.js';
 import type { Logger } from './plugin.js';
 import type { SourceInstance } from './registry.js';
@@ -16,6 +16,8 @@ export type JobListener = (entry: UpdateEntry, job: Job) => void;
 
 /** The default time-out of one run when neither the widget nor its source sets one. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/** The row cap of one result when the source sets no `max_rows`. */
+export const DEFAULT_MAX_ROWS = 10_000;
 /** Unchanged data is confirmed to viewers after this many intervals without an update. */
 export const CONFIRM_INTERVALS = 3;
 /** The longest a failing job waits between attempts. */
@@ -47,6 +49,9 @@ export class Job {
   #lastTo: number | undefined;
   #deps: JobDeps;
   #inflight: Promise<void> | undefined;
+  #unlisten: (() => void) | undefined;
+  #again = false;
+  #pokeQueued = false;
 
   constructor(key: string, widget: Widget, variables: Record<string, string>, intervalMs: number, deps: JobDeps) {
     this.key = key;
@@ -56,6 +61,43 @@ export class Job {
     this.#deps = deps;
     // Unchanged data is confirmed every few intervals, so its age never reads as stale.
     this.history = new WidgetHistory(widget.id, mergeModeFor(widget.type), widget.keep, Date.now(), CONFIRM_INTERVALS * intervalMs);
+  }
+
+  /**
+   * Starts listening for pushed changes when the widget has `listen:` and its source can push: a
+   * change runs the query at once; changes during a run lead to one more run after it, not one each.
+   */
+  listen(): void {
+    const { source, logger } = this.#deps;
+    if (this.widget.listen === undefined || this.#unlisten || typeof source.source.subscribe !== 'function') return;
+    try {
+      this.#unlisten = source.source.subscribe(this.widget.listen, () => this.#poke(), { variables: this.variables });
+    } catch (err) {
+      logger.warn({ job: this.key, err: messageOf(err) }, 'cannot listen for changes; the widget runs on its schedule');
+    }
+  }
+
+  /** Stops listening for pushed changes. */
+  unlisten(): void {
+    const unlisten = this.#unlisten;
+    this.#unlisten = undefined;
+    try {
+      unlisten?.();
+    } catch (err) {
+      this.#deps.logger.warn({ job: this.key, err: messageOf(err) }, 'stopping a listener failed');
+    }
+  }
+
+  #poke(): void {
+    if (this.running) this.#again = true;
+    else if (!this.#pokeQueued) {
+      // A burst of notifications in one turn of the event loop makes one run.
+      this.#pokeQueued = true;
+      setImmediate(() => {
+        this.#pokeQueued = false;
+        this.tick();
+      });
+    }
   }
 
   /** The run in flight, if any (awaited at shutdown). */
@@ -76,6 +118,10 @@ export class Job {
     }
     this.#inflight = this.#run().finally(() => {
       this.#inflight = undefined;
+      if (this.#again) {
+        this.#again = false;
+        this.#poke();
+      }
     });
   }
 
@@ -93,23 +139,25 @@ export class Job {
       () => controller.abort(new RtdashError('RTDASH_QUERY_TIMEOUT', `query to "${name}" timed out after ${timeoutMs} ms and was cancelled`)),
       timeoutMs,
     );
+    const maxRows = source.config.maxRows ?? DEFAULT_MAX_ROWS;
     const now = Date.now();
     const range = { from: this.#lastTo ?? now - this.#historySpanMs(), to: now };
     const started = performance.now();
     try {
       // Promise.resolve().then turns a synchronous throw in the plugin into a rejection.
       const result = Promise.resolve().then(() =>
-        source.source.query(this.widget.query, { variables: this.variables, range, intervalMs: this.intervalMs, signal: controller.signal }),
+        source.source.query(this.widget.query, { variables: this.variables, range, intervalMs: this.intervalMs, signal: controller.signal, maxRows }),
       );
       result.catch(() => undefined); // a plugin that rejects after its time-out must not reach the process
       const frame = await Promise.race([result, rejectOnAbort(controller.signal)]);
       const problem = checkFrame(frame);
       if (problem !== undefined) throw new RtdashError('RTDASH_FRAME_MALFORMED', `"${name}" returned a malformed frame: ${problem}`);
+      const capped = capRows(frame, maxRows);
       metrics.queries.inc({ source: name, outcome: 'ok' });
       this.failures = 0;
       this.#backoffUntil = 0;
       this.#lastTo = now;
-      this.#emit(this.history.applyFrame(frame, Date.now()));
+      this.#emit(this.history.applyFrame(capped, Date.now()));
     } catch (err) {
       const code: ErrorCode = err instanceof RtdashError ? err.code : 'RTDASH_QUERY_FAILED';
       metrics.queries.inc({ source: name, outcome: outcomeOf(code) });
@@ -142,6 +190,12 @@ export class Job {
     const keep = this.widget.keep;
     return keep.kind === 'duration' ? keep.ms : keep.count * this.intervalMs;
   }
+}
+
+/** A frame cut to `maxRows` rows and flagged, or the frame itself when it fits. */
+function capRows(frame: Frame, maxRows: number): Frame {
+  if (rowCount(frame) <= maxRows) return frame;
+  return { ...sliceFrame(frame, 0, maxRows), meta: { ...frame.meta, truncated: true } };
 }
 
 function outcomeOf(code: ErrorCode): string {

@@ -34,6 +34,8 @@ export interface Widget {
   source?: string;
   /** The query, in the shape the source's plugin declares. Never sent to viewers. */
   query?: unknown;
+  /** What to listen to for pushed changes (a NOTIFY channel, a pub/sub channel…), in the plugin's `listenSchema` shape. */
+  listen?: unknown;
   schedule: Schedule;
   keep: Keep;
   /** Time-out of one run in ms; falls back to the source's, then 10 s. */
@@ -74,7 +76,9 @@ export interface SourceConfig {
   name: string;
   type: string;
   timeoutMs?: number;
-  /** Everything besides `type` and `timeout`, validated against the plugin's options schema. */
+  /** The row cap of one result (`max_rows`); 10,000 when unset. */
+  maxRows?: number;
+  /** Everything besides `type`, `timeout` and `max_rows`, validated against the plugin's options schema. */
   options: Record<string, unknown>;
   position?: Position;
 }

@@ -25,6 +25,11 @@ export interface QueryContext {
   readonly intervalMs: number;
   /** Aborted when the run times out or the server shuts down. Pass it to your driver. */
   readonly signal: AbortSignal;
+  /**
+   * The most rows to return (the source's `max_rows`, 10,000 by default). Stop reading there and
+   * set `meta.truncated` on the frame; the core cuts a longer frame itself, but only after it was loaded.
+   */
+  readonly maxRows: number;
 }
 
 /** The answer of a health check. */
@@ -75,8 +80,13 @@ export interface DataSource<Query = unknown> {
   health(signal: AbortSignal): Promise<Health>;
   /** Optional: release connections and timers. */
   close?(): Promise<void> | void;
-  /** Optional: call `onChange` when the data behind `query` changed; returns an unsubscribe function. */
-  subscribe?(query: Query, variables: Readonly<Record<string, string>>, onChange: () => void): () => void;
+  /**
+   * Optional: push. Starts listening for what a widget's `listen:` names (a NOTIFY channel, a pub/sub
+   * channel…) and calls `onChange` when the data behind the widget may have changed; the core then
+   * re-runs the widget's query at once, coalescing bursts. Returns a function that stops listening.
+   * A plugin that implements it declares `listenSchema`.
+   */
+  subscribe?(listen: unknown, onChange: () => void, ctx: { variables: Readonly<Record<string, string>> }): () => void;
 }
 
 /** What a plugin module exports (as its default export or as `plugin`). */
@@ -89,6 +99,8 @@ export interface PluginDefinition<Options = Record<string, unknown>, Query = unk
   optionsSchema: JsonSchema;
   /** JSON Schema of a widget's `query:` for this source. */
   querySchema: JsonSchema;
+  /** JSON Schema of a widget's `listen:`; only for plugins whose sources implement `subscribe`. */
+  listenSchema?: JsonSchema;
   /** Builds one instance. May be async (to open a pool, say). */
   create(ctx: PluginContext<Options>): DataSource<Query> | Promise<DataSource<Query>>;
 }

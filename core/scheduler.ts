@@ -107,6 +107,7 @@ export class Scheduler {
       job.tick();
     };
     job.tick(); // the first viewer should not wait a whole interval for data
+    job.listen();
     const schedule = job.widget.schedule;
     if (schedule.kind === 'cron') {
       timed.cron = cronSchedule(schedule.expression, fire, { name: job.key });
@@ -130,6 +131,7 @@ export class Scheduler {
   }
 
   #clear(timed: Timed): void {
+    timed.job.unlisten();
     if (timed.timer) clearTimeout(timed.timer);
     timed.timer = undefined;
     if (timed.cron) {

@@ -89,7 +89,8 @@ export class WidgetHistory {
       this.#frame = this.mode === 'append' ? trimmed(sortedByTime(frame), this.#keep) : frame;
       delta = this.#frame;
     }
-    return this.#record(now, { status: 'ok', op, frame: delta });
+    const { meta: _meta, ...data } = delta;
+    return this.#record(now, { status: 'ok', op, frame: data, ...(frame.meta?.truncated && { truncated: true }) });
   }
 
   /** Applies a failed run: the data stays, the status says why. Repeats of the same error send nothing. */

@@ -3,6 +3,7 @@
  * calls `runConformance` with the plugin, working options and a few queries, and adds its own tests beside it.
  * Uses node:assert rather than chai so plugin authors need nothing but mocha.
  */
+import { DEFAULT_MAX_ROWS } from '../core/job.js';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -83,7 +84,7 @@ export function fakePluginContext<Options>(options: Options, overrides: Partial<
  */
 export function fakeQueryContext(overrides: Partial<QueryContext> = {}): QueryContext {
   const to = Date.now();
-  return { variables: {}, range: { from: to - 600_000, to }, intervalMs: 1000, signal: new AbortController().signal, ...overrides };
+  return { variables: {}, range: { from: to - 600_000, to }, intervalMs: 1000, signal: new AbortController().signal, maxRows: DEFAULT_MAX_ROWS, ...overrides };
 }
 
 /**

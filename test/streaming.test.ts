@@ -1,6 +1,6 @@
 /** The WebSocket stream end to end: real server, real sockets, the test plugin counting queries. */
 import { expect } from 'chai';
-import { calls } from './support/test-plugin.js';
+import { calls, channels } from './support/test-plugin.js';
 import { connect, type Message } from './support/ws-client.js';
 import { startTestServer, testDashboard, sleep, until, type TestServer, VARS_DASHBOARD } from './support/test-server.js';
 
@@ -179,5 +179,48 @@ widgets:
     expect(fresh.seq).to.be.greaterThan(first.at(-1)!.seq);
     expect(fresh.frame!.fields[0]!.values.length).to.be.greaterThan(0);
     await again.close();
+  });
+
+  it('re-runs a listening widget at once on a pushed change, once per burst, and stops listening with its job', async () => {
+    t.write('push.yaml', `id: push
+title: Push
+widgets:
+  - { id: p, title: P, type: line, source: test, query: { behave: counter, tag: push }, every: 1m, listen: orders }
+`);
+    await t.server.store.reload();
+    const c = await connect(t.wsUrl);
+    c.send({ type: 'subscribe', dashboard: 'push' });
+    await c.nextOf('snapshot');
+    await c.nextOf('update'); // the first run
+    expect(channels.listenerCount('orders')).to.equal(1);
+    const before = calls.get('push')!;
+    for (let i = 0; i < 5; i++) channels.emit('orders');
+    const pushed = updatesOf(await c.nextOf('update', 2000));
+    expect(pushed[0]!.w).to.equal('p');
+    await sleep(100);
+    expect(calls.get('push')! - before).to.equal(1);
+    await c.close();
+    // A one-minute job stops at its next tick; the test does not wait for it, the scheduler's stop does.
+    await t.server.scheduler.stop();
+    expect(channels.listenerCount('orders')).to.equal(0);
+  });
+
+  it('cuts a result at the source’s row cap and flags it', async () => {
+    const fresh = await startTestServer({ 'cap.yaml': `id: cap
+title: Cap
+widgets:
+  - { id: big, title: Big, type: table, source: capped, query: { behave: big, rows: 50 }, every: 1s }
+` });
+    try {
+      const c = await connect(fresh.wsUrl);
+      c.send({ type: 'subscribe', dashboard: 'cap' });
+      await c.nextOf('snapshot');
+      const [entry] = updatesOf(await c.nextOf('update')) as (Entry & { truncated?: boolean })[];
+      expect(entry!.truncated).to.equal(true);
+      expect(entry!.frame!.fields[0]!.values).to.have.length(10);
+      await c.close();
+    } finally {
+      await fresh.stop();
+    }
   });
 });

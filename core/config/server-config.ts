@@ -192,6 +192,9 @@ function limitsOf(limits: Plain, source: YamlFile, problems: Problem[]): Limits 
   };
 }
 
+/** Keys of a data source that the core reads; the rest are the plugin's options. */
+const COMMON_SOURCE_KEYS = new Set(['type', 'timeout', 'max_rows']);
+
 function datasourcesOf(datasources: Plain, source: YamlFile, problems: Problem[]): SourceConfig[] {
   const out: SourceConfig[] = [];
   for (const [name, definition] of Object.entries(datasources)) {
@@ -201,11 +204,13 @@ function datasourcesOf(datasources: Plain, source: YamlFile, problems: Problem[]
     const path = ['datasources', name];
     const timeoutMs = durationAt(definition, 'timeout', path, source, problems);
     // Object.fromEntries defines properties, so even a hostile key cannot reach a prototype.
-    const options = Object.fromEntries(Object.entries(definition).filter(([key]) => key !== 'type' && key !== 'timeout'));
+    const maxRows = typeof definition['max_rows'] === 'number' ? definition['max_rows'] : undefined;
+    const options = Object.fromEntries(Object.entries(definition).filter(([key]) => !COMMON_SOURCE_KEYS.has(key)));
     out.push({
       name,
       type,
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      ...(maxRows === undefined ? {} : { maxRows }),
       options,
       position: { file: source.file, ...source.position(path, 'key') },
     });

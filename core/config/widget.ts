@@ -6,6 +6,7 @@ import { validateDetailed } from 'node-cron';
 import type { Keep, Schedule, Widget, WidgetType } from '../model.js';
 import type { PluginDefinition } from '../plugin.js';
 import { queryVariables } from './dashboard-variables.js';
+import type { JsonSchema } from '../plugin.js';
 import { durationAt, numberAt, objectAt, stringAt, stringsAt, type Plain } from './fields.js';
 import type { Problem } from './problem.js';
 import { pluginValidator } from './schema-store.js';
@@ -62,7 +63,8 @@ export function widgetOf(w: Plain, index: number, scope: WidgetScope, source: Ya
   const type = stringAt(w, 'type') as WidgetType | undefined;
   const sourceName = stringAt(w, 'source');
   const query = w['query'];
-  if (sourceName !== undefined) checkSource(sourceName, query, index, label, scope, source, problems);
+  const listen = w['listen'];
+  if (sourceName !== undefined) checkSource(sourceName, query, listen, index, label, scope, source, problems);
   const variables = query === undefined ? [] : queryVariables(query, [...path, 'query'], scope.declaredVariables, source, problems, label);
   const schedule = scheduleOf(w, index, label, scope, source, problems);
   const keep = keepOf(w, index, source, problems);
@@ -84,6 +86,7 @@ export function widgetOf(w: Plain, index: number, scope: WidgetScope, source: Ya
   if (description !== undefined) widget.description = description;
   if (sourceName !== undefined) widget.source = sourceName;
   if (query !== undefined) widget.query = query;
+  if (listen !== undefined) widget.listen = listen;
   if (timeoutMs !== undefined) widget.timeoutMs = timeoutMs;
   if (x !== undefined) widget.x = x;
   if (y !== undefined) widget.y = y;
@@ -95,7 +98,7 @@ export function widgetOf(w: Plain, index: number, scope: WidgetScope, source: Ya
   return widget;
 }
 
-function checkSource(name: string, query: unknown, index: number, label: string, scope: WidgetScope, source: YamlFile, problems: Problem[]): void {
+function checkSource(name: string, query: unknown, listen: unknown, index: number, label: string, scope: WidgetScope, source: YamlFile, problems: Problem[]): void {
   const info = scope.context.sources(name);
   if (info === undefined) {
     const known = scope.context.sourceNames === undefined ? undefined : [...scope.context.sourceNames()];
@@ -103,13 +106,24 @@ function checkSource(name: string, query: unknown, index: number, label: string,
     problems.push(source.problem(['widgets', index, 'source'], `unknown source "${name}" in ${label}${hint}`));
     return;
   }
-  if (info.plugin === undefined || query === undefined) return;
-  const validate = pluginValidator(info.plugin.querySchema);
-  if (typeof validate === 'string') {
-    problems.push(source.problem(['widgets', index, 'source'], `plugin "${info.plugin.type}" of source "${name}" has an invalid querySchema (a bug in the plugin): ${validate}`));
+  const plugin = info.plugin;
+  if (plugin === undefined) return;
+  if (query !== undefined) checkAgainst(plugin.querySchema, 'querySchema', query, 'query');
+  if (listen === undefined) return;
+  if (plugin.listenSchema === undefined) {
+    problems.push(source.problem(['widgets', index, 'listen'], `source "${name}" (type ${plugin.type}) cannot push changes, so ${label} cannot "listen"; remove it and the widget runs on its schedule`, 'key'));
     return;
   }
-  problems.push(...validateData(validate, query, source, { basePath: ['widgets', index, 'query'], where: scope.where }));
+  checkAgainst(plugin.listenSchema, 'listenSchema', listen, 'listen');
+
+  function checkAgainst(schema: JsonSchema, what: string, value: unknown, key: string): void {
+    const validate = pluginValidator(schema);
+    if (typeof validate === 'string') {
+      problems.push(source.problem(['widgets', index, 'source'], `plugin "${plugin!.type}" of source "${name}" has an invalid ${what} (a bug in the plugin): ${validate}`));
+      return;
+    }
+    problems.push(...validateData(validate, value, source, { basePath: ['widgets', index, key], where: scope.where }));
+  }
 }
 
 function scheduleOf(w: Plain, index: number, label: string, scope: WidgetScope, source: YamlFile, problems: Problem[]): Schedule | undefined {

@@ -2,6 +2,7 @@
  * A data source whose behaviour each query chooses, for driving the server through its failure
  * paths: counts its calls so tests can assert one query per tick.
  */
+import { EventEmitter } from 'node:events';
 import { definePlugin, type Frame } from '../../core/plugin.js';
 
 /** What a test query asks the source to do. */
@@ -17,6 +18,9 @@ export interface TestQuery {
   /** Any string; lets one dashboard have several distinct jobs. */
   tag?: string;
 }
+
+/** Pushed changes: emit a channel name to notify every widget that listens to it. */
+export const channels = new EventEmitter();
 
 /** Calls per tag (or behaviour), shared by every instance in the process. */
 export const calls = new Map<string, number>();
@@ -38,9 +42,15 @@ export const testPlugin = definePlugin<Record<string, unknown>, TestQuery>({
       tag: { type: 'string' },
     },
   },
+  listenSchema: { type: 'string', description: 'A channel name; tests emit it on `channels`' },
   create() {
     let n = 0;
     return {
+      subscribe(listen, onChange) {
+        const channel = listen as string;
+        channels.on(channel, onChange);
+        return () => channels.off(channel, onChange);
+      },
       query(query, ctx): Promise<Frame> {
         const key = query.tag ?? query.behave;
         calls.set(key, (calls.get(key) ?? 0) + 1);

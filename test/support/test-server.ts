@@ -35,6 +35,7 @@ export async function startTestServer(files: Record<string, string>, limits: Par
       { name: 'system', type: 'system', options: {} },
       { name: 'test', type: 'test', options: {} },
       { name: 'fast', type: 'test', options: {}, timeoutMs: 300 },
+      { name: 'capped', type: 'test', options: {}, maxRows: 10 },
     ],
     plugins: [],
     dashboards: { dir, watch },
