@@ -1,10 +1,9 @@
 /**
  * The plugin registry (type name → definition) and the live data-source instances built from config.
  */
-import { isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { RtdashError, messageOf } from './errors.js';
-import type { DataSource, Health, Logger, PluginDefinition, RuntimeStats } from './plugin.js';
+import { definePlugin, type DataSource, type Health, type Logger, type PluginDefinition, type RuntimeStats } from './plugin.js';
+import { importPlugin } from './plugin-loader.js';
 import type { SourceConfig } from './model.js';
 
 /** A map of plugin definitions by their `type`. */
@@ -31,22 +30,27 @@ export class PluginRegistry {
   }
 
   /**
-   * Imports a plugin module (a path relative to `baseDir`, or a package name) and registers its definition:
-   * the module's default export or its named export `plugin`.
+   * Imports a plugin module (a .js or .ts path relative to `baseDir`, or a package name) and registers
+   * its definition: the module's default export or its named export `plugin`. Throws RTDASH_PLUGIN_INVALID
+   * naming the module.
    */
   async load(specifier: string, baseDir: string): Promise<PluginDefinition> {
-    const isPath = specifier.startsWith('.') || isAbsolute(specifier);
-    const url = isPath ? pathToFileURL(resolve(baseDir, specifier)).href : specifier;
     let mod: Record<string, unknown>;
     try {
-      mod = (await import(url)) as Record<string, unknown>;
+      mod = await importPlugin(specifier, baseDir);
     } catch (err) {
-      throw new RtdashError('RTDASH_PLUGIN_INVALID', `cannot load plugin "${specifier}": ${messageOf(err)}`, { cause: err });
+      throw new RtdashError('RTDASH_PLUGIN_INVALID', `plugin "${specifier}" cannot be loaded: ${messageOf(err)}`, { cause: err });
     }
     const def = (mod.default ?? mod.plugin) as PluginDefinition | undefined;
     if (!def || typeof def !== 'object' || typeof def.type !== 'string' || typeof def.create !== 'function') {
       throw new RtdashError('RTDASH_PLUGIN_INVALID', `plugin "${specifier}" must export a definePlugin(...) result as default or as "plugin"`);
     }
+    try {
+      definePlugin(def);
+    } catch (err) {
+      throw new RtdashError('RTDASH_PLUGIN_INVALID', `plugin "${specifier}": ${messageOf(err)}`, { cause: err });
+    }
+    if (this.#plugins.has(def.type)) throw new RtdashError('RTDASH_PLUGIN_INVALID', `plugin "${specifier}" declares type "${def.type}", which another plugin already has`);
     this.register(def);
     return def;
   }

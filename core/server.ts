@@ -5,13 +5,14 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { DashboardStore } from './dashboard-store.js';
 import { checkDatasources } from './config/index.js';
 import { dashboardContext } from './config/index.js';
 import { Metrics } from './metrics.js';
 import type { ServerConfig } from './model.js';
-import type { Logger, PluginDefinition, RuntimeStats } from './plugin.js';
+import { definePlugin, type Logger, type PluginDefinition, type RuntimeStats } from './plugin.js';
+import { RtdashError, messageOf } from './errors.js';
 import { packageRoot } from './paths.js';
 import { PluginRegistry, createSource, type SourceInstance } from './registry.js';
 import { Scheduler } from './scheduler.js';
@@ -48,19 +49,58 @@ export interface StartOptions {
   host?: string;
 }
 
-/** Builds the registry the config's data sources are checked against: the given plugins plus config.plugins. */
-export async function buildRegistry(plugins: PluginDefinition[], config: Pick<ServerConfig, 'plugins' | 'file'>): Promise<PluginRegistry> {
+/** A plugin module from config.yaml that could not be loaded. */
+export interface PluginFailure {
+  specifier: string;
+  error: RtdashError;
+}
+
+/**
+ * Builds the registry the config's data sources are checked against: the given plugins plus the
+ * modules config.plugins names. A module that fails to load is reported, not thrown, so the others
+ * still serve.
+ */
+export async function buildRegistry(plugins: PluginDefinition[], config: Pick<ServerConfig, 'plugins' | 'file'>): Promise<{ registry: PluginRegistry; failures: PluginFailure[] }> {
   const registry = new PluginRegistry();
   for (const p of plugins) registry.register(p);
-  const base = config.file ? join(config.file, '..') : process.cwd();
-  for (const spec of config.plugins) await registry.load(spec, base);
-  return registry;
+  const base = config.file ? dirname(resolve(config.file)) : process.cwd();
+  const failures: PluginFailure[] = [];
+  for (const specifier of config.plugins) {
+    try {
+      await registry.load(specifier, base);
+    } catch (err) {
+      failures.push({ specifier, error: err instanceof RtdashError ? err : new RtdashError('RTDASH_PLUGIN_INVALID', `plugin "${specifier}": ${messageOf(err)}`) });
+    }
+  }
+  return { registry, failures };
+}
+
+/**
+ * Stands in for the plugin of a source whose type no loaded plugin provides while some plugin failed
+ * to load: the source exists, its widgets show why it cannot answer, and the rest of the server runs.
+ */
+function unavailablePlugin(type: string, failures: PluginFailure[]): PluginDefinition {
+  const reason = `no plugin provides type "${type}"; plugins that failed to load: ${failures.map((f) => f.error.message).join('; ')}`;
+  return definePlugin({
+    type,
+    description: 'a plugin that failed to load',
+    optionsSchema: {},
+    querySchema: {},
+    create: () => ({
+      query: () => Promise.reject(new RtdashError('RTDASH_PLUGIN_INVALID', reason)),
+      health: async () => ({ status: 'down' as const, message: reason }),
+    }),
+  });
 }
 
 /** Starts a server on a loaded config. */
 export async function startServer(config: ServerConfig, options: StartOptions): Promise<RtdashServer> {
   const { logger } = options;
-  const registry = await buildRegistry(options.plugins, config);
+  const { registry, failures } = await buildRegistry(options.plugins, config);
+  for (const f of failures) logger.error({ plugin: f.specifier, code: f.error.code }, f.error.message);
+  if (failures.length > 0) {
+    for (const sc of config.datasources) if (!registry.get(sc.type)) registry.register(unavailablePlugin(sc.type, failures));
+  }
   checkDatasources(config, registry);
   let hub: Hub | undefined;
   let scheduler: Scheduler | undefined;

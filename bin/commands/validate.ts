@@ -6,6 +6,8 @@ import { dashboardContext, loadDashboardDir, loadDashboardFile } from '../../cor
 import { buildRegistry } from '../../core/server.js';
 import { builtinPlugins } from '../../plugins/builtin.js';
 import { parseCommand } from './args.js';
+import { readFile } from 'node:fs/promises';
+import { YamlFile } from '../../core/config/yaml-file.js';
 
 const USAGE = `Usage: rtdash validate [FILES|DIRS...] [--config FILE]
 
@@ -22,8 +24,16 @@ export async function validateCommand(args: string[]): Promise<number> {
   let config;
   try {
     config = await loadServerConfig(file);
-    const full = await buildRegistry(builtinPlugins, config);
-    checkDatasources(config, full);
+    const { registry: full, failures } = await buildRegistry(builtinPlugins, config);
+    // In CI a plugin that does not load is a failure, even though a running server would carry on.
+    if (failures.length > 0 && config.file) {
+      const yaml = new YamlFile(await readFile(config.file, 'utf8'), config.file);
+      for (const f of failures) {
+        const at = yaml.position(['plugins', config.plugins.indexOf(f.specifier)]);
+        problems.push({ file: config.file, line: at.line, col: at.col, message: f.error.message });
+      }
+    }
+    if (failures.length === 0) checkDatasources(config, full);
     const context = dashboardContext(config, full);
     const targets = parsed.positionals.length > 0 ? parsed.positionals : [config.dashboards.dir];
     let count = 0;
