@@ -4,6 +4,7 @@ import { VERSION } from '../core/server.js';
 import { serveCommand } from './commands/serve.js';
 import { validateCommand } from './commands/validate.js';
 import { initCommand } from './commands/init.js';
+import { pluginCommand } from './commands/plugin-new.js';
 
 const USAGE = `rtdash ${VERSION} — real-time dashboards from YAML
 
@@ -11,6 +12,7 @@ Usage:
   rtdash serve [--config FILE] [--port N] [--host H]   run the server (PORT also sets the port)
   rtdash validate [FILES|DIRS...] [--config FILE]       check dashboards (and config.yaml) and print file:line:col errors
   rtdash init [DIR]                                     write a starter config.yaml and dashboard into DIR
+  rtdash plugin new NAME [DIR]                          scaffold a data-source plugin with passing tests
   rtdash --help | --version
 
 With no config file, serve runs the bundled demo dashboards on 127.0.0.1:8080.`;
@@ -19,6 +21,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   serve: serveCommand,
   validate: validateCommand,
   init: initCommand,
+  plugin: pluginCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

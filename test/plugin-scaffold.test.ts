@@ -1,0 +1,65 @@
+/** `rtdash plugin new`: the scaffold's own tests pass as written, and the server runs the plugin. */
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadServerConfig } from '../core/config/index.js';
+import { silentLogger } from '../core/logger.js';
+import { packageRoot } from '../core/paths.js';
+import { startServer } from '../core/server.js';
+import { builtinPlugins } from '../plugins/builtin.js';
+import { connect } from './support/ws-client.js';
+
+const BIN = join(packageRoot, 'dist', 'bin', 'rtdash.js');
+
+describe('rtdash plugin new', function () {
+  this.timeout(60_000);
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'rtdash-scaffold-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes a plugin whose own tests pass, and that a server loads from config.yaml', async () => {
+    const made = spawnSync(process.execPath, [BIN, 'plugin', 'new', 'acme'], { cwd: dir, encoding: 'utf8' });
+    expect(made.status, made.stderr).to.equal(0);
+    const plugin = join(dir, 'acme');
+    // What `npm install` would link, taken from this checkout so the test needs no network.
+    mkdirSync(join(plugin, 'node_modules', '@types'), { recursive: true });
+    symlinkSync(packageRoot, join(plugin, 'node_modules', 'rtdash'));
+    for (const dep of ['typescript', 'mocha', '@types/mocha', '@types/node']) symlinkSync(join(packageRoot, 'node_modules', dep), join(plugin, 'node_modules', dep));
+    const tsc = spawnSync(process.execPath, [join(plugin, 'node_modules', 'typescript', 'bin', 'tsc')], { cwd: plugin, encoding: 'utf8' });
+    expect(tsc.status, tsc.stdout + tsc.stderr).to.equal(0);
+    const mocha = spawnSync(process.execPath, [join(plugin, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--exit', 'dist/**/*.test.js'], { cwd: plugin, encoding: 'utf8' });
+    expect(mocha.status, mocha.stdout + mocha.stderr).to.equal(0);
+    expect(mocha.stdout).to.match(/\d+ passing/).and.not.match(/failing/);
+
+    mkdirSync(join(dir, 'dashboards'));
+    writeFileSync(join(dir, 'dashboards', 'acme.yaml'), readFileSync(join(plugin, 'example.yaml')));
+    writeFileSync(join(dir, 'config.yaml'), 'plugins: [./acme/acme.ts]\ndatasources:\n  acme: { type: acme, offset: 100 }\ndashboards: { dir: dashboards }\n');
+    const validate = spawnSync(process.execPath, [BIN, 'validate'], { cwd: dir, encoding: 'utf8' });
+    expect(validate.status, validate.stderr).to.equal(0);
+    const server = await startServer(await loadServerConfig(join(dir, 'config.yaml')), { plugins: builtinPlugins, logger: silentLogger(), port: 0 });
+    try {
+      const c = await connect(server.url.replace('http', 'ws') + '/ws');
+      c.send({ type: 'subscribe', dashboard: 'acme-example', vars: { scale: '10' } });
+      await c.nextOf('snapshot');
+      const [entry] = (await c.nextOf('update')).updates as { status: string; frame: { fields: { values: number[] }[] } }[];
+      expect(entry!.status).to.equal('ok');
+      for (const v of entry!.frame.fields[1]!.values) expect(v).to.be.within(90, 110);
+      await c.close();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses a name that cannot be a plugin type and a folder that is not empty', () => {
+    const bad = spawnSync(process.execPath, [BIN, 'plugin', 'new', 'Acme Corp'], { cwd: dir, encoding: 'utf8' });
+    expect(bad.status).to.equal(1);
+    expect(bad.stderr).to.include('NAME must be lowercase letters, digits and -');
+    const taken = spawnSync(process.execPath, [BIN, 'plugin', 'new', 'acme'], { cwd: dir, encoding: 'utf8' });
+    expect(taken.status).to.equal(1);
+    expect(taken.stderr).to.include('exists and is not empty');
+  });
+});
