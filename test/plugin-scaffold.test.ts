@@ -63,3 +63,59 @@ describe('rtdash plugin new', function () {
     expect(taken.stderr).to.include('exists and is not empty');
   });
 });
+
+/** The fenced blocks of a Markdown file, with their language. */
+function blocks(file: string): { lang: string; text: string }[] {
+  const out: { lang: string; text: string }[] = [];
+  const re = /^```(\w*)\n([\s\S]*?)^```$/gm;
+  for (let m; (m = re.exec(readFileSync(file, 'utf8'))); ) out.push({ lang: m[1]!, text: m[2]! });
+  return out;
+}
+
+describe('the plugin tutorial in docs/plugins.md', function () {
+  this.timeout(60_000);
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'rtdash-tutorial-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('works as written: scaffold, replace the files, test, validate, serve', async () => {
+    const doc = blocks(join(packageRoot, 'docs', 'plugins.md'));
+    const made = spawnSync(process.execPath, [BIN, 'plugin', 'new', 'folder-stats', join(dir, 'folder-stats')], { encoding: 'utf8' });
+    expect(made.status, made.stderr).to.equal(0);
+    const plugin = join(dir, 'folder-stats');
+    const sources = doc.filter((b) => b.lang === 'ts' && /^\/\/ [\w.-]+\.ts\n/.test(b.text));
+    expect(sources.map((b) => b.text.split('\n')[0])).to.deep.equal(['// folder-stats.ts', '// folder-stats.test.ts']);
+    for (const b of sources) writeFileSync(join(plugin, b.text.split('\n')[0]!.slice(3)), b.text);
+    mkdirSync(join(plugin, 'node_modules', '@types'), { recursive: true });
+    symlinkSync(packageRoot, join(plugin, 'node_modules', 'rtdash'));
+    for (const dep of ['typescript', 'mocha', '@types/mocha', '@types/node']) symlinkSync(join(packageRoot, 'node_modules', dep), join(plugin, 'node_modules', dep));
+    const tsc = spawnSync(process.execPath, [join(plugin, 'node_modules', 'typescript', 'bin', 'tsc')], { cwd: plugin, encoding: 'utf8' });
+    expect(tsc.status, tsc.stdout + tsc.stderr).to.equal(0);
+    const mocha = spawnSync(process.execPath, [join(plugin, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--exit', 'dist/**/*.test.js'], { cwd: plugin, encoding: 'utf8' });
+    expect(mocha.status, mocha.stdout + mocha.stderr).to.equal(0);
+
+    const yamls = doc.filter((b) => b.lang === 'yaml');
+    const config = yamls.find((b) => b.text.startsWith('plugins:'))!.text;
+    const dashboard = yamls.find((b) => b.text.startsWith('id: uploads'))!.text;
+    writeFileSync(join(dir, 'config.yaml'), config);
+    mkdirSync(join(dir, 'dashboards'));
+    writeFileSync(join(dir, 'dashboards', 'uploads.yaml'), dashboard);
+    const validate = spawnSync(process.execPath, [BIN, 'validate', '--config', join(dir, 'config.yaml')], { encoding: 'utf8' });
+    expect(validate.status, validate.stderr).to.equal(0);
+    const server = await startServer(await loadServerConfig(join(dir, 'config.yaml')), { plugins: builtinPlugins, logger: silentLogger(), port: 0 });
+    try {
+      const c = await connect(server.url.replace('http', 'ws') + '/ws');
+      c.send({ type: 'subscribe', dashboard: 'uploads' });
+      await c.nextOf('snapshot');
+      const entries = (await c.nextOf('update')).updates as { status: string; frame: { fields: { name: string }[] } }[];
+      expect(entries.map((e) => e.status)).to.deep.equal(['ok', 'ok']);
+      expect(entries[0]!.frame.fields.map((f) => f.name)).to.deep.equal(['time', 'files', 'bytes']);
+      await c.close();
+    } finally {
+      await server.close();
+    }
+  });
+});
+
