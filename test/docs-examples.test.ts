@@ -6,8 +6,7 @@ import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../core/paths.js';
-import { parseServerConfig } from '../core/config/index.js';
-import { dashboardContext, parseDashboard } from '../core/config/index.js';
+import { dashboardContext, parseDashboard, parseServerConfig, type DashboardContext } from '../core/config/index.js';
 import { PluginRegistry } from '../core/registry.js';
 import { builtinPlugins } from '../plugins/builtin.js';
 
