@@ -22,7 +22,7 @@ import {
 } from '../core/plugin.js';
 
 /** The names of the checks, for `skip`. Per-query checks are skipped for every query at once. */
-export type ConformanceCheck = 'definition' | 'schemas-described' | 'options' | 'query-schema' | 'frame' | 'abort' | 'health' | 'close';
+export type ConformanceCheck = 'definition' | 'schemas-described' | 'options' | 'query-schema' | 'frame' | 'abort' | 'timeout' | 'bound' | 'health' | 'close';
 
 /** One query the suite runs against the source. */
 export interface ConformanceQuery<Query> {
@@ -42,7 +42,20 @@ export interface ConformanceSuite<Options, Query> {
   queries: ConformanceQuery<Query>[];
   /** Checks this plugin cannot pass, each for a reason its test file should state in a comment. */
   skip?: ConformanceCheck[];
+  /**
+   * A query that takes seconds (a `pg_sleep`, a slow endpoint): the suite aborts it after 100 ms and
+   * expects the rejection within a second, as the scheduler's time-out needs.
+   */
+  slowQuery?: ConformanceQuery<Query>;
+  /**
+   * A query that uses a variable: the suite runs it with hostile values (quotes, SQL, CRLF, `*`) and
+   * expects a well-formed frame each time, since a bound value is only ever data.
+   */
+  boundQuery?: ConformanceQuery<Query> & { variable: string };
 }
+
+/** Values that break a query if a plugin splices them into its text instead of binding them. */
+export const HOSTILE_VALUES: readonly string[] = ["eu'; DROP TABLE orders;--", '" OR 1=1 --', '\r\nFLUSHALL\r\n', '*', '../../etc/passwd', 'a&b=c#d'];
 
 /** The figures `fakePluginContext` reports as `runtime.stats()`. */
 export const FAKE_RUNTIME_STATS: Readonly<RuntimeStats> = Object.freeze({
@@ -151,6 +164,29 @@ export function runConformance<Options, Query>(suite: ConformanceSuite<Options, 
         // An async wrapper, so a plugin that throws synchronously counts as rejecting too.
         await assert.rejects(async () => live().query(q.query, context(controller.signal)));
       });
+    }
+
+    if (suite.slowQuery) {
+      const slow = suite.slowQuery;
+      check('timeout', `a running query ("${slow.name}") rejects within a second of its signal aborting`, async () => {
+        const controller = new AbortController();
+        const started = Date.now();
+        const running = Promise.resolve().then(() => live().query(slow.query, fakeQueryContext({ variables: slow.variables ?? {}, signal: controller.signal })));
+        setTimeout(() => controller.abort(new Error('time-out')), 100);
+        await assert.rejects(running);
+        assert.ok(Date.now() - started < 1100, `the query took ${Date.now() - started} ms to give up after its signal aborted at 100 ms`);
+      });
+    }
+
+    if (suite.boundQuery) {
+      const bound = suite.boundQuery;
+      for (const value of HOSTILE_VALUES) {
+        check('bound', `variables are bound, not spliced: ${JSON.stringify(value)} in "${bound.name}"`, async () => {
+          const variables = { ...bound.variables, [bound.variable]: value };
+          const frame: unknown = await live().query(bound.query, fakeQueryContext({ variables }));
+          assert.equal(checkFrame(frame), undefined, `with ${JSON.stringify(value)}: ${checkFrame(frame)}`);
+        });
+      }
     }
 
     check('health', 'health() resolves with status ok, degraded or down', async () => {
