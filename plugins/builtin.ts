@@ -2,6 +2,7 @@
 import type { PluginDefinition } from '../core/plugin.js';
 import demo from './demo/index.js';
 import system from './system/index.js';
+import http from './http/index.js';
 
 /** Every built-in plugin definition. */
-export const builtinPlugins: PluginDefinition[] = [demo as PluginDefinition, system as PluginDefinition];
+export const builtinPlugins: PluginDefinition[] = [demo as PluginDefinition, system as PluginDefinition, http as PluginDefinition];

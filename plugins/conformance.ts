@@ -54,6 +54,13 @@ export interface ConformanceSuite<Options, Query> {
   boundQuery?: ConformanceQuery<Query> & { variable: string };
 }
 
+/** An ajv like the config loader's: strict, but knowing the editor keyword `patternErrorMessage`. */
+function kitAjv(): Ajv2020 {
+  const ajv = new Ajv2020({ allErrors: true, allowUnionTypes: true });
+  ajv.addVocabulary(['patternErrorMessage']);
+  return ajv;
+}
+
 /** Values that break a query if a plugin splices them into its text instead of binding them. */
 export const HOSTILE_VALUES: readonly string[] = ["eu'; DROP TABLE orders;--", '" OR 1=1 --', '\r\nFLUSHALL\r\n', '*', '../../etc/passwd', 'a&b=c#d'];
 
@@ -110,7 +117,7 @@ export function runConformance<Options, Query>(suite: ConformanceSuite<Options, 
   const check = (name: ConformanceCheck, title: string, fn: () => Promise<void> | void): void => {
     (skipped.has(name) ? it.skip : it)(`${name}: ${title}`, fn);
   };
-  const ajv = new Ajv2020({ allErrors: true, allowUnionTypes: true });
+  const ajv = kitAjv();
   let frameSchema: ValidateFunction | undefined;
   let querySchema: ValidateFunction | undefined;
 
@@ -232,7 +239,7 @@ export function runExampleChecks<Options, Query>(suite: ExampleSuite<Options, Qu
     });
     for (const file of [example, ...(suite.dashboards ?? [])]) {
       it(`widgets in ${relative(packageRoot, file)} have valid queries and declared variables`, () => {
-        const validate = new Ajv2020({ allErrors: true, allowUnionTypes: true }).compile(suite.plugin.querySchema);
+        const validate = kitAjv().compile(suite.plugin.querySchema);
         const dashboard = parseYaml(readFileSync(file, 'utf8')) as { variables?: Record<string, unknown>; widgets?: unknown };
         const declared = new Set(Object.keys(dashboard.variables ?? {}));
         assert.ok(Array.isArray(dashboard.widgets), 'no widgets list');
