@@ -3,6 +3,8 @@ import type { PluginDefinition } from '../core/plugin.js';
 import demo from './demo/index.js';
 import system from './system/index.js';
 import http from './http/index.js';
+import postgres from './postgres/index.js';
+import mysql from './mysql/index.js';
 
 /** Every built-in plugin definition. */
-export const builtinPlugins: PluginDefinition[] = [demo as PluginDefinition, system as PluginDefinition, http as PluginDefinition];
+export const builtinPlugins: PluginDefinition[] = [demo as PluginDefinition, system as PluginDefinition, http as PluginDefinition, postgres as PluginDefinition, mysql as PluginDefinition];
