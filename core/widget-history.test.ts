@@ -80,4 +80,11 @@ describe('WidgetHistory', () => {
     expect(confirm).to.not.have.property('frame');
     expect(h.applyFrame(table, 1400)).to.equal(undefined);
   });
+
+  it('keeps every row of a frame without time, whatever keep says', () => {
+    const h = new WidgetHistory('bar', 'append', { kind: 'points', count: 1 }, 0);
+    const bars: Frame = { fields: [{ name: 'region', type: 'string', values: ['eu', 'us', 'apac'] }, { name: 'orders', type: 'number', values: [3, 2, 1] }] };
+    h.applyFrame(bars, 1);
+    expect(h.frame.fields[0]!.values).to.deep.equal(['eu', 'us', 'apac']);
+  });
 });

@@ -86,7 +86,8 @@ export class WidgetHistory {
       if (rowCount(delta) === 0 && !recovered) return this.#confirm(now);
     } else {
       if (!recovered && JSON.stringify(frame) === JSON.stringify(this.#frame)) return this.#confirm(now);
-      this.#frame = this.mode === 'append' ? trimmed(sortedByTime(frame), this.#keep) : frame;
+      // `keep` bounds a time series' history; a frame without time (a bar per region) is a whole state.
+      this.#frame = this.mode === 'append' && timeField(frame) ? trimmed(sortedByTime(frame), this.#keep) : frame;
       delta = this.#frame;
     }
     const { meta: _meta, ...data } = delta;

@@ -5,6 +5,7 @@ import system from './system/index.js';
 import http from './http/index.js';
 import postgres from './postgres/index.js';
 import mysql from './mysql/index.js';
+import redis from './redis/index.js';
 
 /** Every built-in plugin definition. */
-export const builtinPlugins: PluginDefinition[] = [demo as PluginDefinition, system as PluginDefinition, http as PluginDefinition, postgres as PluginDefinition, mysql as PluginDefinition];
+export const builtinPlugins: PluginDefinition[] = [demo as PluginDefinition, system as PluginDefinition, http as PluginDefinition, postgres as PluginDefinition, mysql as PluginDefinition, redis as PluginDefinition];

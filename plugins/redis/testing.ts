@@ -1,0 +1,189 @@
+/**
+ * Helpers for the redis plugin's tests against a real server: an admin connection to the test database,
+ * polling with a bound, a logger that records, a loopback TCP proxy to fake outages, and restarting Redis.
+ */
+import { execFile } from 'node:child_process';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import type { Logger } from '../../core/plugin.js';
+import { fakePluginContext } from '../conformance.js';
+import { SERVICES } from '../../test/support/services.js';
+import { createRedisSource, type RedisSource, type RedisSourceOptions } from './index.js';
+
+/** The logical database the tests use, away from anything else on the server. */
+export const TEST_DB = 5;
+/** Every key the tests write starts with this. */
+export const PREFIX = 'rtdash:test:';
+/** Options that reach the test server. */
+export const TEST_OPTIONS: RedisSourceOptions = { host: SERVICES.redis.host, port: SERVICES.redis.port, db: TEST_DB };
+
+const run = promisify(execFile);
+
+/** A plain ioredis client on the test database, for seeding and inspecting. */
+export function adminClient(): Redis {
+  const client = new Redis({ host: SERVICES.redis.host, port: SERVICES.redis.port, db: TEST_DB, maxRetriesPerRequest: 1 });
+  // Fault tests stop the server on purpose; the admin connection reconnects by itself and need not complain.
+  client.on('error', () => undefined);
+  return client;
+}
+
+/** Deletes every test key of the test database. */
+export async function cleanKeys(admin: Redis): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await admin.scan(cursor, 'MATCH', `${PREFIX}*`, 'COUNT', 1000);
+    if (keys.length > 0) await admin.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}
+
+/** A source named `name` on the test server (or with other options), with a logger of choice. */
+export function testSource(name: string, options: RedisSourceOptions = {}, logger?: Logger): RedisSource {
+  return createRedisSource(fakePluginContext({ ...TEST_OPTIONS, ...options }, { name, ...(logger === undefined ? {} : { logger }) }));
+}
+
+/**
+ * Polls `check` until it returns something other than undefined or false, or fails after `timeoutMs`.
+ * @example await waitFor('one subscriber', async () => (await numsub(admin, 'ch')) === 1);
+ */
+export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 5000, everyMs = 10): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+      last = undefined;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? ` (last error: ${last.message})` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+/** One line a RecordingLogger received. */
+export interface LogLine {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  msg: string;
+  obj: object;
+}
+
+/** A logger that keeps what it is told, for asserting how often something was logged. */
+export function recordingLogger(): Logger & { lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const at =
+    (level: LogLine['level']) =>
+    (obj: object | string, msg?: string): void =>
+      void lines.push(typeof obj === 'string' ? { level, msg: obj, obj: {} } : { level, msg: msg ?? '', obj });
+  const logger = { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => logger };
+  return logger;
+}
+
+/** The server's clients with the given connection name, with their channel and pattern counts. */
+export async function clientsNamed(admin: Redis, name: string): Promise<{ sub: number; psub: number }[]> {
+  const list = String(await admin.call('CLIENT', 'LIST'));
+  return list
+    .split('\n')
+    .map((line) => Object.fromEntries(line.split(' ').map((kv) => kv.split('=', 2) as [string, string])))
+    .filter((c) => c['name'] === name)
+    .map((c) => ({ sub: Number(c['sub']), psub: Number(c['psub']) }));
+}
+
+/** How many clients are subscribed to a channel. */
+export async function numsub(admin: Redis, channel: string): Promise<number> {
+  const reply = (await admin.call('PUBSUB', 'NUMSUB', channel)) as [string, number];
+  return Number(reply[1]);
+}
+
+/** Whether something accepts TCP connections on the port (a fresh check, unlike serviceUp). */
+export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (open: boolean): void => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** Stops the test server without saving (it runs without persistence anyway). */
+export async function stopRedis(): Promise<void> {
+  await run('redis-cli', ['-h', SERVICES.redis.host, '-p', String(SERVICES.redis.port), 'shutdown', 'nosave']).catch(() => undefined);
+  await waitFor('Redis to stop', async () => !(await portOpen(SERVICES.redis.port)), 5000);
+}
+
+/** Starts the test server unless it is up; resolves when it answers. Tests must always leave it running. */
+export async function ensureRedis(): Promise<void> {
+  if (await portOpen(SERVICES.redis.port)) return;
+  const port = String(SERVICES.redis.port);
+  await run('redis-server', ['--daemonize', 'yes', '--bind', SERVICES.redis.host, '--port', port, '--save', '', '--appendonly', 'no']);
+  await waitFor('Redis to answer PING', async () => (await run('redis-cli', ['-h', SERVICES.redis.host, '-p', port, 'ping'])).stdout.trim() === 'PONG', 10_000, 50);
+}
+
+/** A free loopback port (listened on and released at once). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * A loopback TCP proxy in front of the test server that a test opens and closes at will, to make Redis
+ * unreachable or reachable again, and can stall (stop passing requests on) to keep a command in flight.
+ */
+export class TcpProxy {
+  readonly port: number;
+  #server: Server | undefined;
+  readonly #sockets = new Set<Socket>();
+  readonly #clients = new Set<Socket>();
+  #stalled = false;
+
+  constructor(port: number) {
+    this.port = port;
+  }
+
+  /** Starts accepting connections on the port. */
+  async open(): Promise<void> {
+    const server = createServer((client) => {
+      const upstream = connect({ host: SERVICES.redis.host, port: SERVICES.redis.port });
+      for (const s of [client, upstream]) {
+        this.#sockets.add(s);
+        s.on('close', () => this.#sockets.delete(s));
+        s.on('error', () => undefined);
+      }
+      this.#clients.add(client);
+      client.on('close', () => this.#clients.delete(client));
+      if (this.#stalled) client.pause();
+      client.pipe(upstream);
+      upstream.pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    this.#server = server;
+    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
+  }
+
+  /** Stops accepting and cuts every connection, like a server that went away. */
+  async close(): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
+    for (const s of this.#sockets) s.destroy();
+    if (server !== undefined) await new Promise((resolve) => server.close(resolve));
+  }
+
+  /** While stalled, requests from clients wait in the proxy: commands stay in flight. */
+  stall(on: boolean): void {
+    this.#stalled = on;
+    for (const client of this.#clients) {
+      if (on) client.pause();
+      else client.resume();
+    }
+  }
+}
