@@ -1,9 +1,10 @@
+import { TcpProxy } from '../../test/support/tcp-proxy.js';
 import { expect } from 'chai';
 import type { Frame } from '../../core/plugin.js';
 import { SERVICES, needService } from '../../test/support/services.js';
 import { fakePluginContext, fakeQueryContext } from '../conformance.js';
 import mysqlPlugin, { type MysqlOptions, type MysqlSource } from './index.js';
-import { TcpProxy, admin, closedPort, running, startServer, stopServer, waitFor } from './test-helpers.js';
+import { admin, closedPort, running, startServer, stopServer, waitFor } from './test-helpers.js';
 
 const OPTIONS: MysqlOptions = { url: SERVICES.mysql.url };
 
@@ -144,7 +145,7 @@ describe('mysql plugin under faults (MariaDB)', function () {
     expect(err.message).to.equal(`mysql "test": connect ECONNREFUSED 127.0.0.1:${port}`);
     expect(await source.health(new AbortController().signal)).to.deep.equal({ status: 'down', message: `mysql "test": connect ECONNREFUSED 127.0.0.1:${port}` });
 
-    const proxy = new TcpProxy(port);
+    const proxy = new TcpProxy(SERVICES.mysql, port);
     await proxy.open();
     try {
       expect(await one(source, 'SELECT 6')).to.equal(6);

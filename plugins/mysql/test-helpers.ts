@@ -4,7 +4,6 @@
  * the server running.
  */
 import { execFile } from 'node:child_process';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { promisify } from 'node:util';
 import mysql from 'mysql2';
 import { SERVICES } from '../../test/support/services.js';
@@ -83,49 +82,5 @@ export async function startServer(): Promise<void> {
   await waitFor('MariaDB to accept connections', serverUp, 30_000);
 }
 
-/** A port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort as closedPort } from '../../test/support/tcp-proxy.js';
 
-/** Forwards a loopback port to MariaDB while open; closing it drops every connection through it. */
-export class TcpProxy {
-  readonly #sockets = new Set<Socket>();
-  #server: Server | undefined;
-
-  constructor(readonly port: number) {}
-
-  /** Starts accepting on `port`. */
-  async open(): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = connect({ host: SERVICES.mysql.host, port: SERVICES.mysql.port });
-      for (const socket of [client, upstream]) {
-        this.#sockets.add(socket);
-        socket.on('error', () => undefined);
-        socket.on('close', () => {
-          this.#sockets.delete(socket);
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', resolve);
-    });
-    this.#server = server;
-  }
-
-  /** Stops accepting and cuts every connection. */
-  async close(): Promise<void> {
-    const server = this.#server;
-    this.#server = undefined;
-    for (const socket of this.#sockets) socket.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}

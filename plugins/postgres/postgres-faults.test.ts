@@ -2,6 +2,8 @@
  * The postgres plugin when things go wrong: time-outs cancelled on the server, a full pool, connections killed
  * under it, a server that is not there yet, a restart, and close() with work in flight. Every wait is bounded.
  */
+import { SERVICES } from '../../test/support/services.js';
+import { TcpProxy } from '../../test/support/tcp-proxy.js';
 import { expect } from 'chai';
 import type { Client } from 'pg';
 import type { DataSource, Frame } from '../../core/plugin.js';
@@ -10,7 +12,6 @@ import { fakePluginContext, fakeQueryContext } from '../conformance.js';
 import plugin, { type PostgresOptions, type PostgresSource } from './index.js';
 import {
   PG_URL,
-  TcpProxy,
   adminClient,
   adminQuery,
   canControlServer,
@@ -147,8 +148,8 @@ describe('postgres faults', function () {
   });
 
   it('starts against a server that is not reachable yet, reports it, and works once it is', async () => {
-    const proxy = new TcpProxy();
-    const port = await proxy.reserve();
+    const proxy = await TcpProxy.onFreePort(SERVICES.postgres);
+    const port = proxy.port;
     const source = await open({ url: `postgres://postgres@127.0.0.1:${port}/postgres`, connect_timeout: '2s' });
     try {
       const refused = `postgres "shopdb": connect ECONNREFUSED 127.0.0.1:${port}`;

@@ -4,7 +4,6 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { Client } from 'pg';
 import type { Logger } from '../../core/plugin.js';
 import { SERVICES } from '../../test/support/services.js';
@@ -57,51 +56,6 @@ export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs: number,
 /** Resolves after `ms`. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** A loopback TCP proxy to the test server: closed, its port refuses connections; open, it forwards them. */
-export class TcpProxy {
-  #server: Server | undefined;
-  readonly #sockets = new Set<Socket>();
-  /** The loopback port, fixed for the proxy's life. */
-  port = 0;
-
-  /** Picks a free port and leaves it closed. */
-  async reserve(): Promise<number> {
-    await this.open();
-    await this.close();
-    return this.port;
-  }
-
-  /** Starts forwarding on the port. */
-  async open(): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = connect({ host: SERVICES.postgres.host, port: SERVICES.postgres.port });
-      for (const socket of [client, upstream]) {
-        this.#sockets.add(socket);
-        socket.on('close', () => this.#sockets.delete(socket));
-        socket.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    const address = server.address();
-    if (typeof address === 'object' && address !== null) this.port = address.port;
-    this.#server = server;
-  }
-
-  /** Stops listening and cuts every connection through it. */
-  async close(): Promise<void> {
-    const server = this.#server;
-    this.#server = undefined;
-    for (const socket of this.#sockets) socket.destroy();
-    if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
 }
 
 const CLUSTER_VERSION = existsSync('/etc/postgresql') ? readdirSync('/etc/postgresql')[0] : undefined;

@@ -3,13 +3,15 @@
  * same source, subscriptions resume, a source made while Redis is unreachable recovers, an outage is logged
  * once, and an abort rejects a command that is stuck in flight. Restarts the test server; always leaves it up.
  */
+import { SERVICES } from '../../test/support/services.js';
+import { TcpProxy } from '../../test/support/tcp-proxy.js';
 import { expect } from 'chai';
 import type { Redis } from 'ioredis';
 import type { QueryContext } from '../../core/plugin.js';
 import { needService } from '../../test/support/services.js';
 import { fakeQueryContext } from '../conformance.js';
 import type { RedisSource } from './index.js';
-import { PREFIX, TcpProxy, adminClient, cleanKeys, ensureRedis, freePort, numsub, recordingLogger, stopRedis, testSource, waitFor } from './testing.js';
+import { PREFIX, adminClient, cleanKeys, ensureRedis, numsub, recordingLogger, stopRedis, testSource, waitFor } from './testing.js';
 
 const context = (overrides: Partial<QueryContext> = {}): QueryContext => fakeQueryContext(overrides);
 
@@ -85,7 +87,7 @@ describe('redis plugin faults (needs Redis; restarts it)', function () {
   describe('through a proxy', () => {
     let proxy: TcpProxy;
     before(async () => {
-      proxy = new TcpProxy(await freePort());
+      proxy = await TcpProxy.onFreePort(SERVICES.redis);
     });
     afterEach(async () => {
       proxy.stall(false);

@@ -3,7 +3,7 @@
  * polling with a bound, a logger that records, a loopback TCP proxy to fake outages, and restarting Redis.
  */
 import { execFile } from 'node:child_process';
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import type { Logger } from '../../core/plugin.js';
@@ -125,65 +125,4 @@ export async function ensureRedis(): Promise<void> {
   await waitFor('Redis to answer PING', async () => (await run('redis-cli', ['-h', SERVICES.redis.host, '-p', port, 'ping'])).stdout.trim() === 'PONG', 10_000, 50);
 }
 
-/** A free loopback port (listened on and released at once). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
-/**
- * A loopback TCP proxy in front of the test server that a test opens and closes at will, to make Redis
- * unreachable or reachable again, and can stall (stop passing requests on) to keep a command in flight.
- */
-export class TcpProxy {
-  readonly port: number;
-  #server: Server | undefined;
-  readonly #sockets = new Set<Socket>();
-  readonly #clients = new Set<Socket>();
-  #stalled = false;
-
-  constructor(port: number) {
-    this.port = port;
-  }
-
-  /** Starts accepting connections on the port. */
-  async open(): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = connect({ host: SERVICES.redis.host, port: SERVICES.redis.port });
-      for (const s of [client, upstream]) {
-        this.#sockets.add(s);
-        s.on('close', () => this.#sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      this.#clients.add(client);
-      client.on('close', () => this.#clients.delete(client));
-      if (this.#stalled) client.pause();
-      client.pipe(upstream);
-      upstream.pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    this.#server = server;
-    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
-  }
-
-  /** Stops accepting and cuts every connection, like a server that went away. */
-  async close(): Promise<void> {
-    const server = this.#server;
-    this.#server = undefined;
-    for (const s of this.#sockets) s.destroy();
-    if (server !== undefined) await new Promise((resolve) => server.close(resolve));
-  }
-
-  /** While stalled, requests from clients wait in the proxy: commands stay in flight. */
-  stall(on: boolean): void {
-    this.#stalled = on;
-    for (const client of this.#clients) {
-      if (on) client.pause();
-      else client.resume();
-    }
-  }
-}
