@@ -72,8 +72,10 @@ export class DashboardStore {
     for (const id of this.#byId.keys()) if (!byId.has(id)) changed.push(id);
     this.#byFile = byFile;
     this.#byId = byId;
+    // A broken file is reported when it breaks (or breaks differently), not again on every reload.
+    const before = new Set(this.#problems.map(formatProblem));
+    for (const p of problems) if (!before.has(formatProblem(p))) this.#logger.error({ file: p.file, line: p.line, col: p.col }, formatProblem(p));
     this.#problems = problems;
-    for (const p of problems) this.#logger.error({ file: p.file, line: p.line, col: p.col }, formatProblem(p));
     for (const id of changed) {
       const d = byId.get(id);
       if (d) this.#logger.info({ dashboard: id, file: d.file, widgets: d.widgets.length }, 'dashboard loaded');

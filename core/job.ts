@@ -165,7 +165,7 @@ export class Job {
       this.#backoffUntil = Date.now() + Math.min(this.intervalMs * 2 ** (this.failures - 1), MAX_BACKOFF_MS);
       if (code !== 'RTDASH_SHUTTING_DOWN') {
         this.#deps.logger.warn({ job: this.key, source: name, code, err: messageOf(err), failures: this.failures }, 'query failed');
-        this.#emit(this.history.applyError(code, messageOf(err), Date.now()));
+        this.#emit(this.history.applyError(code, code === 'RTDASH_QUERY_FAILED' ? withSource(messageOf(err), source) : messageOf(err), Date.now()));
       }
     } finally {
       metrics.queryDuration.observe({ source: name }, (performance.now() - started) / 1000);
@@ -190,6 +190,17 @@ export class Job {
     const keep = this.widget.keep;
     return keep.kind === 'duration' ? keep.ms : keep.count * this.intervalMs;
   }
+}
+
+/**
+ * A query error as viewers see it names its source, like `postgres "shopdb": …`; plugins that say
+ * so themselves are left as they are.
+ */
+function withSource(message: string, source: SourceInstance): string {
+  const { name, type } = source.config;
+  if (message.includes(`"${name}"`)) return message;
+  const bare = message.startsWith(`${type}: `) ? message.slice(type.length + 2) : message;
+  return `${type} "${name}": ${bare}`;
 }
 
 /** A frame cut to `maxRows` rows and flagged, or the frame itself when it fits. */

@@ -110,7 +110,7 @@ export async function checkHealth(instance: SourceInstance, timeoutMs = 5000): P
       Promise.resolve().then(() => instance.source.health(signal)),
       new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error(`health check timed out after ${timeoutMs} ms`)), { once: true })),
     ]);
-    return { ...health, latencyMs: health.latencyMs ?? Math.round(performance.now() - started) };
+    return { ...health, latencyMs: Math.round(health.latencyMs ?? performance.now() - started) };
   } catch (err) {
     return { status: 'down', message: messageOf(err), latencyMs: Math.round(performance.now() - started) };
   }

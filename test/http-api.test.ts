@@ -139,3 +139,19 @@ describe('HTTP API', function () {
     expect(((await forgotPrefix.json()) as { error: { message: string } }).error.message).to.include('var-region=');
   });
 });
+
+describe('the server’s own pages', function () {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer({ 'vars.yaml': VARS_DASHBOARD });
+  });
+  after(() => t.stop());
+
+  it('marks each variable’s default as selected, and refuses values a variable does not accept', async () => {
+    const page = await (await fetch(`${t.server.url}/d/vars`)).text();
+    expect(page).to.include('<option selected>eu</option><option>us</option>');
+    const bad = await fetch(`${t.server.url}/d/vars?var-region=mars`);
+    expect(bad.status).to.equal(400);
+    expect(await bad.text()).to.include('variable &#34;region&#34; must be one of eu, us; got &#34;mars&#34;');
+  });
+});

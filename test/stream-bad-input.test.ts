@@ -128,8 +128,8 @@ widgets:
         if (u.w === 'good' && u.status === 'ok') goodUpdates++;
       }
     }
-    expect(errors.get('throws')).to.deep.equal({ code: 'RTDASH_QUERY_FAILED', message: 'the test source throws synchronously' });
-    expect(errors.get('rejects')).to.deep.equal({ code: 'RTDASH_QUERY_FAILED', message: 'the test source rejects' });
+    expect(errors.get('throws')).to.deep.equal({ code: 'RTDASH_QUERY_FAILED', message: 'test "test": the test source throws synchronously' });
+    expect(errors.get('rejects')).to.deep.equal({ code: 'RTDASH_QUERY_FAILED', message: 'test "test": the test source rejects' });
     expect(errors.get('hangs')!.code).to.equal('RTDASH_QUERY_TIMEOUT');
     expect(errors.get('hangs')!.message).to.match(/timed out after 300 ms/);
     expect(errors.get('malformed')!.code).to.equal('RTDASH_FRAME_MALFORMED');
@@ -168,7 +168,7 @@ widgets:
     c.send({ type: 'subscribe', dashboard: 'flaky' });
     await c.nextOf('snapshot');
     const failed = (await c.next((m) => m.type === 'update' && (m.updates as Entry[]).some((u) => u.status === 'error'))).updates as Entry[];
-    expect(failed[0]!.error!.message).to.equal('the test source is down for now');
+    expect(failed[0]!.error!.message).to.equal('test "test": the test source is down for now');
     const recovered = (await c.next((m) => m.type === 'update' && (m.updates as Entry[]).some((u) => u.status === 'ok'), 5000)).updates as (Entry & { lastGoodAt: number; op: string })[];
     expect(recovered[0]!.op).to.equal('replace');
     expect(recovered[0]!.lastGoodAt).to.be.a('number');

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Koa from 'koa';
 import Router from '@koa/router';
-import { RtdashError } from '../errors.js';
+import { RtdashError, messageOf } from '../errors.js';
 import { schemaDir } from '../paths.js';
 import { publicDashboard } from '../public-dashboard.js';
 import { checkHealth } from '../registry.js';
@@ -16,7 +16,7 @@ import type { ServerParts } from '../server-parts.js';
 import { sseHandler } from '../stream/sse-transport.js';
 import { pollHandler } from '../stream/poll-transport.js';
 import { jsonErrors } from './errors-middleware.js';
-import { dashboardPage, indexPage, notFoundPage } from './pages.js';
+import { badVariablesPage, dashboardPage, indexPage, notFoundPage } from './pages.js';
 import { requireAdmin } from './admin.js';
 import { widgetData } from './widget-data.js';
 
@@ -52,7 +52,18 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
     const dashboard = store.get(ctx.params.id!);
     ctx.type = 'html';
     if (dashboard === undefined) ctx.status = 404;
-    ctx.body = dashboard ? dashboardPage(dashboard) : notFoundPage(ctx.params.id!, store.problems);
+    if (dashboard === undefined) {
+      ctx.body = notFoundPage(ctx.params.id!, store.problems);
+      return;
+    }
+    try {
+      resolveVariables(dashboard, varsFromQuery(ctx.URL.searchParams));
+    } catch (err) {
+      ctx.status = 400;
+      ctx.body = badVariablesPage(dashboard, messageOf(err));
+      return;
+    }
+    ctx.body = dashboardPage(dashboard);
   });
 
   router.get('/healthz', (ctx) => {

@@ -45,6 +45,15 @@ export function indexPage(dashboards: Dashboard[], problems: readonly Problem[] 
   );
 }
 
+/** A dashboard page asked for with variable values it does not accept. */
+export function badVariablesPage(dashboard: Dashboard, message: string): string {
+  return page(
+    dashboard.title,
+    `<p><a href="/">← Dashboards</a></p><h1>${escapeHtml(dashboard.title)}</h1><div class="problems">${escapeHtml(message)}</div>
+<p><a href="/d/${encodeURIComponent(dashboard.id)}">Open it with the default values</a></p>`,
+  );
+}
+
 /** One dashboard as a live table; the script speaks the documented protocol and nothing else. */
 export function dashboardPage(dashboard: Dashboard): string {
   const script = `
@@ -60,10 +69,12 @@ const fmt = (v, unit) => {
   return v.toLocaleString(undefined, { maximumFractionDigits: digits }) + (UNITS[unit] ?? '');
 };
 function lastRow(w, frame) {
-  const n = frame.fields[0]?.values.length ?? 0;
-  if (!n) return '—';
+  const rows = frame.fields[0]?.values.length ?? 0;
+  if (!rows) return '<span class=muted>no data</span>';
+  // A table shows its first row (queries list newest first); a series its latest point.
+  const n = w.type === 'table' ? 1 : rows;
   const shown = frame.fields.filter((f) => f.type !== 'time' && (!w.y || w.y.includes(f.name) || w.type === 'table' || w.type === 'bar'));
-  return shown.map((f) => f.name + ' <b>' + fmt(f.values[n - 1], f.type === 'number' ? w.unit : undefined) + '</b>').join(' · ') + (n > 1 ? ' <span class=muted>(' + n + ' points)</span>' : '');
+  return shown.map((f) => f.name + ' <b>' + fmt(f.values[n - 1], f.type === 'number' ? w.unit : undefined) + '</b>').join(' · ') + (rows > 1 ? ' <span class=muted>(' + rows + (w.type === 'table' ? ' rows' : ' points') + ')</span>' : '');
 }
 const age = (t) => t ? Math.max(0, Math.round((Date.now() - t) / 1000)) + ' s ago' : 'never';
 function render(def) {
@@ -120,7 +131,7 @@ function variablePicker(dashboard: Dashboard): string {
       const name = escapeHtml(v.name);
       const control =
         v.type === 'select'
-          ? `<select name="var-${name}" onchange="this.form.submit()">${v.options.map((o) => `<option>${escapeHtml(o)}</option>`).join('')}</select>`
+          ? `<select name="var-${name}" onchange="this.form.submit()">${v.options.map((o) => `<option${o === v.default ? ' selected' : ''}>${escapeHtml(o)}</option>`).join('')}</select>`
           : `<input name="var-${name}" value="${escapeHtml(v.default)}">`;
       return `<label>${escapeHtml(v.label ?? v.name)} ${control}</label>`;
     })
