@@ -27,6 +27,8 @@ describe('http plugin on a loopback server', () => {
       { name: 'json rows and fields', query: items() },
       { name: 'prometheus series with a variable', query: { path: '/metrics', format: 'prometheus', series: { metric: 'rtdash_queries_total', labels: { source: ':source' } } } satisfies HttpQuery, variables: { source: 'demo' } },
     ],
+    slowQuery: { name: 'a response that takes 5 s', query: items('/slow') },
+    boundQuery: { name: 'prometheus label from a variable', query: { path: '/metrics', format: 'prometheus', series: { metric: 'rtdash_queries_total', labels: { source: ':source' } } }, variable: 'source' },
   });
 });
 

@@ -25,11 +25,16 @@ export function json(res: ServerResponse, body: unknown, status = 200): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
-/** Routes every test server answers: `/items` (JSON), `/metrics` (Prometheus text) and `/healthz`. */
+/** Routes every test server answers: `/items` (JSON), `/metrics` (Prometheus text), `/healthz` and `/slow`. */
 export const ROUTES: Record<string, Handler> = {
   '/items': (_req, res) => json(res, ITEMS),
   '/metrics': (_req, res) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(METRICS),
   '/healthz': (_req, res) => json(res, { status: 'ok' }),
+  // Headers come after five seconds: a request the conformance kit aborts mid-flight.
+  '/slow': (_req, res) => {
+    const timer = setTimeout(() => json(res, ITEMS), 5000);
+    res.on('close', () => clearTimeout(timer));
+  },
 };
 
 /** A query for ITEMS' rows at `path`. */

@@ -24,6 +24,8 @@ describe('mysql plugin (MariaDB)', function () {
       { name: 'a variable', query: 'SELECT :region AS region', variables: { region: 'eu' } },
       { name: 'zero rows', query: 'SELECT 1 AS one FROM DUAL WHERE 1 = 0' },
     ],
+    slowQuery: { name: 'SLEEP(5)', query: 'SELECT SLEEP(5) AS slept' },
+    boundQuery: { name: 'a filter on a variable', query: "SELECT COUNT(*) AS n FROM (SELECT 'eu' AS region UNION ALL SELECT 'us') AS r WHERE region = :region", variable: 'region' },
   });
 
   runExampleChecks({ plugin: mysqlPlugin, dir: join(packageRoot, 'plugins', 'mysql'), sources: ['shopmy'] });

@@ -32,6 +32,8 @@ describe('postgres', function () {
       { name: 'a time series', query: "SELECT g AS t, 1.5 AS v FROM generate_series(now() - interval '5 minutes', now(), interval '1 minute') AS g" },
       { name: 'with a variable', query: 'SELECT :region AS region, now() AS t', variables: { region: 'eu' } },
     ],
+    slowQuery: { name: 'pg_sleep(5)', query: 'SELECT pg_sleep(5)' },
+    boundQuery: { name: 'a filter on a variable', query: "SELECT count(*) AS n FROM (VALUES ('eu'), ('us')) AS r(region) WHERE region = :region", variable: 'region' },
   });
 
   runExampleChecks({ plugin, dir: DIR, sources: ['shopdb'] });
