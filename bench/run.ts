@@ -1,12 +1,15 @@
 /**
  * `npm run bench`: the fan-out benchmark. For each number of viewers, runs rtdash and the naive peer
  * in turn, each in its own process, loaded by separate viewer processes; then prints the table, the
- * CPU ratios and whether the product's goals are met. Knobs: see settings.ts and docs/benchmarks.md.
+ * CPU ratios and whether the product's goals are met. Then the PostgreSQL suite (pg-suite.ts): the
+ * database's queries at 1 to 1,000 viewers and push latency from NOTIFY. BENCH_SUITES picks the parts.
+ * Knobs: see settings.ts and docs/benchmarks.md.
  */
 import { killAll } from './child.js';
 import { measure, type Measurement } from './measure.js';
 import { goalLines, machineLine, noteLines, profileLines, ratioLines, resultTable } from './report.js';
-import { openFileLimit, readSettings } from './settings.js';
+import { interruptPostgresSuite, runPostgresSuite } from './pg-suite.js';
+import { openFileLimit, readSettings, type Settings } from './settings.js';
 
 /** File descriptors one process needs besides its sockets. */
 const FD_HEADROOM = 200;
@@ -15,7 +18,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     console.error(`\nbench: ${signal}, stopping the child processes`);
     killAll();
-    process.exit(130);
+    // The postgres suite drops its schema first (within a few seconds at most).
+    void interruptPostgresSuite().finally(() => process.exit(130));
   });
 }
 
@@ -23,16 +27,30 @@ async function main(): Promise<number> {
   const settings = readSettings();
   const fdLimit = openFileLimit();
   console.log(machineLine(fdLimit));
+  // The server holds one socket per viewer and so does a load process: each is its own process with this limit.
+  const sizes = [
+    ...(settings.suites.includes('fanout') ? settings.viewers : []),
+    ...(settings.suites.includes('postgres') ? [...settings.pg.viewers, ...settings.pg.pushViewers] : []),
+  ];
+  const need = Math.max(...sizes) + FD_HEADROOM;
+  if (fdLimit !== undefined && fdLimit < need) {
+    console.log(`WARNING: open files limit ${fdLimit} < ${need} needed by the server process; raise it with \`ulimit -n ${need * 2}\``);
+  }
+  let failures = 0;
+  if (settings.suites.includes('fanout')) failures += await fanout(settings);
+  if (settings.suites.includes('postgres')) {
+    if (settings.suites.includes('fanout')) console.log('');
+    failures += await runPostgresSuite(settings, (line) => console.error(line));
+  }
+  return failures > 0 ? 1 : 0;
+}
+
+/** The fan-out comparison; returns the number of measurements that failed. */
+async function fanout(settings: Settings): Promise<number> {
   console.log(
     `scenario: 10 line widgets at 1 Hz, ${settings.seconds} s window after ${settings.warmupSeconds} s warm-up, ` +
       `up to ${settings.viewersPerLoad} viewers per load process`,
   );
-  // The server holds one socket per viewer and so does a load process: each is its own process with this limit.
-  const need = Math.max(...settings.viewers) + FD_HEADROOM;
-  if (fdLimit !== undefined && fdLimit < need) {
-    console.log(`WARNING: open files limit ${fdLimit} < ${need} needed by the server process; raise it with \`ulimit -n ${need * 2}\``);
-  }
-
   const results: Measurement[] = [];
   let failures = 0;
   for (const viewers of settings.viewers) {
@@ -56,7 +74,7 @@ async function main(): Promise<number> {
   console.log(['notes:', ...noteLines(results)].join('\n'));
   const profiles = profileLines(results);
   if (profiles.length > 0) console.log(['', ...profiles].join('\n'));
-  return failures > 0 ? 1 : 0;
+  return failures;
 }
 
 main().then(

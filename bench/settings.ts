@@ -1,8 +1,38 @@
 /** The benchmark's knobs, read from BENCH_* environment variables, and the machine limits they meet. */
 import { readFileSync } from 'node:fs';
+import { DEFAULT_LIMITS } from '../core/config/index.js';
 
 /** A server implementation under test. */
 export type Impl = 'rtdash' | 'naive';
+
+/** A part of `npm run bench`: the fan-out comparison, or the PostgreSQL dashboard. */
+export type Suite = 'fanout' | 'postgres';
+
+/** The PostgreSQL suite's knobs (BENCH_PG_*). */
+export interface PgSettings {
+  /** The database the bench schema goes in (BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/test). */
+  url: string;
+  /** Viewer counts for counting queries (BENCH_PG_VIEWERS=1,100,1000). */
+  viewers: number[];
+  /** Length of each query-counting window (BENCH_PG_SECONDS=30). */
+  seconds: number;
+  /** Viewer counts for push latency (BENCH_PG_PUSH_VIEWERS=1,1000). */
+  pushViewers: number[];
+  /** Orders inserted (one NOTIFY each) per push measurement (BENCH_PG_NOTIFY=50). */
+  notifications: number;
+  /**
+   * Time between two inserts (BENCH_PG_SPACING_MS=317): about 300 ms, and prime to the widgets' 1 s tick,
+   * so 50 inserts land on 50 different phases of it, about 20 ms apart, and meet the ticks' flushes as often as chance has it.
+   */
+  spacingMs: number;
+  /** Whether the INSERTs' commits wait for the disk before their NOTIFY goes out (BENCH_PG_SYNC_COMMIT=1; off by default). */
+  syncCommit: boolean;
+  /**
+   * The hub's coalescing window in the pg server, ms (BENCH_PG_COALESCE=15, the default limit): queries are
+   * counted with the first value, push is measured once per value.
+   */
+  coalesce: number[];
+}
 
 /** What one `npm run bench` does. */
 export interface Settings {
@@ -18,6 +48,9 @@ export interface Settings {
   viewersPerLoad: number;
   /** Profile rtdash's measured window at each size and print the top functions (BENCH_PROFILE=1). */
   profile: boolean;
+  /** The parts to run, in order (BENCH_SUITES=fanout,postgres). */
+  suites: Suite[];
+  pg: PgSettings;
 }
 
 /** Reads the settings; throws with the variable's name when one is malformed or out of range. */
@@ -33,6 +66,20 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     warmupSeconds: int(env.BENCH_WARMUP ?? '3', 'BENCH_WARMUP', 0, 60),
     viewersPerLoad: int(env.BENCH_VIEWERS_PER_LOAD ?? '5000', 'BENCH_VIEWERS_PER_LOAD', 100, 20_000),
     profile: env.BENCH_PROFILE === '1',
+    suites: list(env.BENCH_SUITES, 'fanout,postgres', 'BENCH_SUITES').map((name) => {
+      if (name !== 'fanout' && name !== 'postgres') throw new Error(`BENCH_SUITES: unknown suite "${name}"; expected fanout or postgres`);
+      return name;
+    }),
+    pg: {
+      url: env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+      viewers: list(env.BENCH_PG_VIEWERS, '1,100,1000', 'BENCH_PG_VIEWERS').map((v) => int(v, 'BENCH_PG_VIEWERS', 1, 20_000)),
+      seconds: int(env.BENCH_PG_SECONDS ?? '30', 'BENCH_PG_SECONDS', 1, 300),
+      pushViewers: list(env.BENCH_PG_PUSH_VIEWERS, '1,1000', 'BENCH_PG_PUSH_VIEWERS').map((v) => int(v, 'BENCH_PG_PUSH_VIEWERS', 1, 20_000)),
+      notifications: int(env.BENCH_PG_NOTIFY ?? '50', 'BENCH_PG_NOTIFY', 1, 1000),
+      spacingMs: int(env.BENCH_PG_SPACING_MS ?? '317', 'BENCH_PG_SPACING_MS', 50, 10_000),
+      syncCommit: env.BENCH_PG_SYNC_COMMIT === '1',
+      coalesce: list(env.BENCH_PG_COALESCE, String(DEFAULT_LIMITS.coalesceMs), 'BENCH_PG_COALESCE').map((v) => int(v, 'BENCH_PG_COALESCE', 0, 1000)),
+    },
   };
 }
 

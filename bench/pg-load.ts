@@ -1,0 +1,173 @@
+/**
+ * The viewers of the PostgreSQL benchmark: a process of its own, like load.ts, that opens WebSocket
+ * viewers of the bench-pg dashboard. In the measured window it counts each widget update and its
+ * latency from the update's `at` (as load.ts does), and records, per viewer, when the listening
+ * widget first showed each newer order id. The receipt time is taken before the message is looked
+ * at, and the id is read straight from the bytes (checked against JSON.parse outside the window).
+ */
+import WebSocket from 'ws';
+import type { PgLoadCommand, PgLoadReport } from './pg-ipc.js';
+import { parsedLiveId, scanLiveId, clockMs } from './pg-scenario.js';
+import { Histogram } from './stats.js';
+import { isResumed, isUpdate, scanAts } from './update-scan.js';
+
+/** How long the viewers get to finish their close handshakes before their sockets are destroyed. */
+const CLOSE_WAIT_MS = 5000;
+
+/** One viewer and what it saw of the listening widget. */
+interface Viewer {
+  ws: WebSocket;
+  /** The newest order id it has seen. */
+  lastId: number;
+  receipts: number[];
+}
+
+const viewers: Viewer[] = [];
+const latency = new Histogram();
+const closes = new Map<number, number>();
+let measuring = false;
+let closing = false;
+let counts = { deliveries: 0, messages: 0, resumed: 0, other: 0, errors: 0 };
+let scanMismatches = 0;
+let liveMismatches = 0;
+const ats: number[] = [];
+let windowStart = { wall: 0, cpu: process.cpuUsage() };
+
+const report = (message: PgLoadReport) => process.send?.(message);
+
+/** Opens one viewer; resolves once its snapshot has arrived. */
+function openViewer(url: string, dashboard: string, timeoutMs: number): Promise<Viewer> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    const viewer: Viewer = { ws, lastId: 0, receipts: [] };
+    let subscribed = false;
+    const fail = (why: string) => {
+      if (subscribed) return;
+      clearTimeout(timer);
+      ws.terminate();
+      reject(new Error(why));
+    };
+    const timer = setTimeout(() => fail(`no snapshot within ${timeoutMs} ms`), timeoutMs);
+    ws.on('error', (err) => {
+      if (subscribed) counts.errors++;
+      else fail(err.message);
+    });
+    ws.on('close', (code) => {
+      if (!subscribed) fail(`closed with ${code} before the snapshot`);
+      else if (!closing) closes.set(code, (closes.get(code) ?? 0) + 1);
+    });
+    ws.on('message', (data) => {
+      const received = clockMs();
+      const bytes = data as Buffer;
+      if (subscribed && measuring && isUpdate(bytes)) {
+        record(viewer, bytes, received);
+        return;
+      }
+      const msg = JSON.parse(bytes.toString()) as { type: string; resumed?: boolean; updates?: { at: number }[] };
+      if (msg.type === 'update') {
+        check(viewer, bytes, msg);
+      } else if (!subscribed && msg.type === 'hello') {
+        ws.send(JSON.stringify({ type: 'subscribe', dashboard }));
+      } else if (!subscribed && msg.type === 'snapshot') {
+        subscribed = true;
+        clearTimeout(timer);
+        resolve(viewer);
+      } else if (measuring) counts.other++;
+    });
+  });
+}
+
+function record(viewer: Viewer, bytes: Buffer, received: number): void {
+  const id = scanLiveId(bytes);
+  if (id !== undefined && id > viewer.lastId) {
+    viewer.lastId = id;
+    viewer.receipts.push(id, received);
+  }
+  const now = Date.now();
+  counts.messages++;
+  if (isResumed(bytes)) counts.resumed++;
+  ats.length = 0;
+  counts.deliveries += scanAts(bytes, ats);
+  for (const at of ats) latency.add(now - at);
+}
+
+/** Outside the window: the byte scans must find what JSON.parse finds. */
+function check(viewer: Viewer, bytes: Buffer, msg: { resumed?: boolean; updates?: { at: number }[] }): void {
+  ats.length = 0;
+  scanAts(bytes, ats);
+  const parsed = (msg.updates ?? []).map((u) => u.at);
+  if (!isUpdate(bytes) || isResumed(bytes) !== (msg.resumed === true) || ats.join() !== parsed.join()) scanMismatches++;
+  const id = parsedLiveId(msg as Parameters<typeof parsedLiveId>[0]);
+  if (scanLiveId(bytes) !== id) liveMismatches++;
+  if (id !== undefined && id > viewer.lastId) viewer.lastId = id;
+}
+
+async function open(command: Extract<PgLoadCommand, { type: 'open' }>): Promise<void> {
+  const started = Date.now();
+  let next = 0;
+  let failed = 0;
+  let firstError: string | undefined;
+  const worker = async () => {
+    while (next < command.viewers) {
+      next++;
+      try {
+        viewers.push(await openViewer(command.url, command.dashboard, command.timeoutMs));
+      } catch (err) {
+        failed++;
+        firstError ??= err instanceof Error ? err.message : String(err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(command.concurrency, command.viewers) }, worker));
+  report({ type: 'opened', subscribed: viewers.length, failed, ms: Date.now() - started, ...(firstError !== undefined && { firstError }) });
+}
+
+function start(): void {
+  counts = { deliveries: 0, messages: 0, resumed: 0, other: 0, errors: 0 };
+  latency.clear();
+  for (const viewer of viewers) viewer.receipts = [];
+  windowStart = { wall: Date.now(), cpu: process.cpuUsage() };
+  measuring = true;
+  report({ type: 'started' });
+}
+
+function stop(): void {
+  measuring = false;
+  const cpu = process.cpuUsage(windowStart.cpu);
+  report({
+    type: 'result',
+    ...counts,
+    wallMs: Date.now() - windowStart.wall,
+    cpuMicros: cpu.user + cpu.system,
+    latency: latency.toPairs(),
+    closes: Object.fromEntries(closes),
+    scanMismatches,
+    receipts: viewers.map((v) => v.receipts),
+    liveMismatches,
+  });
+}
+
+async function closeAll(): Promise<void> {
+  closing = true;
+  const sockets = viewers.map((v) => v.ws);
+  const closed = sockets.map((ws) => new Promise<void>((resolve) => (ws.readyState === WebSocket.CLOSED ? resolve() : ws.once('close', () => resolve()))));
+  for (const ws of sockets) ws.close(1000, 'bench done');
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(closed), new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
+  clearTimeout(timer);
+  for (const ws of sockets) if (ws.readyState !== WebSocket.CLOSED) ws.terminate();
+  report({ type: 'closed' });
+  process.disconnect();
+}
+
+process.on('message', (raw) => {
+  const command = raw as PgLoadCommand;
+  if (command.type === 'open') void open(command);
+  else if (command.type === 'start') start();
+  else if (command.type === 'stop') stop();
+  else void closeAll();
+});
+// Never outlive the orchestrator.
+process.on('disconnect', () => {
+  if (!closing) process.exit(0);
+});
