@@ -42,6 +42,8 @@ export class Job {
   /** Interval used for the time range of the first run and for back-off; cron jobs estimate it. */
   readonly intervalMs: number;
   running = false;
+  /** Whether the current (or last) run was caused by a pushed change rather than the schedule. */
+  pushed = false;
   runs = 0;
   skipped = 0;
   failures = 0;
@@ -95,7 +97,7 @@ export class Job {
       this.#pokeQueued = true;
       setImmediate(() => {
         this.#pokeQueued = false;
-        this.tick();
+        this.tick(true);
       });
     }
   }
@@ -105,8 +107,11 @@ export class Job {
     return this.#inflight;
   }
 
-  /** One tick: runs the query unless the previous run is still going or the job is backing off. */
-  tick(): void {
+  /**
+   * One tick: runs the query unless the previous run is still going or the job is backing off.
+   * `pushed` marks a run caused by a pushed change, whose update should not wait for others.
+   */
+  tick(pushed = false): void {
     if (this.running) {
       this.skipped++;
       this.#deps.metrics.skippedTicks.inc({ reason: 'overlap' });
@@ -116,6 +121,7 @@ export class Job {
       this.#deps.metrics.skippedTicks.inc({ reason: 'backoff' });
       return;
     }
+    this.pushed = pushed;
     this.#inflight = this.#run().finally(() => {
       this.#inflight = undefined;
       if (this.#again) {

@@ -173,7 +173,7 @@ export class Hub {
     const key = `${dashboard.id}@${dashboard.version}?${variablesKey(variables)}`;
     let view = this.#views.get(key);
     if (view === undefined) {
-      view = new View(key, dashboard, variables, this.#deps.scheduler, (v) => this.#markDirty(v));
+      view = new View(key, dashboard, variables, this.#deps.scheduler, (v, urgent) => this.#markDirty(v, urgent));
       this.#views.set(key, view);
     }
     return view;
@@ -189,9 +189,16 @@ export class Hub {
     }
   }
 
-  #markDirty(view: View): void {
+  /**
+   * Scheduled updates wait `coalesce` for the others due in the same tick; an update a pushed change
+   * caused is usually alone, so it goes out at the next turn of the event loop instead.
+   */
+  #markDirty(view: View, urgent: boolean): void {
     this.#dirty.add(view);
-    if (this.#flushTimer === undefined) this.#flushTimer = setTimeout(() => this.flush(), this.#deps.limits.coalesceMs);
+    if (urgent) {
+      if (this.#flushTimer) clearTimeout(this.#flushTimer);
+      this.#flushTimer = setTimeout(() => this.flush(), 0);
+    } else if (this.#flushTimer === undefined) this.#flushTimer = setTimeout(() => this.flush(), this.#deps.limits.coalesceMs);
   }
 
   #flushView(view: View): void {

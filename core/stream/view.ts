@@ -32,16 +32,16 @@ export class View {
   readonly #prefix: string;
   readonly #definition: string;
 
-  constructor(key: string, dashboard: Dashboard, variables: Record<string, string>, scheduler: Scheduler, onDirty: (view: View) => void) {
+  constructor(key: string, dashboard: Dashboard, variables: Record<string, string>, scheduler: Scheduler, onDirty: (view: View, urgent: boolean) => void) {
     this.key = key;
     this.dashboard = dashboard;
     this.variables = variables;
     this.#scheduler = scheduler;
     this.#prefix = `{"type":"update","dashboard":${JSON.stringify(dashboard.id)},"updates":[`;
     this.#definition = JSON.stringify(publicDashboard(dashboard));
-    this.#listener = (entry) => {
+    this.#listener = (entry, job) => {
       this.pending.push(entry.json);
-      onDirty(this);
+      onDirty(this, job.pushed);
     };
     for (const widget of dashboard.widgets) {
       if (widget.source === undefined) continue;
