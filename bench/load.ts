@@ -5,6 +5,7 @@
  * updates are read with a byte scan rather than JSON.parse (see update-scan.ts), so that this
  * process's own work adds as little as possible to the latencies it records.
  */
+import { closeSockets, openAll } from './viewer-pool.js';
 import WebSocket from 'ws';
 import type { LoadCommand, LoadReport } from './ipc.js';
 import { Histogram } from './stats.js';
@@ -91,23 +92,9 @@ function check(bytes: Buffer, msg: ServerMessage): void {
 }
 
 async function open(command: Extract<LoadCommand, { type: 'open' }>): Promise<void> {
-  const started = Date.now();
-  let next = 0;
-  let failed = 0;
-  let firstError: string | undefined;
-  const worker = async () => {
-    while (next < command.viewers) {
-      next++;
-      try {
-        viewers.push(await openViewer(command.url, command.dashboard, command.timeoutMs));
-      } catch (err) {
-        failed++;
-        firstError ??= err instanceof Error ? err.message : String(err);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(command.concurrency, command.viewers) }, worker));
-  report({ type: 'opened', subscribed: viewers.length, failed, ms: Date.now() - started, ...(firstError !== undefined && { firstError }) });
+  const { viewers: opened, failed, ms, firstError } = await openAll(command.viewers, command.concurrency, () => openViewer(command.url, command.dashboard, command.timeoutMs));
+  viewers.push(...opened);
+  report({ type: 'opened', subscribed: viewers.length, failed, ms, ...(firstError !== undefined && { firstError }) });
 }
 
 function start(): void {
@@ -134,12 +121,7 @@ function stop(): void {
 
 async function closeAll(): Promise<void> {
   closing = true;
-  const closed = viewers.map((ws) => new Promise<void>((resolve) => (ws.readyState === WebSocket.CLOSED ? resolve() : ws.once('close', () => resolve()))));
-  for (const ws of viewers) ws.close(1000, 'bench done');
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([Promise.all(closed), new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
-  clearTimeout(timer);
-  for (const ws of viewers) if (ws.readyState !== WebSocket.CLOSED) ws.terminate();
+  await closeSockets(viewers, CLOSE_WAIT_MS);
   report({ type: 'closed' });
   process.disconnect();
 }

@@ -5,6 +5,7 @@
  * widget first showed each newer order id. The receipt time is taken before the message is looked
  * at, and the id is read straight from the bytes (checked against JSON.parse outside the window).
  */
+import { closeSockets, openAll } from './viewer-pool.js';
 import WebSocket from 'ws';
 import type { PgLoadCommand, PgLoadReport } from './pg-ipc.js';
 import { parsedLiveId, scanLiveId, clockMs } from './pg-scenario.js';
@@ -103,23 +104,9 @@ function check(viewer: Viewer, bytes: Buffer, msg: { resumed?: boolean; updates?
 }
 
 async function open(command: Extract<PgLoadCommand, { type: 'open' }>): Promise<void> {
-  const started = Date.now();
-  let next = 0;
-  let failed = 0;
-  let firstError: string | undefined;
-  const worker = async () => {
-    while (next < command.viewers) {
-      next++;
-      try {
-        viewers.push(await openViewer(command.url, command.dashboard, command.timeoutMs));
-      } catch (err) {
-        failed++;
-        firstError ??= err instanceof Error ? err.message : String(err);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(command.concurrency, command.viewers) }, worker));
-  report({ type: 'opened', subscribed: viewers.length, failed, ms: Date.now() - started, ...(firstError !== undefined && { firstError }) });
+  const { viewers: opened, failed, ms, firstError } = await openAll(command.viewers, command.concurrency, () => openViewer(command.url, command.dashboard, command.timeoutMs));
+  viewers.push(...opened);
+  report({ type: 'opened', subscribed: viewers.length, failed, ms, ...(firstError !== undefined && { firstError }) });
 }
 
 function start(): void {
@@ -149,13 +136,7 @@ function stop(): void {
 
 async function closeAll(): Promise<void> {
   closing = true;
-  const sockets = viewers.map((v) => v.ws);
-  const closed = sockets.map((ws) => new Promise<void>((resolve) => (ws.readyState === WebSocket.CLOSED ? resolve() : ws.once('close', () => resolve()))));
-  for (const ws of sockets) ws.close(1000, 'bench done');
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([Promise.all(closed), new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
-  clearTimeout(timer);
-  for (const ws of sockets) if (ws.readyState !== WebSocket.CLOSED) ws.terminate();
+  await closeSockets(viewers.map((v) => v.ws), CLOSE_WAIT_MS);
   report({ type: 'closed' });
   process.disconnect();
 }
