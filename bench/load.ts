@@ -5,7 +5,7 @@
  * updates are read with a byte scan rather than JSON.parse (see update-scan.ts), so that this
  * process's own work adds as little as possible to the latencies it records.
  */
-import { closeSockets, openAll } from './viewer-pool.js';
+import { closeSockets, openAll, subscribeViewer } from './viewer-pool.js';
 import WebSocket from 'ws';
 import type { LoadCommand, LoadReport } from './ipc.js';
 import { Histogram } from './stats.js';
@@ -36,41 +36,17 @@ const report = (message: LoadReport) => process.send?.(message);
 
 /** Opens one viewer; resolves once its snapshot has arrived. */
 function openViewer(url: string, dashboard: string, timeoutMs: number): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false });
-    let subscribed = false;
-    const fail = (why: string) => {
-      if (subscribed) return;
-      clearTimeout(timer);
-      ws.terminate();
-      reject(new Error(why));
-    };
-    const timer = setTimeout(() => fail(`no snapshot within ${timeoutMs} ms`), timeoutMs);
-    ws.on('error', (err) => {
-      if (subscribed) counts.errors++;
-      else fail(err.message);
-    });
-    ws.on('close', (code) => {
-      if (!subscribed) fail(`closed with ${code} before the snapshot`);
-      else if (!closing) closes.set(code, (closes.get(code) ?? 0) + 1);
-    });
-    ws.on('message', (data) => {
-      const bytes = data as Buffer;
-      if (subscribed && measuring && isUpdate(bytes)) {
-        record(bytes);
-        return;
-      }
+  return subscribeViewer(url, dashboard, timeoutMs, {
+    message(bytes) {
+      if (measuring && isUpdate(bytes)) return record(bytes);
       const msg = JSON.parse(bytes.toString()) as ServerMessage;
-      if (msg.type === 'update') {
-        check(bytes, msg);
-      } else if (!subscribed && msg.type === 'hello') {
-        ws.send(JSON.stringify({ type: 'subscribe', dashboard }));
-      } else if (!subscribed && msg.type === 'snapshot') {
-        subscribed = true;
-        clearTimeout(timer);
-        resolve(ws);
-      } else if (measuring) counts.other++;
-    });
+      if (msg.type === 'update') check(bytes, msg);
+      else if (measuring) counts.other++;
+    },
+    error: () => counts.errors++,
+    closed: (code) => {
+      if (!closing) closes.set(code, (closes.get(code) ?? 0) + 1);
+    },
   });
 }
 

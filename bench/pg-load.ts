@@ -5,7 +5,7 @@
  * widget first showed each newer order id. The receipt time is taken before the message is looked
  * at, and the id is read straight from the bytes (checked against JSON.parse outside the window).
  */
-import { closeSockets, openAll } from './viewer-pool.js';
+import { closeSockets, openAll, subscribeViewer } from './viewer-pool.js';
 import WebSocket from 'ws';
 import type { PgLoadCommand, PgLoadReport } from './pg-ipc.js';
 import { parsedLiveId, scanLiveId, clockMs } from './pg-scenario.js';
@@ -37,45 +37,22 @@ let windowStart = { wall: 0, cpu: process.cpuUsage() };
 const report = (message: PgLoadReport) => process.send?.(message);
 
 /** Opens one viewer; resolves once its snapshot has arrived. */
-function openViewer(url: string, dashboard: string, timeoutMs: number): Promise<Viewer> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false });
-    const viewer: Viewer = { ws, lastId: 0, receipts: [] };
-    let subscribed = false;
-    const fail = (why: string) => {
-      if (subscribed) return;
-      clearTimeout(timer);
-      ws.terminate();
-      reject(new Error(why));
-    };
-    const timer = setTimeout(() => fail(`no snapshot within ${timeoutMs} ms`), timeoutMs);
-    ws.on('error', (err) => {
-      if (subscribed) counts.errors++;
-      else fail(err.message);
-    });
-    ws.on('close', (code) => {
-      if (!subscribed) fail(`closed with ${code} before the snapshot`);
-      else if (!closing) closes.set(code, (closes.get(code) ?? 0) + 1);
-    });
-    ws.on('message', (data) => {
+async function openViewer(url: string, dashboard: string, timeoutMs: number): Promise<Viewer> {
+  const viewer: Viewer = { ws: undefined as unknown as WebSocket, lastId: 0, receipts: [] };
+  viewer.ws = await subscribeViewer(url, dashboard, timeoutMs, {
+    message(bytes) {
       const received = clockMs();
-      const bytes = data as Buffer;
-      if (subscribed && measuring && isUpdate(bytes)) {
-        record(viewer, bytes, received);
-        return;
-      }
+      if (measuring && isUpdate(bytes)) return record(viewer, bytes, received);
       const msg = JSON.parse(bytes.toString()) as { type: string; resumed?: boolean; updates?: { at: number }[] };
-      if (msg.type === 'update') {
-        check(viewer, bytes, msg);
-      } else if (!subscribed && msg.type === 'hello') {
-        ws.send(JSON.stringify({ type: 'subscribe', dashboard }));
-      } else if (!subscribed && msg.type === 'snapshot') {
-        subscribed = true;
-        clearTimeout(timer);
-        resolve(viewer);
-      } else if (measuring) counts.other++;
-    });
+      if (msg.type === 'update') check(viewer, bytes, msg);
+      else if (measuring) counts.other++;
+    },
+    error: () => counts.errors++,
+    closed: (code) => {
+      if (!closing) closes.set(code, (closes.get(code) ?? 0) + 1);
+    },
   });
+  return viewer;
 }
 
 function record(viewer: Viewer, bytes: Buffer, received: number): void {

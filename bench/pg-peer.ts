@@ -4,18 +4,15 @@
  * traces the push chain from inside without touching the core: the source's `subscribe` callback
  * (a NOTIFY passed on by the plugin), each query of a bench widget, and each hub flush.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DEFAULT_LIMITS } from '../core/config/index.js';
+import { rmSync } from 'node:fs';
 import { silentLogger } from '../core/logger.js';
-import type { ServerConfig } from '../core/model.js';
 import type { DataSource, Frame } from '../core/plugin.js';
 import { startServer, type RtdashServer } from '../core/server.js';
 import { builtinPlugins } from '../plugins/builtin.js';
 import type { PgServerCommand, PgServerReport, ServerTrace } from './pg-ipc.js';
 import { LIVE_WIDGET, PG_DASHBOARD_ID, PG_SOURCE, PG_WIDGETS, pgDashboardYaml, clockMs } from './pg-scenario.js';
 import { serveOverIpc } from './server-child.js';
+import { asBenchServer, benchConfig } from './bench-server.js';
 
 /** The most events the trace keeps (a 30 s run makes a few hundred). */
 const TRACE_LIMIT = 100_000;
@@ -39,19 +36,9 @@ process.once('disconnect', () => {
 });
 
 async function configure(command: Extract<PgServerCommand, { type: 'configure' }>): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'rtdash-bench-pg-'));
-  writeFileSync(join(dir, 'bench-pg.yaml'), pgDashboardYaml());
-  const config: ServerConfig = {
-    server: { host: '127.0.0.1', port: 0, allowedOrigins: [], limits: { ...DEFAULT_LIMITS, maxConnectionsPerIp: 10_000, coalesceMs: command.coalesceMs } },
-    auth: { adminTokens: [] },
-    datasources: [{ name: PG_SOURCE, type: 'postgres', options: { url: command.url, application_name: command.applicationName } }],
-    plugins: [],
-    dashboards: { dir, watch: false },
-    notifiers: {},
-    cluster: {},
-    storage: { type: 'embedded', dir: join(dir, 'data') },
-    log: { level: 'silent' },
-  };
+  const { dir, config } = benchConfig('rtdash-bench-pg-', 'bench-pg.yaml', pgDashboardYaml(), [
+    { name: PG_SOURCE, type: 'postgres', options: { url: command.url, application_name: command.applicationName } },
+  ], { coalesceMs: command.coalesceMs });
   try {
     server = await startServer(config, { plugins: builtinPlugins, logger: silentLogger(), port: 0 });
     if (server.store.get(PG_DASHBOARD_ID) === undefined) throw new Error(`the bench dashboard did not load: ${JSON.stringify(server.store.problems)}`);
@@ -60,19 +47,7 @@ async function configure(command: Extract<PgServerCommand, { type: 'configure' }
     traceSource(source);
     const fanoutMs = traceFlushes(server);
     traceIdle(server);
-    const running = server;
-    serveOverIpc({
-      port: running.port,
-      connections: () => running.hub.connections,
-      takeFanoutMs: () => fanoutMs.splice(0),
-      async close() {
-        try {
-          await running.close();
-        } finally {
-          rmSync(dir, { recursive: true, force: true });
-        }
-      },
-    });
+    serveOverIpc(asBenchServer(server, dir, fanoutMs));
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     report({ type: 'failed', error: `rtdash did not start: ${err instanceof Error ? err.message : String(err)}` });

@@ -40,3 +40,41 @@ export async function closeSockets(sockets: WebSocket[], waitMs: number): Promis
   clearTimeout(timer);
   for (const ws of sockets) if (ws.readyState !== WebSocket.CLOSED) ws.terminate();
 }
+
+/** What a load process does with a subscribed viewer's traffic. */
+export interface ViewerHooks {
+  /** Every message after the snapshot, as received. */
+  message(bytes: Buffer): void;
+  /** A socket error after the snapshot. */
+  error(): void;
+  /** The socket closed after the snapshot. */
+  closed(code: number): void;
+}
+
+/** Opens one viewer and subscribes it to `dashboard`; resolves once its snapshot has arrived. */
+export function subscribeViewer(url: string, dashboard: string, timeoutMs: number, hooks: ViewerHooks): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    let subscribed = false;
+    const fail = (why: string) => {
+      if (subscribed) return;
+      clearTimeout(timer);
+      ws.terminate();
+      reject(new Error(why));
+    };
+    const timer = setTimeout(() => fail(`no snapshot within ${timeoutMs} ms`), timeoutMs);
+    ws.on('error', (err) => (subscribed ? hooks.error() : fail(err.message)));
+    ws.on('close', (code) => (subscribed ? hooks.closed(code) : fail(`closed with ${code} before the snapshot`)));
+    ws.on('message', (data) => {
+      const bytes = data as Buffer;
+      if (subscribed) return hooks.message(bytes);
+      const msg = JSON.parse(bytes.toString()) as { type: string };
+      if (msg.type === 'hello') ws.send(JSON.stringify({ type: 'subscribe', dashboard }));
+      else if (msg.type === 'snapshot') {
+        subscribed = true;
+        clearTimeout(timer);
+        resolve(ws);
+      }
+    });
+  });
+}
