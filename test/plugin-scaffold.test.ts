@@ -1,6 +1,6 @@
 /** `rtdash plugin new`: the scaffold's own tests pass as written, and the server runs the plugin. */
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,21 @@ import { builtinPlugins } from '../plugins/builtin.js';
 import { connect } from './support/ws-client.js';
 
 const BIN = join(packageRoot, 'dist', 'bin', 'rtdash.js');
+
+/**
+ * Does what `npm install && npm test` does in a scaffolded plugin, with the dependencies linked from
+ * this checkout so the test needs no network; asserts both steps succeed and returns mocha's run.
+ */
+function buildAndTest(plugin: string): SpawnSyncReturns<string> {
+  mkdirSync(join(plugin, 'node_modules', '@types'), { recursive: true });
+  symlinkSync(packageRoot, join(plugin, 'node_modules', 'rtdash'));
+  for (const dep of ['typescript', 'mocha', '@types/mocha', '@types/node']) symlinkSync(join(packageRoot, 'node_modules', dep), join(plugin, 'node_modules', dep));
+  const tsc = spawnSync(process.execPath, [join(plugin, 'node_modules', 'typescript', 'bin', 'tsc')], { cwd: plugin, encoding: 'utf8' });
+  expect(tsc.status, tsc.stdout + tsc.stderr).to.equal(0);
+  const mocha = spawnSync(process.execPath, [join(plugin, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--exit', 'dist/**/*.test.js'], { cwd: plugin, encoding: 'utf8' });
+  expect(mocha.status, mocha.stdout + mocha.stderr).to.equal(0);
+  return mocha;
+}
 
 describe('rtdash plugin new', function () {
   this.timeout(60_000);
@@ -25,14 +40,7 @@ describe('rtdash plugin new', function () {
     const made = spawnSync(process.execPath, [BIN, 'plugin', 'new', 'acme'], { cwd: dir, encoding: 'utf8' });
     expect(made.status, made.stderr).to.equal(0);
     const plugin = join(dir, 'acme');
-    // What `npm install` would link, taken from this checkout so the test needs no network.
-    mkdirSync(join(plugin, 'node_modules', '@types'), { recursive: true });
-    symlinkSync(packageRoot, join(plugin, 'node_modules', 'rtdash'));
-    for (const dep of ['typescript', 'mocha', '@types/mocha', '@types/node']) symlinkSync(join(packageRoot, 'node_modules', dep), join(plugin, 'node_modules', dep));
-    const tsc = spawnSync(process.execPath, [join(plugin, 'node_modules', 'typescript', 'bin', 'tsc')], { cwd: plugin, encoding: 'utf8' });
-    expect(tsc.status, tsc.stdout + tsc.stderr).to.equal(0);
-    const mocha = spawnSync(process.execPath, [join(plugin, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--exit', 'dist/**/*.test.js'], { cwd: plugin, encoding: 'utf8' });
-    expect(mocha.status, mocha.stdout + mocha.stderr).to.equal(0);
+    const mocha = buildAndTest(plugin);
     expect(mocha.stdout).to.match(/\d+ passing/).and.not.match(/failing/);
 
     mkdirSync(join(dir, 'dashboards'));
@@ -88,13 +96,7 @@ describe('the plugin tutorial in docs/plugins.md', function () {
     const sources = doc.filter((b) => b.lang === 'ts' && /^\/\/ [\w.-]+\.ts\n/.test(b.text));
     expect(sources.map((b) => b.text.split('\n')[0])).to.deep.equal(['// folder-stats.ts', '// folder-stats.test.ts']);
     for (const b of sources) writeFileSync(join(plugin, b.text.split('\n')[0]!.slice(3)), b.text);
-    mkdirSync(join(plugin, 'node_modules', '@types'), { recursive: true });
-    symlinkSync(packageRoot, join(plugin, 'node_modules', 'rtdash'));
-    for (const dep of ['typescript', 'mocha', '@types/mocha', '@types/node']) symlinkSync(join(packageRoot, 'node_modules', dep), join(plugin, 'node_modules', dep));
-    const tsc = spawnSync(process.execPath, [join(plugin, 'node_modules', 'typescript', 'bin', 'tsc')], { cwd: plugin, encoding: 'utf8' });
-    expect(tsc.status, tsc.stdout + tsc.stderr).to.equal(0);
-    const mocha = spawnSync(process.execPath, [join(plugin, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--exit', 'dist/**/*.test.js'], { cwd: plugin, encoding: 'utf8' });
-    expect(mocha.status, mocha.stdout + mocha.stderr).to.equal(0);
+    buildAndTest(plugin);
 
     const yamls = doc.filter((b) => b.lang === 'yaml');
     const config = yamls.find((b) => b.text.startsWith('plugins:'))!.text;
