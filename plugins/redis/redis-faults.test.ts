@@ -65,7 +65,7 @@ describe('redis plugin faults (needs Redis; restarts it)', function () {
       }
       const health = await source.health(AbortSignal.timeout(3000));
       expect(health.status).to.equal('down');
-      expect(health.message).to.match(/^redis source "fault-restart" is not connected/);
+      expect(health.message).to.match(/^redis source "fault-restart" is not connected \(/);
 
       await ensureRedis();
       await recovered(source);

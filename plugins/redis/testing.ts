@@ -111,10 +111,27 @@ export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
-/** Stops the test server without saving (it runs without persistence anyway). */
+/** Whether a process with this id is still running. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Stops the test server without saving (it runs without persistence anyway) and resolves once its process has
+ * exited: Redis closes its listening socket before its clients' connections, so a closed port alone would leave
+ * clients that still look connected for a moment.
+ */
 export async function stopRedis(): Promise<void> {
-  await run('redis-cli', ['-h', SERVICES.redis.host, '-p', String(SERVICES.redis.port), 'shutdown', 'nosave']).catch(() => undefined);
-  await waitFor('Redis to stop', async () => !(await portOpen(SERVICES.redis.port)), 5000);
+  const cli = ['-h', SERVICES.redis.host, '-p', String(SERVICES.redis.port)];
+  const info = await run('redis-cli', [...cli, 'info', 'server']).catch(() => ({ stdout: '' }));
+  const pid = Number(/^process_id:(\d+)/m.exec(info.stdout)?.[1] ?? NaN);
+  await run('redis-cli', [...cli, 'shutdown', 'nosave']).catch(() => undefined);
+  await waitFor('Redis to stop', async () => !(await portOpen(SERVICES.redis.port)) && !(Number.isInteger(pid) && alive(pid)), 5000);
 }
 
 /** Starts the test server unless it is up; resolves when it answers. Tests must always leave it running. */
