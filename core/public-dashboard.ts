@@ -8,6 +8,8 @@ import type { Dashboard, Widget } from './model.js';
 export type PublicWidget = Pick<Widget, 'id' | 'title' | 'type' | 'description' | 'x' | 'y' | 'unit' | 'size' | 'thresholds' | 'min' | 'max' | 'content'> & {
   /** How long between runs in ms (for `every`) so a client can tell stale data; absent for cron. */
   intervalMs?: number;
+  /** How much history the widget keeps (points or a time window): a client trims its copy to the same. */
+  keep?: { points: number } | { ms: number };
 };
 
 /** The viewer-safe form of a dashboard. */
@@ -49,5 +51,6 @@ function publicWidget(w: Widget): PublicWidget {
     ...(w.max !== undefined && { max: w.max }),
     ...(w.content !== undefined && { content: w.content }),
     ...(w.schedule.kind === 'every' && { intervalMs: w.schedule.ms }),
+    ...(w.source !== undefined && { keep: w.keep.kind === 'points' ? { points: w.keep.count } : { ms: w.keep.ms } }),
   };
 }

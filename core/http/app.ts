@@ -19,6 +19,7 @@ import { jsonErrors } from './errors-middleware.js';
 import { badVariablesPage, dashboardPage, indexPage, notFoundPage } from './pages.js';
 import { requireAdmin } from './admin.js';
 import { widgetData } from './widget-data.js';
+import { webAssets } from './assets.js';
 
 const SCHEMAS: Record<string, string> = { 'config.json': 'config.schema.json', 'dashboard.json': 'dashboard.schema.json', 'frame.json': 'frame.schema.json' };
 
@@ -30,6 +31,7 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
   const poll = pollHandler(hub, (ctx) => gate.ipOf(ctx.req));
 
   app.use(jsonErrors(logger));
+  app.use(webAssets());
   app.use(async function cors(ctx, next) {
     const origin = ctx.get('Origin');
     if (origin && gate.originAllowed(origin, ctx.get('Host'))) {

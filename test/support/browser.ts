@@ -1,0 +1,56 @@
+/**
+ * Debian's Chromium driven by playwright-core, for tests of the elements in a real browser. Never a downloaded
+ * browser: without /usr/bin/chromium the suite says so in one line and skips (or fails, with CI set).
+ */
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import { SERVICES } from './services.js';
+
+/** The flags every launch uses: headless, and no traffic beyond loopback. */
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+
+/** Use in a mocha `before`: skips the suite when Chromium is not installed, or fails it when `CI` is set. */
+export function needChromium(ctx: Mocha.Context): void {
+  if (existsSync(SERVICES.chromium.path)) return;
+  if (process.env.CI) throw new Error(`Chromium is not installed at ${SERVICES.chromium.path}, and CI is set: apt-get install -y chromium (see .ci/run)`);
+  console.log(`      (skipped: Chromium is not installed at ${SERVICES.chromium.path}; apt-get install -y chromium)`);
+  ctx.skip();
+}
+
+/** Starts Chromium; close it in `after`. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: SERVICES.chromium.path, args: CHROMIUM_ARGS, headless: true });
+}
+
+/** A page and what went wrong on it: uncaught exceptions and console errors, which tests assert are empty. */
+export interface TestPage {
+  page: Page;
+  errors: string[];
+  close(): Promise<void>;
+}
+
+/** Opens a page in a fresh context (its own storage), collecting page errors. */
+export async function openPage(browser: Browser, options: BrowserContextOptions = {}): Promise<TestPage> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
+  });
+  return { page, errors, close: () => context.close() };
+}
+
+/**
+ * Shows `body` as an HTML page at `origin` + `path` (answered by the browser itself, so the origin needs no
+ * server of its own), with the bundle loaded from `server`.
+ * @example await showFixture(page, server.url, '<rt-text content="hi"></rt-text>');
+ */
+export async function showFixture(page: Page, server: string, body: string, origin = server, path = '/__fixture'): Promise<void> {
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<script type="module" src="${server}/rt-dashboard.js"></script></head><body>${body}</body></html>`;
+  const url = origin + path;
+  await page.route(url, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
+  await page.goto(url);
+  await page.waitForFunction("customElements.get('rt-text') !== undefined");
+}

@@ -1,0 +1,89 @@
+/**
+ * The shapes the elements receive, as docs/protocol.md describes them (the frame follows the server's
+ * /schemas/frame.json). Mirrored here because the elements never import the server.
+ */
+
+/** The type of one column of a frame. */
+export type FieldType = 'time' | 'number' | 'string' | 'boolean';
+
+/** One column: its values, all of one type; `null` is no value. `time` values are epoch ms. */
+export interface Field {
+  name: string;
+  type: FieldType;
+  values: (number | string | boolean | null)[];
+}
+
+/** Columnar data: every field has the same number of values. */
+export interface Frame {
+  fields: Field[];
+  meta?: { truncated?: boolean; [key: string]: unknown };
+}
+
+/** A colour that applies from `value` upwards (ascending list). */
+export interface Threshold {
+  value: number;
+  color: string;
+}
+
+/** The widget types a dashboard may declare. */
+export type WidgetType = 'line' | 'area' | 'bar' | 'stat' | 'gauge' | 'table' | 'alerts' | 'text';
+
+/** A widget as a viewer may see it: how to show it, never where its data comes from. */
+export interface WidgetDefinition {
+  id: string;
+  title: string;
+  type: WidgetType;
+  description?: string;
+  /** The column on the x axis (a time column for line and area charts, categories for bars). */
+  x?: string;
+  /** The columns to show. */
+  y?: string[];
+  /** How values read: `count`, `percent`, `ms`, `s`, `bytes`, `currency:EUR`, or any other unit text. */
+  unit?: string;
+  size: { w: number; h: number };
+  thresholds?: Threshold[];
+  min?: number;
+  max?: number;
+  /** The text of a `text` widget. */
+  content?: string;
+  /** Time between runs in ms (absent for cron widgets): data older than a few intervals is stale. */
+  intervalMs?: number;
+  /** How much history the widget keeps: the last `points` rows, or the rows of the last `ms`. */
+  keep?: { points: number } | { ms: number };
+}
+
+/** A template variable of a dashboard. */
+export interface VariableDefinition {
+  name: string;
+  type: 'select' | 'text';
+  options?: string[];
+  pattern?: string;
+  default?: string;
+  label?: string;
+}
+
+/** A dashboard as a viewer may see it. */
+export interface DashboardDefinition {
+  id: string;
+  title: string;
+  description?: string;
+  version: string;
+  layout: { columns: number };
+  variables: VariableDefinition[];
+  widgets: WidgetDefinition[];
+}
+
+/** A widget's data and health as the stream last told it. */
+export interface WidgetState {
+  /** The widget's data; `{fields: []}` until the first run. */
+  frame: Frame;
+  status: 'ok' | 'error' | 'pending';
+  /** Set while `status` is `error`; the frame then still holds the last good data. */
+  error?: { code: string; message: string };
+  /** When the server produced the latest entry (epoch ms). */
+  at: number;
+  /** When the widget last had data (epoch ms), or null. */
+  lastGoodAt: number | null;
+  /** The widget's sequence number (opaque, only grows). */
+  seq: number;
+}
