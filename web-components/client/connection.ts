@@ -1,0 +1,279 @@
+/**
+ * One connection per server (and embed token) per page, shared by every element on it. It watches
+ * dashboards for the elements, keeps each one's state (DashboardState), and stays up by itself: on a drop it
+ * reconnects with exponential backoff and jitter and resumes from the last sequence numbers, so panels never
+ * go blank; when WebSocket upgrades are refused (a proxy that blocks them) it falls back to Server-Sent Events,
+ * then to long polling. A refusal for good (origin not allowed, token expired) stops it and says why.
+ */
+import { DashboardState, type SnapshotMessage, type UpdateMessage } from './dashboard-state.js';
+import { pollLink, sseLink, webSocketLink, type Link, type LinkEnd, type Refusal, type ServerMessage } from './transports.js';
+
+/** Where the connection is. */
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'refused';
+
+/** The ways to reach the stream, in the order they are tried. */
+export type Transport = 'websocket' | 'sse' | 'poll';
+const LADDER: Transport[] = ['websocket', 'sse', 'poll'];
+
+/** What `<rt-status>` shows; sent as the detail of the connection's `status` event. */
+export interface ConnectionStatus {
+  state: ConnectionState;
+  transport: Transport;
+  /** How many attempts in a row have failed. */
+  attempt: number;
+  /** When the next attempt starts (epoch ms), while reconnecting. */
+  retryAt?: number;
+  /** Why the server refused, when `state` is `refused`. */
+  message?: string;
+}
+
+/** What an element watching a dashboard is told. */
+export interface DashboardWatcher {
+  /** The definition arrived or changed (a snapshot). */
+  snapshot?(state: DashboardState): void;
+  /** These widgets changed. */
+  widgets?(state: DashboardState, ids: readonly string[]): void;
+  /** The server refused this dashboard (not found, invalid variable, token for another dashboard…). */
+  error?(problem: Refusal): void;
+}
+
+/** A watch of one dashboard; close it when the element leaves the page. */
+export interface Watch {
+  readonly state: DashboardState;
+  /** Watches with other variable values (every watcher of this dashboard on the connection follows). */
+  setVars(vars: Record<string, string>): void;
+  close(): void;
+}
+
+const BACKOFF_FIRST_MS = 500;
+const BACKOFF_MAX_MS = 15_000;
+
+/** The delay before attempt `n` (1-based): doubling from 0.5 s up to 15 s, each spread over its upper half at random. */
+export function backoffDelay(attempt: number, random = Math.random()): number {
+  const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** Math.max(0, attempt - 1));
+  return ceiling / 2 + (ceiling / 2) * random;
+}
+
+interface Subscription {
+  dashboard: string;
+  state: DashboardState;
+  watchers: Set<DashboardWatcher>;
+  /** The variable values asked for (the snapshot's `vars` say which apply). */
+  vars: Record<string, string>;
+  /** The SSE or poll link of this dashboard, in those modes. */
+  link?: Link;
+}
+
+/** The base URL of the server that served this bundle, the default for elements without a `server`. */
+export function bundleServer(): string {
+  return new URL(import.meta.url).href.replace(/\/(chunks\/[^/]+|rt-dashboard\.js)(\?.*)?$/, '');
+}
+
+/** The page's connection to one server with one token. */
+export class RtConnection extends EventTarget {
+  readonly server: string;
+  readonly token: string | undefined;
+  #subs = new Map<string, Subscription>();
+  #status: ConnectionStatus = { state: 'connecting', transport: 'websocket', attempt: 0 };
+  #ws: Link | undefined;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  /** The transport the current attempt uses; a reconnect starts from the one that last worked. */
+  #transport: Transport = 'websocket';
+  #worked: Transport = 'websocket';
+  #open = false;
+
+  constructor(server: string, token?: string) {
+    super();
+    this.server = server.replace(/\/+$/, '');
+    this.token = token || undefined;
+  }
+
+  /** The current status. */
+  get status(): ConnectionStatus {
+    return this.#status;
+  }
+
+  /** Starts watching `dashboard` with `vars`; the first watch opens the connection. */
+  watch(dashboard: string, vars: Record<string, string>, watcher: DashboardWatcher): Watch {
+    let sub = this.#subs.get(dashboard);
+    if (sub === undefined) {
+      sub = { dashboard, state: new DashboardState(), watchers: new Set(), vars };
+      this.#subs.set(dashboard, sub);
+      if (this.#subs.size === 1 && this.#status.state !== 'refused') this.#attempt();
+      else this.#subscribe(sub);
+    } else if (sub.state.definition !== undefined) {
+      const known = sub;
+      queueMicrotask(() => known.watchers.has(watcher) && watcher.snapshot?.(known.state));
+    }
+    sub.watchers.add(watcher);
+    const owned = sub;
+    return {
+      state: sub.state,
+      setVars: (next) => {
+        owned.vars = next;
+        owned.state.version = undefined; // new values: a fresh snapshot, not a resume
+        owned.state.widgets.clear();
+        this.#subscribe(owned);
+      },
+      close: () => this.#unwatch(owned, watcher),
+    };
+  }
+
+  #unwatch(sub: Subscription, watcher: DashboardWatcher): void {
+    sub.watchers.delete(watcher);
+    if (sub.watchers.size > 0) return;
+    this.#subs.delete(sub.dashboard);
+    sub.link?.close();
+    this.#ws?.send?.({ type: 'unsubscribe', dashboard: sub.dashboard });
+    if (this.#subs.size === 0) this.#shutdown();
+  }
+
+  #shutdown(): void {
+    clearTimeout(this.#retry);
+    this.#ws?.close();
+    this.#ws = undefined;
+    this.#open = false;
+    for (const sub of this.#subs.values()) sub.link?.close();
+    // It stays in the pool, idle: status listeners keep their reference, and the next watch reopens it.
+    this.#transport = this.#worked;
+    this.#status = { ...this.#status, attempt: 0 };
+  }
+
+  #setStatus(status: ConnectionStatus): void {
+    this.#status = status;
+    this.dispatchEvent(new CustomEvent<ConnectionStatus>('status', { detail: status }));
+  }
+
+  /** Starts an attempt on the current transport. */
+  #attempt(): void {
+    clearTimeout(this.#retry);
+    this.#open = false;
+    const attempt = this.#status.attempt;
+    this.#setStatus({ state: attempt === 0 ? 'connecting' : 'reconnecting', transport: this.#transport, attempt });
+    if (this.#transport === 'websocket') {
+      const url = `${this.server.replace(/^http/, 'ws')}/ws${this.token ? `?token=${encodeURIComponent(this.token)}` : ''}`;
+      this.#ws = webSocketLink(url, {
+        open: () => {
+          this.#opened();
+          for (const sub of this.#subs.values()) this.#subscribe(sub);
+        },
+        message: (msg) => this.#onMessage(msg),
+        end: (info) => {
+          this.#ws = undefined;
+          this.#ended(info);
+        },
+      });
+    } else {
+      for (const sub of this.#subs.values()) this.#subscribe(sub);
+    }
+  }
+
+  #opened(): void {
+    if (this.#open) return;
+    this.#open = true;
+    this.#worked = this.#transport;
+    this.#setStatus({ state: 'open', transport: this.#transport, attempt: 0 });
+  }
+
+  /** Subscribes (or resumes) one dashboard over the current transport. */
+  #subscribe(sub: Subscription): void {
+    const { state } = sub;
+    if (this.#transport === 'websocket') {
+      const resume = state.version !== undefined ? { version: state.version, resume: state.positions() } : {};
+      this.#ws?.send?.({ type: 'subscribe', dashboard: sub.dashboard, vars: sub.vars, ...resume });
+      return;
+    }
+    sub.link?.close();
+    const params = new URLSearchParams({ dashboard: sub.dashboard });
+    for (const [k, v] of Object.entries(sub.vars)) params.set(`var-${k}`, v);
+    if (this.token) params.set('token', this.token);
+    const events = {
+      open: () => this.#opened(),
+      message: (msg: ServerMessage) => this.#onMessage(msg),
+      end: (info: LinkEnd) => {
+        if (sub.link !== link) return; // replaced by a newer link
+        sub.link = undefined;
+        if (info.dashboardError) for (const w of sub.watchers) w.error?.(info.dashboardError);
+        else this.#ended(info);
+      },
+    };
+    let link: Link;
+    if (this.#transport === 'sse') {
+      const cursor = state.cursor();
+      if (cursor !== undefined) params.set('lastEventId', cursor);
+      link = sseLink(`${this.server}/sse?${params}`, events);
+    } else {
+      const cursor = state.cursor();
+      link = pollLink(
+        (session, next) => `${this.server}/api/poll?${params}${session ? `&session=${encodeURIComponent(session)}` : ''}${next ?? cursor ? `&cursor=${encodeURIComponent((next ?? cursor)!)}` : ''}`,
+        {},
+        events,
+      );
+    }
+    sub.link = link;
+  }
+
+  /** A link ended: refused for good, or try the next transport, or back off and start again. */
+  #ended(info: LinkEnd): void {
+    if (this.#subs.size === 0) return;
+    for (const sub of this.#subs.values()) {
+      sub.link?.close();
+      sub.link = undefined;
+    }
+    this.#ws?.close();
+    this.#ws = undefined;
+    if (info.refusal) {
+      clearTimeout(this.#retry);
+      this.#setStatus({ state: 'refused', transport: this.#transport, attempt: this.#status.attempt, message: info.refusal.message });
+      return;
+    }
+    const wasOpen = this.#open;
+    this.#open = false;
+    const next = LADDER[LADDER.indexOf(this.#transport) + 1];
+    if (!wasOpen && !info.opened && next !== undefined) {
+      // This transport never got through: try the next one at once.
+      this.#transport = next;
+      this.#attempt();
+      return;
+    }
+    // Back off, then start from the transport that last worked (from the top after a full failed round).
+    const attempt = this.#status.attempt + 1;
+    this.#transport = wasOpen || info.opened ? this.#worked : 'websocket';
+    const delay = backoffDelay(attempt);
+    this.#setStatus({ state: 'reconnecting', transport: this.#transport, attempt, retryAt: Date.now() + delay });
+    this.#retry = setTimeout(() => this.#attempt(), delay);
+  }
+
+  #onMessage(msg: ServerMessage): void {
+    const sub = typeof msg.dashboard === 'string' ? this.#subs.get(msg.dashboard) : undefined;
+    if (msg.type === 'hello') return;
+    if (msg.type === 'error') {
+      const problem = { code: String(msg.code), message: String(msg.message) };
+      const targets = sub ? [sub] : [...this.#subs.values()];
+      for (const s of targets) for (const w of s.watchers) w.error?.(problem);
+      return;
+    }
+    if (sub === undefined) return;
+    if (msg.type === 'snapshot') {
+      sub.state.applySnapshot(msg as unknown as SnapshotMessage);
+      for (const w of sub.watchers) w.snapshot?.(sub.state);
+    } else if (msg.type === 'update') {
+      const ids = sub.state.applyUpdate(msg as unknown as UpdateMessage);
+      if (ids.length > 0) for (const w of sub.watchers) w.widgets?.(sub.state, ids);
+    }
+  }
+}
+
+const pool = new Map<string, RtConnection>();
+const poolKey = (server: string, token: string | undefined): string => `${server.replace(/\/+$/, '')}\n${token ?? ''}`;
+
+/** The page's connection to `server` with `token`, made on first use and shared by every element after. */
+export function connectionFor(server: string, token?: string): RtConnection {
+  const key = poolKey(server, token);
+  let connection = pool.get(key);
+  if (connection === undefined) {
+    connection = new RtConnection(server, token);
+    pool.set(key, connection);
+  }
+  return connection;
+}

@@ -1,0 +1,182 @@
+/**
+ * The three ways to reach the stream, behind one small interface: a WebSocket (all dashboards of the page over
+ * one socket), Server-Sent Events and long polling (one request stream per dashboard, for networks that block
+ * WebSocket upgrades). A link reports that it opened, each message, and how it ended; it never retries by
+ * itself: the connection decides what to try next.
+ */
+
+/** A server message, parsed. */
+export type ServerMessage = { type: string; [key: string]: unknown };
+
+/** Why the server refused us for good (the origin is not allowed, a token expired…): retrying will not help. */
+export interface Refusal {
+  code: string;
+  message: string;
+}
+
+/** How a link ended. */
+export interface LinkEnd {
+  /** Whether it had opened (a link that never opened makes the connection try the next transport). */
+  opened: boolean;
+  /** Set when the server refused this page for good. */
+  refusal?: Refusal;
+  /** An error for one dashboard only (not found, invalid variable): the link ends, the others go on. */
+  dashboardError?: Refusal;
+  /** A close code, where the transport has one. */
+  code?: number;
+}
+
+/** What a link tells its owner. */
+export interface LinkEvents {
+  open(): void;
+  message(msg: ServerMessage): void;
+  end(info: LinkEnd): void;
+}
+
+/** A running link; `send` exists only on WebSocket links. */
+export interface Link {
+  send?(msg: object): void;
+  close(): void;
+}
+
+/** Close code of an expired or revoked embed token (docs/protocol.md). */
+export const TOKEN_CLOSE_CODE = 4401;
+
+/** Whether an error code means the server will keep refusing this page, whatever the dashboard. */
+export function isRefusal(code: string): boolean {
+  return code.startsWith('RTDASH_ORIGIN') || code.startsWith('RTDASH_TOKEN_EXPIRED') || code === 'RTDASH_TOKEN_INVALID';
+}
+
+function parse(data: unknown): ServerMessage | undefined {
+  if (typeof data !== 'string') return undefined;
+  try {
+    const msg = JSON.parse(data) as unknown;
+    return msg !== null && typeof msg === 'object' && typeof (msg as ServerMessage).type === 'string' ? (msg as ServerMessage) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** How often a WebSocket link checks the server still answers (browsers cannot send ping frames). */
+const PING_EVERY_MS = 15_000;
+/** How long a ping may go unanswered before the link counts as dead. */
+const PONG_WITHIN_MS = 10_000;
+
+/** Opens the page's WebSocket to `url` (ws: or wss:). */
+export function webSocketLink(url: string, on: LinkEvents): Link {
+  const ws = new WebSocket(url);
+  let opened = false;
+  let ended = false;
+  let pongDue: ReturnType<typeof setTimeout> | undefined;
+  const pinger = setInterval(() => {
+    if (ws.readyState !== WebSocket.OPEN || pongDue !== undefined) return;
+    ws.send('{"type":"ping"}');
+    pongDue = setTimeout(() => ws.close(4000, 'no pong'), PONG_WITHIN_MS);
+  }, PING_EVERY_MS);
+  const finish = (info: LinkEnd): void => {
+    if (ended) return;
+    ended = true;
+    clearInterval(pinger);
+    clearTimeout(pongDue);
+    on.end(info);
+  };
+  ws.onopen = () => {
+    opened = true;
+    on.open();
+  };
+  ws.onmessage = (event) => {
+    const msg = parse(event.data);
+    if (msg === undefined) return;
+    clearTimeout(pongDue);
+    pongDue = undefined;
+    if (msg.type !== 'pong') on.message(msg);
+  };
+  ws.onclose = (event) => {
+    const refusal = event.code === TOKEN_CLOSE_CODE ? { code: 'RTDASH_TOKEN_EXPIRED', message: `the embed token expired (${event.reason || 'close code 4401'})` } : undefined;
+    finish({ opened, code: event.code, ...(refusal && { refusal }) });
+  };
+  return {
+    send: (msg) => {
+      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
+    },
+    close: () => {
+      ws.onclose = null;
+      ws.close(1000);
+      finish({ opened, code: 1000 });
+    },
+  };
+}
+
+/** Opens an EventSource for one dashboard at `url` (which carries the dashboard, variables, token and resume cursor). */
+export function sseLink(url: string, on: LinkEvents): Link {
+  const source = new EventSource(url);
+  let opened = false;
+  let ended = false;
+  const finish = (info: LinkEnd): void => {
+    if (ended) return;
+    ended = true;
+    source.close();
+    on.end(info);
+  };
+  source.onopen = () => {
+    opened = true;
+    on.open();
+  };
+  const onData = (event: MessageEvent): void => {
+    const msg = parse(event.data);
+    if (msg === undefined) return;
+    if (msg.type === 'error' && typeof msg.code === 'string' && isRefusal(msg.code)) finish({ opened, refusal: { code: msg.code, message: String(msg.message) } });
+    else on.message(msg);
+  };
+  source.onmessage = onData;
+  // The server names some events: `close` (it is shutting down or dropped us) and `error` (a refusal mid-stream).
+  source.addEventListener('close', () => finish({ opened }));
+  source.addEventListener('error', (event) => {
+    if (event instanceof MessageEvent) onData(event);
+    else finish({ opened }); // a network error or an HTTP error status: the connection decides what to do
+  });
+  return { close: () => finish({ opened }) };
+}
+
+/** The longest a poll waits on the server for news, in seconds. */
+const POLL_WAIT_S = 25;
+
+/** Long-polls one dashboard: `url(session, cursor)` builds each request's URL. */
+export function pollLink(url: (session: string | undefined, cursor: string | undefined) => string, headers: Record<string, string>, on: LinkEvents): Link {
+  const abort = new AbortController();
+  let ended = false;
+  let opened = false;
+  const finish = (info: LinkEnd): void => {
+    if (ended) return;
+    ended = true;
+    abort.abort();
+    on.end(info);
+  };
+  void (async () => {
+    let session: string | undefined;
+    let cursor: string | undefined;
+    while (!ended) {
+      let res: Response;
+      try {
+        res = await fetch(url(session, cursor) + `&wait=${opened ? POLL_WAIT_S : 0}`, { signal: abort.signal, headers, cache: 'no-store' });
+      } catch {
+        finish({ opened });
+        return;
+      }
+      const body = (await res.json().catch(() => undefined)) as { session?: string; cursor?: string | null; messages?: unknown[]; code?: string; message?: string } | undefined;
+      if (!res.ok) {
+        const problem = { code: body?.code ?? `HTTP_${res.status}`, message: body?.message ?? `the server answered ${res.status}` };
+        finish(isRefusal(problem.code) ? { opened, refusal: problem } : res.status >= 500 ? { opened } : { opened, dashboardError: problem });
+        return;
+      }
+      if (!opened) {
+        opened = true;
+        on.open();
+      }
+      session = body?.session;
+      cursor = body?.cursor ?? cursor;
+      for (const m of body?.messages ?? []) if (!ended && m !== null && typeof m === 'object') on.message(m as ServerMessage);
+    }
+  })();
+  return { close: () => finish({ opened }) };
+}

@@ -1,0 +1,196 @@
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import { repeat } from 'lit/directives/repeat.js';
+import { bundleServer, connectionFor, type RtConnection, type Watch } from '../client/connection.js';
+import type { DashboardState } from '../client/dashboard-state.js';
+import { publicVars, type ThemeName } from '../client/theme.js';
+import type { VariableDefinition, WidgetDefinition } from '../client/types.js';
+import type { RtWidgetElement } from '../client/widget-element.js';
+import styles from './rt-dashboard.styles.js';
+
+/** The detail of `rt-vars-change`. */
+export interface VarsChangeDetail {
+  vars: Record<string, string>;
+}
+
+/** Reads `region=eu&host=a` into variable values. */
+export function parseVars(text: string | null | undefined): Record<string, string> {
+  return Object.fromEntries(new URLSearchParams(text ?? ''));
+}
+
+/**
+ * @summary A whole live dashboard: its title, its variable pickers, the connection state, and its widgets laid
+ * out on the dashboard's grid (stacked in one column on narrow screens).
+ *
+ * @event rt-vars-change - A viewer picked other variable values; `detail.vars` holds them all.
+ * @event rt-snapshot - The dashboard's definition arrived or changed; `detail.definition` holds it.
+ *
+ * @csspart base - The whole dashboard.
+ * @csspart header - The row with the title, the pickers and the status.
+ * @csspart title - The dashboard's title.
+ * @csspart variables - The variable pickers.
+ * @csspart grid - The grid of panels.
+ * @csspart panel - Each widget's panel (also `panel-TYPE`, such as `panel-stat`).
+ * @csspart message - A refusal or error that stops the dashboard, in words.
+ *
+ * @cssproperty --rt-bg - The background behind the panels.
+ * @cssproperty --rt-panel-bg - The panels' background.
+ * @cssproperty --rt-border - Panel borders.
+ * @cssproperty --rt-radius - Panel corners.
+ * @cssproperty --rt-gap - Space between and inside panels.
+ * @cssproperty --rt-row-height - The height of one grid row (a widget's `size.h` counts rows).
+ */
+export default class RtDashboard extends LitElement {
+  static override styles = styles;
+
+  /** The rtdash server, such as `https://dash.example.com`; defaults to the server that served the bundle. */
+  @property() accessor server: string | undefined = undefined;
+  /** The id of the dashboard to show. */
+  @property() accessor dashboard = '';
+  /** An embed token (`rtdash token create`), for dashboards that require one. */
+  @property() accessor token: string | undefined = undefined;
+  /** Variable values as a query string: `region=eu&host=web-1`. Viewers can change them with the pickers. */
+  @property() accessor vars = '';
+  /** `light` or `dark`; without it the dashboard follows the reader's system (`prefers-color-scheme`). */
+  @property({ reflect: true }) accessor theme: ThemeName | undefined = undefined;
+
+  @state() private accessor view: DashboardState | undefined = undefined;
+  @state() private accessor problem: string | undefined = undefined;
+  @state() private accessor connection: RtConnection | undefined = undefined;
+  #watch: Watch | undefined;
+  #watching = '';
+  #panels = new Map<string, RtWidgetElement>();
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#unwatch();
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (this.#watching === '' && this.hasUpdated) this.requestUpdate(); // re-watch when moved back onto a page
+  }
+
+  /** The dashboard's definition once it has arrived. */
+  get definition() {
+    return this.view?.definition;
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    const key = `${this.server ?? ''}\n${this.token ?? ''}\n${this.dashboard}`;
+    if (this.isConnected && this.dashboard && key !== this.#watching) this.#rewatch(key);
+    else if (changed.has('vars') && this.#watch !== undefined && changed.get('vars') !== undefined) this.#watch.setVars(parseVars(this.vars));
+    if (changed.has('theme')) this.style.cssText = this.theme === 'light' || this.theme === 'dark' ? publicVars(this.theme) : '';
+  }
+
+  #rewatch(key: string): void {
+    this.#unwatch();
+    this.#watching = key;
+    this.problem = undefined;
+    this.connection = connectionFor(this.server ?? bundleServer(), this.token);
+    this.#watch = this.connection.watch(this.dashboard, parseVars(this.vars), {
+      snapshot: (view) => {
+        this.problem = undefined;
+        this.view = view;
+        this.requestUpdate();
+        this.dispatchEvent(new CustomEvent('rt-snapshot', { detail: { definition: view.definition }, bubbles: true, composed: true }));
+      },
+      widgets: (view, ids) => {
+        for (const id of ids) {
+          const panel = this.#panels.get(id);
+          if (panel !== undefined) panel.state = view.widgets.get(id);
+        }
+      },
+      error: (problem) => {
+        this.problem = problem.message;
+      },
+    });
+    this.connection.addEventListener('status', this.#onStatus);
+  }
+
+  readonly #onStatus = (): void => this.requestUpdate();
+
+  #unwatch(): void {
+    this.#watch?.close();
+    this.connection?.removeEventListener('status', this.#onStatus);
+    this.#watch = undefined;
+    this.#watching = '';
+  }
+
+  protected override updated(): void {
+    // Widget updates go straight to their panels, without re-rendering the dashboard.
+    this.#panels.clear();
+    for (const el of this.renderRoot.querySelectorAll<RtWidgetElement>('[data-widget]')) this.#panels.set(el.dataset.widget!, el);
+  }
+
+  #pick(name: string, value: string): void {
+    const vars = { ...(this.view?.vars ?? parseVars(this.vars)), [name]: value };
+    this.vars = new URLSearchParams(vars).toString();
+    this.dispatchEvent(new CustomEvent<VarsChangeDetail>('rt-vars-change', { detail: { vars }, bubbles: true, composed: true }));
+  }
+
+  #picker(v: VariableDefinition) {
+    const value = this.view?.vars[v.name] ?? v.default ?? '';
+    const label = v.label ?? v.name;
+    if (v.type === 'select') {
+      return html`<label
+        >${label}
+        <select name=${v.name} @change=${(e: Event) => this.#pick(v.name, (e.target as HTMLSelectElement).value)}>
+          ${(v.options ?? []).map((o) => html`<option value=${o} ?selected=${o === value}>${o}</option>`)}
+        </select></label
+      >`;
+    }
+    return html`<label
+      >${label}
+      <input
+        name=${v.name}
+        .value=${value}
+        pattern=${v.pattern ?? nothing}
+        @change=${(e: Event) => {
+          const input = e.target as HTMLInputElement;
+          if (input.checkValidity()) this.#pick(v.name, input.value);
+        }}
+    /></label>`;
+  }
+
+  #panel(w: WidgetDefinition) {
+    const style = `--_w:${Math.max(1, w.size.w)};--_h:${Math.max(1, w.size.h)}`;
+    const current = this.view?.widgets.get(w.id);
+    const common = (body: unknown) => html`<section part="panel panel-${w.type}" style=${style} aria-label=${w.title}>${body}</section>`;
+    switch (w.type) {
+      case 'line':
+      case 'area':
+      case 'bar':
+        return common(html`<rt-chart data-widget=${w.id} .definition=${w} .state=${current}></rt-chart>`);
+      case 'stat':
+        return common(html`<rt-stat data-widget=${w.id} .definition=${w} .state=${current}></rt-stat>`);
+      case 'gauge':
+        return common(html`<rt-gauge data-widget=${w.id} .definition=${w} .state=${current}></rt-gauge>`);
+      case 'table':
+        return common(html`<rt-table data-widget=${w.id} .definition=${w} .state=${current}></rt-table>`);
+      case 'alerts':
+        return common(html`<rt-alerts data-widget=${w.id} .definition=${w} .state=${current}></rt-alerts>`);
+      case 'text':
+        return common(html`<h2>${w.title}</h2><rt-text .content=${w.content ?? ''}></rt-text>`);
+    }
+  }
+
+  override render() {
+    const def = this.view?.definition;
+    const refused = this.connection?.status.state === 'refused' ? this.connection.status.message : undefined;
+    const message = refused ?? this.problem;
+    return html`<div part="base">
+      <header part="header">
+        <h1 part="title">${def?.title ?? this.dashboard}</h1>
+        ${def && def.variables.length > 0 ? html`<div part="variables">${def.variables.map((v) => this.#picker(v))}</div>` : nothing}
+        <rt-status .connection=${this.connection}></rt-status>
+      </header>
+      ${message ? html`<div part="message" role="alert">${message}</div>` : nothing}
+      ${def
+        ? html`<div part="grid" style="--_columns:${def.layout.columns}">${repeat(def.widgets, (w) => w.id, (w) => this.#panel(w))}</div>`
+        : message
+          ? nothing
+          : html`<p class="loading">Loading…</p>`}
+    </div>`;
+  }
+}

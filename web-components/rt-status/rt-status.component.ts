@@ -1,0 +1,91 @@
+import { LitElement, html } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import { bundleServer, connectionFor, type ConnectionStatus, type RtConnection } from '../client/connection.js';
+import styles from './rt-status.styles.js';
+
+const VIA: Record<ConnectionStatus['transport'], string> = { websocket: '', sse: ' (server-sent events)', poll: ' (polling)' };
+
+/** The words for a connection status, as `<rt-status>` shows them. */
+export function describeStatus(status: ConnectionStatus, now = Date.now()): string {
+  switch (status.state) {
+    case 'open':
+      return `Live${VIA[status.transport]}`;
+    case 'connecting':
+      return 'Connecting…';
+    case 'reconnecting': {
+      if (status.retryAt === undefined || status.retryAt <= now) return 'Reconnecting…';
+      return `Reconnecting in ${Math.ceil((status.retryAt - now) / 1000)} s`;
+    }
+    case 'refused':
+      return `Refused: ${status.message ?? 'the server refused this page'}`;
+  }
+}
+
+/**
+ * @summary The state of the page's connection to an rtdash server: live (and over which transport),
+ * connecting, reconnecting (with the time to the next attempt), or refused and why.
+ *
+ * Alone, it watches the connection of its `server` (and `token`); inside `<rt-dashboard>` it is given the
+ * dashboard's connection.
+ *
+ * @csspart base - The wrapper.
+ * @csspart indicator - The coloured dot.
+ * @csspart label - The words.
+ * @cssproperty --rt-ok - The dot when live.
+ * @cssproperty --rt-warn - The dot while (re)connecting.
+ * @cssproperty --rt-error - The dot and words when refused.
+ * @cssproperty --rt-muted - The words.
+ */
+export default class RtStatus extends LitElement {
+  static override styles = styles;
+
+  /** The server whose connection to show; defaults to the server that served the bundle. */
+  @property() accessor server: string | undefined = undefined;
+  /** The embed token of the connection to show (a page has one connection per server and token). */
+  @property() accessor token: string | undefined = undefined;
+  /** The connection to show; set by `<rt-dashboard>`, or found from `server` and `token`. */
+  @property({ attribute: false }) accessor connection: RtConnection | undefined = undefined;
+
+  @state() private accessor status: ConnectionStatus | undefined = undefined;
+  @state() private accessor now = Date.now();
+  #listening: RtConnection | undefined;
+  #tick: ReturnType<typeof setInterval> | undefined;
+  readonly #onStatus = (event: Event): void => {
+    this.status = (event as CustomEvent<ConnectionStatus>).detail;
+  };
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // The countdown to the next attempt moves once a second while reconnecting.
+    this.#tick = setInterval(() => {
+      if (this.status?.state === 'reconnecting') this.now = Date.now();
+    }, 1000);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    clearInterval(this.#tick);
+    this.#listen(undefined);
+  }
+
+  protected override willUpdate(): void {
+    const connection = this.connection ?? connectionFor(this.server ?? bundleServer(), this.token);
+    if (connection !== this.#listening) this.#listen(connection);
+  }
+
+  #listen(connection: RtConnection | undefined): void {
+    this.#listening?.removeEventListener('status', this.#onStatus);
+    this.#listening = connection;
+    connection?.addEventListener('status', this.#onStatus);
+    this.status = connection?.status;
+  }
+
+  override render() {
+    const status = this.status;
+    if (status === undefined) return html``;
+    const words = describeStatus(status, this.now);
+    return html`<span part="base" class=${status.state} role="status" aria-live="polite" title=${status.state === 'open' ? `connected over ${status.transport}` : words}
+      ><span part="indicator"></span><span part="label">${words}</span></span
+    >`;
+  }
+}
