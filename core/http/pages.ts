@@ -23,7 +23,7 @@ function escapeHtml(text: string): string {
 
 function page(title: string, body: string, script = ''): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(title)} · rtdash</title><style>${STYLE}</style><script type="module" src="/rt-dashboard.js"></script>${script}</head>
+<title>${escapeHtml(title)} · rtdash</title><link rel="icon" href="data:,"><style>${STYLE}</style><script type="module" src="/rt-dashboard.js"></script>${script}</head>
 <body><main>${body}</main></body></html>`;
 }
 
