@@ -7,6 +7,7 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import type { WidgetDefinition, WidgetState } from './types.js';
+import { WidgetSource } from './widget-source.js';
 
 /** How many intervals may pass without news before a widget's data counts as stale (the server confirms unchanged data every 3). */
 const STALE_AFTER_INTERVALS = 4;
@@ -38,9 +39,28 @@ export abstract class RtWidgetElement extends LitElement {
   /** Overrides the definition's title. */
   @property() accessor label: string | undefined = undefined;
 
+  // Standalone use (outside <rt-dashboard>): where to stream the widget from.
+  /** The rtdash server, when the element stands alone; defaults to the server that served the bundle. */
+  @property() accessor server: string | undefined = undefined;
+  /** The dashboard the widget belongs to, when the element stands alone. */
+  @property() accessor dashboard: string | undefined = undefined;
+  /** The widget's id in that dashboard, when the element stands alone. */
+  @property() accessor widget: string | undefined = undefined;
+  /** Variable values as a query string (`region=eu`), when the element stands alone. */
+  @property() accessor vars: string | undefined = undefined;
+  /** An embed token, when the element stands alone and the dashboard requires one. */
+  @property() accessor token: string | undefined = undefined;
+  /** Why a standalone widget has nothing to show (the server refused it), in words. */
+  @state() accessor problem: string | undefined = undefined;
+
   /** The clock the stale badge reads; moved on every second while the widget is on the page. */
   @state() protected accessor now = Date.now();
   #clock: ReturnType<typeof setInterval> | undefined;
+
+  constructor() {
+    super();
+    new WidgetSource(this);
+  }
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -84,6 +104,7 @@ export abstract class RtWidgetElement extends LitElement {
   /** The status line: waiting for the first data, the source's error, or how late the data is. */
   protected renderStatus(): TemplateResult | typeof nothing {
     const current = this.state;
+    if (this.problem !== undefined) return html`<div part="status error" class="status error" role="alert">${this.problem}</div>`;
     if (current === undefined || current.status === 'pending') return html`<div part="status" class="status pending" role="status">Waiting for data…</div>`;
     if (current.status === 'error' && current.error !== undefined) {
       return html`<div part="status error" class="status error" role="alert" title=${current.error.code}>${current.error.message}</div>`;

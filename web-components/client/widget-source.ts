@@ -1,0 +1,74 @@
+/**
+ * Lets a widget element stand alone on a page: given `server`, `dashboard` and `widget` (and optionally
+ * `vars` and `token`), it watches that dashboard over the page's shared connection and feeds the element
+ * its widget's definition and state. Inside `<rt-dashboard>` none of these are set, and this does nothing.
+ */
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { bundleServer, connectionFor, type Watch } from './connection.js';
+import type { DashboardState } from './dashboard-state.js';
+import type { WidgetDefinition, WidgetState } from './types.js';
+
+/** What a standalone widget element has. */
+export interface StandaloneWidget extends ReactiveControllerHost {
+  server: string | undefined;
+  dashboard: string | undefined;
+  widget: string | undefined;
+  vars: string | undefined;
+  token: string | undefined;
+  definition: WidgetDefinition | undefined;
+  state: WidgetState | undefined;
+  /** The server refused the dashboard or widget, in words (shown by the element). */
+  problem: string | undefined;
+  readonly isConnected: boolean;
+}
+
+/** Watches the widget's dashboard while the element is on the page. */
+export class WidgetSource implements ReactiveController {
+  readonly #host: StandaloneWidget;
+  #watch: Watch | undefined;
+  #key = '';
+
+  constructor(host: StandaloneWidget) {
+    this.#host = host;
+    host.addController(this);
+  }
+
+  hostUpdate(): void {
+    const { server, dashboard, widget, vars, token } = this.#host;
+    const key = dashboard && widget && this.#host.isConnected ? [server, dashboard, token, vars].join('\n') : '';
+    if (key === this.#key) return;
+    this.#stop();
+    this.#key = key;
+    if (!key) return;
+    const connection = connectionFor(server ?? bundleServer(), token);
+    const show = (view: DashboardState): void => {
+      const def = view.definition?.widgets.find((w) => w.id === this.#host.widget);
+      if (def === undefined) {
+        this.#host.problem = `dashboard "${dashboard}" has no widget "${this.#host.widget}"`;
+        return;
+      }
+      this.#host.problem = undefined;
+      this.#host.definition = def;
+      this.#host.state = view.widgets.get(def.id);
+    };
+    this.#watch = connection.watch(dashboard!, Object.fromEntries(new URLSearchParams(vars ?? '')), {
+      snapshot: show,
+      widgets: (view, ids) => {
+        if (ids.includes(this.#host.widget!)) this.#host.state = view.widgets.get(this.#host.widget!);
+      },
+      error: (problem) => {
+        this.#host.problem = problem.message;
+      },
+    });
+  }
+
+  hostDisconnected(): void {
+    this.#stop();
+    this.#key = '';
+  }
+
+  #stop(): void {
+    this.#watch?.close();
+    this.#watch = undefined;
+  }
+}
