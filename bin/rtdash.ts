@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-/** The `rtdash` command line: serve, validate, init. */
+/** The `rtdash` command line: serve, validate, init, plugin new, token create. */
 import { VERSION } from '../core/server.js';
 import { serveCommand } from './commands/serve.js';
 import { validateCommand } from './commands/validate.js';
 import { initCommand } from './commands/init.js';
 import { pluginCommand } from './commands/plugin-new.js';
+import { tokenCommand } from './commands/token.js';
 
 const USAGE = `rtdash ${VERSION} — real-time dashboards from YAML
 
@@ -13,6 +14,8 @@ Usage:
   rtdash validate [FILES|DIRS...] [--config FILE]       check dashboards (and config.yaml) and print file:line:col errors
   rtdash init [DIR]                                     write a starter config.yaml and dashboard into DIR
   rtdash plugin new NAME [DIR]                          scaffold a data-source plugin with passing tests
+  rtdash token create --dashboard ID [--var NAME=VALUE]... --ttl 1h [--config FILE]
+                                                        sign an embed token for a dashboard (printed on stdout)
   rtdash --help | --version
 
 With no config file, serve runs the bundled demo dashboards on 127.0.0.1:8080.`;
@@ -22,6 +25,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   validate: validateCommand,
   init: initCommand,
   plugin: pluginCommand,
+  token: tokenCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

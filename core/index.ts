@@ -10,3 +10,4 @@ export type { Dashboard, ServerConfig, Widget } from './model.js';
 export { ConfigError, formatProblem, loadDashboardDir, loadServerConfig, parseDashboard, parseServerConfig, type Problem } from './config/index.js';
 export { startServer, VERSION, type RtdashServer, type StartOptions } from './server.js';
 export { createLogger, silentLogger } from './logger.js';
+export { signEmbedToken, verifyEmbedToken, type EmbedClaims, type EmbedTokenRequest } from './embed-token.js';

@@ -60,6 +60,8 @@ export interface Dashboard {
   id: string;
   title: string;
   description?: string;
+  /** `public`: anyone allowed to reach the server may watch it; `token`: only with an embed token for it. */
+  access: 'public' | 'token';
   /** Default interval for widgets that set neither `every` nor `cron`, in ms. */
   refreshMs: number;
   variables: Variable[];
@@ -109,6 +111,7 @@ export interface ServerConfig {
     host: string;
     port: number;
     publicUrl?: string;
+    /** `server.origins`: web-site origins whose browsers may call the API and open streams (`*`: any). */
     allowedOrigins: string[];
     limits: Limits;
   };

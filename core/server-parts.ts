@@ -1,5 +1,6 @@
 /** The parts of a running server that the HTTP routes and transports use. */
 import type { DashboardStore } from './dashboard-store.js';
+import type { EmbedAccess } from './embed-access.js';
 import type { Metrics } from './metrics.js';
 import type { ServerConfig } from './model.js';
 import type { Logger } from './plugin.js';
@@ -19,6 +20,8 @@ export interface ServerParts {
   store: DashboardStore;
   hub: Hub;
   gate: ConnectionGate;
+  /** The embed-token rules: who may watch which dashboard. */
+  access: EmbedAccess;
   /** True once dashboards are loaded and until shutdown begins. */
   ready(): boolean;
 }

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DashboardStore } from './dashboard-store.js';
+import { EmbedAccess } from './embed-access.js';
 import { checkDatasources } from './config/index.js';
 import { dashboardContext } from './config/index.js';
 import { Metrics } from './metrics.js';
@@ -119,15 +120,20 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     logger,
     (id, dashboard) => hub?.replaceDashboard(id, dashboard),
   );
-  hub = new Hub({ dashboard: (id) => store.get(id), scheduler, metrics, logger, limits });
+  const access = new EmbedAccess(config.auth.embedSecret);
+  hub = new Hub({ dashboard: (id) => store.get(id), scheduler, metrics, logger, limits, access });
   const gate = new ConnectionGate(config.server.allowedOrigins, limits.maxConnectionsPerIp, config.server.publicUrl ? [new URL(config.server.publicUrl).origin] : []);
   let ready = false;
-  const parts: ServerParts = { config, version: VERSION, logger, metrics, sources, scheduler, store, hub, gate, ready: () => ready };
+  const parts: ServerParts = { config, version: VERSION, logger, metrics, sources, scheduler, store, hub, gate, access, ready: () => ready };
   const { app, close: closeApp } = createApp(parts);
   const http = createServer(app.callback());
-  const ws = attachWebSocket(http, { hub, gate, limits, logger, version: VERSION, path: '/ws' });
+  const ws = attachWebSocket(http, { hub, gate, access, limits, logger, version: VERSION, path: '/ws' });
   await store.reload();
   if (config.dashboards.watch) store.watch();
+  const locked = store.list().filter((d) => d.access === 'token').map((d) => d.id);
+  if (!access.enabled && locked.length > 0) {
+    logger.warn({ dashboards: locked }, `dashboards ${locked.join(', ')} need embed tokens (access: token), but auth.embed_secret is not set: nobody can open them`);
+  }
 
   const host = options.host ?? config.server.host;
   await new Promise<void>((resolve, reject) => {

@@ -21,13 +21,13 @@ describe('rtdash CLI', function () {
   it('prints --help and --version for the program and every command', () => {
     const version = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
     expect(run(['--version']).stdout.trim()).to.equal(version);
-    for (const command of ['serve', 'validate', 'init']) {
+    for (const command of ['serve', 'validate', 'init', 'token']) {
       const help = run([command, '--help']);
       expect(help.status).to.equal(0);
       expect(help.stdout).to.match(new RegExp(`^Usage: rtdash ${command}`));
       expect(run([command, '--version']).stdout.trim()).to.equal(version);
     }
-    expect(run(['--help']).stdout).to.include('rtdash validate');
+    expect(run(['--help']).stdout).to.include('rtdash validate').and.include('rtdash token create');
     const unknown = run(['frobnicate']);
     expect(unknown.status).to.equal(1);
     expect(unknown.stderr).to.include('unknown command "frobnicate"');

@@ -5,7 +5,7 @@ import { didYouMean } from '../../core/config/suggest.js';
 
 /** Parsed flags and positionals. */
 export interface ParsedCommand {
-  values: Record<string, string | boolean | undefined>;
+  values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
 }
 

@@ -8,12 +8,14 @@ import { builtinPlugins } from '../../plugins/builtin.js';
 import { parseCommand } from './args.js';
 import { readFile } from 'node:fs/promises';
 import { YamlFile } from '../../core/config/yaml-file.js';
+import type { Dashboard, ServerConfig } from '../../core/model.js';
 
 const USAGE = `Usage: rtdash validate [FILES|DIRS...] [--config FILE]
 
 Checks dashboard files (every *.yaml in a DIR) against the schema and the config's data sources,
 and the config file itself. Prints one "file:line:col: message" line per problem and exits 1,
-or prints a one-line summary and exits 0. With no FILES, checks the config's dashboards folder.`;
+or prints a one-line summary and exits 0. With no FILES, checks the config's dashboards folder.
+Warnings (an access: token dashboard on a config without auth.embed_secret) do not change the exit code.`;
 
 /** Runs `rtdash validate`. */
 export async function validateCommand(args: string[]): Promise<number> {
@@ -36,24 +38,25 @@ export async function validateCommand(args: string[]): Promise<number> {
     if (failures.length === 0) checkDatasources(config, full);
     const context = dashboardContext(config, full);
     const targets = parsed.positionals.length > 0 ? parsed.positionals : [config.dashboards.dir];
-    let count = 0;
+    const loaded: Dashboard[] = [];
     for (const target of targets) {
       if (!existsSync(target)) {
         problems.push({ file: target, line: 1, col: 1, message: 'no such file or folder' });
       } else if (statSync(target).isDirectory()) {
         const result = await loadDashboardDir(target, context);
-        count += result.dashboards.length;
+        loaded.push(...result.dashboards);
         problems.push(...result.problems);
       } else {
         try {
-          await loadDashboardFile(target, context);
-          count++;
+          loaded.push(await loadDashboardFile(target, context));
         } catch (err) {
           if (!(err instanceof ConfigError)) throw err;
           problems.push(...err.problems);
         }
       }
     }
+    for (const warning of await warnings(config, loaded)) console.error(warning);
+    const count = loaded.length;
     if (problems.length === 0) {
       console.log(`ok: ${count} dashboard${count === 1 ? '' : 's'} valid against ${config.file ?? 'the embedded default config'}`);
       return 0;
@@ -65,4 +68,15 @@ export async function validateCommand(args: string[]): Promise<number> {
   for (const p of problems) console.error(formatProblem(p));
   console.error(`${problems.length} problem${problems.length === 1 ? '' : 's'} found`);
   return 1;
+}
+
+/** What is valid but will not work as its author expects, as `file:line:col: warning: …` lines. */
+async function warnings(config: ServerConfig, dashboards: Dashboard[]): Promise<string[]> {
+  if (config.auth.embedSecret !== undefined) return [];
+  const out: string[] = [];
+  for (const d of dashboards.filter((d) => d.access === 'token')) {
+    const at = new YamlFile(await readFile(d.file, 'utf8'), d.file).position(['access']);
+    out.push(`${d.file}:${at.line}:${at.col}: warning: dashboard "${d.id}" has access: token, but auth.embed_secret is not set in ${config.file ?? 'the embedded default config'}: nobody can open it`);
+  }
+  return out;
 }

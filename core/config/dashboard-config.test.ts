@@ -155,6 +155,13 @@ describe('parseDashboard', () => {
     expectOneProblem(`${HEAD}alerts: []\n`, 'shop.yaml:3:1', 'unknown key "alerts"');
   });
 
+  it('reads access: public (the default) or token, and refuses anything else', () => {
+    expect(parseDashboard(HEAD, 'shop.yaml', ctx).access).to.equal('public');
+    expect(parseDashboard(`${HEAD}access: token\n`, 'shop.yaml', ctx).access).to.equal('token');
+    expect(parseDashboard(`${HEAD}access: token\n`, 'shop.yaml', ctx).version).to.not.equal(parseDashboard(HEAD, 'shop.yaml', ctx).version);
+    expectOneProblem(`${HEAD}access: private\n`, 'shop.yaml:3:9', '"access" must be one of public, token; got "private"');
+  });
+
   it('reports a wrong type naming the key', () => {
     expectOneProblem(`${HEAD}layout:\n  columns: wide\n`, 'shop.yaml:4:12', '"columns" must be an integer, got the string "wide"');
   });

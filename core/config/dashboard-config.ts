@@ -187,6 +187,7 @@ function normalise(root: Plain, source: YamlFile, problems: Problem[], ctx: Dash
   });
   if (id === undefined || title === undefined) return undefined;
   const description = stringAt(root, 'description');
-  const definition = { id, title, ...(description === undefined ? {} : { description }), refreshMs, variables, layout: { columns }, widgets };
+  const access: Dashboard['access'] = stringAt(root, 'access') === 'token' ? 'token' : 'public';
+  const definition = { id, title, ...(description === undefined ? {} : { description }), access, refreshMs, variables, layout: { columns }, widgets };
   return { ...definition, file: source.file, version: dashboardVersion(definition) };
 }

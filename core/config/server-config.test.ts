@@ -43,7 +43,7 @@ server:
   host: 0.0.0.0
   port: \${PORT:-8080}
   public_url: https://dash.example.com
-  allowed_origins: [https://shop.example.com]
+  origins: [https://shop.example.com]
   limits:
     max_message_bytes: 32768
     heartbeat: 10s
@@ -123,6 +123,16 @@ describe('parseServerConfig', () => {
   it('reports an unknown key with a suggestion', () => {
     expectOneProblem('server:\n  prot: 8080\n', 'config.yaml:2:3', 'unknown key "prot" in "server"; did you mean "port"?');
     expectOneProblem('server:\n  publicUrl: https://x.example\n', 'config.yaml:2:3', 'unknown key "publicUrl" in "server"; did you mean "public_url"?');
+  });
+
+  it('points a config still using allowed_origins to origins', () => {
+    expectOneProblem('server:\n  allowed_origins: [https://x.example]\n', 'config.yaml:2:3', 'unknown key "allowed_origins" in "server"; allowed keys: host, port, public_url, origins, limits');
+    expect(parseServerConfig('server:\n  origins: [https://x.example, "*"]\n', 'config.yaml', {}).server.allowedOrigins).to.deep.equal(['https://x.example', '*']);
+    expectOneProblem('server:\n  origins: [https://x.example/shop]\n', 'config.yaml:2:13', 'must be an origin such as https://shop.example.com');
+  });
+
+  it('refuses an embed secret shorter than 32 characters', () => {
+    expectOneProblem('auth:\n  embed_secret: short\n', 'config.yaml:2:17', 'embed_secret');
   });
 
   it('reports a wrong type naming the key', () => {

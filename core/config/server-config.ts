@@ -164,7 +164,7 @@ function normalise(root: Plain, source: YamlFile, problems: Problem[], baseDir: 
       host: stringAt(server, 'host') ?? '127.0.0.1',
       port: numberAt(server, 'port') ?? 8080,
       ...(publicUrl === undefined ? {} : { publicUrl }),
-      allowedOrigins: stringsAt(server, 'allowed_origins') ?? [],
+      allowedOrigins: stringsAt(server, 'origins') ?? [],
       limits: limitsOf(objectAt(server, 'limits'), source, problems),
     },
     auth: { adminTokens: stringsAt(auth, 'admin_tokens') ?? [], ...(embedSecret === undefined ? {} : { embedSecret }) },

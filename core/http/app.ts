@@ -1,17 +1,18 @@
 /**
  * The HTTP side of the server (Koa + @koa/router): the API, the schemas, the pages, health and
  * metrics, and the SSE and long-poll streams. Every route is listed here, so this is the map.
+ * Dashboards are reached only through EmbedAccess.admit, which applies `access: token` and embed tokens.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Koa from 'koa';
 import Router from '@koa/router';
 import { RtdashError, messageOf } from '../errors.js';
+import { requestToken } from '../embed-access.js';
 import { schemaDir } from '../paths.js';
 import { publicDashboard } from '../public-dashboard.js';
 import { checkHealth } from '../registry.js';
 import { formatProblem } from '../config/index.js';
-import { resolveVariables } from '../variables.js';
 import type { ServerParts } from '../server-parts.js';
 import { sseHandler } from '../stream/sse-transport.js';
 import { pollHandler } from '../stream/poll-transport.js';
@@ -20,35 +21,29 @@ import { badVariablesPage, dashboardPage, indexPage, notFoundPage } from './page
 import { requireAdmin } from './admin.js';
 import { widgetData } from './widget-data.js';
 import { webAssets } from './assets.js';
+import { originCheck } from './origins.js';
 
 const SCHEMAS: Record<string, string> = { 'config.json': 'config.schema.json', 'dashboard.json': 'dashboard.schema.json', 'frame.json': 'frame.schema.json' };
 
 /** Builds the Koa application; `close` ends the long-poll sessions. */
 export function createApp(parts: ServerParts): { app: Koa; close(): void } {
-  const { store, hub, gate, metrics, logger } = parts;
+  const { store, hub, gate, access, metrics, logger } = parts;
   const app = new Koa({ proxy: false });
   const router = new Router();
-  const poll = pollHandler(hub, (ctx) => gate.ipOf(ctx.req));
+  const poll = pollHandler(hub, access, (ctx) => gate.ipOf(ctx.req));
+  const find = (id: string) => store.get(id);
+  /** The dashboard of an /api route, after the embed-token rules (`?token=` or `Authorization: Bearer`). */
+  const admitted = (ctx: Koa.Context, vars?: Record<string, string>) =>
+    access.admit(ctx.params.id!, access.live(requestToken(ctx.URL.searchParams, ctx.get('Authorization') || undefined)), find, vars);
 
   app.use(jsonErrors(logger));
+  // The bundle is public code, served to every origin before the origin check.
   app.use(webAssets());
-  app.use(async function cors(ctx, next) {
-    const origin = ctx.get('Origin');
-    if (origin && gate.originAllowed(origin, ctx.get('Host'))) {
-      ctx.set('Access-Control-Allow-Origin', origin);
-      ctx.set('Vary', 'Origin');
-      ctx.set('Access-Control-Allow-Headers', 'Authorization, Content-Type, Last-Event-ID');
-      if (ctx.method === 'OPTIONS') {
-        ctx.status = 204;
-        return;
-      }
-    }
-    await next();
-  });
+  app.use(originCheck(gate));
 
   router.get('/', (ctx) => {
     ctx.type = 'html';
-    ctx.body = indexPage(store.list(), store.problems);
+    ctx.body = indexPage(store.list().filter((d) => access.listed(d)), store.problems);
   });
   router.get('/d/:id', (ctx) => {
     const dashboard = store.get(ctx.params.id!);
@@ -59,12 +54,20 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
       return;
     }
     try {
-      resolveVariables(dashboard, varsFromQuery(ctx.URL.searchParams));
+      access.admit(dashboard.id, access.live(requestToken(ctx.URL.searchParams)), () => dashboard, varsFromQuery(ctx.URL.searchParams));
     } catch (err) {
-      ctx.status = 400;
+      ctx.status = err instanceof RtdashError ? err.status : 400;
+      // Nothing of a dashboard the viewer may not see is rendered, not even its title.
+      if (err instanceof RtdashError && /^RTDASH_TOKEN_/.test(err.code)) {
+        ctx.type = 'text/plain';
+        ctx.body = `${err.message}\n`;
+        return;
+      }
       ctx.body = badVariablesPage(dashboard, messageOf(err));
       return;
     }
+    // The token is in this page's URL: links out of it must not carry it away in a Referer.
+    if (ctx.URL.searchParams.has('token')) ctx.set('Referrer-Policy', 'no-referrer');
     ctx.body = dashboardPage(dashboard);
   });
 
@@ -90,14 +93,13 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
   });
 
   router.get('/api/dashboards', (ctx) => {
-    ctx.body = store.list().map((d) => ({ id: d.id, title: d.title, description: d.description ?? null, version: d.version, widgets: d.widgets.length }));
+    ctx.body = store.list().filter((d) => access.listed(d)).map((d) => ({ id: d.id, title: d.title, description: d.description ?? null, version: d.version, widgets: d.widgets.length }));
   });
   router.get('/api/dashboards/:id', (ctx) => {
-    ctx.body = publicDashboard(dashboardOr404(parts, ctx.params.id!));
+    ctx.body = publicDashboard(admitted(ctx).dashboard);
   });
   router.get('/api/dashboards/:id/widgets/:widget', async (ctx) => {
-    const dashboard = dashboardOr404(parts, ctx.params.id!);
-    const variables = resolveVariables(dashboard, varsFromQuery(ctx.URL.searchParams));
+    const { dashboard, variables } = admitted(ctx, varsFromQuery(ctx.URL.searchParams));
     ctx.type = 'application/json';
     ctx.body = await widgetData(parts, dashboard, ctx.params.widget!, variables);
   });
@@ -112,17 +114,11 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
     ctx.body = { dashboards: result.dashboards, changed: result.changed, problems: result.problems.map(formatProblem) };
   });
   router.get('/api/poll', (ctx) => poll.handle(ctx));
-  router.get('/sse', sseHandler({ hub, gate, limits: parts.config.server.limits, version: parts.version }));
+  router.get('/sse', sseHandler({ hub, gate, access, limits: parts.config.server.limits, version: parts.version }));
 
   app.use(router.routes());
   app.use(router.allowedMethods());
   return { app, close: () => poll.close() };
-}
-
-function dashboardOr404(parts: ServerParts, id: string) {
-  const dashboard = parts.store.get(id);
-  if (dashboard === undefined) throw new RtdashError('RTDASH_DASHBOARD_NOT_FOUND', `no dashboard "${id.slice(0, 64)}"`);
-  return dashboard;
 }
 
 function varsFromQuery(params: URLSearchParams): Record<string, string> {

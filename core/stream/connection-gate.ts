@@ -1,13 +1,23 @@
 /**
- * Who may open a stream: the Origin header against the allowed origins, and a cap on connections
- * per IP address. Shared by the WebSocket and SSE endpoints.
+ * Who may connect: the Origin header against `server.origins` (for streams and the API), and a cap on
+ * connections per IP address (for the WebSocket and SSE endpoints).
  */
 import type { IncomingMessage } from 'node:http';
+import type { ErrorCode } from '../errors.js';
 
 /** Why a connection was refused. */
 export interface Refusal {
   status: number;
+  code: ErrorCode;
   reason: string;
+}
+
+/**
+ * The message for a browser on an origin that is not allowed.
+ * @example originRefusal('https://x.example') // 'this site (https://x.example) is not in server.origins of this rtdash server'
+ */
+export function originRefusal(origin: string): string {
+  return `this site (${origin.slice(0, 200)}) is not in server.origins of this rtdash server`;
 }
 
 /** Counts connections per IP and checks origins. */
@@ -18,11 +28,11 @@ export class ConnectionGate {
   readonly #ownOrigins: Set<string>;
 
   /**
-   * @param allowedOrigins origins that may connect from a browser (`*` allows any); the server's own
-   *   origin is always allowed, and requests without an Origin header (non-browser clients) are too.
+   * @param origins `server.origins`: origins that may connect from a browser (`*` allows any); the server's
+   *   own origin is always allowed, and requests without an Origin header (non-browser clients) are too.
    */
-  constructor(allowedOrigins: string[], maxPerIp: number, ownOrigins: string[] = []) {
-    this.#allowed = new Set(allowedOrigins.map(normalise));
+  constructor(origins: string[], maxPerIp: number, ownOrigins: string[] = []) {
+    this.#allowed = new Set(origins.map(normalise));
     this.#maxPerIp = maxPerIp;
     this.#ownOrigins = new Set(ownOrigins.map(normalise));
   }
@@ -38,10 +48,11 @@ export class ConnectionGate {
 
   /** Counts the connection in, or says why not. Call `release` when it closes. */
   admit(req: IncomingMessage): Refusal | undefined {
-    if (!this.originAllowed(req.headers.origin, req.headers.host)) return { status: 403, reason: 'Origin not allowed' };
+    const origin = req.headers.origin;
+    if (origin !== undefined && !this.originAllowed(origin, req.headers.host)) return { status: 403, code: 'RTDASH_ORIGIN_NOT_ALLOWED', reason: originRefusal(origin) };
     const ip = this.ipOf(req);
     const n = this.#perIp.get(ip) ?? 0;
-    if (n >= this.#maxPerIp) return { status: 429, reason: 'Too many connections from this address' };
+    if (n >= this.#maxPerIp) return { status: 429, code: 'RTDASH_TOO_MANY_CONNECTIONS', reason: 'Too many connections from this address' };
     this.#perIp.set(ip, n + 1);
     return undefined;
   }

@@ -3,20 +3,24 @@
  * its peers. A message is built once per view per flush and written as the same bytes to every peer.
  * A peer whose send buffer passes the slow-client threshold stops getting frames; when it drains it
  * gets one catch-up message with what it missed (or whole states), and if it stays behind for too
- * long it is closed with 4008.
+ * long it is closed with 4008. A peer whose embed token expires is closed with 4401 at that moment.
  */
-import { RtdashError } from '../errors.js';
+import { RtdashError, errorBody } from '../errors.js';
+import type { EmbedAccess, Grant } from '../embed-access.js';
+import { expiredError } from '../embed-token.js';
 import type { Dashboard, Limits } from '../model.js';
 import type { Logger } from '../plugin.js';
 import type { Metrics } from '../metrics.js';
 import type { Scheduler } from '../scheduler.js';
-import { resolveVariables, variablesKey } from '../variables.js';
+import { variablesKey } from '../variables.js';
 import { CLOSE, errorMessage } from './protocol.js';
 import { Peer, type PeerTransport } from './peer.js';
 import { View } from './view.js';
 
 /** How often peers that fell behind are checked for having drained. */
 const BEHIND_CHECK_MS = 200;
+/** The longest delay setTimeout takes (about 24.8 days); a later expiry re-arms the timer. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** What a subscription asks for. */
 export interface SubscribeRequest {
@@ -35,6 +39,7 @@ export interface HubDeps {
   metrics: Metrics;
   logger: Logger;
   limits: Limits;
+  access: EmbedAccess;
 }
 
 /** Fan-out of job updates to peers. */
@@ -68,17 +73,28 @@ export class Hub {
     return this.#views.size;
   }
 
-  /** Registers a new client. */
-  addPeer(transport: PeerTransport): Peer {
-    const peer = new Peer(transport);
+  /** Registers a new client, with what its embed token grants (if it has one). */
+  addPeer(transport: PeerTransport, grant?: Grant): Peer {
+    const peer = new Peer(transport, grant);
     this.#peers.add(peer);
+    if (grant !== undefined) this.#armExpiry(peer, grant);
     return peer;
+  }
+
+  /** Ends a peer whose embed token ran out: an `error` (RTDASH_TOKEN_EXPIRED), then close code 4401. */
+  expire(peer: Peer): void {
+    if (peer.closed || peer.grant === undefined) return;
+    const body = errorBody(expiredError(peer.grant));
+    peer.send(errorMessage(body.code, body.message));
+    peer.transport.close(CLOSE.TOKEN_EXPIRED, 'token expired');
+    this.removePeer(peer);
   }
 
   /** Forgets a client and everything it watched. */
   removePeer(peer: Peer): void {
     if (!this.#peers.delete(peer)) return;
     peer.closed = true;
+    if (peer.expiry) clearTimeout(peer.expiry);
     for (const view of peer.views.values()) this.#leave(peer, view);
     peer.views.clear();
     this.#setBehind(peer, undefined);
@@ -87,14 +103,16 @@ export class Hub {
   /**
    * Subscribes a peer to a dashboard with variable values, replacing its earlier subscription to
    * that dashboard, and sends a snapshot (or, when resuming, what it missed). Throws RtdashError on
-   * an unknown dashboard or invalid variables; the peer's other subscriptions are untouched.
+   * an unknown dashboard, invalid variables or what the peer's embed token does not allow (see
+   * EmbedAccess.admit); the peer's other subscriptions are untouched. An expired token closes the peer.
    */
   subscribe(peer: Peer, request: SubscribeRequest): View {
-    const dashboard = this.#deps.dashboard(request.dashboard);
-    if (dashboard === undefined) {
-      throw new RtdashError('RTDASH_DASHBOARD_NOT_FOUND', `no dashboard "${String(request.dashboard).slice(0, 64)}"`);
+    // The expiry timer may run late on a busy loop; a subscribe never outlives the token.
+    if (peer.grant !== undefined && this.#deps.access.expired(peer.grant)) {
+      this.expire(peer);
+      throw expiredError(peer.grant);
     }
-    const variables = resolveVariables(dashboard, request.vars);
+    const { dashboard, variables } = this.#deps.access.admit(request.dashboard, peer.grant, this.#deps.dashboard, request.vars);
     const previous = peer.views.get(dashboard.id);
     if (previous === undefined && peer.views.size >= this.#deps.limits.maxSubscriptionsPerConnection) {
       throw new RtdashError('RTDASH_BAD_MESSAGE', `a connection may watch at most ${this.#deps.limits.maxSubscriptionsPerConnection} dashboards`);
@@ -122,7 +140,8 @@ export class Hub {
 
   /**
    * Moves every viewer of a dashboard to its new definition (a fresh snapshot, reason "reload"), or
-   * tells them it is gone. Variable values no longer valid fall back to the defaults.
+   * tells them it is gone. Variable values no longer valid fall back to the defaults (and the token's
+   * fixed ones); a viewer the new definition refuses (it became `access: token`, say) gets an `error`.
    */
   replaceDashboard(id: string, dashboard: Dashboard | undefined): void {
     const affected = [...this.#views.values()].filter((v) => v.dashboard.id === id);
@@ -134,11 +153,20 @@ export class Hub {
           peer.send(errorMessage('RTDASH_DASHBOARD_NOT_FOUND', `dashboard "${id}" was removed`, id));
           continue;
         }
+        const admit = (vars: unknown) => this.#deps.access.admit(id, peer.grant, () => dashboard, vars).variables;
         let variables: Record<string, string>;
         try {
-          variables = resolveVariables(dashboard, old.variables);
-        } catch {
-          variables = resolveVariables(dashboard, {});
+          try {
+            variables = admit(old.variables);
+          } catch {
+            variables = admit({});
+          }
+        } catch (err) {
+          peer.views.delete(id);
+          this.#leave(peer, old);
+          const body = errorBody(err);
+          peer.send(errorMessage(body.code, body.message, id));
+          continue;
         }
         const view = this.#viewFor(dashboard, variables);
         view.peers.add(peer);
@@ -167,6 +195,11 @@ export class Hub {
     }
     if (this.#behindTimer) clearInterval(this.#behindTimer);
     this.#behindTimer = undefined;
+  }
+
+  #armExpiry(peer: Peer, grant: Grant): void {
+    const left = Math.max(0, grant.expiresAt - Date.now());
+    peer.expiry = setTimeout(() => (this.#deps.access.expired(grant) ? this.expire(peer) : this.#armExpiry(peer, grant)), Math.min(left, MAX_TIMER_MS));
   }
 
   #viewFor(dashboard: Dashboard, variables: Record<string, string>): View {

@@ -1,4 +1,5 @@
 /** A connected client as the hub sees it, whatever carries its messages (WebSocket or SSE). */
+import type { Grant } from '../embed-access.js';
 import type { Outgoing } from './protocol.js';
 import type { View } from './view.js';
 
@@ -20,6 +21,10 @@ let nextId = 1;
 export class Peer {
   readonly id = nextId++;
   readonly transport: PeerTransport;
+  /** What the connection's embed token grants; undefined for a connection without one. */
+  readonly grant: Grant | undefined;
+  /** Fires when the grant expires. */
+  expiry: NodeJS.Timeout | undefined;
   /** Dashboard id → the view this peer watches on it. */
   readonly views = new Map<string, View>();
   /** Views this peer fell behind on, with the positions it had when it stopped receiving. */
@@ -27,8 +32,9 @@ export class Peer {
   behindSince = 0;
   closed = false;
 
-  constructor(transport: PeerTransport) {
+  constructor(transport: PeerTransport, grant?: Grant) {
     this.transport = transport;
+    this.grant = grant;
   }
 
   /** Sends unless closed; returns the bytes queued. */

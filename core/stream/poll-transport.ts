@@ -1,11 +1,14 @@
 /**
- * The long-poll endpoint (`GET /api/poll?dashboard=ID&var-NAME=VALUE[&session=S][&cursor=C]`) for
- * clients that can use neither WebSocket nor SSE. A session is a peer whose messages wait in a
+ * The long-poll endpoint (`GET /api/poll?dashboard=ID&var-NAME=VALUE[&session=S][&cursor=C][&token=T]`)
+ * for clients that can use neither WebSocket nor SSE. A session is a peer whose messages wait in a
  * bounded queue until the next poll; a poll with nothing queued waits up to `wait` seconds.
  * A session unused for a minute ends; a poll naming an ended session resumes from its cursor.
+ * Every poll carries its embed token again and is refused (401) once it has expired.
  */
 import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
+import { requestToken, type EmbedAccess, type Grant } from '../embed-access.js';
+import { expiredError } from '../embed-token.js';
 import type { Hub } from './hub.js';
 import type { Peer } from './peer.js';
 import { decodeCursor, subscriptionFromQuery, type Outgoing } from './protocol.js';
@@ -17,6 +20,8 @@ const MAX_WAIT_S = 30;
 
 interface Session {
   id: string;
+  /** The embed token the session was opened with: a poll with another one gets its own session. */
+  token: string | undefined;
   peer: Peer;
   queue: Outgoing[];
   queuedBytes: number;
@@ -25,7 +30,7 @@ interface Session {
 }
 
 /** A Koa handler for long polls, and a `close` for shutdown. */
-export function pollHandler(hub: Hub, ip: (ctx: Context) => string): { handle(ctx: Context): Promise<void>; close(): void } {
+export function pollHandler(hub: Hub, access: EmbedAccess, ip: (ctx: Context) => string): { handle(ctx: Context): Promise<void>; close(): void } {
   const sessions = new Map<string, Session>();
 
   const endSession = (session: Session) => {
@@ -35,9 +40,9 @@ export function pollHandler(hub: Hub, ip: (ctx: Context) => string): { handle(ct
     session.waiter?.();
   };
 
-  const open = (ctx: Context, request: ReturnType<typeof subscriptionFromQuery>): Session => {
+  const open = (ctx: Context, request: ReturnType<typeof subscriptionFromQuery>, token: string | undefined, grant: Grant | undefined): Session => {
     const id = randomBytes(12).toString('base64url');
-    const session: Session = { id, queue: [], queuedBytes: 0, waiter: undefined, idle: setTimeout(() => endSession(session), SESSION_IDLE_MS), peer: undefined as unknown as Peer };
+    const session: Session = { id, token, queue: [], queuedBytes: 0, waiter: undefined, idle: setTimeout(() => endSession(session), SESSION_IDLE_MS), peer: undefined as unknown as Peer };
     session.peer = hub.addPeer({
       kind: 'poll',
       ip: ip(ctx),
@@ -49,7 +54,7 @@ export function pollHandler(hub: Hub, ip: (ctx: Context) => string): { handle(ct
       // The hub conflates a session whose queue grows past the slow-client threshold, as for a socket.
       bufferedBytes: () => session.queuedBytes,
       close: () => endSession(session),
-    });
+    }, grant);
     const cursor = decodeCursor(ctx.query.cursor?.toString());
     const resuming = Object.keys(cursor.positions).length > 0;
     try {
@@ -65,8 +70,10 @@ export function pollHandler(hub: Hub, ip: (ctx: Context) => string): { handle(ct
   return {
     async handle(ctx) {
       const request = subscriptionFromQuery(ctx.URL.searchParams);
+      const token = requestToken(ctx.URL.searchParams, ctx.get('Authorization') || undefined);
+      const grant = access.live(token);
       const named = sessions.get(ctx.query.session?.toString() ?? '');
-      const session = named && named.peer.views.has(request.dashboard) ? named : open(ctx, request);
+      const session = named && named.token === token && named.peer.views.has(request.dashboard) ? named : open(ctx, request, token, grant);
       session.idle.refresh();
       if (session.queue.length === 0) {
         const waitS = Math.min(MAX_WAIT_S, Math.max(0, Number(ctx.query.wait ?? 25) || 0));
@@ -81,6 +88,11 @@ export function pollHandler(hub: Hub, ip: (ctx: Context) => string): { handle(ct
           session.waiter = done;
           ctx.req.on('close', done);
         });
+      }
+      // The token may have expired while the poll waited: the hub then ended the session.
+      if (grant !== undefined && access.expired(grant)) {
+        endSession(session);
+        throw expiredError(grant);
       }
       const messages = session.queue;
       session.queue = [];

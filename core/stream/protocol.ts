@@ -16,6 +16,10 @@ export const CLOSE = {
   TOO_SLOW: 4008,
   /** Too many connections from one address. */
   TOO_MANY_CONNECTIONS: 4029,
+  /** The connection's embed token expired (at connect, at a subscribe, or while watching): get a new one. */
+  TOKEN_EXPIRED: 4401,
+  /** The connection's embed token was refused: malformed, a bad signature, or the server has no auth.embed_secret. */
+  TOKEN_INVALID: 4403,
 } as const;
 
 /** A message from a client. */
@@ -130,8 +134,8 @@ export function decodeCursor(text: string | undefined): { version?: string; posi
   return { version: text.slice(0, bar), positions };
 }
 
-/** Query parameters the SSE and poll endpoints know besides `var-NAME`. */
-const STREAM_PARAMS = new Set(['dashboard', 'session', 'cursor', 'wait', 'lastEventId']);
+/** Query parameters the SSE and poll endpoints know besides `var-NAME` (`token` is read by core/embed-access.ts). */
+const STREAM_PARAMS = new Set(['dashboard', 'session', 'cursor', 'wait', 'lastEventId', 'token']);
 
 /**
  * Reads a subscription from URL query parameters, as SSE and polling clients send it:

@@ -1,32 +1,49 @@
 /**
- * The Server-Sent Events endpoint (`GET /sse?dashboard=ID&var-NAME=VALUE`): the same stream as the
- * WebSocket for clients that cannot use one. One dashboard per connection; an EventSource that
- * reconnects sends `Last-Event-ID` and gets exactly what it missed.
+ * The Server-Sent Events endpoint (`GET /sse?dashboard=ID&var-NAME=VALUE[&token=T]`): the same stream as
+ * the WebSocket for clients that cannot use one. One dashboard per connection; an EventSource that
+ * reconnects sends `Last-Event-ID` and gets exactly what it missed. An embed token that expires ends the
+ * stream with an `error` (RTDASH_TOKEN_EXPIRED) and a `close` event (4401).
  */
+import type { ServerResponse } from 'node:http';
 import type { Context } from 'koa';
-import { RtdashError } from '../errors.js';
+import { RtdashError, errorBody } from '../errors.js';
+import { requestToken, type EmbedAccess } from '../embed-access.js';
+import { expiredError } from '../embed-token.js';
 import type { Limits } from '../model.js';
 import type { Hub } from './hub.js';
 import type { ConnectionGate } from './connection-gate.js';
-import { decodeCursor, helloMessage, subscriptionFromQuery, type Outgoing } from './protocol.js';
+import { CLOSE, decodeCursor, errorMessage, helloMessage, subscriptionFromQuery, type Outgoing } from './protocol.js';
 
 /** What the endpoint needs. */
 export interface SseDeps {
   hub: Hub;
   gate: ConnectionGate;
+  access: EmbedAccess;
   limits: Limits;
   version: string;
 }
 
 /** A Koa handler serving one SSE stream per request. */
 export function sseHandler(deps: SseDeps): (ctx: Context) => void {
-  const { hub, gate, limits } = deps;
+  const { hub, gate, limits, access } = deps;
   const hello = helloMessage(deps.version, limits.heartbeatMs);
   return (ctx) => {
     const request = subscriptionFromQuery(ctx.URL.searchParams);
+    const grant = access.verify(requestToken(ctx.URL.searchParams, ctx.get('Authorization') || undefined));
     const refusal = gate.admit(ctx.req);
-    if (refusal) throw new RtdashError(refusal.status === 403 ? 'RTDASH_ORIGIN_FORBIDDEN' : 'RTDASH_TOO_MANY_CONNECTIONS', refusal.reason);
+    if (refusal) throw new RtdashError(refusal.code, refusal.reason);
     const res = ctx.res;
+    if (grant !== undefined && access.expired(grant)) {
+      // An EventSource cannot read an HTTP status, so an expired token is said inside a stream, as when it expires later.
+      gate.release(ctx.req);
+      ctx.respond = false;
+      startStream(res);
+      res.write(hello.sse);
+      const body = errorBody(expiredError(grant));
+      res.write(errorMessage(body.code, body.message).sse);
+      res.end(closeEvent(CLOSE.TOKEN_EXPIRED, 'token expired'));
+      return;
+    }
     let ended = false;
     // Messages wait here until the headers are out: a bad request must still get a JSON error and a status.
     let early: Outgoing[] | undefined = [];
@@ -46,23 +63,17 @@ export function sseHandler(deps: SseDeps): (ctx: Context) => void {
       },
       bufferedBytes: () => res.writableLength,
       close: (code, reason) => {
-        if (!res.writableEnded) res.end(`event: close\ndata: ${JSON.stringify({ code, reason })}\n\n`);
+        if (!res.writableEnded) res.end(closeEvent(code, reason));
         end();
       },
-    });
+    }, grant);
     const heartbeat = setInterval(() => res.write(': ping\n\n'), limits.heartbeatMs);
     try {
       const cursor = decodeCursor(ctx.get('Last-Event-ID') || ctx.query.lastEventId?.toString());
       const resuming = Object.keys(cursor.positions).length > 0;
       hub.subscribe(peer, { ...request, version: resuming ? cursor.version : undefined, resume: resuming ? cursor.positions : undefined });
       ctx.respond = false;
-      res.writeHead(200, {
-        'Content-Type': 'text/event-stream; charset=utf-8',
-        'Cache-Control': 'no-cache, no-transform',
-        Connection: 'keep-alive',
-        'X-Accel-Buffering': 'no',
-      });
-      res.write(`retry: 2000\n\n`);
+      startStream(res);
       res.write(hello.sse);
       for (const m of early) res.write(m.sse);
       early = undefined;
@@ -72,4 +83,20 @@ export function sseHandler(deps: SseDeps): (ctx: Context) => void {
     }
     ctx.req.on('close', end);
   };
+}
+
+/** Sends the headers of an event stream (with the CORS headers set so far) and the reconnect delay. */
+function startStream(res: ServerResponse): void {
+  res.writeHead(200, {
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-cache, no-transform',
+    Connection: 'keep-alive',
+    'X-Accel-Buffering': 'no',
+  });
+  res.write(`retry: 2000\n\n`);
+}
+
+/** The `close` event that ends a stream, with the same code a WebSocket would be closed with. */
+function closeEvent(code: number, reason: string): string {
+  return `event: close\ndata: ${JSON.stringify({ code, reason })}\n\n`;
 }

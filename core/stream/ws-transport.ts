@@ -1,15 +1,17 @@
 /**
- * The WebSocket endpoint (`/ws`): upgrades on the Koa HTTP server, origin and per-IP checks,
- * message size cap (1009), ping/pong heartbeats, and the protocol's client messages.
+ * The WebSocket endpoint (`/ws`): upgrades on the Koa HTTP server, origin and per-IP checks, the
+ * connection's embed token (`?token=`), message size cap (1009), ping/pong heartbeats, and the
+ * protocol's client messages.
  */
-import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { RtdashError, errorBody } from '../errors.js';
+import { requestToken, type EmbedAccess, type Grant } from '../embed-access.js';
 import type { Logger } from '../plugin.js';
 import type { Limits } from '../model.js';
 import type { Hub } from './hub.js';
-import { Outgoing, errorMessage, helloMessage, parseClientMessage, type ClientMessage } from './protocol.js';
+import { CLOSE, Outgoing, errorMessage, helloMessage, parseClientMessage, type ClientMessage } from './protocol.js';
 import type { ConnectionGate } from './connection-gate.js';
 
 /** How long a closing client gets to answer the close handshake before its socket is destroyed. */
@@ -19,6 +21,7 @@ const CLOSE_GRACE_MS = 2000;
 export interface WsDeps {
   hub: Hub;
   gate: ConnectionGate;
+  access: EmbedAccess;
   limits: Limits;
   logger: Logger;
   version: string;
@@ -27,7 +30,7 @@ export interface WsDeps {
 
 /** Attaches the WebSocket endpoint to an HTTP server; returns a function that closes it. */
 export function attachWebSocket(server: HttpServer, deps: WsDeps): { close(): Promise<void> } {
-  const { hub, gate, limits, logger } = deps;
+  const { hub, gate, limits, logger, access } = deps;
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes, perMessageDeflate: false });
   const hello = helloMessage(deps.version, limits.heartbeatMs);
 
@@ -39,13 +42,23 @@ export function attachWebSocket(server: HttpServer, deps: WsDeps): { close(): Pr
     }
     const refusal = gate.admit(req);
     if (refusal !== undefined) {
-      socket.end(`HTTP/1.1 ${refusal.status} ${refusal.reason}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${refusal.reason}\n`);
+      const body = JSON.stringify({ error: { code: refusal.code, message: refusal.reason } });
+      socket.end(`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req));
+    // A refused token is answered after the upgrade, with an `error` and a close code: a browser never
+    // sees the status of a refused upgrade, only that it failed.
+    let grant: Grant | undefined;
+    let refused: unknown;
+    try {
+      grant = access.verify(requestToken(url.searchParams));
+    } catch (err) {
+      refused = err;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req, grant, refused));
   };
 
-  const onConnection = (ws: WebSocket, req: IncomingMessage) => {
+  const onConnection = (ws: WebSocket, req: IncomingMessage, grant: Grant | undefined, refused: unknown) => {
     const ip = gate.ipOf(req);
     let closing: NodeJS.Timeout | undefined;
     const peer = hub.addPeer({
@@ -61,7 +74,7 @@ export function attachWebSocket(server: HttpServer, deps: WsDeps): { close(): Pr
         // A client that stopped reading never answers the close frame: destroy its socket.
         closing ??= setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
       },
-    });
+    }, grant);
     let alive = true;
     ws.on('pong', () => {
       alive = true;
@@ -105,6 +118,12 @@ export function attachWebSocket(server: HttpServer, deps: WsDeps): { close(): Pr
       gate.release(req);
     });
     peer.send(hello);
+    if (refused !== undefined) {
+      const body = errorBody(refused);
+      peer.send(errorMessage(body.code, body.message));
+      peer.transport.close(CLOSE.TOKEN_INVALID, 'token invalid');
+      hub.removePeer(peer);
+    } else if (grant !== undefined && access.expired(grant)) hub.expire(peer);
   };
 
   server.on('upgrade', onUpgrade);

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Limits, ServerConfig } from '../../core/model.js';
+import type { Logger } from '../../core/plugin.js';
 import { silentLogger } from '../../core/logger.js';
 import { DEFAULT_LIMITS } from '../../core/config/index.js';
 import { startServer, type RtdashServer } from '../../core/server.js';
@@ -22,14 +23,32 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
+/** Config a test may set besides limits: what embedding needs. */
+export interface TestConfig {
+  /** `server.origins`. */
+  origins?: string[];
+  /** `auth.embed_secret`. */
+  embedSecret?: string;
+  /** `server.public_url`. */
+  publicUrl?: string;
+  /** Where the server logs (nowhere by default). */
+  logger?: Logger;
+}
+
 /** Starts a server with the demo, system and test sources and the given dashboard files. */
-export async function startTestServer(files: Record<string, string>, limits: Partial<Limits> = {}, watch = false): Promise<TestServer> {
+export async function startTestServer(files: Record<string, string>, limits: Partial<Limits> = {}, watch = false, overrides: TestConfig = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'rtdash-test-'));
   const write = (name: string, yaml: string) => writeFileSync(join(dir, name), yaml);
   for (const [name, yaml] of Object.entries(files)) write(name, yaml);
   const config: ServerConfig = {
-    server: { host: '127.0.0.1', port: 0, allowedOrigins: [], limits: { ...TEST_LIMITS, ...limits } },
-    auth: { adminTokens: [] },
+    server: {
+      host: '127.0.0.1',
+      port: 0,
+      ...(overrides.publicUrl === undefined ? {} : { publicUrl: overrides.publicUrl }),
+      allowedOrigins: overrides.origins ?? [],
+      limits: { ...TEST_LIMITS, ...limits },
+    },
+    auth: { adminTokens: [], ...(overrides.embedSecret === undefined ? {} : { embedSecret: overrides.embedSecret }) },
     datasources: [
       { name: 'demo', type: 'demo', options: {} },
       { name: 'system', type: 'system', options: {} },
@@ -44,7 +63,7 @@ export async function startTestServer(files: Record<string, string>, limits: Par
     storage: { type: 'embedded', dir: join(dir, 'data') },
     log: { level: 'silent' },
   };
-  const server = await startServer(config, { plugins: [...builtinPlugins, testPlugin], logger: silentLogger(), port: 0 });
+  const server = await startServer(config, { plugins: [...builtinPlugins, testPlugin], logger: overrides.logger ?? silentLogger(), port: 0 });
   return {
     server,
     dir,

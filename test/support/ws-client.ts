@@ -11,6 +11,8 @@ export class TestClient {
   /** Wall-clock receipt time of each message, same index as `messages`. */
   readonly received: number[] = [];
   closeCode: number | undefined;
+  /** The reason text of the server's close frame. */
+  closeReason: string | undefined;
   #read = 0;
   #waiters: (() => void)[] = [];
   readonly opened: Promise<void>;
@@ -22,8 +24,9 @@ export class TestClient {
       this.ws.once('open', () => resolve());
       this.ws.once('error', reject);
     });
-    this.closed = new Promise((resolve) => this.ws.once('close', (code) => {
+    this.closed = new Promise((resolve) => this.ws.once('close', (code, reason) => {
       this.closeCode = code;
+      this.closeReason = reason.toString();
       this.#wake();
       resolve(code);
     }));

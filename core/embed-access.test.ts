@@ -1,0 +1,80 @@
+import { expect } from 'chai';
+import { parseDashboard } from './config/index.js';
+import { EmbedAccess, requestToken } from './embed-access.js';
+import { signEmbedToken } from './embed-token.js';
+import { RtdashError } from './errors.js';
+import type { Dashboard } from './model.js';
+
+const SECRET = 'k'.repeat(32);
+const ctx = { sources: () => undefined };
+const shop = parseDashboard('id: shop\ntitle: Shop\naccess: token\nvariables:\n  region: { type: select, options: [eu, us], default: eu }\n', 'shop.yaml', ctx);
+const open = parseDashboard('id: open\ntitle: Open\n', 'open.yaml', ctx);
+const find = (id: string): Dashboard | undefined => ({ shop, open })[id as 'shop' | 'open'];
+
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).to.be.instanceOf(RtdashError);
+    return (err as RtdashError).code;
+  }
+  return 'none';
+}
+
+describe('EmbedAccess', () => {
+  const access = new EmbedAccess(SECRET);
+  const grant = (dashboard: string, vars?: Record<string, string>, ttlMs = 60_000) => access.verify(signEmbedToken(SECRET, { dashboard, ttlMs, ...(vars && { vars }) }));
+
+  it('reads `access` from the dashboard file, public by default', () => {
+    expect(shop.access).to.equal('token');
+    expect(open.access).to.equal('public');
+    expect(access.listed(shop)).to.equal(false);
+    expect(access.listed(open)).to.equal(true);
+  });
+
+  it('opens a token dashboard only with a token for it, and a token only its own dashboard', () => {
+    expect(codeOf(() => access.admit('shop', undefined, find))).to.equal('RTDASH_TOKEN_REQUIRED');
+    expect(access.admit('shop', grant('shop'), find).variables).to.deep.equal({ region: 'eu' });
+    expect(codeOf(() => access.admit('open', grant('shop'), find))).to.equal('RTDASH_TOKEN_FORBIDDEN');
+    expect(codeOf(() => access.admit('nope', grant('shop'), find))).to.equal('RTDASH_TOKEN_FORBIDDEN');
+    expect(codeOf(() => access.admit('nope', undefined, find))).to.equal('RTDASH_DASHBOARD_NOT_FOUND');
+    expect(access.admit('open', undefined, find).dashboard.id).to.equal('open');
+    expect(access.admit('open', grant('open'), find).dashboard.id).to.equal('open');
+  });
+
+  it('applies fixed variables, accepts the same value and refuses another', () => {
+    const g = grant('shop', { region: 'us' });
+    expect(access.admit('shop', g, find).variables).to.deep.equal({ region: 'us' });
+    expect(access.admit('shop', g, find, { region: 'us' }).variables).to.deep.equal({ region: 'us' });
+    expect(codeOf(() => access.admit('shop', g, find, { region: 'eu' }))).to.equal('RTDASH_VARIABLE_FIXED');
+    expect(codeOf(() => access.admit('shop', g, find, JSON.parse('{"__proto__":{"region":"eu"}}')))).to.equal('RTDASH_VARIABLE_INVALID');
+    expect(codeOf(() => access.admit('shop', grant('shop', { region: 'mars' }), find))).to.equal('RTDASH_VARIABLE_INVALID');
+  });
+
+  it('refuses an expired grant', () => {
+    const g = grant('shop', undefined, 1)!;
+    expect(access.expired(g, g.expiresAt)).to.equal(true);
+    expect(access.expired(g, g.expiresAt - 1)).to.equal(false);
+    const expired = { ...g, expiresAt: Date.now() - 1 };
+    expect(codeOf(() => access.admit('shop', expired, find))).to.equal('RTDASH_TOKEN_EXPIRED');
+  });
+
+  it('without a secret, says that nobody can open a token dashboard and that no token can be checked', () => {
+    const none = new EmbedAccess(undefined);
+    expect(none.enabled).to.equal(false);
+    expect(() => none.admit('shop', undefined, find)).to.throw(/nobody can open it: this server cannot check tokens because auth\.embed_secret is not set/);
+    expect(() => none.verify(signEmbedToken(SECRET, { dashboard: 'open', ttlMs: 1000 }))).to.throw(/cannot check embed tokens: auth\.embed_secret is not set/);
+    expect(none.verify(undefined)).to.equal(undefined);
+  });
+});
+
+describe('requestToken', () => {
+  it('reads ?token= or Authorization: Bearer, and refuses two different ones', () => {
+    expect(requestToken(new URLSearchParams('token=a'))).to.equal('a');
+    expect(requestToken(new URLSearchParams(''), 'Bearer b')).to.equal('b');
+    expect(requestToken(new URLSearchParams('token=a'), 'Bearer a')).to.equal('a');
+    expect(requestToken(new URLSearchParams('token='))).to.equal(undefined);
+    expect(() => requestToken(new URLSearchParams('token=a'), 'Bearer b')).to.throw(/more than one embed token/);
+    expect(() => requestToken(new URLSearchParams('token=a&token=b'))).to.throw(/more than one embed token/);
+  });
+});

@@ -1,0 +1,105 @@
+/**
+ * Who may watch which dashboard. Every route and transport asks here, so the rules cannot drift apart:
+ * a token opens only its own dashboard; an `access: token` dashboard needs a token; a token's variables
+ * are fixed; an invalid or expired token is refused, never ignored.
+ */
+import { RtdashError } from './errors.js';
+import { decodeEmbedToken, expiredError, forbiddenError, type EmbedClaims } from './embed-token.js';
+import type { Dashboard } from './model.js';
+import { resolveVariables } from './variables.js';
+
+/** What a verified embed token grants a connection or request. */
+export type Grant = EmbedClaims;
+
+const NO_SECRET = 'auth.embed_secret is not set in its config.yaml';
+
+/** The embed-token rules of one server, with its secret. */
+export class EmbedAccess {
+  readonly #secret: string | undefined;
+
+  constructor(secret: string | undefined) {
+    this.#secret = secret === '' ? undefined : secret;
+  }
+
+  /** Whether this server can check tokens (auth.embed_secret is set). */
+  get enabled(): boolean {
+    return this.#secret !== undefined;
+  }
+
+  /**
+   * Checks a token's form and signature, not its expiry (each transport answers that its own way);
+   * undefined when no token was given. Throws RTDASH_TOKEN_INVALID.
+   */
+  verify(token: string | undefined): Grant | undefined {
+    if (token === undefined) return undefined;
+    if (this.#secret === undefined) throw new RtdashError('RTDASH_TOKEN_INVALID', `this server cannot check embed tokens: ${NO_SECRET}`);
+    return decodeEmbedToken(token, this.#secret);
+  }
+
+  /** `verify`, then RTDASH_TOKEN_EXPIRED for an expired token: for one-off HTTP requests. */
+  live(token: string | undefined): Grant | undefined {
+    const grant = this.verify(token);
+    if (grant !== undefined && this.expired(grant)) throw expiredError(grant);
+    return grant;
+  }
+
+  /** Whether a grant has run out. */
+  expired(grant: Grant, now = Date.now()): boolean {
+    return now >= grant.expiresAt;
+  }
+
+  /** Whether a dashboard appears in lists: token dashboards are left out for everyone. */
+  listed(dashboard: Dashboard): boolean {
+    return dashboard.access === 'public';
+  }
+
+  /**
+   * The dashboard `id` and the variable values a viewer holding `grant` (or none) gets, with the token's
+   * fixed values applied. Throws RTDASH_TOKEN_EXPIRED, RTDASH_TOKEN_FORBIDDEN (checked before the dashboard
+   * is looked up, so a token never learns which other dashboards exist), RTDASH_DASHBOARD_NOT_FOUND,
+   * RTDASH_TOKEN_REQUIRED, RTDASH_VARIABLE_FIXED or RTDASH_VARIABLE_INVALID.
+   * @example access.admit('shop', grant, (id) => store.get(id), { region: 'eu' }).variables // { region: 'eu' }
+   */
+  admit(id: string, grant: Grant | undefined, find: (id: string) => Dashboard | undefined, vars?: unknown): { dashboard: Dashboard; variables: Record<string, string> } {
+    if (grant !== undefined && this.expired(grant)) throw expiredError(grant);
+    if (grant !== undefined && grant.dashboard !== id) throw forbiddenError(grant, id);
+    const dashboard = find(id);
+    if (dashboard === undefined) throw new RtdashError('RTDASH_DASHBOARD_NOT_FOUND', `no dashboard "${String(id).slice(0, 64)}"`);
+    if (dashboard.access === 'token' && grant === undefined) throw this.#tokenRequired(dashboard);
+    return { dashboard, variables: resolveVariables(dashboard, withFixed(grant, vars)) };
+  }
+
+  #tokenRequired(dashboard: Dashboard): RtdashError {
+    if (this.#secret === undefined) {
+      return new RtdashError('RTDASH_TOKEN_REQUIRED', `dashboard "${dashboard.id}" is shown only with an embed token, and nobody can open it: this server cannot check tokens because ${NO_SECRET}`);
+    }
+    return new RtdashError('RTDASH_TOKEN_REQUIRED', `dashboard "${dashboard.id}" is shown only with an embed token for it (pass it as ?token=TOKEN; create one with rtdash token create --dashboard ${dashboard.id})`);
+  }
+}
+
+/**
+ * The embed token a request carries: `?token=` or, where headers can be set, `Authorization: Bearer`.
+ * An empty `token=` counts as none. Throws RTDASH_BAD_MESSAGE when two different tokens are given.
+ */
+export function requestToken(params: URLSearchParams, authorization?: string): string | undefined {
+  const inQuery = params.getAll('token').filter((t) => t !== '');
+  const bearer = authorization === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+  const all = new Set([...inQuery, ...(bearer === undefined ? [] : [bearer])]);
+  if (all.size > 1) throw new RtdashError('RTDASH_BAD_MESSAGE', 'the request carries more than one embed token; send one, as ?token= or as Authorization: Bearer');
+  return all.values().next().value;
+}
+
+/** A viewer's variable input with the token's fixed values in; a different value for a fixed one is refused. */
+function withFixed(grant: Grant | undefined, vars: unknown): unknown {
+  const fixed = Object.entries(grant?.vars ?? {});
+  if (fixed.length === 0) return vars;
+  if (vars !== undefined && vars !== null && (typeof vars !== 'object' || Array.isArray(vars))) return vars;
+  const given = (vars ?? {}) as Record<string, unknown>;
+  for (const [name, value] of fixed) {
+    if (Object.hasOwn(given, name) && given[name] !== value) {
+      throw new RtdashError('RTDASH_VARIABLE_FIXED', `variable "${name}" is fixed to ${JSON.stringify(value)} by the embed token; leave it out or send that value`);
+    }
+  }
+  // Spreading defines properties, so a "__proto__" key in the input stays a key (and is refused as undeclared).
+  return { ...given, ...Object.fromEntries(fixed) };
+}

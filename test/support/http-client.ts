@@ -1,0 +1,67 @@
+/**
+ * HTTP requests as a browser on another site makes them: node:http sends an Origin header exactly as
+ * given (fetch may not). Streams (SSE, a waiting poll) are read for a while, or to their end, then dropped.
+ */
+import http, { type IncomingHttpHeaders } from 'node:http';
+
+/** What came back. */
+export interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+  /** Whether the server ended the response (as opposed to the client dropping it after `readMs`). */
+  ended: boolean;
+}
+
+/** Options of `request`. */
+export interface RequestOptions {
+  method?: string;
+  /** Stop reading after this long (for streams that do not end); by default, read to the end. */
+  readMs?: number;
+}
+
+/** Sends one request with exactly these headers. */
+export function request(url: string, headers: Record<string, string> = {}, options: RequestOptions = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: options.method ?? 'GET', headers }, (res) => {
+      let body = '';
+      let done = false;
+      const finish = (ended: boolean) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, ended });
+        if (!ended) req.destroy();
+      };
+      const timer = options.readMs === undefined ? undefined : setTimeout(() => finish(false), options.readMs);
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => finish(true));
+      res.on('error', () => finish(false));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The JSON error of an answer: `{ code, message }`. */
+export function errorOf(answer: Answer): { code: string; message: string } {
+  return (JSON.parse(answer.body) as { error: { code: string; message: string } }).error;
+}
+
+/** One Server-Sent Event. */
+export interface SseEvent {
+  event: string;
+  data: { type?: string; code?: string | number; [key: string]: unknown };
+}
+
+/** The events of an SSE body, in order (comments and `retry:` lines left out). */
+export function sseEvents(body: string): SseEvent[] {
+  const events: SseEvent[] = [];
+  for (const block of body.split('\n\n')) {
+    const data = /^data: (.*)$/m.exec(block)?.[1];
+    if (data === undefined) continue;
+    events.push({ event: /^event: (.*)$/m.exec(block)?.[1] ?? 'message', data: JSON.parse(data) as SseEvent['data'] });
+  }
+  return events;
+}
