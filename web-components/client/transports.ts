@@ -39,12 +39,13 @@ export interface Link {
   close(): void;
 }
 
-/** Close code of an expired or revoked embed token (docs/protocol.md). */
-export const TOKEN_CLOSE_CODE = 4401;
+/** Close codes of an expired and of an invalid embed token (docs/protocol.md). */
+export const TOKEN_EXPIRED_CODE = 4401;
+export const TOKEN_INVALID_CODE = 4403;
 
 /** Whether an error code means the server will keep refusing this page, whatever the dashboard. */
 export function isRefusal(code: string): boolean {
-  return code.startsWith('RTDASH_ORIGIN') || code.startsWith('RTDASH_TOKEN_EXPIRED') || code === 'RTDASH_TOKEN_INVALID';
+  return code === 'RTDASH_ORIGIN_NOT_ALLOWED' || code === 'RTDASH_TOKEN_EXPIRED' || code === 'RTDASH_TOKEN_INVALID';
 }
 
 function parse(data: unknown): ServerMessage | undefined {
@@ -68,6 +69,8 @@ export function webSocketLink(url: string, on: LinkEvents): Link {
   let opened = false;
   let ended = false;
   let pongDue: ReturnType<typeof setTimeout> | undefined;
+  // The server says why before it closes for a token (an error message, then 4401 or 4403); keep its words.
+  let refusal: Refusal | undefined;
   const pinger = setInterval(() => {
     if (ws.readyState !== WebSocket.OPEN || pongDue !== undefined) return;
     ws.send('{"type":"ping"}');
@@ -89,11 +92,14 @@ export function webSocketLink(url: string, on: LinkEvents): Link {
     if (msg === undefined) return;
     clearTimeout(pongDue);
     pongDue = undefined;
-    if (msg.type !== 'pong') on.message(msg);
+    if (msg.type === 'error' && typeof msg.code === 'string' && isRefusal(msg.code)) refusal = { code: msg.code, message: String(msg.message) };
+    else if (msg.type !== 'pong') on.message(msg);
   };
   ws.onclose = (event) => {
-    const refusal = event.code === TOKEN_CLOSE_CODE ? { code: 'RTDASH_TOKEN_EXPIRED', message: `the embed token expired (${event.reason || 'close code 4401'})` } : undefined;
-    finish({ opened, code: event.code, ...(refusal && { refusal }) });
+    if (event.code === TOKEN_EXPIRED_CODE) refusal ??= { code: 'RTDASH_TOKEN_EXPIRED', message: 'the embed token expired' };
+    if (event.code === TOKEN_INVALID_CODE) refusal ??= { code: 'RTDASH_TOKEN_INVALID', message: 'the embed token is not valid' };
+    const forGood = event.code === TOKEN_EXPIRED_CODE || event.code === TOKEN_INVALID_CODE;
+    finish({ opened, code: event.code, ...(forGood && refusal && { refusal }) });
   };
   return {
     send: (msg) => {
@@ -163,9 +169,11 @@ export function pollLink(url: (session: string | undefined, cursor: string | und
         finish({ opened });
         return;
       }
-      const body = (await res.json().catch(() => undefined)) as { session?: string; cursor?: string | null; messages?: unknown[]; code?: string; message?: string } | undefined;
+      const body = (await res.json().catch(() => undefined)) as
+        | { session?: string; cursor?: string | null; messages?: unknown[]; error?: { code?: string; message?: string } }
+        | undefined;
       if (!res.ok) {
-        const problem = { code: body?.code ?? `HTTP_${res.status}`, message: body?.message ?? `the server answered ${res.status}` };
+        const problem = { code: body?.error?.code ?? `HTTP_${res.status}`, message: body?.error?.message ?? `the server answered ${res.status}` };
         finish(isRefusal(problem.code) ? { opened, refusal: problem } : res.status >= 500 ? { opened } : { opened, dashboardError: problem });
         return;
       }

@@ -40,8 +40,8 @@ export default class RtDashboardList extends LitElement {
     const server = (this.server ?? bundleServer()).replace(/\/+$/, '');
     try {
       const res = await fetch(`${server}/api/dashboards`, { cache: 'no-store' });
-      const body = (await res.json()) as DashboardSummary[] | { message?: string };
-      if (!res.ok || !Array.isArray(body)) throw new Error((body as { message?: string }).message ?? `the server answered ${res.status}`);
+      const body = (await res.json()) as DashboardSummary[] | { error?: { message?: string } };
+      if (!res.ok || !Array.isArray(body)) throw new Error((body as { error?: { message?: string } }).error?.message ?? `the server answered ${res.status}`);
       this.dashboards = body;
       this.problem = undefined;
     } catch (err) {
