@@ -6,12 +6,19 @@
 import { createServer, request, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 
-/** A proxy on a free loopback port in front of `target` (http://host:port). */
-export async function startNoUpgradeProxy(target: string): Promise<{ url: string; upgradesRefused(): number; close(): Promise<void> }> {
+/**
+ * A proxy on a free loopback port in front of `target` (http://host:port). Requests whose path matches
+ * `refuse` are answered 403 too (a proxy that also breaks event streams, say).
+ */
+export async function startNoUpgradeProxy(target: string, refuse?: RegExp): Promise<{ url: string; upgradesRefused(): number; close(): Promise<void> }> {
   const { hostname, port } = new URL(target);
   let refused = 0;
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
+    if (refuse?.test(req.url ?? '')) {
+      res.writeHead(403, { 'Content-Type': 'text/plain' }).end('refused by the proxy');
+      return;
+    }
     const upstream = request({ hostname, port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);

@@ -25,6 +25,9 @@ export const channels = new EventEmitter();
 /** Calls per tag (or behaviour), shared by every instance in the process. */
 export const calls = new Map<string, number>();
 
+/** Tags whose queries fail while they are in here: a test turns a working source off and on again. */
+export const failing = new Set<string>();
+
 /** The test plugin definition. */
 export const testPlugin = definePlugin<Record<string, unknown>, TestQuery>({
   type: 'test',
@@ -56,6 +59,7 @@ export const testPlugin = definePlugin<Record<string, unknown>, TestQuery>({
         calls.set(key, (calls.get(key) ?? 0) + 1);
         n++;
         const now = ctx.range.to;
+        if (query.tag !== undefined && failing.has(query.tag)) return Promise.reject(new Error(`the test source "${query.tag}" is down for now`));
         switch (query.behave) {
           case 'flaky':
             if ((calls.get(key) ?? 0) <= (query.failures ?? 3)) return Promise.reject(new Error('the test source is down for now'));

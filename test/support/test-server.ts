@@ -33,6 +33,8 @@ export interface TestConfig {
   publicUrl?: string;
   /** Where the server logs (nowhere by default). */
   logger?: Logger;
+  /** The port to listen on (an ephemeral one by default): a restart test starts its second server on the first one's. */
+  port?: number;
 }
 
 /** Starts a server with the demo, system and test sources and the given dashboard files. */
@@ -63,7 +65,7 @@ export async function startTestServer(files: Record<string, string>, limits: Par
     storage: { type: 'embedded', dir: join(dir, 'data') },
     log: { level: 'silent' },
   };
-  const server = await startServer(config, { plugins: [...builtinPlugins, testPlugin], logger: overrides.logger ?? silentLogger(), port: 0 });
+  const server = await startServer(config, { plugins: [...builtinPlugins, testPlugin], logger: overrides.logger ?? silentLogger(), port: overrides.port ?? 0 });
   return {
     server,
     dir,
