@@ -36,6 +36,12 @@ describe('DashboardState (what a page keeps of a dashboard)', () => {
     expect(trim(series([1000, 2000, 3000, 4000], [1, 2, 3, 4]), def('a', { ms: 1500 }))).to.deep.equal(series([3000, 4000], [3, 4]));
   });
 
+  it('keeps tables and frames without time whole, as the server does', () => {
+    const bars: Frame = { fields: [{ name: 'region', type: 'string', values: ['eu', 'us', 'apac'] }, { name: 'orders', type: 'number', values: [3, 4, 5] }] };
+    expect(trim(bars, def('a', { points: 1 }))).to.equal(bars);
+    expect(trim(series([1, 2, 3], [1, 2, 3]), { ...def('t', { points: 1 }), type: 'table' })).to.deep.equal(series([1, 2, 3], [1, 2, 3]));
+  });
+
   it('keeps the last good data under an error, moves lastGoodAt on with a frameless entry, and ignores repeats', () => {
     const state = new DashboardState();
     state.applySnapshot(snapshot([def('a', { points: 100 })], [entry('a', 10, { op: 'replace', frame: series([1], [1]) })]));

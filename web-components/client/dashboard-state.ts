@@ -112,16 +112,19 @@ export function appendRows(frame: Frame, more: Frame): Frame {
   };
 }
 
-/** Cuts a frame to the history its widget keeps: the last N points, or the rows within the window before the latest time. */
+/**
+ * Cuts a time series to the history its widget keeps: the last N points, or the rows within the window before
+ * the latest time. As on the server, `keep` bounds only a series: a table, or a frame without time (a bar per
+ * region), is a whole state and stays as it came.
+ */
 export function trim(frame: Frame, def: WidgetDefinition): Frame {
   const keep = def.keep;
   const rows = frame.fields[0]?.values.length ?? 0;
-  if (keep === undefined || rows === 0) return frame;
+  const time = frame.fields.find((f) => f.type === 'time');
+  if (keep === undefined || rows === 0 || time === undefined || def.type === 'table') return frame;
   let from = 0;
   if ('points' in keep) from = Math.max(0, rows - keep.points);
   else {
-    const time = frame.fields.find((f) => f.type === 'time');
-    if (time === undefined) return frame;
     const latest = time.values[rows - 1];
     if (typeof latest !== 'number') return frame;
     while (from < rows && typeof time.values[from] === 'number' && (time.values[from] as number) < latest - keep.ms) from++;
