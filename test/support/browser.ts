@@ -3,6 +3,8 @@
  * browser: without /usr/bin/chromium the suite says so in one line and skips (or fails, with CI set).
  */
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { SERVICES } from './services.js';
 
@@ -43,14 +45,49 @@ export async function openPage(browser: Browser, options: BrowserContextOptions 
 
 /**
  * Shows `body` as an HTML page at `origin` + `path` (answered by the browser itself, so the origin needs no
- * server of its own), with the bundle loaded from `server`.
+ * server of its own), with the bundle loaded from `server`. For a page of another site use startSite: Chromium
+ * counts a page it made up as public, and public pages may not reach loopback.
  * @example await showFixture(page, server.url, '<rt-text content="hi"></rt-text>');
  */
 export async function showFixture(page: Page, server: string, body: string, origin = server, path = '/__fixture'): Promise<void> {
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<script type="module" src="${server}/rt-dashboard.js"></script></head><body>${body}</body></html>`;
   const url = origin + path;
-  await page.route(url, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
+  await page.route(url, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: fixtureHtml(server, body) }));
   await page.goto(url);
   await page.waitForFunction("customElements.get('rt-text') !== undefined");
+}
+
+/** A page holding `body`, with the bundle loaded from `server`. */
+function fixtureHtml(server: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<script type="module" src="${server}/rt-dashboard.js"></script></head><body>${body}</body></html>`;
+}
+
+/** A second web site on loopback: a real HTTP server on its own address, serving the pages a test gives it. */
+export interface Site {
+  /** `http://HOST:PORT`, the origin its pages have. */
+  origin: string;
+  /** Serves `body` (wrapped with the bundle from `server`, as showFixture does) at `path`. */
+  page(path: string, server: string, body: string): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a second site on `host` (127.0.0.2, 127.0.0.3: every 127.x address is loopback on Linux). It is a
+ * real server rather than a page the browser makes up, because Chromium treats a made-up page as a public
+ * site, and a public site may not reach a loopback server at all.
+ */
+export async function startSite(host: string): Promise<Site> {
+  const pages = new Map<string, string>();
+  const server = createServer((req, res) => {
+    const html = pages.get(req.url ?? '');
+    if (req.url === '/favicon.ico') return void res.writeHead(204).end(); // a browser asks; a 404 would read as a page error
+    res.writeHead(html === undefined ? 404 : 200, { 'Content-Type': 'text/html; charset=utf-8' }).end(html ?? 'not found');
+  });
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const origin = `http://${host}:${(server.address() as AddressInfo).port}`;
+  return {
+    origin,
+    page: (path, bundleServer, body) => pages.set(path, fixtureHtml(bundleServer, body)),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }

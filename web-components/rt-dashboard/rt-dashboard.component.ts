@@ -13,6 +13,21 @@ export interface VarsChangeDetail {
   vars: Record<string, string>;
 }
 
+/**
+ * The variables an embed token fixes (its payload is readable, only its signature is secret), so their
+ * pickers can be shown as fixed rather than offering choices the server would refuse.
+ */
+export function fixedVars(token: string | undefined): Record<string, string> {
+  const payload = token?.split('.')[1];
+  if (!payload) return {};
+  try {
+    const json = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as { v?: Record<string, string> };
+    return json.v !== null && typeof json.v === 'object' ? json.v : {};
+  } catch {
+    return {};
+  }
+}
+
 /** Reads `region=eu&host=a` into variable values. */
 export function parseVars(text: string | null | undefined): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(text ?? ''));
@@ -130,20 +145,22 @@ export default class RtDashboard extends LitElement {
   }
 
   #picker(v: VariableDefinition) {
-    const value = this.view?.vars[v.name] ?? v.default ?? '';
+    const fixed = fixedVars(this.token)[v.name];
+    const value = fixed ?? this.view?.vars[v.name] ?? v.default ?? '';
     const label = v.label ?? v.name;
     if (v.type === 'select') {
-      return html`<label
+      return html`<label title=${fixed === undefined ? nothing : 'fixed by the embed token'}
         >${label}
-        <select name=${v.name} @change=${(e: Event) => this.#pick(v.name, (e.target as HTMLSelectElement).value)}>
+        <select name=${v.name} ?disabled=${fixed !== undefined} @change=${(e: Event) => this.#pick(v.name, (e.target as HTMLSelectElement).value)}>
           ${(v.options ?? []).map((o) => html`<option value=${o} ?selected=${o === value}>${o}</option>`)}
         </select></label
       >`;
     }
-    return html`<label
+    return html`<label title=${fixed === undefined ? nothing : 'fixed by the embed token'}
       >${label}
       <input
         name=${v.name}
+        ?disabled=${fixed !== undefined}
         .value=${value}
         pattern=${v.pattern ?? nothing}
         @change=${(e: Event) => {
