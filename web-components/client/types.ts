@@ -87,3 +87,33 @@ export interface WidgetState {
   /** The widget's sequence number (opaque, only grows). */
   seq: number;
 }
+
+/** The state of an alert rule: `pending` until it has held for its `for`, then `firing`, `resolved` once it clears. */
+export type AlertState = 'pending' | 'firing' | 'resolved' | 'nodata' | 'error';
+
+/** One alert as a viewer may see it (what `<rt-alerts>` lists). */
+export interface AlertItem {
+  /** The rule's name. */
+  rule: string;
+  /** The dashboard the rule belongs to, if any. */
+  dashboard?: string;
+  state: AlertState;
+  /** `critical`, `warning`, `info` or any other word (sorted after those). */
+  severity?: string;
+  /** One line saying what is wrong. */
+  summary?: string;
+  /** When the alert entered its state (epoch ms). */
+  since: number;
+  labels?: Record<string, string>;
+  /** The value that made it fire, if the rule has one. */
+  value?: number | null;
+}
+
+/** Which way a table is sorted. */
+export type SortDirection = 'ascending' | 'descending';
+
+/** The detail of `rt-sort-change`: the column a viewer sorted a table by, and which way. */
+export interface SortChangeDetail {
+  column: string;
+  direction: SortDirection;
+}

@@ -4,7 +4,7 @@
  * the latest state when it returns), and shows plainly when its data is late ("stale" and its age) or its
  * source failed (the error, over the last good data, which stays on screen).
  */
-import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { LitElement, css, html, nothing, type CSSResult, type PropertyValues, type TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import type { WidgetDefinition, WidgetState } from './types.js';
 import { WidgetSource } from './widget-source.js';
@@ -30,6 +30,100 @@ export function formatAge(ms: number): string {
   return `${Math.floor(s / 86_400)} d`;
 }
 
+/**
+ * The panel every widget draws (include after `themeStyles`): the card, its heading, the status line or stale
+ * badge, and a body that takes the rest of the height the dashboard grid gives the widget.
+ */
+export const widgetStyles: CSSResult = css`
+  :host {
+    display: block;
+    height: 100%;
+    min-width: 0;
+    box-sizing: border-box;
+  }
+  .panel {
+    box-sizing: border-box;
+    height: 100%;
+    min-width: 0;
+    display: flex;
+    flex-direction: column;
+    gap: 8px;
+    padding: var(--_gap) calc(var(--_gap) + 4px);
+    background: var(--_panel-bg);
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    overflow: hidden;
+    line-height: 1.4;
+  }
+  :host([plain]) .panel {
+    padding: 0;
+    border: 0;
+    border-radius: 0;
+    background: none;
+  }
+  .header {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 4px 8px;
+    min-width: 0;
+  }
+  .heading {
+    flex: 1 1 0;
+    min-width: 0;
+    margin: 0;
+    font-size: 0.9rem;
+    font-weight: 600;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+  .status {
+    font-size: 0.75rem;
+  }
+  .status.pending {
+    flex-basis: 100%;
+    color: var(--_muted);
+  }
+  .status.error {
+    flex-basis: 100%;
+    padding: 4px 8px;
+    border-radius: 4px;
+    color: var(--_error);
+    background: color-mix(in srgb, var(--_error) 10%, transparent);
+    overflow-wrap: anywhere;
+  }
+  .status.stale {
+    padding: 0 8px;
+    border: 1px solid currentColor;
+    border-radius: 999px;
+    color: var(--_warn);
+    font-weight: 600;
+    white-space: nowrap;
+  }
+  .body {
+    position: relative;
+    flex: 1 1 auto;
+    min-height: 0;
+    min-width: 0;
+    display: flex;
+    flex-direction: column;
+  }
+  /* Old or failed data stays readable but steps back, so the badge or the error line is what catches the eye. */
+  .panel[data-status='stale'] .body,
+  .panel[data-status='error'] .body {
+    opacity: 0.72;
+  }
+  .visually-hidden {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip-path: inset(50%);
+    white-space: nowrap;
+  }
+`;
+
 /** The base class of the widget elements; a subclass implements `renderData()`. */
 export abstract class RtWidgetElement extends LitElement {
   /** The widget as the dashboard defines it (title, type, columns, unit…). */
@@ -38,6 +132,10 @@ export abstract class RtWidgetElement extends LitElement {
   @property({ attribute: false }) accessor state: WidgetState | undefined = undefined;
   /** Overrides the definition's title. */
   @property() accessor label: string | undefined = undefined;
+  /** The BCP 47 locale numbers and times are written in (default: the browser's). */
+  @property() accessor locale: string | undefined = undefined;
+  /** Draws no card of its own, for a page that frames the widget itself (set by itself inside `<rt-dashboard>`'s panels). */
+  @property({ type: Boolean, reflect: true }) accessor plain = false;
 
   // Standalone use (outside <rt-dashboard>): where to stream the widget from.
   /** The rtdash server, when the element stands alone; defaults to the server that served the bundle. */
@@ -64,9 +162,9 @@ export abstract class RtWidgetElement extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    if (!this.hasAttribute('plain') && this.parentElement?.part.contains('panel')) this.plain = true;
     this.#clock = setInterval(() => {
-      // Only re-render when the answer to "is it stale, and how old" may have changed.
-      if (this.definition?.intervalMs !== undefined && this.state !== undefined) this.now = Date.now();
+      if (this.ticking) this.now = Date.now();
     }, 1000);
   }
 
@@ -88,6 +186,11 @@ export abstract class RtWidgetElement extends LitElement {
     if (changed.has('state')) this.now = Date.now();
   }
 
+  /** Whether the clock should move `now` on: by default only when the answer to "is it stale, and how old" may change. */
+  protected get ticking(): boolean {
+    return this.definition?.intervalMs !== undefined && this.state !== undefined;
+  }
+
   /** The widget's title. */
   protected get heading(): string {
     return this.label ?? this.definition?.title ?? '';
@@ -96,6 +199,26 @@ export abstract class RtWidgetElement extends LitElement {
   /** Whether the data is late. */
   protected get stale(): boolean {
     return isStale(this.definition, this.state, this.now);
+  }
+
+  /** `ok`, `pending`, `error` or `stale`: set on the panel as `data-status`, for styles. */
+  protected get health(): 'ok' | 'pending' | 'error' | 'stale' {
+    const current = this.state;
+    if (current === undefined || current.status === 'pending') return 'pending';
+    if (current.status === 'error') return 'error';
+    return this.stale ? 'stale' : 'ok';
+  }
+
+  /** The panel: the title as a heading, the status, and the data (see `widgetStyles`). */
+  protected override render(): TemplateResult {
+    const heading = this.heading;
+    return html`<div part="base" class="panel" data-status=${this.health}>
+      <div part="header" class="header">
+        ${heading === '' ? nothing : html`<h2 part="heading" class="heading" title=${this.definition?.description ?? heading}>${heading}</h2>`}
+        ${this.renderStatus()}
+      </div>
+      <div part="body" class="body">${this.renderData()}</div>
+    </div>`;
   }
 
   /** The data part of the widget (the frame drawn as a chart, a figure, a table…). */

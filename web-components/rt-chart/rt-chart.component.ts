@@ -1,0 +1,188 @@
+import { html, nothing, type PropertyValues } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import type ApexCharts from 'apexcharts';
+import { formatValue } from '../client/format.js';
+import { RtWidgetElement } from '../client/widget-element.js';
+import { chartData, type ChartData } from './chart-data.js';
+import { chartOptions, dataOptions, type ChartKind } from './chart-options.js';
+import { readPalette, ThemeWatch, type Palette } from './chart-theme.js';
+import styles from './rt-chart.styles.js';
+
+/** ApexCharts, fetched the first time a chart is on the page: it weighs several times the rest of the bundle. */
+let library: Promise<typeof ApexCharts> | undefined;
+const loadApexCharts = () =>
+  (library ??= import('apexcharts').then(
+    (module) => module.default,
+    (error: unknown) => {
+      library = undefined; // let a later chart try again
+      throw error;
+    },
+  ));
+
+const KIND_NAMES: Record<ChartKind, string> = { line: 'line chart', area: 'area chart', bar: 'bar chart' };
+
+/**
+ * @summary A live line, area or bar chart of the widget's `y` columns against its `x` column, drawn by ApexCharts
+ * (loaded on first use). On a time axis the chart shows a fixed window that moves with the clock: the widget's kept
+ * age, else its kept points times its interval, else the span of its data; only the points inside it are drawn.
+ * Colours come from the theme and follow it when it changes. The plot is an image to assistive technology, named
+ * by the title, the chart type and the latest values.
+ *
+ * @csspart base - The widget's panel.
+ * @csspart header - The row with the title and the status.
+ * @csspart heading - The title.
+ * @csspart status - The waiting, error or stale line (also `error` or `stale`).
+ * @csspart body - Everything below the header.
+ * @csspart plot - The box ApexCharts draws in (role `img`).
+ *
+ * @cssproperty --rt-chart-min-height - The plot's least height, when nothing above gives the widget a height (default 180px).
+ * @cssproperty --rt-series-1 - The first series' colour (and so on to `--rt-series-6`).
+ * @cssproperty --rt-border - Grid lines.
+ * @cssproperty --rt-muted - Axis labels.
+ */
+export default class RtChart extends RtWidgetElement {
+  static override styles = styles;
+
+  /** `line`, `area` or `bar`; overrides the widget's own type. */
+  @property({ reflect: true }) accessor type: ChartKind | undefined = undefined;
+
+  /** Why there is no chart (ApexCharts failed to load), in words. */
+  @state() private accessor chartProblem: string | undefined = undefined;
+
+  #chart: ApexCharts | undefined;
+  #loading = false;
+  /** What the chart was built for: a change of type or axis kind builds it anew rather than morphing it. */
+  #shape = '';
+  #palette: Palette | undefined;
+  #data: ChartData | undefined;
+  /** The server's clock minus ours, so that the window ends at the server's "now". */
+  #skew = 0;
+  #drawnAt = 0;
+  #redraw: 'none' | 'data' | 'all' = 'none';
+  readonly #theme = new ThemeWatch(this, () => this.#themeMayHaveChanged());
+
+  /** The ApexCharts instance once the chart is drawn, for what these properties do not cover. */
+  get chart(): ApexCharts | undefined {
+    return this.#chart;
+  }
+
+  /** The chart type drawn: the `type` attribute, else the widget's type when it is a chart type, else `line`. */
+  get kind(): ChartKind {
+    const type = this.type ?? this.definition?.type;
+    return type === 'area' || type === 'bar' ? type : 'line';
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.#theme.start();
+    // Fetch the library while the widget still waits for its data, so the first data draws at once.
+    loadApexCharts().catch(() => undefined);
+    if (this.hasUpdated) this.requestUpdate(); // rebuild the chart dropped when the element left the page
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#theme.stop();
+    this.#chart?.destroy();
+    this.#chart = undefined;
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    super.willUpdate(changed);
+    if (changed.has('state') && this.state !== undefined) this.#skew = this.state.at - Date.now();
+    if (changed.has('definition') || changed.has('type') || changed.has('locale')) this.#redraw = 'all';
+    if (changed.has('state') || changed.has('definition') || changed.has('type') || this.#windowDue()) {
+      this.#data = chartData(this.definition, this.state?.frame, Date.now() + this.#skew);
+      if (this.#redraw === 'none') this.#redraw = 'data';
+    }
+  }
+
+  /**
+   * Whether the window should move on although no data came: the clock ticks every second, but moving by less than
+   * a two-hundredth of the window, or more often than the data arrives, changes nothing a reader could see.
+   */
+  #windowDue(): boolean {
+    const window = this.#data?.window;
+    if (this.#chart === undefined || window === undefined) return false;
+    return Date.now() - this.#drawnAt >= Math.max(1000, this.definition?.intervalMs ?? 0, (window.max - window.min) / 200);
+  }
+
+  protected override renderData() {
+    return html`<div part="plot" class="plot" role="img" aria-label=${this.#accessibleName()}>
+        <div class="apex"></div>
+      </div>
+      ${this.chartProblem === undefined ? nothing : html`<p class="problem">${this.chartProblem}</p>`}`;
+  }
+
+  /** "Revenue per minute, line chart, latest €1,580" (with each series' name when there are several). */
+  #accessibleName(): string {
+    const latest = this.#data?.latest ?? [];
+    const unit = this.definition?.unit;
+    const values = latest.length === 1 ? formatValue(latest[0]![1], unit, this.locale) : latest.map(([name, v]) => `${name} ${formatValue(v, unit, this.locale)}`).join(', ');
+    return [this.heading, KIND_NAMES[this.kind], values === '' ? 'no data' : `latest ${values}`].filter((part) => part !== '').join(', ');
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    super.updated(changed);
+    if (!this.isConnected || this.#data === undefined) return;
+    // Without columns (waiting for the first data, or a reload) there is no axis to speak of: keep the chart as it is.
+    const hasColumns = (this.state?.frame.fields.length ?? 0) > 0;
+    const shape = hasColumns ? `${this.kind}|${this.#data.axis}` : this.#shape;
+    if (this.#chart !== undefined && shape !== this.#shape) {
+      this.#chart.destroy();
+      this.#chart = undefined;
+    }
+    if (this.#chart === undefined) {
+      if (hasColumns) void this.#create();
+      return;
+    }
+    if (this.#redraw === 'none') return;
+    const options = this.#redraw === 'all' ? this.#allOptions(this.#data) : dataOptions(this.#data);
+    this.#redraw = 'none';
+    this.#drawnAt = Date.now();
+    // The fast path of ApexCharts 4 (see docs/elements.md): one redraw that moves the axis and replaces the data,
+    // keeps series hidden from the legend hidden, and keeps no copy of what it no longer shows.
+    this.#chart.updateOptions(options, false, false, false).catch((error: unknown) => this.#fail(error));
+  }
+
+  async #create(): Promise<void> {
+    if (this.#loading) return;
+    this.#loading = true;
+    let Chart: typeof ApexCharts;
+    try {
+      Chart = await loadApexCharts();
+    } catch (error) {
+      this.#fail(error);
+      return;
+    } finally {
+      this.#loading = false;
+    }
+    const host = this.renderRoot.querySelector<HTMLElement>('.apex');
+    if (!this.isConnected || this.#chart !== undefined || host === null || this.#data === undefined) return;
+    this.chartProblem = undefined;
+    this.#palette ??= readPalette(this);
+    this.#shape = `${this.kind}|${this.#data.axis}`;
+    this.#chart = new Chart(host, this.#allOptions(this.#data));
+    this.#redraw = 'none';
+    this.#drawnAt = Date.now();
+    this.#chart.render().catch((error: unknown) => this.#fail(error));
+  }
+
+  #allOptions(data: ChartData) {
+    const definition = this.definition;
+    this.#palette ??= readPalette(this);
+    return chartOptions(data, { kind: this.kind, palette: this.#palette, unit: definition?.unit, locale: this.locale, min: definition?.min, max: definition?.max });
+  }
+
+  #themeMayHaveChanged(): void {
+    const palette = readPalette(this);
+    if (JSON.stringify(palette) === JSON.stringify(this.#palette)) return;
+    this.#palette = palette;
+    this.#redraw = 'all';
+    this.requestUpdate();
+  }
+
+  #fail(error: unknown): void {
+    this.chartProblem = `The chart could not be drawn: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
