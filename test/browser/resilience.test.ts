@@ -55,6 +55,7 @@ describe('the dashboard page when things go wrong (in Chromium)', function () {
     const { page } = tab;
     await page.goto(first.server.url + '/d/demo');
     await waitForData(page, DATA_WIDGETS);
+    await page.locator('rt-dashboard rt-chart[data-widget="active-users"] .apexcharts-series path').first().waitFor();
     // From here on the page records, every 50 ms, the fewest points the chart ever held and drew.
     await page.evaluate(() => {
       const chart = document.querySelector('rt-dashboard')!.shadowRoot!.querySelector('[data-widget="active-users"]') as HTMLElement & { state?: { frame: { fields: { values: unknown[] }[] } } };

@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { SERVICES } from './services.js';
+import { startTestServer, type TestServer } from './test-server.js';
 
 /** The flags every launch uses: headless, and no traffic beyond loopback. */
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
@@ -90,4 +91,35 @@ export async function startSite(host: string): Promise<Site> {
     page: (path, bundleServer, body) => pages.set(path, fixtureHtml(bundleServer, body)),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** What a browser suite uses: Chromium and a test server for the whole suite, a fresh page for each test. */
+export interface BrowserSuite {
+  browser: Browser;
+  server: TestServer;
+  tab: TestPage;
+}
+
+/**
+ * Registers the mocha hooks of a browser suite (call it inside `describe`) and returns what they set up, to
+ * be read inside the tests. Skips the suite without Chromium (fails it with CI set).
+ * @example const suite = browserSuite(); it('…', () => showFixture(suite.tab.page, suite.server.server.url, '<rt-stat></rt-stat>'));
+ */
+export function browserSuite(files: Record<string, string> = {}): BrowserSuite {
+  const suite = {} as BrowserSuite;
+  before(async function () {
+    needChromium(this);
+    [suite.browser, suite.server] = await Promise.all([launchChromium(), startTestServer(files)]);
+  });
+  after(async () => {
+    await suite.browser?.close();
+    await suite.server?.stop();
+  });
+  beforeEach(async () => {
+    suite.tab = await openPage(suite.browser);
+  });
+  afterEach(async () => {
+    await suite.tab?.close();
+  });
+  return suite;
 }

@@ -162,7 +162,6 @@ export abstract class RtWidgetElement extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (!this.hasAttribute('plain') && this.parentElement?.part.contains('panel')) this.plain = true;
     this.#clock = setInterval(() => {
       if (this.ticking) this.now = Date.now();
     }, 1000);

@@ -1,7 +1,6 @@
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, needChromium, openPage, showFixture, type TestPage } from '../../test/support/browser.js';
-import { startTestServer, type TestServer } from '../../test/support/test-server.js';
+import type { Page } from 'playwright-core';
+import { browserSuite, openPage, showFixture } from '../../test/support/browser.js';
 
 const MIN = 60_000;
 /** Alerts in no particular order, as a later stream message could bring them. */
@@ -17,23 +16,7 @@ const ALERTS = (now: number) => [
 const LIGHT = { warn: 'rgb(183, 121, 31)', error: 'rgb(199, 55, 47)', accent: 'rgb(47, 111, 222)' };
 
 describe('<rt-alerts> (in Chromium)', function () {
-  let browser: Browser;
-  let server: TestServer;
-  let tab: TestPage;
-  before(async function () {
-    needChromium(this);
-    [browser, server] = await Promise.all([launchChromium(), startTestServer({})]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-  beforeEach(async () => {
-    tab = await openPage(browser);
-  });
-  afterEach(async () => {
-    await tab.close();
-  });
+  const suite = browserSuite();
 
   const setAlerts = (page: Page, alerts: object[], nth = 0) =>
     page.locator('rt-alerts').nth(nth).evaluate(async (el: any, list) => {
@@ -41,60 +24,60 @@ describe('<rt-alerts> (in Chromium)', function () {
       await el.updateComplete;
     }, alerts);
   async function show(page: Page, alerts: object[]) {
-    await showFixture(page, server.server.url, `<div style="width:480px;height:420px"><rt-alerts label="Alerts" locale="en-US"></rt-alerts></div>`);
+    await showFixture(page, suite.server.server.url, `<div style="width:480px;height:420px"><rt-alerts label="Alerts" locale="en-US"></rt-alerts></div>`);
     await setAlerts(page, alerts);
   }
   const rules = (page: Page) => page.locator('rt-alerts .rule').allInnerTexts();
 
   it('lists firing alerts first, most severe and then newest first, then the others; resolved ones not at all', async () => {
-    await show(tab.page, ALERTS(Date.now()));
-    expect(await rules(tab.page)).to.deep.equal(['Error rate high', 'Cache misses', 'Disk almost full', 'Queue backlog', 'Checkout latency high']);
-    expect(await tab.page.locator('rt-alerts .since').allInnerTexts()).to.deep.equal(['firing · 4 min', 'firing · 10 min', 'firing · 3 h', 'no data · 5 min', 'pending · 1 min']);
-    expect(await tab.page.locator('rt-alerts h2').innerText()).to.equal('Alerts');
+    await show(suite.tab.page, ALERTS(Date.now()));
+    expect(await rules(suite.tab.page)).to.deep.equal(['Error rate high', 'Cache misses', 'Disk almost full', 'Queue backlog', 'Checkout latency high']);
+    expect(await suite.tab.page.locator('rt-alerts .since').allInnerTexts()).to.deep.equal(['firing · 4 min', 'firing · 10 min', 'firing · 3 h', 'no data · 5 min', 'pending · 1 min']);
+    expect(await suite.tab.page.locator('rt-alerts h2').innerText()).to.equal('Alerts');
     // No stream state: nothing to wait for, so no "Waiting for data…".
-    expect(await tab.page.locator('rt-alerts [part~=status]').count()).to.equal(0);
-    expect(tab.errors).to.deep.equal([]);
+    expect(await suite.tab.page.locator('rt-alerts [part~=status]').count()).to.equal(0);
+    expect(suite.tab.errors).to.deep.equal([]);
   });
 
   it('shows the severity as a coloured badge in words, with the summary, labels and value', async () => {
-    await show(tab.page, ALERTS(Date.now()));
-    const badges = tab.page.locator('rt-alerts [part~=severity]');
+    await show(suite.tab.page, ALERTS(Date.now()));
+    const badges = suite.tab.page.locator('rt-alerts [part~=severity]');
     expect(await badges.allInnerTexts()).to.deep.equal(['CRITICAL', 'WARNING', 'WARNING', 'INFO', 'WARNING']);
     const colors = await badges.evaluateAll((els: any[]) => els.map((el) => el.ownerDocument.defaultView.getComputedStyle(el).color));
     expect(colors).to.deep.equal([LIGHT.error, LIGHT.warn, LIGHT.warn, LIGHT.accent, LIGHT.warn]);
-    const first = tab.page.locator('rt-alerts [part~=alert]').first();
+    const first = suite.tab.page.locator('rt-alerts [part~=alert]').first();
     expect(await first.locator('.summary').innerText()).to.equal('Error rate above 2.5 % in eu');
     expect(await first.locator('.meta').innerText()).to.match(/demo\s+region=eu\s+value 3\.1/);
   });
 
   it('says "No alerts firing" when there are none to show', async () => {
-    await show(tab.page, [{ rule: 'Old incident', state: 'resolved', since: Date.now() }]);
-    expect(await tab.page.locator('rt-alerts [part~=empty]').innerText()).to.equal('No alerts firing');
-    expect(await tab.page.locator('rt-alerts [part~=list]').count()).to.equal(0);
+    await show(suite.tab.page, [{ rule: 'Old incident', state: 'resolved', since: Date.now() }]);
+    expect(await suite.tab.page.locator('rt-alerts [part~=empty]').innerText()).to.equal('No alerts firing');
+    expect(await suite.tab.page.locator('rt-alerts [part~=list]').count()).to.equal(0);
   });
 
   it('announces a newly firing alert in a polite live region, not the ones already there', async () => {
     const now = Date.now();
-    await show(tab.page, ALERTS(now));
-    const live = tab.page.locator('rt-alerts [aria-live=polite]');
+    await show(suite.tab.page, ALERTS(now));
+    const live = suite.tab.page.locator('rt-alerts [aria-live=polite]');
     expect(await live.textContent()).to.equal('');
 
     const fresh = { rule: 'Payments failing', state: 'firing', severity: 'critical', summary: 'Provider answers 502', since: now };
-    await setAlerts(tab.page, [...ALERTS(now), fresh]);
+    await setAlerts(suite.tab.page, [...ALERTS(now), fresh]);
     expect(await live.textContent()).to.equal('Alert firing: Payments failing: Provider answers 502');
-    expect((await rules(tab.page))[0]).to.equal('Payments failing');
+    expect((await rules(suite.tab.page))[0]).to.equal('Payments failing');
 
     // The same alert on the next update is no news; a pending one turning firing is.
-    await setAlerts(tab.page, [...ALERTS(now).map((a) => (a.rule === 'Checkout latency high' ? { ...a, state: 'firing' } : a)), fresh]);
+    await setAlerts(suite.tab.page, [...ALERTS(now).map((a) => (a.rule === 'Checkout latency high' ? { ...a, state: 'firing' } : a)), fresh]);
     expect(await live.textContent()).to.equal('Alert firing: Checkout latency high: p95 above 800 ms for 2 min');
   });
 
   it('fits 320 px without overflowing, in light and dark (screenshots in /tmp/elements-alerts-*.png)', async () => {
     for (const colorScheme of ['light', 'dark'] as const) {
-      const shot = await openPage(browser, { colorScheme, viewport: { width: 360, height: 800 } });
+      const shot = await openPage(suite.browser, { colorScheme, viewport: { width: 360, height: 800 } });
       await showFixture(
         shot.page,
-        server.server.url,
+        suite.server.server.url,
         `<div id="box" style="width:320px;display:grid;gap:12px;grid-template-rows:460px 120px">
           <rt-alerts label="Alerts" locale="en-US"></rt-alerts><rt-alerts label="Alerts" locale="en-US"></rt-alerts></div>`,
       );

@@ -1,7 +1,6 @@
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, needChromium, openPage, showFixture, type TestPage } from '../../test/support/browser.js';
-import { startTestServer, type TestServer } from '../../test/support/test-server.js';
+import type { Page } from 'playwright-core';
+import { browserSuite, openPage, showFixture } from '../../test/support/browser.js';
 
 const revenue = (extra: object = {}) => ({ id: 'revenue', title: 'Revenue per minute', type: 'line', x: 'time', y: ['revenue'], unit: 'currency:EUR', min: 0, size: { w: 8, h: 4 }, intervalMs: 1000, keep: { ms: 600_000 }, ...extra });
 const latency = (extra: object = {}) => ({ id: 'latency', title: 'Response time', type: 'line', x: 'time', y: ['p50', 'p95', 'p99'], unit: 'ms', size: { w: 6, h: 4 }, intervalMs: 1000, keep: { ms: 600_000 }, ...extra });
@@ -29,23 +28,7 @@ const regions = () => ({ frame: { fields: [{ name: 'region', type: 'string', val
 const wave = (n: number, base: number, amplitude: number, phase = 0) => Array.from({ length: n }, (_, i) => Math.round(base + amplitude * Math.sin(i / 9 + phase) + (amplitude / 4) * Math.sin(i / 2.5 + phase)));
 
 describe('<rt-chart> (in Chromium)', function () {
-  let browser: Browser;
-  let server: TestServer;
-  let tab: TestPage;
-  before(async function () {
-    needChromium(this);
-    [browser, server] = await Promise.all([launchChromium(), startTestServer({})]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-  beforeEach(async () => {
-    tab = await openPage(browser);
-  });
-  afterEach(async () => {
-    await tab.close();
-  });
+  const suite = browserSuite();
 
   /** Gives the `nth` chart a definition and a state, and waits until ApexCharts has drawn them. */
   const setWidget = (page: Page, def: object, state: object, nth = 0) =>
@@ -59,7 +42,7 @@ describe('<rt-chart> (in Chromium)', function () {
       [def, state] as const,
     );
   async function show(page: Page, def: object, state: object) {
-    await showFixture(page, server.server.url, `<div style="width:640px;height:320px"><rt-chart locale="en-US"></rt-chart></div>`);
+    await showFixture(page, suite.server.server.url, `<div style="width:640px;height:320px"><rt-chart locale="en-US"></rt-chart></div>`);
     await setWidget(page, def, state);
   }
   const chart = (page: Page) => page.locator('rt-chart').first();
@@ -67,42 +50,42 @@ describe('<rt-chart> (in Chromium)', function () {
 
   it('fetches ApexCharts only once a chart is on the page', async () => {
     const requested: string[] = [];
-    tab.page.on('request', (request) => requested.push(new URL(request.url()).pathname));
-    await showFixture(tab.page, server.server.url, `<rt-stat></rt-stat><div id="later" style="width:640px;height:320px"></div>`);
-    await tab.page.waitForLoadState('networkidle');
+    suite.tab.page.on('request', (request) => requested.push(new URL(request.url()).pathname));
+    await showFixture(suite.tab.page, suite.server.server.url, `<rt-stat></rt-stat><div id="later" style="width:640px;height:320px"></div>`);
+    await suite.tab.page.waitForLoadState('networkidle');
     expect(requested.filter((path) => path.includes('apexcharts'))).to.deep.equal([]);
     expect(requested).to.include('/rt-dashboard.js');
 
-    await tab.page.evaluate(`document.getElementById('later').append(Object.assign(document.createElement('rt-chart'), { locale: 'en-US' }))`);
-    await setWidget(tab.page, revenue(), series({ revenue: [1520, 1611, 1580] }));
+    await suite.tab.page.evaluate(`document.getElementById('later').append(Object.assign(document.createElement('rt-chart'), { locale: 'en-US' }))`);
+    await setWidget(suite.tab.page, revenue(), series({ revenue: [1520, 1611, 1580] }));
     expect(requested.filter((path) => /^\/chunks\/apexcharts[\w.-]*\.js$/.test(path))).to.have.length(1);
-    expect(await lines(tab.page).count()).to.equal(1);
-    expect(tab.errors).to.deep.equal([]);
+    expect(await lines(suite.tab.page).count()).to.equal(1);
+    expect(suite.tab.errors).to.deep.equal([]);
   });
 
   it('draws one path per y column, on a time axis that ends now and spans the kept window', async () => {
-    await show(tab.page, latency(), series({ p50: wave(120, 120, 15), p95: wave(120, 340, 40), p99: wave(120, 780, 120) }));
-    expect(await lines(tab.page).count()).to.equal(3);
-    const axis = await chart(tab.page).evaluate((el: any) => ({ min: el.chart.w.config.xaxis.min, max: el.chart.w.config.xaxis.max, now: Date.now() }));
+    await show(suite.tab.page, latency(), series({ p50: wave(120, 120, 15), p95: wave(120, 340, 40), p99: wave(120, 780, 120) }));
+    expect(await lines(suite.tab.page).count()).to.equal(3);
+    const axis = await chart(suite.tab.page).evaluate((el: any) => ({ min: el.chart.w.config.xaxis.min, max: el.chart.w.config.xaxis.max, now: Date.now() }));
     expect(axis.max - axis.min).to.equal(600_000);
     expect(axis.now - axis.max).to.be.within(-2000, 5000);
-    expect(await chart(tab.page).locator('.apexcharts-legend-text').allInnerTexts()).to.deep.equal(['p50', 'p95', 'p99']);
+    expect(await chart(suite.tab.page).locator('.apexcharts-legend-text').allInnerTexts()).to.deep.equal(['p50', 'p95', 'p99']);
   });
 
   it('names its plot for assistive technology: title, chart type and the latest values', async () => {
-    await show(tab.page, revenue(), series({ revenue: [1520.5, 1611.25, 1580] }));
-    const plot = chart(tab.page).locator('[part~=plot]');
+    await show(suite.tab.page, revenue(), series({ revenue: [1520.5, 1611.25, 1580] }));
+    const plot = chart(suite.tab.page).locator('[part~=plot]');
     expect(await plot.getAttribute('role')).to.equal('img');
     expect(await plot.getAttribute('aria-label')).to.equal('Revenue per minute, line chart, latest €1,580');
 
-    await setWidget(tab.page, latency({ type: 'area' }), series({ p50: [110, 120], p95: [330, 340], p99: [700, null] }));
+    await setWidget(suite.tab.page, latency({ type: 'area' }), series({ p50: [110, 120], p95: [330, 340], p99: [700, null] }));
     expect(await plot.getAttribute('aria-label')).to.equal('Response time, area chart, latest p50 120\u00a0ms, p95 340\u00a0ms, p99 700\u00a0ms');
   });
 
   it('keeps the points it hands ApexCharts bounded however many updates arrive', async function () {
     this.timeout(40_000);
-    await show(tab.page, revenue({ keep: { points: 60 } }), series({ revenue: [1000] }));
-    const lengths = await chart(tab.page).evaluate(async (el: any) => {
+    await show(suite.tab.page, revenue({ keep: { points: 60 } }), series({ revenue: [1000] }));
+    const lengths = await chart(suite.tab.page).evaluate(async (el: any) => {
       const start = Date.now() - 500_000;
       const time: number[] = [];
       const values: number[] = [];
@@ -120,53 +103,53 @@ describe('<rt-chart> (in Chromium)', function () {
       return { shown: w.config.series[0].data.length, initial: w.globals.initialSeries[0].data.length, last: w.config.series[0].data.at(-1)[1], paths: el.shadowRoot.querySelectorAll('path.apexcharts-line').length };
     });
     expect(lengths).to.deep.equal({ shown: 60, initial: 60, last: 1000 + (499 % 17), paths: 1 });
-    expect(tab.errors).to.deep.equal([]);
+    expect(suite.tab.errors).to.deep.equal([]);
   });
 
   it('fills its panel and follows it when the panel is resized', async () => {
-    await show(tab.page, revenue(), series({ revenue: [1520, 1611, 1580] }));
+    await show(suite.tab.page, revenue(), series({ revenue: [1520, 1611, 1580] }));
     const sizes = () =>
-      chart(tab.page).evaluate((el: any) => {
+      chart(suite.tab.page).evaluate((el: any) => {
         const plot = el.shadowRoot.querySelector('[part~=plot]').getBoundingClientRect();
         const svg = el.shadowRoot.querySelector('.apex svg').getBoundingClientRect();
         return { width: Math.abs(Math.round(plot.width - svg.width)), height: Math.abs(Math.round(plot.height - svg.height)) };
       });
     expect(await sizes()).to.deep.equal({ width: 0, height: 0 });
-    await tab.page.evaluate(`Object.assign(document.querySelector('rt-chart').parentElement.style, { width: '420px', height: '260px' })`);
-    await tab.page.waitForTimeout(400); // ApexCharts redraws 150 ms after its box stops changing
+    await suite.tab.page.evaluate(`Object.assign(document.querySelector('rt-chart').parentElement.style, { width: '420px', height: '260px' })`);
+    await suite.tab.page.waitForTimeout(400); // ApexCharts redraws 150 ms after its box stops changing
     expect(await sizes()).to.deep.equal({ width: 0, height: 0 });
   });
 
   it('draws bars against categories when x is a string column', async () => {
-    await show(tab.page, byRegion, regions());
-    expect(await chart(tab.page).locator('path.apexcharts-bar-area').count()).to.equal(3);
-    expect(await chart(tab.page).locator('.apexcharts-xaxis-label tspan').allTextContents()).to.deep.equal(['eu', 'us', 'apac']);
-    expect(await chart(tab.page).locator('[part~=plot]').getAttribute('aria-label')).to.equal('Orders in the last hour, bar chart, latest eu 412, us 367, apac 158');
+    await show(suite.tab.page, byRegion, regions());
+    expect(await chart(suite.tab.page).locator('path.apexcharts-bar-area').count()).to.equal(3);
+    expect(await chart(suite.tab.page).locator('.apexcharts-xaxis-label tspan').allTextContents()).to.deep.equal(['eu', 'us', 'apac']);
+    expect(await chart(suite.tab.page).locator('[part~=plot]').getAttribute('aria-label')).to.equal('Orders in the last hour, bar chart, latest eu 412, us 367, apac 158');
   });
 
   it('follows the theme: colours are read again when the theme changes', async () => {
-    await show(tab.page, revenue(), series({ revenue: [1520, 1611, 1580] }));
-    const stroke = () => lines(tab.page).first().getAttribute('stroke');
+    await show(suite.tab.page, revenue(), series({ revenue: [1520, 1611, 1580] }));
+    const stroke = () => lines(suite.tab.page).first().getAttribute('stroke');
     expect(await stroke()).to.match(/#2f6fde|47,\s*111,\s*222/i);
-    await chart(tab.page).evaluate(async (el: any) => {
+    await chart(suite.tab.page).evaluate(async (el: any) => {
       el.setAttribute('theme', 'dark');
       await new Promise((resolve) => setTimeout(resolve, 50));
       await el.updateComplete;
     });
     expect(await stroke()).to.match(/#6ea0ff|110,\s*160,\s*255/i);
-    expect(tab.errors).to.deep.equal([]);
+    expect(suite.tab.errors).to.deep.equal([]);
   });
 
   it('keeps the last data under an error line, shows a stale badge, and rebuilds after leaving the page', async () => {
     const error = { code: 'RTDASH_QUERY_TIMEOUT', message: 'query to "shopdb" timed out' };
-    await show(tab.page, revenue(), series({ revenue: [1520, 1611, 1580] }, { status: 'error', error }));
-    expect(await chart(tab.page).locator('[part~=error]').innerText()).to.equal('query to "shopdb" timed out');
-    expect(await lines(tab.page).count()).to.equal(1);
+    await show(suite.tab.page, revenue(), series({ revenue: [1520, 1611, 1580] }, { status: 'error', error }));
+    expect(await chart(suite.tab.page).locator('[part~=error]').innerText()).to.equal('query to "shopdb" timed out');
+    expect(await lines(suite.tab.page).count()).to.equal(1);
 
-    await setWidget(tab.page, revenue(), series({ revenue: [1520, 1611, 1580] }, { lastGoodAt: Date.now() - 120_000 }));
-    expect(await chart(tab.page).locator('[part~=stale]').innerText()).to.equal('stale · 2 min old');
+    await setWidget(suite.tab.page, revenue(), series({ revenue: [1520, 1611, 1580] }, { lastGoodAt: Date.now() - 120_000 }));
+    expect(await chart(suite.tab.page).locator('[part~=stale]').innerText()).to.equal('stale · 2 min old');
 
-    const afterRemoval = await chart(tab.page).evaluate(async (el: any) => {
+    const afterRemoval = await chart(suite.tab.page).evaluate(async (el: any) => {
       const parent = el.parentElement;
       el.remove();
       const gone = { chart: el.chart === undefined, drawn: el.shadowRoot.querySelectorAll('.apex svg').length };
@@ -176,15 +159,15 @@ describe('<rt-chart> (in Chromium)', function () {
       return { ...gone, back: el.shadowRoot.querySelectorAll('.apex svg').length };
     });
     expect(afterRemoval).to.deep.equal({ chart: true, drawn: 0, back: 1 });
-    expect(tab.errors).to.deep.equal([]);
+    expect(suite.tab.errors).to.deep.equal([]);
   });
 
   it('fits 320 px without overflowing, in light and dark (screenshots in /tmp/elements-chart-*.png)', async () => {
     for (const colorScheme of ['light', 'dark'] as const) {
-      const shot = await openPage(browser, { colorScheme, viewport: { width: 360, height: 900 } });
+      const shot = await openPage(suite.browser, { colorScheme, viewport: { width: 360, height: 900 } });
       await showFixture(
         shot.page,
-        server.server.url,
+        suite.server.server.url,
         `<div id="box" style="width:320px;display:grid;gap:12px;grid-template-rows:260px 260px 260px">
           <rt-chart locale="en-US"></rt-chart><rt-chart locale="en-US"></rt-chart><rt-chart locale="en-US"></rt-chart></div>`,
       );

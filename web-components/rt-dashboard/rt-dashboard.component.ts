@@ -178,15 +178,15 @@ export default class RtDashboard extends LitElement {
       case 'line':
       case 'area':
       case 'bar':
-        return common(html`<rt-chart data-widget=${w.id} .definition=${w} .state=${current}></rt-chart>`);
+        return common(html`<rt-chart plain data-widget=${w.id} .definition=${w} .state=${current}></rt-chart>`);
       case 'stat':
-        return common(html`<rt-stat data-widget=${w.id} .definition=${w} .state=${current}></rt-stat>`);
+        return common(html`<rt-stat plain data-widget=${w.id} .definition=${w} .state=${current}></rt-stat>`);
       case 'gauge':
-        return common(html`<rt-gauge data-widget=${w.id} .definition=${w} .state=${current}></rt-gauge>`);
+        return common(html`<rt-gauge plain data-widget=${w.id} .definition=${w} .state=${current}></rt-gauge>`);
       case 'table':
-        return common(html`<rt-table data-widget=${w.id} .definition=${w} .state=${current}></rt-table>`);
+        return common(html`<rt-table plain data-widget=${w.id} .definition=${w} .state=${current}></rt-table>`);
       case 'alerts':
-        return common(html`<rt-alerts data-widget=${w.id} .definition=${w} .state=${current}></rt-alerts>`);
+        return common(html`<rt-alerts plain data-widget=${w.id} .definition=${w} .state=${current}></rt-alerts>`);
       case 'text':
         return common(html`<h2>${w.title}</h2><rt-text .content=${w.content ?? ''}></rt-text>`);
     }

@@ -1,7 +1,6 @@
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, needChromium, openPage, showFixture, type TestPage } from '../../test/support/browser.js';
-import { startTestServer, type TestServer } from '../../test/support/test-server.js';
+import type { Page } from 'playwright-core';
+import { browserSuite, openPage, showFixture } from '../../test/support/browser.js';
 
 const THRESHOLDS = [
   { value: 0, color: 'green' },
@@ -30,23 +29,7 @@ const widgetState = (values: (number | null)[], extra: object = {}) => {
 };
 
 describe('<rt-gauge> (in Chromium)', function () {
-  let browser: Browser;
-  let server: TestServer;
-  let tab: TestPage;
-  before(async function () {
-    needChromium(this);
-    [browser, server] = await Promise.all([launchChromium(), startTestServer({})]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-  beforeEach(async () => {
-    tab = await openPage(browser);
-  });
-  afterEach(async () => {
-    await tab.close();
-  });
+  const suite = browserSuite();
 
   const setWidget = (page: Page, def: object, state: object, nth = 0) =>
     page.locator('rt-gauge').nth(nth).evaluate(
@@ -58,7 +41,7 @@ describe('<rt-gauge> (in Chromium)', function () {
       [def, state] as const,
     );
   async function show(page: Page, def: object, state: object) {
-    await showFixture(page, server.server.url, `<div style="width:240px;height:200px"><rt-gauge locale="en-US"></rt-gauge></div>`);
+    await showFixture(page, suite.server.server.url, `<div style="width:240px;height:200px"><rt-gauge locale="en-US"></rt-gauge></div>`);
     await setWidget(page, def, state);
   }
   const meter = (page: Page) => page.locator('rt-gauge [role=meter]');
@@ -66,54 +49,54 @@ describe('<rt-gauge> (in Chromium)', function () {
     page.locator(`rt-gauge ${selector}`).evaluateAll((els: any[]) => els.map((el) => el.ownerDocument.defaultView.getComputedStyle(el).stroke));
 
   it('is a meter with the value, its range and its text, shown in the middle of the arc', async () => {
-    await show(tab.page, definition(), widgetState([20, 37.4]));
-    const m = meter(tab.page);
+    await show(suite.tab.page, definition(), widgetState([20, 37.4]));
+    const m = meter(suite.tab.page);
     expect(await m.getAttribute('aria-valuenow')).to.equal('37.4');
     expect(await m.getAttribute('aria-valuemin')).to.equal('0');
     expect(await m.getAttribute('aria-valuemax')).to.equal('100');
     expect(await m.getAttribute('aria-valuetext')).to.equal('37.4%');
     expect(await m.getAttribute('aria-label')).to.equal('Process CPU');
-    expect(await tab.page.locator('rt-gauge [part~=value]').textContent()).to.equal('37.4%');
-    expect(tab.errors).to.deep.equal([]);
+    expect(await suite.tab.page.locator('rt-gauge [part~=value]').textContent()).to.equal('37.4%');
+    expect(suite.tab.errors).to.deep.equal([]);
   });
 
   it('draws the threshold bands on the arc and fills it in the colour of the value', async () => {
-    await show(tab.page, definition(), widgetState([93.2]));
-    expect(await stroke(tab.page, 'path.band')).to.deep.equal([LIGHT.ok, LIGHT.warn, LIGHT.error]);
-    expect(await stroke(tab.page, 'path.fill')).to.deep.equal([LIGHT.error]);
-    expect(await tab.page.locator('rt-gauge path.fill').getAttribute('stroke-dasharray')).to.equal('93.20 200');
+    await show(suite.tab.page, definition(), widgetState([93.2]));
+    expect(await stroke(suite.tab.page, 'path.band')).to.deep.equal([LIGHT.ok, LIGHT.warn, LIGHT.error]);
+    expect(await stroke(suite.tab.page, 'path.fill')).to.deep.equal([LIGHT.error]);
+    expect(await suite.tab.page.locator('rt-gauge path.fill').getAttribute('stroke-dasharray')).to.equal('93.20 200');
 
-    await setWidget(tab.page, definition(), widgetState([50]));
-    expect(await stroke(tab.page, 'path.fill')).to.deep.equal([LIGHT.ok]);
+    await setWidget(suite.tab.page, definition(), widgetState([50]));
+    expect(await stroke(suite.tab.page, 'path.fill')).to.deep.equal([LIGHT.ok]);
   });
 
   it('takes min and max from the widget, keeping aria-valuenow inside them while the text says the truth', async () => {
-    await show(tab.page, definition({ unit: 'ms', min: 0, max: 1000, thresholds: undefined }), widgetState([1250]));
-    const m = meter(tab.page);
+    await show(suite.tab.page, definition({ unit: 'ms', min: 0, max: 1000, thresholds: undefined }), widgetState([1250]));
+    const m = meter(suite.tab.page);
     expect(await m.getAttribute('aria-valuenow')).to.equal('1000');
     expect(await m.getAttribute('aria-valuetext')).to.equal('1.3\u00a0s');
-    expect(await tab.page.locator('rt-gauge text.limit').allTextContents()).to.deep.equal(['0\u00a0ms', '1\u00a0s']);
-    expect(await tab.page.locator('rt-gauge path.fill').getAttribute('stroke-dasharray')).to.equal('100.00 200');
+    expect(await suite.tab.page.locator('rt-gauge text.limit').allTextContents()).to.deep.equal(['0\u00a0ms', '1\u00a0s']);
+    expect(await suite.tab.page.locator('rt-gauge path.fill').getAttribute('stroke-dasharray')).to.equal('100.00 200');
   });
 
   it('shows a dash and no fill without a value, and keeps the last value under an error', async () => {
-    await show(tab.page, definition(), widgetState([null]));
-    expect(await meter(tab.page).getAttribute('aria-valuenow')).to.equal(null);
-    expect(await meter(tab.page).getAttribute('aria-valuetext')).to.equal('no value');
-    expect(await tab.page.locator('rt-gauge path.fill').count()).to.equal(0);
+    await show(suite.tab.page, definition(), widgetState([null]));
+    expect(await meter(suite.tab.page).getAttribute('aria-valuenow')).to.equal(null);
+    expect(await meter(suite.tab.page).getAttribute('aria-valuetext')).to.equal('no value');
+    expect(await suite.tab.page.locator('rt-gauge path.fill').count()).to.equal(0);
 
-    await setWidget(tab.page, definition(), widgetState([41], { status: 'error', error: { code: 'RTDASH_QUERY_FAILED', message: 'source "system" failed' } }));
-    expect(await tab.page.locator('rt-gauge [part~=error]').innerText()).to.equal('source "system" failed');
-    expect(await meter(tab.page).getAttribute('aria-valuenow')).to.equal('41');
-    expect(tab.errors).to.deep.equal([]);
+    await setWidget(suite.tab.page, definition(), widgetState([41], { status: 'error', error: { code: 'RTDASH_QUERY_FAILED', message: 'source "system" failed' } }));
+    expect(await suite.tab.page.locator('rt-gauge [part~=error]').innerText()).to.equal('source "system" failed');
+    expect(await meter(suite.tab.page).getAttribute('aria-valuenow')).to.equal('41');
+    expect(suite.tab.errors).to.deep.equal([]);
   });
 
   it('fits 320 px without overflowing, in light and dark (screenshots in /tmp/elements-gauge-*.png)', async () => {
     for (const colorScheme of ['light', 'dark'] as const) {
-      const shot = await openPage(browser, { colorScheme, viewport: { width: 360, height: 640 } });
+      const shot = await openPage(suite.browser, { colorScheme, viewport: { width: 360, height: 640 } });
       await showFixture(
         shot.page,
-        server.server.url,
+        suite.server.server.url,
         `<div id="box" style="width:320px;display:grid;grid-template-columns:1fr 1fr;gap:12px">
           <rt-gauge locale="en-US" style="height:170px"></rt-gauge><rt-gauge locale="en-US" style="height:170px"></rt-gauge>
           <rt-gauge locale="en-US" style="grid-column:span 2;height:240px"></rt-gauge></div>`,

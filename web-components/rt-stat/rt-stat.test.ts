@@ -1,7 +1,6 @@
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, needChromium, openPage, showFixture, type TestPage } from '../../test/support/browser.js';
-import { startTestServer, type TestServer } from '../../test/support/test-server.js';
+import type { Page } from 'playwright-core';
+import { browserSuite, openPage, showFixture } from '../../test/support/browser.js';
 
 /** The theme's health colours (client/theme.ts), as computed styles read them. */
 const LIGHT = { ok: 'rgb(31, 138, 76)', warn: 'rgb(183, 121, 31)', error: 'rgb(199, 55, 47)' };
@@ -26,27 +25,11 @@ const widgetState = (values: (number | null)[], extra: object = {}) => {
 };
 
 describe('<rt-stat> (in Chromium)', function () {
-  let browser: Browser;
-  let server: TestServer;
-  let tab: TestPage;
-  before(async function () {
-    needChromium(this);
-    [browser, server] = await Promise.all([launchChromium(), startTestServer({})]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-  beforeEach(async () => {
-    tab = await openPage(browser);
-  });
-  afterEach(async () => {
-    await tab.close();
-  });
+  const suite = browserSuite();
 
   /** Shows one `<rt-stat>` with a definition and a state, once it has drawn them. */
   async function show(page: Page, def: object, state: object, attributes = '') {
-    await showFixture(page, server.server.url, `<div style="width:320px;height:180px"><rt-stat locale="en-US" ${attributes}></rt-stat></div>`);
+    await showFixture(page, suite.server.server.url, `<div style="width:320px;height:180px"><rt-stat locale="en-US" ${attributes}></rt-stat></div>`);
     await setWidget(page, def, state);
   }
   const setWidget = (page: Page, def: object, state: object) =>
@@ -62,30 +45,30 @@ describe('<rt-stat> (in Chromium)', function () {
   const trend = (page: Page) => page.locator('rt-stat [part~=trend]');
 
   it('shows the latest value big, formatted by the unit, in a polite live region', async () => {
-    await show(tab.page, definition(), widgetState([1520.5, 1611.25, 1580, null]));
-    expect((await value(tab.page).innerText()).trim()).to.equal('€1,580');
-    expect(await value(tab.page).getAttribute('aria-live')).to.equal('polite');
-    expect(await tab.page.locator('rt-stat h2').innerText()).to.equal('Revenue per minute');
-    expect(tab.errors).to.deep.equal([]);
+    await show(suite.tab.page, definition(), widgetState([1520.5, 1611.25, 1580, null]));
+    expect((await value(suite.tab.page).innerText()).trim()).to.equal('€1,580');
+    expect(await value(suite.tab.page).getAttribute('aria-live')).to.equal('polite');
+    expect(await suite.tab.page.locator('rt-stat h2').innerText()).to.equal('Revenue per minute');
+    expect(suite.tab.errors).to.deep.equal([]);
   });
 
   it('takes the first number column when the widget names no y column', async () => {
-    await show(tab.page, definition({ y: undefined, unit: 'percent' }), widgetState([2.1, 2.8]));
-    expect((await value(tab.page).innerText()).trim()).to.equal('2.8%');
+    await show(suite.tab.page, definition({ y: undefined, unit: 'percent' }), widgetState([2.1, 2.8]));
+    expect((await value(suite.tab.page).innerText()).trim()).to.equal('2.8%');
   });
 
   it('shows the trend against the previous value, or against the start of the window', async () => {
-    await show(tab.page, definition(), widgetState([1520.5, 1611.25, 1580]));
-    expect(await trend(tab.page).getAttribute('data-direction')).to.equal('down');
-    expect(await trend(tab.page).innerText()).to.match(/−€31\.25 \(−1\.9%\)\s+vs previous/);
+    await show(suite.tab.page, definition(), widgetState([1520.5, 1611.25, 1580]));
+    expect(await trend(suite.tab.page).getAttribute('data-direction')).to.equal('down');
+    expect(await trend(suite.tab.page).innerText()).to.match(/−€31\.25 \(−1\.9%\)\s+vs previous/);
 
-    await tab.page.locator('rt-stat').evaluate(async (el: any) => {
+    await suite.tab.page.locator('rt-stat').evaluate(async (el: any) => {
       el.trend = 'window';
       await el.updateComplete;
     });
-    expect(await trend(tab.page).getAttribute('data-direction')).to.equal('up');
-    expect(await trend(tab.page).innerText()).to.match(/\+€59\.50 \(\+3\.9%\)\s+vs 2 s ago/);
-    expect(tab.errors).to.deep.equal([]);
+    expect(await trend(suite.tab.page).getAttribute('data-direction')).to.equal('up');
+    expect(await trend(suite.tab.page).innerText()).to.match(/\+€59\.50 \(\+3\.9%\)\s+vs 2 s ago/);
+    expect(suite.tab.errors).to.deep.equal([]);
   });
 
   it('colours the value by the last threshold at or below it, named colours taking the theme’s', async () => {
@@ -95,18 +78,18 @@ describe('<rt-stat> (in Chromium)', function () {
       { value: 2.5, color: '#7a00ff' },
     ];
     const color = async (v: number) => {
-      await setWidget(tab.page, definition({ unit: 'percent', thresholds }), widgetState([0.2, v]));
-      return value(tab.page).evaluate((el: any) => el.ownerDocument.defaultView.getComputedStyle(el).color);
+      await setWidget(suite.tab.page, definition({ unit: 'percent', thresholds }), widgetState([0.2, v]));
+      return value(suite.tab.page).evaluate((el: any) => el.ownerDocument.defaultView.getComputedStyle(el).color);
     };
-    await show(tab.page, definition({ unit: 'percent', thresholds }), widgetState([0.5]));
+    await show(suite.tab.page, definition({ unit: 'percent', thresholds }), widgetState([0.5]));
     expect(await color(0.4)).to.equal(LIGHT.ok);
     expect(await color(1.7)).to.equal(LIGHT.warn);
     expect(await color(3)).to.equal('rgb(122, 0, 255)');
   });
 
   it('draws a sparkline through the kept values as inline SVG', async () => {
-    await show(tab.page, definition(), widgetState([1, 2, null, 4, 5, 6]));
-    const d = (await tab.page.locator('rt-stat [part~=sparkline] path.line').getAttribute('d')) ?? '';
+    await show(suite.tab.page, definition(), widgetState([1, 2, null, 4, 5, 6]));
+    const d = (await suite.tab.page.locator('rt-stat [part~=sparkline] path.line').getAttribute('d')) ?? '';
     // Five points, with a break where the value is missing.
     expect(d.match(/[ML]/g)).to.have.length(5);
     expect(d.match(/M/g)).to.have.length(2);
@@ -114,18 +97,18 @@ describe('<rt-stat> (in Chromium)', function () {
 
   it('keeps the last value on screen under the error line, and shows a stale badge when data is late', async () => {
     const error = { code: 'RTDASH_QUERY_TIMEOUT', message: 'query to "shopdb" timed out' };
-    await show(tab.page, definition(), widgetState([1520.5, 1580], { status: 'error', error }));
-    expect(await tab.page.locator('rt-stat [part~=status][part~=error]').innerText()).to.equal('query to "shopdb" timed out');
-    expect((await value(tab.page).innerText()).trim()).to.equal('€1,580');
+    await show(suite.tab.page, definition(), widgetState([1520.5, 1580], { status: 'error', error }));
+    expect(await suite.tab.page.locator('rt-stat [part~=status][part~=error]').innerText()).to.equal('query to "shopdb" timed out');
+    expect((await value(suite.tab.page).innerText()).trim()).to.equal('€1,580');
 
-    await setWidget(tab.page, definition(), widgetState([1520.5, 1580], { lastGoodAt: Date.now() - 60_000 }));
-    expect(await tab.page.locator('rt-stat [part~=stale]').innerText()).to.equal('stale · 1 min old');
-    expect(tab.errors).to.deep.equal([]);
+    await setWidget(suite.tab.page, definition(), widgetState([1520.5, 1580], { lastGoodAt: Date.now() - 60_000 }));
+    expect(await suite.tab.page.locator('rt-stat [part~=stale]').innerText()).to.equal('stale · 1 min old');
+    expect(suite.tab.errors).to.deep.equal([]);
   });
 
   it('fits 320 px without overflowing, in light and dark (screenshots in /tmp/elements-stat-*.png)', async () => {
     for (const colorScheme of ['light', 'dark'] as const) {
-      const shot = await openPage(browser, { colorScheme, viewport: { width: 360, height: 640 } });
+      const shot = await openPage(suite.browser, { colorScheme, viewport: { width: 360, height: 640 } });
       const thresholds = [
         { value: 0, color: 'red' },
         { value: 2, color: 'orange' },
@@ -133,7 +116,7 @@ describe('<rt-stat> (in Chromium)', function () {
       ];
       await showFixture(
         shot.page,
-        server.server.url,
+        suite.server.server.url,
         `<div id="box" style="width:320px;display:grid;gap:12px;grid-auto-rows:170px">
           <rt-stat locale="en-US"></rt-stat><rt-stat locale="en-US" trend="window"></rt-stat><rt-stat locale="en-US"></rt-stat></div>`,
       );

@@ -1,7 +1,6 @@
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, needChromium, openPage, showFixture, type TestPage } from '../../test/support/browser.js';
-import { startTestServer, type TestServer } from '../../test/support/test-server.js';
+import type { Page } from 'playwright-core';
+import { browserSuite, openPage, showFixture } from '../../test/support/browser.js';
 
 const T0 = Date.UTC(2025, 10, 28, 14, 5, 9);
 const definition = (extra: object = {}) => ({ id: 'orders', title: 'Recent orders', type: 'table', y: ['total'], unit: 'currency:EUR', size: { w: 12, h: 5 }, intervalMs: 2000, ...extra });
@@ -29,23 +28,7 @@ const FIRST: [string, string, number | null, number][] = [
 ];
 
 describe('<rt-table> (in Chromium)', function () {
-  let browser: Browser;
-  let server: TestServer;
-  let tab: TestPage;
-  before(async function () {
-    needChromium(this);
-    [browser, server] = await Promise.all([launchChromium(), startTestServer({})]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-  beforeEach(async () => {
-    tab = await openPage(browser);
-  });
-  afterEach(async () => {
-    await tab.close();
-  });
+  const suite = browserSuite();
 
   const setWidget = (page: Page, def: object, state: object) =>
     page.locator('rt-table').evaluate(
@@ -57,7 +40,7 @@ describe('<rt-table> (in Chromium)', function () {
       [def, state] as const,
     );
   async function show(page: Page, def: object, state: object, width = 720) {
-    await showFixture(page, server.server.url, `<div style="width:${width}px;height:320px"><rt-table locale="en-US"></rt-table></div>`);
+    await showFixture(page, suite.server.server.url, `<div style="width:${width}px;height:320px"><rt-table locale="en-US"></rt-table></div>`);
     await setWidget(page, def, state);
   }
   const column = (page: Page, n: number) => page.locator(`rt-table tbody tr td:nth-child(${n})`).allInnerTexts();
@@ -66,31 +49,31 @@ describe('<rt-table> (in Chromium)', function () {
   const settled = (page: Page) => page.locator('rt-table').evaluate((el: any) => el.updateComplete);
 
   it('shows one column per field: times as local date and time, y numbers by unit, other numbers plain', async () => {
-    await show(tab.page, definition(), orders(FIRST));
-    expect(await tab.page.locator('rt-table th').allInnerTexts()).to.deep.equal(['time', 'order_id', 'region', 'total', 'items']);
-    const local = await tab.page.evaluate(`new Intl.DateTimeFormat('en-US', { dateStyle: 'short', timeStyle: 'medium' }).format(${T0})`);
-    expect((await column(tab.page, 1))[0]).to.equal(local);
-    expect(await column(tab.page, 4)).to.deep.equal(['€83.40', '€1,250', '–', '€12.50']);
-    expect(await column(tab.page, 5)).to.deep.equal(['1,000', '1,001', '1,002', '1,003']);
-    expect(tab.errors).to.deep.equal([]);
+    await show(suite.tab.page, definition(), orders(FIRST));
+    expect(await suite.tab.page.locator('rt-table th').allInnerTexts()).to.deep.equal(['time', 'order_id', 'region', 'total', 'items']);
+    const local = await suite.tab.page.evaluate(`new Intl.DateTimeFormat('en-US', { dateStyle: 'short', timeStyle: 'medium' }).format(${T0})`);
+    expect((await column(suite.tab.page, 1))[0]).to.equal(local);
+    expect(await column(suite.tab.page, 4)).to.deep.equal(['€83.40', '€1,250', '–', '€12.50']);
+    expect(await column(suite.tab.page, 5)).to.deep.equal(['1,000', '1,001', '1,002', '1,003']);
+    expect(suite.tab.errors).to.deep.equal([]);
   });
 
   it('sorts by a header when clicked, reverses on a second click, and says so with aria-sort', async () => {
-    await show(tab.page, definition(), orders(FIRST));
+    await show(suite.tab.page, definition(), orders(FIRST));
     const events: unknown[] = [];
-    await tab.page.exposeFunction('recordSort', (detail: unknown) => events.push(detail));
-    await tab.page.evaluate(`document.querySelector('rt-table').addEventListener('rt-sort-change', (e) => window.recordSort(e.detail))`);
+    await suite.tab.page.exposeFunction('recordSort', (detail: unknown) => events.push(detail));
+    await suite.tab.page.evaluate(`document.querySelector('rt-table').addEventListener('rt-sort-change', (e) => window.recordSort(e.detail))`);
 
-    await header(tab.page, 'total').locator('button').click();
-    await settled(tab.page);
-    expect(await column(tab.page, 4)).to.deep.equal(['€12.50', '€83.40', '€1,250', '–']);
-    expect(await header(tab.page, 'total').getAttribute('aria-sort')).to.equal('ascending');
-    expect(await header(tab.page, 'region').getAttribute('aria-sort')).to.equal(null);
+    await header(suite.tab.page, 'total').locator('button').click();
+    await settled(suite.tab.page);
+    expect(await column(suite.tab.page, 4)).to.deep.equal(['€12.50', '€83.40', '€1,250', '–']);
+    expect(await header(suite.tab.page, 'total').getAttribute('aria-sort')).to.equal('ascending');
+    expect(await header(suite.tab.page, 'region').getAttribute('aria-sort')).to.equal(null);
 
-    await header(tab.page, 'total').locator('button').click();
-    await settled(tab.page);
-    expect(await column(tab.page, 4)).to.deep.equal(['€1,250', '€83.40', '€12.50', '–']);
-    expect(await header(tab.page, 'total').getAttribute('aria-sort')).to.equal('descending');
+    await header(suite.tab.page, 'total').locator('button').click();
+    await settled(suite.tab.page);
+    expect(await column(suite.tab.page, 4)).to.deep.equal(['€1,250', '€83.40', '€12.50', '–']);
+    expect(await header(suite.tab.page, 'total').getAttribute('aria-sort')).to.equal('descending');
     expect(events).to.deep.equal([
       { column: 'total', direction: 'ascending' },
       { column: 'total', direction: 'descending' },
@@ -98,38 +81,38 @@ describe('<rt-table> (in Chromium)', function () {
   });
 
   it('sorts from the keyboard: the headers are buttons that take Enter and Space', async () => {
-    await show(tab.page, definition(), orders(FIRST));
-    await header(tab.page, 'region').locator('button').focus();
-    await tab.page.keyboard.press('Enter');
-    await settled(tab.page);
-    expect(await column(tab.page, 3)).to.deep.equal(['apac', 'eu', 'eu', 'us']);
-    await tab.page.keyboard.press('Space');
-    await settled(tab.page);
-    expect(await column(tab.page, 3)).to.deep.equal(['us', 'eu', 'eu', 'apac']);
-    expect(await header(tab.page, 'region').getAttribute('aria-sort')).to.equal('descending');
+    await show(suite.tab.page, definition(), orders(FIRST));
+    await header(suite.tab.page, 'region').locator('button').focus();
+    await suite.tab.page.keyboard.press('Enter');
+    await settled(suite.tab.page);
+    expect(await column(suite.tab.page, 3)).to.deep.equal(['apac', 'eu', 'eu', 'us']);
+    await suite.tab.page.keyboard.press('Space');
+    await settled(suite.tab.page);
+    expect(await column(suite.tab.page, 3)).to.deep.equal(['us', 'eu', 'eu', 'apac']);
+    expect(await header(suite.tab.page, 'region').getAttribute('aria-sort')).to.equal('descending');
   });
 
   it('keeps the sort when new data arrives', async () => {
-    await show(tab.page, definition(), orders(FIRST));
-    await header(tab.page, 'total').locator('button').click();
-    await settled(tab.page);
-    await setWidget(tab.page, definition(), orders([['A-10483', 'us', 40, 0], ...FIRST.slice(0, 3)]));
-    expect(await column(tab.page, 4)).to.deep.equal(['€40.00', '€83.40', '€1,250', '–']);
-    expect(await column(tab.page, 2)).to.deep.equal(['A-10483', 'A-10482', 'A-10481', 'A-10480']);
-    expect(await header(tab.page, 'total').getAttribute('aria-sort')).to.equal('ascending');
-    expect(tab.errors).to.deep.equal([]);
+    await show(suite.tab.page, definition(), orders(FIRST));
+    await header(suite.tab.page, 'total').locator('button').click();
+    await settled(suite.tab.page);
+    await setWidget(suite.tab.page, definition(), orders([['A-10483', 'us', 40, 0], ...FIRST.slice(0, 3)]));
+    expect(await column(suite.tab.page, 4)).to.deep.equal(['€40.00', '€83.40', '€1,250', '–']);
+    expect(await column(suite.tab.page, 2)).to.deep.equal(['A-10483', 'A-10482', 'A-10481', 'A-10480']);
+    expect(await header(suite.tab.page, 'total').getAttribute('aria-sort')).to.equal('ascending');
+    expect(suite.tab.errors).to.deep.equal([]);
   });
 
   it('keeps the last rows under an error line', async () => {
-    await show(tab.page, definition(), { ...orders(FIRST), status: 'error', error: { code: 'RTDASH_QUERY_TIMEOUT', message: 'query to "shopdb" timed out' } });
-    expect(await tab.page.locator('rt-table [part~=error]').innerText()).to.equal('query to "shopdb" timed out');
-    expect(await tab.page.locator('rt-table tbody tr').count()).to.equal(4);
+    await show(suite.tab.page, definition(), { ...orders(FIRST), status: 'error', error: { code: 'RTDASH_QUERY_TIMEOUT', message: 'query to "shopdb" timed out' } });
+    expect(await suite.tab.page.locator('rt-table [part~=error]').innerText()).to.equal('query to "shopdb" timed out');
+    expect(await suite.tab.page.locator('rt-table tbody tr').count()).to.equal(4);
   });
 
   it('scrolls a wide table inside its panel at 320 px, in light and dark (screenshots in /tmp/elements-table-*.png)', async () => {
     for (const colorScheme of ['light', 'dark'] as const) {
-      const shot = await openPage(browser, { colorScheme, viewport: { width: 360, height: 640 } });
-      await showFixture(shot.page, server.server.url, `<div id="box" style="width:320px;height:300px"><rt-table locale="en-US" sort-by="total" sort-direction="descending"></rt-table></div>`);
+      const shot = await openPage(suite.browser, { colorScheme, viewport: { width: 360, height: 640 } });
+      await showFixture(shot.page, suite.server.server.url, `<div id="box" style="width:320px;height:300px"><rt-table locale="en-US" sort-by="total" sort-direction="descending"></rt-table></div>`);
       await setWidget(shot.page, definition(), { ...orders(FIRST), lastGoodAt: Date.now() - 30_000 });
       const sizes = await shot.page.locator('rt-table').evaluate((el: any) => {
         const [base, scroller] = ['[part~=base]', '[part~=scroller]'].map((part) => el.shadowRoot.querySelector(part));
