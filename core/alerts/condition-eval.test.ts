@@ -1,0 +1,176 @@
+import { expect } from 'chai';
+import type { Frame } from '../frame.js';
+import { parseCondition } from './condition.js';
+import { evaluateCondition, seriesFromFrame, splitSeries, type Series } from './condition-eval.js';
+
+const MIN = 60_000;
+// One point a minute from 1m to 10m; the 3m point has no value.
+const series: Series = {
+  times: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((m) => m * MIN),
+  columns: {
+    v: [10, 20, null, 40, 50, 60, 70, 80, 90, 100],
+    p95: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+  },
+};
+const NOW = 10 * MIN;
+
+/** The value of one reducer call at `now`, read through a condition that uses it. */
+function value(call: string, now = NOW, s: Series = series): number | null {
+  const result = evaluateCondition(parseCondition(`${call} > 0`), s, now, 'v');
+  expect(Object.keys(result.values)).to.have.length(1);
+  return Object.values(result.values)[0] as number | null;
+}
+
+function holds(source: string, now = NOW, s: Series = series): boolean | null {
+  return evaluateCondition(parseCondition(source), s, now, 'v').holds;
+}
+
+describe('evaluateCondition: reducers', () => {
+  it('reduces the window (now − window, now], excluding its start and skipping nulls', () => {
+    // avg(5m) sees 6m..10m: 60 70 80 90 100; the 5m point is exactly on the start and left out.
+    expect(value('avg(5m)')).to.equal(80);
+    expect(value('min(5m)')).to.equal(60);
+    expect(value('max(5m)')).to.equal(100);
+    expect(value('sum(5m)')).to.equal(400);
+    expect(value('count(5m)')).to.equal(5);
+    expect(value('last(5m)')).to.equal(100);
+    expect(value('last()')).to.equal(100);
+    expect(value('change(5m)')).to.equal(40);
+    expect(value('rate(5m)')).to.be.closeTo(40 / 240, 1e-12); // per second across 6m..10m
+    expect(value('pct_change(5m)')).to.be.closeTo((40 / 60) * 100, 1e-12);
+    expect(value('count(10m)')).to.equal(9); // the null at 3m is not counted
+    expect(value('avg(1d)')).to.be.closeTo(520 / 9, 1e-12);
+  });
+
+  it('shifts the window back by the offset', () => {
+    // avg(3m offset 5m) sees (2m, 5m]: null, 40, 50.
+    expect(value('avg(3m offset 5m)')).to.equal(45);
+    expect(value('count(3m offset 5m)')).to.equal(2);
+    expect(value('change(3m offset 5m)')).to.equal(10);
+    expect(value('rate(3m offset 5m)')).to.be.closeTo(10 / 60, 1e-12);
+    // last(offset 7m): the latest value at or before 3m, which is null there, so 20 at 2m.
+    expect(value('last(offset 7m)')).to.equal(20);
+    expect(value('last(2m offset 7m)')).to.equal(20);
+    expect(value('last(1m offset 7m)')).to.equal(null);
+  });
+
+  it('ignores points after now and reads named columns', () => {
+    expect(value('last()', 4.5 * MIN)).to.equal(40);
+    expect(value('avg(2m)', 4.5 * MIN)).to.equal(40); // (2.5m, 4.5m]: null at 3m, 40 at 4m
+    expect(value('max(5m, p95)')).to.equal(9);
+    expect(value('last(p95)', 4.5 * MIN)).to.equal(3);
+  });
+
+  it('gives null for an empty window, except count, which is 0', () => {
+    for (const fn of ['last', 'avg', 'min', 'max', 'sum', 'rate', 'change', 'pct_change']) {
+      expect(value(`${fn}(5m offset 1h)`), fn).to.equal(null);
+    }
+    expect(value('count(5m offset 1h)')).to.equal(0);
+    expect(value('last()', 0)).to.equal(null);
+    expect(value('count(5m, nosuch)')).to.equal(0);
+    expect(value('avg(5m, nosuch)')).to.equal(null);
+    const empty: Series = { times: [], columns: { v: [] } };
+    expect(value('avg(5m)', NOW, empty)).to.equal(null);
+    expect(value('last()', NOW, empty)).to.equal(null);
+  });
+
+  it('needs two points for rate, change and pct_change, and a non-zero first value for pct_change', () => {
+    expect(value('change(1m)')).to.equal(null);
+    expect(value('rate(1m)')).to.equal(null);
+    expect(value('pct_change(1m)')).to.equal(null);
+    expect(value('pct_change(5m, p95)', 5 * MIN)).to.equal(null); // first value 0
+    const twin: Series = { times: [MIN, MIN], columns: { v: [1, 5] } };
+    expect(value('change(5m)', MIN, twin)).to.equal(4);
+    expect(value('rate(5m)', MIN, twin)).to.equal(null); // no time between them
+  });
+
+  it('never lets NaN or Infinity out', () => {
+    const odd: Series = { times: [MIN, 2 * MIN, 3 * MIN], columns: { v: [NaN, 5, Infinity] } };
+    expect(value('avg(5m)', 3 * MIN, odd)).to.equal(5);
+    expect(value('count(5m)', 3 * MIN, odd)).to.equal(1);
+    expect(value('last()', 3 * MIN, odd)).to.equal(5);
+    const huge: Series = { times: [MIN, 2 * MIN], columns: { v: [Number.MAX_VALUE, Number.MAX_VALUE] } };
+    expect(value('sum(5m)', 2 * MIN, huge)).to.equal(null);
+    expect(holds('last() / 0 > 1')).to.equal(null);
+    expect(holds('avg(5m) / (last() - last()) < 1')).to.equal(null);
+    expect(holds('0 * last() / 0 == 0')).to.equal(null);
+    const result = evaluateCondition(parseCondition('avg(5m) / 0 > 1 or last() > 1'), odd, 3 * MIN, 'v');
+    for (const v of Object.values(result.values)) expect(Number.isNaN(v)).to.equal(false);
+  });
+});
+
+describe('evaluateCondition: logic', () => {
+  it('compares and computes with the usual precedence', () => {
+    expect(holds('avg(5m) == 80')).to.equal(true);
+    expect(holds('last() > 90 and max(5m) > 95')).to.equal(true);
+    expect(holds('last() == 10 + 9 * 10')).to.equal(true);
+    expect(holds('last() == (10 + 9) * 10')).to.equal(false);
+    expect(holds('-last() == -100 and last() - 50 - 25 == 25 and last() / 2 / 5 == 10')).to.equal(true);
+    expect(holds('avg(5m) < 0.5 * avg(3m offset 5m)')).to.equal(false);
+    expect(holds('not (last() > 3)')).to.equal(false);
+    expect(holds('last() != 100 or count(5m) == 0')).to.equal(false);
+  });
+
+  it('follows three-valued logic: null and false is false, null or true is true, otherwise null spreads', () => {
+    const T = 'last() > 0';
+    const F = 'last() < 0';
+    const N = 'avg(5m offset 1h) > 0';
+    expect(holds(N)).to.equal(null);
+    expect(holds(`avg(5m offset 1h) + 1 > 0`)).to.equal(null);
+    const table: [string, boolean | null][] = [
+      [`${N} and ${F}`, false], [`${F} and ${N}`, false], [`${N} and ${T}`, null], [`${N} and ${N}`, null], [`${T} and ${T}`, true],
+      [`${N} or ${T}`, true], [`${T} or ${N}`, true], [`${N} or ${F}`, null], [`${N} or ${N}`, null], [`${F} or ${F}`, false],
+      [`not ${N}`, null], [`not ${F}`, true],
+    ];
+    for (const [source, expected] of table) expect(holds(source), source).to.equal(expected);
+  });
+
+  it('reports every call value keyed by its canonical text, even when the answer is decided early', () => {
+    const result = evaluateCondition(parseCondition('last() < 0 and avg( 5m ) > 1 and max(5m,p95) > 0 and avg(1h offset 1d) > 0'), series, NOW, 'v');
+    expect(result).to.deep.equal({ holds: false, values: { 'last()': 100, 'avg(5m)': 80, 'max(5m, p95)': 9, 'avg(1h offset 1d)': null } });
+  });
+});
+
+describe('seriesFromFrame and splitSeries', () => {
+  const frame: Frame = {
+    fields: [
+      { name: 'host', type: 'string', values: ['a', 'b', 'a', null, 'b'] },
+      { name: 'at', type: 'time', values: [3000, 1000, 1000, 2000, null] },
+      { name: 'cpu', type: 'number', values: [30, 10, 11, null, 99] },
+      { name: 'up', type: 'boolean', values: [true, true, false, true, true] },
+      { name: 'seq', type: 'number', values: [3, 1, 2, 4, 5] },
+    ],
+  };
+
+  it('takes the first time field, sorts rows by time, drops rows without one, and nulls non-numbers', () => {
+    expect(seriesFromFrame(frame)).to.deep.equal({
+      times: [1000, 1000, 2000, 3000],
+      columns: { host: [null, null, null, null], cpu: [10, 11, null, 30], up: [null, null, null, null], seq: [1, 2, 4, 3] },
+    });
+  });
+
+  it('uses the named x column instead, and says when there is none', () => {
+    expect(seriesFromFrame(frame, 'seq').times).to.deep.equal([1, 2, 3, 4, 5]);
+    expect(seriesFromFrame(frame, 'seq').columns['cpu']).to.deep.equal([10, 11, 30, null, 99]);
+    expect(() => seriesFromFrame(frame, 'nope')).to.throw(/no field "nope" \(fields: host, at, cpu, up, seq\)/);
+    expect(() => seriesFromFrame({ fields: [{ name: 'x', type: 'number', values: [1] }] })).to.throw(/no time field/);
+  });
+
+  it('splits one series per label combination, without the label columns', () => {
+    const split = splitSeries(frame, ['host']);
+    expect([...split.keys()]).to.deep.equal(['host="b"', 'host="a"', 'host=""']);
+    expect(split.get('host="a"')).to.deep.equal({ labels: { host: 'a' }, series: { times: [1000, 3000], columns: { cpu: [11, 30], up: [null, null], seq: [2, 3] } } });
+    expect(split.get('host=""')?.labels).to.deep.equal({ host: '' });
+    const two = splitSeries(frame, ['host', 'up']);
+    expect(two.get('host="a",up="false"')?.series.times).to.deep.equal([1000]);
+    expect(splitSeries(frame, []).get('')?.series.times).to.have.length(4);
+    expect(() => splitSeries(frame, ['region'])).to.throw(/no field "region"/);
+  });
+
+  it('feeds evaluateCondition per series', () => {
+    const split = splitSeries(frame, ['host']);
+    const condition = parseCondition('last() > 20');
+    const firing = [...split].filter(([, s]) => evaluateCondition(condition, s.series, 3000, 'cpu').holds).map(([key]) => key);
+    expect(firing).to.deep.equal(['host="a"']);
+  });
+});
