@@ -103,6 +103,39 @@ export interface Limits {
   maxSubscriptionsPerConnection: number;
 }
 
+/** A webhook notifier: the JSON body of core/alerts/notifiers/webhook.ts POSTed to `url`. */
+export interface WebhookNotifierConfig {
+  type: 'webhook';
+  url: string;
+  /** Signs the body with HMAC-SHA256 in `X-Rtdash-Signature: sha256=<hex>`. */
+  secret?: string;
+  /** Extra request headers (an Authorization for the receiver, say). */
+  headers: Record<string, string>;
+  /** How long one try may take. */
+  timeoutMs: number;
+}
+
+/** An email notifier: mail over SMTP. */
+export interface EmailNotifierConfig {
+  type: 'email';
+  smtp: { host: string; port: number; secure: boolean; user?: string; password?: string };
+  from: string;
+  to: string[];
+  /** How long one try (connect, greet, send) may take. */
+  timeoutMs: number;
+}
+
+/** A Slack-compatible incoming webhook (Slack, Mattermost, Rocket.Chat…). */
+export interface SlackNotifierConfig {
+  type: 'slack';
+  url: string;
+  /** How long one try may take. */
+  timeoutMs: number;
+}
+
+/** One configured notifier, by its `type`. */
+export type NotifierConfig = WebhookNotifierConfig | EmailNotifierConfig | SlackNotifierConfig;
+
 /** The whole server configuration after defaults and `${VAR}` interpolation. */
 export interface ServerConfig {
   /** The config file, or undefined for the embedded defaults. */
@@ -120,7 +153,8 @@ export interface ServerConfig {
   /** Module paths (resolved against the config file) or package names of extra plugins. */
   plugins: string[];
   dashboards: { dir: string; watch: boolean };
-  notifiers: Record<string, unknown>;
+  /** `notifiers`: the channels alerts are sent through, by name. */
+  notifiers: Record<string, NotifierConfig>;
   cluster: { redis?: string };
   storage: { type: 'embedded' | 'redis'; dir: string };
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };

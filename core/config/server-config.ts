@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { messageOf } from '../errors.js';
-import type { Limits, ServerConfig, SourceConfig } from '../model.js';
+import type { Limits, NotifierConfig, ServerConfig, SourceConfig } from '../model.js';
 import { bundledDashboardDir } from '../paths.js';
 import type { PluginDefinition } from '../plugin.js';
 import { booleanAt, durationAt, numberAt, objectAt, rootMapping, stringAt, stringsAt, type Plain } from './fields.js';
@@ -110,11 +110,12 @@ export function checkDatasources(config: ServerConfig, plugins: PluginLookup): v
   throwIfProblems(datasourceProblems(config, source, plugins));
 }
 
-/** Says where a config path is: `in datasource "shopdb"`, `in "server.limits"`. */
+/** Says where a config path is: `in datasource "shopdb"`, `in "smtp" of notifier "ops-mail"`, `in "server.limits"`. */
 function configWhere(path: DocPath): string {
-  if (path[0] === 'datasources' && path.length >= 2) {
+  const kind = path[0] === 'datasources' ? 'datasource' : path[0] === 'notifiers' ? 'notifier' : undefined;
+  if (kind !== undefined && path.length >= 2) {
     const rest = path.slice(2);
-    const name = `datasource "${String(path[1])}"`;
+    const name = `${kind} "${String(path[1])}"`;
     return rest.length === 0 ? `in ${name}` : `in "${dottedPath(rest)}" of ${name}`;
   }
   return defaultWhere(path);
@@ -171,7 +172,7 @@ function normalise(root: Plain, source: YamlFile, problems: Problem[], baseDir: 
     datasources: datasourcesOf(objectAt(root, 'datasources'), source, problems),
     plugins: (stringsAt(root, 'plugins') ?? []).map((p) => (p.startsWith('.') || isAbsolute(p) ? resolve(baseDir, p) : p)),
     dashboards: { dir: resolve(baseDir, stringAt(dashboards, 'dir') ?? 'dashboards'), watch: booleanAt(dashboards, 'watch') ?? true },
-    notifiers: objectAt(root, 'notifiers'),
+    notifiers: notifiersOf(objectAt(root, 'notifiers'), source, problems),
     cluster: redis === undefined ? {} : { redis },
     storage: { type: storageType, dir: resolve(baseDir, stringAt(storage, 'dir') ?? 'data') },
     log: { level: (stringAt(objectAt(root, 'log'), 'level') as ServerConfig['log']['level'] | undefined) ?? 'info' },
@@ -216,4 +217,39 @@ function datasourcesOf(datasources: Plain, source: YamlFile, problems: Problem[]
     });
   }
   return out;
+}
+
+/** A notifier's try time-out when it sets none. */
+export const DEFAULT_NOTIFIER_TIMEOUT_MS = 10_000;
+
+/** The schema has checked each notifier against its type; this reads them, skipping any it refused. */
+function notifiersOf(notifiers: Plain, source: YamlFile, problems: Problem[]): Record<string, NotifierConfig> {
+  const out: [string, NotifierConfig][] = [];
+  for (const [name, definition] of Object.entries(notifiers)) {
+    if (!isPlainObject(definition)) continue;
+    const timeoutMs = durationAt(definition, 'timeout', ['notifiers', name], source, problems) ?? DEFAULT_NOTIFIER_TIMEOUT_MS;
+    const type = stringAt(definition, 'type');
+    const url = stringAt(definition, 'url');
+    // The schema's pattern has vetted the shape (and an unfilled ${VAR} was reported once); this catches the rest.
+    if ((type === 'webhook' || type === 'slack') && url !== undefined && /^https?:\/\/\S+$/.test(url) && !URL.canParse(url)) {
+      problems.push(source.problem(['notifiers', name, 'url'], `"url" is not a valid URL: ${JSON.stringify(url)}`));
+      continue;
+    }
+    if (type === 'webhook' && url !== undefined) {
+      const secret = stringAt(definition, 'secret');
+      const headers = Object.fromEntries(Object.entries(objectAt(definition, 'headers')).filter((e): e is [string, string] => typeof e[1] === 'string'));
+      out.push([name, { type, url, ...(secret === undefined ? {} : { secret }), headers, timeoutMs }]);
+    } else if (type === 'slack' && url !== undefined) {
+      out.push([name, { type, url, timeoutMs }]);
+    } else if (type === 'email') {
+      const smtp = objectAt(definition, 'smtp');
+      const [host, port, from, to] = [stringAt(smtp, 'host'), numberAt(smtp, 'port'), stringAt(definition, 'from'), stringsAt(definition, 'to')];
+      if (host === undefined || port === undefined || from === undefined || to === undefined) continue;
+      const [user, password] = [stringAt(smtp, 'user'), stringAt(smtp, 'password')];
+      const auth = user === undefined || password === undefined ? {} : { user, password };
+      out.push([name, { type, smtp: { host, port, secure: booleanAt(smtp, 'secure') ?? false, ...auth }, from, to, timeoutMs }]);
+    }
+  }
+  // Object.fromEntries defines properties, so even a hostile name cannot reach a prototype.
+  return Object.fromEntries(out);
 }

@@ -1,0 +1,88 @@
+/**
+ * The email notifier: one mail per group over SMTP (nodemailer), with a plain-text part and an HTML
+ * part. Every value in the HTML is escaped: summaries and labels come from data sources.
+ */
+import nodemailer from 'nodemailer';
+import type { EmailNotifierConfig } from '../../model.js';
+import type { AlertNotification, NotificationGroup } from '../notification.js';
+import { detailText, groupTitle, labelText, statusTag, valueText } from './format.js';
+import { abortable } from './abortable.js';
+import type { Notifier } from './notifier.js';
+
+/**
+ * Escapes text for HTML element content and attribute values.
+ * @example escapeHtml('<b>&') // '&lt;b&gt;&amp;'
+ */
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+/** The subject, text and HTML of the mail for a group. */
+export function emailContent(group: NotificationGroup): { subject: string; text: string; html: string } {
+  const text = group.notifications.map(textOf).join('\n\n');
+  const html = `<!doctype html><html><body style="font-family:sans-serif">
+<h2>${escapeHtml(`${statusTag(group.status)} ${group.rule}`)}</h2>
+${group.notifications.map(htmlOf).join('\n')}
+</body></html>`;
+  return { subject: groupTitle(group), text, html };
+}
+
+function textOf(n: AlertNotification): string {
+  const lines = [`${statusTag(n.status)} ${n.summary}`, `  ${detailText(n)}`];
+  if (n.description !== undefined) lines.push(`  ${n.description}`);
+  lines.push(`  since ${n.startsAt}${n.endsAt === undefined ? '' : `, until ${n.endsAt}`}${n.dashboard === undefined ? '' : `, dashboard ${n.dashboard}`}`);
+  return lines.join('\n');
+}
+
+function htmlOf(n: AlertNotification): string {
+  const rows: [string, string][] = [
+    ['Status', n.status],
+    ['Value', valueText(n.value)],
+    ...(labelText(n.labels) === '' ? [] : [['Labels', labelText(n.labels)] as [string, string]]),
+    ...(n.severity === undefined ? [] : [['Severity', n.severity] as [string, string]]),
+    ...(n.dashboard === undefined ? [] : [['Dashboard', n.dashboard] as [string, string]]),
+    ['Since', n.startsAt],
+    ...(n.endsAt === undefined ? [] : [['Until', n.endsAt] as [string, string]]),
+  ];
+  const table = rows.map(([k, v]) => `<tr><th align="left">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('');
+  const description = n.description === undefined ? '' : `<p>${escapeHtml(n.description)}</p>`;
+  return `<h3>${escapeHtml(n.summary)}</h3>${description}<table>${table}</table>`;
+}
+
+/** Creates an email notifier; it opens one SMTP connection per mail, so there is nothing to keep alive. */
+export function emailNotifier(name: string, config: EmailNotifierConfig): Notifier {
+  const { smtp } = config;
+  const transport = nodemailer.createTransport({
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.secure,
+    ...(smtp.user === undefined || smtp.password === undefined ? {} : { auth: { user: smtp.user, pass: smtp.password } }),
+    // nodemailer takes no AbortSignal: its own time-outs make sure a hung server's socket is closed too.
+    connectionTimeout: config.timeoutMs,
+    greetingTimeout: config.timeoutMs,
+    socketTimeout: config.timeoutMs,
+  });
+  return {
+    name,
+    type: 'email',
+    timeoutMs: config.timeoutMs,
+    async send(group, signal) {
+      signal.throwIfAborted();
+      const { subject, text, html } = emailContent(group);
+      const sending = transport.sendMail({
+        from: config.from,
+        to: config.to,
+        subject,
+        text,
+        html,
+        // The same id on every retry and after a restart: mail systems that dedupe by Message-ID drop repeats.
+        messageId: `<${group.id}.${name}@rtdash>`,
+        headers: { 'X-Rtdash-Delivery': group.id },
+      });
+      await abortable(sending, signal);
+    },
+    async close() {
+      transport.close();
+    },
+  };
+}

@@ -1,0 +1,30 @@
+/**
+ * The notifier contract: one required method, `send`, that delivers a group once or throws. Retrying,
+ * persistence and time-outs belong to the outbox, so a notifier stays a thin client of its receiver.
+ */
+import type { NotifierConfig } from '../../model.js';
+import type { NotificationGroup } from '../notification.js';
+
+/** A channel alerts are sent through (webhook, email, slack). */
+export interface Notifier {
+  /** The name it has under `notifiers:` in config.yaml. */
+  readonly name: string;
+  readonly type: NotifierConfig['type'];
+  /** How long the outbox lets one `send` run before it aborts `signal` and retries later. */
+  readonly timeoutMs: number;
+  /** Delivers the group, resolving once the receiver has accepted it; must stop when `signal` aborts. */
+  send(group: NotificationGroup, signal: AbortSignal): Promise<void>;
+  /** Releases connections, when the notifier keeps any. */
+  close?(): Promise<void>;
+}
+
+/** A receiver refused a delivery; `status` is its HTTP status when it answered one. */
+export class DeliveryError extends Error {
+  readonly status: number | undefined;
+
+  constructor(message: string, options: { status?: number; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'DeliveryError';
+    this.status = options.status;
+  }
+}
