@@ -1,0 +1,135 @@
+/**
+ * One rule over one frame: splits the frame into series (one per label set with `by`), evaluates the
+ * rule's conditions on each, steps each alert's state machine (rule-state.ts), and turns the transitions
+ * into notification groups for the outbox. Pure: time is passed in.
+ */
+import { messageOf } from '../errors.js';
+import type { Frame } from '../frame.js';
+import { evaluateCondition, seriesFromFrame, splitSeries, type Series } from './condition-eval.js';
+import { notificationGroup, notificationId, type AlertNotification, type NotificationGroup } from './notification.js';
+import { initialAlertState, step, type AlertState, type StepInput, type Transition } from './rule-state.js';
+import type { AlertRule } from './rule.js';
+import { renderTemplate } from './templates.js';
+
+/** What a rule is evaluated over: its job's frame, or why the job failed. */
+export type RuleData = Frame | { error: string };
+
+/** What one evaluation of a rule yields: every alert's new state by series key, and what to notify. */
+export interface RuleEvaluation {
+  alerts: Map<string, AlertState>;
+  transitions: Transition[];
+}
+
+/** A notification with the alert state it reports: `nodata` and `error` are sent with status `firing`. */
+export interface RuleNotification extends AlertNotification {
+  /** firing, nodata or error: the state entered (or, on `resolved`, the one left). */
+  state: 'firing' | 'nodata' | 'error';
+  /** Why, when data was missing or evaluation failed. */
+  reason?: string;
+}
+
+/**
+ * The column a rule's reducers read when they name none: `rule.column`, else the frame's first number
+ * field that is not a `by` label; '' when there is none (every reducer then sees no data).
+ */
+export function defaultColumn(rule: Pick<AlertRule, 'column' | 'by'>, frame: Frame): string {
+  if (rule.column !== undefined) return rule.column;
+  return frame.fields.find((f) => f.type === 'number' && !rule.by.includes(f.name))?.name ?? '';
+}
+
+function inputFor(rule: AlertRule, series: Series, now: number, column: string): StepInput {
+  const when = evaluateCondition(rule.when, series, now, column);
+  const first = rule.when.calls[0];
+  const value = first === undefined ? null : (when.values[first.key] ?? null);
+  if (rule.clear === undefined) return { kind: 'value', holds: when.holds, values: when.values, value };
+  const clear = evaluateCondition(rule.clear, series, now, column);
+  return { kind: 'value', holds: when.holds, clears: clear.holds, values: { ...when.values, ...clear.values }, value };
+}
+
+const NO_DATA: StepInput = { kind: 'value', holds: null, values: {} };
+// A `by` rule's alert '' stands for the rule as a whole when it failed before any series was known; a
+// good evaluation clears it.
+const RULE_OK: StepInput = { kind: 'value', holds: false, clears: true, values: {} };
+
+/**
+ * Evaluates a rule at `now` and steps every alert: one per series with `by` (key `host="web-1"`), else
+ * one with key ''. A series seen before but missing now counts as no data for its alert; such an alert is
+ * forgotten once it is back to ok.
+ * @example const { alerts, transitions } = evaluateRule(rule, frame, Date.now(), previous.get(rule.name) ?? new Map())
+ */
+export function evaluateRule(rule: AlertRule, data: RuleData, now: number, previous: ReadonlyMap<string, AlertState>): RuleEvaluation {
+  const inputs = new Map<string, { labels: Record<string, string>; input: StepInput }>();
+  let failure = 'error' in data ? data.error : undefined;
+  if (!('error' in data)) {
+    try {
+      const column = defaultColumn(rule, data);
+      if (rule.by.length === 0) inputs.set('', { labels: {}, input: inputFor(rule, seriesFromFrame(data), now, column) });
+      else {
+        for (const [key, { labels, series }] of splitSeries(data, rule.by)) inputs.set(key, { labels, input: inputFor(rule, series, now, column) });
+      }
+    } catch (err) {
+      inputs.clear();
+      failure = messageOf(err);
+    }
+  }
+  if (failure !== undefined) {
+    const input: StepInput = { kind: 'error', message: failure };
+    const keys = previous.size > 0 ? [...previous.keys()] : [''];
+    for (const key of keys) inputs.set(key, { labels: previous.get(key)?.labels ?? {}, input });
+  }
+
+  const alerts = new Map<string, AlertState>();
+  const transitions: Transition[] = [];
+  const keys = [...new Set([...inputs.keys(), ...previous.keys()])].sort();
+  for (const key of keys) {
+    const seen = inputs.get(key);
+    const before = previous.get(key) ?? initialAlertState(seen?.labels ?? {}, now);
+    const input = seen?.input ?? (key === '' && rule.by.length > 0 ? RULE_OK : NO_DATA);
+    const { state, transitions: changes } = step(before, input, now, rule);
+    if (seen === undefined && state.state === 'ok' && state.errorSince === undefined) continue;
+    alerts.set(key, state);
+    for (const t of changes) transitions.push({ ...t, seriesKey: key });
+  }
+  return { alerts, transitions };
+}
+
+/**
+ * The notification of one transition: templates filled in, id from `notificationId`, so the same
+ * transition (after a retry or a restart) always gets the same id.
+ */
+export function transitionNotification(rule: AlertRule, t: Transition): RuleNotification {
+  const status = t.kind === 'resolved' ? 'resolved' : 'firing';
+  const state = t.kind === 'resolved' ? t.from : t.to;
+  const ctx = { value: t.value, rule: rule.name, dashboard: rule.dashboard, labels: { ...rule.labels, ...t.labels }, values: t.values };
+  const summary = renderTemplate(rule.summary, ctx);
+  return {
+    id: notificationId({ rule: rule.name, dashboard: rule.dashboard, labels: t.labels, status, at: t.at, repeat: t.repeat }),
+    status,
+    rule: rule.name,
+    ...(rule.dashboard === undefined ? {} : { dashboard: rule.dashboard }),
+    severity: rule.severity,
+    // Email and Slack show only the summary and the value: the reason must be in the summary to be seen.
+    summary: t.reason === undefined ? summary : `${summary} (${t.reason})`,
+    ...(rule.description === undefined ? {} : { description: renderTemplate(rule.description, ctx) }),
+    labels: t.labels,
+    value: t.value,
+    startsAt: new Date(t.startsAt).toISOString(),
+    ...(status === 'resolved' ? { endsAt: new Date(t.at).toISOString() } : {}),
+    repeat: t.repeat,
+    state: state === 'nodata' || state === 'error' ? state : 'firing',
+    ...(t.reason === undefined ? {} : { reason: t.reason }),
+  };
+}
+
+/**
+ * The groups to enqueue for one evaluation of a rule: one of its alerting notifications (firing, nodata,
+ * error, repeat) and one of its resolved ones, each left out when empty, so a group's status is true of
+ * every notification in it. Transitions of other rules are ignored.
+ * @example for (const group of transitionsToGroups(rule, transitions)) for (const n of rule.notify) await outbox.enqueue(n, group)
+ */
+export function transitionsToGroups(rule: AlertRule, transitions: readonly Transition[]): NotificationGroup[] {
+  const mine = transitions.filter((t) => t.rule === rule.name).sort((a, b) => (a.seriesKey < b.seriesKey ? -1 : a.seriesKey > b.seriesKey ? 1 : 0));
+  const alerting = mine.filter((t) => t.kind !== 'resolved').map((t) => transitionNotification(rule, t));
+  const resolved = mine.filter((t) => t.kind === 'resolved').map((t) => transitionNotification(rule, t));
+  return [alerting, resolved].filter((ns) => ns.length > 0).map((ns) => notificationGroup(rule.name, ns));
+}
