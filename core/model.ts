@@ -3,6 +3,8 @@
  * server works with. The YAML is validated by core/schemas/*.schema.json; these are what loading yields.
  */
 
+import type { AlertRule } from './alerts/rule.js';
+
 /** Where something was written, for error messages. */
 export interface Position {
   file: string;
@@ -67,6 +69,8 @@ export interface Dashboard {
   variables: Variable[];
   layout: { columns: number };
   widgets: Widget[];
+  /** Its `alerts:` rules, checked against its widgets and variables. */
+  alerts: AlertRule[];
   /** The file it came from. */
   file: string;
   /** A hash of the definition: changes whenever the file's meaning changes. */
@@ -153,6 +157,8 @@ export interface ServerConfig {
   /** Module paths (resolved against the config file) or package names of extra plugins. */
   plugins: string[];
   dashboards: { dir: string; watch: boolean };
+  /** `alerts.dir`: the folder of standalone alert files (alerts/*.yaml); a missing folder holds none. Absent in configs built in code. */
+  alerts?: { dir: string };
   /** `notifiers`: the channels alerts are sent through, by name. */
   notifiers: Record<string, NotifierConfig>;
   cluster: { redis?: string };

@@ -13,7 +13,7 @@ const MAX_TEXT_LENGTH = 256;
  * values outside the declared options or pattern are errors naming the variable.
  * @example resolveVariables(shop, { region: 'eu' }) // { region: 'eu' }
  */
-export function resolveVariables(dashboard: Dashboard, input: unknown): Record<string, string> {
+export function resolveVariables(dashboard: Pick<Dashboard, 'id' | 'variables'>, input: unknown): Record<string, string> {
   if (input !== undefined && input !== null && (typeof input !== 'object' || Array.isArray(input))) {
     throw new RtdashError('RTDASH_VARIABLE_INVALID', '"vars" must be an object of variable names to string values');
   }

@@ -1,7 +1,7 @@
 /** The `rtdash` command as a user runs it: a real process, real files, real signals. */
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../core/paths.js';
@@ -48,6 +48,28 @@ describe('rtdash CLI', function () {
     expect(lines).to.include(`${file}:6:11: "type" must be one of line, area, bar, stat, gauge, table, alerts, text; got "pie"`);
     expect(lines.some((l) => l.startsWith(`${file}:9:5: unknown key "evry"`) && l.includes('did you mean "every"?'))).to.equal(true);
     expect(lines.at(-1)).to.equal('2 problems found');
+  });
+
+  it('validate reports alert rule problems in dashboards and in the alerts folder', () => {
+    mkdirSync(join(dir, 'dashboards'));
+    mkdirSync(join(dir, 'alerts'));
+    writeFileSync(join(dir, 'config.yaml'), 'datasources: { demo: { type: demo } }\nnotifiers: { ops: { type: slack, url: "https://hooks.example.com/x" } }\n');
+    const board = join(dir, 'dashboards', 'shop.yaml');
+    writeFileSync(board, 'id: shop\ntitle: Shop\nwidgets:\n  - { id: revenue, type: line, source: demo, query: { metric: revenue }, y: [revenue] }\nalerts:\n  - name: drop\n    widget: revenue\n    when: "avg(5m) < * 2"\n    notify: [opps]\n');
+    const rules = join(dir, 'alerts', 'more.yaml');
+    writeFileSync(rules, 'alerts:\n  - { name: drop, dashboard: shop, widget: revenue, when: "last() < 1" }\n');
+    const result = run(['validate', '--config', join(dir, 'config.yaml')], dir);
+    expect(result.status).to.equal(1);
+    expect(result.stderr.trim().split('\n')).to.deep.equal([
+      `${board}:8:22: "when" of alert "drop" does not parse: expected a number, a function such as avg(5m), or "(", found "*"`,
+      `${board}:9:14: unknown notifier "opps" in alert "drop"; did you mean "ops"? (notifiers in config.yaml: ops)`,
+      // The broken dashboard is not loaded, so the alert file cannot find it.
+      `${rules}:2:30: unknown dashboard "shop" in alert "drop" (loaded dashboards: (none))`,
+      '3 problems found',
+    ]);
+    writeFileSync(board, 'id: shop\ntitle: Shop\nwidgets:\n  - { id: revenue, type: line, source: demo, query: { metric: revenue }, y: [revenue] }\nalerts:\n  - { name: drop, widget: revenue, when: "avg(5m) < 2" }\n');
+    const clash = run(['validate', '--config', join(dir, 'config.yaml')], dir);
+    expect(clash.stderr.trim().split('\n')[0]).to.equal(`${rules}:2:13: alert rule name "drop" is already used at ${board}:6:13; rule names must be unique across dashboards and alert files`);
   });
 
   it('init writes a config and a dashboard that validate, and never overwrites', () => {

@@ -6,14 +6,20 @@ import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../core/paths.js';
-import { dashboardContext, parseDashboard, parseServerConfig, type DashboardContext } from '../core/config/index.js';
+import { dashboardContext, parseAlertFile, parseDashboard, parseServerConfig, type DashboardContext } from '../core/config/index.js';
 import { PluginRegistry } from '../core/registry.js';
 import { builtinPlugins } from '../plugins/builtin.js';
 
 const registry = new PluginRegistry();
 for (const p of builtinPlugins) registry.register(p);
 
-const context = dashboardContext(parseServerConfig('datasources: { demo: { type: demo }, system: { type: system } }', 'embedded.yaml', {}, registry), registry);
+// The notifier the docs' alert rules name.
+const EMBEDDED = 'datasources: { demo: { type: demo }, system: { type: system } }\nnotifiers: { ops-webhook: { type: webhook, url: "https://hooks.example.com/rtdash" } }';
+const context = dashboardContext(parseServerConfig(EMBEDDED, 'embedded.yaml', {}, registry), registry);
+/** The bundled dashboards, which standalone alert files in the docs refer to. */
+const bundled = readdirSync(join(packageRoot, 'dashboards'))
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => parseDashboard(readFileSync(join(packageRoot, 'dashboards', f), 'utf8'), `dashboards/${f}`, context));
 
 function yamlBlocks(file: string): { text: string; line: number }[] {
   const lines = readFileSync(file, 'utf8').split('\n');
@@ -35,6 +41,7 @@ function pluginContext(type: string): DashboardContext {
 
 function check(text: string, where: string, plugin?: string): void {
   if (/^\s*widgets:/m.test(text) || /^id:/m.test(text)) parseDashboard(text, where, plugin ? pluginContext(plugin) : context);
+  else if (/^alerts:\s*$/m.test(text)) parseAlertFile(text, where, bundled, context);
   // The docs keep secrets in the environment, as a user should: give them stand-ins of a valid length.
   else parseServerConfig(text, where, { PORT: '8080', RTDASH_EMBED_SECRET: 'x'.repeat(64), RTDASH_ADMIN_TOKEN: 'y'.repeat(32) }, registry, packageRoot);
 }

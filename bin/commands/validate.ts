@@ -2,7 +2,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { checkDatasources, loadServerConfig } from '../../core/config/index.js';
 import { ConfigError, formatProblem, type Problem } from '../../core/config/index.js';
-import { dashboardContext, loadDashboardDir, loadDashboardFile } from '../../core/config/index.js';
+import { dashboardContext, loadAlertDir, loadDashboardDir, loadDashboardFile, parseAlertFile, type DashboardContext } from '../../core/config/index.js';
+import { dirname, resolve } from 'node:path';
 import { buildRegistry } from '../../core/server.js';
 import { builtinPlugins } from '../../plugins/builtin.js';
 import { parseCommand } from './args.js';
@@ -13,8 +14,8 @@ import type { Dashboard, ServerConfig } from '../../core/model.js';
 const USAGE = `Usage: rtdash validate [FILES|DIRS...] [--config FILE]
 
 Checks dashboard files (every *.yaml in a DIR) against the schema and the config's data sources,
-and the config file itself. Prints one "file:line:col: message" line per problem and exits 1,
-or prints a one-line summary and exits 0. With no FILES, checks the config's dashboards folder.
+and the config file itself; alert files (in the config's alerts folder) against the dashboards. Prints one "file:line:col: message" line per problem and exits 1,
+or prints a one-line summary and exits 0. With no FILES, checks the config's dashboards and alerts folders.
 Warnings (an access: token dashboard on a config without auth.embed_secret) do not change the exit code.`;
 
 /** Runs `rtdash validate`. */
@@ -37,9 +38,11 @@ export async function validateCommand(args: string[]): Promise<number> {
     }
     if (failures.length === 0) checkDatasources(config, full);
     const context = dashboardContext(config, full);
-    const targets = parsed.positionals.length > 0 ? parsed.positionals : [config.dashboards.dir];
+    const alertDir = config.alerts?.dir;
+    const targets = parsed.positionals.length > 0 ? parsed.positionals : [config.dashboards.dir, ...(alertDir === undefined ? [] : [alertDir])];
+    const isAlerts = (target: string): boolean => alertDir !== undefined && (resolve(target) === alertDir || (dirname(resolve(target)) === alertDir && existsSync(target)));
     const loaded: Dashboard[] = [];
-    for (const target of targets) {
+    for (const target of targets.filter((t) => !isAlerts(t))) {
       if (!existsSync(target)) {
         problems.push({ file: target, line: 1, col: 1, message: 'no such file or folder' });
       } else if (statSync(target).isDirectory()) {
@@ -55,6 +58,12 @@ export async function validateCommand(args: string[]): Promise<number> {
         }
       }
     }
+    // Alert files refer to dashboards: check them against the whole dashboards folder.
+    const alertTargets = targets.filter(isAlerts);
+    if (alertTargets.length > 0) {
+      const all = parsed.positionals.length > 0 ? (await loadDashboardDir(config.dashboards.dir, context)).dashboards : loaded;
+      for (const target of alertTargets) problems.push(...(await alertProblems(target, all, context)));
+    }
     for (const warning of await warnings(config, loaded)) console.error(warning);
     const count = loaded.length;
     if (problems.length === 0) {
@@ -68,6 +77,18 @@ export async function validateCommand(args: string[]): Promise<number> {
   for (const p of problems) console.error(formatProblem(p));
   console.error(`${problems.length} problem${problems.length === 1 ? '' : 's'} found`);
   return 1;
+}
+
+/** The problems of the alerts folder (missing is fine) or of one alert file. */
+async function alertProblems(target: string, dashboards: Dashboard[], context: DashboardContext): Promise<Problem[]> {
+  if (!existsSync(target) || statSync(target).isDirectory()) return (await loadAlertDir(target, dashboards, context)).problems;
+  try {
+    parseAlertFile(await readFile(target, 'utf8'), target, dashboards, context);
+    return [];
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return err.problems;
+  }
 }
 
 /** What is valid but will not work as its author expects, as `file:line:col: warning: …` lines. */

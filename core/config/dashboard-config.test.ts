@@ -151,8 +151,9 @@ describe('parseDashboard', () => {
     expectOneProblem(`${HEAD}widgets:\n  - id: revenue\n    type: stat\n    source: metrics\n    query: x\n    evry: 10s\n`, 'shop.yaml:8:5', 'unknown key "evry" in widget "revenue"; did you mean "every"?');
   });
 
-  it('reports an alerts section as an unknown key for now', () => {
-    expectOneProblem(`${HEAD}alerts: []\n`, 'shop.yaml:3:1', 'unknown key "alerts"');
+  it('reads an alerts section (alert-rules.test.ts checks the rules), empty when left out', () => {
+    expect(parseDashboard(`${HEAD}alerts: []\n`, 'shop.yaml', ctx).alerts).to.deep.equal([]);
+    expect(parseDashboard(HEAD, 'shop.yaml', ctx).alerts).to.deep.equal([]);
   });
 
   it('reads access: public (the default) or token, and refuses anything else', () => {

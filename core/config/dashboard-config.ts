@@ -1,13 +1,15 @@
 /**
  * dashboards/*.yaml → Dashboard: parse with positions, check against core/schemas/dashboard.schema.json,
- * the configured sources and their plugins' query schemas, then normalise. Each file stands alone: a
+ * the configured sources and their plugins' query schemas, then normalise (its alert rules too). Each file stands alone: a
  * broken one never stops the others from loading.
  */
 import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { messageOf } from '../errors.js';
+import type { AlertRule } from '../alerts/rule.js';
 import type { Dashboard, ServerConfig, Widget } from '../model.js';
+import { alertRulesOf, alertWhere, ruleNameClashes } from './alert-rules.js';
 import { variablesOf } from './dashboard-variables.js';
 import { durationAt, numberAt, objectAt, rootMapping, stringAt, type Plain } from './fields.js';
 import { ConfigError, throwIfProblems, type Problem } from './problem.js';
@@ -85,6 +87,7 @@ export async function loadDashboardDir(dir: string, ctx: DashboardContext): Prom
   const dashboards: Dashboard[] = [];
   const problems: Problem[] = [];
   const byId = new Map<string, Dashboard>();
+  const rules = new Map<string, AlertRule>();
   for (const name of names.sort()) {
     const file = join(dir, name);
     let read: { dashboard: Dashboard; source: YamlFile };
@@ -99,6 +102,12 @@ export async function loadDashboardDir(dir: string, ctx: DashboardContext): Prom
     const first = byId.get(dashboard.id);
     if (first !== undefined) {
       problems.push(source.problem(['id'], `dashboard id "${dashboard.id}" is already used by ${first.file}; dashboard ids must be unique`));
+      continue;
+    }
+    // Rule names are unique across files: the later file fails as a whole, as for any other problem.
+    const clashes = ruleNameClashes(dashboard.alerts, rules);
+    if (clashes.length > 0) {
+      problems.push(...clashes);
       continue;
     }
     byId.set(dashboard.id, dashboard);
@@ -118,7 +127,7 @@ export function dashboardContext(config: ServerConfig, plugins?: PluginLookup): 
     const plugin = find(sc.type);
     byName.set(sc.name, plugin === undefined ? { type: sc.type } : { type: sc.type, plugin });
   }
-  return { sources: (name) => byName.get(name), sourceNames: () => byName.keys() };
+  return { sources: (name) => byName.get(name), sourceNames: () => byName.keys(), notifierNames: () => Object.keys(config.notifiers) };
 }
 
 /**
@@ -127,7 +136,10 @@ export function dashboardContext(config: ServerConfig, plugins?: PluginLookup): 
  */
 export function dashboardVersion(dashboard: Omit<Dashboard, 'version' | 'file'> & Partial<Pick<Dashboard, 'version' | 'file'>>): string {
   const { file: _file, version: _version, ...definition } = dashboard;
-  const meaning = { ...definition, widgets: definition.widgets.map(({ position: _position, ...rest }) => rest) };
+  const widgets = definition.widgets.map(({ position: _position, ...rest }) => rest);
+  // A condition's source says all its tree does; positions change with formatting, not meaning.
+  const alerts = definition.alerts.map(({ position: _position, when, clear, ...rest }) => ({ ...rest, when: when.source, clear: clear?.source }));
+  const meaning = { ...definition, widgets, alerts };
   return createHash('sha256').update(canonicalJson(meaning)).digest('hex').slice(0, 12);
 }
 
@@ -147,7 +159,9 @@ function canonicalJson(value: unknown): string {
 /** Says where a dashboard path is: `in widget "revenue"`, `in the query of widget "revenue"`, `in variable "region"`. */
 function dashboardWhere(root: Plain): Where {
   const widgets = Array.isArray(root['widgets']) ? (root['widgets'] as unknown[]) : [];
+  const inAlerts = alertWhere(root);
   return (path: DocPath): string => {
+    if (path[0] === 'alerts' && path.length >= 2) return inAlerts(path);
     if (path.length === 0) return typeof root['id'] === 'string' ? `in dashboard "${root['id']}"` : 'at the top level';
     if (path[0] === 'widgets' && path.length >= 2) {
       const index = Number(path[1]);
@@ -185,9 +199,12 @@ function normalise(root: Plain, source: YamlFile, problems: Problem[], ctx: Dash
     const widget = widgetOf(w, index, scope, source, problems);
     if (widget !== undefined) widgets.push(widget);
   });
+  const built = new Set(widgets.map((w) => w.id));
+  const unbuilt = new Set(list.map((w) => (isPlainObject(w) ? stringAt(w, 'id') : undefined)).filter((w): w is string => w !== undefined && !built.has(w)));
+  const alerts = alertRulesOf(root, { context: ctx, home: { id: id ?? '', widgets, variables, unbuilt }, where }, source, problems);
   if (id === undefined || title === undefined) return undefined;
   const description = stringAt(root, 'description');
   const access: Dashboard['access'] = stringAt(root, 'access') === 'token' ? 'token' : 'public';
-  const definition = { id, title, ...(description === undefined ? {} : { description }), access, refreshMs, variables, layout: { columns }, widgets };
+  const definition = { id, title, ...(description === undefined ? {} : { description }), access, refreshMs, variables, layout: { columns }, widgets, alerts };
   return { ...definition, file: source.file, version: dashboardVersion(definition) };
 }

@@ -1,5 +1,5 @@
 /**
- * Loading config.yaml and dashboards/*.yaml into the model, with every problem reported as file:line:col.
+ * Loading config.yaml, dashboards/*.yaml and alerts/*.yaml into the model, with every problem reported as file:line:col.
  * The rest of the server imports from here.
  */
 export { ConfigError, formatProblem, tidyProblems, type Problem } from './problem.js';
@@ -15,6 +15,8 @@ export {
   type DashboardContext,
   type SourceInfo,
 } from './dashboard-config.js';
+export { DEFAULT_SEVERITY, DEFAULT_SUMMARY } from './alert-rules.js';
+export { loadAlertDir, parseAlertFile } from './alert-files.js';
 export { VARIABLE_REFERENCE, variablePattern } from './dashboard-variables.js';
 export { DEFAULT_KEEP_POINTS, DEFAULT_SIZE, MIN_EVERY_MS, WIDGET_TYPES } from './widget.js';
 export { SCHEMA_FILES, readSchema, type SchemaName } from './schema-store.js';

@@ -10,7 +10,7 @@ import type { JsonSchema } from '../plugin.js';
 import { schemaDir } from '../paths.js';
 
 /** The schema files rtdash publishes, by the name they are served under (`/schemas/NAME.json`). */
-export const SCHEMA_FILES = { config: 'config.schema.json', dashboard: 'dashboard.schema.json' } as const;
+export const SCHEMA_FILES = { config: 'config.schema.json', dashboard: 'dashboard.schema.json', alerts: 'alerts.schema.json' } as const;
 
 /** A schema rtdash publishes. */
 export type SchemaName = keyof typeof SCHEMA_FILES;
@@ -51,6 +51,8 @@ export function readSchema(name: SchemaName): JsonSchema {
 export function schemaValidator(name: SchemaName): ValidateFunction {
   let validate = ownValidators.get(name);
   if (validate === undefined) {
+    // alerts.json refers to the rule definition in dashboard.json, which must be known to ajv first.
+    if (name === 'alerts') schemaValidator('dashboard');
     validate = ownAjv.compile(readSchema(name));
     ownValidators.set(name, validate);
   }

@@ -14,7 +14,8 @@ function propertiesOf(schema: unknown, path = '#'): { path: string; schema: Sche
   const out: { path: string; schema: Schema }[] = [];
   for (const [key, value] of Object.entries(schema as Schema)) {
     if (key === 'properties' && typeof value === 'object' && value !== null) {
-      for (const [name, sub] of Object.entries(value as Schema)) out.push({ path: `${path}/properties/${name}`, schema: sub as Schema });
+      // `false` forbids a key (a rule's `dashboard` inside a dashboard): there is nothing to describe.
+      for (const [name, sub] of Object.entries(value as Schema)) if (sub !== false) out.push({ path: `${path}/properties/${name}`, schema: sub as Schema });
     }
     // `if` branches only restate properties to test them; they are not documentation.
     if (key !== 'if') out.push(...propertiesOf(value, `${path}/${key}`));
@@ -54,6 +55,15 @@ describe('published schemas', () => {
       for (const pattern of patterns) expect(pattern).to.equal(DURATION_PATTERN);
     });
   }
+
+  it('alerts: has its $id, a title and a description, describes every property, and compiles with the rule of dashboard.json', () => {
+    const schema = readSchema('alerts');
+    expect(schema['$id']).to.equal('https://rtdash.dev/schemas/alerts.json');
+    expect(schema['title']).to.be.a('string');
+    expect(schema['description']).to.be.a('string');
+    expect(propertiesOf(schema).filter((p) => typeof p.schema['description'] !== 'string')).to.deep.equal([]);
+    expect(schemaValidator('alerts')).to.be.a('function');
+  });
 
   it('dashboard: lists the widget types the loader knows', () => {
     const widget = (readSchema('dashboard')['$defs'] as Record<string, Schema>)['widget'] as Schema;

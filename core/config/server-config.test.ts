@@ -241,6 +241,10 @@ describe('loadServerConfig', () => {
       const config = await loadServerConfig(file, {});
       expect(config.file).to.equal(file);
       expect(config.dashboards.dir).to.equal(join(dirname(file), 'boards'));
+      // Standalone alert files default to alerts/ next to config.yaml.
+      expect(config.alerts).to.deep.equal({ dir: join(dirname(file), 'alerts') });
+      await writeFile(file, 'alerts: { dir: ./rules }\n');
+      expect((await loadServerConfig(file, {})).alerts).to.deep.equal({ dir: join(dirname(file), 'rules') });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -172,6 +172,7 @@ function normalise(root: Plain, source: YamlFile, problems: Problem[], baseDir: 
     datasources: datasourcesOf(objectAt(root, 'datasources'), source, problems),
     plugins: (stringsAt(root, 'plugins') ?? []).map((p) => (p.startsWith('.') || isAbsolute(p) ? resolve(baseDir, p) : p)),
     dashboards: { dir: resolve(baseDir, stringAt(dashboards, 'dir') ?? 'dashboards'), watch: booleanAt(dashboards, 'watch') ?? true },
+    alerts: { dir: resolve(baseDir, stringAt(objectAt(root, 'alerts'), 'dir') ?? 'alerts') },
     notifiers: notifiersOf(objectAt(root, 'notifiers'), source, problems),
     cluster: redis === undefined ? {} : { redis },
     storage: { type: storageType, dir: resolve(baseDir, stringAt(storage, 'dir') ?? 'data') },

@@ -28,6 +28,8 @@ export interface DashboardContext {
   sources(name: string): SourceInfo | undefined;
   /** Every configured source name, listed when a widget names an unknown one. */
   sourceNames?(): Iterable<string>;
+  /** The notifier names alert rules may `notify`; without it, those names are not checked. */
+  notifierNames?(): Iterable<string>;
 }
 
 /** The widget types, as the schema lists them. */

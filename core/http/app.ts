@@ -23,7 +23,7 @@ import { widgetData } from './widget-data.js';
 import { webAssets } from './assets.js';
 import { originCheck } from './origins.js';
 
-const SCHEMAS: Record<string, string> = { 'config.json': 'config.schema.json', 'dashboard.json': 'dashboard.schema.json', 'frame.json': 'frame.schema.json' };
+const SCHEMAS: Record<string, string> = { 'config.json': 'config.schema.json', 'dashboard.json': 'dashboard.schema.json', 'alerts.json': 'alerts.schema.json', 'frame.json': 'frame.schema.json' };
 
 /** Builds the Koa application; `close` ends the long-poll sessions. */
 export function createApp(parts: ServerParts): { app: Koa; close(): void } {
