@@ -13,7 +13,7 @@ import type { Logger } from '../plugin.js';
 import type { Metrics } from '../metrics.js';
 import type { Scheduler } from '../scheduler.js';
 import { variablesKey } from '../variables.js';
-import { CLOSE, errorMessage } from './protocol.js';
+import { CLOSE, errorMessage, type Outgoing } from './protocol.js';
 import { Peer, type PeerTransport } from './peer.js';
 import { View } from './view.js';
 
@@ -40,6 +40,8 @@ export interface HubDeps {
   logger: Logger;
   limits: Limits;
   access: EmbedAccess;
+  /** The `alerts` message of a dashboard, sent after each snapshot of it (none when alerting is off). */
+  alertsMessage?: (dashboardId: string) => Outgoing | undefined;
 }
 
 /** Fan-out of job updates to peers. */
@@ -127,7 +129,14 @@ export class Hub {
     }
     const resumable = request.resume !== undefined && request.version === dashboard.version;
     peer.send(resumable ? view.catchUp(request.resume!) : view.snapshot(request.resume ? 'reload' : 'subscribe'));
+    const alerts = this.#deps.alertsMessage?.(dashboard.id);
+    if (alerts !== undefined) peer.send(alerts);
     return view;
+  }
+
+  /** Sends a message to every peer watching the dashboard, whatever their variable values (its alerts changed). */
+  publish(dashboardId: string, message: Outgoing): void {
+    for (const view of this.#views.values()) if (view.dashboard.id === dashboardId) for (const peer of view.peers) peer.send(message);
   }
 
   /** Ends a peer's subscription to a dashboard. */
