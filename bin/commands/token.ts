@@ -95,8 +95,10 @@ async function createToken(args: TokenArgs): Promise<{ token: string; note: stri
   }
   // The same check a viewer's values get, so a token never fixes a value the server would refuse.
   resolveVariables(dashboard, given);
-  const token = signEmbedToken(secret, { dashboard: dashboard.id, vars: given, ttlMs });
-  const expires = new Date(Math.ceil((Date.now() + ttlMs) / 1000) * 1000).toISOString();
+  // One clock reading for both, so the printed expiry is the token's own even across a second boundary.
+  const now = Date.now();
+  const token = signEmbedToken(secret, { dashboard: dashboard.id, vars: given, ttlMs, now });
+  const expires = new Date(Math.ceil((now + ttlMs) / 1000) * 1000).toISOString();
   const fixed = Object.entries(given).map(([k, v]) => `${k}=${v}`).join(', ');
   const open = dashboard.access === 'public' ? ' (the dashboard is access: public, so it opens without a token too)' : '';
   return { token, note: `token for dashboard "${dashboard.id}"${fixed ? ` with ${fixed} fixed` : ''}, expires ${expires} (in ${formatDuration(ttlMs)})${open}` };

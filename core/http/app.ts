@@ -21,6 +21,7 @@ import { badVariablesPage, dashboardPage, indexPage, notFoundPage } from './page
 import { requireAdmin } from './admin.js';
 import { widgetData } from './widget-data.js';
 import { webAssets } from './assets.js';
+import { alertRoutes } from './alerts-api.js';
 import { originCheck } from './origins.js';
 
 const SCHEMAS: Record<string, string> = { 'config.json': 'config.schema.json', 'dashboard.json': 'dashboard.schema.json', 'alerts.json': 'alerts.schema.json', 'frame.json': 'frame.schema.json' };
@@ -68,7 +69,7 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
     }
     // The token is in this page's URL: links out of it must not carry it away in a Referer.
     if (ctx.URL.searchParams.has('token')) ctx.set('Referrer-Policy', 'no-referrer');
-    ctx.body = dashboardPage(dashboard);
+    ctx.body = dashboardPage(dashboard, ctx.URL.searchParams);
   });
 
   router.get('/healthz', (ctx) => {
@@ -113,6 +114,7 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
     ctx.status = result.problems.length ? 422 : 200;
     ctx.body = { dashboards: result.dashboards, changed: result.changed, problems: result.problems.map(formatProblem) };
   });
+  alertRoutes(router, parts.alerts, parts.config.auth.adminTokens);
   router.get('/api/poll', (ctx) => poll.handle(ctx));
   router.get('/sse', sseHandler({ hub, gate, access, limits: parts.config.server.limits, version: parts.version }));
 

@@ -60,26 +60,27 @@ export function badVariablesPage(dashboard: Dashboard, message: string): string 
 
 /**
  * One dashboard, full page. The query string carries `var-NAME=VALUE` (as Grafana's URLs), `theme=light|dark`
- * and an embed `token`; picking a variable rewrites the URL so it can be shared.
+ * and an embed `token`; they become the element's attributes here, so it connects once with all of them.
+ * Picking a variable rewrites the URL so it can be shared.
  */
-export function dashboardPage(dashboard: Dashboard): string {
+export function dashboardPage(dashboard: Dashboard, params: URLSearchParams = new URLSearchParams()): string {
+  const vars = new URLSearchParams([...params].filter(([k]) => k.startsWith('var-')).map(([k, v]) => [k.slice(4), v]));
+  const theme = params.get('theme');
+  const token = params.get('token');
+  const attributes = [
+    `dashboard="${escapeHtml(dashboard.id)}"`,
+    vars.size > 0 ? `vars="${escapeHtml(vars.toString())}"` : '',
+    theme === 'light' || theme === 'dark' ? `theme="${theme}"` : '',
+    token ? `token="${escapeHtml(token)}"` : '',
+  ].filter((a) => a !== '');
   const script = `<script type="module">
-const params = new URLSearchParams(location.search);
 const el = document.querySelector('rt-dashboard');
-const vars = new URLSearchParams([...params].filter(([k]) => k.startsWith('var-')).map(([k, v]) => [k.slice(4), v]));
-el.vars = vars.toString();
-const theme = params.get('theme');
-if (theme === 'light' || theme === 'dark') { el.theme = theme; document.documentElement.classList.add(theme); }
-if (params.get('token')) el.token = params.get('token');
+if (el.theme) document.documentElement.classList.add(el.theme);
 el.addEventListener('rt-vars-change', (event) => {
-  const next = new URLSearchParams([...params].filter(([k]) => !k.startsWith('var-')));
+  const next = new URLSearchParams([...new URLSearchParams(location.search)].filter(([k]) => !k.startsWith('var-')));
   for (const [k, v] of Object.entries(event.detail.vars)) next.set('var-' + k, v);
   history.replaceState(null, '', '?' + next.toString());
 });
 </script>`;
-  return page(
-    dashboard.title,
-    `${nav('<a href="/">Dashboards</a>')}<rt-dashboard dashboard="${escapeHtml(dashboard.id)}"></rt-dashboard>`,
-    script,
-  );
+  return page(dashboard.title, `${nav('<a href="/">Dashboards</a>')}<rt-dashboard ${attributes.join(' ')}></rt-dashboard>`, script);
 }

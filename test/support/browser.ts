@@ -98,6 +98,8 @@ export interface BrowserSuite {
   browser: Browser;
   server: TestServer;
   tab: TestPage;
+  /** A second site on loopback that the server allows, for pages that stream (made-up pages may not reach loopback). */
+  site: Site;
 }
 
 /**
@@ -109,11 +111,13 @@ export function browserSuite(files: Record<string, string> = {}): BrowserSuite {
   const suite = {} as BrowserSuite;
   before(async function () {
     needChromium(this);
-    [suite.browser, suite.server] = await Promise.all([launchChromium(), startTestServer(files)]);
+    [suite.browser, suite.site] = await Promise.all([launchChromium(), startSite('127.0.0.1')]);
+    suite.server = await startTestServer(files, {}, false, { origins: [suite.site.origin] });
   });
   after(async () => {
     await suite.browser?.close();
     await suite.server?.stop();
+    await suite.site?.close();
   });
   beforeEach(async () => {
     suite.tab = await openPage(suite.browser);

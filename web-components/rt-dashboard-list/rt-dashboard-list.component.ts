@@ -57,7 +57,7 @@ export default class RtDashboardList extends LitElement {
   override render() {
     if (this.problem !== undefined) return html`<p class="message error" role="alert">${this.problem}</p>`;
     if (this.dashboards === undefined) return html`<p class="message">Loading…</p>`;
-    if (this.dashboards.length === 0) return html`<p class="message">No dashboards yet: add a YAML file to the dashboards folder.</p>`;
+    if (this.dashboards.length === 0) return html`<p class="message">No dashboards to list: add a YAML file to the dashboards folder (dashboards with access: token are not listed).</p>`;
     return html`<ul part="base">
       ${this.dashboards.map(
         (d) => html`<li>

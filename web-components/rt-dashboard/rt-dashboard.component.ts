@@ -200,7 +200,7 @@ export default class RtDashboard extends LitElement {
       <header part="header">
         <h1 part="title">${def?.title ?? this.dashboard}</h1>
         ${def && def.variables.length > 0 ? html`<div part="variables">${def.variables.map((v) => this.#picker(v))}</div>` : nothing}
-        <rt-status .connection=${this.connection}></rt-status>
+        ${message ? nothing : html`<rt-status .connection=${this.connection}></rt-status>`}
       </header>
       ${message ? html`<div part="message" role="alert">${message}</div>` : nothing}
       ${def
