@@ -1,4 +1,5 @@
 /** The parts of a running server that the HTTP routes and transports use. */
+import type { AlertEngine } from './alerts/engine.js';
 import type { DashboardStore } from './dashboard-store.js';
 import type { EmbedAccess } from './embed-access.js';
 import type { Metrics } from './metrics.js';
@@ -22,6 +23,8 @@ export interface ServerParts {
   gate: ConnectionGate;
   /** The embed-token rules: who may watch which dashboard. */
   access: EmbedAccess;
+  /** The alert rules running, their alerts, silences and history. */
+  alerts: AlertEngine;
   /** True once dashboards are loaded and until shutdown begins. */
   ready(): boolean;
 }

@@ -20,6 +20,7 @@ import { Scheduler } from './scheduler.js';
 import type { ServerParts } from './server-parts.js';
 import { ConnectionGate } from './stream/connection-gate.js';
 import { Hub } from './stream/hub.js';
+import { startAlerting, type Alerting } from './alerts/alerting.js';
 import { CLOSE } from './stream/protocol.js';
 import { attachWebSocket } from './stream/ws-transport.js';
 import { createApp } from './http/app.js';
@@ -114,21 +115,23 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
   }
   scheduler = new Scheduler({ source: (name) => sources.get(name), metrics, logger });
   const limits = config.server.limits;
-  const store: DashboardStore = new DashboardStore(
-    config.dashboards.dir,
-    dashboardContext(config, registry),
-    logger,
-    (id, dashboard) => hub?.replaceDashboard(id, dashboard),
-  );
+  const context = dashboardContext(config, registry);
+  let alerting: Alerting | undefined;
+  const store: DashboardStore = new DashboardStore(config.dashboards.dir, context, logger, (id, dashboard) => {
+    hub?.replaceDashboard(id, dashboard);
+    void alerting?.refresh(); // a dashboard's rules change with its file
+  });
   const access = new EmbedAccess(config.auth.embedSecret);
-  hub = new Hub({ dashboard: (id) => store.get(id), scheduler, metrics, logger, limits, access });
+  hub = new Hub({ dashboard: (id) => store.get(id), scheduler, metrics, logger, limits, access, alertsMessage: (id) => alerting?.message(id) });
+  alerting = await startAlerting({ config, scheduler, dashboards: () => store.list(), context, logger, publish: (id, message) => hub?.publish(id, message) });
   const gate = new ConnectionGate(config.server.allowedOrigins, limits.maxConnectionsPerIp, config.server.publicUrl ? [new URL(config.server.publicUrl).origin] : []);
   let ready = false;
-  const parts: ServerParts = { config, version: VERSION, logger, metrics, sources, scheduler, store, hub, gate, access, ready: () => ready };
+  const parts: ServerParts = { config, version: VERSION, logger, metrics, sources, scheduler, store, hub, gate, access, alerts: alerting.engine, ready: () => ready };
   const { app, close: closeApp } = createApp(parts);
   const http = createServer(app.callback());
   const ws = attachWebSocket(http, { hub, gate, access, limits, logger, version: VERSION, path: '/ws' });
   await store.reload();
+  await alerting.refresh();
   if (config.dashboards.watch) store.watch();
   const locked = store.list().filter((d) => d.access === 'token').map((d) => d.id);
   if (!access.enabled && locked.length > 0) {
@@ -156,6 +159,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
       store.close();
       closeApp();
       hub!.close(CLOSE.GOING_AWAY, 'server shutting down');
+      await Promise.race([alerting!.close(), cutoff]); // state and outbox are flushed before the jobs stop
       await Promise.race([scheduler!.stop(), cutoff]);
       await Promise.race([Promise.allSettled([...sources.values()].map((s) => s.close())), cutoff]);
       await Promise.race([waitForSockets(http), cutoff]);

@@ -8,7 +8,7 @@ import { definePlugin, type Frame } from '../../core/plugin.js';
 /** What a test query asks the source to do. */
 export interface TestQuery {
   /** counter: one time/value row per call; big: `rows` rows of padding; the others fail in their own way. */
-  behave: 'counter' | 'throw' | 'reject' | 'hang' | 'malformed' | 'big' | 'slow' | 'flaky';
+  behave: 'counter' | 'throw' | 'reject' | 'hang' | 'malformed' | 'big' | 'slow' | 'flaky' | 'level';
   /** For `flaky`: how many calls fail before it recovers. */
   failures?: number;
   /** For `slow`: how long each call takes. */
@@ -25,6 +25,9 @@ export const channels = new EventEmitter();
 /** Calls per tag (or behaviour), shared by every instance in the process. */
 export const calls = new Map<string, number>();
 
+/** The value a `level` query returns for its tag (0 when unset): a test moves it across a threshold. */
+export const levels = new Map<string, number | null>();
+
 /** Tags whose queries fail while they are in here: a test turns a working source off and on again. */
 export const failing = new Set<string>();
 
@@ -38,7 +41,7 @@ export const testPlugin = definePlugin<Record<string, unknown>, TestQuery>({
     required: ['behave'],
     additionalProperties: false,
     properties: {
-      behave: { enum: ['counter', 'throw', 'reject', 'hang', 'malformed', 'big', 'slow', 'flaky'] },
+      behave: { enum: ['counter', 'throw', 'reject', 'hang', 'malformed', 'big', 'slow', 'flaky', 'level'] },
       failures: { type: 'integer', minimum: 0 },
       delayMs: { type: 'integer', minimum: 0 },
       rows: { type: 'integer', minimum: 1 },
@@ -68,6 +71,10 @@ export const testPlugin = definePlugin<Record<string, unknown>, TestQuery>({
             throw new Error('the test source throws synchronously');
           case 'reject':
             return Promise.reject(new Error('the test source rejects'));
+          case 'level': {
+            const level = levels.has(query.tag ?? '') ? (levels.get(query.tag ?? '') as number | null) : 0;
+            return Promise.resolve({ fields: [{ name: 'time', type: 'time', values: level === null ? [] : [now] }, { name: 'value', type: 'number', values: level === null ? [] : [level] }] });
+          }
           case 'hang':
             return new Promise(() => undefined);
           case 'malformed':

@@ -33,6 +33,10 @@ export interface TestConfig {
   publicUrl?: string;
   /** Where the server logs (nowhere by default). */
   logger?: Logger;
+  /** `notifiers` of config.yaml. */
+  notifiers?: ServerConfig['notifiers'];
+  /** The data folder (alert state, outbox); a fresh one inside the dashboards folder by default. A restart test passes the same one twice. */
+  storageDir?: string;
   /** The port to listen on (an ephemeral one by default): a restart test starts its second server on the first one's. */
   port?: number;
 }
@@ -60,9 +64,9 @@ export async function startTestServer(files: Record<string, string>, limits: Par
     ],
     plugins: [],
     dashboards: { dir, watch },
-    notifiers: {},
+    notifiers: overrides.notifiers ?? {},
     cluster: {},
-    storage: { type: 'embedded', dir: join(dir, 'data') },
+    storage: { type: 'embedded', dir: overrides.storageDir ?? join(dir, 'data') },
     log: { level: 'silent' },
   };
   const server = await startServer(config, { plugins: [...builtinPlugins, testPlugin], logger: overrides.logger ?? silentLogger(), port: overrides.port ?? 0 });

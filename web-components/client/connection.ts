@@ -33,6 +33,8 @@ export interface DashboardWatcher {
   snapshot?(state: DashboardState): void;
   /** These widgets changed. */
   widgets?(state: DashboardState, ids: readonly string[]): void;
+  /** The dashboard's alerts changed (`state.alerts`). */
+  alerts?(state: DashboardState): void;
   /** The server refused this dashboard (not found, invalid variable, token for another dashboard…). */
   error?(problem: Refusal): void;
 }
@@ -257,6 +259,9 @@ export class RtConnection extends EventTarget {
     if (msg.type === 'snapshot') {
       sub.state.applySnapshot(msg as unknown as SnapshotMessage);
       for (const w of sub.watchers) w.snapshot?.(sub.state);
+    } else if (msg.type === 'alerts') {
+      sub.state.alerts = Array.isArray(msg.alerts) ? (msg.alerts as DashboardState['alerts']) : [];
+      for (const w of sub.watchers) w.alerts?.(sub.state);
     } else if (msg.type === 'update') {
       const ids = sub.state.applyUpdate(msg as unknown as UpdateMessage);
       if (ids.length > 0) for (const w of sub.watchers) w.widgets?.(sub.state, ids);

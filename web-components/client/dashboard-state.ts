@@ -4,7 +4,7 @@
  * still-filling last bucket, frameless confirmations, errors that keep the data), and trimmed to the history
  * each widget keeps, so a long-lived page holds no more than the server does.
  */
-import type { DashboardDefinition, Frame, WidgetDefinition, WidgetState } from './types.js';
+import type { AlertItem, DashboardDefinition, Frame, WidgetDefinition, WidgetState } from './types.js';
 
 /** One widget entry of a `snapshot` or `update` message. */
 export interface UpdateEntry {
@@ -45,6 +45,8 @@ export class DashboardState {
   version: string | undefined;
   vars: Record<string, string> = {};
   readonly widgets = new Map<string, WidgetState>();
+  /** The dashboard's alerts that are not ok, as the last `alerts` message listed them. */
+  alerts: AlertItem[] = [];
   #defs = new Map<string, WidgetDefinition>();
 
   /** Takes a snapshot: the definition and every widget's whole state. Returns the ids of the widgets it set. */

@@ -116,6 +116,9 @@ export default class RtDashboard extends LitElement {
           if (panel !== undefined) panel.state = view.widgets.get(id);
         }
       },
+      alerts: (view) => {
+        for (const el of this.renderRoot.querySelectorAll<HTMLElement & { alerts?: unknown }>('rt-alerts')) el.alerts = view.alerts;
+      },
       error: (problem) => {
         this.problem = problem.message;
       },
@@ -186,7 +189,7 @@ export default class RtDashboard extends LitElement {
       case 'table':
         return common(html`<rt-table plain data-widget=${w.id} .definition=${w} .state=${current}></rt-table>`);
       case 'alerts':
-        return common(html`<rt-alerts plain data-widget=${w.id} .definition=${w} .state=${current}></rt-alerts>`);
+        return common(html`<rt-alerts plain .definition=${w} .alerts=${this.view?.alerts ?? []}></rt-alerts>`);
       case 'text':
         return common(html`<h2>${w.title}</h2><rt-text .content=${w.content ?? ''}></rt-text>`);
     }
