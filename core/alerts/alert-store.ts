@@ -31,6 +31,8 @@ export interface AlertStore {
   appendHistory(entries: readonly Transition[]): void;
   /** The history, newest first, at most `limit` entries, optionally of one rule. For GET /api/alerts/history. */
   history(options?: { rule?: string; limit?: number }): Transition[];
+  /** Writes now what is pending; resolves once it is on disk. */
+  flush(): Promise<void>;
   /** Writes what is pending and stops. */
   close(): Promise<void>;
 }

@@ -54,6 +54,8 @@ interface Attached {
   rule: AlertRule;
   job: Job;
   listener: JobListener;
+  /** A re-evaluation at the next moment time alone changes an alert (a `for` ends, a repeat is due). */
+  recheck?: NodeJS.Timeout;
 }
 
 /** Runs every rule. */
@@ -128,6 +130,7 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
   #detach(name: string): void {
     const attached = this.#attached.get(name);
     if (attached === undefined) return;
+    clearTimeout(attached.recheck);
     this.#deps.scheduler.release(attached.job, attached.listener);
     this.#attached.delete(name);
   }
@@ -147,25 +150,54 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
     this.#evaluations++;
     this.#states[rule.name] = Object.fromEntries(result.alerts);
     this.#deps.store.save(this.#states);
+    this.#scheduleRecheck(rule, job, result.alerts, now);
     if (result.transitions.length === 0) {
       if (changedVisibly(previous, result.alerts)) this.emit('change', rule.dashboard);
       return;
     }
     this.#deps.store.appendHistory(result.transitions);
     for (const t of result.transitions) if (!isAlerting(t.to)) this.#acked.delete(alertId(rule.name, t.seriesKey));
-    for (const group of transitionsToGroups(rule, result.transitions)) {
-      const kept = group.notifications.filter((n) => {
-        const id = alertId(rule.name, seriesKeyOf(n.labels)); // a notification's labels are its series' labels
-        if (n.repeat > 0 && this.#acked.has(id)) return false;
-        return this.silences.muting(silenceLabels(rule.name, rule.dashboard, { ...rule.labels, ...n.labels }), now) === undefined;
-      });
-      if (kept.length === 0) continue;
-      const muted = { ...group, notifications: kept };
-      for (const notifier of rule.notify) {
-        this.#deps.outbox.enqueue(notifier, muted).catch((err) => this.#deps.logger.error({ rule: rule.name, notifier, err: messageOf(err) }, 'alert notification could not be stored'));
-      }
-    }
+    const groups = transitionsToGroups(rule, result.transitions)
+      .map((group) => ({ ...group, notifications: group.notifications.filter((n) => !this.#muted(rule, n, now)) }))
+      .filter((group) => group.notifications.length > 0);
     this.emit('change', rule.dashboard);
+    if (groups.length === 0 || rule.notify.length === 0) return;
+    // The new states are on disk before anything is sent: a crash after a send must not make the restarted
+    // server see the alert as new and notify the same episode again under another id.
+    void this.#deps.store
+      .flush()
+      .then(async () => {
+        for (const group of groups) for (const notifier of rule.notify) await this.#deps.outbox.enqueue(notifier, group);
+      })
+      .catch((err) => this.#deps.logger.error({ rule: rule.name, err: messageOf(err) }, 'alert notification could not be stored'));
+  }
+
+  /** Whether a notification is muted: a repeat of an acknowledged alert, or an alert a silence matches. */
+  #muted(rule: AlertRule, n: { labels: Record<string, string>; repeat: number }, now: number): boolean {
+    if (n.repeat > 0 && this.#acked.has(alertId(rule.name, seriesKeyOf(n.labels)))) return true; // a notification's labels are its series' labels
+    return this.silences.muting(silenceLabels(rule.name, rule.dashboard, { ...rule.labels, ...n.labels }), now) !== undefined;
+  }
+
+  /**
+   * Evaluates the rule again at the next moment when time alone changes an alert: a `for` or
+   * `keep_firing_for` ends, a run of errors has lasted its pending period, or a repeat is due. A job that
+   * keeps failing the same way sends no updates, so without this an `error` alert would never come.
+   */
+  #scheduleRecheck(rule: AlertRule, job: Job, alerts: ReadonlyMap<string, AlertState>, now: number): void {
+    const attached = this.#attached.get(rule.name);
+    if (attached === undefined) return;
+    clearTimeout(attached.recheck);
+    attached.recheck = undefined;
+    let due = Infinity;
+    for (const a of alerts.values()) {
+      if (a.state === 'pending' && a.pendingSince !== undefined) due = Math.min(due, a.pendingSince + rule.forMs);
+      if (a.errorSince !== undefined) due = Math.min(due, a.errorSince + rule.forMs);
+      if (a.resolvingSince !== undefined) due = Math.min(due, a.resolvingSince + rule.keepFiringForMs);
+      if (isAlerting(a.state) && rule.repeatMs > 0) due = Math.min(due, (a.lastNotifiedAt ?? a.since) + rule.repeatMs);
+    }
+    if (!Number.isFinite(due)) return;
+    attached.recheck = setTimeout(() => this.#evaluate(rule, job), Math.max(10, due - now + 5));
+    attached.recheck.unref();
   }
 
   /** Every alert not in `ok`, most recent first; only those of one dashboard when given. */

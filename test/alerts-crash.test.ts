@@ -1,0 +1,200 @@
+/**
+ * A crash with a notification in the outbox, on the real `rtdash serve` process: the server fires a rule on
+ * an `http` source, its receiver hangs on the first try (so the entry stays in the outbox), the process is
+ * killed with SIGKILL, and a new process on the same config and data folder delivers that notification,
+ * with the same delivery id, exactly once, without notifying the transition again, and lists the alert as
+ * firing.
+ */
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { httpReceiver, type HttpReceiver } from '../core/alerts/notifiers/testing.js';
+import { packageRoot } from '../core/paths.js';
+import { freePort } from './support/tcp-proxy.js';
+import { sleep } from './support/test-server.js';
+
+const BIN = join(packageRoot, 'dist', 'bin', 'rtdash.js');
+
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+/** A running `rtdash serve` child and everything it printed. */
+interface Child {
+  process: ChildProcess;
+  output: () => string;
+  exited: Promise<unknown>;
+}
+
+function serve(config: string, cwd: string): Child {
+  const child = spawn(process.execPath, [BIN, 'serve', '--config', config], { cwd, env: { ...process.env, LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  return { process: child, output: () => output, exited: once(child, 'exit') };
+}
+
+function kill(child: Child | undefined): Promise<unknown> {
+  if (child === undefined || child.process.exitCode !== null || child.process.signalCode !== null) return Promise.resolve();
+  child.process.kill('SIGKILL');
+  return child.exited;
+}
+
+/** Polls /readyz until it answers 200; fails early when the process exits. */
+async function ready(child: Child, url: string): Promise<void> {
+  await until(
+    `${url}/readyz to answer 200`,
+    async () => {
+      if (child.process.exitCode !== null) throw new Error(`rtdash exited with ${child.process.exitCode}: ${child.output()}`);
+      try {
+        return (await fetch(`${url}/readyz`)).status === 200;
+      } catch {
+        return false;
+      }
+    },
+    15_000,
+  );
+}
+
+interface Group {
+  group: { id: string; rule: string; status: string };
+  notifications: { status: string; state: string; rule: string; startsAt: string }[];
+}
+
+describe('alerts across a crash (rtdash serve killed with SIGKILL)', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let source: Server;
+  let receiver: HttpReceiver | undefined;
+  let first: Child | undefined;
+  let second: Child | undefined;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rtdash-crash-'));
+    // The data the http source reads: always above the threshold.
+    source = createServer((_req, res) => {
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify({ time: Date.now(), value: 9 }));
+    });
+    source.listen(0, '127.0.0.1');
+    await once(source, 'listening');
+  });
+
+  afterEach(async () => {
+    await kill(first);
+    await kill(second);
+    first = second = undefined;
+    await receiver?.close();
+    receiver = undefined;
+    source.closeAllConnections();
+    await new Promise((resolve) => source.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('delivers a notification left in the outbox after a restart, with the same delivery id, exactly once', async () => {
+    let hanging = true;
+    let accepted = 0;
+    receiver = await httpReceiver((_n, res) => {
+      if (hanging) return 'hang';
+      res.statusCode = 200;
+      res.end('ok');
+      accepted++;
+    });
+    const port = await freePort();
+    const sourcePort = (source.address() as AddressInfo).port;
+    const data = join(dir, 'data');
+    mkdirSync(join(dir, 'dashboards'));
+    writeFileSync(
+      join(dir, 'dashboards', 'crash.yaml'),
+      `id: crash
+title: Crash
+widgets:
+  - id: level
+    title: Level
+    type: line
+    source: api
+    query:
+      path: /level
+      fields:
+        - { name: time, path: $.time, type: time }
+        - { name: value, path: $.value, type: number }
+    every: 200ms
+    keep: 100
+alerts:
+  - name: crash-high
+    widget: level
+    when: "last() > 5"
+    notify: [hook]
+`,
+    );
+    const config = join(dir, 'config.yaml');
+    writeFileSync(
+      config,
+      `server:
+  host: 127.0.0.1
+  port: ${port}
+datasources:
+  api:
+    type: http
+    url: http://127.0.0.1:${sourcePort}
+dashboards:
+  dir: dashboards
+  watch: false
+notifiers:
+  hook:
+    type: webhook
+    url: ${receiver.url}
+    timeout: 1s
+storage:
+  dir: ${data}
+log:
+  level: info
+`,
+    );
+    const url = `http://127.0.0.1:${port}`;
+
+    first = serve(config, dir);
+    await ready(first, url);
+    await Promise.race([receiver.waitFor(1), sleep(10_000).then(() => Promise.reject(new Error(`no first notification; rtdash said: ${first!.output()}`)))]);
+    first.process.kill('SIGKILL');
+    await first.exited;
+    // What the killed process had saved of the alert state, for the failure messages below.
+    const stateFile = join(data, 'alerts.json');
+    const savedState = existsSync(stateFile) ? readFileSync(stateFile, 'utf8') : '(no alerts.json)';
+    const firstDelivery = receiver.requests[0]!.headers['x-rtdash-delivery'];
+    const firstBody = JSON.parse(receiver.requests[0]!.body) as Group;
+    expect(firstBody.group.status).to.equal('firing');
+    expect(firstDelivery).to.equal(firstBody.group.id);
+    expect(receiver.requests, 'one try before the crash').to.have.length(1);
+
+    hanging = false;
+    second = serve(config, dir);
+    await ready(second, url);
+    await Promise.race([receiver.waitFor(2), sleep(10_000).then(() => Promise.reject(new Error(`no delivery after the restart; rtdash said: ${second!.output()}`)))]);
+    expect(receiver.requests[1]!.headers['x-rtdash-delivery'], 'the same delivery as before the crash').to.equal(firstDelivery);
+    expect(JSON.parse(receiver.requests[1]!.body)).to.deep.equal(firstBody);
+
+    // Nothing more may come: the restored state must not notify the same firing again.
+    await sleep(3000);
+    const groups = receiver.requests.map((r) => JSON.parse(r.body) as Group);
+    const firingGroups = new Set(groups.filter((g) => g.group.status === 'firing').map((g) => g.group.id));
+    expect(
+      [...firingGroups].length,
+      `one firing group for one transition; got ${receiver.requests.length} requests: ${receiver.requests.map((r) => r.body).join('\n')}\nalerts.json at the crash: ${savedState}`,
+    ).to.equal(1);
+    expect(accepted, 'accepted (2xx) exactly once').to.equal(1);
+    expect(receiver.requests).to.have.length(2);
+
+    const alerts = (await (await fetch(`${url}/api/alerts`)).json()) as { rule: string; state: string }[];
+    expect(alerts.map((a) => [a.rule, a.state])).to.deep.equal([['crash-high', 'firing']]);
+  });
+});
