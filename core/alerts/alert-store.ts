@@ -52,8 +52,58 @@ export interface FileAlertStoreOptions {
 const FILE = 'alerts';
 const VERSION = 1;
 
-/** The store of one server: `<dir>/alerts.json`, `dir` being the data folder (created when needed). */
-export class FileAlertStore implements AlertStore {
+/**
+ * Where a store's one document lives: a file in the data folder, or a Redis key. `read` resolves undefined
+ * when nothing was saved yet; `moveAside` keeps an unreadable document for a person to look at and says where.
+ */
+export interface StateMedium {
+  /** The file or key, for log lines. */
+  readonly where: string;
+  prepare?(): Promise<void>;
+  read(): Promise<string | undefined>;
+  write(text: string): Promise<void>;
+  moveAside(at: number): Promise<string>;
+}
+
+/** A file in the data folder, written atomically (temp file, fsync, rename). */
+export class FileMedium implements StateMedium {
+  readonly #ownTemps = new Set<string>();
+  constructor(readonly dir: string) {}
+
+  get where(): string {
+    return join(this.dir, `${FILE}.json`);
+  }
+
+  async prepare(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    // A crash between creating a temp file and renaming it leaves `.alerts.<pid>.<random>.tmp` behind.
+    for (const name of await readdir(this.dir).catch(() => [] as string[])) {
+      if (name.startsWith(`.${FILE}.`) && name.endsWith('.tmp') && !this.#ownTemps.has(name)) await unlink(join(this.dir, name)).catch(() => undefined);
+    }
+  }
+
+  async read(): Promise<string | undefined> {
+    try {
+      return await readFile(this.where, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  write(text: string): Promise<void> {
+    return writeEntryFile(this.dir, FILE, text, this.#ownTemps);
+  }
+
+  async moveAside(at: number): Promise<string> {
+    const aside = `${this.where}.${at}.corrupt`;
+    await rename(this.where, aside);
+    return aside;
+  }
+}
+
+/** The store of one server: one document holding every alert's state and the history, on a StateMedium. */
+export class DocumentAlertStore implements AlertStore {
   private alerts: AlertStates = {};
   private entries: Transition[] = [];
   private readonly log: Logger;
@@ -61,7 +111,6 @@ export class FileAlertStore implements AlertStore {
   private readonly historyLimit: number;
   private readonly historyMaxAgeMs: number;
   private readonly now: () => number;
-  private readonly ownTemps = new Set<string>();
   private dirty = false;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | undefined;
@@ -69,7 +118,7 @@ export class FileAlertStore implements AlertStore {
   private closed = false;
 
   constructor(
-    readonly dir: string,
+    readonly medium: StateMedium,
     logger: Logger,
     options: FileAlertStoreOptions = {},
   ) {
@@ -80,22 +129,21 @@ export class FileAlertStore implements AlertStore {
     this.now = options.now ?? Date.now;
   }
 
-  /** The path of the state file. */
+  /** Where the state is kept (a path or a Redis key). */
   get file(): string {
-    return join(this.dir, `${FILE}.json`);
+    return this.medium.where;
   }
 
   async load(): Promise<StoredAlerts> {
-    await mkdir(this.dir, { recursive: true });
-    await this.removeLeftoverTemps();
-    let text: string;
+    await this.medium.prepare?.();
+    let text: string | undefined;
     try {
-      text = await readFile(this.file, 'utf8');
+      text = await this.medium.read();
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        await this.moveAside(`it cannot be read (${messageOf(err)})`);
-        return this.snapshot();
-      }
+      await this.moveAside(`it cannot be read (${messageOf(err)})`);
+      return this.snapshot();
+    }
+    if (text === undefined) {
       this.log.info({ file: this.file }, 'no saved alert state: every alert starts as ok');
       return this.snapshot();
     }
@@ -185,7 +233,8 @@ export class FileAlertStore implements AlertStore {
     this.dirty = false;
     this.lastWriteAt = Date.now();
     const text = JSON.stringify({ version: VERSION, savedAt: new Date(this.now()).toISOString(), alerts: this.alerts, history: this.entries });
-    this.writing = writeEntryFile(this.dir, FILE, text, this.ownTemps)
+    this.writing = this.medium
+      .write(text)
       .catch((err: unknown) => {
         // The state is still in memory: the next change (or close) writes it again.
         this.dirty = true;
@@ -199,20 +248,19 @@ export class FileAlertStore implements AlertStore {
   }
 
   private async moveAside(reason: string): Promise<void> {
-    const aside = `${this.file}.${this.now()}.corrupt`;
     try {
-      await rename(this.file, aside);
+      const aside = await this.medium.moveAside(this.now());
       this.log.error({ file: this.file, movedTo: aside, reason }, 'the saved alert state is unreadable: moved aside, every alert starts as ok');
     } catch (err) {
       this.log.error({ file: this.file, reason, err: messageOf(err) }, 'the saved alert state is unreadable and could not be moved aside: every alert starts as ok');
     }
   }
+}
 
-  private async removeLeftoverTemps(): Promise<void> {
-    // A crash between creating a temp file and renaming it leaves `.alerts.<pid>.<random>.tmp` behind.
-    for (const name of await readdir(this.dir).catch(() => [] as string[])) {
-      if (name.startsWith(`.${FILE}.`) && name.endsWith('.tmp') && !this.ownTemps.has(name)) await unlink(join(this.dir, name)).catch(() => undefined);
-    }
+/** The store in `<dir>/alerts.json`, `dir` being the data folder (created when needed). */
+export class FileAlertStore extends DocumentAlertStore {
+  constructor(dir: string, logger: Logger, options: FileAlertStoreOptions = {}) {
+    super(new FileMedium(dir), logger, options);
   }
 }
 

@@ -10,7 +10,8 @@ import type { Logger } from '../plugin.js';
 import type { Scheduler } from '../scheduler.js';
 import { formatProblem, loadAlertDir, type DashboardContext } from '../config/index.js';
 import { Outgoing } from '../stream/protocol.js';
-import { FileAlertStore } from './alert-store.js';
+import { DocumentAlertStore, FileMedium } from './alert-store.js';
+import { RedisMedium } from './redis-medium.js';
 import { AlertEngine } from './engine.js';
 import { createNotifiers } from './notifiers/index.js';
 import { Outbox } from './outbox.js';
@@ -40,7 +41,9 @@ export interface AlertingDeps {
 export async function startAlerting(deps: AlertingDeps): Promise<Alerting> {
   const { config, logger } = deps;
   const dir = config.storage.dir;
-  const store = new FileAlertStore(dir, logger);
+  // With storage.type redis the state lives at cluster.redis (the config loader checks that it is set).
+  const medium = config.storage.type === 'redis' && config.cluster.redis !== undefined ? new RedisMedium(config.cluster.redis) : new FileMedium(dir);
+  const store = new DocumentAlertStore(medium, logger);
   const outbox = new Outbox(join(dir, 'outbox'), createNotifiers(config.notifiers), logger);
   const engine = new AlertEngine({ scheduler: deps.scheduler, store, outbox, logger });
   await engine.start();
@@ -67,6 +70,9 @@ export async function startAlerting(deps: AlertingDeps): Promise<Alerting> {
     message,
     // Reloads may come in bursts (a folder of files saved at once): they run one after another.
     refresh: () => (refreshing = refreshing.then(refresh).catch((err) => logger.error({ err: messageOf(err) }, 'alert rules could not be loaded'))),
-    close: () => engine.close(),
+    close: async () => {
+      await engine.close();
+      if (medium instanceof RedisMedium) medium.close();
+    },
   };
 }
