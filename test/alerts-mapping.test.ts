@@ -10,25 +10,10 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { httpReceiver, smtpReceiver, type HttpReceiver, type SmtpReceiver } from '../core/alerts/notifiers/testing.js';
 import type { ServerConfig } from '../core/model.js';
+import { levelDashboard } from './support/alert-dashboard.js';
 import { calls, failing, levels } from './support/test-plugin.js';
 import { sleep, startTestServer, type TestServer } from './support/test-server.js';
 
-/** A dashboard with one `level` widget (its value is `levels.get(tag)`, failing while `failing` has tag) and one rule on it. */
-function dashboard(tag: string, rule: string): string {
-  return `id: ${tag}
-title: Mapping ${tag}
-widgets:
-  - { id: level, title: Level, type: line, source: test, query: { behave: level, tag: ${tag} }, every: 100ms, keep: 100 }
-alerts:
-  - name: ${tag}-high
-    widget: level
-${rule
-  .trim()
-  .split('\n')
-  .map((l) => `    ${l}`)
-  .join('\n')}
-`;
-}
 
 interface Received {
   status: string;
@@ -63,7 +48,7 @@ describe('alert mapping of failures and missing data, and notifier independence'
   let data: string;
 
   const start = async (tag: string, rule: string, notifiers: ServerConfig['notifiers']) => {
-    server = await startTestServer({ [`${tag}.yaml`]: dashboard(tag, rule) }, {}, false, { notifiers, storageDir: data });
+    server = await startTestServer({ [`${tag}.yaml`]: levelDashboard(tag, rule) }, {}, false, { notifiers, storageDir: data });
     return server;
   };
   const alerts = async () => (await (await fetch(`${server!.server.url}/api/alerts`)).json()) as { rule: string; state: string; reason?: string }[];

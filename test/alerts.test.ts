@@ -10,27 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { httpReceiver, type HttpReceiver } from '../core/alerts/notifiers/testing.js';
+import { levelDashboard } from './support/alert-dashboard.js';
 import { levels } from './support/test-plugin.js';
 import { sleep, startTestServer, type TestServer } from './support/test-server.js';
 import { connect } from './support/ws-client.js';
-
-/** A dashboard with one `level` widget (its value is `levels.get(tag)`) and one rule on it. */
-function dashboard(tag: string, rule: string): string {
-  return `id: ${tag}
-title: Alerting ${tag}
-widgets:
-  - { id: level, title: Level, type: line, source: test, query: { behave: level, tag: ${tag} }, every: 100ms, keep: 100 }
-alerts:
-  - name: ${tag}-high
-    widget: level
-    notify: [hook]
-${rule
-  .trim()
-  .split('\n')
-  .map((l) => `    ${l}`)
-  .join('\n')}
-`;
-}
 
 /** The notifications a receiver got: status and rule of each, in order. */
 function received(receiver: HttpReceiver): { status: string; rule: string; summary: string }[] {
@@ -51,7 +34,7 @@ describe('alerts end to end (real webhook receiver)', function () {
   let server: TestServer | undefined;
   let data: string;
   const start = async (tag: string, rule: string, port?: number) => {
-    server = await startTestServer({ [`${tag}.yaml`]: dashboard(tag, rule) }, {}, false, {
+    server = await startTestServer({ [`${tag}.yaml`]: levelDashboard(tag, `notify: [hook]\n${rule}`) }, {}, false, {
       notifiers: { hook: { type: 'webhook', url: receiver.url, headers: {}, timeoutMs: 2000 } },
       storageDir: data,
       ...(port !== undefined && { port }),

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
+import { seriesState } from '../../test/support/widget-state.js';
 import { browserSuite, openPage, showFixture } from '../../test/support/browser.js';
 
 const THRESHOLDS = [
@@ -11,22 +12,7 @@ const THRESHOLDS = [
 const LIGHT = { ok: 'rgb(31, 138, 76)', warn: 'rgb(183, 121, 31)', error: 'rgb(199, 55, 47)' };
 
 const definition = (extra: object = {}) => ({ id: 'cpu', title: 'Process CPU', type: 'gauge', x: 'time', y: ['cpu_percent'], unit: 'percent', size: { w: 2, h: 2 }, intervalMs: 1000, thresholds: THRESHOLDS, ...extra });
-const widgetState = (values: (number | null)[], extra: object = {}) => {
-  const now = Date.now();
-  return {
-    frame: {
-      fields: [
-        { name: 'time', type: 'time', values: values.map((_, i) => now - (values.length - 1 - i) * 1000) },
-        { name: 'cpu_percent', type: 'number', values },
-      ],
-    },
-    status: 'ok',
-    at: now,
-    lastGoodAt: now,
-    seq: 1,
-    ...extra,
-  };
-};
+const widgetState = (values: (number | null)[], extra: object = {}) => seriesState('cpu_percent', values, extra);
 
 describe('<rt-gauge> (in Chromium)', function () {
   const suite = browserSuite();

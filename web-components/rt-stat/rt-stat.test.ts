@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
+import { seriesState } from '../../test/support/widget-state.js';
 import { browserSuite, openPage, showFixture } from '../../test/support/browser.js';
 
 /** The theme's health colours (client/theme.ts), as computed styles read them. */
@@ -7,22 +8,7 @@ const LIGHT = { ok: 'rgb(31, 138, 76)', warn: 'rgb(183, 121, 31)', error: 'rgb(1
 
 const definition = (extra: object = {}) => ({ id: 'revenue', title: 'Revenue per minute', type: 'stat', x: 'time', y: ['revenue'], unit: 'currency:EUR', size: { w: 3, h: 2 }, intervalMs: 1000, ...extra });
 /** A state whose last value came just now, one value a second. */
-const widgetState = (values: (number | null)[], extra: object = {}) => {
-  const now = Date.now();
-  return {
-    frame: {
-      fields: [
-        { name: 'time', type: 'time', values: values.map((_, i) => now - (values.length - 1 - i) * 1000) },
-        { name: 'revenue', type: 'number', values },
-      ],
-    },
-    status: 'ok',
-    at: now,
-    lastGoodAt: now,
-    seq: 1,
-    ...extra,
-  };
-};
+const widgetState = (values: (number | null)[], extra: object = {}) => seriesState('revenue', values, extra);
 
 describe('<rt-stat> (in Chromium)', function () {
   const suite = browserSuite();
