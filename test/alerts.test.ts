@@ -176,3 +176,50 @@ describe('alerts end to end (real webhook receiver)', function () {
     }
   });
 });
+
+describe('alerts per series (real webhook receiver)', function () {
+  this.timeout(30_000);
+  let receiver: HttpReceiver;
+  let server: TestServer | undefined;
+  afterEach(async () => {
+    await server?.stop();
+    await receiver?.close();
+    levels.clear();
+  });
+
+  it('gives one alert per host, each firing and resolving on its own, and acknowledges one', async () => {
+    receiver = await httpReceiver();
+    server = await startTestServer(
+      {
+        'fleet.yaml': `id: fleet
+title: Fleet
+widgets:
+  - { id: load, title: Load, type: table, source: test, query: { behave: hosts, tag: fleet }, every: 100ms }
+alerts:
+  - { name: load-high, widget: load, by: [host], column: value, when: "last() > 5", repeat: 500ms, summary: "load {{ value }} on {{ labels.host }}", notify: [hook] }
+`,
+      },
+      {},
+      false,
+      { notifiers: { hook: { type: 'webhook', url: receiver.url, headers: {}, timeoutMs: 2000 } } },
+    );
+    await sleep(300);
+    levels.set('fleet:b', 9);
+    await receiver.waitFor(1);
+    const alerts = async () => (await (await fetch(`${server!.server.url}/api/alerts`)).json()) as { id: string; labels: Record<string, string>; state: string }[];
+    expect((await alerts()).map((a) => [a.labels['host'], a.state])).to.deep.equal([['b', 'firing']]);
+    expect(received(receiver)[0]).to.deep.include({ status: 'firing', summary: 'load 9 on b' });
+    levels.set('fleet:c', 7);
+    await until('host c to fire', () => received(receiver).some((n) => n.summary === 'load 7 on c'));
+    // Acknowledged, b sends no more repeats; c, not acknowledged, goes on repeating.
+    const ack = await fetch(`${server!.server.url}/api/alerts/${encodeURIComponent('load-high{host="b"}')}/ack`, { method: 'POST' });
+    expect(ack.status).to.equal(200);
+    const before = received(receiver).filter((n) => n.summary === 'load 9 on b').length;
+    await sleep(1300);
+    expect(received(receiver).filter((n) => n.summary === 'load 9 on b').length, 'no repeats of the acknowledged alert').to.equal(before);
+    expect(received(receiver).filter((n) => n.summary === 'load 7 on c').length, 'repeats of the other').to.be.at.least(2);
+    levels.set('fleet:b', 1);
+    await until('b to resolve', () => received(receiver).some((n) => n.status === 'resolved' && n.summary === 'load 1 on b'));
+    expect((await alerts()).find((a) => a.labels['host'] === 'c')?.state).to.equal('firing');
+  });
+});

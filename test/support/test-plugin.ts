@@ -8,7 +8,7 @@ import { definePlugin, type Frame } from '../../core/plugin.js';
 /** What a test query asks the source to do. */
 export interface TestQuery {
   /** counter: one time/value row per call; big: `rows` rows of padding; the others fail in their own way. */
-  behave: 'counter' | 'throw' | 'reject' | 'hang' | 'malformed' | 'big' | 'slow' | 'flaky' | 'level';
+  behave: 'counter' | 'throw' | 'reject' | 'hang' | 'malformed' | 'big' | 'slow' | 'flaky' | 'level' | 'hosts';
   /** For `flaky`: how many calls fail before it recovers. */
   failures?: number;
   /** For `slow`: how long each call takes. */
@@ -41,7 +41,7 @@ export const testPlugin = definePlugin<Record<string, unknown>, TestQuery>({
     required: ['behave'],
     additionalProperties: false,
     properties: {
-      behave: { enum: ['counter', 'throw', 'reject', 'hang', 'malformed', 'big', 'slow', 'flaky', 'level'] },
+      behave: { enum: ['counter', 'throw', 'reject', 'hang', 'malformed', 'big', 'slow', 'flaky', 'level', 'hosts'] },
       failures: { type: 'integer', minimum: 0 },
       delayMs: { type: 'integer', minimum: 0 },
       rows: { type: 'integer', minimum: 1 },
@@ -74,6 +74,12 @@ export const testPlugin = definePlugin<Record<string, unknown>, TestQuery>({
           case 'level': {
             const level = levels.has(query.tag ?? '') ? (levels.get(query.tag ?? '') as number | null) : 0;
             return Promise.resolve({ fields: [{ name: 'time', type: 'time', values: level === null ? [] : [now] }, { name: 'value', type: 'number', values: level === null ? [] : [level] }] });
+          }
+          case 'hosts': {
+            // One row per host, its value from levels under `TAG:HOST` (0 when unset): a rule split `by: [host]`.
+            const hosts = ['a', 'b', 'c'];
+            const value = (h: string) => (levels.get(`${query.tag ?? ''}:${h}`) as number | undefined) ?? 0;
+            return Promise.resolve({ fields: [{ name: 'time', type: 'time', values: hosts.map(() => now) }, { name: 'host', type: 'string', values: hosts }, { name: 'value', type: 'number', values: hosts.map(value) }] });
           }
           case 'hang':
             return new Promise(() => undefined);
