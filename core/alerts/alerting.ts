@@ -52,9 +52,20 @@ export async function startAlerting(deps: AlertingDeps): Promise<Alerting> {
     if (rules === 0 && engine.alerts(dashboardId).length === 0) return undefined;
     return new Outgoing(JSON.stringify({ type: 'alerts', dashboard: dashboardId, alerts: engine.alerts(dashboardId) }));
   };
+  // A dashboard's rules may all change within one job delivery: its viewers get one message per turn of the loop.
+  const changed = new Set<string>();
   engine.on('change', (dashboard) => {
-    const update = dashboard === undefined ? undefined : message(dashboard);
-    if (update !== undefined) deps.publish(dashboard!, update);
+    if (dashboard === undefined) return;
+    if (changed.size === 0) {
+      setImmediate(() => {
+        for (const id of changed) {
+          const update = message(id);
+          if (update !== undefined) deps.publish(id, update);
+        }
+        changed.clear();
+      });
+    }
+    changed.add(dashboard);
   });
   let refreshing: Promise<void> = Promise.resolve();
   const refresh = async (): Promise<void> => {

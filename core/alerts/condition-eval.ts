@@ -178,20 +178,25 @@ export function seriesFromFrame(frame: Frame, xColumn?: string): Series {
 export function splitSeries(frame: Frame, byColumns: string[], xColumn?: string): Map<string, LabeledSeries> {
   const x = xField(frame, xColumn);
   const by = byColumns.map((name) => fieldNamed(frame, name));
-  const groups = new Map<string, { labels: Record<string, string>; rows: number[] }>();
+  // Rows are grouped by their raw label values (joined with a separator no label text holds); the
+  // `host="a"` key is written once per group, not once per row: a frame may hold thousands of rows.
+  const groups = new Map<string, { texts: string[]; rows: number[] }>();
   for (const row of rowsWithTime(x)) {
-    const texts = by.map((f) => (f.values[row] === null || f.values[row] === undefined ? '' : String(f.values[row])));
-    const key = texts.map((t, i) => `${byColumns[i]}=${JSON.stringify(t)}`).join(',');
-    let group = groups.get(key);
+    let raw = '';
+    for (const f of by) raw += `${f.values[row] ?? ''}\u0000`;
+    let group = groups.get(raw);
     if (group === undefined) {
-      group = { labels: Object.fromEntries(texts.map((t, i) => [byColumns[i] as string, t])), rows: [] };
-      groups.set(key, group);
+      group = { texts: by.map((f) => (f.values[row] === null || f.values[row] === undefined ? '' : String(f.values[row]))), rows: [] };
+      groups.set(raw, group);
     }
     group.rows.push(row);
   }
   const skip = new Set([x.name, ...byColumns]);
   const out = new Map<string, LabeledSeries>();
-  for (const [key, group] of groups) out.set(key, { labels: group.labels, series: buildSeries(frame, x, group.rows, skip) });
+  for (const { texts, rows } of groups.values()) {
+    const key = texts.map((t, i) => `${byColumns[i]}=${JSON.stringify(t)}`).join(',');
+    out.set(key, { labels: Object.fromEntries(texts.map((t, i) => [byColumns[i] as string, t])), series: buildSeries(frame, x, rows, skip) });
+  }
   return out;
 }
 

@@ -52,6 +52,26 @@ const NO_DATA: StepInput = { kind: 'value', holds: null, values: {} };
 const RULE_OK: StepInput = { kind: 'value', holds: false, clears: true, values: {} };
 
 /**
+ * Series built from a frame, shared by every rule that reads the same frame in the same state: a widget's
+ * rules all evaluate on each of its deliveries, and building the series is most of an evaluation's cost.
+ * A job's history grows in place, so an entry is good only while the frame's row count and last row are
+ * what they were (a bucket still filling changes its last row without adding one).
+ */
+const seriesCache = new WeakMap<Frame, { signature: string; built: Map<string, unknown> }>();
+
+function shared<T>(frame: Frame, key: string, build: () => T): T {
+  const rows = frame.fields[0]?.values.length ?? 0;
+  const signature = `${rows}|${frame.fields.map((f) => JSON.stringify(f.values[rows - 1] ?? null)).join(',')}`;
+  let entry = seriesCache.get(frame);
+  if (entry === undefined || entry.signature !== signature) {
+    entry = { signature, built: new Map() };
+    seriesCache.set(frame, entry);
+  }
+  if (!entry.built.has(key)) entry.built.set(key, build());
+  return entry.built.get(key) as T;
+}
+
+/**
  * Evaluates a rule at `now` and steps every alert: one per series with `by` (key `host="web-1"`), else
  * one with key ''. A series seen before but missing now counts as no data for its alert; such an alert is
  * forgotten once it is back to ok.
@@ -63,9 +83,10 @@ export function evaluateRule(rule: AlertRule, data: RuleData, now: number, previ
   if (!('error' in data)) {
     try {
       const column = defaultColumn(rule, data);
-      if (rule.by.length === 0) inputs.set('', { labels: {}, input: inputFor(rule, seriesFromFrame(data), now, column) });
+      if (rule.by.length === 0) inputs.set('', { labels: {}, input: inputFor(rule, shared(data, '', () => seriesFromFrame(data)), now, column) });
       else {
-        for (const [key, { labels, series }] of splitSeries(data, rule.by)) inputs.set(key, { labels, input: inputFor(rule, series, now, column) });
+        const split = shared(data, rule.by.join('\u0000'), () => splitSeries(data, rule.by));
+        for (const [key, { labels, series }] of split) inputs.set(key, { labels, input: inputFor(rule, series, now, column) });
       }
     } catch (err) {
       inputs.clear();
