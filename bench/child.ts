@@ -23,11 +23,11 @@ export class Child<Command extends { type: string }, Report extends { type: stri
   #waiters: (() => void)[] = [];
   #gone: string | undefined;
 
-  /** Forks `script` (relative to this compiled file, e.g. `./load.js`) with node flags `execArgv`. */
-  constructor(name: string, script: string, execArgv: string[] = []) {
+  /** Forks `script` (relative to this compiled file, e.g. `./load.js`) with node flags `execArgv` and environment `env` (ours by default). */
+  constructor(name: string, script: string, execArgv: string[] = [], env: NodeJS.ProcessEnv = process.env) {
     this.name = name;
     // The child's stdout goes to our stderr: our stdout carries only the results.
-    this.#proc = fork(fileURLToPath(new URL(script, import.meta.url)), [], { execArgv, stdio: ['ignore', 2, 2, 'ipc'] });
+    this.#proc = fork(fileURLToPath(new URL(script, import.meta.url)), [], { execArgv, env, stdio: ['ignore', 2, 2, 'ipc'] });
     live.add(this.#proc);
     this.#proc.on('message', (message) => {
       this.#inbox.push(message as Report);

@@ -2,13 +2,17 @@
  * `npm run bench`: the fan-out benchmark. For each number of viewers, runs rtdash and the naive peer
  * in turn, each in its own process, loaded by separate viewer processes; then prints the table, the
  * CPU ratios and whether the product's goals are met. Then the PostgreSQL suite (pg-suite.ts): the
- * database's queries at 1 to 1,000 viewers and push latency from NOTIFY. BENCH_SUITES picks the parts.
+ * database's queries at 1 to 1,000 viewers and push latency from NOTIFY. Then the browser suite
+ * (browser-suite.ts): the elements against a naive page in Chromium. Then the alert engine
+ * (alerts-suite.ts): 1,000 rules over 100 widgets, and the delay from data to webhook. BENCH_SUITES picks the parts.
  * Knobs: see settings.ts and docs/benchmarks.md.
  */
 import { killAll } from './child.js';
 import { measure, type Measurement } from './measure.js';
 import { goalLines, machineLine, noteLines, profileLines, ratioLines, resultTable } from './report.js';
 import { interruptPostgresSuite, runPostgresSuite } from './pg-suite.js';
+import { interruptBrowserSuite, runBrowserSuite } from './browser-suite.js';
+import { runAlertsSuite } from './alerts-suite.js';
 import { openFileLimit, readSettings, type Settings } from './settings.js';
 
 /** File descriptors one process needs besides its sockets. */
@@ -18,8 +22,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     console.error(`\nbench: ${signal}, stopping the child processes`);
     killAll();
-    // The postgres suite drops its schema first (within a few seconds at most).
-    void interruptPostgresSuite().finally(() => process.exit(130));
+    // The postgres suite drops its schema and the browser suite closes Chromium first (within a few seconds at most).
+    void Promise.all([interruptPostgresSuite(), interruptBrowserSuite()]).finally(() => process.exit(130));
   });
 }
 
@@ -32,7 +36,7 @@ async function main(): Promise<number> {
     ...(settings.suites.includes('fanout') ? settings.viewers : []),
     ...(settings.suites.includes('postgres') ? [...settings.pg.viewers, ...settings.pg.pushViewers] : []),
   ];
-  const need = Math.max(...sizes) + FD_HEADROOM;
+  const need = Math.max(0, ...sizes) + FD_HEADROOM;
   if (fdLimit !== undefined && fdLimit < need) {
     console.log(`WARNING: open files limit ${fdLimit} < ${need} needed by the server process; raise it with \`ulimit -n ${need * 2}\``);
   }
@@ -41,6 +45,14 @@ async function main(): Promise<number> {
   if (settings.suites.includes('postgres')) {
     if (settings.suites.includes('fanout')) console.log('');
     failures += await runPostgresSuite(settings, (line) => console.error(line));
+  }
+  if (settings.suites.includes('browser')) {
+    if (settings.suites.some((suite) => suite !== 'browser')) console.log('');
+    failures += await runBrowserSuite(settings, (line) => console.error(line));
+  }
+  if (settings.suites.includes('alerts')) {
+    if (settings.suites.some((suite) => suite !== 'alerts')) console.log('');
+    failures += await runAlertsSuite((line) => console.error(line));
   }
   return failures > 0 ? 1 : 0;
 }

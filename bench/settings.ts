@@ -5,8 +5,21 @@ import { DEFAULT_LIMITS } from '../core/config/index.js';
 /** A server implementation under test. */
 export type Impl = 'rtdash' | 'naive';
 
-/** A part of `npm run bench`: the fan-out comparison, or the PostgreSQL dashboard. */
-export type Suite = 'fanout' | 'postgres';
+/** A part of `npm run bench`: the fan-out comparison, the PostgreSQL dashboard, or the elements in Chromium. */
+export type Suite = 'fanout' | 'postgres' | 'browser' | 'alerts';
+
+/** A page the browser suite measures: the elements, or a page written the obvious way. */
+export type BrowserPage = 'rtdash' | 'naive';
+
+/** The browser suite's knobs (BENCH_BROWSER_*). */
+export interface BrowserSettings {
+  /** Length of each page's measured window (BENCH_BROWSER_SECONDS=120). */
+  seconds: number;
+  /** The pages to measure, in order (BENCH_BROWSER_PAGES=rtdash,naive). */
+  pages: BrowserPage[];
+  /** Length of the CPU profile taken after each page's window; 0 for none (BENCH_BROWSER_PROFILE_SECONDS=20). */
+  profileSeconds: number;
+}
 
 /** The PostgreSQL suite's knobs (BENCH_PG_*). */
 export interface PgSettings {
@@ -48,9 +61,10 @@ export interface Settings {
   viewersPerLoad: number;
   /** Profile rtdash's measured window at each size and print the top functions (BENCH_PROFILE=1). */
   profile: boolean;
-  /** The parts to run, in order (BENCH_SUITES=fanout,postgres). */
+  /** The parts to run, in order (BENCH_SUITES=fanout,postgres,browser,alerts). */
   suites: Suite[];
   pg: PgSettings;
+  browser: BrowserSettings;
 }
 
 /** Reads the settings; throws with the variable's name when one is malformed or out of range. */
@@ -66,8 +80,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     warmupSeconds: int(env.BENCH_WARMUP ?? '3', 'BENCH_WARMUP', 0, 60),
     viewersPerLoad: int(env.BENCH_VIEWERS_PER_LOAD ?? '5000', 'BENCH_VIEWERS_PER_LOAD', 100, 20_000),
     profile: env.BENCH_PROFILE === '1',
-    suites: list(env.BENCH_SUITES, 'fanout,postgres', 'BENCH_SUITES').map((name) => {
-      if (name !== 'fanout' && name !== 'postgres') throw new Error(`BENCH_SUITES: unknown suite "${name}"; expected fanout or postgres`);
+    suites: list(env.BENCH_SUITES, 'fanout,postgres,browser,alerts', 'BENCH_SUITES').map((name) => {
+      if (name !== 'fanout' && name !== 'postgres' && name !== 'browser' && name !== 'alerts') throw new Error(`BENCH_SUITES: unknown suite "${name}"; expected fanout, postgres, browser or alerts`);
       return name;
     }),
     pg: {
@@ -79,6 +93,14 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       spacingMs: int(env.BENCH_PG_SPACING_MS ?? '317', 'BENCH_PG_SPACING_MS', 50, 10_000),
       syncCommit: env.BENCH_PG_SYNC_COMMIT === '1',
       coalesce: list(env.BENCH_PG_COALESCE, String(DEFAULT_LIMITS.coalesceMs), 'BENCH_PG_COALESCE').map((v) => int(v, 'BENCH_PG_COALESCE', 0, 1000)),
+    },
+    browser: {
+      seconds: int(env.BENCH_BROWSER_SECONDS ?? '120', 'BENCH_BROWSER_SECONDS', 5, 3600),
+      pages: list(env.BENCH_BROWSER_PAGES, 'rtdash,naive', 'BENCH_BROWSER_PAGES').map((name) => {
+        if (name !== 'rtdash' && name !== 'naive') throw new Error(`BENCH_BROWSER_PAGES: unknown page "${name}"; expected rtdash or naive`);
+        return name;
+      }),
+      profileSeconds: int(env.BENCH_BROWSER_PROFILE_SECONDS ?? '20', 'BENCH_BROWSER_PROFILE_SECONDS', 0, 600),
     },
   };
 }
