@@ -7,6 +7,7 @@ import { chartData, type ChartData } from './chart-data.js';
 import { chartOptions, dataOptions, type ChartKind } from './chart-options.js';
 import { readPalette, ThemeWatch, type Palette } from './chart-theme.js';
 import styles from './rt-chart.styles.js';
+import { cancelDraw, scheduleDraw } from '../client/draw-queue.js';
 
 /** ApexCharts, fetched the first time a chart is on the page: it weighs several times the rest of the bundle. */
 let library: Promise<typeof ApexCharts> | undefined;
@@ -83,6 +84,7 @@ export default class RtChart extends RtWidgetElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#theme.stop();
+    cancelDraw(this);
     this.#chart?.destroy();
     this.#chart = undefined;
   }
@@ -137,12 +139,16 @@ export default class RtChart extends RtWidgetElement {
       return;
     }
     if (this.#redraw === 'none') return;
-    const options = this.#redraw === 'all' ? this.#allOptions(this.#data) : dataOptions(this.#data);
-    this.#redraw = 'none';
-    this.#drawnAt = Date.now();
-    // The fast path of ApexCharts 4 (see docs/elements.md): one redraw that moves the axis and replaces the data,
-    // keeps series hidden from the legend hidden, and keeps no copy of what it no longer shows.
-    this.#chart.updateOptions(options, false, false, false).catch((error: unknown) => this.#fail(error));
+    // Drawn from the shared queue, so a dashboard's charts spread over frames instead of making one long one.
+    scheduleDraw(this, () => {
+      if (this.#chart === undefined || this.#data === undefined || this.#redraw === 'none') return;
+      const options = this.#redraw === 'all' ? this.#allOptions(this.#data) : dataOptions(this.#data);
+      this.#redraw = 'none';
+      this.#drawnAt = Date.now();
+      // The fast path of ApexCharts 4 (see docs/elements.md): one redraw that moves the axis and replaces the data,
+      // keeps series hidden from the legend hidden, and keeps no copy of what it no longer shows.
+      this.#chart.updateOptions(options, false, false, false).catch((error: unknown) => this.#fail(error));
+    });
   }
 
   async #create(): Promise<void> {

@@ -99,6 +99,9 @@ describe('<rt-chart> (in Chromium)', function () {
         // Several appends within one frame draw once, as on a busy page; every fifth waits for the redraw.
         if (i % 5 === 4) await el.updateComplete;
       }
+      // Redraws go through the shared draw queue: the last one lands within a frame or two of the last update.
+      await el.updateComplete;
+      await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
       const w = el.chart.w;
       return { shown: w.config.series[0].data.length, initial: w.globals.initialSeries[0].data.length, last: w.config.series[0].data.at(-1)[1], paths: el.shadowRoot.querySelectorAll('path.apexcharts-line').length };
     });
