@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../core/paths.js';
 import { verifyEmbedToken } from '../core/embed-token.js';
 import { connect } from './support/ws-client.js';
+import { servingUrl } from './support/serving.js';
 
 const BIN = join(packageRoot, 'dist', 'bin', 'rtdash.js');
 const SECRET = 'cli-test-embed-secret-0123456789abcdef';
@@ -111,15 +112,7 @@ describe('rtdash token create', function () {
     const token = run(['create', '--dashboard', 'sales', '--var', 'region=apac', '--ttl', '10m']).stdout.trim();
     const child = spawn(process.execPath, [BIN, 'serve', '--config', 'config.yaml'], { cwd: dir, env: { ...process.env, RTDASH_EMBED_SECRET: SECRET, LOG_FORMAT: 'json' } });
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let err = '';
-        child.stderr.on('data', (d: Buffer) => {
-          err += d.toString();
-          const m = /rtdash serving on (http:\/\/\S+)/.exec(err);
-          if (m) resolve(m[1]!);
-        });
-        child.once('exit', (code) => reject(new Error(`exited ${code}: ${err}`)));
-      });
+      const url = await servingUrl(child);
       const ws = url.replace('http', 'ws') + '/ws';
       const viewer = await connect(`${ws}?token=${token}`);
       viewer.send({ type: 'subscribe', dashboard: 'sales' });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../core/paths.js';
 import { connect } from './support/ws-client.js';
+import { servingUrl } from './support/serving.js';
 
 const BIN = join(packageRoot, 'dist', 'bin', 'rtdash.js');
 const run = (args: string[], cwd = packageRoot) => spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, LOG_FORMAT: 'json' } });
@@ -94,15 +95,7 @@ describe('rtdash CLI', function () {
   it('serve prints its URL, streams the demo, and shuts down on SIGTERM closing clients with 1001', async () => {
     const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { cwd: dir, env: { ...process.env, LOG_FORMAT: 'json' } });
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let err = '';
-        child.stderr.on('data', (d: Buffer) => {
-          err += d.toString();
-          const m = /rtdash serving on (http:\/\/\S+)/.exec(err);
-          if (m) resolve(m[1]!);
-        });
-        child.once('exit', (code) => reject(new Error(`exited ${code}: ${err}`)));
-      });
+      const url = await servingUrl(child);
       const client = await connect(url.replace('http', 'ws') + '/ws');
       client.send({ type: 'subscribe', dashboard: 'demo' });
       await client.nextOf('snapshot');

@@ -49,8 +49,9 @@ export async function startAlerting(deps: AlertingDeps): Promise<Alerting> {
   await engine.start();
   const message = (dashboardId: string): Outgoing | undefined => {
     const rules = deps.dashboards().find((d) => d.id === dashboardId)?.alerts.length ?? 0;
-    if (rules === 0 && engine.alerts(dashboardId).length === 0) return undefined;
-    return new Outgoing(JSON.stringify({ type: 'alerts', dashboard: dashboardId, alerts: engine.alerts(dashboardId) }));
+    const alerts = engine.alerts(dashboardId);
+    if (rules === 0 && alerts.length === 0) return undefined;
+    return new Outgoing(JSON.stringify({ type: 'alerts', dashboard: dashboardId, alerts }));
   };
   // A dashboard's rules may all change within one job delivery: its viewers get one message per turn of the loop.
   const changed = new Set<string>();
