@@ -8,6 +8,7 @@ import { chartOptions, dataOptions, type ChartKind } from './chart-options.js';
 import { readPalette, ThemeWatch, type Palette } from './chart-theme.js';
 import styles from './rt-chart.styles.js';
 import { cancelDraw, scheduleDraw } from '../client/draw-queue.js';
+import { tuneApexCharts } from './apexcharts-tuning.js';
 
 /** ApexCharts, fetched the first time a chart is on the page: it weighs several times the rest of the bundle. */
 let library: Promise<typeof ApexCharts> | undefined;
@@ -171,7 +172,8 @@ export default class RtChart extends RtWidgetElement {
     this.#chart = new Chart(host, this.#allOptions(this.#data));
     this.#redraw = 'none';
     this.#drawnAt = Date.now();
-    this.#chart.render().catch((error: unknown) => this.#fail(error));
+    const chart = this.#chart;
+    chart.render().then(() => tuneApexCharts(chart), (error: unknown) => this.#fail(error));
   }
 
   #allOptions(data: ChartData) {

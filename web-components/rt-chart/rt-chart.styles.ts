@@ -16,6 +16,8 @@ export default [
     .apex {
       position: absolute;
       inset: 0;
+      /* What ApexCharts redraws never changes the layout outside the plot: the browser need not look. */
+      contain: strict;
     }
     .problem {
       margin: 0;

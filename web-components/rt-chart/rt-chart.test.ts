@@ -109,6 +109,55 @@ describe('<rt-chart> (in Chromium)', function () {
     expect(suite.tab.errors).to.deep.equal([]);
   });
 
+  it('draws exactly what ApexCharts draws untouched, with no layout forced per label once labels are known', async () => {
+    // The first draw of a page runs before the shortcuts are installed (they wrap ApexCharts once it has rendered).
+    // The same data drawn again with them must give the same SVG, element for element and attribute for attribute,
+    // the first time (measuring labels and remembering them) and the next (from what was remembered).
+    await show(suite.tab.page, latency({ type: 'area' }), series({ p50: wave(300, 120, 15), p95: wave(300, 340, 40, 1), p99: wave(300, 780, 120, 2) }));
+    const drawings = await chart(suite.tab.page).evaluate(async (el: any) => {
+      // svg.js numbers its elements and ApexCharts names gradients and markers at random: names, not drawing.
+      const svg = () =>
+        el.shadowRoot
+          .querySelector('.apex svg')
+          .outerHTML.replace(/Svgjs(\w+?)\d+/g, 'Svgjs$1')
+          .replace(/(Gradient|gridRectMask|gridRectBarMask|gridRectMarkerMask|forecastMask|nonForecastMask)\w*/g, '$1')
+          .replace(/apexcharts-marker w\w+/g, 'apexcharts-marker');
+      /** Redraws with the same data and window, the way the chart redraws on new data; counts the layout reads. */
+      const redraw = async () => {
+        const calls = { getBBox: 0, getComputedStyle: 0 };
+        const { getBBox } = SVGGraphicsElement.prototype;
+        const { getComputedStyle } = window;
+        SVGGraphicsElement.prototype.getBBox = function (this: SVGGraphicsElement, ...args: []) {
+          calls.getBBox++;
+          return getBBox.apply(this, args);
+        };
+        window.getComputedStyle = (...args: Parameters<typeof getComputedStyle>) => {
+          calls.getComputedStyle++;
+          return getComputedStyle(...args);
+        };
+        try {
+          const { series, xaxis } = el.chart.w.config;
+          const data = series.map((s: any) => ({ name: s.name, data: structuredClone(s.data) }));
+          await el.chart.updateOptions({ series: data, xaxis: { min: xaxis.min, max: xaxis.max } }, false, false, false);
+        } finally {
+          SVGGraphicsElement.prototype.getBBox = getBBox;
+          window.getComputedStyle = getComputedStyle;
+        }
+        return { svg: svg(), calls };
+      };
+      const untouched = svg();
+      const first = await redraw();
+      const next = await redraw();
+      return { untouched, first, next, labels: el.shadowRoot.querySelectorAll('.apex text').length };
+    });
+    expect(drawings.first.svg).to.equal(drawings.untouched);
+    expect(drawings.next.svg).to.equal(drawings.untouched);
+    expect(drawings.labels).to.be.at.least(8);
+    // What is left: reading the chart's own box (width and height), never once per label.
+    expect(drawings.next.calls).to.deep.equal({ getBBox: 0, getComputedStyle: 2 });
+    expect(suite.tab.errors).to.deep.equal([]);
+  });
+
   it('fills its panel and follows it when the panel is resized', async () => {
     await show(suite.tab.page, revenue(), series({ revenue: [1520, 1611, 1580] }));
     const sizes = () =>
