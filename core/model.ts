@@ -161,7 +161,11 @@ export interface ServerConfig {
   alerts?: { dir: string };
   /** `notifiers`: the channels alerts are sent through, by name. */
   notifiers: Record<string, NotifierConfig>;
-  cluster: { redis?: string };
+  /**
+   * `cluster`: with `redis`, instances share alert state and the alert lease through it. `prefix` starts every
+   * Redis key and channel (`rtdash`); `leaseTtlMs` is how long a lease lasts without renewal (10 s).
+   */
+  cluster: { redis?: string; prefix?: string; leaseTtlMs?: number };
   storage: { type: 'embedded' | 'redis'; dir: string };
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
 }

@@ -6,7 +6,6 @@
  * firing.
  */
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -14,56 +13,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { httpReceiver, type HttpReceiver } from '../core/alerts/notifiers/testing.js';
-import { packageRoot } from '../core/paths.js';
+import { killCli, serveCli, waitReady, type ServedCli } from './support/served-cli.js';
 import { freePort } from './support/tcp-proxy.js';
 import { sleep } from './support/test-server.js';
-
-const BIN = join(packageRoot, 'dist', 'bin', 'rtdash.js');
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
-
-/** A running `rtdash serve` child and everything it printed. */
-interface Child {
-  process: ChildProcess;
-  output: () => string;
-  exited: Promise<unknown>;
-}
-
-function serve(config: string, cwd: string): Child {
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', config], { cwd, env: { ...process.env, LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  return { process: child, output: () => output, exited: once(child, 'exit') };
-}
-
-function kill(child: Child | undefined): Promise<unknown> {
-  if (child === undefined || child.process.exitCode !== null || child.process.signalCode !== null) return Promise.resolve();
-  child.process.kill('SIGKILL');
-  return child.exited;
-}
-
-/** Polls /readyz until it answers 200; fails early when the process exits. */
-async function ready(child: Child, url: string): Promise<void> {
-  await until(
-    `${url}/readyz to answer 200`,
-    async () => {
-      if (child.process.exitCode !== null) throw new Error(`rtdash exited with ${child.process.exitCode}: ${child.output()}`);
-      try {
-        return (await fetch(`${url}/readyz`)).status === 200;
-      } catch {
-        return false;
-      }
-    },
-    15_000,
-  );
-}
 
 interface Group {
   group: { id: string; rule: string; status: string };
@@ -75,8 +27,8 @@ describe('alerts across a crash (rtdash serve killed with SIGKILL)', function ()
   let dir: string;
   let source: Server;
   let receiver: HttpReceiver | undefined;
-  let first: Child | undefined;
-  let second: Child | undefined;
+  let first: ServedCli | undefined;
+  let second: ServedCli | undefined;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'rtdash-crash-'));
@@ -90,8 +42,8 @@ describe('alerts across a crash (rtdash serve killed with SIGKILL)', function ()
   });
 
   afterEach(async () => {
-    await kill(first);
-    await kill(second);
+    await killCli(first);
+    await killCli(second);
     first = second = undefined;
     await receiver?.close();
     receiver = undefined;
@@ -162,8 +114,8 @@ log:
     );
     const url = `http://127.0.0.1:${port}`;
 
-    first = serve(config, dir);
-    await ready(first, url);
+    first = serveCli(config, dir);
+    await waitReady(first, url);
     await Promise.race([receiver.waitFor(1), sleep(10_000).then(() => Promise.reject(new Error(`no first notification; rtdash said: ${first!.output()}`)))]);
     first.process.kill('SIGKILL');
     await first.exited;
@@ -177,8 +129,8 @@ log:
     expect(receiver.requests, 'one try before the crash').to.have.length(1);
 
     hanging = false;
-    second = serve(config, dir);
-    await ready(second, url);
+    second = serveCli(config, dir);
+    await waitReady(second, url);
     await Promise.race([receiver.waitFor(2), sleep(10_000).then(() => Promise.reject(new Error(`no delivery after the restart; rtdash said: ${second!.output()}`)))]);
     expect(receiver.requests[1]!.headers['x-rtdash-delivery'], 'the same delivery as before the crash').to.equal(firstDelivery);
     expect(JSON.parse(receiver.requests[1]!.body)).to.deep.equal(firstBody);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { FileAlertStore, type AlertStates } from './alert-store.js';
 import { recordingLogger } from './notifiers/testing.js';
 import { initialAlertState, step, type StepInput, type StepRule, type Transition } from './rule-state.js';
+import type { Silence } from './silences.js';
 
 const S = 1000;
 const rule: StepRule = { name: 'cpu-high', forMs: 30 * S, keepFiringForMs: 0, repeatMs: 600 * S, nodata: 'nodata', error: 'error' };
@@ -33,7 +34,7 @@ describe('FileAlertStore', () => {
 
   it('starts empty, saying so, when there is no file', async () => {
     const logger = recordingLogger();
-    expect(await open(logger).load()).to.deep.equal({ alerts: {}, history: [] });
+    expect(await open(logger).load()).to.deep.equal({ alerts: {}, history: [], silences: [] });
     expect(logger.lines.map((l) => l.msg)).to.deep.equal(['no saved alert state: every alert starts as ok']);
   });
 
@@ -104,7 +105,7 @@ describe('FileAlertStore', () => {
       await mkdir(dir, { recursive: true });
       await writeFile(join(dir, 'alerts.json'), content);
       const logger = recordingLogger();
-      expect(await open(logger, () => 100_000 * S + content.length).load()).to.deep.equal({ alerts: {}, history: [] });
+      expect(await open(logger, () => 100_000 * S + content.length).load()).to.deep.equal({ alerts: {}, history: [], silences: [] });
       expect(logger.lines.map((l) => [l.level, l.msg])).to.deep.equal([['error', 'the saved alert state is unreadable: moved aside, every alert starts as ok']]);
       const names = await readdir(dir);
       expect(names).to.include(`alerts.json.${100_000 * S + content.length}.corrupt`);
@@ -136,6 +137,92 @@ describe('FileAlertStore', () => {
     expect(all[0]?.at).to.equal(now - 1);
     expect(store.history({ limit: 3 }).map((t) => t.at)).to.deep.equal([now - 1, now - 2, now - 3]);
     expect(store.history({ rule: 'other' })).to.deep.equal([]);
+  });
+
+  it('keeps silences in the document, written before put resolves, and restores those still in force', async () => {
+    const now = 100_000 * S;
+    const store = open(recordingLogger(), () => now);
+    await store.load();
+    const kept: Silence = { id: 's1', matchers: { rule: 'cpu-high' }, startsAt: now, endsAt: now + 3600 * S, comment: 'maintenance' };
+    await store.silences.put(kept);
+    await store.silences.put({ id: 's2', matchers: { host: 'a' }, startsAt: now, endsAt: now + 60 * S });
+    // On disk already, without a close.
+    const onDisk = JSON.parse(await readFile(join(dir, 'alerts.json'), 'utf8')) as { silences: Silence[] };
+    expect(onDisk.silences.map((s) => s.id)).to.deep.equal(['s1', 's2']);
+    expect(await store.silences.delete('s2')).to.equal(true);
+    expect(await store.silences.delete('s2')).to.equal(false);
+    const later = open(recordingLogger(), () => now + 1000);
+    expect((await later.load()).silences).to.deep.equal([kept]);
+    expect(await later.silences.list(now + 3600 * S)).to.deep.equal([]);
+  });
+
+  it('drops silences that ended while it was down, and leaves them out of the next write', async () => {
+    const now = 100_000 * S;
+    await mkdir(dir, { recursive: true });
+    const silences = [
+      { id: 'old', matchers: { rule: 'a' }, startsAt: 0, endsAt: now - 1 },
+      { id: 'new', matchers: { rule: 'b' }, startsAt: 0, endsAt: now + 1000 },
+    ];
+    await writeFile(join(dir, 'alerts.json'), JSON.stringify({ version: 1, savedAt: '', alerts: {}, history: [], silences }));
+    const logger = recordingLogger();
+    const store = open(logger, () => now);
+    expect((await store.load()).silences.map((s) => s.id)).to.deep.equal(['new']);
+    expect(logger.lines.map((l) => l.msg)).to.deep.equal(['dropped silences that ended while the server was down']);
+    store.save({});
+    await store.flush();
+    const written = JSON.parse(await readFile(join(dir, 'alerts.json'), 'utf8')) as { silences: Silence[] };
+    expect(written.silences.map((s) => s.id)).to.deep.equal(['new']);
+  });
+
+  it('reads a document written before silences were kept (no "silences" key)', async () => {
+    await mkdir(dir, { recursive: true });
+    const firing = step(initialAlertState({}, 0), yes, 30 * S, { ...rule, forMs: 0 }).state;
+    await writeFile(join(dir, 'alerts.json'), JSON.stringify({ version: 1, savedAt: '2026-01-01T00:00:00.000Z', alerts: { 'cpu-high': { '': firing } }, history: [] }));
+    const logger = recordingLogger();
+    const loaded = await open(logger).load();
+    expect(loaded).to.deep.equal({ alerts: { 'cpu-high': { '': firing } }, history: [], silences: [] });
+    expect(logger.lines).to.deep.equal([]);
+  });
+
+  it('skips a malformed silence with one warning naming it, and loads the rest of the document', async () => {
+    const now = 100_000 * S;
+    await mkdir(dir, { recursive: true });
+    const good = { id: 'ok', matchers: { rule: 'cpu-high' }, startsAt: 0, endsAt: now + 1000 };
+    const silences = [good, { id: 'no-end', matchers: { rule: 'x' }, startsAt: 0 }, { id: 'empty', matchers: {}, startsAt: 0, endsAt: now + 1 }, 'nonsense', { ...good, id: 'extra', comment: 7 }];
+    const state = initialAlertState({}, 5);
+    await writeFile(join(dir, 'alerts.json'), JSON.stringify({ version: 1, savedAt: '', alerts: { r: { '': state } }, history: [transition(99_000 * S)], silences }));
+    const logger = recordingLogger();
+    const loaded = await open(logger, () => now).load();
+    expect(loaded.silences).to.deep.equal([good]);
+    expect(loaded.alerts).to.deep.equal({ r: { '': state } });
+    expect(loaded.history).to.have.length(1);
+    expect(logger.lines).to.have.length(1);
+    expect(logger.lines[0]).to.include({ level: 'warn', msg: 'skipped 4 malformed silence(s) in the saved alert state; the others are in force' });
+    expect((logger.lines[0]!.obj as { problems: string[] }).problems).to.deep.equal([
+      '#1: "endsAt" is not a time in ms',
+      '#2: "matchers" is empty or not an object of strings',
+      '#3: not an object',
+      '#4: "comment" is not a string',
+    ]);
+  });
+
+  it('skips a "silences" that is not a list, keeping the alerts', async () => {
+    await mkdir(dir, { recursive: true });
+    const state = initialAlertState({}, 5);
+    await writeFile(join(dir, 'alerts.json'), JSON.stringify({ version: 1, savedAt: '', alerts: { r: { '': state } }, history: [], silences: { id: 'x' } }));
+    const logger = recordingLogger();
+    const loaded = await open(logger).load();
+    expect(loaded).to.deep.equal({ alerts: { r: { '': state } }, history: [], silences: [] });
+    expect(logger.lines.map((l) => l.level)).to.deep.equal(['warn']);
+  });
+
+  it('rejects a strict load it cannot read, instead of starting empty', async () => {
+    await mkdir(join(dir, 'alerts.json'), { recursive: true }); // a folder where the file should be: EISDIR
+    const store = open();
+    let failed: unknown;
+    await store.load({ strict: true }).catch((err: unknown) => (failed = err));
+    expect(failed).to.be.instanceOf(Error);
+    expect(await readdir(dir)).to.include('alerts.json');
   });
 
   it('removes a temp file left by a crash', async () => {

@@ -1,40 +1,56 @@
 /**
- * Alert state and history kept across restarts, in `<dir>/alerts.json`:
- *   { "version": 1, "savedAt": "<ISO>", "alerts": { "<rule>": { "<series key>": AlertState } }, "history": [Transition, …] }
+ * Alert state, history and silences kept across restarts, in `<dir>/alerts.json`:
+ *   { "version": 1, "savedAt": "<ISO>", "alerts": { "<rule>": { "<series key>": AlertState } }, "history": [Transition, …],
+ *     "silences": [Silence, …] }
  * Written atomically (temp file, fsync, rename; see outbox-folder.ts), coalesced to a few writes a second,
- * and on close. A file that does not parse is logged and moved aside to `alerts.json.<ms>.corrupt`.
+ * and on close. A file that does not parse is logged and moved aside to `alerts.json.<ms>.corrupt`; a malformed
+ * entry inside one that does is skipped with a log line. `silences` came later: a file without it has none.
  */
 import { mkdir, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { messageOf } from '../errors.js';
+import { messageOf, RtdashError } from '../errors.js';
 import type { Logger } from '../plugin.js';
 import { writeEntryFile } from './outbox-folder.js';
-import { ALERT_STATES, type AlertState, type Transition } from './rule-state.js';
+import { readAlertDocument, writeAlertDocument, type AlertStates } from './alert-document.js';
+import type { Transition } from './rule-state.js';
+import { cleanSilence, type Silence, type SilenceBackend } from './silences.js';
 
-/** Every rule's alerts: rule name → series key → state. */
-export type AlertStates = Record<string, Record<string, AlertState>>;
+export type { AlertStates } from './alert-document.js';
 
 /** What a store holds. */
 export interface StoredAlerts {
   alerts: AlertStates;
   /** Notified transitions, oldest first. */
   history: Transition[];
+  /** The silences in force. */
+  silences: Silence[];
 }
 
-/** Where alert state lives; a Redis-backed store would implement the same. */
+/** Where alert state lives: one document, in a file or a Redis key (see StateMedium). */
 export interface AlertStore {
-  /** Restores what was saved; empty (and logged) when there is nothing usable. Call once, before the rest. */
-  load(): Promise<StoredAlerts>;
+  /**
+   * Restores what was saved; empty (and logged) when there is nothing usable. Call it before the rest, and again
+   * to take over what another instance saved. `strict`: a document that cannot be read (Redis unreachable)
+   * rejects instead of counting as none, so a takeover never mistakes an outage for "every alert is ok".
+   */
+  load(options?: { strict?: boolean }): Promise<StoredAlerts>;
+  /** Reads the history again as another instance saved it (for an instance that does not lead); never writes. */
+  refresh(): Promise<void>;
   /** Records every alert's current state; persisted soon (coalesced), and for sure by `close()`. */
   save(alerts: AlertStates): void;
   /** Appends notified transitions to the history (bounded by count and age). */
   appendHistory(entries: readonly Transition[]): void;
   /** The history, newest first, at most `limit` entries, optionally of one rule. For GET /api/alerts/history. */
   history(options?: { rule?: string; limit?: number }): Transition[];
-  /** Writes now what is pending; resolves once it is on disk. */
-  flush(): Promise<void>;
+  /**
+   * Writes now what is pending; resolves once it is on disk, with false when the medium refused it (the alert
+   * lease is another instance's now: what this one decided must not be acted on).
+   */
+  flush(): Promise<boolean>;
   /** Writes what is pending and stops. */
   close(): Promise<void>;
+  /** The silences kept in the same document. */
+  readonly silences: SilenceBackend;
 }
 
 /** Options of a file store; the defaults suit production, tests shorten them. */
@@ -50,18 +66,19 @@ export interface FileAlertStoreOptions {
 }
 
 const FILE = 'alerts';
-const VERSION = 1;
 
 /**
  * Where a store's one document lives: a file in the data folder, or a Redis key. `read` resolves undefined
- * when nothing was saved yet; `moveAside` keeps an unreadable document for a person to look at and says where.
+ * when nothing was saved yet; `write` resolves false when it refused to write (a Redis key written only by the
+ * instance holding the alert lease: see redis-medium.ts); `moveAside` keeps an unreadable document for a person
+ * to look at and says where.
  */
 export interface StateMedium {
   /** The file or key, for log lines. */
   readonly where: string;
   prepare?(): Promise<void>;
   read(): Promise<string | undefined>;
-  write(text: string): Promise<void>;
+  write(text: string): Promise<boolean>;
   moveAside(at: number): Promise<string>;
 }
 
@@ -91,8 +108,9 @@ export class FileMedium implements StateMedium {
     }
   }
 
-  write(text: string): Promise<void> {
-    return writeEntryFile(this.dir, FILE, text, this.#ownTemps);
+  async write(text: string): Promise<boolean> {
+    await writeEntryFile(this.dir, FILE, text, this.#ownTemps);
+    return true;
   }
 
   async moveAside(at: number): Promise<string> {
@@ -102,10 +120,11 @@ export class FileMedium implements StateMedium {
   }
 }
 
-/** The store of one server: one document holding every alert's state and the history, on a StateMedium. */
+/** The store of one server: one document holding every alert's state, the history and the silences, on a StateMedium. */
 export class DocumentAlertStore implements AlertStore {
   private alerts: AlertStates = {};
   private entries: Transition[] = [];
+  private silenceList: Silence[] = [];
   private readonly log: Logger;
   private readonly minWriteIntervalMs: number;
   private readonly historyLimit: number;
@@ -116,6 +135,22 @@ export class DocumentAlertStore implements AlertStore {
   private writing: Promise<void> | undefined;
   private lastWriteAt = -Infinity;
   private closed = false;
+  private refused = false;
+  private loaded = false;
+  /** Why the last write failed; undefined after one that succeeded. */
+  private lastError: string | undefined;
+
+  /** The silences of this document: `put` and `delete` resolve once the document is written, and reject when it could not be. */
+  readonly silences: SilenceBackend = {
+    list: async (now) => this.silenceList.filter((s) => s.endsAt > now),
+    put: (silence) => this.changeSilences([...this.silenceList.filter((s) => s.id !== silence.id), cleanSilence(silence)]),
+    delete: async (id) => {
+      const kept = this.silenceList.filter((s) => s.id !== id);
+      if (kept.length === this.silenceList.length) return false;
+      await this.changeSilences(kept);
+      return true;
+    },
+  };
 
   constructor(
     readonly medium: StateMedium,
@@ -134,46 +169,62 @@ export class DocumentAlertStore implements AlertStore {
     return this.medium.where;
   }
 
-  async load(): Promise<StoredAlerts> {
+  async load(options: { strict?: boolean } = {}): Promise<StoredAlerts> {
+    // On a takeover, what this instance had pending from an earlier lead is stale: what is read replaces it.
+    while (this.writing !== undefined) await this.writing;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.dirty = false;
+    this.alerts = {};
+    this.entries = [];
+    this.silenceList = [];
+    this.refused = false;
     await this.medium.prepare?.();
     let text: string | undefined;
     try {
       text = await this.medium.read();
     } catch (err) {
+      if (options.strict) throw err;
       await this.moveAside(`it cannot be read (${messageOf(err)})`);
       return this.snapshot();
     }
     if (text === undefined) {
-      this.log.info({ file: this.file }, 'no saved alert state: every alert starts as ok');
+      // Said once: a takeover that finds nothing either has nothing new to say.
+      if (!this.loaded) this.log.info({ file: this.file }, 'no saved alert state: every alert starts as ok');
+      this.loaded = true;
       return this.snapshot();
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (err) {
-      await this.moveAside(`it is not JSON (${messageOf(err)})`);
+    this.loaded = true;
+    const parsed = readAlertDocument(text, this.now());
+    if (typeof parsed === 'string') {
+      await this.moveAside(parsed);
       return this.snapshot();
     }
-    const problem = checkFile(parsed);
-    if (problem !== undefined) {
-      await this.moveAside(problem);
-      return this.snapshot();
-    }
-    const file = parsed as { alerts: Record<string, Record<string, unknown>>; history: unknown[] };
-    let dropped = 0;
-    for (const [rule, byKey] of Object.entries(file.alerts)) {
-      const kept: Record<string, AlertState> = {};
-      for (const [key, state] of Object.entries(byKey ?? {})) {
-        if (isAlertState(state)) kept[key] = state;
-        else dropped++;
-      }
-      this.alerts[rule] = kept;
-    }
-    this.entries = file.history.filter(isTransition);
-    dropped += file.history.length - this.entries.length;
-    if (dropped > 0) this.log.warn({ file: this.file, dropped }, 'dropped malformed entries from the saved alert state');
+    this.alerts = parsed.alerts;
+    this.entries = parsed.history;
+    this.silenceList = parsed.silences;
+    if (parsed.dropped > 0) this.log.warn({ file: this.file, dropped: parsed.dropped }, 'dropped malformed entries from the saved alert state');
+    const bad = parsed.badSilences;
+    if (bad.count > 0) this.log.warn({ file: this.file, skipped: bad.count, problems: bad.problems }, `skipped ${bad.count} malformed silence(s) in the saved alert state; the others are in force`);
+    if (parsed.expiredSilences > 0) this.log.info({ file: this.file, expired: parsed.expiredSilences }, 'dropped silences that ended while the server was down');
     this.prune();
     return this.snapshot();
+  }
+
+  async refresh(): Promise<void> {
+    let text: string | undefined;
+    try {
+      text = await this.medium.read();
+    } catch (err) {
+      this.log.warn({ file: this.file, err: messageOf(err) }, 'could not read the alert history another instance saved; showing the last one read');
+      return;
+    }
+    if (text === undefined) return;
+    const parsed = readAlertDocument(text, this.now());
+    if (typeof parsed === 'string') return;
+    this.alerts = parsed.alerts;
+    this.entries = parsed.history;
+    this.prune();
   }
 
   save(alerts: AlertStates): void {
@@ -194,11 +245,12 @@ export class DocumentAlertStore implements AlertStore {
   }
 
   /** Writes now what is pending, waiting for a write in progress. */
-  async flush(): Promise<void> {
+  async flush(): Promise<boolean> {
     while (this.writing !== undefined) await this.writing;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.dirty) await this.write();
+    return !this.refused;
   }
 
   async close(): Promise<void> {
@@ -206,8 +258,20 @@ export class DocumentAlertStore implements AlertStore {
     await this.flush();
   }
 
+  /** Writes the document with these silences now; on failure puts the old ones back and rejects. */
+  private async changeSilences(next: Silence[]): Promise<void> {
+    const before = this.silenceList;
+    this.silenceList = next;
+    this.dirty = true;
+    await this.flush();
+    if (this.lastError !== undefined) {
+      this.silenceList = before;
+      throw new RtdashError('RTDASH_INTERNAL', `the silences could not be saved: ${this.lastError}`);
+    }
+  }
+
   private snapshot(): StoredAlerts {
-    return { alerts: this.alerts, history: [...this.entries] };
+    return { alerts: this.alerts, history: [...this.entries], silences: [...this.silenceList] };
   }
 
   private prune(): void {
@@ -232,12 +296,19 @@ export class DocumentAlertStore implements AlertStore {
   private write(): Promise<void> {
     this.dirty = false;
     this.lastWriteAt = Date.now();
-    const text = JSON.stringify({ version: VERSION, savedAt: new Date(this.now()).toISOString(), alerts: this.alerts, history: this.entries });
+    const text = writeAlertDocument({ alerts: this.alerts, history: this.entries, silences: this.silenceList }, this.now());
     this.writing = this.medium
       .write(text)
+      .then((written) => {
+        // Refused: another instance leads the alert engine now and writes the state; this one's is stale.
+        if (!written && !this.refused) this.log.warn({ file: this.file }, 'alert state not saved: this instance no longer holds the alert lease');
+        this.refused = !written;
+        this.lastError = written ? undefined : 'this instance no longer holds the alert lease';
+      })
       .catch((err: unknown) => {
         // The state is still in memory: the next change (or close) writes it again.
         this.dirty = true;
+        this.lastError = messageOf(err);
         this.log.error({ file: this.file, err: messageOf(err) }, 'could not save the alert state');
       })
       .finally(() => {
@@ -262,31 +333,4 @@ export class FileAlertStore extends DocumentAlertStore {
   constructor(dir: string, logger: Logger, options: FileAlertStoreOptions = {}) {
     super(new FileMedium(dir), logger, options);
   }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function checkFile(v: unknown): string | undefined {
-  if (!isRecord(v)) return 'it is not a JSON object';
-  if (v.version !== VERSION) return `its version is ${JSON.stringify(v.version)}, expected ${VERSION}`;
-  if (!isRecord(v.alerts) || !Object.values(v.alerts).every(isRecord)) return '"alerts" is not an object of objects';
-  if (!Array.isArray(v.history)) return '"history" is not an array';
-  return undefined;
-}
-
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isOptNum = (v: unknown): boolean => v === undefined || isNum(v);
-
-function isAlertState(v: unknown): v is AlertState {
-  return (
-    isRecord(v) && (ALERT_STATES as readonly unknown[]).includes(v.state) && isNum(v.since) && isNum(v.repeats) &&
-    (v.value === null || isNum(v.value)) && isRecord(v.values) && isRecord(v.labels) &&
-    isOptNum(v.pendingSince) && isOptNum(v.firingSince) && isOptNum(v.resolvingSince) && isOptNum(v.errorSince) && isOptNum(v.lastNotifiedAt)
-  );
-}
-
-function isTransition(v: unknown): v is Transition {
-  return isRecord(v) && typeof v.rule === 'string' && typeof v.kind === 'string' && isNum(v.at) && isNum(v.startsAt) && isRecord(v.labels);
 }

@@ -1,18 +1,24 @@
 /**
- * Alerting as the server runs it: the engine with its store (alerts.json in the data folder), its outbox and
- * notifiers, fed the rules of every loaded dashboard and of the alerts folder, re-fed whenever a dashboard
- * reloads, and publishing each dashboard's alerts to its viewers as they change.
+ * Alerting as the server runs it: the engine with its store (alerts.json in the data folder, or Redis), its
+ * outbox and notifiers, fed the rules of every loaded dashboard and of the alerts folder, re-fed whenever a
+ * dashboard reloads, and publishing each dashboard's alerts to its viewers as they change.
+ *
+ * With `cluster.redis`, the instances take part in one lease (`<prefix>:alerts:leader`): the holder leads the
+ * engine (writes the state, sends the notifications), the others follow until it dies or shuts down.
  */
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { messageOf } from '../errors.js';
 import type { Dashboard, ServerConfig } from '../model.js';
 import type { Logger } from '../plugin.js';
 import type { Scheduler } from '../scheduler.js';
-import { formatProblem, loadAlertDir, type DashboardContext } from '../config/index.js';
+import { DEFAULT_CLUSTER, formatProblem, loadAlertDir, type DashboardContext } from '../config/index.js';
 import { Outgoing } from '../stream/protocol.js';
 import { DocumentAlertStore, FileMedium } from './alert-store.js';
-import { RedisMedium } from './redis-medium.js';
 import { AlertEngine } from './engine.js';
+import { RedisLease } from './leader-lease.js';
+import { RedisMedium } from './redis-medium.js';
+import { RedisSilences } from './redis-silences.js';
 import { createNotifiers } from './notifiers/index.js';
 import { Outbox } from './outbox.js';
 
@@ -41,12 +47,33 @@ export interface AlertingDeps {
 export async function startAlerting(deps: AlertingDeps): Promise<Alerting> {
   const { config, logger } = deps;
   const dir = config.storage.dir;
+  const cluster = config.cluster.redis === undefined ? undefined : startCluster(config.cluster.redis, config, logger);
   // With storage.type redis the state lives at cluster.redis (the config loader checks that it is set).
-  const medium = config.storage.type === 'redis' && config.cluster.redis !== undefined ? new RedisMedium(config.cluster.redis) : new FileMedium(dir);
+  const medium =
+    config.storage.type === 'redis' && cluster !== undefined
+      ? new RedisMedium(cluster.url, `${cluster.prefix}:alerts`, { key: cluster.lease.key, owner: cluster.lease.owner })
+      : new FileMedium(dir);
+  if (cluster !== undefined && config.storage.type !== 'redis') {
+    logger.warn({ storage: config.storage.type }, 'cluster.redis is set but storage.type is not redis: each instance keeps its own alert state, so an instance taking over the alert engine may notify again what another one already sent');
+  }
   const store = new DocumentAlertStore(medium, logger);
   const outbox = new Outbox(join(dir, 'outbox'), createNotifiers(config.notifiers), logger);
-  const engine = new AlertEngine({ scheduler: deps.scheduler, store, outbox, logger });
-  await engine.start();
+  const engine = new AlertEngine({
+    scheduler: deps.scheduler,
+    store,
+    outbox,
+    logger,
+    // Silences are shared whatever the storage: one made through any instance must reach the leader.
+    ...(cluster !== undefined && { lease: cluster.lease, silences: cluster.silences }),
+  });
+  try {
+    await engine.start();
+    if (cluster !== undefined) await cluster.begin(engine);
+  } catch (err) {
+    cluster?.close();
+    if (medium instanceof RedisMedium) medium.close();
+    throw err;
+  }
   const message = (dashboardId: string): Outgoing | undefined => {
     const rules = deps.dashboards().find((d) => d.id === dashboardId)?.alerts.length ?? 0;
     const alerts = engine.alerts(dashboardId);
@@ -83,8 +110,61 @@ export async function startAlerting(deps: AlertingDeps): Promise<Alerting> {
     // Reloads may come in bursts (a folder of files saved at once): they run one after another.
     refresh: () => (refreshing = refreshing.then(refresh).catch((err) => logger.error({ err: messageOf(err) }, 'alert rules could not be loaded'))),
     close: async () => {
+      // The last state is written while the lease is still held, then the lease goes at once to another instance.
       await engine.close();
+      await cluster?.lease.release();
+      cluster?.close();
       if (medium instanceof RedisMedium) medium.close();
+    },
+  };
+}
+
+/** This instance's part in a cluster: the alert lease, the shared silences, and their Redis connections. */
+interface ClusterPart {
+  url: string;
+  prefix: string;
+  lease: RedisLease;
+  silences: RedisSilences;
+  /** Subscribes to silence changes and starts taking part in the lease, leading `engine` while it holds it. */
+  begin(engine: AlertEngine): Promise<void>;
+  close(): void;
+}
+
+function startCluster(url: string, config: AlertingDeps['config'], logger: AlertingDeps['logger']): ClusterPart {
+  const prefix = config.cluster.prefix ?? DEFAULT_CLUSTER.prefix;
+  const ttlMs = config.cluster.leaseTtlMs ?? DEFAULT_CLUSTER.leaseTtlMs;
+  // Lease commands must answer within a renewal period, or the lease counts as unreachable and is retried.
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: Math.max(Math.floor(ttlMs / 3), 200), connectionName: 'rtdash:alerts' });
+  const subscriber = new Redis(url, { lazyConnect: true, connectionName: 'rtdash:alerts:events' });
+  for (const r of [redis, subscriber]) r.on('error', () => undefined); // reported through the commands that fail
+  const lease = new RedisLease(redis, { key: `${prefix}:alerts:leader`, ttlMs, logger });
+  const silences = new RedisSilences(redis, `${prefix}:silences`, logger);
+  let closed = false;
+  return {
+    url,
+    prefix,
+    lease,
+    silences,
+    async begin(engine) {
+      if (redis.status === 'wait') await redis.connect();
+      await silences.watch(subscriber, () => {
+        engine.silences.load(Date.now()).catch((err: unknown) => logger.warn({ err: messageOf(err) }, 'could not read the silences again'));
+      });
+      lease.on('acquired', () => {
+        engine.lead().catch((err: unknown) => {
+          // Without the saved state it cannot lead safely: let another instance (or this one, later) try.
+          logger.error({ err: messageOf(err) }, 'could not load the saved alert state to take over the alert engine; letting the lease go');
+          void lease.release().then(() => setTimeout(() => closed || lease.start(), Math.max(Math.floor(ttlMs / 3), 200)).unref());
+        });
+      });
+      lease.on('lost', () => engine.follow());
+      lease.start();
+      logger.info({ lease: lease.key, owner: lease.owner, ttlMs }, 'taking part in the alert lease: the instance holding it sends the notifications');
+    },
+    close() {
+      closed = true;
+      redis.disconnect();
+      subscriber.disconnect();
     },
   };
 }

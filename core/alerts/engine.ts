@@ -3,19 +3,24 @@
  * with nobody watching), evaluates the rule every time the job delivers, moves each alert through its states,
  * records transitions, and hands notifications to the outbox unless a silence or an acknowledgement mutes
  * them. State is restored from the store at start, so a restart changes nothing a receiver could notice.
+ *
+ * With several instances (cluster.redis), only the one that leads (holds the alert lease, see alerting.ts)
+ * writes the state and notifies. The others follow: they evaluate for their own viewers and the API, from
+ * state of their own that never reaches the store, and on taking over they first load what the leader saved.
  */
 import { EventEmitter } from 'node:events';
 import { RtdashError, messageOf } from '../errors.js';
 import type { Job, JobListener } from '../job.js';
-import type { Dashboard, Widget } from '../model.js';
+import type { Dashboard } from '../model.js';
 import type { Logger } from '../plugin.js';
 import type { Scheduler } from '../scheduler.js';
 import type { AlertStore, AlertStates } from './alert-store.js';
 import type { Outbox } from './outbox.js';
 import type { AlertRule } from './rule.js';
 import { evaluateRule, transitionsToGroups, type RuleData } from './rule-evaluator.js';
-import { isAlerting, seriesKeyOf, type AlertState, type AlertStateName } from './rule-state.js';
-import { Silences, silenceLabels } from './silences.js';
+import { ruleFingerprint, ruleWidget } from './rule-job.js';
+import { isAlerting, seriesKeyOf, type AlertState, type AlertStateName, type Transition } from './rule-state.js';
+import { Silences, silenceLabels, type SilenceBackend } from './silences.js';
 import { renderTemplate } from './templates.js';
 
 /** One alert as the API and the stream show it. */
@@ -41,6 +46,13 @@ export interface AlertEngineDeps {
   store: AlertStore;
   outbox: Outbox;
   logger: Logger;
+  /** Where silences are kept: the store's document unless given (Redis, shared by instances). */
+  silences?: SilenceBackend;
+  /**
+   * The alert lease, with several instances: the engine starts as a follower, leads after `lead()`, and
+   * stops writing and notifying the moment `held` turns false. Without it the engine leads from the start.
+   */
+  lease?: { readonly held: boolean };
   /** The clock (tests move it). */
   now?: () => number;
 }
@@ -60,10 +72,14 @@ interface Attached {
 
 /** Runs every rule. */
 export class AlertEngine extends EventEmitter<AlertEngineEvents> {
-  readonly silences = new Silences();
+  readonly silences: Silences;
   readonly #deps: AlertEngineDeps;
   readonly #now: () => number;
   #states: AlertStates = {};
+  /** `leader` writes state and notifies; `taking-over` is loading the leader's state to do so. */
+  #role: 'leader' | 'taking-over' | 'follower';
+  /** When a follower last read the history the leader saved. */
+  #historyReadAt = -Infinity;
   readonly #attached = new Map<string, Attached>();
   /** Alert ids (rule + series) whose repeats are muted until they resolve. */
   readonly #acked = new Set<string>();
@@ -73,12 +89,54 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
     super();
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
+    this.silences = new Silences(deps.silences ?? deps.store.silences);
+    this.#role = deps.lease === undefined ? 'leader' : 'follower';
   }
 
-  /** Restores the stored state and starts the outbox; call `setRules` next. */
+  /** Restores the stored state and silences, and starts the outbox; call `setRules` next. */
   async start(): Promise<void> {
     this.#states = (await this.#deps.store.load()).alerts;
+    await this.silences.load(this.#now());
+    // A follower delivers too what its outbox holds from when it led: those were decided by a leader.
     await this.#deps.outbox.start();
+  }
+
+  /** Whether this instance writes the alert state and sends notifications now. */
+  get leading(): boolean {
+    return this.#role === 'leader' && (this.#deps.lease?.held ?? true);
+  }
+
+  /**
+   * Takes over from the previous leader (call when the lease is acquired): loads the state it saved, so that an
+   * alert it notified as firing is neither notified again nor resolved falsely, then evaluates every rule on
+   * it. Rejects, staying a follower, when the saved state cannot be read.
+   */
+  async lead(): Promise<void> {
+    if (this.#role !== 'follower') return;
+    this.#role = 'taking-over';
+    let stored;
+    try {
+      stored = await this.#deps.store.load({ strict: true });
+    } catch (err) {
+      this.#role = 'follower';
+      throw err;
+    }
+    if (this.#role !== 'taking-over') return; // the lease was lost meanwhile
+    this.#states = stored.alerts;
+    this.#role = 'leader';
+    this.#deps.logger.info({ rules: this.#attached.size }, 'this instance now leads the alert engine: it writes the alert state and sends the notifications');
+    for (const { rule, job } of this.#attached.values()) this.#evaluate(rule, job);
+    for (const dashboard of new Set([...this.#attached.values()].map((a) => a.rule.dashboard))) this.emit('change', dashboard);
+  }
+
+  /** Stops writing state and notifying (call when the lease is lost); evaluation goes on for viewers. */
+  follow(): void {
+    if (this.#role === 'follower') return;
+    const was = this.#role;
+    this.#role = 'follower';
+    // The store keeps the leader's last state; this instance's further evaluations must not reach it.
+    this.#states = structuredClone(this.#states);
+    if (was === 'leader') this.#deps.logger.warn('this instance no longer leads the alert engine: another one notifies');
   }
 
   /** How many evaluations have run (for metrics and tests). */
@@ -94,7 +152,7 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
     const wanted = new Map(rules.map((r) => [r.name, r]));
     for (const [name, attached] of this.#attached) {
       const next = wanted.get(name);
-      if (next === undefined || fingerprint(next) !== fingerprint(attached.rule)) this.#detach(name);
+      if (next === undefined || ruleFingerprint(next) !== ruleFingerprint(attached.rule)) this.#detach(name);
     }
     for (const [name, rule] of wanted) {
       if (this.#attached.has(name)) continue;
@@ -111,7 +169,7 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
         this.emit('change', dashboard);
       }
     }
-    this.#deps.store.save(this.#states);
+    if (this.leading) this.#deps.store.save(this.#states);
   }
 
   #dashboardOf(rule: string): string | undefined {
@@ -149,27 +207,37 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
     }
     this.#evaluations++;
     this.#states[rule.name] = Object.fromEntries(result.alerts);
-    this.#deps.store.save(this.#states);
+    const leading = this.leading;
+    if (leading) this.#deps.store.save(this.#states);
     this.#scheduleRecheck(rule, job, result.alerts, now);
     if (result.transitions.length === 0) {
       if (changedVisibly(previous, result.alerts)) this.emit('change', rule.dashboard);
       return;
     }
-    this.#deps.store.appendHistory(result.transitions);
     for (const t of result.transitions) if (!isAlerting(t.to)) this.#acked.delete(alertId(rule.name, t.seriesKey));
-    const groups = transitionsToGroups(rule, result.transitions)
-      .map((group) => ({ ...group, notifications: group.notifications.filter((n) => !this.#muted(rule, n, now)) }))
-      .filter((group) => group.notifications.length > 0);
     this.emit('change', rule.dashboard);
-    if (groups.length === 0 || rule.notify.length === 0) return;
+    if (!leading) return;
+    this.#deps.store.appendHistory(result.transitions);
+    if (rule.notify.length === 0) return;
+    void this.#notify(rule, result.transitions, now).catch((err) => this.#deps.logger.error({ rule: rule.name, err: messageOf(err) }, 'alert notification could not be stored'));
+  }
+
+  /** Hands one evaluation's transitions to the outbox, once they are stored, leaving out what is muted. */
+  async #notify(rule: AlertRule, transitions: readonly Transition[], now: number): Promise<void> {
     // The new states are on disk before anything is sent: a crash after a send must not make the restarted
     // server see the alert as new and notify the same episode again under another id.
-    void this.#deps.store
-      .flush()
-      .then(async () => {
-        for (const group of groups) for (const notifier of rule.notify) await this.#deps.outbox.enqueue(notifier, group);
-      })
-      .catch((err) => this.#deps.logger.error({ rule: rule.name, err: messageOf(err) }, 'alert notification could not be stored'));
+    // Once the state is stored under the lease, the notification is this instance's to send, even if the lease
+    // goes meanwhile: the next leader starts from that state and will not send it. Refused, it is the next one's.
+    if (!(await this.#deps.store.flush())) {
+      this.#deps.logger.warn({ rule: rule.name }, 'the alert lease was lost before the alert state was stored: the next leader notifies instead');
+      return;
+    }
+    // Another instance may have just added a silence: read them again rather than trust an announcement.
+    await this.silences.load(now).catch((err: unknown) => this.#deps.logger.warn({ err: messageOf(err) }, 'could not read the silences again; using the ones known'));
+    const groups = transitionsToGroups(rule, transitions)
+      .map((group) => ({ ...group, notifications: group.notifications.filter((n) => !this.#muted(rule, n, now)) }))
+      .filter((group) => group.notifications.length > 0);
+    for (const group of groups) for (const notifier of rule.notify) await this.#deps.outbox.enqueue(notifier, group);
   }
 
   /** Whether a notification is muted: a repeat of an acknowledged alert, or an alert a silence matches. */
@@ -229,8 +297,12 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
     return out.sort((a, b) => b.since - a.since);
   }
 
-  /** The recorded transitions, newest first. */
-  history(options: { rule?: string; limit?: number } = {}) {
+  /** The recorded transitions, newest first; an instance that does not lead reads them as the leader saved them. */
+  async history(options: { rule?: string; limit?: number } = {}) {
+    if (!this.leading && this.#now() - this.#historyReadAt >= 1000) {
+      this.#historyReadAt = this.#now();
+      await this.#deps.store.refresh();
+    }
     return this.#deps.store.history(options);
   }
 
@@ -264,34 +336,4 @@ function changedVisibly(before: ReadonlyMap<string, AlertState>, after: Readonly
     if (b === undefined || b.state !== s.state || (s.state !== 'ok' && b.value !== s.value)) return true;
   }
   return false;
-}
-
-/** What identifies a rule's meaning, so a reload that leaves a rule as it was does not restart it. */
-function fingerprint(rule: AlertRule): string {
-  const { position: _position, ...meaning } = rule;
-  return JSON.stringify(meaning);
-}
-
-/** The dashboard and widget whose job a rule runs on: its widget's, or a hidden one for a rule with its own query. */
-function ruleWidget(rule: AlertRule, dashboards: ReadonlyMap<string, Dashboard>): { dashboard: Dashboard; widget: Widget } {
-  if (rule.data.kind === 'widget') {
-    const dashboard = dashboards.get(rule.data.dashboard);
-    const widget = dashboard?.widgets.find((w) => w.id === (rule.data as { widget: string }).widget);
-    if (dashboard === undefined || widget === undefined) throw new RtdashError('RTDASH_WIDGET_NOT_FOUND', `rule "${rule.name}": no widget "${rule.data.widget}" on dashboard "${rule.data.dashboard}"`);
-    return { dashboard, widget };
-  }
-  const widget: Widget = {
-    id: `alert-${rule.name}`,
-    title: rule.name,
-    type: 'line',
-    source: rule.data.source,
-    query: rule.data.query,
-    schedule: { kind: 'every', ms: rule.data.everyMs },
-    keep: { kind: 'duration', ms: rule.data.keepMs },
-    size: { w: 1, h: 1 },
-    variables: [],
-    position: rule.position,
-  };
-  const dashboard = { id: `~alerts/${rule.name}`, title: rule.name, access: 'public', refreshMs: rule.data.everyMs, variables: [], layout: { columns: 1 }, widgets: [widget], file: rule.position.file, version: '' } as unknown as Dashboard;
-  return { dashboard, widget };
 }

@@ -92,7 +92,7 @@ describe('parseServerConfig', () => {
     expect(config.plugins).to.deep.equal(['/etc/rtdash/plugins/weather.js', 'rtdash-plugin-x']);
     expect(config.dashboards).to.deep.equal({ dir: '/etc/rtdash/boards', watch: false });
     expect(config.notifiers).to.deep.equal({ 'ops-webhook': { type: 'webhook', url: 'https://hooks.example.com', secret: 'a-webhook-secret-123', headers: {}, timeoutMs: 10_000 } });
-    expect(config.cluster).to.deep.equal({ redis: 'redis://redis:6379' });
+    expect(config.cluster).to.deep.equal({ redis: 'redis://redis:6379', prefix: 'rtdash', leaseTtlMs: 10_000 });
     expect(config.storage).to.deep.equal({ type: 'redis', dir: '/etc/rtdash/data' });
     expect(config.log).to.deep.equal({ level: 'debug' });
   });
@@ -163,6 +163,19 @@ describe('parseServerConfig', () => {
     const config = parseServerConfig('datasources:\n  shopdb:\n    type: fakedb\n    host: db\n', 'config.yaml', {}, registry);
     expect(Object.getPrototypeOf(config.datasources[0]?.options)).to.equal(Object.prototype);
     expect(Object.prototype).to.not.have.property('polluted');
+  });
+
+  it('keeps alert state in Redis once cluster.redis is set, unless storage.type says otherwise', () => {
+    const clustered = parseServerConfig('cluster:\n  redis: redis://r:6379\n  prefix: shop-eu\n  lease_ttl: 3s\n', 'config.yaml', {});
+    expect(clustered.cluster).to.deep.equal({ redis: 'redis://r:6379', prefix: 'shop-eu', leaseTtlMs: 3000 });
+    expect(clustered.storage.type).to.equal('redis');
+    expect(parseServerConfig('cluster:\n  redis: redis://r:6379\nstorage:\n  type: embedded\n', 'config.yaml', {}).storage.type).to.equal('embedded');
+    expect(parseServerConfig('server:\n  port: 1\n', 'config.yaml', {}).storage.type).to.equal('embedded');
+  });
+
+  it('refuses a lease_ttl under 1s and a prefix with spaces', () => {
+    expectOneProblem('cluster:\n  redis: redis://r:6379\n  lease_ttl: 200ms\n', 'config.yaml:3:14', '"lease_ttl" must be at least 1000ms, got 200ms');
+    expect(() => parseServerConfig('cluster:\n  redis: redis://r:6379\n  prefix: "a b"\n', 'config.yaml', {})).to.throw(/prefix/);
   });
 
   it('requires cluster.redis for redis storage', () => {

@@ -36,6 +36,9 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxSubscriptionsPerConnection: 20,
 });
 
+/** The cluster settings when config.yaml sets `cluster.redis` but not these. */
+export const DEFAULT_CLUSTER = Object.freeze({ prefix: 'rtdash', leaseTtlMs: 10_000 });
+
 /** The file name problems in the embedded defaults are reported under. */
 export const EMBEDDED_DEFAULTS = '<embedded defaults>';
 
@@ -155,10 +158,13 @@ function normalise(root: Plain, source: YamlFile, problems: Problem[], baseDir: 
   }
   const embedSecret = stringAt(auth, 'embed_secret');
   const redis = stringAt(cluster, 'redis');
-  const storageType = stringAt(storage, 'type') === 'redis' ? 'redis' : 'embedded';
+  // Scaling out is adding a Redis URL: the instances then share alert state there unless told otherwise.
+  const storageType = (stringAt(storage, 'type') ?? (redis === undefined ? 'embedded' : 'redis')) === 'redis' ? 'redis' : 'embedded';
   if (storageType === 'redis' && redis === undefined) {
     problems.push(source.problem(['storage', 'type'], 'storage type "redis" needs the Redis URL in "cluster.redis"'));
   }
+  const leaseTtlMs = durationAt(cluster, 'lease_ttl', ['cluster'], source, problems, { minMs: 1000 }) ?? DEFAULT_CLUSTER.leaseTtlMs;
+  const prefix = stringAt(cluster, 'prefix') ?? DEFAULT_CLUSTER.prefix;
   return {
     file: source.file,
     server: {
@@ -174,7 +180,7 @@ function normalise(root: Plain, source: YamlFile, problems: Problem[], baseDir: 
     dashboards: { dir: resolve(baseDir, stringAt(dashboards, 'dir') ?? 'dashboards'), watch: booleanAt(dashboards, 'watch') ?? true },
     alerts: { dir: resolve(baseDir, stringAt(objectAt(root, 'alerts'), 'dir') ?? 'alerts') },
     notifiers: notifiersOf(objectAt(root, 'notifiers'), source, problems),
-    cluster: redis === undefined ? {} : { redis },
+    cluster: redis === undefined ? {} : { redis, prefix, leaseTtlMs },
     storage: { type: storageType, dir: resolve(baseDir, stringAt(storage, 'dir') ?? 'data') },
     log: { level: (stringAt(objectAt(root, 'log'), 'level') as ServerConfig['log']['level'] | undefined) ?? 'info' },
   };

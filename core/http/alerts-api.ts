@@ -18,10 +18,10 @@ export function alertRoutes(router: Router, engine: AlertEngine, adminTokens: st
     const dashboard = ctx.query.dashboard?.toString();
     ctx.body = engine.alerts(dashboard);
   });
-  router.get('/api/alerts/history', admin, (ctx) => {
+  router.get('/api/alerts/history', admin, async (ctx) => {
     const rule = ctx.query.rule?.toString();
     const limit = Math.min(1000, Math.max(1, Number(ctx.query.limit ?? 100) || 100));
-    ctx.body = engine.history({ ...(rule !== undefined && { rule }), limit });
+    ctx.body = await engine.history({ ...(rule !== undefined && { rule }), limit });
   });
   router.post('/api/alerts/:id/ack', admin, (ctx) => {
     ctx.body = engine.acknowledge(ctx.params.id!);
@@ -30,11 +30,12 @@ export function alertRoutes(router: Router, engine: AlertEngine, adminTokens: st
     ctx.body = engine.silences.active(Date.now());
   });
   router.post('/api/silences', admin, async (ctx) => {
+    // Stored (alerts.json, or Redis) before the answer: a silence the caller was told about survives a restart.
+    ctx.body = await engine.silences.add(await readJson(ctx), Date.now());
     ctx.status = 201;
-    ctx.body = engine.silences.add(await readJson(ctx), Date.now());
   });
-  router.delete('/api/silences/:id', admin, (ctx) => {
-    if (!engine.silences.remove(ctx.params.id!)) throw new RtdashError('RTDASH_ALERT_NOT_FOUND', `no silence "${ctx.params.id!.slice(0, 80)}"`);
+  router.delete('/api/silences/:id', admin, async (ctx) => {
+    if (!(await engine.silences.remove(ctx.params.id!))) throw new RtdashError('RTDASH_ALERT_NOT_FOUND', `no silence "${ctx.params.id!.slice(0, 80)}"`);
     ctx.status = 204;
   });
 }
