@@ -18,6 +18,11 @@ export interface OptionInputs {
   locale?: string | undefined;
   min?: number | undefined;
   max?: number | undefined;
+  /**
+   * Whether the pointer is over the chart. ApexCharts rebuilds its tooltip and crosshair on every redraw, which
+   * costs about a quarter of a live chart's redraw; they are built only while someone can see them.
+   */
+  pointer?: boolean | undefined;
 }
 
 /** The options that change with every update: the series and where the axis is. */
@@ -29,7 +34,7 @@ export function dataOptions(data: ChartData): ApexCharts.ApexOptions {
 }
 
 /** Every option, for the first draw and when the theme, unit or locale changes. */
-export function chartOptions(data: ChartData, { kind, palette, unit, locale, min, max }: OptionInputs): ApexCharts.ApexOptions {
+export function chartOptions(data: ChartData, { kind, palette, unit, locale, min, max, pointer = false }: OptionInputs): ApexCharts.ApexOptions {
   // A label formatter would turn off ApexCharts' time scale (ticks on round minutes and hours), so the ticks take
   // format strings instead, on the reader's clock.
   const [hm, hms] = uses12HourClock(locale) ? ['h:mm TT', 'h:mm:ss TT'] : ['HH:mm', 'HH:mm:ss'];
@@ -83,7 +88,7 @@ export function chartOptions(data: ChartData, { kind, palette, unit, locale, min
       },
       axisBorder: { show: true, color: palette.border },
       axisTicks: { show: false },
-      crosshairs: { stroke: { color: palette.border, dashArray: 0 } },
+      crosshairs: { show: pointer, stroke: { color: palette.border, dashArray: 0 } },
       tooltip: { enabled: false },
     },
     yaxis: {
@@ -105,6 +110,7 @@ export function chartOptions(data: ChartData, { kind, palette, unit, locale, min
       offsetY: 0,
     },
     tooltip: {
+      enabled: pointer,
       theme: palette.dark ? 'dark' : 'light',
       shared: kind !== 'bar',
       intersect: false,

@@ -61,6 +61,8 @@ export default class RtChart extends RtWidgetElement {
   #skew = 0;
   #drawnAt = 0;
   #redraw: 'none' | 'data' | 'all' = 'none';
+  /** Whether the pointer is over the plot: the tooltip is built only then (see chart-options.ts). */
+  #pointer = false;
   readonly #theme = new ThemeWatch(this, () => this.#themeMayHaveChanged());
 
   /** The ApexCharts instance once the chart is drawn, for what these properties do not cover. */
@@ -111,7 +113,7 @@ export default class RtChart extends RtWidgetElement {
   }
 
   protected override renderData() {
-    return html`<div part="plot" class="plot" role="img" aria-label=${this.#accessibleName()}>
+    return html`<div part="plot" class="plot" role="img" aria-label=${this.#accessibleName()} @pointerenter=${this.#pointerMoved} @pointerleave=${this.#pointerMoved}>
         <div class="apex"></div>
       </div>
       ${this.chartProblem === undefined ? nothing : html`<p class="problem">${this.chartProblem}</p>`}`;
@@ -179,8 +181,17 @@ export default class RtChart extends RtWidgetElement {
   #allOptions(data: ChartData) {
     const definition = this.definition;
     this.#palette ??= readPalette(this);
-    return chartOptions(data, { kind: this.kind, palette: this.#palette, unit: definition?.unit, locale: this.locale, min: definition?.min, max: definition?.max });
+    return chartOptions(data, { kind: this.kind, palette: this.#palette, unit: definition?.unit, locale: this.locale, min: definition?.min, max: definition?.max, pointer: this.#pointer });
   }
+
+  /** The pointer came over the plot or left it: redraw with the tooltip on or off. */
+  #pointerMoved = (event: PointerEvent): void => {
+    const over = event.type === 'pointerenter';
+    if (over === this.#pointer) return;
+    this.#pointer = over;
+    this.#redraw = 'all';
+    this.requestUpdate();
+  };
 
   #themeMayHaveChanged(): void {
     const palette = readPalette(this);
