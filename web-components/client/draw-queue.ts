@@ -1,14 +1,17 @@
 /**
  * Spreads expensive redraws over animation frames. A chart redraw costs tens of milliseconds (ApexCharts
  * rebuilds its SVG), and a dashboard's charts tend to get their data in the same message: drawn together
- * they make one long frame that blocks input. Here each frame draws charts until its budget is spent and
- * leaves the rest to the next; a chart queued twice draws once, with its latest data.
+ * they make one long frame that blocks input. Here each frame draws charts while the next one's last cost
+ * still fits the frame's budget, and leaves the rest to the next frame; a chart queued twice draws once,
+ * with its latest data.
  */
 
 /** Time per frame spent on queued draws; at least one draw runs each frame. */
 const BUDGET_MS = 12;
 
 const queue = new Map<object, () => void>();
+/** What each owner's last draw took, to tell whether it still fits a frame. */
+const costs = new WeakMap<object, number>();
 let scheduled = false;
 
 /** Draws `draw` for `owner` in a coming animation frame, replacing a draw of it still waiting. */
@@ -28,10 +31,14 @@ export function cancelDraw(owner: object): void {
 function run(): void {
   scheduled = false;
   const started = performance.now();
+  let drawn = 0;
   for (const [owner, draw] of queue) {
+    const before = performance.now();
+    if (drawn > 0 && before - started + (costs.get(owner) ?? 0) > BUDGET_MS) break;
     queue.delete(owner);
     draw();
-    if (performance.now() - started > BUDGET_MS) break;
+    drawn++;
+    costs.set(owner, performance.now() - before);
   }
   if (queue.size > 0) {
     scheduled = true;

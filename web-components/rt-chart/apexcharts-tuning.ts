@@ -13,7 +13,10 @@
  *   which svg.js sizes from its bounding box: one more forced layout per rectangle, for a size ApexCharts sets
  *   right after. Such a rectangle now starts as 0 × 0.
  *
- * All three live in helpers every chart shares through prototypes (ApexCharts' Graphics, svg.js' shapes), so
+ * - Before laying out the plot it reads the legend's box, even when the chart has no legend (every single-series
+ *   chart): one more forced layout, for a size it then sets to 0 × 0 anyway. Without a legend that read is skipped.
+ *
+ * All of these live in helpers every chart shares through prototypes (ApexCharts' Graphics, svg.js' shapes), so
  * `tuneApexCharts` wraps them once per page. ApexCharts is pinned (see package.json); a wrapper leaves a method
  * alone when it does not find it where it expects it, and then the chart simply costs what it did.
  */
@@ -46,9 +49,17 @@ interface SvgContainerLike {
   rect?: (this: SvgContainerLike, width?: number, height?: number) => unknown;
 }
 
+/** The legend's share of ApexCharts' dimension helpers, as far as the shortcut needs it. */
+interface DimensionHelpersLike {
+  w?: { config?: { legend?: { show?: boolean; floating?: boolean } } };
+  dCtx?: { lgRect?: unknown };
+  getLegendsRect?: (this: DimensionHelpersLike) => unknown;
+}
+
 /** The parts of a rendered chart the tuning reaches: its Graphics helper and its svg.js drawing. */
 interface ChartInternals {
   graphics?: object;
+  dimensions?: { dimHelpers?: object };
   w?: { globals?: { dom?: { Paper?: SvgContainerLike & { plain?: (text: string) => SvgTextLike } } } };
 }
 
@@ -71,6 +82,7 @@ export function tuneApexCharts(chart: ApexCharts): void {
   rememberTextSizes(internals);
   skipOneLineRebuilds(internals);
   sizeNewRectsUpFront(internals);
+  skipHiddenLegendReads(internals);
 }
 
 function rememberTextSizes(chart: ChartInternals): void {
@@ -116,6 +128,21 @@ function sizeNewRectsUpFront(chart: ChartInternals): void {
   tuned.add(container);
   container.rect = function (this: SvgContainerLike, width?: number, height?: number) {
     return width === undefined && height === undefined ? rect.call(this, 0, 0) : rect.call(this, width, height);
+  };
+}
+
+function skipHiddenLegendReads(chart: ChartInternals): void {
+  const helpers = chart.dimensions?.dimHelpers;
+  const prototype = helpers === undefined ? undefined : (Object.getPrototypeOf(helpers) as DimensionHelpersLike | null);
+  if (prototype == null || tuned.has(prototype) || typeof prototype.getLegendsRect !== 'function') return;
+  const measure = prototype.getLegendsRect;
+  tuned.add(prototype);
+  prototype.getLegendsRect = function (this: DimensionHelpersLike) {
+    const legend = this.w?.config?.legend;
+    // What ApexCharts itself sets when the legend takes no room (hidden or floating), without reading its box.
+    if (this.dCtx === undefined || legend === undefined || (legend.show !== false && legend.floating !== true)) return measure.call(this);
+    this.dCtx.lgRect = { x: 0, y: 0, height: 0, width: 0 };
+    return this.dCtx.lgRect;
   };
 }
 
