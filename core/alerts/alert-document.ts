@@ -1,11 +1,13 @@
 /**
  * The alert document, as alerts.json and the Redis key `<prefix>:alerts` hold it (version 1):
  *   { "version": 1, "savedAt": "<ISO>", "alerts": { "<rule>": { "<series key>": AlertState } },
- *     "history": [Transition, …], "silences": [Silence, …] }
+ *     "history": [Transition, …], "silences": [Silence, …], "acknowledgements": [Acknowledgement, …] }
  * Reading it checks every entry: a document that is not this shape is unusable as a whole, a malformed entry
- * inside one is skipped and counted. `silences` came later; a document without it has none.
+ * inside one is skipped and counted. `silences` and then `acknowledgements` came later; a document without one
+ * has none.
  */
 import { ALERT_STATES, type AlertState, type Transition } from './rule-state.js';
+import { acknowledgementProblem, cleanAcknowledgement, type Acknowledgement } from './acknowledgements.js';
 import { cleanSilence, silenceProblem, type Silence } from './silences.js';
 
 /** Every rule's alerts: rule name → series key → state. */
@@ -23,9 +25,19 @@ export interface ReadDocument {
   /** Malformed alert states and history entries skipped. */
   dropped: number;
   /** Malformed silences skipped, and why for the first few (`#2: "endsAt" is not a time in ms`). */
-  badSilences: { count: number; problems: string[] };
+  badSilences: Skipped;
   /** Silences that had ended by `now`. */
   expiredSilences: number;
+  /** The acknowledgements of alerting alerts. */
+  acknowledgements: Acknowledgement[];
+  /** Malformed acknowledgements skipped, and why for the first few. */
+  badAcknowledgements: Skipped;
+}
+
+/** Entries of a list that were skipped: how many, and why for the first few (`#2: "at" is not a time in ms`). */
+export interface Skipped {
+  count: number;
+  problems: string[];
 }
 
 /**
@@ -41,8 +53,8 @@ export function readAlertDocument(text: string, now: number): ReadDocument | str
   }
   const problem = checkDocument(parsed);
   if (problem !== undefined) return problem;
-  const doc = parsed as { alerts: Record<string, Record<string, unknown>>; history: unknown[]; silences?: unknown };
-  const out: ReadDocument = { alerts: {}, history: [], silences: [], dropped: 0, badSilences: { count: 0, problems: [] }, expiredSilences: 0 };
+  const doc = parsed as { alerts: Record<string, Record<string, unknown>>; history: unknown[]; silences?: unknown; acknowledgements?: unknown };
+  const out: ReadDocument = { alerts: {}, history: [], silences: [], dropped: 0, badSilences: { count: 0, problems: [] }, expiredSilences: 0, acknowledgements: [], badAcknowledgements: { count: 0, problems: [] } };
   for (const [rule, byKey] of Object.entries(doc.alerts)) {
     const kept: Record<string, AlertState> = {};
     for (const [key, state] of Object.entries(byKey)) {
@@ -53,27 +65,40 @@ export function readAlertDocument(text: string, now: number): ReadDocument | str
   }
   out.history = doc.history.filter(isTransition);
   out.dropped += doc.history.length - out.history.length;
-  const skip = (why: string): void => {
-    out.badSilences.count++;
-    if (out.badSilences.problems.length < 5) out.badSilences.problems.push(why);
-  };
-  const silences = doc.silences ?? [];
-  if (!Array.isArray(silences)) skip('"silences" is not an array');
-  else {
-    silences.forEach((s: unknown, i) => {
-      const why = silenceProblem(s);
-      if (why !== undefined) skip(`#${i}: ${why}`);
-      else if ((s as Silence).endsAt <= now) out.expiredSilences++;
-      else out.silences.push(cleanSilence(s as Silence));
-    });
+  for (const s of readList(doc.silences, 'silences', silenceProblem, out.badSilences)) {
+    if ((s as Silence).endsAt <= now) out.expiredSilences++;
+    else out.silences.push(cleanSilence(s as Silence));
   }
+  out.acknowledgements = readList(doc.acknowledgements, 'acknowledgements', acknowledgementProblem, out.badAcknowledgements).map((a) => cleanAcknowledgement(a as Acknowledgement));
   return out;
 }
 
+/** The entries of an optional list that pass `problem`; the others are counted in `skipped`. */
+function readList(list: unknown, name: string, problem: (v: unknown) => string | undefined, skipped: Skipped): unknown[] {
+  const skip = (why: string): void => {
+    skipped.count++;
+    if (skipped.problems.length < 5) skipped.problems.push(why);
+  };
+  if (list === undefined || list === null) return [];
+  if (!Array.isArray(list)) {
+    skip(`"${name}" is not an array`);
+    return [];
+  }
+  return list.filter((v: unknown, i) => {
+    const why = problem(v);
+    if (why !== undefined) skip(`#${i}: ${why}`);
+    return why === undefined;
+  });
+}
+
 /** The text of a document holding these; silences that have ended by `now` are left out. */
-export function writeAlertDocument(content: { alerts: AlertStates; history: readonly Transition[]; silences: readonly Silence[] }, now: number): string {
+export function writeAlertDocument(
+  content: { alerts: AlertStates; history: readonly Transition[]; silences: readonly Silence[]; acknowledgements: readonly Acknowledgement[] },
+  now: number,
+): string {
   const silences = content.silences.filter((s) => s.endsAt > now);
-  return JSON.stringify({ version: ALERT_DOCUMENT_VERSION, savedAt: new Date(now).toISOString(), alerts: content.alerts, history: content.history, silences });
+  const { alerts, history, acknowledgements } = content;
+  return JSON.stringify({ version: ALERT_DOCUMENT_VERSION, savedAt: new Date(now).toISOString(), alerts, history, silences, acknowledgements });
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -34,7 +34,7 @@ describe('FileAlertStore', () => {
 
   it('starts empty, saying so, when there is no file', async () => {
     const logger = recordingLogger();
-    expect(await open(logger).load()).to.deep.equal({ alerts: {}, history: [], silences: [] });
+    expect(await open(logger).load()).to.deep.equal({ alerts: {}, history: [], silences: [], acknowledgements: [] });
     expect(logger.lines.map((l) => l.msg)).to.deep.equal(['no saved alert state: every alert starts as ok']);
   });
 
@@ -105,7 +105,7 @@ describe('FileAlertStore', () => {
       await mkdir(dir, { recursive: true });
       await writeFile(join(dir, 'alerts.json'), content);
       const logger = recordingLogger();
-      expect(await open(logger, () => 100_000 * S + content.length).load()).to.deep.equal({ alerts: {}, history: [], silences: [] });
+      expect(await open(logger, () => 100_000 * S + content.length).load()).to.deep.equal({ alerts: {}, history: [], silences: [], acknowledgements: [] });
       expect(logger.lines.map((l) => [l.level, l.msg])).to.deep.equal([['error', 'the saved alert state is unreadable: moved aside, every alert starts as ok']]);
       const names = await readdir(dir);
       expect(names).to.include(`alerts.json.${100_000 * S + content.length}.corrupt`);
@@ -180,7 +180,7 @@ describe('FileAlertStore', () => {
     await writeFile(join(dir, 'alerts.json'), JSON.stringify({ version: 1, savedAt: '2026-01-01T00:00:00.000Z', alerts: { 'cpu-high': { '': firing } }, history: [] }));
     const logger = recordingLogger();
     const loaded = await open(logger).load();
-    expect(loaded).to.deep.equal({ alerts: { 'cpu-high': { '': firing } }, history: [], silences: [] });
+    expect(loaded).to.deep.equal({ alerts: { 'cpu-high': { '': firing } }, history: [], silences: [], acknowledgements: [] });
     expect(logger.lines).to.deep.equal([]);
   });
 
@@ -212,8 +212,36 @@ describe('FileAlertStore', () => {
     await writeFile(join(dir, 'alerts.json'), JSON.stringify({ version: 1, savedAt: '', alerts: { r: { '': state } }, history: [], silences: { id: 'x' } }));
     const logger = recordingLogger();
     const loaded = await open(logger).load();
-    expect(loaded).to.deep.equal({ alerts: { r: { '': state } }, history: [], silences: [] });
+    expect(loaded).to.deep.equal({ alerts: { r: { '': state } }, history: [], silences: [], acknowledgements: [] });
     expect(logger.lines.map((l) => l.level)).to.deep.equal(['warn']);
+  });
+
+  it('keeps acknowledgements in the document, written before put resolves; a file written before them has none', async () => {
+    const store = open();
+    await store.load();
+    await store.acknowledgements.put({ id: 'cpu-high{host="a"}', at: 5 * S });
+    await store.acknowledgements.put({ id: 'cpu-high', at: 6 * S });
+    // On disk already, without a close.
+    const onDisk = JSON.parse(await readFile(join(dir, 'alerts.json'), 'utf8')) as { acknowledgements: unknown[] };
+    expect(onDisk.acknowledgements).to.deep.equal([{ id: 'cpu-high{host="a"}', at: 5 * S }, { id: 'cpu-high', at: 6 * S }]);
+    expect(await store.acknowledgements.delete('cpu-high')).to.equal(true);
+    expect(await store.acknowledgements.delete('cpu-high')).to.equal(false);
+    expect((await open().load()).acknowledgements).to.deep.equal([{ id: 'cpu-high{host="a"}', at: 5 * S }]);
+
+    await writeFile(join(dir, 'alerts.json'), JSON.stringify({ version: 1, savedAt: '', alerts: {}, history: [], silences: [] }));
+    const logger = recordingLogger();
+    expect((await open(logger).load()).acknowledgements).to.deep.equal([]);
+    expect(logger.lines).to.deep.equal([]);
+  });
+
+  it('skips a malformed acknowledgement with one warning naming it, keeping the rest', async () => {
+    await mkdir(dir, { recursive: true });
+    const acknowledgements = [{ id: 'cpu-high', at: 7 * S, by: 'extra keys are dropped' }, { id: 'disk-full', at: 'yesterday' }, { at: 1 }];
+    await writeFile(join(dir, 'alerts.json'), JSON.stringify({ version: 1, savedAt: '', alerts: {}, history: [], acknowledgements }));
+    const logger = recordingLogger();
+    expect((await open(logger).load()).acknowledgements).to.deep.equal([{ id: 'cpu-high', at: 7 * S }]);
+    expect(logger.lines.map((l) => [l.level, l.msg])).to.deep.equal([['warn', 'skipped 2 malformed acknowledgement(s) in the saved alert state; the others are in force']]);
+    expect((logger.lines[0]!.obj as { problems: string[] }).problems).to.deep.equal(['#1: "at" is not a time in ms', '#2: "id" is not a string']);
   });
 
   it('rejects a strict load it cannot read, instead of starting empty', async () => {

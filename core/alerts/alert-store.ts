@@ -1,17 +1,19 @@
 /**
- * Alert state, history and silences kept across restarts, in `<dir>/alerts.json`:
+ * Alert state, history, silences and acknowledgements kept across restarts, in `<dir>/alerts.json`:
  *   { "version": 1, "savedAt": "<ISO>", "alerts": { "<rule>": { "<series key>": AlertState } }, "history": [Transition, …],
- *     "silences": [Silence, …] }
+ *     "silences": [Silence, …], "acknowledgements": [Acknowledgement, …] }
  * Written atomically (temp file, fsync, rename; see outbox-folder.ts), coalesced to a few writes a second,
  * and on close. A file that does not parse is logged and moved aside to `alerts.json.<ms>.corrupt`; a malformed
- * entry inside one that does is skipped with a log line. `silences` came later: a file without it has none.
+ * entry inside one that does is skipped with a log line. `silences` and `acknowledgements` came later: a file
+ * without them has none.
  */
 import { mkdir, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { messageOf, RtdashError } from '../errors.js';
 import type { Logger } from '../plugin.js';
 import { writeEntryFile } from './outbox-folder.js';
-import { readAlertDocument, writeAlertDocument, type AlertStates } from './alert-document.js';
+import { cleanAcknowledgement, type Acknowledgement, type AcknowledgementBackend } from './acknowledgements.js';
+import { readAlertDocument, writeAlertDocument, type AlertStates, type Skipped } from './alert-document.js';
 import type { Transition } from './rule-state.js';
 import { cleanSilence, type Silence, type SilenceBackend } from './silences.js';
 
@@ -24,6 +26,8 @@ export interface StoredAlerts {
   history: Transition[];
   /** The silences in force. */
   silences: Silence[];
+  /** The acknowledgements of alerting alerts. */
+  acknowledgements: Acknowledgement[];
 }
 
 /** Where alert state lives: one document, in a file or a Redis key (see StateMedium). */
@@ -51,6 +55,8 @@ export interface AlertStore {
   close(): Promise<void>;
   /** The silences kept in the same document. */
   readonly silences: SilenceBackend;
+  /** The acknowledgements kept in the same document. */
+  readonly acknowledgements: AcknowledgementBackend;
 }
 
 /** Options of a file store; the defaults suit production, tests shorten them. */
@@ -120,11 +126,12 @@ export class FileMedium implements StateMedium {
   }
 }
 
-/** The store of one server: one document holding every alert's state, the history and the silences, on a StateMedium. */
+/** The store of one server: one document holding every alert's state, the history, silences and acknowledgements, on a StateMedium. */
 export class DocumentAlertStore implements AlertStore {
   private alerts: AlertStates = {};
   private entries: Transition[] = [];
   private silenceList: Silence[] = [];
+  private ackList: Acknowledgement[] = [];
   private readonly log: Logger;
   private readonly minWriteIntervalMs: number;
   private readonly historyLimit: number;
@@ -148,6 +155,18 @@ export class DocumentAlertStore implements AlertStore {
       const kept = this.silenceList.filter((s) => s.id !== id);
       if (kept.length === this.silenceList.length) return false;
       await this.changeSilences(kept);
+      return true;
+    },
+  };
+
+  /** The acknowledgements of this document, written like the silences. */
+  readonly acknowledgements: AcknowledgementBackend = {
+    list: async () => [...this.ackList],
+    put: (ack) => this.changeAcknowledgements([...this.ackList.filter((a) => a.id !== ack.id), cleanAcknowledgement(ack)]),
+    delete: async (id) => {
+      const kept = this.ackList.filter((a) => a.id !== id);
+      if (kept.length === this.ackList.length) return false;
+      await this.changeAcknowledgements(kept);
       return true;
     },
   };
@@ -178,6 +197,7 @@ export class DocumentAlertStore implements AlertStore {
     this.alerts = {};
     this.entries = [];
     this.silenceList = [];
+    this.ackList = [];
     this.refused = false;
     await this.medium.prepare?.();
     let text: string | undefined;
@@ -203,9 +223,10 @@ export class DocumentAlertStore implements AlertStore {
     this.alerts = parsed.alerts;
     this.entries = parsed.history;
     this.silenceList = parsed.silences;
+    this.ackList = parsed.acknowledgements;
     if (parsed.dropped > 0) this.log.warn({ file: this.file, dropped: parsed.dropped }, 'dropped malformed entries from the saved alert state');
-    const bad = parsed.badSilences;
-    if (bad.count > 0) this.log.warn({ file: this.file, skipped: bad.count, problems: bad.problems }, `skipped ${bad.count} malformed silence(s) in the saved alert state; the others are in force`);
+    this.reportSkipped(parsed.badSilences, 'silence(s)');
+    this.reportSkipped(parsed.badAcknowledgements, 'acknowledgement(s)');
     if (parsed.expiredSilences > 0) this.log.info({ file: this.file, expired: parsed.expiredSilences }, 'dropped silences that ended while the server was down');
     this.prune();
     return this.snapshot();
@@ -258,20 +279,35 @@ export class DocumentAlertStore implements AlertStore {
     await this.flush();
   }
 
+  private reportSkipped(bad: Skipped, what: string): void {
+    if (bad.count > 0) this.log.warn({ file: this.file, skipped: bad.count, problems: bad.problems }, `skipped ${bad.count} malformed ${what} in the saved alert state; the others are in force`);
+  }
+
   /** Writes the document with these silences now; on failure puts the old ones back and rejects. */
   private async changeSilences(next: Silence[]): Promise<void> {
     const before = this.silenceList;
     this.silenceList = next;
+    await this.writeOrUndo('silences', () => (this.silenceList = before));
+  }
+
+  /** Writes the document with these acknowledgements now; on failure puts the old ones back and rejects. */
+  private async changeAcknowledgements(next: Acknowledgement[]): Promise<void> {
+    const before = this.ackList;
+    this.ackList = next;
+    await this.writeOrUndo('acknowledgements', () => (this.ackList = before));
+  }
+
+  private async writeOrUndo(what: string, undo: () => void): Promise<void> {
     this.dirty = true;
     await this.flush();
     if (this.lastError !== undefined) {
-      this.silenceList = before;
-      throw new RtdashError('RTDASH_INTERNAL', `the silences could not be saved: ${this.lastError}`);
+      undo();
+      throw new RtdashError('RTDASH_INTERNAL', `the ${what} could not be saved: ${this.lastError}`);
     }
   }
 
   private snapshot(): StoredAlerts {
-    return { alerts: this.alerts, history: [...this.entries], silences: [...this.silenceList] };
+    return { alerts: this.alerts, history: [...this.entries], silences: [...this.silenceList], acknowledgements: [...this.ackList] };
   }
 
   private prune(): void {
@@ -296,7 +332,7 @@ export class DocumentAlertStore implements AlertStore {
   private write(): Promise<void> {
     this.dirty = false;
     this.lastWriteAt = Date.now();
-    const text = writeAlertDocument({ alerts: this.alerts, history: this.entries, silences: this.silenceList }, this.now());
+    const text = writeAlertDocument({ alerts: this.alerts, history: this.entries, silences: this.silenceList, acknowledgements: this.ackList }, this.now());
     this.writing = this.medium
       .write(text)
       .then((written) => {

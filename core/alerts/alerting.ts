@@ -18,6 +18,7 @@ import { DocumentAlertStore, FileMedium } from './alert-store.js';
 import { AlertEngine } from './engine.js';
 import { RedisLease } from './leader-lease.js';
 import { RedisMedium } from './redis-medium.js';
+import { RedisAcknowledgements } from './redis-acknowledgements.js';
 import { RedisSilences } from './redis-silences.js';
 import { createNotifiers } from './notifiers/index.js';
 import { Outbox } from './outbox.js';
@@ -63,8 +64,8 @@ export async function startAlerting(deps: AlertingDeps): Promise<Alerting> {
     store,
     outbox,
     logger,
-    // Silences are shared whatever the storage: one made through any instance must reach the leader.
-    ...(cluster !== undefined && { lease: cluster.lease, silences: cluster.silences }),
+    // Silences and acknowledgements are shared whatever the storage: one made through any instance must reach the leader.
+    ...(cluster !== undefined && { lease: cluster.lease, silences: cluster.silences, acknowledgements: cluster.acknowledgements }),
   });
   try {
     await engine.start();
@@ -119,13 +120,14 @@ export async function startAlerting(deps: AlertingDeps): Promise<Alerting> {
   };
 }
 
-/** This instance's part in a cluster: the alert lease, the shared silences, and their Redis connections. */
+/** This instance's part in a cluster: the alert lease, the shared silences and acknowledgements, and their Redis connections. */
 interface ClusterPart {
   url: string;
   prefix: string;
   lease: RedisLease;
   silences: RedisSilences;
-  /** Subscribes to silence changes and starts taking part in the lease, leading `engine` while it holds it. */
+  acknowledgements: RedisAcknowledgements;
+  /** Subscribes to silence and acknowledgement changes and starts taking part in the lease, leading `engine` while it holds it. */
   begin(engine: AlertEngine): Promise<void>;
   close(): void;
 }
@@ -139,16 +141,21 @@ function startCluster(url: string, config: AlertingDeps['config'], logger: Alert
   for (const r of [redis, subscriber]) r.on('error', () => undefined); // reported through the commands that fail
   const lease = new RedisLease(redis, { key: `${prefix}:alerts:leader`, ttlMs, logger });
   const silences = new RedisSilences(redis, `${prefix}:silences`, logger);
+  const acknowledgements = new RedisAcknowledgements(redis, `${prefix}:acknowledgements`, logger);
   let closed = false;
   return {
     url,
     prefix,
     lease,
     silences,
+    acknowledgements,
     async begin(engine) {
       if (redis.status === 'wait') await redis.connect();
       await silences.watch(subscriber, () => {
         engine.silences.load(Date.now()).catch((err: unknown) => logger.warn({ err: messageOf(err) }, 'could not read the silences again'));
+      });
+      await acknowledgements.watch(subscriber, () => {
+        engine.acknowledgements.load().catch((err: unknown) => logger.warn({ err: messageOf(err) }, 'could not read the acknowledgements again'));
       });
       lease.on('acquired', () => {
         engine.lead().catch((err: unknown) => {

@@ -2,11 +2,13 @@
  * The alert engine: it keeps each rule's job running (a rule is a listener like a viewer, so its data flows
  * with nobody watching), evaluates the rule every time the job delivers, moves each alert through its states,
  * records transitions, and hands notifications to the outbox unless a silence or an acknowledgement mutes
- * them. State is restored from the store at start, so a restart changes nothing a receiver could notice.
+ * them. State, silences and acknowledgements are restored from the store at start, so a restart changes nothing
+ * a receiver could notice.
  *
  * With several instances (cluster.redis), only the one that leads (holds the alert lease, see alerting.ts)
  * writes the state and notifies. The others follow: they evaluate for their own viewers and the API, from
  * state of their own that never reaches the store, and on taking over they first load what the leader saved.
+ * Silences and acknowledgements are commands any instance takes and stores where all of them read.
  */
 import { EventEmitter } from 'node:events';
 import { RtdashError, messageOf } from '../errors.js';
@@ -14,12 +16,13 @@ import type { Job, JobListener } from '../job.js';
 import type { Dashboard } from '../model.js';
 import type { Logger } from '../plugin.js';
 import type { Scheduler } from '../scheduler.js';
+import { Acknowledgements, type AcknowledgementBackend } from './acknowledgements.js';
 import type { AlertStore, AlertStates } from './alert-store.js';
 import type { Outbox } from './outbox.js';
 import type { AlertRule } from './rule.js';
 import { evaluateRule, transitionsToGroups, type RuleData } from './rule-evaluator.js';
 import { ruleFingerprint, ruleWidget } from './rule-job.js';
-import { isAlerting, seriesKeyOf, type AlertState, type AlertStateName, type Transition } from './rule-state.js';
+import { isAlerting, type AlertState, type AlertStateName, type Transition } from './rule-state.js';
 import { Silences, silenceLabels, type SilenceBackend } from './silences.js';
 import { renderTemplate } from './templates.js';
 
@@ -48,6 +51,8 @@ export interface AlertEngineDeps {
   logger: Logger;
   /** Where silences are kept: the store's document unless given (Redis, shared by instances). */
   silences?: SilenceBackend;
+  /** Where acknowledgements are kept: the store's document unless given (Redis, shared by instances). */
+  acknowledgements?: AcknowledgementBackend;
   /**
    * The alert lease, with several instances: the engine starts as a follower, leads after `lead()`, and
    * stops writing and notifying the moment `held` turns false. Without it the engine leads from the start.
@@ -73,6 +78,8 @@ interface Attached {
 /** Runs every rule. */
 export class AlertEngine extends EventEmitter<AlertEngineEvents> {
   readonly silences: Silences;
+  /** Alerts whose repeats are muted until they resolve. */
+  readonly acknowledgements: Acknowledgements;
   readonly #deps: AlertEngineDeps;
   readonly #now: () => number;
   #states: AlertStates = {};
@@ -81,8 +88,6 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
   /** When a follower last read the history the leader saved. */
   #historyReadAt = -Infinity;
   readonly #attached = new Map<string, Attached>();
-  /** Alert ids (rule + series) whose repeats are muted until they resolve. */
-  readonly #acked = new Set<string>();
   #evaluations = 0;
 
   constructor(deps: AlertEngineDeps) {
@@ -90,13 +95,15 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
     this.silences = new Silences(deps.silences ?? deps.store.silences);
+    this.acknowledgements = new Acknowledgements(deps.acknowledgements ?? deps.store.acknowledgements);
     this.#role = deps.lease === undefined ? 'leader' : 'follower';
   }
 
-  /** Restores the stored state and silences, and starts the outbox; call `setRules` next. */
+  /** Restores the stored state, silences and acknowledgements, and starts the outbox; call `setRules` next. */
   async start(): Promise<void> {
     this.#states = (await this.#deps.store.load()).alerts;
     await this.silences.load(this.#now());
+    await this.acknowledgements.load();
     // A follower delivers too what its outbox holds from when it led: those were decided by a leader.
     await this.#deps.outbox.start();
   }
@@ -166,6 +173,7 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
       if (!wanted.has(name)) {
         const dashboard = this.#dashboardOf(name);
         delete this.#states[name];
+        if (this.leading) for (const ack of this.acknowledgements.all()) if (ruleOf(ack.id) === name) this.#endAcknowledgement(ack.id);
         this.emit('change', dashboard);
       }
     }
@@ -214,9 +222,10 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
       if (changedVisibly(previous, result.alerts)) this.emit('change', rule.dashboard);
       return;
     }
-    for (const t of result.transitions) if (!isAlerting(t.to)) this.#acked.delete(alertId(rule.name, t.seriesKey));
     this.emit('change', rule.dashboard);
     if (!leading) return;
+    // An acknowledgement ends with its alert (a follower's view of it ends there too: see `alerts()`).
+    for (const t of result.transitions) if (!isAlerting(t.to)) this.#endAcknowledgement(alertId(rule.name, t.seriesKey));
     this.#deps.store.appendHistory(result.transitions);
     if (rule.notify.length === 0) return;
     void this.#notify(rule, result.transitions, now).catch((err) => this.#deps.logger.error({ rule: rule.name, err: messageOf(err) }, 'alert notification could not be stored'));
@@ -232,18 +241,31 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
       this.#deps.logger.warn({ rule: rule.name }, 'the alert lease was lost before the alert state was stored: the next leader notifies instead');
       return;
     }
-    // Another instance may have just added a silence: read them again rather than trust an announcement.
-    await this.silences.load(now).catch((err: unknown) => this.#deps.logger.warn({ err: messageOf(err) }, 'could not read the silences again; using the ones known'));
-    const groups = transitionsToGroups(rule, transitions)
-      .map((group) => ({ ...group, notifications: group.notifications.filter((n) => !this.#muted(rule, n, now)) }))
-      .filter((group) => group.notifications.length > 0);
+    // Another instance may have just added a silence or acknowledged an alert: read them again rather than
+    // trust an announcement.
+    const repeats = transitions.filter((t) => t.kind === 'repeat');
+    await Promise.all([
+      this.silences.load(now).catch((err: unknown) => this.#deps.logger.warn({ err: messageOf(err) }, 'could not read the silences again; using the ones known')),
+      repeats.length > 0 && this.acknowledgements.load().catch((err: unknown) => this.#deps.logger.warn({ err: messageOf(err) }, 'could not read the acknowledgements again; using the ones known')),
+    ]);
+    for (const t of repeats) {
+      // Made before this episode began: left over from an earlier one whose end did not remove it.
+      const id = alertId(rule.name, t.seriesKey);
+      if (this.acknowledgements.get(id) !== undefined && !this.acknowledgements.covers(id, t.startsAt)) this.#endAcknowledgement(id);
+    }
+    const groups = transitionsToGroups(rule, transitions.filter((t) => !this.#muted(rule, t, now)));
     for (const group of groups) for (const notifier of rule.notify) await this.#deps.outbox.enqueue(notifier, group);
   }
 
-  /** Whether a notification is muted: a repeat of an acknowledged alert, or an alert a silence matches. */
-  #muted(rule: AlertRule, n: { labels: Record<string, string>; repeat: number }, now: number): boolean {
-    if (n.repeat > 0 && this.#acked.has(alertId(rule.name, seriesKeyOf(n.labels)))) return true; // a notification's labels are its series' labels
-    return this.silences.muting(silenceLabels(rule.name, rule.dashboard, { ...rule.labels, ...n.labels }), now) !== undefined;
+  /** Whether a transition's notification is muted: a repeat of an acknowledged alert, or an alert a silence matches. */
+  #muted(rule: AlertRule, t: Transition, now: number): boolean {
+    if (t.kind === 'repeat' && this.acknowledgements.covers(alertId(rule.name, t.seriesKey), t.startsAt)) return true;
+    return this.silences.muting(silenceLabels(rule.name, rule.dashboard, { ...rule.labels, ...t.labels }), now) !== undefined;
+  }
+
+  /** Removes an alert's acknowledgement from memory and the store; a failure is logged (a later episode ignores it). */
+  #endAcknowledgement(id: string): void {
+    this.acknowledgements.remove(id).catch((err: unknown) => this.#deps.logger.warn({ alert: id.slice(0, 200), err: messageOf(err) }, 'could not remove the acknowledgement of a resolved alert'));
   }
 
   /**
@@ -289,7 +311,7 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
           labels,
           value: s.value,
           ...(s.reason !== undefined && { reason: s.reason }),
-          acknowledged: this.#acked.has(alertId(name, key)),
+          acknowledged: isAlerting(s.state) && this.acknowledgements.covers(alertId(name, key), s.firingSince ?? s.since),
           silenced: this.silences.muting(silenceLabels(name, rule.dashboard, labels), now) !== undefined,
         });
       }
@@ -306,11 +328,14 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
     return this.#deps.store.history(options);
   }
 
-  /** Mutes an alert's repeats until it resolves. Throws when there is no such alerting alert. */
-  acknowledge(id: string): AlertView {
+  /**
+   * Mutes an alert's repeats until it resolves; resolves once that is stored, so it survives a restart and
+   * reaches the instance leading. Rejects with RTDASH_ALERT_NOT_FOUND when there is no such alerting alert.
+   */
+  async acknowledge(id: string): Promise<AlertView> {
     const view = this.alerts().find((a) => a.id === id);
     if (view === undefined || !isAlerting(view.state)) throw new RtdashError('RTDASH_ALERT_NOT_FOUND', `no firing alert "${id.slice(0, 200)}"`);
-    this.#acked.add(id);
+    if (!view.acknowledged) await this.acknowledgements.add(id, this.#now());
     this.emit('change', view.dashboard);
     return { ...view, acknowledged: true };
   }
@@ -326,6 +351,12 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
 /** `rule` or `rule{host="a"}`. */
 function alertId(rule: string, seriesKey: string): string {
   return seriesKey === '' ? rule : `${rule}{${seriesKey}}`;
+}
+
+/** The rule of an alert id (rule names have no `{`). */
+function ruleOf(id: string): string {
+  const brace = id.indexOf('{');
+  return brace < 0 ? id : id.slice(0, brace);
 }
 
 /** Whether what the API shows of a rule's alerts changed (state or value), without a notified transition. */

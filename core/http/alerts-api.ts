@@ -23,8 +23,9 @@ export function alertRoutes(router: Router, engine: AlertEngine, adminTokens: st
     const limit = Math.min(1000, Math.max(1, Number(ctx.query.limit ?? 100) || 100));
     ctx.body = await engine.history({ ...(rule !== undefined && { rule }), limit });
   });
-  router.post('/api/alerts/:id/ack', admin, (ctx) => {
-    ctx.body = engine.acknowledge(ctx.params.id!);
+  router.post('/api/alerts/:id/ack', admin, async (ctx) => {
+    // Stored (alerts.json, or Redis) before the answer, like a silence.
+    ctx.body = await engine.acknowledge(ctx.params.id!);
   });
   router.get('/api/silences', admin, (ctx) => {
     ctx.body = engine.silences.active(Date.now());

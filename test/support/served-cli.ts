@@ -119,6 +119,8 @@ export interface AlertProject {
   data: string;
   /** Rule names: each `NAME` fires on `last() > 5` of the level and notifies `hook`. */
   rules: string[];
+  /** The rules' `repeat` (`1s`); none when left out. */
+  repeat?: string;
   /** Extra top-level config (a `cluster:` section), as YAML text. */
   extra?: string;
 }
@@ -129,7 +131,8 @@ export interface AlertProject {
  */
 export function writeAlertProject(p: AlertProject): string {
   mkdirSync(join(p.dir, 'dashboards'), { recursive: true });
-  const rules = p.rules.map((name) => `  - name: ${name}\n    widget: level\n    when: "last() > 5"\n    notify: [hook]\n`).join('');
+  const repeat = p.repeat === undefined ? '' : `    repeat: ${p.repeat}\n`;
+  const rules = p.rules.map((name) => `  - name: ${name}\n    widget: level\n    when: "last() > 5"\n${repeat}    notify: [hook]\n`).join('');
   writeFileSync(
     join(p.dir, 'dashboards', 'levels.yaml'),
     `id: levels
