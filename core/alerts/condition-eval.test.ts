@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import type { Frame } from '../frame.js';
 import { parseCondition } from './condition.js';
-import { evaluateCondition, seriesFromFrame, splitSeries, type Series } from './condition-eval.js';
+import { evaluateCondition } from './condition-eval.js';
+import type { Series } from './series.js';
 
 const MIN = 60_000;
 // One point a minute from 1m to 10m; the 3m point has no value.
@@ -131,46 +131,27 @@ describe('evaluateCondition: logic', () => {
   });
 });
 
-describe('seriesFromFrame and splitSeries', () => {
-  const frame: Frame = {
-    fields: [
-      { name: 'host', type: 'string', values: ['a', 'b', 'a', null, 'b'] },
-      { name: 'at', type: 'time', values: [3000, 1000, 1000, 2000, null] },
-      { name: 'cpu', type: 'number', values: [30, 10, 11, null, 99] },
-      { name: 'up', type: 'boolean', values: [true, true, false, true, true] },
-      { name: 'seq', type: 'number', values: [3, 1, 2, 4, 5] },
-    ],
-  };
+describe('evaluateCondition: a series read through its rows', () => {
+  // The rows of `series` above, scattered among another series' rows and out of time order, as a frame
+  // split by host holds them: the reducers must see exactly what they see in the plain series.
+  const other = { t: [2.5, 9.5, 0.5, 10, 10.5].map((m) => m * MIN), v: [-1, -2, -3, -4, -5] };
+  const times = [...other.t, ...series.times];
+  const v = [...other.v, ...(series.columns['v'] as (number | null)[])];
+  const p95 = [...other.v, ...(series.columns['p95'] as (number | null)[])];
+  const mine = series.times.map((_, i) => other.t.length + i);
+  const viewed: Series = { times, columns: { v, p95 }, rows: Int32Array.from(mine) };
 
-  it('takes the first time field, sorts rows by time, drops rows without one, and nulls non-numbers', () => {
-    expect(seriesFromFrame(frame)).to.deep.equal({
-      times: [1000, 1000, 2000, 3000],
-      columns: { host: [null, null, null, null], cpu: [10, 11, null, 30], up: [null, null, null, null], seq: [1, 2, 4, 3] },
-    });
+  it('gives every reducer, window and offset the same value as the plain series', () => {
+    const calls = ['last()', 'last(offset 4m)', 'count(5m)', 'avg(5m)', 'min(5m)', 'max(3m)', 'sum(1h)', 'change(5m)', 'rate(5m)', 'pct_change(5m)', 'avg(3m offset 2m)', 'rate(2m offset 5m)', 'change(1m)', 'max(5m, p95)'];
+    for (const now of [0, 2.5 * MIN, 3 * MIN, 5.5 * MIN, NOW, 30 * MIN]) {
+      for (const call of calls) expect(value(call, now, viewed), `${call} at ${now / MIN}m`).to.equal(value(call, now, series));
+    }
   });
 
-  it('uses the named x column instead, and says when there is none', () => {
-    expect(seriesFromFrame(frame, 'seq').times).to.deep.equal([1, 2, 3, 4, 5]);
-    expect(seriesFromFrame(frame, 'seq').columns['cpu']).to.deep.equal([10, 11, 30, null, 99]);
-    expect(() => seriesFromFrame(frame, 'nope')).to.throw(/no field "nope" \(fields: host, at, cpu, up, seq\)/);
-    expect(() => seriesFromFrame({ fields: [{ name: 'x', type: 'number', values: [1] }] })).to.throw(/no time field/);
-  });
-
-  it('splits one series per label combination, without the label columns', () => {
-    const split = splitSeries(frame, ['host']);
-    expect([...split.keys()]).to.deep.equal(['host="b"', 'host="a"', 'host=""']);
-    expect(split.get('host="a"')).to.deep.equal({ labels: { host: 'a' }, series: { times: [1000, 3000], columns: { cpu: [11, 30], up: [null, null], seq: [2, 3] } } });
-    expect(split.get('host=""')?.labels).to.deep.equal({ host: '' });
-    const two = splitSeries(frame, ['host', 'up']);
-    expect(two.get('host="a",up="false"')?.series.times).to.deep.equal([1000]);
-    expect(splitSeries(frame, []).get('')?.series.times).to.have.length(4);
-    expect(() => splitSeries(frame, ['region'])).to.throw(/no field "region"/);
-  });
-
-  it('feeds evaluateCondition per series', () => {
-    const split = splitSeries(frame, ['host']);
-    const condition = parseCondition('last() > 20');
-    const firing = [...split].filter(([, s]) => evaluateCondition(condition, s.series, 3000, 'cpu').holds).map(([key]) => key);
-    expect(firing).to.deep.equal(['host="a"']);
+  it('starts rate and change at the first point inside the window, not at the one before it', () => {
+    // rate(2m) at 10m: (100 − 90) / 60 s; the 8m point is on the window's start and left out.
+    expect(value('rate(2m)', NOW, viewed)).to.equal(10 / 60);
+    expect(value('change(3m offset 1m)', NOW, viewed)).to.equal(90 - 70);
+    expect(value('change(1m)', NOW, viewed)).to.equal(null);
   });
 });

@@ -102,6 +102,36 @@ describe('evaluateRule', () => {
     expect([...evaluateRule(r, hosts(T0 + 2 * S, { a: 50 }), T0 + 2 * S, back.alerts).alerts.keys()]).to.deep.equal(['host="a"']);
   });
 
+  it('evaluates every series in the frame, even one whose rows are all older than the rule\'s windows', () => {
+    const r = rule({ by: ['host'], when: parseCondition('count(1m) < 1') });
+    const frame: Frame = {
+      fields: [
+        { name: 'time', type: 'time', values: [T0, T0 + 300 * S] },
+        { name: 'host', type: 'string', values: ['quiet', 'busy'] },
+        { name: 'cpu', type: 'number', values: [1, 2] },
+      ],
+    };
+    const { alerts } = evaluateRule(r, frame, T0 + 300 * S, new Map());
+    expect(alerts.get('host="quiet"')).to.include({ state: 'firing', value: 0 });
+    expect(alerts.get('host="busy"')).to.include({ state: 'ok', value: 1 });
+  });
+
+  it('sees a frame that changed in place since the last rule read it', () => {
+    const r = rule({ by: ['host'] });
+    const other = rule({ name: 'other', by: ['host'], when: parseCondition('avg(1m) > 90') });
+    const frame = hosts(T0, { a: 50 });
+    expect(evaluateRule(r, frame, T0, new Map()).alerts.get('host="a"')).to.include({ state: 'ok' });
+    // A job's history appends rows, and replaces a last row that was still filling, in the same frame.
+    const [time, host, cpu] = frame.fields as [Frame['fields'][number], Frame['fields'][number], Frame['fields'][number]];
+    time.values.push(T0 + S);
+    host.values.push('b');
+    cpu.values.push(95);
+    expect([...evaluateRule(other, frame, T0 + S, new Map()).alerts.keys()]).to.deep.equal(['host="a"', 'host="b"']);
+    expect(evaluateRule(r, frame, T0 + S, new Map()).alerts.get('host="b"')).to.include({ state: 'firing', value: 95 });
+    cpu.values[1] = 60;
+    expect(evaluateRule(r, frame, T0 + S, new Map()).alerts.get('host="b"')).to.include({ state: 'ok', value: 60 });
+  });
+
   it('uses the clear condition for hysteresis', () => {
     const r = rule({ clear: parseCondition('last() < 80') });
     const frame = (v: number, i: number): Frame => ({ fields: [{ name: 't', type: 'time', values: [T0 + i * S] }, { name: 'cpu', type: 'number', values: [v] }] });

@@ -5,10 +5,11 @@
  */
 import { messageOf } from '../errors.js';
 import type { Frame } from '../frame.js';
-import { evaluateCondition, seriesFromFrame, splitSeries, type Series } from './condition-eval.js';
+import { evaluateCondition } from './condition-eval.js';
 import { notificationGroup, notificationId, type AlertNotification, type NotificationGroup } from './notification.js';
 import { initialAlertState, step, type AlertState, type StepInput, type Transition } from './rule-state.js';
 import type { AlertRule } from './rule.js';
+import { seriesFromFrame, splitSeries, type Series } from './series.js';
 import { renderTemplate } from './templates.js';
 
 /** What a rule is evaluated over: its job's frame, or why the job failed. */
@@ -53,18 +54,29 @@ const RULE_OK: StepInput = { kind: 'value', holds: false, clears: true, values: 
 
 /**
  * Series built from a frame, shared by every rule that reads the same frame in the same state: a widget's
- * rules all evaluate on each of its deliveries, and building the series is most of an evaluation's cost.
- * A job's history grows in place, so an entry is good only while the frame's row count and last row are
- * what they were (a bucket still filling changes its last row without adding one).
+ * rules all evaluate on each of its deliveries, and a `by` split passes over every row of the frame, while
+ * a reducer reads only its window. A job's history grows in place, so an entry is good only while the
+ * frame's row count and last row are what they were (a bucket still filling changes its last row without
+ * adding one); the series read the frame in place, so they must not outlive that either.
  */
-const seriesCache = new WeakMap<Frame, { signature: string; built: Map<string, unknown> }>();
+const seriesCache = new WeakMap<Frame, CacheEntry>();
+
+interface CacheEntry {
+  rows: number;
+  lastRow: unknown[];
+  built: Map<string, unknown>;
+}
+
+function isCurrent(entry: CacheEntry, frame: Frame, rows: number): boolean {
+  if (entry.rows !== rows || entry.lastRow.length !== frame.fields.length) return false;
+  return frame.fields.every((f, i) => Object.is(f.values[rows - 1], entry.lastRow[i]));
+}
 
 function shared<T>(frame: Frame, key: string, build: () => T): T {
   const rows = frame.fields[0]?.values.length ?? 0;
-  const signature = `${rows}|${frame.fields.map((f) => JSON.stringify(f.values[rows - 1] ?? null)).join(',')}`;
   let entry = seriesCache.get(frame);
-  if (entry === undefined || entry.signature !== signature) {
-    entry = { signature, built: new Map() };
+  if (entry === undefined || !isCurrent(entry, frame, rows)) {
+    entry = { rows, lastRow: frame.fields.map((f) => f.values[rows - 1]), built: new Map() };
     seriesCache.set(frame, entry);
   }
   if (!entry.built.has(key)) entry.built.set(key, build());
