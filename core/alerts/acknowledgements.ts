@@ -7,7 +7,7 @@
 
 /** An acknowledgement as stored; stored as this JSON. */
 export interface Acknowledgement {
-  /** The alert's id: `rule` or `rule{host="a"}` (see `alertId`). */
+  /** The alert's id: `rule` or `rule{host="a"}` (see `alertId` in alert-views.ts). */
   id: string;
   /** When it was made, epoch ms. */
   at: number;

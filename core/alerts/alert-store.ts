@@ -1,17 +1,11 @@
 /**
- * Alert state, history, silences and acknowledgements kept across restarts, in `<dir>/alerts.json`:
- *   { "version": 1, "savedAt": "<ISO>", "alerts": { "<rule>": { "<series key>": AlertState } }, "history": [Transition, …],
- *     "silences": [Silence, …], "acknowledgements": [Acknowledgement, …] }
- * Written atomically (temp file, fsync, rename; see outbox-folder.ts), coalesced to a few writes a second,
- * and on close. A file that does not parse is logged and moved aside to `alerts.json.<ms>.corrupt`; a malformed
- * entry inside one that does is skipped with a log line. `silences` and `acknowledgements` came later: a file
- * without them has none.
+ * Where alert state, history, silences and acknowledgements are kept across restarts: one document (see
+ * alert-document.ts) on a StateMedium, a file (file-medium.ts) or a Redis key (redis-medium.ts). Writes are
+ * coalesced to a few a second, and made on close. A document that cannot be read is logged and moved aside;
+ * a malformed entry inside one that can is skipped with a log line.
  */
-import { mkdir, readdir, readFile, rename, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
 import { messageOf, RtdashError } from '../errors.js';
 import type { Logger } from '../plugin.js';
-import { writeEntryFile } from './outbox-folder.js';
 import { cleanAcknowledgement, type Acknowledgement, type AcknowledgementBackend } from './acknowledgements.js';
 import { readAlertDocument, writeAlertDocument, type AlertStates, type Skipped } from './alert-document.js';
 import type { Transition } from './rule-state.js';
@@ -59,7 +53,7 @@ export interface AlertStore {
   readonly acknowledgements: AcknowledgementBackend;
 }
 
-/** Options of a file store; the defaults suit production, tests shorten them. */
+/** Options of a store, on a file or in Redis; the defaults suit production, tests shorten them. */
 export interface FileAlertStoreOptions {
   /** Least time between two writes, in ms (250: at most four a second). */
   minWriteIntervalMs?: number;
@@ -70,8 +64,6 @@ export interface FileAlertStoreOptions {
   /** The clock, for history ageing. */
   now?: () => number;
 }
-
-const FILE = 'alerts';
 
 /**
  * Where a store's one document lives: a file in the data folder, or a Redis key. `read` resolves undefined
@@ -86,44 +78,6 @@ export interface StateMedium {
   read(): Promise<string | undefined>;
   write(text: string): Promise<boolean>;
   moveAside(at: number): Promise<string>;
-}
-
-/** A file in the data folder, written atomically (temp file, fsync, rename). */
-export class FileMedium implements StateMedium {
-  readonly #ownTemps = new Set<string>();
-  constructor(readonly dir: string) {}
-
-  get where(): string {
-    return join(this.dir, `${FILE}.json`);
-  }
-
-  async prepare(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    // A crash between creating a temp file and renaming it leaves `.alerts.<pid>.<random>.tmp` behind.
-    for (const name of await readdir(this.dir).catch(() => [] as string[])) {
-      if (name.startsWith(`.${FILE}.`) && name.endsWith('.tmp') && !this.#ownTemps.has(name)) await unlink(join(this.dir, name)).catch(() => undefined);
-    }
-  }
-
-  async read(): Promise<string | undefined> {
-    try {
-      return await readFile(this.where, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
-  }
-
-  async write(text: string): Promise<boolean> {
-    await writeEntryFile(this.dir, FILE, text, this.#ownTemps);
-    return true;
-  }
-
-  async moveAside(at: number): Promise<string> {
-    const aside = `${this.where}.${at}.corrupt`;
-    await rename(this.where, aside);
-    return aside;
-  }
 }
 
 /** The store of one server: one document holding every alert's state, the history, silences and acknowledgements, on a StateMedium. */
@@ -364,9 +318,3 @@ export class DocumentAlertStore implements AlertStore {
   }
 }
 
-/** The store in `<dir>/alerts.json`, `dir` being the data folder (created when needed). */
-export class FileAlertStore extends DocumentAlertStore {
-  constructor(dir: string, logger: Logger, options: FileAlertStoreOptions = {}) {
-    super(new FileMedium(dir), logger, options);
-  }
-}

@@ -18,30 +18,13 @@ import type { Logger } from '../plugin.js';
 import type { Scheduler } from '../scheduler.js';
 import { Acknowledgements, type AcknowledgementBackend } from './acknowledgements.js';
 import type { AlertStore, AlertStates } from './alert-store.js';
+import { alertId, alertViews, changedVisibly, ruleOf, type AlertView } from './alert-views.js';
 import type { Outbox } from './outbox.js';
 import type { AlertRule } from './rule.js';
 import { evaluateRule, transitionsToGroups, type RuleData } from './rule-evaluator.js';
 import { ruleFingerprint, ruleWidget } from './rule-job.js';
-import { isAlerting, type AlertState, type AlertStateName, type Transition } from './rule-state.js';
+import { isAlerting, type AlertState, type Transition } from './rule-state.js';
 import { Silences, silenceLabels, type SilenceBackend } from './silences.js';
-import { renderTemplate } from './templates.js';
-
-/** One alert as the API and the stream show it. */
-export interface AlertView {
-  /** `rule` or `rule{host="a"}`: stable while the alert exists. */
-  id: string;
-  rule: string;
-  dashboard?: string;
-  state: AlertStateName;
-  severity: string;
-  summary: string;
-  since: number;
-  labels: Record<string, string>;
-  value: number | null;
-  reason?: string;
-  acknowledged: boolean;
-  silenced: boolean;
-}
 
 /** What the engine needs. */
 export interface AlertEngineDeps {
@@ -292,31 +275,8 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
 
   /** Every alert not in `ok`, most recent first; only those of one dashboard when given. */
   alerts(dashboard?: string): AlertView[] {
-    const now = this.#now();
-    const out: AlertView[] = [];
-    for (const [name, series] of Object.entries(this.#states)) {
-      const rule = this.#attached.get(name)?.rule;
-      if (rule === undefined || (dashboard !== undefined && rule.dashboard !== dashboard)) continue;
-      for (const [key, s] of Object.entries(series)) {
-        if (s.state === 'ok') continue;
-        const labels = { ...rule.labels, ...s.labels };
-        out.push({
-          id: alertId(name, key),
-          rule: name,
-          ...(rule.dashboard !== undefined && { dashboard: rule.dashboard }),
-          state: s.state,
-          severity: rule.severity,
-          summary: renderTemplate(rule.summary, { value: s.value, rule: name, ...(rule.dashboard !== undefined && { dashboard: rule.dashboard }), labels, values: s.values }),
-          since: s.since,
-          labels,
-          value: s.value,
-          ...(s.reason !== undefined && { reason: s.reason }),
-          acknowledged: isAlerting(s.state) && this.acknowledgements.covers(alertId(name, key), s.firingSince ?? s.since),
-          silenced: this.silences.muting(silenceLabels(name, rule.dashboard, labels), now) !== undefined,
-        });
-      }
-    }
-    return out.sort((a, b) => b.since - a.since);
+    const source = { states: this.#states, rule: (name: string) => this.#attached.get(name)?.rule, acknowledgements: this.acknowledgements, silences: this.silences };
+    return alertViews(source, this.#now(), dashboard);
   }
 
   /** The recorded transitions, newest first; an instance that does not lead reads them as the leader saved them. */
@@ -348,23 +308,3 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
   }
 }
 
-/** `rule` or `rule{host="a"}`. */
-function alertId(rule: string, seriesKey: string): string {
-  return seriesKey === '' ? rule : `${rule}{${seriesKey}}`;
-}
-
-/** The rule of an alert id (rule names have no `{`). */
-function ruleOf(id: string): string {
-  const brace = id.indexOf('{');
-  return brace < 0 ? id : id.slice(0, brace);
-}
-
-/** Whether what the API shows of a rule's alerts changed (state or value), without a notified transition. */
-function changedVisibly(before: ReadonlyMap<string, AlertState>, after: ReadonlyMap<string, AlertState>): boolean {
-  if (before.size !== after.size) return true;
-  for (const [key, s] of after) {
-    const b = before.get(key);
-    if (b === undefined || b.state !== s.state || (s.state !== 'ok' && b.value !== s.value)) return true;
-  }
-  return false;
-}
