@@ -16,7 +16,11 @@
  * - Before laying out the plot it reads the legend's box, even when the chart has no legend (every single-series
  *   chart): one more forced layout, for a size it then sets to 0 × 0 anyway. Without a legend that read is skipped.
  *
- * All of these live in helpers every chart shares through prototypes (ApexCharts' Graphics, svg.js' shapes), so
+ * - After drawing the y axis it reads the box of the axis' labels to place the axis title, even when there is no
+ *   title: a forced layout on every redraw, for nothing. That lookup goes through the element the chart was
+ *   created in (ours), which answers "no labels" to it when the axis has no title, so the read is skipped.
+ *
+ * Most of these live in helpers every chart shares through prototypes (ApexCharts' Graphics, svg.js' shapes), so
  * `tuneApexCharts` wraps them once per page. ApexCharts is pinned (see package.json); a wrapper leaves a method
  * alone when it does not find it where it expects it, and then the chart simply costs what it did.
  */
@@ -56,11 +60,18 @@ interface DimensionHelpersLike {
   getLegendsRect?: (this: DimensionHelpersLike) => unknown;
 }
 
+/** The y axes' options, as far as the title shortcut needs them. */
+interface YAxisLike {
+  title?: { text?: string };
+  labels?: { align?: string };
+}
+
 /** The parts of a rendered chart the tuning reaches: its Graphics helper and its svg.js drawing. */
 interface ChartInternals {
+  el?: Element;
   graphics?: object;
   dimensions?: { dimHelpers?: object };
-  w?: { globals?: { dom?: { Paper?: SvgContainerLike & { plain?: (text: string) => SvgTextLike } } } };
+  w?: { config?: { yaxis?: YAxisLike[] }; globals?: { dom?: { Paper?: SvgContainerLike & { plain?: (text: string) => SvgTextLike } } } };
 }
 
 /** Past this many different labels the oldest half is forgotten. */
@@ -83,6 +94,7 @@ export function tuneApexCharts(chart: ApexCharts): void {
   skipOneLineRebuilds(internals);
   sizeNewRectsUpFront(internals);
   skipHiddenLegendReads(internals);
+  skipUntitledAxisReads(internals);
 }
 
 function rememberTextSizes(chart: ChartInternals): void {
@@ -144,6 +156,29 @@ function skipHiddenLegendReads(chart: ChartInternals): void {
     this.dCtx.lgRect = { x: 0, y: 0, height: 0, width: 0 };
     return this.dCtx.lgRect;
   };
+}
+
+/** What ApexCharts looks up to place the title of y axis N: `.apexcharts-yaxis[rel='N'] .apexcharts-yaxis-texts-g`. */
+const Y_LABELS = /^\.apexcharts-yaxis\[rel='(\d+)'\] \.apexcharts-yaxis-texts-g$/;
+
+function skipUntitledAxisReads(chart: ChartInternals): void {
+  const host = chart.el;
+  if (host === undefined || tuned.has(host)) return;
+  tuned.add(host);
+  const find = Element.prototype.querySelector;
+  // An own property of this one element, the chart's container: nothing else on the page looks things up through it.
+  Object.defineProperty(host, 'querySelector', {
+    configurable: true,
+    value(this: Element, selectors: string): Element | null {
+      const axis = Y_LABELS.exec(selectors);
+      if (axis !== null) {
+        const options = chart.w?.config?.yaxis?.[Number(axis[1])];
+        // Only ApexCharts' title placing asks this without a title; its label alignment (unused here) needs the box.
+        if (options !== undefined && !options.title?.text && options.labels?.align === undefined) return null;
+      }
+      return find.call(this, selectors);
+    },
+  });
 }
 
 /** Whether a text has a tspan svg.js started a new line with (only those need the font size). */
