@@ -63,6 +63,8 @@ export default class RtChart extends RtWidgetElement {
   #redraw: 'none' | 'data' | 'all' = 'none';
   /** Whether the pointer is over the plot: the tooltip is built only then (see chart-options.ts). */
   #pointer = false;
+  /** Where the pointer last was over the plot (client coordinates), to show the tooltip there once it is built. */
+  #pointerAt: { x: number; y: number } | undefined;
   readonly #theme = new ThemeWatch(this, () => this.#themeMayHaveChanged());
 
   /** The ApexCharts instance once the chart is drawn, for what these properties do not cover. */
@@ -113,7 +115,7 @@ export default class RtChart extends RtWidgetElement {
   }
 
   protected override renderData() {
-    return html`<div part="plot" class="plot" role="img" aria-label=${this.#accessibleName()} @pointerenter=${this.#pointerMoved} @pointerleave=${this.#pointerMoved}>
+    return html`<div part="plot" class="plot" role="img" aria-label=${this.#accessibleName()} @pointerenter=${this.#pointerMoved} @pointermove=${this.#pointerMoved} @pointerleave=${this.#pointerMoved}>
         <div class="apex"></div>
       </div>
       ${this.chartProblem === undefined ? nothing : html`<p class="problem">${this.chartProblem}</p>`}`;
@@ -146,11 +148,17 @@ export default class RtChart extends RtWidgetElement {
     scheduleDraw(this, () => {
       if (this.#chart === undefined || this.#data === undefined || this.#redraw === 'none') return;
       const options = this.#redraw === 'all' ? this.#allOptions(this.#data) : dataOptions(this.#data);
+      const underPointer = this.#pointer;
       this.#redraw = 'none';
       this.#drawnAt = Date.now();
       // The fast path of ApexCharts 4 (see docs/elements.md): one redraw that moves the axis and replaces the data,
       // keeps series hidden from the legend hidden, and keeps no copy of what it no longer shows.
-      this.#chart.updateOptions(options, false, false, false).catch((error: unknown) => this.#fail(error));
+      this.#chart
+        .updateOptions(options, false, false, false)
+        .then(() => {
+          if (underPointer) this.#showTooltipAtPointer();
+        })
+        .catch((error: unknown) => this.#fail(error));
     });
   }
 
@@ -184,14 +192,26 @@ export default class RtChart extends RtWidgetElement {
     return chartOptions(data, { kind: this.kind, palette: this.#palette, unit: definition?.unit, locale: this.locale, min: definition?.min, max: definition?.max, pointer: this.#pointer });
   }
 
-  /** The pointer came over the plot or left it: redraw with the tooltip on or off. */
+  /** The pointer came over the plot, moved over it or left it: redraw with the tooltip on or off as it comes or goes. */
   #pointerMoved = (event: PointerEvent): void => {
-    const over = event.type === 'pointerenter';
+    this.#pointerAt = { x: event.clientX, y: event.clientY };
+    const over = event.type !== 'pointerleave';
     if (over === this.#pointer) return;
     this.#pointer = over;
     this.#redraw = 'all';
     this.requestUpdate();
   };
+
+  /**
+   * The chart was just redrawn under a pointer that may not move again (it came to rest, or new data arrived):
+   * ApexCharts shows its tooltip on a mouse move, so one is replayed where the pointer is.
+   */
+  #showTooltipAtPointer(): void {
+    const at = this.#pointerAt;
+    if (!this.#pointer || at === undefined) return;
+    const target = (this.renderRoot as ShadowRoot).elementFromPoint(at.x, at.y);
+    target?.dispatchEvent(new MouseEvent('mousemove', { clientX: at.x, clientY: at.y, bubbles: true, composed: true }));
+  }
 
   #themeMayHaveChanged(): void {
     const palette = readPalette(this);
