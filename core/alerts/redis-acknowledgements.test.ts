@@ -1,43 +1,21 @@
 import { expect } from 'chai';
-import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { SERVICES, needService } from '../../test/support/services.js';
+import { redisScratch } from '../../test/support/redis-scratch.js';
 import { Acknowledgements } from './acknowledgements.js';
 import { recordingLogger } from './notifiers/testing.js';
 import { RedisAcknowledgements } from './redis-acknowledgements.js';
 
 describe('acknowledgements in Redis, shared by instances (needs Redis)', function () {
   this.timeout(20_000);
-  let admin: Redis;
-  let key: string;
-  const clients: Redis[] = [];
-  const client = (): Redis => {
-    const redis = new Redis(SERVICES.redis.url);
-    clients.push(redis);
-    return redis;
-  };
-
-  before(async function () {
-    await needService(this, 'redis');
-    admin = new Redis(SERVICES.redis.url);
-  });
-  beforeEach(() => {
-    key = `rtdash-test:${randomUUID()}:acknowledgements`;
-  });
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.disconnect();
-    await admin?.del(key);
-  });
-  after(() => admin?.disconnect());
+  const redis = redisScratch('acknowledgements');
 
   it('announces an acknowledgement made on one instance to another, and its removal; skips a malformed entry', async () => {
-    const one = new Acknowledgements(new RedisAcknowledgements(client(), key, recordingLogger()));
+    const one = new Acknowledgements(new RedisAcknowledgements(redis.client(), redis.key, recordingLogger()));
     const logger = recordingLogger();
-    const otherStore = new RedisAcknowledgements(client(), key, logger);
+    const otherStore = new RedisAcknowledgements(redis.client(), redis.key, logger);
     const other = new Acknowledgements(otherStore);
     let seen: () => void = () => undefined;
-    await otherStore.watch(client(), () => void other.load().then(() => seen()));
-    await admin.hset(key, 'torn', '{"id":"torn","at":');
+    await otherStore.watch(redis.client(), () => void other.load().then(() => seen()));
+    await redis.admin.hset(redis.key, 'torn', '{"id":"torn","at":');
 
     const made = new Promise<void>((resolve) => (seen = () => other.get('cpu-high{host="a"}') !== undefined && resolve()));
     await one.add('cpu-high{host="a"}', 1234);
@@ -50,6 +28,6 @@ describe('acknowledgements in Redis, shared by instances (needs Redis)', functio
     await one.load();
     await removed;
     expect(one.all()).to.deep.equal([]);
-    expect(await admin.hkeys(key), 'a malformed entry is left for a person').to.deep.equal(['torn']);
+    expect(await redis.admin.hkeys(redis.key), 'a malformed entry is left for a person').to.deep.equal(['torn']);
   });
 });
