@@ -108,7 +108,7 @@ describe('alert mapping of failures and missing data, and notifier independence'
     await moreCalls('fails', 5);
     expect(received(receiver)).to.deep.equal([
       { status: 'firing', state: 'error', rule: 'fails-high' },
-      { status: 'resolved', state: 'error', rule: 'fails-high' },
+      { status: 'resolved', state: 'resolved', rule: 'fails-high' },
     ]);
     expect(await alerts()).to.deep.equal([]);
   });

@@ -4,7 +4,7 @@
  */
 import type { Acknowledgements } from './acknowledgements.js';
 import type { AlertStates } from './alert-document.js';
-import type { AlertRule } from './rule.js';
+import { alertLabels, type AlertRule } from './rule.js';
 import { isAlerting, type AlertState, type AlertStateName } from './rule-state.js';
 import { silenceLabels, type Silences } from './silences.js';
 import { renderTemplate } from './templates.js';
@@ -43,7 +43,7 @@ export function alertViews(source: AlertViewSource, now: number, dashboard?: str
     if (rule === undefined || (dashboard !== undefined && rule.dashboard !== dashboard)) continue;
     for (const [key, s] of Object.entries(series)) {
       if (s.state === 'ok') continue;
-      const labels = { ...rule.labels, ...s.labels };
+      const labels = alertLabels(rule, s.labels);
       out.push({
         id: alertId(name, key),
         rule: name,

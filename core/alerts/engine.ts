@@ -20,7 +20,7 @@ import { Acknowledgements, type AcknowledgementBackend } from './acknowledgement
 import type { AlertStore, AlertStates } from './alert-store.js';
 import { alertId, alertViews, changedVisibly, ruleOf, type AlertView } from './alert-views.js';
 import type { Outbox } from './outbox.js';
-import type { AlertRule } from './rule.js';
+import { alertLabels, type AlertRule } from './rule.js';
 import { evaluateRule, transitionsToGroups, type RuleData } from './rule-evaluator.js';
 import { ruleFingerprint, ruleWidget } from './rule-job.js';
 import { isAlerting, type AlertState, type Transition } from './rule-state.js';
@@ -209,7 +209,8 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
     if (!leading) return;
     // An acknowledgement ends with its alert (a follower's view of it ends there too: see `alerts()`).
     for (const t of result.transitions) if (!isAlerting(t.to)) this.#endAcknowledgement(alertId(rule.name, t.seriesKey));
-    this.#deps.store.appendHistory(result.transitions);
+    // The history shows an alert's labels as the API and notifications do: with the rule's own.
+    this.#deps.store.appendHistory(result.transitions.map((t) => ({ ...t, labels: alertLabels(rule, t.labels) })));
     if (rule.notify.length === 0) return;
     void this.#notify(rule, result.transitions, now).catch((err) => this.#deps.logger.error({ rule: rule.name, err: messageOf(err) }, 'alert notification could not be stored'));
   }
@@ -243,7 +244,7 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
   /** Whether a transition's notification is muted: a repeat of an acknowledged alert, or an alert a silence matches. */
   #muted(rule: AlertRule, t: Transition, now: number): boolean {
     if (t.kind === 'repeat' && this.acknowledgements.covers(alertId(rule.name, t.seriesKey), t.startsAt)) return true;
-    return this.silences.muting(silenceLabels(rule.name, rule.dashboard, { ...rule.labels, ...t.labels }), now) !== undefined;
+    return this.silences.muting(silenceLabels(rule.name, rule.dashboard, alertLabels(rule, t.labels)), now) !== undefined;
   }
 
   /** Removes an alert's acknowledgement from memory and the store; a failure is logged (a later episode ignores it). */

@@ -21,7 +21,7 @@ export interface AlertNotification {
   /** One line saying what is wrong, already filled in from the rule's template. */
   summary: string;
   description?: string;
-  /** The labels of the series the alert is about (host, region…); empty for a single series. */
+  /** The rule's `labels` with those of the series the alert is about (host, region…) over them. */
   labels: Record<string, string>;
   /** The reduced value that crossed (or came back over) the threshold; null when there was none (nodata). */
   value: number | null;

@@ -156,8 +156,8 @@ describe('transitionsToGroups', () => {
     const groups = transitionsToGroups(r, second.transitions);
     expect(groups.map((g) => [g.status, g.notifications.length])).to.deep.equal([['firing', 1], ['resolved', 1]]);
     const resolved = groups[1]?.notifications[0] as RuleNotification;
-    expect(resolved).to.include({ status: 'resolved', rule: 'cpu-high', dashboard: 'ops', severity: 'critical', summary: 'CPU 50% on a (infra)', value: 50, repeat: 0, state: 'firing' });
-    expect(resolved.labels).to.deep.equal({ host: 'a' });
+    expect(resolved).to.include({ status: 'resolved', rule: 'cpu-high', dashboard: 'ops', severity: 'critical', summary: 'CPU 50% on a (infra)', value: 50, repeat: 0, state: 'resolved' });
+    expect(resolved.labels, 'the rule\'s labels with the series\'').to.deep.equal({ team: 'infra', host: 'a' });
     expect(resolved).to.include({ startsAt: '2024-05-01T10:00:00.000Z', endsAt: '2024-05-01T10:00:10.000Z', description: 'values: 50' });
     const firstGroups = transitionsToGroups(r, first.transitions);
     expect(firstGroups[0]?.notifications.map((n) => n.summary)).to.deep.equal(['CPU 95.1235% on a (infra)', 'CPU 96% on b (infra)']);
@@ -169,6 +169,28 @@ describe('transitionsToGroups', () => {
     const [group] = transitionsToGroups(r, lost.transitions);
     const n = group?.notifications[0] as RuleNotification;
     expect(n).to.include({ status: 'firing', state: 'nodata', reason: 'no data', summary: 'CPU % on a (infra) (no data)', value: null });
+  });
+
+  it('says `state: resolved` when an alert resolves, whatever it was in (firing, nodata, error)', () => {
+    const single = rule({ repeatMs: 0 });
+    const frame = (v: number): Frame => ({ fields: [{ name: 't', type: 'time', values: [T0] }, { name: 'cpu', type: 'number', values: [v] }] });
+    const states: [string, string][] = [];
+    let previous = new Map<string, AlertState>();
+    [frame(95), frame(50), { error: 'down' }, frame(50)].forEach((data, i) => {
+      const out = evaluateRule(single, data, T0 + i * S, previous);
+      previous = out.alerts;
+      for (const g of transitionsToGroups(single, out.transitions)) for (const n of g.notifications as RuleNotification[]) states.push([n.status, n.state]);
+    });
+    expect(states).to.deep.equal([['firing', 'firing'], ['resolved', 'resolved'], ['firing', 'error'], ['resolved', 'resolved']]);
+  });
+
+  it('gives a rule\'s labels to its notifications, under the series\' own, keeping the ids of the series alone', () => {
+    const clash = rule({ by: ['host'], labels: { team: 'infra', host: 'rule' } });
+    const out = evaluateRule(clash, hosts(T0, { a: 95 }), T0, new Map());
+    const [n] = transitionsToGroups(clash, out.transitions)[0]!.notifications;
+    expect(n!.labels).to.deep.equal({ team: 'infra', host: 'a' });
+    const bare = rule({ by: ['host'], labels: {} });
+    expect(transitionsToGroups(bare, evaluateRule(bare, hosts(T0, { a: 95 }), T0, new Map()).transitions)[0]!.notifications[0]!.id, 'labels of the rule do not change the id').to.equal(n!.id);
   });
 
   it('gives the same transition the same ids every time, and other transitions other ids', () => {

@@ -8,7 +8,7 @@ import type { Frame } from '../frame.js';
 import { evaluateCondition } from './condition-eval.js';
 import { notificationGroup, notificationId, type AlertNotification, type NotificationGroup } from './notification.js';
 import { initialAlertState, step, type AlertState, type StepInput, type Transition } from './rule-state.js';
-import type { AlertRule } from './rule.js';
+import { alertLabels, type AlertRule } from './rule.js';
 import { seriesFromFrame, splitSeries, type Series } from './series.js';
 import { renderTemplate } from './templates.js';
 
@@ -23,8 +23,8 @@ export interface RuleEvaluation {
 
 /** A notification with the alert state it reports: `nodata` and `error` are sent with status `firing`. */
 export interface RuleNotification extends AlertNotification {
-  /** firing, nodata or error: the state entered (or, on `resolved`, the one left). */
-  state: 'firing' | 'nodata' | 'error';
+  /** The state the alert moved to: firing, nodata or error (status `firing`), or resolved. */
+  state: 'firing' | 'nodata' | 'error' | 'resolved';
   /** Why, when data was missing or evaluation failed. */
   reason?: string;
 }
@@ -132,10 +132,10 @@ export function evaluateRule(rule: AlertRule, data: RuleData, now: number, previ
  */
 export function transitionNotification(rule: AlertRule, t: Transition): RuleNotification {
   const status = t.kind === 'resolved' ? 'resolved' : 'firing';
-  const state = t.kind === 'resolved' ? t.from : t.to;
-  const ctx = { value: t.value, rule: rule.name, dashboard: rule.dashboard, labels: { ...rule.labels, ...t.labels }, values: t.values };
+  const ctx = { value: t.value, rule: rule.name, dashboard: rule.dashboard, labels: alertLabels(rule, t.labels), values: t.values };
   const summary = renderTemplate(rule.summary, ctx);
   return {
+    // The series' labels alone, as ever: ids of the same transition stay what they were.
     id: notificationId({ rule: rule.name, dashboard: rule.dashboard, labels: t.labels, status, at: t.at, repeat: t.repeat }),
     status,
     rule: rule.name,
@@ -144,12 +144,12 @@ export function transitionNotification(rule: AlertRule, t: Transition): RuleNoti
     // Email and Slack show only the summary and the value: the reason must be in the summary to be seen.
     summary: t.reason === undefined ? summary : `${summary} (${t.reason})`,
     ...(rule.description === undefined ? {} : { description: renderTemplate(rule.description, ctx) }),
-    labels: t.labels,
+    labels: ctx.labels,
     value: t.value,
     startsAt: new Date(t.startsAt).toISOString(),
     ...(status === 'resolved' ? { endsAt: new Date(t.at).toISOString() } : {}),
     repeat: t.repeat,
-    state: state === 'nodata' || state === 'error' ? state : 'firing',
+    state: t.kind === 'resolved' ? 'resolved' : t.to === 'nodata' || t.to === 'error' ? t.to : 'firing',
     ...(t.reason === undefined ? {} : { reason: t.reason }),
   };
 }

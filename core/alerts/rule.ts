@@ -18,7 +18,7 @@ export type RuleSource =
 export interface AlertRule {
   /** Unique among all rules: `[a-z0-9-]`. */
   name: string;
-  /** The dashboard it is declared in, if any (standalone rules have none). */
+  /** The dashboard it belongs to: the one it is declared in, or whose widget it watches from an alert file; none for a standalone rule with a query of its own. */
   dashboard?: string;
   data: RuleSource;
   /** When it should fire. */
@@ -47,4 +47,13 @@ export interface AlertRule {
   /** Variable values for the widget's job, when the dashboard has variables (defaults otherwise). */
   vars: Record<string, string>;
   position: Position;
+}
+
+/**
+ * The labels of one of a rule's alerts, as the API, notifications, history and silences see them: the rule's
+ * `labels` with its series' labels (its `by` columns) over them.
+ * @example alertLabels(rule, { host: 'web-1' }) // { team: 'shop', host: 'web-1' }
+ */
+export function alertLabels(rule: Pick<AlertRule, 'labels'>, series: Record<string, string>): Record<string, string> {
+  return { ...rule.labels, ...series };
 }

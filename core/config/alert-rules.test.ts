@@ -209,7 +209,8 @@ describe('alert rules across files', () => {
         ctx,
       );
       expect(rules.map((r) => [r.name, r.dashboard, r.data, r.vars])).to.deep.equal([
-        ['w', undefined, { kind: 'widget', dashboard: 'shop', widget: 'error-rate-now' }, { region: 'us' }],
+        // A rule on a dashboard's widget belongs to that dashboard, wherever it is declared.
+        ['w', 'shop', { kind: 'widget', dashboard: 'shop', widget: 'error-rate-now' }, { region: 'us' }],
         ['q', undefined, { kind: 'query', source: 'shopdb', query: { sql: 'x' }, everyMs: 60_000, keepMs: 360_000 }, {}],
       ]);
     });

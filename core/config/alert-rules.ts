@@ -109,7 +109,8 @@ function ruleOf(r: Plain, index: number, scope: RuleScope, source: YamlFile, pro
   const [column, description] = [stringAt(r, 'column'), stringAt(r, 'description')];
   return {
     name,
-    ...(scope.home === undefined ? {} : { dashboard: scope.home.id }),
+    // A rule in an alert file that watches a dashboard's widget belongs to that dashboard, as one declared in it does.
+    ...(scope.home !== undefined ? { dashboard: scope.home.id } : target.data.kind === 'widget' ? { dashboard: target.data.dashboard } : {}),
     data: target.data,
     when,
     ...(clear === undefined ? {} : { clear }),

@@ -6,10 +6,10 @@
  *     "version": 1,
  *     "group": { "id": "<group id>", "rule": "cpu-high", "status": "firing" },
  *     "notifications": [
- *       { "id": "…", "status": "firing", "rule": "cpu-high", "dashboard": "ops", "severity": "critical",
- *         "summary": "CPU above 90% on a", "description": "…", "labels": { "host": "a" }, "value": 93.2,
+ *       { "id": "…", "status": "firing", "state": "firing", "rule": "cpu-high", "dashboard": "ops", "severity": "critical",
+ *         "summary": "CPU above 90% on a", "description": "…", "labels": { "team": "infra", "host": "a" }, "value": 93.2,
  *         "startsAt": "2024-05-01T10:00:00.000Z", "repeat": 0 },
- *       { "id": "…", "status": "resolved", …, "endsAt": "2024-05-01T10:05:00.000Z" }
+ *       { "id": "…", "status": "resolved", "state": "resolved", …, "endsAt": "2024-05-01T10:05:00.000Z" }
  *     ]
  *   }
  * Headers:
