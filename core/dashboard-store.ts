@@ -2,14 +2,10 @@
  * The dashboards being served, loaded from a folder and reloaded when it changes. A file that
  * breaks keeps serving its last good version; its problems are logged with file:line:col.
  */
-import { watch, type FSWatcher } from 'node:fs';
 import type { Dashboard } from './model.js';
 import type { Logger } from './plugin.js';
 import { formatProblem, type Problem } from './config/index.js';
-import { loadDashboardDir, type DashboardContext } from './config/index.js';
-
-/** How long file events are gathered before one reload (editors write in several steps). */
-const DEBOUNCE_MS = 50;
+import { loadDashboardDir, watchFolder, type DashboardContext } from './config/index.js';
 
 /** Called for each dashboard id whose definition changed (undefined: it was removed). */
 export type DashboardChange = (id: string, dashboard: Dashboard | undefined) => void;
@@ -26,8 +22,7 @@ export class DashboardStore {
   readonly dir: string;
   #byFile = new Map<string, Dashboard>();
   #byId = new Map<string, Dashboard>();
-  #watcher: FSWatcher | undefined;
-  #debounce: NodeJS.Timeout | undefined;
+  #stopWatching: (() => void) | undefined;
   #problems: Problem[] = [];
   readonly #context: DashboardContext;
   readonly #logger: Logger;
@@ -87,22 +82,12 @@ export class DashboardStore {
 
   /** Starts watching the folder; reloads within about 50 ms of a change. */
   watch(): void {
-    if (this.#watcher) return;
-    this.#watcher = watch(this.dir, { persistent: false }, (_event, name) => {
-      if (name !== null && !/\.ya?ml$/i.test(name.toString())) return;
-      if (this.#debounce) clearTimeout(this.#debounce);
-      this.#debounce = setTimeout(() => {
-        this.#debounce = undefined;
-        this.reload().catch((err: unknown) => this.#logger.error({ err }, 'dashboard reload failed'));
-      }, DEBOUNCE_MS);
-    });
-    this.#watcher.on('error', (err) => this.#logger.error({ err: err.message, dir: this.dir }, 'cannot watch the dashboards folder'));
+    this.#stopWatching ??= watchFolder(this.dir, () => void this.reload().catch((err: unknown) => this.#logger.error({ err }, 'dashboard reload failed')), this.#logger, 'dashboards');
   }
 
   /** Stops watching. */
   close(): void {
-    this.#watcher?.close();
-    this.#watcher = undefined;
-    if (this.#debounce) clearTimeout(this.#debounce);
+    this.#stopWatching?.();
+    this.#stopWatching = undefined;
   }
 }

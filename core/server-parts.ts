@@ -1,6 +1,6 @@
 /** The parts of a running server that the HTTP routes and transports use. */
 import type { AlertEngine } from './alerts/engine.js';
-import type { DashboardStore } from './dashboard-store.js';
+import type { DashboardStore, ReloadResult } from './dashboard-store.js';
 import type { EmbedAccess } from './embed-access.js';
 import type { Metrics } from './metrics.js';
 import type { ServerConfig } from './model.js';
@@ -27,4 +27,6 @@ export interface ServerParts {
   alerts: AlertEngine;
   /** True once dashboards are loaded and until shutdown begins. */
   ready(): boolean;
+  /** Reads the dashboards and the alerts folder again (`POST /api/reload`): ids and alert files that changed, and every problem. */
+  reload(): Promise<ReloadResult>;
 }

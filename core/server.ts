@@ -6,10 +6,9 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { DashboardStore } from './dashboard-store.js';
+import { DashboardStore, type ReloadResult } from './dashboard-store.js';
 import { EmbedAccess } from './embed-access.js';
-import { checkDatasources } from './config/index.js';
-import { dashboardContext } from './config/index.js';
+import { AlertFolder, changedVersions, checkDatasources, dashboardContext } from './config/index.js';
 import { Metrics } from './metrics.js';
 import type { ServerConfig } from './model.js';
 import { definePlugin, type Logger, type PluginDefinition, type RuntimeStats } from './plugin.js';
@@ -121,18 +120,29 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     hub?.replaceDashboard(id, dashboard);
     void alerting?.refresh(); // a dashboard's rules change with its file
   });
+  const alertFiles = config.alerts === undefined ? undefined : new AlertFolder(config.alerts.dir, context, logger);
   const access = new EmbedAccess(config.auth.embedSecret);
   hub = new Hub({ dashboard: (id) => store.get(id), scheduler, metrics, logger, limits, access, alertsMessage: (id) => alerting?.message(id) });
-  alerting = await startAlerting({ config, scheduler, dashboards: () => store.list(), context, logger, publish: (id, message) => hub?.publish(id, message) });
+  alerting = await startAlerting({ config, scheduler, dashboards: () => store.list(), context, alertFiles, logger, publish: (id, message) => hub?.publish(id, message) });
   const gate = new ConnectionGate(config.server.allowedOrigins, limits.maxConnectionsPerIp, config.server.publicUrl ? [new URL(config.server.publicUrl).origin] : []);
   let ready = false;
-  const parts: ServerParts = { config, version: VERSION, logger, metrics, sources, scheduler, store, hub, gate, access, alerts: alerting.engine, ready: () => ready };
+  const reload = async (): Promise<ReloadResult> => {
+    const before = alertFiles?.versions() ?? new Map<string, string>();
+    const dashboards = await store.reload();
+    await alerting!.refresh(); // also when no dashboard changed: the alert files may have
+    const changedFiles = alertFiles === undefined ? [] : changedVersions(before, alertFiles.versions());
+    return { dashboards: dashboards.dashboards, changed: [...dashboards.changed, ...changedFiles], problems: [...dashboards.problems, ...(alertFiles?.problems ?? [])] };
+  };
+  const parts: ServerParts = { config, version: VERSION, logger, metrics, sources, scheduler, store, hub, gate, access, alerts: alerting.engine, ready: () => ready, reload };
   const { app, close: closeApp } = createApp(parts);
   const http = createServer(app.callback());
   const ws = attachWebSocket(http, { hub, gate, access, limits, logger, version: VERSION, path: '/ws' });
   await store.reload();
   await alerting.refresh();
-  if (config.dashboards.watch) store.watch();
+  if (config.dashboards.watch) {
+    store.watch();
+    alertFiles?.watch(() => void alerting!.refresh()); // standalone rules hot-reload like dashboards
+  }
   const locked = store.list().filter((d) => d.access === 'token').map((d) => d.id);
   if (!access.enabled && locked.length > 0) {
     logger.warn({ dashboards: locked }, `dashboards ${locked.join(', ')} need embed tokens (access: token), but auth.embed_secret is not set: nobody can open them`);
@@ -157,6 +167,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
       const cutoff = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_BUDGET_MS).unref());
       http.close();
       store.close();
+      alertFiles?.close();
       closeApp();
       hub!.close(CLOSE.GOING_AWAY, 'server shutting down');
       await Promise.race([alerting!.close(), cutoff]); // state and outbox are flushed before the jobs stop

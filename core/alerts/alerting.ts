@@ -12,7 +12,7 @@ import { messageOf } from '../errors.js';
 import type { Dashboard, ServerConfig } from '../model.js';
 import type { Logger } from '../plugin.js';
 import type { Scheduler } from '../scheduler.js';
-import { DEFAULT_CLUSTER, formatProblem, loadAlertDir, type DashboardContext } from '../config/index.js';
+import { DEFAULT_CLUSTER, type AlertFolder, type DashboardContext } from '../config/index.js';
 import { Outgoing } from '../stream/protocol.js';
 import { DocumentAlertStore } from './alert-store.js';
 import { AlertEngine } from './engine.js';
@@ -23,6 +23,7 @@ import { RedisAcknowledgements } from './redis-acknowledgements.js';
 import { RedisSilences } from './redis-silences.js';
 import { createNotifiers } from './notifiers/index.js';
 import { Outbox } from './outbox.js';
+import type { AlertRule } from './rule.js';
 
 /** What the server holds of alerting. */
 export interface Alerting {
@@ -40,6 +41,8 @@ export interface AlertingDeps {
   scheduler: Scheduler;
   dashboards: () => Dashboard[];
   context: DashboardContext;
+  /** The alerts folder (`alerts.dir`), read again on every refresh; none for a config built in code without one. */
+  alertFiles?: AlertFolder;
   logger: Logger;
   /** Sends a message to every viewer of a dashboard. */
   publish(dashboardId: string, message: Outgoing): void;
@@ -76,8 +79,11 @@ export async function startAlerting(deps: AlertingDeps): Promise<Alerting> {
     if (medium instanceof RedisMedium) medium.close();
     throw err;
   }
+  // The rules of the alerts folder, as last loaded: those on a dashboard's widget are that dashboard's too.
+  let standaloneRules: readonly AlertRule[] = [];
   const message = (dashboardId: string): Outgoing | undefined => {
-    const rules = deps.dashboards().find((d) => d.id === dashboardId)?.alerts.length ?? 0;
+    const own = deps.dashboards().find((d) => d.id === dashboardId)?.alerts.length ?? 0;
+    const rules = own + standaloneRules.filter((r) => r.dashboard === dashboardId).length;
     const alerts = engine.alerts(dashboardId);
     if (rules === 0 && alerts.length === 0) return undefined;
     return new Outgoing(JSON.stringify({ type: 'alerts', dashboard: dashboardId, alerts }));
@@ -100,8 +106,9 @@ export async function startAlerting(deps: AlertingDeps): Promise<Alerting> {
   let refreshing: Promise<void> = Promise.resolve();
   const refresh = async (): Promise<void> => {
     const dashboards = deps.dashboards();
-    const standalone = config.alerts === undefined ? { rules: [], problems: [] } : await loadAlertDir(config.alerts.dir, dashboards, deps.context);
-    for (const p of standalone.problems) logger.error({ file: p.file }, formatProblem(p));
+    // The folder logs its own problems, once each, and keeps a broken file's last good rules.
+    const standalone = deps.alertFiles === undefined ? { rules: [] } : await deps.alertFiles.load(dashboards);
+    standaloneRules = standalone.rules;
     const rules = [...dashboards.flatMap((d) => d.alerts), ...standalone.rules];
     engine.setRules(rules, new Map(dashboards.map((d) => [d.id, d])));
     logger.debug({ rules: rules.length }, 'alert rules loaded');

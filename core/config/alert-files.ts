@@ -45,34 +45,77 @@ export function parseAlertFile(text: string, file: string, dashboards: readonly 
  * or an earlier file already uses is a problem in the later file, naming the earlier place.
  */
 export async function loadAlertDir(dir: string, dashboards: readonly Dashboard[], ctx: DashboardContext): Promise<{ rules: AlertRule[]; problems: Problem[] }> {
-  let names: string[];
+  const { rules, problems } = await loadAlertFiles(dir, dashboards, ctx);
+  return { rules, problems };
+}
+
+/** What loading the alerts folder gave: the rules, the problems, and the text each file's rules came from. */
+export interface AlertFilesLoad {
+  rules: AlertRule[];
+  problems: Problem[];
+  /** File → the text its rules were read from (its last good version when the current one is broken). */
+  texts: Map<string, string>;
+}
+
+/**
+ * `loadAlertDir` for a server that keeps files' last good versions: a file that is now broken (or now clashes)
+ * is reported, and its text in `lastGood`, checked again against today's dashboards, gives its rules instead.
+ * @example const first = await loadAlertFiles(dir, dashboards, ctx); await loadAlertFiles(dir, dashboards, ctx, first.texts)
+ */
+export async function loadAlertFiles(dir: string, dashboards: readonly Dashboard[], ctx: DashboardContext, lastGood: ReadonlyMap<string, string> = new Map()): Promise<AlertFilesLoad> {
+  let files: string[];
+  const problems: Problem[] = [];
   try {
-    names = (await readdir(dir, { withFileTypes: true }))
+    files = (await readdir(dir, { withFileTypes: true }))
       .filter((e) => (e.isFile() || e.isSymbolicLink()) && !e.name.startsWith('.') && ALERT_FILE.test(e.name))
-      .map((e) => e.name);
+      .map((e) => join(dir, e.name))
+      .sort();
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { rules: [], problems: [] };
-    return { rules: [], problems: [{ file: dir, line: 1, col: 1, message: `cannot read the alerts folder: ${messageOf(err)}` }] };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { rules: [], problems: [], texts: new Map() };
+    problems.push({ file: dir, line: 1, col: 1, message: `cannot read the alerts folder: ${messageOf(err)}` });
+    files = [...lastGood.keys()].sort(); // an unreadable folder keeps what it last had
   }
   const taken = new Map<string, AlertRule>();
   for (const d of dashboards) for (const rule of d.alerts) if (!taken.has(rule.name)) taken.set(rule.name, rule);
-  const rules: AlertRule[] = [];
-  const problems: Problem[] = [];
-  for (const name of names.sort()) {
-    const file = join(dir, name);
-    let loaded: AlertRule[];
+  // Parses one version of a file; its rules count only when every name is free.
+  const accept = (text: string, file: string): AlertRule[] | Problem[] => {
     try {
-      loaded = parseAlertFile(await readText(file), file, dashboards, ctx);
+      const loaded = parseAlertFile(text, file, dashboards, ctx);
+      const clashes = ruleNameClashes(loaded, taken);
+      return clashes.length > 0 ? clashes : loaded;
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
-      problems.push(...err.problems);
+      return err.problems;
+    }
+  };
+  const isRules = (r: AlertRule[] | Problem[]): r is AlertRule[] => r.every((x) => 'name' in x);
+  const rules: AlertRule[] = [];
+  const texts = new Map<string, string>();
+  for (const file of files) {
+    let text: string | undefined;
+    let result: AlertRule[] | Problem[];
+    try {
+      text = await readText(file);
+      result = accept(text, file);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      result = err.problems;
+    }
+    if (text !== undefined && isRules(result)) {
+      rules.push(...result);
+      texts.set(file, text);
       continue;
     }
-    const clashes = ruleNameClashes(loaded, taken);
-    if (clashes.length > 0) problems.push(...clashes);
-    else rules.push(...loaded);
+    problems.push(...(result as Problem[]));
+    const previous = lastGood.get(file);
+    if (previous === undefined || previous === text) continue;
+    const fallback = accept(previous, file);
+    if (isRules(fallback)) {
+      rules.push(...fallback);
+      texts.set(file, previous);
+    }
   }
-  return { rules, problems };
+  return { rules, problems, texts };
 }
 
 async function readText(file: string): Promise<string> {

@@ -16,7 +16,9 @@ export {
   type SourceInfo,
 } from './dashboard-config.js';
 export { DEFAULT_SEVERITY, DEFAULT_SUMMARY } from './alert-rules.js';
-export { loadAlertDir, parseAlertFile } from './alert-files.js';
+export { loadAlertDir, loadAlertFiles, parseAlertFile, type AlertFilesLoad } from './alert-files.js';
+export { AlertFolder, changedVersions, type AlertFolderLoad } from './alert-folder.js';
+export { WATCH_DEBOUNCE_MS, watchFolder } from './folder-watch.js';
 export { VARIABLE_REFERENCE, variablePattern } from './dashboard-variables.js';
 export { DEFAULT_KEEP_POINTS, DEFAULT_SIZE, MIN_EVERY_MS, WIDGET_TYPES } from './widget.js';
 export { SCHEMA_FILES, readSchema, type SchemaName } from './schema-store.js';

@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { bundledDashboardDir } from '../paths.js';
 import { definePlugin, type PluginDefinition } from '../plugin.js';
 import { ConfigError } from './problem.js';
-import { DEFAULT_LIMITS, checkDatasources, loadServerConfig, parseServerConfig, type PluginLookup } from './server-config.js';
+import { DEFAULT_LIMITS, EMBEDDED_DEFAULTS, checkDatasources, loadServerConfig, parseServerConfig, type PluginLookup } from './server-config.js';
 
 const create = (): { query: () => Promise<{ fields: [] }>; health: () => Promise<{ status: 'ok' }> } => ({ query: async () => ({ fields: [] }), health: async () => ({ status: 'ok' }) });
 
@@ -114,6 +114,17 @@ describe('parseServerConfig', () => {
     expect(config.dashboards).to.deep.equal({ dir: resolve('conf/dashboards'), watch: true });
     expect(config.storage).to.deep.equal({ type: 'embedded', dir: resolve('conf/data') });
     expect(config.log.level).to.equal('info');
+  });
+
+  it('gives a config without `datasources` the built-in demo and system sources; a list of its own replaces them', () => {
+    const text = 'notifiers:\n  ops: { type: slack, url: "https://hooks.example.com/x" }\nstorage: { dir: state }\ndashboards: { dir: boards }\n';
+    const config = parseServerConfig(text, 'conf/config.yaml', {}, registry);
+    expect(config.datasources.map((d) => [d.name, d.type])).to.deep.equal([
+      ['demo', 'demo'],
+      ['system', 'system'],
+    ]);
+    expect(config.datasources[0]?.position?.file).to.equal(EMBEDDED_DEFAULTS);
+    expect(parseServerConfig('datasources:\n  shopdb: { type: fakedb, host: db }\n', 'config.yaml', {}, registry).datasources.map((d) => d.name)).to.deep.equal(['shopdb']);
   });
 
   it('reports a YAML syntax error at its line and column', () => {

@@ -130,18 +130,20 @@ function datasourceProblems(config: ServerConfig, source: YamlFile, plugins: Plu
   const known = typeof plugins === 'function' || plugins.types === undefined ? undefined : [...plugins.types()];
   for (const sc of config.datasources) {
     const path = ['datasources', sc.name];
+    // The built-in sources a config without `datasources` gets are reported where they are written.
+    const at = sc.position?.file === EMBEDDED_DEFAULTS && source.file !== EMBEDDED_DEFAULTS ? embeddedDefaults() : source;
     const plugin = get(sc.type);
     if (plugin === undefined) {
       const hint = known === undefined ? '' : `${didYouMean(sc.type, known)} (known types: ${listNames(known)}; add others under "plugins")`;
-      problems.push(source.problem([...path, 'type'], `unknown data-source type "${sc.type}" in datasource "${sc.name}"${hint}`));
+      problems.push(at.problem([...path, 'type'], `unknown data-source type "${sc.type}" in datasource "${sc.name}"${hint}`));
       continue;
     }
     const validate = pluginValidator(plugin.optionsSchema);
     if (typeof validate === 'string') {
-      problems.push(source.problem([...path, 'type'], `plugin "${plugin.type}" has an invalid optionsSchema (a bug in the plugin): ${validate}`));
+      problems.push(at.problem([...path, 'type'], `plugin "${plugin.type}" has an invalid optionsSchema (a bug in the plugin): ${validate}`));
       continue;
     }
-    problems.push(...validateData(validate, sc.options, source, { basePath: path, where: configWhere }));
+    problems.push(...validateData(validate, sc.options, at, { basePath: path, where: configWhere }));
   }
   return problems;
 }
@@ -175,7 +177,8 @@ function normalise(root: Plain, source: YamlFile, problems: Problem[], baseDir: 
       limits: limitsOf(objectAt(server, 'limits'), source, problems),
     },
     auth: { adminTokens: stringsAt(auth, 'admin_tokens') ?? [], ...(embedSecret === undefined ? {} : { embedSecret }) },
-    datasources: datasourcesOf(objectAt(root, 'datasources'), source, problems),
+    // No `datasources` key: the built-in demo and system sources; a `datasources:` of its own replaces them.
+    datasources: root['datasources'] === undefined ? builtinSources() : datasourcesOf(objectAt(root, 'datasources'), source, problems),
     plugins: (stringsAt(root, 'plugins') ?? []).map((p) => (p.startsWith('.') || isAbsolute(p) ? resolve(baseDir, p) : p)),
     dashboards: { dir: resolve(baseDir, stringAt(dashboards, 'dir') ?? 'dashboards'), watch: booleanAt(dashboards, 'watch') ?? true },
     alerts: { dir: resolve(baseDir, stringAt(objectAt(root, 'alerts'), 'dir') ?? 'alerts') },
@@ -198,6 +201,18 @@ function limitsOf(limits: Plain, source: YamlFile, problems: Problem[]): Limits 
     maxConnectionsPerIp: numberAt(limits, 'max_connections_per_ip') ?? DEFAULT_LIMITS.maxConnectionsPerIp,
     maxSubscriptionsPerConnection: numberAt(limits, 'max_subscriptions_per_connection') ?? DEFAULT_LIMITS.maxSubscriptionsPerConnection,
   };
+}
+
+/** The embedded defaults as a parsed file, for the positions of the built-in sources. */
+function embeddedDefaults(): YamlFile {
+  return new YamlFile(DEFAULT_CONFIG_YAML, EMBEDDED_DEFAULTS);
+}
+
+/** The sources of a config that names none: the embedded defaults' demo and system, fresh each time (plugins fill in their options). */
+function builtinSources(): SourceConfig[] {
+  const source = embeddedDefaults();
+  const plain = source.toPlain().value as Plain;
+  return datasourcesOf(objectAt(plain, 'datasources'), source, []);
 }
 
 /** Keys of a data source that the core reads; the rest are the plugin's options. */

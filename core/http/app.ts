@@ -110,7 +110,7 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
     );
   });
   router.post('/api/reload', requireAdmin(parts.config.auth.adminTokens), async (ctx) => {
-    const result = await store.reload();
+    const result = await parts.reload();
     ctx.status = result.problems.length ? 422 : 200;
     ctx.body = { dashboards: result.dashboards, changed: result.changed, problems: result.problems.map(formatProblem) };
   });

@@ -39,6 +39,8 @@ export interface TestConfig {
   storageDir?: string;
   /** The port to listen on (an ephemeral one by default): a restart test starts its second server on the first one's. */
   port?: number;
+  /** `alerts.dir`: the folder of standalone alert files (none by default). */
+  alertsDir?: string;
 }
 
 /** Starts a server with the demo, system and test sources and the given dashboard files. */
@@ -65,6 +67,7 @@ export async function startTestServer(files: Record<string, string>, limits: Par
     plugins: [],
     dashboards: { dir, watch },
     notifiers: overrides.notifiers ?? {},
+    ...(overrides.alertsDir === undefined ? {} : { alerts: { dir: overrides.alertsDir } }),
     cluster: {},
     storage: { type: 'embedded', dir: overrides.storageDir ?? join(dir, 'data') },
     log: { level: 'silent' },
