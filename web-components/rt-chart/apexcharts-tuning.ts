@@ -161,9 +161,14 @@ function skipHiddenLegendReads(chart: ChartInternals): void {
 /** What ApexCharts looks up to place the title of y axis N: `.apexcharts-yaxis[rel='N'] .apexcharts-yaxis-texts-g`. */
 const Y_LABELS = /^\.apexcharts-yaxis\[rel='(\d+)'\] \.apexcharts-yaxis-texts-g$/;
 
+/** The chart drawn in each container now: a container outlives its chart when the chart is built anew. */
+const chartIn = new WeakMap<Element, ChartInternals>();
+
 function skipUntitledAxisReads(chart: ChartInternals): void {
   const host = chart.el;
-  if (host === undefined || tuned.has(host)) return;
+  if (host === undefined) return;
+  chartIn.set(host, chart);
+  if (tuned.has(host)) return;
   tuned.add(host);
   const find = Element.prototype.querySelector;
   // An own property of this one element, the chart's container: nothing else on the page looks things up through it.
@@ -172,7 +177,7 @@ function skipUntitledAxisReads(chart: ChartInternals): void {
     value(this: Element, selectors: string): Element | null {
       const axis = Y_LABELS.exec(selectors);
       if (axis !== null) {
-        const options = chart.w?.config?.yaxis?.[Number(axis[1])];
+        const options = chartIn.get(this)?.w?.config?.yaxis?.[Number(axis[1])];
         // Only ApexCharts' title placing asks this without a title; its label alignment (unused here) needs the box.
         if (options !== undefined && !options.title?.text && options.labels?.align === undefined) return null;
       }
