@@ -137,25 +137,39 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
   const { app, close: closeApp } = createApp(parts);
   const http = createServer(app.callback());
   const ws = attachWebSocket(http, { hub, gate, access, limits, logger, version: VERSION, path: '/ws' });
-  await store.reload();
-  await alerting.refresh();
-  if (config.dashboards.watch) {
-    store.watch();
-    alertFiles?.watch(() => void alerting!.refresh()); // standalone rules hot-reload like dashboards
-  }
-  const locked = store.list().filter((d) => d.access === 'token').map((d) => d.id);
-  if (!access.enabled && locked.length > 0) {
-    logger.warn({ dashboards: locked }, `dashboards ${locked.join(', ')} need embed tokens (access: token), but auth.embed_secret is not set: nobody can open them`);
-  }
-
   const host = options.host ?? config.server.host;
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(options.port ?? config.server.port, host, () => {
-      http.off('error', reject);
-      resolve();
+  try {
+    await store.reload();
+    await alerting.refresh();
+    if (config.dashboards.watch) {
+      store.watch();
+      alertFiles?.watch(() => void alerting!.refresh()); // standalone rules hot-reload like dashboards
+    }
+    const locked = store.list().filter((d) => d.access === 'token').map((d) => d.id);
+    if (!access.enabled && locked.length > 0) {
+      logger.warn({ dashboards: locked }, `dashboards ${locked.join(', ')} need embed tokens (access: token), but auth.embed_secret is not set: nobody can open them`);
+    }
+
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(options.port ?? config.server.port, host, () => {
+        http.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    // Alerting already holds Redis connections and perhaps the lease: left open, they would keep a server that
+    // failed to start (a port in use) alive, notifying, while the command line reports the failure.
+    store.close();
+    alertFiles?.close();
+    closeApp();
+    hub.close(CLOSE.GOING_AWAY, 'server failed to start');
+    await alerting.close().catch((closeErr: unknown) => logger.warn({ err: messageOf(closeErr) }, 'alerting did not close cleanly'));
+    await scheduler.stop();
+    await Promise.allSettled([...sources.values()].map((source) => source.close()));
+    await ws.close();
+    throw err;
+  }
   ready = true;
   const port = (http.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;

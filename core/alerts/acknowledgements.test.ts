@@ -27,7 +27,10 @@ describe('acknowledgements', () => {
         if (refuse) throw new Error('disk full');
         stored.set(a.id, a);
       },
-      delete: async (id) => stored.delete(id),
+      delete: async (id) => {
+        if (refuse) throw new Error('disk full');
+        return stored.delete(id);
+      },
     };
     const acks = new Acknowledgements(backend);
     await acks.add('cpu-high', 5);
@@ -37,6 +40,11 @@ describe('acknowledgements', () => {
     await acks.add('disk-full', 6).catch(() => (failed = true));
     expect(failed).to.equal(true);
     expect(acks.get('disk-full')).to.equal(undefined);
+    failed = false;
+    await acks.remove('cpu-high').catch(() => (failed = true));
+    expect(failed).to.equal(true);
+    expect(acks.get('cpu-high'), 'a removal not stored keeps the acknowledgement').to.deep.equal({ id: 'cpu-high', at: 5 });
+    refuse = false;
 
     const restarted = new Acknowledgements(backend);
     await restarted.load();

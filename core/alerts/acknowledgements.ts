@@ -68,9 +68,10 @@ export class Acknowledgements {
 
   /** Ends the acknowledgement of an alert, if it has one; resolves once that is stored. */
   async remove(id: string): Promise<void> {
-    this.#all.delete(id);
-    // Asked even when none is known here: another instance may have stored one not read yet.
+    // Asked even when none is known here: another instance may have stored one not read yet. Stored first,
+    // as `add` does: a failed write leaves the acknowledgement here too, as the error says.
     await this.#backend?.delete(id);
+    this.#all.delete(id);
   }
 
   /** The acknowledgement of an alert, if any, whichever episode it was made in. */

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AlertStates } from './alert-store.js';
+import { DocumentAlertStore, type AlertStates, type StateMedium } from './alert-store.js';
 import { FileAlertStore } from './file-medium.js';
 import { recordingLogger } from './notifiers/testing.js';
 import { initialAlertState, step, type StepInput, type StepRule, type Transition } from './rule-state.js';
@@ -58,6 +58,34 @@ describe('FileAlertStore', () => {
     expect(loaded.alerts).to.deep.equal(alerts);
     expect(loaded.history.map((t) => t.kind)).to.deep.equal(['firing']);
     expect((await readdir(dir)).sort()).to.deep.equal(['alerts.json']);
+  });
+
+  it('keeps what it holds when a strict load cannot read the document', async () => {
+    let document: string | undefined;
+    let fail = false;
+    const medium: StateMedium = {
+      where: 'memory',
+      read: async () => {
+        if (fail) throw new Error('connection lost');
+        return document;
+      },
+      write: async (text) => ((document = text), true),
+      moveAside: async () => 'aside',
+    };
+    const store = new DocumentAlertStore(medium, recordingLogger(), { minWriteIntervalMs: 20, now: () => 100_000 * S });
+    await store.load();
+    const alerts: AlertStates = { 'cpu-high': { '': initialAlertState({}, 0) } };
+    store.save(alerts);
+    store.appendHistory([transition(99_000 * S)]);
+    await store.flush();
+    fail = true;
+    let failed = false;
+    await store.load({ strict: true }).catch(() => (failed = true));
+    expect(failed).to.equal(true);
+    expect(await store.history()).to.have.length(1);
+    fail = false;
+    expect((await store.load({ strict: true })).alerts).to.deep.equal(alerts);
+    await store.close();
   });
 
   it('coalesces many saves into few writes, and writes without close too', async () => {

@@ -148,20 +148,19 @@ export class DocumentAlertStore implements AlertStore {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.dirty = false;
-    this.alerts = {};
-    this.entries = [];
-    this.silenceList = [];
-    this.ackList = [];
     this.refused = false;
     await this.medium.prepare?.();
     let text: string | undefined;
     try {
       text = await this.medium.read();
     } catch (err) {
+      // A strict load that fails leaves what was held: emptied, the API would show no alerts and no history.
       if (options.strict) throw err;
+      this.clear();
       await this.moveAside(`it cannot be read (${messageOf(err)})`);
       return this.snapshot();
     }
+    this.clear();
     if (text === undefined) {
       // Said once: a takeover that finds nothing either has nothing new to say.
       if (!this.loaded) this.log.info({ file: this.file }, 'no saved alert state: every alert starts as ok');
@@ -258,6 +257,14 @@ export class DocumentAlertStore implements AlertStore {
       undo();
       throw new RtdashError('RTDASH_INTERNAL', `the ${what} could not be saved: ${this.lastError}`);
     }
+  }
+
+  /** Forgets the alerts, history, silences and acknowledgements held, before what was read replaces them. */
+  private clear(): void {
+    this.alerts = {};
+    this.entries = [];
+    this.silenceList = [];
+    this.ackList = [];
   }
 
   private snapshot(): StoredAlerts {

@@ -71,6 +71,8 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
   /** When a follower last read the history the leader saved. */
   #historyReadAt = -Infinity;
   readonly #attached = new Map<string, Attached>();
+  /** Notifications still on their way to the outbox: `close()` waits for them, or they would be lost. */
+  readonly #notifying = new Set<Promise<void>>();
   #evaluations = 0;
 
   constructor(deps: AlertEngineDeps) {
@@ -212,7 +214,10 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
     // The history shows an alert's labels as the API and notifications do: with the rule's own.
     this.#deps.store.appendHistory(result.transitions.map((t) => ({ ...t, labels: alertLabels(rule, t.labels) })));
     if (rule.notify.length === 0) return;
-    void this.#notify(rule, result.transitions, now).catch((err) => this.#deps.logger.error({ rule: rule.name, err: messageOf(err) }, 'alert notification could not be stored'));
+    const notifying = this.#notify(rule, result.transitions, now)
+      .catch((err) => this.#deps.logger.error({ rule: rule.name, err: messageOf(err) }, 'alert notification could not be stored'))
+      .finally(() => this.#notifying.delete(notifying));
+    this.#notifying.add(notifying);
   }
 
   /** Hands one evaluation's transitions to the outbox, once they are stored, leaving out what is muted. */
@@ -304,6 +309,8 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
   /** Lets go of every job and flushes state and outbox. */
   async close(): Promise<void> {
     for (const name of [...this.#attached.keys()]) this.#detach(name);
+    // The state already counts these as sent: they must reach the outbox before it closes.
+    await Promise.allSettled([...this.#notifying]);
     await this.#deps.store.close();
     await this.#deps.outbox.close();
   }

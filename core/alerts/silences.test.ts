@@ -28,7 +28,10 @@ describe('silences', () => {
         if (refuse) throw new Error('disk full');
         stored.set(s.id, s);
       },
-      delete: async (id) => stored.delete(id),
+      delete: async (id) => {
+        if (refuse) throw new Error('disk full');
+        return stored.delete(id);
+      },
     };
     const silences = new Silences(backend);
     const made = await silences.add(body, NOW);
@@ -40,6 +43,11 @@ describe('silences', () => {
     await silences.add(body, NOW).catch(() => (failed = true));
     expect(failed).to.equal(true);
     expect(silences.active(NOW)).to.have.length(1);
+    failed = false;
+    await silences.remove(made.id).catch(() => (failed = true));
+    expect(failed).to.equal(true);
+    expect(silences.muting({ rule: 'cpu-high' }, NOW)?.id, 'a removal not stored keeps the silence').to.equal(made.id);
+    refuse = false;
     const restarted = new Silences(backend);
     await restarted.load(NOW);
     expect(restarted.active(NOW)).to.deep.equal([made]);

@@ -101,8 +101,9 @@ export class Silences {
 
   /** Ends a silence early; false when there is none with this id. */
   async remove(id: string): Promise<boolean> {
-    const known = this.#all.delete(id);
+    // Stored first, as `add` does: a failed write leaves the silence in force here too, as the 500 says.
     const stored = (await this.#backend?.delete(id)) ?? false;
+    const known = this.#all.delete(id);
     return known || stored;
   }
 
