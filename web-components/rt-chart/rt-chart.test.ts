@@ -211,11 +211,17 @@ describe('<rt-chart> (in Chromium)', function () {
     await show(suite.tab.page, revenue(), series({ revenue: [1520, 1611, 1580] }));
     const stroke = () => lines(suite.tab.page).first().getAttribute('stroke');
     expect(await stroke()).to.match(/#2f6fde|47,\s*111,\s*222/i);
-    await chart(suite.tab.page).evaluate(async (el: any) => {
+    // The theme is noticed, then the chart redraws from the shared draw queue: wait for that redraw, up to 5 s.
+    const redrawn = await chart(suite.tab.page).evaluate(async (el: any) => {
       el.setAttribute('theme', 'dark');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      await el.updateComplete;
+      for (let waited = 0; waited < 5000; waited += 25) {
+        const line = el.shadowRoot.querySelector('path.apexcharts-line');
+        if (line !== null && !/#2f6fde|47,\s*111,\s*222/i.test(line.getAttribute('stroke'))) return true;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      return false;
     });
+    expect(redrawn, 'the chart redrew after the theme changed').to.equal(true);
     expect(await stroke()).to.match(/#6ea0ff|110,\s*160,\s*255/i);
     expect(suite.tab.errors).to.deep.equal([]);
   });
