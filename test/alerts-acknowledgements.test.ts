@@ -6,15 +6,11 @@
  * leader's repeats, and the follower still honours it once it has taken over.
  */
 import { expect } from 'chai';
-import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { httpReceiver, type HttpReceiver } from '../core/alerts/notifiers/testing.js';
-import { SERVICES, needService } from './support/services.js';
-import { killCli, levelSource, serveCli, until, waitReady, writeAlertProject, type LevelSource, type ServedCli } from './support/served-cli.js';
-import { freePort } from './support/tcp-proxy.js';
+import type { HttpReceiver } from '../core/alerts/notifiers/testing.js';
+import { alertProject, type WrittenProject } from './support/alert-project.js';
+import { killCli, until, type ServedCli } from './support/served-cli.js';
 import { sleep } from './support/test-server.js';
 
 interface Group {
@@ -38,163 +34,95 @@ const acknowledge = (url: string, id: string): Promise<Response> => fetch(`${url
 
 describe('acknowledgements across a restart (rtdash serve)', function () {
   this.timeout(120_000);
-  let dir: string;
-  let source: LevelSource;
-  let receiver: HttpReceiver;
-  let children: ServedCli[] = [];
-  let url: string;
-  let config: string;
-  let data: string;
-  const serve = async (): Promise<ServedCli> => {
-    const child = serveCli(config, dir);
-    children.push(child);
-    await waitReady(child, url);
-    return child;
-  };
-  const output = (): string => children.map((c, n) => `--- run ${n}:\n${c.output()}`).join('\n');
+  const fx = alertProject('acks');
+  let project: WrittenProject;
+  const serve = (): Promise<ServedCli> => fx.serve(project);
   /** The alert ids acknowledged in alerts.json. */
   const savedAcks = (): string[] => {
-    const file = join(data, 'alerts.json');
+    const file = join(project.data, 'alerts.json');
     if (!existsSync(file)) return [];
     return ((JSON.parse(readFileSync(file, 'utf8')) as { acknowledgements?: { id: string }[] }).acknowledgements ?? []).map((a) => a.id);
   };
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'rtdash-acks-'));
-    source = await levelSource(1);
-    receiver = await httpReceiver();
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    data = join(dir, 'data');
-    config = writeAlertProject({ dir, port, sourcePort: source.port, hook: receiver.url, data, rules: ['level-high'], repeat: '1s' });
-  });
-
-  afterEach(async () => {
-    for (const c of children) await killCli(c);
-    children = [];
-    await receiver.close();
-    await source.close();
-    rmSync(dir, { recursive: true, force: true });
+    project = await fx.write({ rules: ['level-high'], repeat: '1s', data: join(fx.dir, 'data') });
   });
 
   it('keeps an acknowledgement across a SIGKILL: no repeats while it stands, one resolved, and it ends with its alert', async () => {
     const first = await serve();
-    source.set(9);
-    await until('the firing alert to repeat', () => received(receiver).some(isRepeat), 20_000);
+    fx.source.set(9);
+    await until('the firing alert to repeat', () => received(fx.receiver).some(isRepeat), 20_000);
 
-    const unknown = await acknowledge(url, 'no-such-rule{host="x"}');
+    const unknown = await acknowledge(project.url, 'no-such-rule{host="x"}');
     expect(unknown.status).to.equal(404);
     expect(((await unknown.json()) as { error: { message: string } }).error.message).to.equal('no firing alert "no-such-rule{host="x"}"');
-    const acked = await acknowledge(url, 'level-high');
+    const acked = await acknowledge(project.url, 'level-high');
     expect(acked.status).to.equal(200);
     expect(await acked.json()).to.include({ id: 'level-high', state: 'firing', acknowledged: true });
     // No graceful shutdown: the acknowledgement must be on disk once the API has answered.
     expect(savedAcks()).to.deep.equal(['level-high']);
     await sleep(300); // a repeat already on its way when the acknowledgement came
     await killCli(first);
-    const before = received(receiver).length;
+    const before = received(fx.receiver).length;
 
     await serve();
-    expect((await alerts(url)).map((a) => [a.id, a.state, a.acknowledged])).to.deep.equal([['level-high', 'firing', true]]);
+    expect((await alerts(project.url)).map((a) => [a.id, a.state, a.acknowledged])).to.deep.equal([['level-high', 'firing', true]]);
     await sleep(3500); // three repeat intervals
-    expect(received(receiver).slice(before), output()).to.deep.equal([]);
+    expect(received(fx.receiver).slice(before), fx.output()).to.deep.equal([]);
 
-    source.set(1);
-    await until('the resolved notification', () => received(receiver).includes('resolved 0'), 20_000);
+    fx.source.set(1);
+    await until('the resolved notification', () => received(fx.receiver).includes('resolved 0'), 20_000);
     await sleep(1500);
-    expect(received(receiver).slice(before), output()).to.deep.equal(['resolved 0']);
+    expect(received(fx.receiver).slice(before), fx.output()).to.deep.equal(['resolved 0']);
     await until('the acknowledgement to leave alerts.json', () => savedAcks().length === 0);
 
     // It ended with its alert: the next firing repeats again.
-    source.set(9);
-    await until('the next firing to repeat', () => received(receiver).slice(before).some(isRepeat), 20_000);
-    expect((await alerts(url))[0]?.acknowledged).to.equal(false);
+    fx.source.set(9);
+    await until('the next firing to repeat', () => received(fx.receiver).slice(before).some(isRepeat), 20_000);
+    expect((await alerts(project.url))[0]?.acknowledged).to.equal(false);
   });
 });
 
 describe('acknowledgements with two instances on one Redis (rtdash serve ×2)', function () {
   this.timeout(180_000);
-  let dir: string;
-  let prefix: string;
-  let source: LevelSource;
-  let receiver: HttpReceiver;
-  let admin: Redis;
-  let children: ServedCli[] = [];
+  const fx = alertProject('acks-cluster', { redis: true });
 
   /** Starts an instance on its own port and data folder; resolves with its process and URL. */
   const start = async (): Promise<{ child: ServedCli; url: string }> => {
-    const port = await freePort();
-    const config = writeAlertProject({
-      dir,
-      port,
-      sourcePort: source.port,
-      hook: receiver.url,
-      data: join(dir, `data-${port}`),
-      rules: ['level-high'],
-      repeat: '1s',
-      extra: `cluster:\n  redis: ${SERVICES.redis.url}\n  prefix: ${prefix}\n  lease_ttl: 2s\n`,
-    });
-    const url = `http://127.0.0.1:${port}`;
-    const child = serveCli(config, dir);
-    children.push(child);
-    await waitReady(child, url);
-    return { child, url };
+    const project = await fx.write({ rules: ['level-high'], repeat: '1s', leaseTtl: '2s' });
+    return { child: await fx.serve(project), url: project.url };
   };
   const leads = (child: ServedCli): boolean => child.logs().some((l) => /now leads the alert engine/.test(l.msg ?? ''));
-  const output = (): string => children.map((c, n) => `--- instance ${n}:\n${c.output()}`).join('\n');
-
-  before(async function () {
-    await needService(this, 'redis');
-    admin = new Redis(SERVICES.redis.url);
-  });
-  after(() => admin?.disconnect());
-
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'rtdash-acks-cluster-'));
-    prefix = `rtdash-test-${randomUUID().slice(0, 8)}`;
-    source = await levelSource(1);
-    receiver = await httpReceiver();
-  });
-
-  afterEach(async () => {
-    for (const c of children) await killCli(c);
-    children = [];
-    await receiver.close();
-    await source.close();
-    const keys = await admin.keys(`${prefix}:*`);
-    if (keys.length > 0) await admin.del(...keys);
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   it('stops the leader’s repeats with an acknowledgement posted to the follower, also once the follower leads', async () => {
     const a = await start();
     await until('the first instance to lead', () => leads(a.child), 15_000);
     const b = await start();
 
-    source.set(9);
-    await until('the leader to repeat the firing alert', () => received(receiver).some(isRepeat), 20_000);
+    fx.source.set(9);
+    await until('the leader to repeat the firing alert', () => received(fx.receiver).some(isRepeat), 20_000);
     await until('the follower to see the alert firing', async () => (await alerts(b.url))[0]?.state === 'firing', 15_000);
     expect(leads(b.child), 'the second instance follows').to.equal(false);
 
     const acked = await acknowledge(b.url, 'level-high');
-    expect(acked.status, output()).to.equal(200);
-    expect(await admin.hkeys(`${prefix}:acknowledgements`), 'stored in Redis before the answer').to.deep.equal(['level-high']);
+    expect(acked.status, fx.output()).to.equal(200);
+    expect(await fx.admin.hkeys(`${fx.prefix}:acknowledgements`), 'stored in Redis before the answer').to.deep.equal(['level-high']);
     await until('the leader to show it acknowledged', async () => (await alerts(a.url))[0]?.acknowledged === true);
     await sleep(300); // a repeat already on its way when the acknowledgement came
-    const before = received(receiver).length;
+    const before = received(fx.receiver).length;
     await sleep(3500); // three repeat intervals
-    expect(received(receiver).slice(before), output()).to.deep.equal([]);
+    expect(received(fx.receiver).slice(before), fx.output()).to.deep.equal([]);
 
     // The follower takes over from the saved state and still honours it.
     await killCli(a.child);
     await until('the second instance to take over', () => leads(b.child), 15_000);
     await sleep(2500);
-    expect(received(receiver).slice(before), output()).to.deep.equal([]);
+    expect(received(fx.receiver).slice(before), fx.output()).to.deep.equal([]);
 
-    source.set(1);
-    await until('the resolved notification', () => received(receiver).includes('resolved 0'), 20_000);
+    fx.source.set(1);
+    await until('the resolved notification', () => received(fx.receiver).includes('resolved 0'), 20_000);
     await sleep(1500);
-    expect(received(receiver).slice(before), output()).to.deep.equal(['resolved 0']);
-    await until('the acknowledgement to leave Redis', async () => (await admin.hlen(`${prefix}:acknowledgements`)) === 0);
+    expect(received(fx.receiver).slice(before), fx.output()).to.deep.equal(['resolved 0']);
+    await until('the acknowledgement to leave Redis', async () => (await fx.admin.hlen(`${fx.prefix}:acknowledgements`)) === 0);
   });
 });

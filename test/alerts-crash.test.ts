@@ -6,14 +6,11 @@
  * firing.
  */
 import { expect } from 'chai';
-import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { httpReceiver, type HttpReceiver } from '../core/alerts/notifiers/testing.js';
-import { killCli, serveCli, waitReady, type ServedCli } from './support/served-cli.js';
+import { killCli, levelSource, serveCli, waitReady, writeAlertProject, type LevelSource, type ServedCli } from './support/served-cli.js';
 import { freePort } from './support/tcp-proxy.js';
 import { sleep } from './support/test-server.js';
 
@@ -25,7 +22,7 @@ interface Group {
 describe('alerts across a crash (rtdash serve killed with SIGKILL)', function () {
   this.timeout(60_000);
   let dir: string;
-  let source: Server;
+  let source: LevelSource;
   let receiver: HttpReceiver | undefined;
   let first: ServedCli | undefined;
   let second: ServedCli | undefined;
@@ -33,12 +30,7 @@ describe('alerts across a crash (rtdash serve killed with SIGKILL)', function ()
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'rtdash-crash-'));
     // The data the http source reads: always above the threshold.
-    source = createServer((_req, res) => {
-      res.setHeader('Content-Type', 'application/json');
-      res.end(JSON.stringify({ time: Date.now(), value: 9 }));
-    });
-    source.listen(0, '127.0.0.1');
-    await once(source, 'listening');
+    source = await levelSource(9);
   });
 
   afterEach(async () => {
@@ -47,8 +39,7 @@ describe('alerts across a crash (rtdash serve killed with SIGKILL)', function ()
     first = second = undefined;
     await receiver?.close();
     receiver = undefined;
-    source.closeAllConnections();
-    await new Promise((resolve) => source.close(resolve));
+    await source.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -62,56 +53,8 @@ describe('alerts across a crash (rtdash serve killed with SIGKILL)', function ()
       accepted++;
     });
     const port = await freePort();
-    const sourcePort = (source.address() as AddressInfo).port;
     const data = join(dir, 'data');
-    mkdirSync(join(dir, 'dashboards'));
-    writeFileSync(
-      join(dir, 'dashboards', 'crash.yaml'),
-      `id: crash
-title: Crash
-widgets:
-  - id: level
-    title: Level
-    type: line
-    source: api
-    query:
-      path: /level
-      fields:
-        - { name: time, path: $.time, type: time }
-        - { name: value, path: $.value, type: number }
-    every: 200ms
-    keep: 100
-alerts:
-  - name: crash-high
-    widget: level
-    when: "last() > 5"
-    notify: [hook]
-`,
-    );
-    const config = join(dir, 'config.yaml');
-    writeFileSync(
-      config,
-      `server:
-  host: 127.0.0.1
-  port: ${port}
-datasources:
-  api:
-    type: http
-    url: http://127.0.0.1:${sourcePort}
-dashboards:
-  dir: dashboards
-  watch: false
-notifiers:
-  hook:
-    type: webhook
-    url: ${receiver.url}
-    timeout: 1s
-storage:
-  dir: ${data}
-log:
-  level: info
-`,
-    );
+    const config = writeAlertProject({ dir, port, sourcePort: source.port, hook: receiver.url, data, rules: ['crash-high'], timeout: '1s' });
     const url = `http://127.0.0.1:${port}`;
 
     first = serveCli(config, dir);

@@ -123,6 +123,8 @@ export interface AlertProject {
   repeat?: string;
   /** Extra top-level config (a `cluster:` section), as YAML text. */
   extra?: string;
+  /** The webhook's time limit per try (`2s`). */
+  timeout?: string;
 }
 
 /**
@@ -169,7 +171,7 @@ notifiers:
   hook:
     type: webhook
     url: ${p.hook}
-    timeout: 2s
+    timeout: ${p.timeout ?? '2s'}
 storage:
   dir: ${p.data}
 log:
