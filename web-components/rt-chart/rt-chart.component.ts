@@ -9,6 +9,7 @@ import { readPalette, ThemeWatch, type Palette } from './chart-theme.js';
 import styles from './rt-chart.styles.js';
 import { cancelDraw, scheduleDraw } from '../client/draw-queue.js';
 import { tuneApexCharts } from './apexcharts-tuning.js';
+import { drawInPlace } from './in-place.js';
 
 /** ApexCharts, fetched the first time a chart is on the page: it weighs several times the rest of the bundle. */
 let library: Promise<typeof ApexCharts> | undefined;
@@ -147,6 +148,13 @@ export default class RtChart extends RtWidgetElement {
     // Drawn from the shared queue, so a dashboard's charts spread over frames instead of making one long one.
     scheduleDraw(this, () => {
       if (this.#chart === undefined || this.#data === undefined || this.#redraw === 'none') return;
+      // Most live updates only move the points and the time labels: done in place (see in-place.ts), unless the
+      // tooltip is up, which reads what ApexCharts computed for its last full draw.
+      if (this.#redraw === 'data' && !this.#pointer && drawInPlace(this.#chart, this.#data)) {
+        this.#redraw = 'none';
+        this.#drawnAt = Date.now();
+        return;
+      }
       const options = this.#redraw === 'all' ? this.#allOptions(this.#data) : dataOptions(this.#data);
       const underPointer = this.#pointer;
       this.#redraw = 'none';

@@ -1,0 +1,153 @@
+import { expect } from 'chai';
+import type { Page } from 'playwright-core';
+import { browserSuite, showFixture } from '../../test/support/browser.js';
+
+/**
+ * Two charts of one size: the first gets a live feed, a second at a time, and updates the way it does on a
+ * dashboard (in place where it can); the second is redrawn in full by ApexCharts with exactly the first one's data
+ * and window after every step. Their SVGs must be the same, element for element and attribute for attribute.
+ */
+describe('<rt-chart> updates in place (in Chromium)', function () {
+  const suite = browserSuite();
+
+  interface Feed {
+    definition: object;
+    columns: string[];
+    /** Rows already there before the feed starts. */
+    history: number;
+    steps: number;
+    /** Goes on past `steps` (up to 30 more) until a step is drawn in place. */
+    endInPlace?: boolean;
+  }
+
+  /** Runs a feed through both charts; returns how each step was drawn and the SVGs of every step that differ. */
+  function run(page: Page, feed: Feed) {
+    return page.evaluate(async ({ definition, columns, history, steps, endInPlace = false }) => {
+      const [live, reference] = [...document.querySelectorAll('rt-chart')] as any[];
+      // A seeded walk with now and then a jump, so that the y range changes sometimes and stays put mostly.
+      let seed = 7;
+      const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+      const start = Date.now() - (history + steps) * 1000;
+      const time: number[] = [];
+      const values: number[][] = columns.map(() => []);
+      const level = columns.map((_, i) => 500 + 300 * i);
+      const push = (t: number) => {
+        time.push(t);
+        columns.forEach((_, i) => {
+          level[i] = Math.max(0, level[i]! + (random() - 0.5) * 20 + (random() < 0.02 ? (random() - 0.5) * 400 : 0));
+          values[i]!.push(Math.round(level[i]! * 10) / 10);
+        });
+      };
+      const state = (at: number) => ({
+        frame: { fields: [{ name: 'time', type: 'time', values: time.slice() }, ...columns.map((name, i) => ({ name, type: 'number', values: values[i]!.slice() }))] },
+        status: 'ok',
+        at,
+        lastGoodAt: at,
+        seq: time.length,
+      });
+      const frames = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+      // svg.js numbers its elements and ApexCharts names gradients and masks at random: names, not drawing. The
+      // paths' animation attributes (where an animation would start and end) are not drawn, animations being off.
+      const svg = (chart: any) =>
+        chart.shadowRoot
+          .querySelector('.apex svg')
+          .outerHTML.replace(/Svgjs(\w+?)\d+/g, 'Svgjs$1')
+          .replace(/(Gradient|gridRectMask|gridRectBarMask|gridRectMarkerMask|forecastMask|nonForecastMask)\w*/g, '$1')
+          .replace(/ path(From|To)="[^"]*"/g, '');
+
+      for (let i = 0; i < history; i++) push(start + i * 1000);
+      for (const chart of [live, reference]) {
+        chart.definition = definition;
+        chart.state = state(time.at(-1)!);
+        await chart.updateComplete;
+        for (let i = 0; i < 200 && chart.shadowRoot.querySelector('.apex svg') === null; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await frames();
+      const ways: string[] = [];
+      const differences: { step: number; way: string; live: string; reference: string }[] = [];
+      for (let step = 0; step < steps || (endInPlace && ways.at(-1) !== 'in place' && step < steps + 30); step++) {
+        push(start + (history + step) * 1000);
+        const before = live.shadowRoot.querySelector('.apexcharts-series path');
+        live.state = state(time.at(-1)!);
+        await live.updateComplete;
+        await frames();
+        const way = before.isConnected ? 'in place' : 'full';
+        ways.push(way);
+        // The window the live chart shows (it ends at its reading of the server's clock); the points in it from the
+        // feed itself.
+        const { min, max } = live.chart.w.config.xaxis;
+        const data = columns.map((name, i) => ({ name, data: time.flatMap((t, k) => (t >= min ? [[t, values[i]![k]]] : [])) }));
+        await reference.chart.updateOptions({ series: data, xaxis: { min, max } }, false, false, false);
+        const [a, b] = [svg(live), svg(reference)];
+        if (a !== b) differences.push({ step, way, live: a, reference: b });
+      }
+      return { ways, differences: differences.slice(0, 3) };
+    }, feed);
+  }
+
+  /** Where two SVG texts first part, with some context. */
+  const firstDifference = (a: string, b: string) => {
+    let i = 0;
+    while (i < a.length && a[i] === b[i]) i++;
+    return `…${a.slice(Math.max(0, i - 120), i + 80)}\n  vs\n…${b.slice(Math.max(0, i - 120), i + 80)}`;
+  };
+
+  const cases: { name: string; feed: Feed }[] = [
+    {
+      // A minute's window: a time label comes in or goes out every few seconds.
+      name: 'a line chart over a one-minute window',
+      feed: { definition: { id: 'rate', title: 'Requests', type: 'line', x: 'time', y: ['rate'], unit: 'count', intervalMs: 1000, keep: { ms: 60_000 } }, columns: ['rate'], history: 60, steps: 150 },
+    },
+    {
+      name: 'an area chart of three series (with a legend) over ten minutes',
+      feed: {
+        definition: { id: 'latency', title: 'Response time', type: 'area', x: 'time', y: ['p50', 'p95', 'p99'], unit: 'ms', intervalMs: 1000, keep: { ms: 600_000 } },
+        columns: ['p50', 'p95', 'p99'],
+        history: 300,
+        steps: 120,
+      },
+    },
+  ];
+
+  for (const { name, feed } of cases) {
+    it(`draws what ApexCharts draws, in place when only the points and the time moved: ${name}`, async function () {
+      this.timeout(120_000);
+      await showFixture(
+        suite.tab.page,
+        suite.server.server.url,
+        `<div style="display:flex;gap:8px"><div style="width:560px;height:300px"><rt-chart locale="en-US"></rt-chart></div><div style="width:560px;height:300px"><rt-chart locale="en-US"></rt-chart></div></div>`,
+      );
+      const { ways, differences } = await run(suite.tab.page, feed);
+      const first = differences[0];
+      expect(differences, first === undefined ? '' : `step ${first.step} (${first.way}):\n${firstDifference(first.live, first.reference)}`).to.deep.equal([]);
+      const inPlace = ways.filter((way) => way === 'in place').length;
+      // Both ways are taken: mostly in place, in full when the labels or the y range change.
+      expect(inPlace, ways.join(',')).to.be.at.least(feed.steps * 0.6);
+      expect(ways.length - inPlace, ways.join(',')).to.be.at.least(2);
+      expect(suite.tab.errors).to.deep.equal([]);
+    });
+  }
+
+  it('redraws its latest data when its panel is resized after updates in place', async function () {
+    this.timeout(60_000);
+    await showFixture(
+      suite.tab.page,
+      suite.server.server.url,
+      `<div style="display:flex;gap:8px"><div class="box" style="width:560px;height:300px"><rt-chart locale="en-US"></rt-chart></div><div class="box" style="width:560px;height:300px"><rt-chart locale="en-US"></rt-chart></div></div>`,
+    );
+    const feed = cases[0]!.feed;
+    const { ways } = await run(suite.tab.page, { ...feed, steps: 8, endInPlace: true });
+    expect(ways.at(-1)).to.equal('in place');
+    // ApexCharts redraws a resized chart by itself, from the data it was last given: that must be the latest.
+    const drawn = await suite.tab.page.evaluate(async () => {
+      const charts = [...document.querySelectorAll('rt-chart')] as any[];
+      const before = charts.map((chart) => chart.chart.w.globals.svgWidth);
+      for (const box of document.querySelectorAll<HTMLElement>('.box')) box.style.width = '480px';
+      await new Promise((resolve) => setTimeout(resolve, 600)); // ApexCharts waits 150 ms after the last change
+      const paths = charts.map((chart) => chart.shadowRoot.querySelector('.apexcharts-series path').getAttribute('d'));
+      return { before, after: charts.map((chart) => chart.chart.w.globals.svgWidth), same: paths[0] === paths[1] };
+    });
+    expect(drawn.after[0]).to.equal(drawn.after[1]).and.to.be.below(drawn.before[0]);
+    expect(drawn.same, 'the resized chart shows the same points as one given the latest data').to.equal(true);
+  });
+});
