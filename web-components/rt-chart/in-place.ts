@@ -60,15 +60,22 @@ interface Globals {
   yTitleCoords: { width: number }[];
   yAxisScale: unknown[];
   ignoreYAxisIndexes: number[];
+  initialSeries?: { data: unknown }[];
+  lastXAxis?: { min?: number; max?: number } | unknown[];
   dom: { baseEl: Element };
 }
 
 interface Config {
   chart: { type: string; stacked?: boolean };
   stroke: { curve?: unknown };
+  fill: { type?: string | string[] };
+  markers: { size?: number | number[] };
+  dataLabels: { enabled?: boolean };
+  grid: { xaxis?: { lines?: { show?: boolean } } };
+  annotations?: Record<string, unknown>;
   legend: { position?: string };
   plotOptions: { area?: { fillTo?: string } };
-  xaxis: { min?: number; max?: number; labels: { style: { fontSize?: string }; formatter?: unknown } };
+  xaxis: { min?: number; max?: number; labels: { style: { fontSize?: string }; formatter?: unknown; rotateAlways?: boolean } };
   yaxis: AxisOptions[];
   series: { name?: string; data: unknown }[];
 }
@@ -81,11 +88,18 @@ interface Internals {
 }
 
 /**
- * Shows `data` by moving what ApexCharts last drew; false when only a full redraw can show it (nothing was
- * touched then).
+ * Shows `data` by moving what ApexCharts last drew; false when only a full redraw can show it (then nothing was
+ * touched, or what was is rebuilt by that redraw).
  */
 export function drawInPlace(chart: ApexCharts, data: ChartData): boolean {
-  const internals = chart as unknown as Internals;
+  try {
+    return draw(chart as unknown as Internals, data);
+  } catch {
+    return false; // an internal not where it was expected: the full redraw shows the update
+  }
+}
+
+function draw(internals: Internals, data: ChartData): boolean {
   const gl = internals.w?.globals;
   const config = internals.w?.config;
   if (gl === undefined || config === undefined || !sameShape(gl, config, data)) return false;
@@ -109,8 +123,13 @@ export function drawInPlace(chart: ApexCharts, data: ChartData): boolean {
   const bottom = zeroY > gl.gridHeight || config.plotOptions.area?.fillTo === 'end' ? gl.gridHeight : zeroY;
   data.series.forEach((series, i) => {
     const points = series.data as [number, number][];
+    // Under a gradient fill ApexCharts lifts the last point of a flat series by a millionth (so the gradient has a
+    // height to spread over); so does this.
+    const lift = gradient(config, i) && points.every((point) => point[1] === points[0]![1]) ? points.length - 1 : -1;
     let line = '';
-    for (const [t, v] of points) line += `${line === '' ? 'M' : ' L'} ${(t - min) / xRatio} ${zeroY - v / yRatio}`;
+    points.forEach(([t, v], k) => {
+      line += `${k === 0 ? 'M' : ' L'} ${(t - min) / xRatio} ${zeroY - (k === lift ? v + 0.000001 : v) / yRatio}`;
+    });
     const { line: linePath, area: areaPath } = paths[i]!;
     linePath.setAttribute('d', line);
     if (areaPath !== undefined) {
@@ -121,13 +140,23 @@ export function drawInPlace(chart: ApexCharts, data: ChartData): boolean {
   });
   labels.forEach((label, i) => texts[i]!.setAttribute('x', String(label.position)));
 
-  // What ApexCharts redraws from by itself (on a resize) is now this data, and its next update is never taken for a
-  // repeat of the one before.
-  data.series.forEach((series, i) => (config.series[i]!.data = series.data));
+  // What ApexCharts redraws from by itself (on a resize, a legend click) or returns to (its own updateSeries and
+  // resetSeries) is now this data and window, and its next update is never taken for a repeat of the one before.
+  data.series.forEach((series, i) => {
+    config.series[i]!.data = series.data;
+    const initial = gl.initialSeries?.[i];
+    if (initial !== undefined) initial.data = series.data;
+  });
   config.xaxis.min = min;
   config.xaxis.max = max;
+  if (gl.lastXAxis !== undefined && !Array.isArray(gl.lastXAxis)) Object.assign(gl.lastXAxis, { min, max });
   internals.lastUpdateOptions = null;
   return true;
+}
+
+function gradient(config: Config, series: number): boolean {
+  const type = config.fill.type;
+  return type === 'gradient' || (Array.isArray(type) && type[series] === 'gradient');
 }
 
 /** Whether the chart is one this draws (see the file comment) and `data` has the series it drew. */
@@ -143,13 +172,19 @@ function sameShape(gl: Globals, config: Config, data: ChartData): boolean {
     config.xaxis.labels.formatter === undefined &&
     config.legend.position !== 'right' &&
     config.yaxis.length === 1 &&
+    // Nothing else drawn at the points' or the labels' positions.
+    [config.markers.size].flat().every((size) => !size) &&
+    config.dataLabels.enabled !== true &&
+    config.grid.xaxis?.lines?.show !== true &&
+    config.xaxis.labels.rotateAlways !== true &&
+    Object.values(config.annotations ?? {}).every((list) => !Array.isArray(list) || list.length === 0) &&
     axis !== undefined &&
     axis.reversed !== true &&
     axis.logarithmic !== true &&
     gl.collapsedSeriesIndices.length === 0 &&
     gl.ancillaryCollapsedSeriesIndices.length === 0 &&
     gl.series.length === data.series.length &&
-    data.series.every((series, i) => series.name === gl.seriesNames[i] && series.data.length >= 2)
+    data.series.every((series, i) => series.name === gl.seriesNames[i] && series.data.length >= 2 && series.data.length === data.series[0]!.data.length)
   );
 }
 

@@ -82,6 +82,7 @@ export default class RtChart extends RtWidgetElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.#theme.start();
+    document.fonts?.addEventListener('loadingdone', this.#fontsLoaded);
     // Fetch the library while the widget still waits for its data, so the first data draws at once.
     loadApexCharts().catch(() => undefined);
     if (this.hasUpdated) this.requestUpdate(); // rebuild the chart dropped when the element left the page
@@ -90,6 +91,7 @@ export default class RtChart extends RtWidgetElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#theme.stop();
+    document.fonts?.removeEventListener('loadingdone', this.#fontsLoaded);
     cancelDraw(this);
     this.#chart?.destroy();
     this.#chart = undefined;
@@ -220,6 +222,16 @@ export default class RtChart extends RtWidgetElement {
     const target = (this.renderRoot as ShadowRoot).elementFromPoint(at.x, at.y);
     target?.dispatchEvent(new MouseEvent('mousemove', { clientX: at.x, clientY: at.y, bubbles: true, composed: true }));
   }
+
+  /**
+   * Web fonts came in: labels measure differently now, so the axes are laid out anew by a full redraw (an update in
+   * place keeps the layout it finds).
+   */
+  #fontsLoaded = (): void => {
+    if (this.#chart === undefined) return;
+    this.#redraw = 'all';
+    this.requestUpdate();
+  };
 
   #themeMayHaveChanged(): void {
     const palette = readPalette(this);
