@@ -135,21 +135,22 @@ export default class RtChart extends RtWidgetElement {
   protected override updated(changed: PropertyValues<this>): void {
     super.updated(changed);
     if (!this.isConnected || this.#data === undefined) return;
-    // Without columns (waiting for the first data, or a reload) there is no axis to speak of: keep the chart as it is.
-    const hasColumns = (this.state?.frame.fields.length ?? 0) > 0;
-    const shape = hasColumns ? `${this.kind}|${this.#data.axis}` : this.#shape;
+    // Without columns (waiting for the first data, or a reload) there is no axis to speak of: the chart stays as it
+    // is, and a redraw asked for meanwhile (a new definition, after a variable changed) waits for data to draw.
+    if ((this.state?.frame.fields.length ?? 0) === 0) return;
+    const shape = `${this.kind}|${this.#data.axis}`;
     if (this.#chart !== undefined && shape !== this.#shape) {
       this.#chart.destroy();
       this.#chart = undefined;
     }
     if (this.#chart === undefined) {
-      if (hasColumns) void this.#create();
+      void this.#create();
       return;
     }
     if (this.#redraw === 'none') return;
     // Drawn from the shared queue, so a dashboard's charts spread over frames instead of making one long one.
     scheduleDraw(this, () => {
-      if (this.#chart === undefined || this.#data === undefined || this.#redraw === 'none') return;
+      if (this.#chart === undefined || this.#data === undefined || this.#redraw === 'none' || (this.state?.frame.fields.length ?? 0) === 0) return;
       // Most live updates only move the points and the time labels: done in place (see in-place.ts), unless the
       // tooltip is up, which reads what ApexCharts computed for its last full draw.
       if (this.#redraw === 'data' && !this.#pointer && drawInPlace(this.#chart, this.#data)) {

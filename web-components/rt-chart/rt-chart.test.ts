@@ -248,6 +248,33 @@ describe('<rt-chart> (in Chromium)', function () {
     expect(suite.tab.errors).to.deep.equal([]);
   });
 
+  it('keeps its time axis and legend through a state without columns (a viewer picking another variable value)', async () => {
+    await show(suite.tab.page, latency(), series({ p50: wave(120, 120, 15), p95: wave(120, 340, 40), p99: wave(120, 780, 120) }));
+    // What a dashboard does when a variable changes: the widget is subscribed anew and waits for its first result.
+    await chart(suite.tab.page).evaluate(async (el: any, def) => {
+      el.state = undefined;
+      el.definition = { ...def };
+      el.state = { frame: { fields: [] }, status: 'pending', at: Date.now(), lastGoodAt: null, seq: 0 };
+      await el.updateComplete;
+      await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    }, latency());
+    // Then the first result, for the same definition.
+    await chart(suite.tab.page).evaluate(async (el: any, state) => {
+      el.state = state;
+      await el.updateComplete;
+      await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    }, series({ p50: wave(120, 90, 10), p95: wave(120, 300, 30), p99: wave(120, 700, 90) }));
+    const axis = await chart(suite.tab.page).evaluate((el: any) => ({
+      type: el.chart.w.config.xaxis.type,
+      labels: [...el.shadowRoot.querySelectorAll('.apexcharts-xaxis-texts-g text tspan')].map((text: Element) => text.textContent).filter((text: string) => text !== ''),
+    }));
+    expect(axis.type).to.equal('datetime');
+    expect(axis.labels.length).to.be.at.least(2);
+    for (const label of axis.labels) expect(label).to.match(/^\d{1,2}:\d\d( [AP]M)?$/);
+    expect(await chart(suite.tab.page).locator('.apexcharts-legend-text').allInnerTexts()).to.deep.equal(['p50', 'p95', 'p99']);
+    expect(suite.tab.errors).to.deep.equal([]);
+  });
+
   it('fits 320 px without overflowing, in light and dark (screenshots in /tmp/elements-chart-*.png)', async () => {
     for (const colorScheme of ['light', 'dark'] as const) {
       const shot = await openPage(suite.browser, { colorScheme, viewport: { width: 360, height: 900 } });
