@@ -98,6 +98,15 @@ describe('dashboards embedded in another site (in Chromium)', function () {
     expect(await tab.page.locator('rt-dashboard [data-widget]').count()).to.equal(0);
   });
 
+  it('tells why on a widget element standing alone on a site that is not allowed', async () => {
+    await visit(stranger, '/stat.html', `<script type="module" src="${server.server.url}/rt-dashboard.js"></script>
+      <rt-stat server="${server.server.url}" dashboard="hello" widget="users"></rt-stat>`);
+    const status = tab.page.locator('rt-stat [part~="status"]');
+    await status.filter({ hasText: 'Refused' }).waitFor({ timeout: 15_000 });
+    expect(await status.innerText()).to.include(`this site (${stranger.origin}) is not in server.origins`);
+    expect(await tab.page.locator('rt-stat [part~="value"]').innerText(), 'no value shown').not.to.match(/\d/);
+  });
+
   it('says so when the token expires while the page is open, and stops', async () => {
     const shortLived = token('locked', { region: 'eu' }, 2500);
     await visit(allowed, '/shop.html', `<rt-dashboard server="${server.server.url}" dashboard="locked" token="${shortLived}"></rt-dashboard>`);

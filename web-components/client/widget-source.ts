@@ -4,7 +4,8 @@
  * its widget's definition and state. Inside `<rt-dashboard>` none of these are set, and this does nothing.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { bundleServer, connectionFor, type Watch } from './connection.js';
+import { bundleServer, connectionFor, type RtConnection, type Watch } from './connection.js';
+import { describeStatus } from '../rt-status/rt-status.component.js';
 import type { DashboardState } from './dashboard-state.js';
 import type { WidgetDefinition, WidgetState } from './types.js';
 
@@ -26,6 +27,9 @@ export interface StandaloneWidget extends ReactiveControllerHost {
 export class WidgetSource implements ReactiveController {
   readonly #host: StandaloneWidget;
   #watch: Watch | undefined;
+  #connection: RtConnection | undefined;
+  /** Whether the problem shown is the connection's refusal (cleared when it reconnects). */
+  #refused = false;
   #key = '';
 
   constructor(host: StandaloneWidget) {
@@ -41,6 +45,8 @@ export class WidgetSource implements ReactiveController {
     this.#key = key;
     if (!key) return;
     const connection = connectionFor(server ?? bundleServer(), token);
+    this.#connection = connection;
+    connection.addEventListener('status', this.#onStatus);
     const show = (view: DashboardState): void => {
       const def = view.definition?.widgets.find((w) => w.id === this.#host.widget);
       if (def === undefined) {
@@ -60,7 +66,20 @@ export class WidgetSource implements ReactiveController {
         this.#host.problem = problem.message;
       },
     });
+    this.#onStatus();
   }
+
+  /** The server refused the page (a site not in `server.origins`, an expired token): the element says why. */
+  #onStatus = (): void => {
+    const status = this.#connection?.status;
+    if (status?.state === 'refused') {
+      this.#refused = true;
+      this.#host.problem = describeStatus(status);
+    } else if (this.#refused) {
+      this.#refused = false;
+      this.#host.problem = undefined;
+    }
+  };
 
   hostDisconnected(): void {
     this.#stop();
@@ -70,5 +89,7 @@ export class WidgetSource implements ReactiveController {
   #stop(): void {
     this.#watch?.close();
     this.#watch = undefined;
+    this.#connection?.removeEventListener('status', this.#onStatus);
+    this.#connection = undefined;
   }
 }
