@@ -17,6 +17,8 @@ export const STARTER_CONFIG = `# yaml-language-server: $schema=SCHEMA_DIR/config
 server:
   host: 127.0.0.1
   port: \${PORT:-8080}
+  # Other sites allowed to embed this server's dashboards (docs/embedding.md):
+  # origins: [http://127.0.0.1:3000]
 datasources:
   demo:
     type: demo
