@@ -53,7 +53,7 @@ export class WidgetSource implements ReactiveController {
         this.#host.problem = `dashboard "${dashboard}" has no widget "${this.#host.widget}"`;
         return;
       }
-      this.#host.problem = undefined;
+      if (!this.#refused) this.#host.problem = undefined; // a refusal stands until the connection is back
       this.#host.definition = def;
       this.#host.state = view.widgets.get(def.id);
     };
@@ -91,5 +91,9 @@ export class WidgetSource implements ReactiveController {
     this.#watch = undefined;
     this.#connection?.removeEventListener('status', this.#onStatus);
     this.#connection = undefined;
+    if (this.#refused) {
+      this.#refused = false;
+      this.#host.problem = undefined;
+    }
   }
 }

@@ -31,7 +31,8 @@ describe('<rt-chart> updates in place (in Chromium)', function () {
       // A seeded walk with now and then a jump, so that the y range changes sometimes and stays put mostly.
       let seed = 7;
       const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-      const start = Date.now() - (history + steps) * 1000;
+      // On a whole minute, so that the time labels fall on the same steps in every run.
+      const start = Math.floor((Date.now() - (history + steps) * 1000) / 60_000) * 60_000;
       const time: number[] = [];
       const values: number[][] = columns.map(() => []);
       const level = columns.map((_, i) => 500 + 300 * i);

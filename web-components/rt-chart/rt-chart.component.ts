@@ -136,8 +136,16 @@ export default class RtChart extends RtWidgetElement {
     super.updated(changed);
     if (!this.isConnected || this.#data === undefined) return;
     // Without columns (waiting for the first data, or a reload) there is no axis to speak of: the chart stays as it
-    // is, and a redraw asked for meanwhile (a new definition, after a variable changed) waits for data to draw.
-    if ((this.state?.frame.fields.length ?? 0) === 0) return;
+    // is, and a redraw asked for meanwhile (a new definition, after a variable changed) waits for data to draw. But
+    // an error before any data (the query fails for a newly picked variable value) leaves nothing of the old data.
+    if ((this.state?.frame.fields.length ?? 0) === 0) {
+      if (this.state?.status === 'error' && this.#chart !== undefined) {
+        cancelDraw(this);
+        this.#chart.destroy();
+        this.#chart = undefined;
+      }
+      return;
+    }
     const shape = `${this.kind}|${this.#data.axis}`;
     if (this.#chart !== undefined && shape !== this.#shape) {
       this.#chart.destroy();

@@ -275,6 +275,27 @@ describe('<rt-chart> (in Chromium)', function () {
     expect(suite.tab.errors).to.deep.equal([]);
   });
 
+  it('shows nothing of the old data when the query fails for a newly picked variable value, and draws once data comes', async () => {
+    await show(suite.tab.page, revenue(), series({ revenue: wave(120, 1500, 120) }));
+    expect(await lines(suite.tab.page).count()).to.equal(1);
+    const error = { code: 'RTDASH_QUERY_FAILED', message: 'relation "orders_apac" does not exist' };
+    await chart(suite.tab.page).evaluate(
+      async (el: any, [def, problem]) => {
+        el.state = undefined;
+        el.definition = { ...def };
+        el.state = { frame: { fields: [] }, status: 'error', error: problem, at: Date.now(), lastGoodAt: null, seq: 1 };
+        await el.updateComplete;
+      },
+      [revenue(), error] as const,
+    );
+    expect(await chart(suite.tab.page).locator('[part~=error]').innerText()).to.equal(error.message);
+    expect(await lines(suite.tab.page).count(), 'no line of the old value left').to.equal(0);
+    await setWidget(suite.tab.page, revenue(), series({ revenue: wave(60, 900, 50) }));
+    expect(await lines(suite.tab.page).count()).to.equal(1);
+    expect(await chart(suite.tab.page).evaluate((el: any) => el.chart.w.config.xaxis.type)).to.equal('datetime');
+    expect(suite.tab.errors).to.deep.equal([]);
+  });
+
   it('fits 320 px without overflowing, in light and dark (screenshots in /tmp/elements-chart-*.png)', async () => {
     for (const colorScheme of ['light', 'dark'] as const) {
       const shot = await openPage(suite.browser, { colorScheme, viewport: { width: 360, height: 900 } });
