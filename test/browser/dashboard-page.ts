@@ -31,11 +31,22 @@ export async function statNumber(page: Page, id: string): Promise<number> {
   return Number(text.replace(/[^\d.-]/g, ''));
 }
 
-/** How many points a chart of the dashboard holds in its first series. */
-export function chartPoints(page: Page, id: string): Promise<number> {
-  return page.locator(`rt-dashboard rt-chart[data-widget="${id}"]`).evaluate((el) => {
-    const state = (el as HTMLElement & { state?: { frame: { fields: { values: unknown[] }[] } } }).state;
-    const drawn = el.shadowRoot?.querySelectorAll('.apexcharts-series path, .apexcharts-bar-area').length ?? 0;
-    return drawn > 0 ? (state?.frame.fields[0]?.values.length ?? 0) : 0;
-  });
+/**
+ * How many points a chart of the dashboard holds in its first series, once it has drawn them (0 when it has not
+ * within `timeout`: ApexCharts is fetched and draws after the data is there).
+ */
+export async function chartPoints(page: Page, id: string, timeout = 10_000): Promise<number> {
+  const points = () =>
+    page.locator(`rt-dashboard rt-chart[data-widget="${id}"]`).evaluate((el) => {
+      const state = (el as HTMLElement & { state?: { frame: { fields: { values: unknown[] }[] } } }).state;
+      const drawn = el.shadowRoot?.querySelectorAll('.apexcharts-series path, .apexcharts-bar-area').length ?? 0;
+      return drawn > 0 ? (state?.frame.fields[0]?.values.length ?? 0) : 0;
+    });
+  const end = Date.now() + timeout;
+  let found = await points();
+  while (found === 0 && Date.now() < end) {
+    await page.waitForTimeout(50);
+    found = await points();
+  }
+  return found;
 }
