@@ -104,25 +104,13 @@ export class DocumentAlertStore implements AlertStore {
   /** The silences of this document: `put` and `delete` resolve once the document is written, and reject when it could not be. */
   readonly silences: SilenceBackend = {
     list: async (now) => this.silenceList.filter((s) => s.endsAt > now),
-    put: (silence) => this.changeSilences([...this.silenceList.filter((s) => s.id !== silence.id), cleanSilence(silence)]),
-    delete: async (id) => {
-      const kept = this.silenceList.filter((s) => s.id !== id);
-      if (kept.length === this.silenceList.length) return false;
-      await this.changeSilences(kept);
-      return true;
-    },
+    ...this.writtenEntries('silences', () => this.silenceList, (list) => (this.silenceList = list), cleanSilence),
   };
 
   /** The acknowledgements of this document, written like the silences. */
   readonly acknowledgements: AcknowledgementBackend = {
     list: async () => [...this.ackList],
-    put: (ack) => this.changeAcknowledgements([...this.ackList.filter((a) => a.id !== ack.id), cleanAcknowledgement(ack)]),
-    delete: async (id) => {
-      const kept = this.ackList.filter((a) => a.id !== id);
-      if (kept.length === this.ackList.length) return false;
-      await this.changeAcknowledgements(kept);
-      return true;
-    },
+    ...this.writtenEntries('acknowledgements', () => this.ackList, (list) => (this.ackList = list), cleanAcknowledgement),
   };
 
   constructor(
@@ -236,18 +224,25 @@ export class DocumentAlertStore implements AlertStore {
     if (bad.count > 0) this.log.warn({ file: this.file, skipped: bad.count, problems: bad.problems }, `skipped ${bad.count} malformed ${what} in the saved alert state; the others are in force`);
   }
 
-  /** Writes the document with these silences now; on failure puts the old ones back and rejects. */
-  private async changeSilences(next: Silence[]): Promise<void> {
-    const before = this.silenceList;
-    this.silenceList = next;
-    await this.writeOrUndo('silences', () => (this.silenceList = before));
-  }
-
-  /** Writes the document with these acknowledgements now; on failure puts the old ones back and rejects. */
-  private async changeAcknowledgements(next: Acknowledgement[]): Promise<void> {
-    const before = this.ackList;
-    this.ackList = next;
-    await this.writeOrUndo('acknowledgements', () => (this.ackList = before));
+  /**
+   * `put` and `delete` for one list of the document (`get`/`set` reach it): each writes the document now, and on
+   * failure puts the list back as it was and rejects.
+   */
+  private writtenEntries<T extends { id: string }>(what: string, get: () => T[], set: (list: T[]) => void, clean: (entry: T) => T) {
+    const change = async (next: T[]): Promise<void> => {
+      const before = get();
+      set(next);
+      await this.writeOrUndo(what, () => set(before));
+    };
+    return {
+      put: (entry: T) => change([...get().filter((e) => e.id !== entry.id), clean(entry)]),
+      delete: async (id: string) => {
+        const kept = get().filter((e) => e.id !== id);
+        if (kept.length === get().length) return false;
+        await change(kept);
+        return true;
+      },
+    };
   }
 
   private async writeOrUndo(what: string, undo: () => void): Promise<void> {

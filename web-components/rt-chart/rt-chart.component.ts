@@ -132,13 +132,18 @@ export default class RtChart extends RtWidgetElement {
     return [this.heading, KIND_NAMES[this.kind], values === '' ? 'no data' : `latest ${values}`].filter((part) => part !== '').join(', ');
   }
 
+  /** Whether the state has columns to draw (not while waiting for a first result, or after an error before one). */
+  get #hasColumns(): boolean {
+    return (this.state?.frame.fields.length ?? 0) > 0;
+  }
+
   protected override updated(changed: PropertyValues<this>): void {
     super.updated(changed);
     if (!this.isConnected || this.#data === undefined) return;
     // Without columns (waiting for the first data, or a reload) there is no axis to speak of: the chart stays as it
     // is, and a redraw asked for meanwhile (a new definition, after a variable changed) waits for data to draw. But
     // an error before any data (the query fails for a newly picked variable value) leaves nothing of the old data.
-    if ((this.state?.frame.fields.length ?? 0) === 0) {
+    if (!this.#hasColumns) {
       if (this.state?.status === 'error' && this.#chart !== undefined) {
         cancelDraw(this);
         this.#chart.destroy();
@@ -158,7 +163,7 @@ export default class RtChart extends RtWidgetElement {
     if (this.#redraw === 'none') return;
     // Drawn from the shared queue, so a dashboard's charts spread over frames instead of making one long one.
     scheduleDraw(this, () => {
-      if (this.#chart === undefined || this.#data === undefined || this.#redraw === 'none' || (this.state?.frame.fields.length ?? 0) === 0) return;
+      if (this.#chart === undefined || this.#data === undefined || this.#redraw === 'none' || !this.#hasColumns) return;
       // Most live updates only move the points and the time labels: done in place (see in-place.ts), unless the
       // tooltip is up, which reads what ApexCharts computed for its last full draw.
       if (this.#redraw === 'data' && !this.#pointer && drawInPlace(this.#chart, this.#data)) {
