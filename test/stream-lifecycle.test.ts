@@ -131,21 +131,3 @@ widgets:
     await sleep(10);
   });
 });
-
-describe('stream: heartbeats', function () {
-  it('drop a connection that stops answering pings and keep one that answers', async () => {
-    const t = await startTestServer({ 'h.yaml': testDashboard('h', { a: { behave: 'counter', tag: 'hb' } }, '1s') }, { heartbeatMs: 150 });
-    try {
-      const dead = await connect(t.wsUrl, { autoPong: false });
-      const alive = await connect(t.wsUrl);
-      const closedAt = await dead.closed;
-      expect(closedAt).to.equal(1006); // terminated: no close handshake with a dead peer
-      await sleep(400);
-      expect(alive.closeCode).to.equal(undefined);
-      expect(t.server.hub.connections).to.equal(1);
-      await alive.close();
-    } finally {
-      await t.stop();
-    }
-  });
-});
