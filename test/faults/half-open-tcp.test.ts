@@ -4,7 +4,7 @@
  * answers pings keeps its connection and every update.
  */
 import { expect } from 'chai';
-import { connect } from '../support/ws-client.js';
+import { connect, connectSubscribed } from '../support/ws-client.js';
 import { contiguousSeqs } from '../support/seq-check.js';
 import { serverGauges } from '../support/server-gauges.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
@@ -34,9 +34,7 @@ describe('fault: half-open TCP', function () {
   });
 
   it('drops the vanished client at the heartbeat, with its viewer and job, and keeps the one that answers', async () => {
-    const alive = await connect(t.wsUrl);
-    alive.send({ type: 'subscribe', dashboard: 'kept' });
-    await alive.nextOf('snapshot');
+    const alive = await connectSubscribed(t.wsUrl, 'kept');
     const vanishing = await connect(`ws://127.0.0.1:${proxy.port}/ws`);
     vanishing.send({ type: 'subscribe', dashboard: 'lone' });
     await vanishing.nextOf('snapshot');

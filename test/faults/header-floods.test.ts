@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { connect as tcpConnect } from 'node:net';
-import { connect } from '../support/ws-client.js';
+import { connectSubscribed } from '../support/ws-client.js';
 import { contiguousSeqs } from '../support/seq-check.js';
 import { serverGauges } from '../support/server-gauges.js';
 import { startTestServer, testDashboard, until, type TestServer } from '../support/test-server.js';
@@ -39,9 +39,7 @@ describe('fault: header floods', function () {
   after(() => t.stop());
 
   it('answers 431 to each flood and keeps serving viewers and new requests', async () => {
-    const viewer = await connect(t.wsUrl);
-    viewer.send({ type: 'subscribe', dashboard: 'f' });
-    await viewer.nextOf('snapshot');
+    const viewer = await connectSubscribed(t.wsUrl, 'f');
 
     const cases: [string, string][] = [
       ['a 1 MB header on the API', api + hugeHeader],
@@ -55,9 +53,7 @@ describe('fault: header floods', function () {
     // None of them became a connection or a viewer; the viewer and new clients are served.
     expect(await serverGauges(t.server.url)).to.include({ connections: 1, viewers: 1 });
     expect((await fetch(`${t.server.url}/api/dashboards`)).status).to.equal(200);
-    const late = await connect(t.wsUrl);
-    late.send({ type: 'subscribe', dashboard: 'f' });
-    await late.nextOf('snapshot');
+    const late = await connectSubscribed(t.wsUrl, 'f');
     await late.nextOf('update');
     const count = viewer.messages.length;
     await until(() => viewer.messages.length > count + 3, 3000, 'more updates for the viewer');

@@ -3,7 +3,7 @@
  * its length (close 1009), without buffering it, and its other viewers lose nothing.
  */
 import { expect } from 'chai';
-import { connect } from '../support/ws-client.js';
+import { connect, connectSubscribed } from '../support/ws-client.js';
 import { contiguousSeqs } from '../support/seq-check.js';
 import { startTestServer, testDashboard, until, type TestServer } from '../support/test-server.js';
 
@@ -16,12 +16,8 @@ describe('fault: 100 MB frames', function () {
   after(() => t.stop());
 
   it('closes the sender with 1009 while a viewer beside it gets every update once', async () => {
-    const viewer = await connect(t.wsUrl);
-    viewer.send({ type: 'subscribe', dashboard: 'f' });
-    await viewer.nextOf('snapshot');
-    const sender = await connect(t.wsUrl);
-    sender.send({ type: 'subscribe', dashboard: 'f' });
-    await sender.nextOf('snapshot');
+    const viewer = await connectSubscribed(t.wsUrl, 'f');
+    const sender = await connectSubscribed(t.wsUrl, 'f');
     const updatesBefore = viewer.messages.length;
 
     const started = Date.now();

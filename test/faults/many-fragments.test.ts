@@ -3,7 +3,7 @@
  * and closes with 1008 (policy) instead of gathering them, and its other viewers lose nothing.
  */
 import { expect } from 'chai';
-import { connect } from '../support/ws-client.js';
+import { connect, connectSubscribed } from '../support/ws-client.js';
 import { contiguousSeqs } from '../support/seq-check.js';
 import { startTestServer, testDashboard, until, type TestServer } from '../support/test-server.js';
 
@@ -18,9 +18,7 @@ describe('fault: 200k fragments', function () {
   after(() => t.stop());
 
   it('closes the sender with 1008 while a viewer beside it gets every update once', async () => {
-    const viewer = await connect(t.wsUrl);
-    viewer.send({ type: 'subscribe', dashboard: 'f' });
-    await viewer.nextOf('snapshot');
+    const viewer = await connectSubscribed(t.wsUrl, 'f');
     const sender = await connect(t.wsUrl);
     const text = JSON.stringify({ type: 'subscribe', dashboard: 'f' });
     for (let i = 0; i < FRAGMENTS; i++) sender.ws.send(text[i % text.length]!, { fin: i === FRAGMENTS - 1 });

@@ -89,3 +89,11 @@ export async function connect(url: string, options?: WebSocket.ClientOptions): P
   await client.nextOf('hello');
   return client;
 }
+
+/** Opens a client, subscribes it to `dashboard` and waits for the snapshot. */
+export async function connectSubscribed(url: string, dashboard: string): Promise<TestClient> {
+  const client = await connect(url);
+  client.send({ type: 'subscribe', dashboard });
+  await client.nextOf('snapshot');
+  return client;
+}
