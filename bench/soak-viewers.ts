@@ -71,6 +71,11 @@ export class Viewers {
   firstError: string | undefined;
   #sockets: WebSocket[] = [];
   #open = 0;
+  /**
+   * The last message parsed and its entries. The server writes one flush's message as the same bytes to
+   * every viewer, so 500 viewers cost one JSON.parse, not 500 in a row that would delay the last ones' clocks.
+   */
+  #parsed: { bytes: Buffer; entries: Entry[] } | undefined;
 
   /** Viewers currently connected. */
   get open(): number {
@@ -123,9 +128,7 @@ export class Viewers {
 
   #message(bytes: Buffer, last: Map<string, number>): void {
     const now = Date.now();
-    const msg = JSON.parse(bytes.toString()) as { type?: unknown; updates?: unknown };
-    if (msg.type !== 'update' || !Array.isArray(msg.updates)) return;
-    for (const entry of msg.updates as Entry[]) {
+    for (const entry of this.#entriesOf(bytes)) {
       if (typeof entry.w !== 'string' || typeof entry.seq !== 'number' || typeof entry.at !== 'number') continue;
       if (entry.seq <= (last.get(entry.w) ?? Number.NEGATIVE_INFINITY)) {
         this.duplicates++;
@@ -136,5 +139,14 @@ export class Viewers {
       const phase = this.phases.find((p) => at >= p.start && at < p.end);
       phase?.add(entry.w, entry.seq, now - at);
     }
+  }
+
+  /** The entries of an `update` message (none for other messages). */
+  #entriesOf(bytes: Buffer): Entry[] {
+    if (this.#parsed?.bytes.equals(bytes)) return this.#parsed.entries;
+    const msg = JSON.parse(bytes.toString()) as { type?: unknown; updates?: unknown };
+    const entries = msg.type === 'update' && Array.isArray(msg.updates) ? (msg.updates as Entry[]) : [];
+    this.#parsed = { bytes: Buffer.from(bytes), entries };
+    return entries;
   }
 }
