@@ -18,8 +18,9 @@ export interface SoakResult {
   rss: { idle: number; start: number; peak: number; afterAttack: number; end: number };
   /** Gauges once the misbehaving clients had left (the well-behaved viewers still there), and how many viewers that was. */
   afterAttack: ServerGauges & { wellBehaved: number };
-  /** Gauges with nobody connected: at the start, and after every client left. */
+  /** Gauges with nobody connected before the viewers came, and with only the viewers at the end of the baseline. */
   idle: ServerGauges;
+  baselineGauges: ServerGauges;
   final: ServerGauges;
   attackers: AttackStats | undefined;
   attackersLagMs: number;
@@ -74,7 +75,7 @@ export function gaugeTable(r: SoakResult): string {
     [
       ['rtdash_connections', String(r.afterAttack.connections), String(n), String(r.final.connections), '0'],
       ['rtdash_viewers', String(r.afterAttack.viewers), String(n), String(r.final.viewers), '0'],
-      ['rtdash_jobs_running', String(r.afterAttack.jobs), '-', String(r.final.jobs), `${r.idle.jobs} (idle: alert rules)`],
+      ['rtdash_jobs_running', String(r.afterAttack.jobs), `${r.baselineGauges.jobs} (baseline)`, String(r.final.jobs), `${r.idle.jobs} (idle: alert rules)`],
     ],
   );
 }
@@ -83,9 +84,10 @@ export function gaugeTable(r: SoakResult): string {
 export function verdicts(r: SoakResult): { lines: string[]; failed: boolean } {
   const p99 = { baseline: r.baseline.latency.percentile(0.99), attack: r.attack.latency.percentile(0.99) };
   const rssLimit = r.rss.start * (1 + RSS_GROWTH);
-  const leakedViewers = Math.max(0, r.afterAttack.viewers - r.afterAttack.wellBehaved) + r.final.viewers;
-  const leakedConnections = Math.max(0, r.afterAttack.connections - r.afterAttack.wellBehaved) + r.final.connections;
-  const leakedJobs = Math.max(0, r.final.jobs - r.idle.jobs);
+  // A leak shows twice (after the attack, and after everyone left): count it once.
+  const leakedViewers = Math.max(0, r.afterAttack.viewers - r.afterAttack.wellBehaved, r.final.viewers);
+  const leakedConnections = Math.max(0, r.afterAttack.connections - r.afterAttack.wellBehaved, r.final.connections);
+  const leakedJobs = Math.max(0, r.afterAttack.jobs - r.baselineGauges.jobs, r.final.jobs - r.idle.jobs);
   const checks: [boolean, string][] = [
     [
       r.rss.end <= rssLimit,

@@ -101,6 +101,7 @@ async function main(): Promise<number> {
   await sleep(s.baselineSeconds * 1000);
   const lagBaseline = lag.percentile(99) / 1e6;
   const rssStart = server.rss();
+  const baselineGauges = await server.gauges();
 
   const attackers = new Child<AttackCommand, AttackReport>('misbehaving clients', './soak-attackers.js');
   await attackers.next('ready', 10_000);
@@ -141,6 +142,7 @@ async function main(): Promise<number> {
     rss: { idle: rssIdle, start: rssStart, peak: Math.max(peak, rssAfterAttack), afterAttack: rssAfterAttack, end: rssEnd },
     afterAttack,
     idle,
+    baselineGauges,
     final,
     attackers: attackStats,
     attackersLagMs,
