@@ -21,7 +21,10 @@ describe('fault: 100 MB frames', function () {
     const updatesBefore = viewer.messages.length;
 
     const started = Date.now();
-    sender.send(JSON.stringify({ type: 'subscribe', dashboard: 'f', pad: 'x'.repeat(100 * 2 ** 20) }));
+    // A valid message padded with 100 MB of whitespace, built as one buffer rather than a string of that size.
+    const huge = Buffer.alloc(100 * 2 ** 20, ' ');
+    huge.write(JSON.stringify({ type: 'subscribe', dashboard: 'f' }));
+    sender.ws.send(huge, { binary: false });
     expect(await sender.closed).to.equal(1009);
     expect(Date.now() - started).to.be.below(10_000);
     await until(() => t.server.hub.connections === 1, 2000, 'the sender to be forgotten');
