@@ -99,6 +99,7 @@ async function main(): Promise<number> {
   const baseline = viewers.begin('baseline');
   log(`baseline for ${s.baselineSeconds} s`);
   await sleep(s.baselineSeconds * 1000);
+  viewers.end();
   const lagBaseline = lag.percentile(99) / 1e6;
   const rssStart = server.rss();
   const baselineGauges = await server.gauges();
