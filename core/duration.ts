@@ -33,3 +33,11 @@ export function formatDuration(ms: number): string {
   if (ms < 3_600_000) return `${+(ms / 60_000).toFixed(3)}m`;
   return `${+(ms / 3_600_000).toFixed(3)}h`;
 }
+
+/**
+ * A long duration the way config.yaml writes it: whole days as days, anything else as formatDuration does.
+ * @example formatDays(30 * 86_400_000) // '30d'
+ */
+export function formatDays(ms: number): string {
+  return ms >= 86_400_000 && ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : formatDuration(ms);
+}
