@@ -27,6 +27,8 @@ export async function startNoUpgradeProxy(target: string, refuse?: RegExp, optio
       answer.pipe(res);
     });
     upstream.on('error', () => res.destroy());
+    // A visitor that goes away ends the upstream request too, as nginx does: an event stream is let go.
+    res.on('close', () => upstream.destroy());
     req.pipe(upstream);
   });
   server.on('connection', (socket) => {
