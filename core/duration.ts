@@ -35,9 +35,11 @@ export function formatDuration(ms: number): string {
 }
 
 /**
- * A long duration the way config.yaml writes it: whole days as days, anything else as formatDuration does.
- * @example formatDays(30 * 86_400_000) // '30d'
+ * A long duration the way config.yaml writes it: days first, then the rest as formatDuration writes it.
+ * @example formatDays(30 * 86_400_000) // '30d'; formatDays(31 * 86_400_000 + 1000) // '31d1s'
  */
 export function formatDays(ms: number): string {
-  return ms >= 86_400_000 && ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : formatDuration(ms);
+  const days = Math.floor(ms / 86_400_000);
+  const rest = ms - days * 86_400_000;
+  return days === 0 ? formatDuration(ms) : `${days}d${rest === 0 ? '' : formatDuration(rest)}`;
 }
