@@ -15,9 +15,9 @@ describe('AllowedHosts', () => {
     expect(new AllowedHosts({ host: '0.0.0.0', hostnames: ['*'] }).allows('anything.example')).to.equal(true);
   });
 
-  it('says which names it answers to and how to add one', () => {
-    expect(new AllowedHosts({ host: '127.0.0.1', publicUrl: 'https://dash.example.com' }).refusal('Rebind.Attacker.Example:8080')).to.equal(
-      'this server does not answer to the name "rebind.attacker.example" (the Host header): it answers to localhost, dash.example.com and IP addresses. If it is one of this server\'s names, add it to server.hostnames (or set server.public_url) in config.yaml',
+  it('names the refused name and how to add one, but not the names it answers to', () => {
+    expect(new AllowedHosts({ host: '127.0.0.1', publicUrl: 'https://dash.example.com', hostnames: ['secret.internal'] }).refusal('Rebind.Attacker.Example:8080')).to.equal(
+      'this server does not answer to the name "rebind.attacker.example" (the Host header). If it is one of this server\'s names, add it to server.hostnames (or set server.public_url) in config.yaml',
     );
   });
 });

@@ -45,12 +45,13 @@ export class AllowedHosts {
   }
 
   /**
-   * Why a request for `host` is refused, saying how to allow it.
+   * Why a request for `host` is refused, saying how to allow it. The names the server does answer to are
+   * left out: the page asking may be the attacker's, and `server.hostnames` may hold internal names.
    * @example refusal('rebind.attacker.example') // 'this server does not answer to the name "rebind.attacker.example" …'
    */
   refusal(host: string): string {
     const name = hostnameOf(host) ?? host;
-    return `this server does not answer to the name "${name.slice(0, 200)}" (the Host header): it answers to ${[...this.#names].join(', ')} and IP addresses. If it is one of this server's names, add it to server.hostnames (or set server.public_url) in config.yaml`;
+    return `this server does not answer to the name "${name.slice(0, 200)}" (the Host header). If it is one of this server's names, add it to server.hostnames (or set server.public_url) in config.yaml`;
   }
 }
 
