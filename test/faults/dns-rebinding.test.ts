@@ -6,6 +6,8 @@
  * routes without a token.
  */
 import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, needChromium } from '../support/browser.js';
 import { connect, refusedUpgrade } from '../support/ws-client.js';
 import { errorOf, request, sseEvents, type Answer } from '../support/http-client.js';
 import { startTestServer, testDashboard, type TestServer } from '../support/test-server.js';
@@ -87,5 +89,47 @@ describe('DNS rebinding', function () {
     const curl = await request(url('/api/silences'), { ...JSON_BODY }, { method: 'POST', body: SILENCE });
     expect(curl.status).to.equal(201);
     expect(t.server.alerts.silences.active(Date.now())).to.have.length(1);
+  });
+  describe('in a real browser', function () {
+    let browser: Browser;
+    before(async function () {
+      needChromium(this);
+      // The name resolves to this machine, as after the rebinding. Private Network Access, which would stop the
+      // page's requests in Chromium, is off: Firefox and Safari have none, and an attacker picks such a browser.
+      browser = await launchChromium(['--host-resolver-rules=MAP rebind.attacker.example 127.0.0.1', '--disable-features=BlockInsecurePrivateNetworkRequests,PrivateNetworkAccessSendPreflights,LocalNetworkAccessChecks']);
+    });
+    after(() => browser?.close());
+
+    /** What a page's same-origin `fetch` of `path` got: the status and the error code, if any. */
+    const fetchFrom = (page: Page, path: string, method = 'GET') =>
+      page.evaluate(async ([p, m, body]) => {
+        const res = await fetch(p!, m === 'POST' ? { method: m, headers: { 'Content-Type': 'application/json' }, body: body! } : {});
+        const text = await res.text();
+        return { status: res.status, code: text.startsWith('{"error"') ? (JSON.parse(text) as { error: { code: string } }).error.code : undefined };
+      }, [path, method, SILENCE] as const);
+
+    it('refuses the rebound page’s requests: it cannot silence, reload or read', async () => {
+      const page = await browser.newPage();
+      const origin = `http://rebind.attacker.example:${t.server.port}`;
+      // The attacker's page, as loaded before the name was pointed at 127.0.0.1.
+      await page.route(`${origin}/attack`, (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<p>nothing to see</p>' }));
+      await page.goto(`${origin}/attack`);
+      const silences = t.server.alerts.silences.active(Date.now()).length;
+      expect(await fetchFrom(page, '/api/silences', 'POST')).to.deep.equal({ status: 421, code: 'RTDASH_HOST_NOT_ALLOWED' });
+      expect(await fetchFrom(page, '/api/reload', 'POST')).to.deep.equal({ status: 421, code: 'RTDASH_HOST_NOT_ALLOWED' });
+      expect(await fetchFrom(page, '/api/dashboards/ops')).to.deep.equal({ status: 421, code: 'RTDASH_HOST_NOT_ALLOWED' });
+      expect(t.server.alerts.silences.active(Date.now())).to.have.length(silences);
+      await page.close();
+    });
+
+    it('refuses admin calls without a token from a page on the server’s own origin', async () => {
+      const page = await browser.newPage();
+      await page.goto(`${t.server.url}/`);
+      const silences = t.server.alerts.silences.active(Date.now()).length;
+      expect(await fetchFrom(page, '/api/silences', 'POST')).to.deep.equal({ status: 401, code: 'RTDASH_UNAUTHORIZED' });
+      expect(await fetchFrom(page, '/api/alerts')).to.deep.equal({ status: 401, code: 'RTDASH_UNAUTHORIZED' });
+      expect(t.server.alerts.silences.active(Date.now())).to.have.length(silences);
+      await page.close();
+    });
   });
 });
