@@ -33,3 +33,13 @@ export function formatDuration(ms: number): string {
   if (ms < 3_600_000) return `${+(ms / 60_000).toFixed(3)}m`;
   return `${+(ms / 3_600_000).toFixed(3)}h`;
 }
+
+/**
+ * A long duration the way config.yaml writes it: days first, then the rest as formatDuration writes it.
+ * @example formatDays(30 * 86_400_000) // '30d'; formatDays(31 * 86_400_000 + 1000) // '31d1s'
+ */
+export function formatDays(ms: number): string {
+  const days = Math.floor(ms / 86_400_000);
+  const rest = ms - days * 86_400_000;
+  return days === 0 ? formatDuration(ms) : `${days}d${rest === 0 ? '' : formatDuration(rest)}`;
+}

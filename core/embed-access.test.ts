@@ -59,6 +59,13 @@ describe('EmbedAccess', () => {
     expect(codeOf(() => access.admit('shop', expired, find))).to.equal('RTDASH_TOKEN_EXPIRED');
   });
 
+  it('refuses a token living longer than its configured maximum (30 days by default) when verifying it', () => {
+    const week = signEmbedToken(SECRET, { dashboard: 'shop', ttlMs: 7 * 86_400_000, now: 1_800_000_000_000 });
+    expect(access.verify(week, 1_800_000_000_000)?.dashboard).to.equal('shop');
+    expect(() => new EmbedAccess(SECRET, 86_400_000).verify(week, 1_800_000_000_000)).to.throw(/lives 7d, longer than this server accepts \(auth\.embed_token_max_ttl: 1d\)/);
+    expect(() => access.verify(signEmbedToken(SECRET, { dashboard: 'shop', ttlMs: 31 * 86_400_000 }))).to.throw(/auth\.embed_token_max_ttl: 30d/);
+  });
+
   it('without a secret, says that nobody can open a token dashboard and that no token can be checked', () => {
     const none = new EmbedAccess(undefined);
     expect(none.enabled).to.equal(false);

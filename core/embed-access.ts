@@ -4,7 +4,7 @@
  * are fixed; an invalid or expired token is refused, never ignored.
  */
 import { RtdashError } from './errors.js';
-import { decodeEmbedToken, expiredError, forbiddenError, type EmbedClaims } from './embed-token.js';
+import { DEFAULT_EMBED_TOKEN_MAX_TTL_MS, decodeEmbedToken, expiredError, forbiddenError, lifetimeError, type EmbedClaims } from './embed-token.js';
 import type { Dashboard } from './model.js';
 import { resolveVariables } from './variables.js';
 
@@ -16,9 +16,12 @@ const NO_SECRET = 'auth.embed_secret is not set in its config.yaml';
 /** The embed-token rules of one server, with its secret. */
 export class EmbedAccess {
   readonly #secret: string | undefined;
+  readonly #maxTtlMs: number;
 
-  constructor(secret: string | undefined) {
+  /** @param maxTtlMs `auth.embed_token_max_ttl`: tokens that live longer are refused (30 days by default). */
+  constructor(secret: string | undefined, maxTtlMs = DEFAULT_EMBED_TOKEN_MAX_TTL_MS) {
     this.#secret = secret === '' ? undefined : secret;
+    this.#maxTtlMs = maxTtlMs;
   }
 
   /** Whether this server can check tokens (auth.embed_secret is set). */
@@ -27,13 +30,17 @@ export class EmbedAccess {
   }
 
   /**
-   * Checks a token's form and signature, not its expiry (each transport answers that its own way);
-   * undefined when no token was given. Throws RTDASH_TOKEN_INVALID.
+   * Checks a token's form, signature and lifetime (not longer than auth.embed_token_max_ttl, not issued in
+   * the future), not its expiry (each transport answers that its own way); undefined when no token was
+   * given. Throws RTDASH_TOKEN_INVALID.
    */
-  verify(token: string | undefined): Grant | undefined {
+  verify(token: string | undefined, now = Date.now()): Grant | undefined {
     if (token === undefined) return undefined;
     if (this.#secret === undefined) throw new RtdashError('RTDASH_TOKEN_INVALID', `this server cannot check embed tokens: ${NO_SECRET}`);
-    return decodeEmbedToken(token, this.#secret);
+    const claims = decodeEmbedToken(token, this.#secret);
+    const wrong = lifetimeError(claims, this.#maxTtlMs, now);
+    if (wrong !== undefined) throw wrong;
+    return claims;
   }
 
   /** `verify`, then RTDASH_TOKEN_EXPIRED for an expired token: for one-off HTTP requests. */

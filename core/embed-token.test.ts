@@ -115,3 +115,26 @@ describe('embed tokens', () => {
     expect(() => signEmbedToken(SECRET, { dashboard: 'shop', ttlMs: MAX_TOKEN_TTL_MS + 1 })).to.throw(RangeError);
   });
 });
+
+describe('embed token lifetimes', () => {
+  it('refuse a token living longer than the maximum (30 days unless set), whatever its expiry', () => {
+    const long = signEmbedToken(SECRET, { dashboard: 'shop', ttlMs: 31 * 86_400_000, now: NOW });
+    expect(refusal(() => verifyEmbedToken(long, SECRET, { now: NOW }))).to.deep.equal({
+      code: 'RTDASH_TOKEN_INVALID',
+      message: 'the embed token lives 31d, longer than this server accepts (auth.embed_token_max_ttl: 30d); sign a shorter one',
+    });
+    expect(verifyEmbedToken(long, SECRET, { now: NOW, maxTtlMs: 31 * 86_400_000 }).dashboard).to.equal('shop');
+    // Signed for exactly the maximum at an odd millisecond: its whole-second iat and exp are a second apart more.
+    expect(verifyEmbedToken(signEmbedToken(SECRET, { dashboard: 'shop', ttlMs: 30 * 86_400_000, now: NOW + 999 }), SECRET, { now: NOW }).dashboard).to.equal('shop');
+  });
+
+  it('refuse a token issued more than a minute after the server’s clock', () => {
+    const ahead = signEmbedToken(SECRET, { dashboard: 'shop', ttlMs: 3_600_000, now: NOW + 120_000 });
+    expect(refusal(() => verifyEmbedToken(ahead, SECRET, { now: NOW }))).to.deep.equal({
+      code: 'RTDASH_TOKEN_INVALID',
+      message: 'the embed token is issued in the future (2030-01-01T12:02:00.000Z, 120 s after this server\'s clock; at most 60 s are allowed): check the clock of the machine that signs tokens',
+    });
+    const skewed = signEmbedToken(SECRET, { dashboard: 'shop', ttlMs: 3_600_000, now: NOW + 30_000 });
+    expect(verifyEmbedToken(skewed, SECRET, { now: NOW }).dashboard).to.equal('shop');
+  });
+});

@@ -7,6 +7,7 @@
  * Tokens are stateless: the server keeps no list of them, so rotating auth.embed_secret revokes them all.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { formatDays } from './duration.js';
 import { RtdashError } from './errors.js';
 
 /** The version prefix of the tokens this module signs and reads. */
@@ -14,6 +15,12 @@ export const TOKEN_VERSION = 'v1';
 
 /** The longest lifetime a token may be signed for: a token cannot be revoked on its own, so none lives forever. */
 export const MAX_TOKEN_TTL_MS = 366 * 86_400_000;
+
+/** The longest lifetime a server accepts when auth.embed_token_max_ttl is not set: 30 days. */
+export const DEFAULT_EMBED_TOKEN_MAX_TTL_MS = 30 * 86_400_000;
+
+/** How far ahead of this server's clock a token's issue time may be: the signer's clock may run a little fast. */
+export const TOKEN_CLOCK_SKEW_MS = 60_000;
 
 /** Tokens arrive in URLs; anything longer than this is not one of ours. */
 const MAX_TOKEN_LENGTH = 4096;
@@ -92,12 +99,31 @@ export function decodeEmbedToken(token: string, secret: string): EmbedClaims {
 }
 
 /**
- * Checks a token completely: form, signature, expiry and, when `dashboard` is given, that it is for that
- * dashboard. Throws RTDASH_TOKEN_INVALID, RTDASH_TOKEN_EXPIRED or RTDASH_TOKEN_FORBIDDEN.
+ * RTDASH_TOKEN_INVALID when a token lives longer than `maxTtlMs` (from `iat` to `exp`) or was issued more than
+ * TOKEN_CLOCK_SKEW_MS after `now`; undefined when its lifetime is acceptable. A leaked token can be
+ * stopped only by rotating the secret, so a server bounds how long one may live whatever its signer asked for.
+ */
+export function lifetimeError(claims: EmbedClaims, maxTtlMs: number, now = Date.now()): RtdashError | undefined {
+  if (claims.issuedAt > now + TOKEN_CLOCK_SKEW_MS) {
+    return new RtdashError('RTDASH_TOKEN_INVALID', `the embed token is issued in the future (${new Date(claims.issuedAt).toISOString()}, ${Math.round((claims.issuedAt - now) / 1000)} s after this server's clock; at most ${TOKEN_CLOCK_SKEW_MS / 1000} s are allowed): check the clock of the machine that signs tokens`);
+  }
+  // iat is rounded down and exp up to whole seconds at signing, so a token signed for exactly the maximum is up to a second longer.
+  if (claims.expiresAt - claims.issuedAt > Math.ceil(maxTtlMs / 1000) * 1000 + 1000) {
+    return new RtdashError('RTDASH_TOKEN_INVALID', `the embed token lives ${formatDays(claims.expiresAt - claims.issuedAt)}, longer than this server accepts (auth.embed_token_max_ttl: ${formatDays(maxTtlMs)}); sign a shorter one`);
+  }
+  return undefined;
+}
+
+/**
+ * Checks a token completely: form, signature, lifetime (at most `maxTtlMs`, 30 days by default, and not issued
+ * in the future), expiry and, when `dashboard` is given, that it is for that dashboard. Throws
+ * RTDASH_TOKEN_INVALID, RTDASH_TOKEN_EXPIRED or RTDASH_TOKEN_FORBIDDEN.
  * @example verifyEmbedToken(token, secret, { dashboard: 'shop' }).vars // { region: 'eu' }
  */
-export function verifyEmbedToken(token: string, secret: string, options: { dashboard?: string; now?: number } = {}): EmbedClaims {
+export function verifyEmbedToken(token: string, secret: string, options: { dashboard?: string; now?: number; maxTtlMs?: number } = {}): EmbedClaims {
   const claims = decodeEmbedToken(token, secret);
+  const wrong = lifetimeError(claims, options.maxTtlMs ?? DEFAULT_EMBED_TOKEN_MAX_TTL_MS, options.now);
+  if (wrong !== undefined) throw wrong;
   if ((options.now ?? Date.now()) >= claims.expiresAt) throw expiredError(claims);
   if (options.dashboard !== undefined && options.dashboard !== claims.dashboard) throw forbiddenError(claims, options.dashboard);
   return claims;

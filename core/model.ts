@@ -151,8 +151,13 @@ export interface ServerConfig {
     /** `server.origins`: web-site origins whose browsers may call the API and open streams (`*`: any). */
     allowedOrigins: string[];
     limits: Limits;
+    /** `server.hostnames`: more names the server answers to (Host header) besides host, public_url, localhost and IP addresses; `*`: any. */
+    hostnames?: string[];
+    /** `server.trusted_proxies`: addresses and CIDR ranges of the reverse proxies whose X-Forwarded-For is believed. */
+    trustedProxies?: string[];
   };
-  auth: { adminTokens: string[]; embedSecret?: string };
+  /** `embedTokenMaxTtlMs`: the longest lifetime (exp − iat) of an embed token the server accepts (30 days when absent). */
+  auth: { adminTokens: string[]; embedSecret?: string; embedTokenMaxTtlMs?: number };
   datasources: SourceConfig[];
   /** Module paths (resolved against the config file) or package names of extra plugins. */
   plugins: string[];

@@ -18,6 +18,9 @@ import { PluginRegistry, createSource, type SourceInstance } from './registry.js
 import { Scheduler } from './scheduler.js';
 import type { ServerParts } from './server-parts.js';
 import { ConnectionGate } from './stream/connection-gate.js';
+import { AllowedHosts } from './allowed-hosts.js';
+import { TrustedProxies } from './trusted-proxies.js';
+import { exposureWarnings } from './exposure-warnings.js';
 import { Hub } from './stream/hub.js';
 import { startAlerting, type Alerting } from './alerts/alerting.js';
 import { CLOSE } from './stream/protocol.js';
@@ -121,10 +124,12 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     void alerting?.refresh(); // a dashboard's rules change with its file
   });
   const alertFiles = config.alerts === undefined ? undefined : new AlertFolder(config.alerts.dir, context, logger);
-  const access = new EmbedAccess(config.auth.embedSecret);
+  const access = new EmbedAccess(config.auth.embedSecret, config.auth.embedTokenMaxTtlMs);
   hub = new Hub({ dashboard: (id) => store.get(id), scheduler, metrics, logger, limits, access, alertsMessage: (id) => alerting?.message(id) });
   alerting = await startAlerting({ config, scheduler, dashboards: () => store.list(), context, alertFiles, logger, publish: (id, message) => hub?.publish(id, message) });
-  const gate = new ConnectionGate(config.server.allowedOrigins, limits.maxConnectionsPerIp, config.server.publicUrl ? [new URL(config.server.publicUrl).origin] : []);
+  const host = options.host ?? config.server.host;
+  const network = { hosts: new AllowedHosts({ ...config.server, host }), proxies: new TrustedProxies(config.server.trustedProxies) };
+  const gate = new ConnectionGate(config.server.allowedOrigins, limits.maxConnectionsPerIp, config.server.publicUrl ? [new URL(config.server.publicUrl).origin] : [], network);
   let ready = false;
   const reload = async (): Promise<ReloadResult> => {
     const before = alertFiles?.versions() ?? new Map<string, string>();
@@ -137,7 +142,6 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
   const { app, close: closeApp } = createApp(parts);
   const http = createServer(app.callback());
   const ws = attachWebSocket(http, { hub, gate, access, limits, logger, version: VERSION, path: '/ws' });
-  const host = options.host ?? config.server.host;
   try {
     await store.reload();
     await alerting.refresh();
@@ -149,6 +153,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     if (!access.enabled && locked.length > 0) {
       logger.warn({ dashboards: locked }, `dashboards ${locked.join(', ')} need embed tokens (access: token), but auth.embed_secret is not set: nobody can open them`);
     }
+    for (const warning of exposureWarnings(config, host)) logger.warn(warning.fields, warning.message);
 
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);

@@ -43,6 +43,8 @@ describe('rtdash token create', function () {
     writeFileSync(join(dir, 'config.yaml'), CONFIG);
     writeFileSync(join(dir, 'dashboards', 'sales.yaml'), SALES);
     writeFileSync(join(dir, 'no-secret.yaml'), 'datasources:\n  demo: { type: demo }\n');
+    writeFileSync(join(dir, 'short-tokens.yaml'), CONFIG.replace('auth:\n', 'auth:\n  embed_token_max_ttl: 1d\n'));
+    writeFileSync(join(dir, 'long-tokens.yaml'), CONFIG.replace('auth:\n', 'auth:\n  embed_token_max_ttl: 90d\n'));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -55,6 +57,12 @@ describe('rtdash token create', function () {
     expect(claims.vars).to.deep.equal({ region: 'us', shop: 'berlin' });
     expect(claims.expiresAt - started).to.be.within(2 * 3_600_000, 2 * 3_600_000 + 5000);
     expect(result.stderr.trim().split('\n')).to.deep.equal([`token for dashboard "sales" with region=us, shop=berlin fixed, expires ${new Date(claims.expiresAt).toISOString()} (in 2h)`]);
+  });
+
+  it('signs a token up to the config’s auth.embed_token_max_ttl', () => {
+    const result = run(['create', '--dashboard', 'sales', '--ttl', '60d', '--config', 'long-tokens.yaml']);
+    expect(result.status, result.stderr).to.equal(0);
+    expect(verifyEmbedToken(result.stdout.trim(), SECRET, { maxTtlMs: 90 * 86_400_000 }).dashboard).to.equal('sales');
   });
 
   it('prints its usage with --help, and is listed in rtdash --help', () => {
@@ -78,6 +86,8 @@ describe('rtdash token create', function () {
     ['a ttl of zero', ['--dashboard', 'sales', '--ttl', '0s'], undefined, '--ttl must be more than 0'],
     ['a negative ttl', ['--dashboard', 'sales', '--ttl=-1h'], undefined, '--ttl must be more than 0'],
     ['a ttl over a year', ['--dashboard', 'sales', '--ttl', '400d'], undefined, '--ttl must be at most 366d'],
+    ['a ttl over auth.embed_token_max_ttl', ['--dashboard', 'sales', '--ttl', '31d'], undefined, '--ttl 31d is longer than the server accepts: auth.embed_token_max_ttl is 30d in config.yaml, and it refuses tokens that live longer; use a shorter --ttl, or raise auth.embed_token_max_ttl (at most 366d)'],
+    ['a ttl over a lower auth.embed_token_max_ttl', ['--dashboard', 'sales', '--ttl', '2d', '--config', 'short-tokens.yaml'], undefined, 'auth.embed_token_max_ttl is 1d in short-tokens.yaml'],
     ['no --ttl', ['--dashboard', 'sales'], undefined, '--ttl is required'],
     ['no --dashboard', ['--ttl', '1h'], undefined, '--dashboard ID is required'],
     ['a stray argument', ['--dashboard', 'sales', '--ttl', '1h', 'region=eu'], undefined, 'unexpected argument "region=eu"'],

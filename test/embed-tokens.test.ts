@@ -6,8 +6,8 @@
 import { expect } from 'chai';
 import { TestClient, connect } from './support/ws-client.js';
 import { errorOf, request, sseEvents } from './support/http-client.js';
-import { startTestServer, testDashboard, until, type TestServer } from './support/test-server.js';
-import { LOCKED, SECRET, tampered, token } from './support/embed.js';
+import { startTestServer, testDashboard, type TestServer } from './support/test-server.js';
+import { LOCKED, SECRET, token } from './support/embed.js';
 
 describe('embed tokens', function () {
   let t: TestServer;
@@ -108,33 +108,6 @@ describe('embed tokens', function () {
       await client.nextOf('snapshot');
       await client.close();
     }
-  });
-
-  it('refuses a token with a changed signature everywhere, even on a public dashboard', async () => {
-    const bad = tampered(token('open'));
-    for (const path of [`/api/dashboards/open?token=${bad}`, `/api/poll?dashboard=open&token=${bad}`, `/sse?dashboard=open&token=${bad}`, `/d/open?token=${bad}`]) {
-      const answer = await request(url(path), {}, { readMs: 2000 });
-      expect(answer.status, path).to.equal(401);
-      expect(answer.body, path).to.include('bad signature');
-    }
-    expect(errorOf(await request(url('/api/dashboards/open'), { Authorization: `Bearer ${bad}` })).code).to.equal('RTDASH_TOKEN_INVALID');
-    // A browser cannot read a refused upgrade, so the socket opens, says why, and closes with 4403.
-    const before = t.server.hub.connections;
-    const client = new TestClient(ws(bad));
-    expect(await client.closed).to.equal(4403);
-    expect(client.closeReason).to.equal('token invalid');
-    expect(client.messages.map((m) => m.type)).to.deep.equal(['hello', 'error']);
-    expect(client.messages[1]).to.include({ code: 'RTDASH_TOKEN_INVALID' });
-    await until(() => t.server.hub.connections === before, 2000, 'the refused connection to be let go');
-  });
-
-  it('refuses a malformed token and two different tokens in one request', async () => {
-    const garbage = await request(url('/api/dashboards/open?token=not-a-token'));
-    expect(garbage.status).to.equal(401);
-    expect(errorOf(garbage).message).to.match(/^the embed token is malformed/);
-    const two = await request(url(`/api/dashboards/locked?token=${token('locked')}`), { Authorization: `Bearer ${token('open')}` });
-    expect(two.status).to.equal(400);
-    expect(errorOf(two).message).to.include('more than one embed token');
   });
 
   it('answers the page of a token dashboard with 401 before it renders, unless the token is valid', async () => {

@@ -2,8 +2,8 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, dashboardContext, loadDashboardDir, loadServerConfig } from '../../core/config/index.js';
 import { didYouMean, listNames } from '../../core/config/suggest.js';
-import { formatDuration, parseDuration } from '../../core/duration.js';
-import { MAX_TOKEN_TTL_MS, signEmbedToken } from '../../core/embed-token.js';
+import { formatDays, formatDuration, parseDuration } from '../../core/duration.js';
+import { DEFAULT_EMBED_TOKEN_MAX_TTL_MS, MAX_TOKEN_TTL_MS, signEmbedToken } from '../../core/embed-token.js';
 import { RtdashError } from '../../core/errors.js';
 import { VERSION, buildRegistry } from '../../core/server.js';
 import { resolveVariables } from '../../core/variables.js';
@@ -14,7 +14,8 @@ const USAGE = `Usage: rtdash token create --dashboard ID [--var NAME=VALUE]... -
 
 Signs an embed token with auth.embed_secret of the config. The token opens dashboard ID and no other,
 until it expires. Each --var fixes a variable: viewers with the token get that value and cannot
-choose another. --ttl is how long the token lives, such as 15m, 12h or 30d (at most 366d).
+choose another. --ttl is how long the token lives, such as 15m, 12h or 7d: at most the config's
+auth.embed_token_max_ttl (30d unless set), since the server refuses tokens that live longer.
 The token alone goes to standard output, so this works:  TOKEN=$(rtdash token create --dashboard shop --ttl 1h)
 The config is FILE, else $RTDASH_CONFIG, else ./config.yaml if it exists, else the embedded defaults.`;
 
@@ -81,6 +82,10 @@ async function createToken(args: TokenArgs): Promise<{ token: string; note: stri
   const file = args.config ?? process.env.RTDASH_CONFIG ?? (existsSync('config.yaml') ? 'config.yaml' : undefined);
   const config = await loadServerConfig(file);
   const where = config.file ?? 'the embedded default config (pass --config FILE)';
+  const maxTtlMs = config.auth.embedTokenMaxTtlMs ?? DEFAULT_EMBED_TOKEN_MAX_TTL_MS;
+  if (ttlMs > maxTtlMs) {
+    throw new Refused(`--ttl ${args.ttl} is longer than the server accepts: auth.embed_token_max_ttl is ${formatDays(maxTtlMs)} in ${where}, and it refuses tokens that live longer; use a shorter --ttl, or raise auth.embed_token_max_ttl (at most 366d)`);
+  }
   const secret = config.auth.embedSecret;
   if (secret === undefined) {
     throw new Refused(`auth.embed_secret is not set in ${where}; add "auth: { embed_secret: \${RTDASH_EMBED_SECRET} }" and set RTDASH_EMBED_SECRET (openssl rand -hex 32 makes one)`);

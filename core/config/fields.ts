@@ -3,7 +3,7 @@
  * must be positive, say) reported at their positions. Values of the wrong type were already reported by
  * the schema, so readers here just skip them instead of reporting twice.
  */
-import { parseDuration } from '../duration.js';
+import { formatDays, parseDuration } from '../duration.js';
 import type { Problem } from './problem.js';
 import { describeValue } from './validate.js';
 import { isPlainObject } from './to-plain.js';
@@ -47,6 +47,8 @@ export function stringsAt(parent: Plain, key: string): string[] | undefined {
 export interface DurationRule {
   /** Smallest accepted value in ms; every duration must be greater than zero regardless. */
   minMs?: number;
+  /** Largest accepted value in ms. */
+  maxMs?: number;
 }
 
 /**
@@ -67,6 +69,10 @@ export function durationAt(parent: Plain, key: string, path: DocPath, source: Ya
   }
   if (rule.minMs !== undefined && ms < rule.minMs) {
     problems.push(source.problem(at, `"${key}" must be at least ${rule.minMs}ms, got ${text}`));
+    return undefined;
+  }
+  if (rule.maxMs !== undefined && ms > rule.maxMs) {
+    problems.push(source.problem(at, `"${key}" must be at most ${formatDays(rule.maxMs)}, got ${text}`));
     return undefined;
   }
   return ms;

@@ -137,7 +137,7 @@ describe('parseServerConfig', () => {
   });
 
   it('points a config still using allowed_origins to origins', () => {
-    expectOneProblem('server:\n  allowed_origins: [https://x.example]\n', 'config.yaml:2:3', 'unknown key "allowed_origins" in "server"; allowed keys: host, port, public_url, origins, limits');
+    expectOneProblem('server:\n  allowed_origins: [https://x.example]\n', 'config.yaml:2:3', 'unknown key "allowed_origins" in "server"; allowed keys: host, port, public_url, origins, hostnames, trusted_proxies, limits');
     expect(parseServerConfig('server:\n  origins: [https://x.example, "*"]\n', 'config.yaml', {}).server.allowedOrigins).to.deep.equal(['https://x.example', '*']);
     expectOneProblem('server:\n  origins: [https://x.example/shop]\n', 'config.yaml:2:13', 'must be an origin such as https://shop.example.com');
   });
@@ -282,5 +282,22 @@ describe('loadServerConfig', () => {
     expect(error).to.be.instanceOf(ConfigError);
     expect((error as ConfigError).message).to.match(/^\/nonexistent\/config\.yaml:1:1: cannot read the file/);
     expect((error as ConfigError).code).to.equal('RTDASH_CONFIG_INVALID');
+  });
+});
+
+describe('parseServerConfig: who may act', () => {
+  it('reads server.hostnames, server.trusted_proxies and auth.embed_token_max_ttl', () => {
+    const text = 'server:\n  hostnames: [dash.example.com]\n  trusted_proxies: [127.0.0.1, 10.0.0.0/8, "fd00::/8"]\nauth:\n  embed_token_max_ttl: 7d\n';
+    const config = parseServerConfig(text, 'config.yaml', {});
+    expect(config.server.hostnames).to.deep.equal(['dash.example.com']);
+    expect(config.server.trustedProxies).to.deep.equal(['127.0.0.1', '10.0.0.0/8', 'fd00::/8']);
+    expect(config.auth.embedTokenMaxTtlMs).to.equal(7 * 86_400_000);
+  });
+
+  it('refuses a proxy that is not an address or range, a host name with a scheme, and a token lifetime over 366d', () => {
+    expectOneProblem('server:\n  trusted_proxies: [10.0.0.0/40]\n', 'config.yaml:2:21', '"10.0.0.0/40" is not a proxy address: the prefix length of an IPv4 range is 0 to 32');
+    expectOneProblem('server:\n  trusted_proxies: [proxy.local]\n', 'config.yaml:2:21', 'must be an IP address such as 10.0.0.5 or a CIDR range');
+    expectOneProblem('server:\n  hostnames: [https://dash.example.com]\n', 'config.yaml:2:15', 'must be a host name such as dash.example.com');
+    expectOneProblem('auth:\n  embed_token_max_ttl: 400d\n', 'config.yaml:2:24', '"embed_token_max_ttl" must be at most 366d, got 400d');
   });
 });

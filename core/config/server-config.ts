@@ -8,6 +8,8 @@ import { messageOf } from '../errors.js';
 import type { Limits, NotifierConfig, ServerConfig, SourceConfig } from '../model.js';
 import { bundledDashboardDir } from '../paths.js';
 import type { PluginDefinition } from '../plugin.js';
+import { MAX_TOKEN_TTL_MS } from '../embed-token.js';
+import { proxyEntryProblem } from '../trusted-proxies.js';
 import { booleanAt, durationAt, numberAt, objectAt, rootMapping, stringAt, stringsAt, type Plain } from './fields.js';
 import { interpolate, type Env } from './interpolate.js';
 import { ConfigError, throwIfProblems, type Problem } from './problem.js';
@@ -159,6 +161,14 @@ function normalise(root: Plain, source: YamlFile, problems: Problem[], baseDir: 
     problems.push(source.problem(['server', 'public_url'], `"public_url" is not a valid URL: ${JSON.stringify(publicUrl)}`));
   }
   const embedSecret = stringAt(auth, 'embed_secret');
+  const embedTokenMaxTtlMs = durationAt(auth, 'embed_token_max_ttl', ['auth'], source, problems, { minMs: 1000, maxMs: MAX_TOKEN_TTL_MS });
+  const hostnames = stringsAt(server, 'hostnames');
+  const trustedProxies = stringsAt(server, 'trusted_proxies');
+  trustedProxies?.forEach((entry, i) => {
+    // The schema's pattern has refused what is not made of address characters; this catches the rest.
+    const why = /^[0-9A-Fa-f:.]+(\/\d{1,3})?$/.test(entry) ? proxyEntryProblem(entry) : undefined;
+    if (why !== undefined) problems.push(source.problem(['server', 'trusted_proxies', i], `${JSON.stringify(entry)} is not a proxy address: ${why}`));
+  });
   const redis = stringAt(cluster, 'redis');
   // Scaling out is adding a Redis URL: the instances then share alert state there unless told otherwise.
   const storageType = (stringAt(storage, 'type') ?? (redis === undefined ? 'embedded' : 'redis')) === 'redis' ? 'redis' : 'embedded';
@@ -175,8 +185,14 @@ function normalise(root: Plain, source: YamlFile, problems: Problem[], baseDir: 
       ...(publicUrl === undefined ? {} : { publicUrl }),
       allowedOrigins: stringsAt(server, 'origins') ?? [],
       limits: limitsOf(objectAt(server, 'limits'), source, problems),
+      ...(hostnames === undefined ? {} : { hostnames }),
+      ...(trustedProxies === undefined ? {} : { trustedProxies }),
     },
-    auth: { adminTokens: stringsAt(auth, 'admin_tokens') ?? [], ...(embedSecret === undefined ? {} : { embedSecret }) },
+    auth: {
+      adminTokens: stringsAt(auth, 'admin_tokens') ?? [],
+      ...(embedSecret === undefined ? {} : { embedSecret }),
+      ...(embedTokenMaxTtlMs === undefined ? {} : { embedTokenMaxTtlMs }),
+    },
     // No `datasources` key: the built-in demo and system sources; a `datasources:` of its own replaces them.
     datasources: root['datasources'] === undefined ? builtinSources() : datasourcesOf(objectAt(root, 'datasources'), source, problems),
     plugins: (stringsAt(root, 'plugins') ?? []).map((p) => (p.startsWith('.') || isAbsolute(p) ? resolve(baseDir, p) : p)),

@@ -1,18 +1,21 @@
-/** Admin routes need a bearer token from `auth.admin_tokens`; with none configured, only loopback callers pass. */
+/**
+ * Admin routes need a bearer token from `auth.admin_tokens`. With none configured, only a caller on this
+ * machine passes: a loopback peer that no proxy forwarded (see ConnectionGate.localCaller) and that is not a
+ * browser. A browser on loopback may be running any web site's script (or a rebound name's), so a request
+ * with an Origin header, or one a browser marks as sent by a page, always needs a token.
+ */
 import { timingSafeEqual } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import { RtdashError } from '../errors.js';
-
-const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+import type { ConnectionGate } from '../stream/connection-gate.js';
 
 /** Koa middleware guarding an admin route. */
-export function requireAdmin(tokens: string[]) {
+export function requireAdmin(tokens: string[], gate: Pick<ConnectionGate, 'localCaller'>) {
   const expected = tokens.map((t) => Buffer.from(t));
   return async function adminOnly(ctx: Context, next: Next): Promise<void> {
     if (expected.length === 0) {
-      if (!LOOPBACK.test(ctx.req.socket.remoteAddress ?? '')) {
-        throw new RtdashError('RTDASH_UNAUTHORIZED', 'admin routes need auth.admin_tokens in config.yaml when called from another host');
-      }
+      const refused = shortcutRefusal(ctx, gate);
+      if (refused !== undefined) throw new RtdashError('RTDASH_UNAUTHORIZED', refused);
       return next();
     }
     const given = Buffer.from(/^Bearer (.+)$/i.exec(ctx.get('Authorization'))?.[1] ?? '');
@@ -21,4 +24,14 @@ export function requireAdmin(tokens: string[]) {
     }
     return next();
   };
+}
+
+/** Why a caller without a token is not let in on a server without admin tokens; undefined when it is. */
+function shortcutRefusal(ctx: Context, gate: Pick<ConnectionGate, 'localCaller'>): string | undefined {
+  const fix = 'set auth.admin_tokens in config.yaml and send one as "Authorization: Bearer TOKEN"';
+  // Sec-Fetch-Site "none" is the user's own navigation (typed or bookmarked): every other value is a page's request.
+  const site = ctx.get('Sec-Fetch-Site');
+  if (ctx.get('Origin') !== '' || (site !== '' && site !== 'none')) return `admin routes called from a web page need an admin token: ${fix}`;
+  if (!gate.localCaller(ctx.req)) return `admin routes need an admin token when called from another host or through a proxy: ${fix}`;
+  return undefined;
 }

@@ -7,13 +7,14 @@ import type { Context } from 'koa';
 import { RtdashError } from '../errors.js';
 import type { AlertEngine } from '../alerts/engine.js';
 import { requireAdmin } from './admin.js';
+import type { ConnectionGate } from '../stream/connection-gate.js';
 
 /** The largest JSON body the alerts API reads. */
 const MAX_BODY_BYTES = 16 * 1024;
 
 /** Adds the alerts routes to the router. */
-export function alertRoutes(router: Router, engine: AlertEngine, adminTokens: string[]): void {
-  const admin = requireAdmin(adminTokens);
+export function alertRoutes(router: Router, engine: AlertEngine, adminTokens: string[], gate: ConnectionGate): void {
+  const admin = requireAdmin(adminTokens, gate);
   router.get('/api/alerts', admin, (ctx) => {
     const dashboard = ctx.query.dashboard?.toString();
     ctx.body = engine.alerts(dashboard);

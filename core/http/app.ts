@@ -22,7 +22,7 @@ import { requireAdmin } from './admin.js';
 import { widgetData } from './widget-data.js';
 import { webAssets } from './assets.js';
 import { alertRoutes } from './alerts-api.js';
-import { originCheck } from './origins.js';
+import { hostCheck, originCheck } from './origins.js';
 
 const SCHEMAS: Record<string, string> = { 'config.json': 'config.schema.json', 'dashboard.json': 'dashboard.schema.json', 'alerts.json': 'alerts.schema.json', 'frame.json': 'frame.schema.json' };
 
@@ -38,6 +38,8 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
     access.admit(ctx.params.id!, access.live(requestToken(ctx.URL.searchParams, ctx.get('Authorization') || undefined)), find, vars);
 
   app.use(jsonErrors(logger));
+  // Before everything else, the bundle too: a rebound name gets nothing from this server.
+  app.use(hostCheck(gate));
   // The bundle is public code, served to every origin before the origin check.
   app.use(webAssets());
   app.use(originCheck(gate));
@@ -109,12 +111,12 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
       [...parts.sources.values()].map(async (s) => ({ name: s.config.name, type: s.config.type, health: await checkHealth(s) })),
     );
   });
-  router.post('/api/reload', requireAdmin(parts.config.auth.adminTokens), async (ctx) => {
+  router.post('/api/reload', requireAdmin(parts.config.auth.adminTokens, gate), async (ctx) => {
     const result = await parts.reload();
     ctx.status = result.problems.length ? 422 : 200;
     ctx.body = { dashboards: result.dashboards, changed: result.changed, problems: result.problems.map(formatProblem) };
   });
-  alertRoutes(router, parts.alerts, parts.config.auth.adminTokens);
+  alertRoutes(router, parts.alerts, parts.config.auth.adminTokens, gate);
   router.get('/api/poll', (ctx) => poll.handle(ctx));
   router.get('/sse', sseHandler({ hub, gate, access, limits: parts.config.server.limits, version: parts.version }));
 

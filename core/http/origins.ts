@@ -1,6 +1,7 @@
 /**
- * The Origin check and CORS headers of the HTTP routes. A browser page on an origin in `server.origins`
- * (or on the server's own) gets CORS headers and data. A page on any other origin is refused on the
+ * The Host and Origin checks and CORS headers of the HTTP routes. Every route answers only requests for one
+ * of the server's own names (RTDASH_HOST_NOT_ALLOWED, 421, otherwise: see core/allowed-hosts.ts).
+ * A browser page on an origin in `server.origins` (or on the server's own) gets CORS headers and data. A page on any other origin is refused on the
  * routes that carry data or act (`/api/*`, `/sse`) with a 403 it can read, saying why. Requests without
  * an Origin header (curl, servers, same-origin navigations) pass untouched.
  */
@@ -14,6 +15,18 @@ const ALLOW_METHODS = 'GET, POST';
 /** Whether a path serves dashboard data or acts on the server, and so is closed to other origins. */
 function guarded(path: string): boolean {
   return path === '/sse' || path.startsWith('/api/');
+}
+
+/** Koa middleware: RTDASH_HOST_NOT_ALLOWED (421) for a request whose Host is not one of the server's names, on every route. */
+export function hostCheck(gate: ConnectionGate) {
+  return async function hosts(ctx: Context, next: Next): Promise<void> {
+    const host = ctx.get('Host');
+    if (!gate.hostAllowed(host)) {
+      const refusal = gate.hostRefusal(host);
+      throw new RtdashError(refusal.code, refusal.reason);
+    }
+    return next();
+  };
 }
 
 /** Koa middleware: CORS for allowed origins, RTDASH_ORIGIN_NOT_ALLOWED (403) for the others on guarded routes. */

@@ -1,9 +1,12 @@
 /**
- * Who may connect: the Origin header against `server.origins` (for streams and the API), and a cap on
- * connections per IP address (for the WebSocket and SSE endpoints).
+ * Who may connect: the Host header against the server's own names (core/allowed-hosts.ts), the Origin header
+ * against `server.origins` (for streams and the API), and a cap on connections per client IP address (for the
+ * streams), where the client behind a trusted proxy is found by core/trusted-proxies.ts.
  */
 import type { IncomingMessage } from 'node:http';
 import type { ErrorCode } from '../errors.js';
+import { AllowedHosts } from '../allowed-hosts.js';
+import { TrustedProxies, isLoopbackAddress } from '../trusted-proxies.js';
 
 /** Why a connection was refused. */
 export interface Refusal {
@@ -20,21 +23,53 @@ export function originRefusal(origin: string): string {
   return `this site (${origin.slice(0, 200)}) is not in server.origins of this rtdash server`;
 }
 
-/** Counts connections per IP and checks origins. */
+/** The names and proxies a gate checks requests against. */
+export interface GateNetwork {
+  /** The server's own names; by default IP addresses, localhost and 127.0.0.1. */
+  hosts?: AllowedHosts;
+  /** `server.trusted_proxies`; by default none. */
+  proxies?: TrustedProxies;
+}
+
+/** Counts connections per IP and checks hosts and origins. */
 export class ConnectionGate {
   readonly #perIp = new Map<string, number>();
   readonly #allowed: Set<string>;
   readonly #maxPerIp: number;
   readonly #ownOrigins: Set<string>;
+  readonly #hosts: AllowedHosts;
+  readonly #proxies: TrustedProxies;
 
   /**
    * @param origins `server.origins`: origins that may connect from a browser (`*` allows any); the server's
    *   own origin is always allowed, and requests without an Origin header (non-browser clients) are too.
    */
-  constructor(origins: string[], maxPerIp: number, ownOrigins: string[] = []) {
+  constructor(origins: string[], maxPerIp: number, ownOrigins: string[] = [], network: GateNetwork = {}) {
     this.#allowed = new Set(origins.map(normalise));
     this.#maxPerIp = maxPerIp;
     this.#ownOrigins = new Set(ownOrigins.map(normalise));
+    this.#hosts = network.hosts ?? new AllowedHosts({ host: '127.0.0.1' });
+    this.#proxies = network.proxies ?? new TrustedProxies();
+  }
+
+  /** Whether a request with this Host header is for this server (not a rebound name); undefined (no header) is. */
+  hostAllowed(host: string | undefined): boolean {
+    return this.#hosts.allows(host);
+  }
+
+  /** The RTDASH_HOST_NOT_ALLOWED refusal of a request for another name. */
+  hostRefusal(host: string): Refusal {
+    return { status: 421, code: 'RTDASH_HOST_NOT_ALLOWED', reason: this.#hosts.refusal(host) };
+  }
+
+  /**
+   * Whether a request comes straight from this machine: a loopback peer that is no proxy and that forwarded
+   * nothing. Behind a reverse proxy on the same host every visitor arrives from loopback, so forwarding marks
+   * a request as someone else's.
+   */
+  localCaller(req: IncomingMessage): boolean {
+    const client = this.#proxies.clientOf(req);
+    return !client.proxied && isLoopbackAddress(client.ip);
   }
 
   /** Whether a browser on `origin` may connect. */
@@ -48,6 +83,8 @@ export class ConnectionGate {
 
   /** Counts the connection in, or says why not. Call `release` when it closes. */
   admit(req: IncomingMessage): Refusal | undefined {
+    const host = req.headers.host;
+    if (!this.hostAllowed(host)) return this.hostRefusal(host!);
     const origin = req.headers.origin;
     if (origin !== undefined && !this.originAllowed(origin, req.headers.host)) return { status: 403, code: 'RTDASH_ORIGIN_NOT_ALLOWED', reason: originRefusal(origin) };
     const ip = this.ipOf(req);
@@ -65,9 +102,9 @@ export class ConnectionGate {
     else this.#perIp.set(ip, n);
   }
 
-  /** The peer address of a request. */
+  /** The client address of a request: the peer's, or the one a trusted proxy forwarded. Per-IP caps and logs use it. */
   ipOf(req: IncomingMessage): string {
-    return req.socket.remoteAddress ?? 'unknown';
+    return this.#proxies.clientOf(req).ip;
   }
 }
 

@@ -20,9 +20,9 @@ export function needChromium(ctx: Mocha.Context): void {
   ctx.skip();
 }
 
-/** Starts Chromium; close it in `after`. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: SERVICES.chromium.path, args: CHROMIUM_ARGS, headless: true });
+/** Starts Chromium, with `extraArgs` after the usual flags; close it in `after`. */
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: SERVICES.chromium.path, args: [...CHROMIUM_ARGS, ...extraArgs], headless: true });
 }
 
 /** A page and what went wrong on it: uncaught exceptions and console errors, which tests assert are empty. */

@@ -18,12 +18,16 @@ export interface RequestOptions {
   method?: string;
   /** Stop reading after this long (for streams that do not end); by default, read to the end. */
   readMs?: number;
+  /** A request body, sent as it is (set its Content-Type in `headers`). */
+  body?: string;
+  /** The local address to connect from (127.0.0.2, say: another visitor on loopback). */
+  localAddress?: string;
 }
 
 /** Sends one request with exactly these headers. */
 export function request(url: string, headers: Record<string, string> = {}, options: RequestOptions = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: options.method ?? 'GET', headers }, (res) => {
+    const req = http.request(url, { method: options.method ?? 'GET', headers, ...(options.localAddress !== undefined && { localAddress: options.localAddress }) }, (res) => {
       let body = '';
       let done = false;
       const finish = (ended: boolean) => {
@@ -40,7 +44,7 @@ export function request(url: string, headers: Record<string, string> = {}, optio
       res.on('error', () => finish(false));
     });
     req.on('error', reject);
-    req.end();
+    req.end(options.body);
   });
 }
 

@@ -8,9 +8,10 @@ import type { Socket } from 'node:net';
 
 /**
  * A proxy on a free loopback port in front of `target` (http://host:port). Requests whose path matches
- * `refuse` are answered 403 too (a proxy that also breaks event streams, say).
+ * `refuse` are answered 403 too (a proxy that also breaks event streams, say). With `forwardedFor`, it adds
+ * the address it saw to X-Forwarded-For, as nginx's `$proxy_add_x_forwarded_for` does.
  */
-export async function startNoUpgradeProxy(target: string, refuse?: RegExp): Promise<{ url: string; upgradesRefused(): number; close(): Promise<void> }> {
+export async function startNoUpgradeProxy(target: string, refuse?: RegExp, options: { forwardedFor?: boolean } = {}): Promise<{ url: string; upgradesRefused(): number; close(): Promise<void> }> {
   const { hostname, port } = new URL(target);
   let refused = 0;
   const sockets = new Set<Socket>();
@@ -19,11 +20,15 @@ export async function startNoUpgradeProxy(target: string, refuse?: RegExp): Prom
       res.writeHead(403, { 'Content-Type': 'text/plain' }).end('refused by the proxy');
       return;
     }
-    const upstream = request({ hostname, port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+    const headers = { ...req.headers };
+    if (options.forwardedFor) headers['x-forwarded-for'] = [req.headers['x-forwarded-for'], req.socket.remoteAddress].filter(Boolean).join(', ');
+    const upstream = request({ hostname, port, path: req.url, method: req.method, headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
     });
     upstream.on('error', () => res.destroy());
+    // A visitor that goes away ends the upstream request too, as nginx does: an event stream is let go.
+    res.on('close', () => upstream.destroy());
     req.pipe(upstream);
   });
   server.on('connection', (socket) => {

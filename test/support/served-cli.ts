@@ -33,9 +33,9 @@ export async function until(what: string, check: () => boolean | Promise<boolean
   }
 }
 
-/** Starts `rtdash serve --config FILE` in `cwd`, logging JSON. */
-export function serveCli(config: string, cwd: string): ServedCli {
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', config], { cwd, env: { ...process.env, LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `rtdash serve --config FILE [ARGS…]` in `cwd`, logging JSON. */
+export function serveCli(config: string, cwd: string, args: string[] = []): ServedCli {
+  const child = spawn(process.execPath, [BIN, 'serve', '--config', config, ...args], { cwd, env: { ...process.env, LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));

@@ -41,6 +41,10 @@ export interface TestConfig {
   port?: number;
   /** `alerts.dir`: the folder of standalone alert files (none by default). */
   alertsDir?: string;
+  /** `server.hostnames`. */
+  hostnames?: string[];
+  /** `server.trusted_proxies`. */
+  trustedProxies?: string[];
 }
 
 /** Starts a server with the demo, system and test sources and the given dashboard files. */
@@ -55,6 +59,8 @@ export async function startTestServer(files: Record<string, string>, limits: Par
       ...(overrides.publicUrl === undefined ? {} : { publicUrl: overrides.publicUrl }),
       allowedOrigins: overrides.origins ?? [],
       limits: { ...TEST_LIMITS, ...limits },
+      ...(overrides.hostnames === undefined ? {} : { hostnames: overrides.hostnames }),
+      ...(overrides.trustedProxies === undefined ? {} : { trustedProxies: overrides.trustedProxies }),
     },
     auth: { adminTokens: [], ...(overrides.embedSecret === undefined ? {} : { embedSecret: overrides.embedSecret }) },
     datasources: [

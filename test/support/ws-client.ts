@@ -97,3 +97,20 @@ export async function connectSubscribed(url: string, dashboard: string): Promise
   await client.nextOf('snapshot');
   return client;
 }
+
+/** The status and body of a refused WebSocket upgrade; fails if the upgrade is accepted. */
+export function refusedUpgrade(url: string, options: WebSocket.ClientOptions = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, options);
+    ws.on('open', () => {
+      ws.terminate();
+      reject(new Error('the upgrade was accepted'));
+    });
+    ws.on('error', () => undefined);
+    ws.on('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+  });
+}

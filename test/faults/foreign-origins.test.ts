@@ -3,27 +3,12 @@
  * stream and the API refuse it with a 403 the page can read, and nothing of a dashboard.
  */
 import { expect } from 'chai';
-import WebSocket from 'ws';
-import { connect } from './support/ws-client.js';
-import { errorOf, request, sseEvents } from './support/http-client.js';
-import { startTestServer, testDashboard, type TestServer } from './support/test-server.js';
+import { connect, refusedUpgrade } from '../support/ws-client.js';
+import { errorOf, request, sseEvents } from '../support/http-client.js';
+import { startTestServer, testDashboard, type TestServer } from '../support/test-server.js';
 
 const SHOP = 'https://shop.example';
 const EVIL = 'https://evil.example';
-
-/** The status and body a refused WebSocket upgrade got. */
-function refusedUpgrade(url: string, origin: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { origin });
-    ws.on('open', () => reject(new Error('the upgrade was accepted')));
-    ws.on('error', () => undefined);
-    ws.on('unexpected-response', (_req, res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-  });
-}
 
 describe('server.origins', function () {
   let t: TestServer;
@@ -35,7 +20,7 @@ describe('server.origins', function () {
   const refusal = `this site (${EVIL}) is not in server.origins of this rtdash server`;
 
   it('refuses a WebSocket upgrade from another site with 403 and says why', async () => {
-    const { status, body } = await refusedUpgrade(t.wsUrl, EVIL);
+    const { status, body } = await refusedUpgrade(t.wsUrl, { origin: EVIL });
     expect(status).to.equal(403);
     expect(JSON.parse(body)).to.deep.equal({ error: { code: 'RTDASH_ORIGIN_NOT_ALLOWED', message: refusal } });
     expect(t.server.hub.connections).to.equal(0);

@@ -5,12 +5,12 @@
  */
 import { expect } from 'chai';
 import { Writable } from 'node:stream';
-import { decodeEmbedToken } from '../core/embed-token.js';
-import { createLogger } from '../core/logger.js';
-import { TestClient, connect } from './support/ws-client.js';
-import { errorOf, request, sseEvents } from './support/http-client.js';
-import { startTestServer, testDashboard, until, type TestServer } from './support/test-server.js';
-import { LOCKED, SECRET, token } from './support/embed.js';
+import { decodeEmbedToken } from '../../core/embed-token.js';
+import { createLogger } from '../../core/logger.js';
+import { TestClient, connect } from '../support/ws-client.js';
+import { errorOf, request, sseEvents } from '../support/http-client.js';
+import { startTestServer, testDashboard, until, type TestServer } from '../support/test-server.js';
+import { LOCKED, SECRET, token } from '../support/embed.js';
 
 /** A token that expired ten seconds ago. */
 const expiredToken = (dashboard: string) => token(dashboard, undefined, 1000, Date.now() - 11_000);
