@@ -2,7 +2,8 @@
 /**
  * The page through what goes wrong on the way: a server restart (the page says it is reconnecting, then
  * resumes with no gap and never shows a blank chart), a proxy that refuses WebSocket upgrades (SSE) and one
- * that breaks event streams too (polling), and a source that fails (the error over the last good data).
+ * that breaks event streams too (polling), a browser without WebSocket (or EventSource) at all, and a source
+ * that fails (the error over the last good data).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -147,6 +148,28 @@ describe('the dashboard page when things go wrong (in Chromium)', function () {
       await proxy.close();
     }
   });
+
+  // Scripts run before the page's own: a browser (or a policy) without the transports the client would use first.
+  const NO_WEBSOCKET = {
+    'a browser without WebSocket': 'delete window.WebSocket;',
+    'a WebSocket constructor that throws': 'window.WebSocket = class { constructor() { throw new DOMException("blocked by policy", "SecurityError"); } };',
+  };
+  for (const [why, script] of Object.entries(NO_WEBSOCKET)) {
+    it(`shows the dashboard over server-sent events in ${why}, and over polling without EventSource too`, async () => {
+      const server = await serve({ 'demo.yaml': DEMO });
+      for (const [transport, more] of [['server-sent events', ''], ['polling', 'delete window.EventSource;']] as const) {
+        tab = await openPage(browser);
+        const { page } = tab;
+        await page.addInitScript(`${script} ${more}`);
+        await page.goto(server.server.url + '/d/demo');
+        await waitForData(page, DATA_WIDGETS);
+        expect(await statusText(page)).to.equal(`Live (${transport})`);
+        expect(tab.errors, `${why}, ${transport}`).to.deep.equal([]);
+        await tab.close();
+        tab = undefined;
+      }
+    });
+  }
 
   it('shows a failing source’s error over its last good data, and recovers', async () => {
     const dashboard = `id: flaky
