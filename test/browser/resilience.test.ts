@@ -114,6 +114,13 @@ describe('the dashboard page when things go wrong (in Chromium)', function () {
       expect(await statusText(page)).to.equal('Live (server-sent events)');
       expect(proxy.upgradesRefused()).to.be.at.least(1);
       const everywhere = await statNumber(page, 'active-users-now');
+      // Changing a variable replaces one event stream: nothing to reconnect, so the status stays as it is.
+      await page.evaluate(() => {
+        const w = window as unknown as { statuses: string[] };
+        w.statuses = [];
+        const status = document.querySelector('rt-dashboard')!.shadowRoot!.querySelector('rt-status')!;
+        setInterval(() => w.statuses.push(status.shadowRoot?.querySelector('[part="label"]')?.textContent ?? ''), 20);
+      });
       await page.locator('rt-dashboard select[name="region"]').selectOption('eu');
       await page.waitForFunction(() => {
         const root = document.querySelector('rt-dashboard')!.shadowRoot!;
@@ -121,6 +128,9 @@ describe('the dashboard page when things go wrong (in Chromium)', function () {
         return el.state?.status === 'ok' && root.querySelector('select')?.value === 'eu';
       });
       expect(await statNumber(page, 'active-users-now')).to.be.lessThan(everywhere);
+      await page.waitForTimeout(1500);
+      const statuses = await page.evaluate(() => (window as unknown as { statuses: string[] }).statuses);
+      expect([...new Set(statuses)], 'the status while the variable changed').to.deep.equal(['Live (server-sent events)']);
     } finally {
       await proxy.close();
     }

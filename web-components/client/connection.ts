@@ -207,7 +207,7 @@ export class RtConnection extends EventTarget {
         if (sub.link !== link) return; // closed on purpose, or replaced by a newer link
         sub.link = undefined;
         // An event stream cannot read why it was refused (an HTTP status): a change that never opened counts as refused.
-        if (sub.changing && !info.opened && !info.refusal) this.#varsRefused(sub, info.dashboardError ?? { code: 'RTDASH_VARIABLE_INVALID', message: 'the server refused these variable values' });
+        if (sub.changing && !info.opened && !info.refusal) this.#varsRefused(sub, info.dashboardError ?? { code: 'RTDASH_VARIABLE_INVALID', message: `the server refused ${new URLSearchParams(sub.vars)}` });
         else if (info.dashboardError) for (const w of sub.watchers) w.error?.(info.dashboardError);
         else this.#ended(info);
       },
