@@ -123,12 +123,12 @@ describe('dashboards embedded in another site (in Chromium)', function () {
         return w.fewest;
       });
       const lastTime = () => page.locator('rt-dashboard rt-stat[data-widget="orders"]').evaluate((el) => (el as HTMLElement & { state: { at: number } }).state.at);
-      const before = await lastTime();
-
+  
       await page.locator('rt-dashboard').evaluate((el) => el.setAttribute('vars', 'region=eu'));
       const notice = page.locator('rt-dashboard [part="header"] [role="alert"]');
       await notice.waitFor({ timeout: 10_000 });
       expect(await notice.innerText()).to.include(why);
+      const refused = await lastTime();
       await page.waitForTimeout(1000);
       const seen = await page.evaluate(() => {
         const w = window as unknown as { fewest: number; waited: boolean };
@@ -136,13 +136,36 @@ describe('dashboards embedded in another site (in Chromium)', function () {
       });
       expect(seen.waited, 'no panel went back to "Waiting for data…"').to.equal(false);
       expect(seen.fewest, 'the kept history stayed').to.be.at.least(rowsBefore);
-      expect(await lastTime(), 'the data goes on').to.be.greaterThan(before);
+      expect(await lastTime(), 'the data goes on after the refusal').to.be.greaterThan(refused);
       expect(await page.locator('rt-dashboard rt-stat[data-widget="orders"] [part="sparkline"]').count()).to.equal(1);
       expect(await page.locator('rt-dashboard select[name="region"]').inputValue()).to.equal('us');
       expect(await statusText(page)).to.equal(live);
       expect(tab.errors.filter((e) => !/status of 403/.test(e))).to.deep.equal([]);
     });
   }
+
+  it('keeps a widget standing alone on its data when its vars are refused, and says why in its status line', async () => {
+    const signed = token('shop', { region: 'us' });
+    await visit(allowed, '/stat.html', `<script type="module" src="${server.server.url}/rt-dashboard.js"></script>
+      <rt-stat server="${server.server.url}" dashboard="shop" widget="orders" token="${signed}"></rt-stat>`);
+    const { page } = tab;
+    const stat = page.locator('rt-stat');
+    const held = () => stat.evaluate((el) => {
+      const state = (el as HTMLElement & { state?: { at: number; frame: { fields: { values: unknown[] }[] } } }).state;
+      return { rows: state?.frame.fields[0]?.values.length ?? 0, at: state?.at ?? 0 };
+    });
+    await page.waitForFunction(() => ((document.querySelector('rt-stat') as HTMLElement & { state?: { frame: { fields: { values: unknown[] }[] } } }).state?.frame.fields[0]?.values.length ?? 0) >= 5);
+    const before = await held();
+    await stat.evaluate((el) => el.setAttribute('vars', 'region=eu'));
+    await stat.locator('[part~="status"]').filter({ hasText: 'fixed' }).waitFor({ timeout: 10_000 });
+    expect(await stat.locator('[part~="status"]').innerText()).to.include('variable "region" is fixed to "us"');
+    const refused = await held();
+    await page.waitForTimeout(1000);
+    const after = await held();
+    expect(after.rows, 'the kept history stayed').to.be.at.least(before.rows);
+    expect(after.at, 'the data goes on after the refusal').to.be.greaterThan(refused.at);
+    expect(await stat.locator('[part="sparkline"]').count()).to.equal(1);
+  });
 
   it('shows nothing of a token dashboard without a token, and says a token is required', async () => {
     await visit(allowed, '/shop.html', `<rt-dashboard server="${server.server.url}" dashboard="locked"></rt-dashboard>`);
