@@ -99,6 +99,7 @@ describe('dashboards embedded in another site (in Chromium)', function () {
   const OVER = [
     ['a WebSocket', '', 'Live', 'variable "region" is fixed to "us"'],
     ['server-sent events', 'delete window.WebSocket;', 'Live (server-sent events)', 'the server refused region=eu'],
+    ['polling', 'delete window.WebSocket; delete window.EventSource;', 'Live (polling)', 'variable "region" is fixed to "us"'],
   ] as const;
   for (const [over, script, live, why] of OVER) {
     it(`keeps showing the data when the page asks for a value the token fixes otherwise, and says why in the status line (${over})`, async () => {

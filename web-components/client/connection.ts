@@ -64,6 +64,8 @@ interface Subscription {
   changing?: boolean;
   /** The SSE or poll link of this dashboard, in those modes. */
   link?: Link;
+  /** While a change is pending in those modes, the link of the values before: it streams on until the new one opens. */
+  previous?: Link;
 }
 
 /** The base URL of the server that served this bundle, the default for elements without a `server`. */
@@ -144,11 +146,13 @@ export class RtConnection extends EventTarget {
     this.#status = { ...this.#status, attempt: 0 };
   }
 
-  /** Closes a dashboard's SSE or poll link on purpose: its end is then no failure to act on. */
-  #dropLink(sub: Subscription): void {
-    const link = sub.link;
-    sub.link = undefined;
-    link?.close();
+  /** Closes a dashboard's SSE or poll links on purpose: their end is then no failure to act on. */
+  #dropLink(sub: Subscription, which: 'link' | 'previous' | 'both' = 'both'): void {
+    for (const key of which === 'both' ? (['link', 'previous'] as const) : [which]) {
+      const link = sub[key];
+      sub[key] = undefined;
+      link?.close();
+    }
   }
 
   #setStatus(status: ConnectionStatus): void {
@@ -196,14 +200,22 @@ export class RtConnection extends EventTarget {
       this.#ws?.send?.({ type: 'subscribe', dashboard: sub.dashboard, vars: sub.vars, ...resume });
       return;
     }
-    this.#dropLink(sub);
+    // The server drops a view nobody watches, history and all: the old stream stays until the new one is open.
+    if (sub.changing && sub.previous === undefined) {
+      sub.previous = sub.link;
+      sub.link = undefined;
+    } else this.#dropLink(sub, sub.changing ? 'link' : 'both');
     const params = new URLSearchParams({ dashboard: sub.dashboard });
     for (const [k, v] of Object.entries(sub.vars)) params.set(`var-${k}`, v);
     if (this.token) params.set('token', this.token);
     const events = {
-      open: () => this.#opened(),
+      open: () => {
+        if (sub.link === link) this.#dropLink(sub, 'previous');
+        this.#opened();
+      },
       message: (msg: ServerMessage) => this.#onMessage(msg),
       end: (info: LinkEnd) => {
+        if (sub.previous === link) sub.previous = undefined; // the new values' link decides what comes next
         if (sub.link !== link) return; // closed on purpose, or replaced by a newer link
         sub.link = undefined;
         // An event stream cannot read why it was refused (an HTTP status): a change that never opened counts as refused.
@@ -263,7 +275,8 @@ export class RtConnection extends EventTarget {
   #varsRefused(sub: Subscription, problem: Refusal): void {
     sub.changing = false;
     sub.vars = { ...sub.state.vars };
-    this.#subscribe(sub);
+    if (sub.previous === undefined) this.#subscribe(sub);
+    else [sub.link, sub.previous] = [sub.previous, undefined];
     for (const w of sub.watchers) w.varsRefused?.(sub.state, problem);
   }
 
