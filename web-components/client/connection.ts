@@ -9,7 +9,7 @@
  */
 import { DashboardState, type SnapshotMessage, type UpdateMessage } from './dashboard-state.js';
 import { backoffDelay } from './backoff.js';
-import { pollLink, sseLink, webSocketLink, type Link, type LinkEnd, type Refusal, type ServerMessage } from './transports.js';
+import { dashboardLink, webSocketLink, type Link, type LinkEnd, type Refusal, type ServerMessage } from './transports.js';
 
 /** Where the connection is. */
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'refused';
@@ -205,9 +205,6 @@ export class RtConnection extends EventTarget {
       sub.previous = sub.link;
       sub.link = undefined;
     } else this.#dropLink(sub, sub.changing ? 'link' : 'both');
-    const params = new URLSearchParams({ dashboard: sub.dashboard });
-    for (const [k, v] of Object.entries(sub.vars)) params.set(`var-${k}`, v);
-    if (this.token) params.set('token', this.token);
     const events = {
       open: () => {
         if (sub.link === link) this.#dropLink(sub, 'previous');
@@ -224,18 +221,8 @@ export class RtConnection extends EventTarget {
         else this.#ended(info);
       },
     };
-    let link: Link;
     const cursor = resuming ? state.cursor() : undefined;
-    if (this.#transport === 'sse') {
-      if (cursor !== undefined) params.set('lastEventId', cursor);
-      link = sseLink(`${this.server}/sse?${params}`, events);
-    } else {
-      link = pollLink(
-        (session, next) => `${this.server}/api/poll?${params}${session ? `&session=${encodeURIComponent(session)}` : ''}${next ?? cursor ? `&cursor=${encodeURIComponent((next ?? cursor)!)}` : ''}`,
-        {},
-        events,
-      );
-    }
+    const link = dashboardLink(this.#transport, { server: this.server, dashboard: sub.dashboard, vars: sub.vars, token: this.token, cursor }, events);
     sub.link = link;
   }
 

@@ -215,3 +215,28 @@ export function pollLink(url: (session: string | undefined, cursor: string | und
   })();
   return { close: () => finish({ opened }) };
 }
+
+/** What the SSE or poll link of one dashboard asks for. */
+export interface DashboardRequest {
+  server: string;
+  dashboard: string;
+  vars: Record<string, string>;
+  token: string | undefined;
+  /** Where to resume from (DashboardState.cursor), or nothing for a fresh snapshot. */
+  cursor: string | undefined;
+}
+
+/** Opens the Server-Sent Events (`sse`) or long-poll (`poll`) link of one dashboard. */
+export function dashboardLink(kind: 'sse' | 'poll', request: DashboardRequest, on: LinkEvents): Link {
+  const { server, cursor } = request;
+  const params = new URLSearchParams({ dashboard: request.dashboard });
+  for (const [k, v] of Object.entries(request.vars)) params.set(`var-${k}`, v);
+  if (request.token) params.set('token', request.token);
+  if (kind === 'sse') {
+    if (cursor !== undefined) params.set('lastEventId', cursor);
+    return sseLink(`${server}/sse?${params}`, on);
+  }
+  const url = (session: string | undefined, next: string | undefined): string =>
+    `${server}/api/poll?${params}${session ? `&session=${encodeURIComponent(session)}` : ''}${next ?? cursor ? `&cursor=${encodeURIComponent((next ?? cursor)!)}` : ''}`;
+  return pollLink(url, {}, on);
+}

@@ -1,6 +1,5 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import { live } from 'lit/directives/live.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { bundleServer, connectionFor, type RtConnection, type Watch } from '../client/connection.js';
 import type { DashboardState } from '../client/dashboard-state.js';
@@ -143,6 +142,10 @@ export default class RtDashboard extends LitElement {
       varsRefused: (view, problem) => {
         this.notice = problem.message;
         this.vars = new URLSearchParams(view.vars).toString();
+        // The pickers show what the viewer chose; unchanged values would not make the template write them back.
+        for (const el of this.renderRoot.querySelectorAll<HTMLSelectElement | HTMLInputElement>('[part="variables"] [name]')) {
+          el.value = view.vars[el.name] ?? el.value;
+        }
       },
     });
     this.connection.addEventListener('status', this.#onStatus);
@@ -176,7 +179,7 @@ export default class RtDashboard extends LitElement {
     if (v.type === 'select') {
       return html`<label title=${fixed === undefined ? nothing : 'fixed by the embed token'}
         >${label}
-        <select name=${v.name} ?disabled=${fixed !== undefined} .value=${live(value)} @change=${(e: Event) => this.#pick(v.name, (e.target as HTMLSelectElement).value)}>
+        <select name=${v.name} ?disabled=${fixed !== undefined} @change=${(e: Event) => this.#pick(v.name, (e.target as HTMLSelectElement).value)}>
           ${(v.options ?? []).map((o) => html`<option value=${o} ?selected=${o === value}>${o}</option>`)}
         </select></label
       >`;
@@ -186,7 +189,7 @@ export default class RtDashboard extends LitElement {
       <input
         name=${v.name}
         ?disabled=${fixed !== undefined}
-        .value=${live(value)}
+        .value=${value}
         pattern=${v.pattern ?? nothing}
         @change=${(e: Event) => {
           const input = e.target as HTMLInputElement;
