@@ -47,7 +47,7 @@ export interface DashboardWatcher {
 /** A watch of one dashboard; close it when the element leaves the page. */
 export interface Watch {
   readonly state: DashboardState;
-  /** The variable values asked for last (the snapshot's `state.vars` say which apply). */
+  /** The variable values asked for last, or those in force again after a refusal (`state.vars` say which apply). */
   readonly vars: Readonly<Record<string, string>>;
   /** Watches with other variable values (every watcher of this dashboard on the connection follows). */
   setVars(vars: Record<string, string>): void;
@@ -255,9 +255,10 @@ export class RtConnection extends EventTarget {
   }
 
   /**
-   * The server refused the values of a `setVars`: back to the values the data is for, resuming from it (over a
-   * WebSocket the server kept the old subscription, so that costs only a catch-up; an SSE or poll link opens
-   * again). The panels keep their data all along, and watchers are told why.
+   * The server refused the values of a `setVars`: back to the values the data is for. Over a WebSocket the server
+   * kept the old subscription, so resuming costs only a catch-up; over SSE or polling the old link is still
+   * streaming (or, if it ended meanwhile, opens again and resumes). The panels keep their data all along, and
+   * watchers are told why.
    */
   #varsRefused(sub: Subscription, problem: Refusal): void {
     sub.changing = false;
