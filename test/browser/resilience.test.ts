@@ -14,7 +14,7 @@ import { launchChromium, needChromium, openPage, type TestPage } from '../suppor
 import { startNoUpgradeProxy } from '../support/no-upgrade-proxy.js';
 import { failing } from '../support/test-plugin.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { DATA_WIDGETS, statNumber, statusText, waitForData } from './dashboard-page.js';
+import { DATA_WIDGETS, pickVariable, statNumber, statusText, waitForData } from './dashboard-page.js';
 
 const DEMO = readFileSync(join(bundledDashboardDir, 'demo.yaml'), 'utf8');
 
@@ -121,7 +121,7 @@ describe('the dashboard page when things go wrong (in Chromium)', function () {
         const status = document.querySelector('rt-dashboard')!.shadowRoot!.querySelector('rt-status')!;
         setInterval(() => w.statuses.push(status.shadowRoot?.querySelector('[part="label"]')?.textContent ?? ''), 20);
       });
-      await page.locator('rt-dashboard select[name="region"]').selectOption('eu');
+      await pickVariable(page, 'region', 'eu');
       await page.waitForFunction(() => {
         const root = document.querySelector('rt-dashboard')!.shadowRoot!;
         const el = root.querySelector('[data-widget="active-users-now"]') as HTMLElement & { state?: { status: string } };
