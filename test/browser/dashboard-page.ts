@@ -20,6 +20,20 @@ export async function waitForData(page: Page, ids: readonly string[], timeout = 
   );
 }
 
+/**
+ * Picks `value` in the dashboard's picker of variable `name`, and waits for that value's data: the panels keep
+ * the data of the value before until the snapshot of the new one comes (`rt-snapshot`).
+ */
+export async function pickVariable(page: Page, name: string, value: string): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { snapshots?: number };
+    w.snapshots = 0;
+    document.querySelector('rt-dashboard')!.addEventListener('rt-snapshot', () => w.snapshots!++);
+  });
+  await page.locator(`rt-dashboard select[name="${name}"]`).selectOption(value);
+  await page.waitForFunction(() => ((window as unknown as { snapshots?: number }).snapshots ?? 0) > 0);
+}
+
 /** The words of the dashboard's connection status. */
 export function statusText(page: Page): Promise<string> {
   return page.locator('rt-dashboard rt-status [part="label"]').innerText();

@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { bundledDashboardDir } from '../../core/paths.js';
 import { launchChromium, needChromium, openPage, type TestPage } from '../support/browser.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { DATA_WIDGETS, chartPoints, statNumber, statusText, waitForData } from './dashboard-page.js';
+import { DATA_WIDGETS, chartPoints, pickVariable, statNumber, statusText, waitForData } from './dashboard-page.js';
 
 const DEMO = readFileSync(join(bundledDashboardDir, 'demo.yaml'), 'utf8');
 
@@ -64,7 +64,7 @@ describe('the dashboard page (in Chromium)', function () {
     await open('/d/demo');
     await waitForData(page, ['active-users-now']);
     const everywhere = await statNumber(page, 'active-users-now');
-    await page.locator('rt-dashboard select[name="region"]').selectOption('apac');
+    await pickVariable(page, 'region', 'apac');
     await page.waitForURL(/[?&]var-region=apac\b/);
     await page.waitForFunction(() => {
       const dash = document.querySelector('rt-dashboard') as (HTMLElement & { definition?: unknown }) | null;

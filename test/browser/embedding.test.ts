@@ -12,13 +12,24 @@ import { packageRoot } from '../../core/paths.js';
 import { launchChromium, needChromium, openPage, startSite, type Site, type TestPage } from '../support/browser.js';
 import { LOCKED, SECRET, token } from '../support/embed.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { waitForData } from './dashboard-page.js';
+import { statusText, waitForData } from './dashboard-page.js';
 
 
 const HELLO = `id: hello
 title: Hello, rtdash
 widgets:
   - { id: users, title: Active users, type: stat, source: demo, query: active_users, every: 1s }
+`;
+
+/** A token dashboard whose stat draws a sparkline of its kept values, beside a chart. */
+const SHOP = `id: shop
+title: Shop
+access: token
+variables:
+  region: { type: select, options: [eu, us], default: eu }
+widgets:
+  - { id: orders, title: Orders, type: stat, source: test, query: { behave: counter, tag: "shop-:region" }, every: 100ms, keep: 200 }
+  - { id: trend, title: Trend, type: line, source: test, query: { behave: counter, tag: "shop-trend-:region" }, every: 100ms, keep: 200 }
 `;
 
 /** The HTML block of docs/embedding.md's "The two tags", with the server's address put in. */
@@ -47,7 +58,7 @@ describe('dashboards embedded in another site (in Chromium)', function () {
   before(async function () {
     needChromium(this);
     [browser, allowed, stranger] = await Promise.all([launchChromium(), startSite('127.0.0.2'), startSite('127.0.0.3')]);
-    server = await startTestServer({ 'hello.yaml': HELLO, 'locked.yaml': LOCKED }, {}, false, { origins: [allowed.origin], embedSecret: SECRET });
+    server = await startTestServer({ 'hello.yaml': HELLO, 'locked.yaml': LOCKED, 'shop.yaml': SHOP }, {}, false, { origins: [allowed.origin], embedSecret: SECRET });
   });
   after(async () => {
     await browser?.close();
@@ -82,6 +93,79 @@ describe('dashboards embedded in another site (in Chromium)', function () {
     expect(await picker.inputValue()).to.equal('us');
     expect(await picker.isDisabled()).to.equal(true);
     expect(tab.errors).to.deep.equal([]);
+  });
+
+  // Over server-sent events the refusal is an HTTP status the EventSource cannot read: the page can only say what it asked for.
+  const OVER = [
+    ['a WebSocket', '', 'Live', 'variable "region" is fixed to "us"'],
+    ['server-sent events', 'delete window.WebSocket;', 'Live (server-sent events)', 'the server refused region=eu'],
+    ['polling', 'delete window.WebSocket; delete window.EventSource;', 'Live (polling)', 'variable "region" is fixed to "us"'],
+  ] as const;
+  for (const [over, script, live, why] of OVER) {
+    it(`keeps showing the data when the page asks for a value the token fixes otherwise, and says why in the status line (${over})`, async () => {
+      const signed = token('shop', { region: 'us' });
+      await tab.page.addInitScript(script);
+      await visit(allowed, '/shop.html', `<rt-dashboard server="${server.server.url}" dashboard="shop" token="${signed}"></rt-dashboard>`);
+      await waitForData(tab.page, ['orders', 'trend']);
+      const { page } = tab;
+      // From here on the page records, every 20 ms, the fewest rows a panel held and whether one waited for data.
+      const rowsBefore = await page.evaluate(async () => {
+        const root = document.querySelector('rt-dashboard')!.shadowRoot!;
+        const panels = ['orders', 'trend'].map((id) => root.querySelector(`[data-widget="${id}"]`) as HTMLElement & { state?: { frame: { fields: { values: unknown[] }[] } } });
+        const rows = () => Math.min(...panels.map((p) => p.state?.frame.fields[0]?.values.length ?? 0));
+        while (rows() < 5) await new Promise((resolve) => setTimeout(resolve, 50));
+        const w = window as unknown as { fewest: number; waited: boolean };
+        w.fewest = rows();
+        w.waited = false;
+        setInterval(() => {
+          w.fewest = Math.min(w.fewest, rows());
+          w.waited ||= panels.some((p) => /Waiting for data/.test(p.shadowRoot?.textContent ?? ''));
+        }, 20);
+        return w.fewest;
+      });
+      const lastTime = () => page.locator('rt-dashboard rt-stat[data-widget="orders"]').evaluate((el) => (el as HTMLElement & { state: { at: number } }).state.at);
+  
+      await page.locator('rt-dashboard').evaluate((el) => el.setAttribute('vars', 'region=eu'));
+      const notice = page.locator('rt-dashboard [part="header"] [role="alert"]');
+      await notice.waitFor({ timeout: 10_000 });
+      expect(await notice.innerText()).to.include(why);
+      const refused = await lastTime();
+      await page.waitForTimeout(1000);
+      const seen = await page.evaluate(() => {
+        const w = window as unknown as { fewest: number; waited: boolean };
+        return { fewest: w.fewest, waited: w.waited };
+      });
+      expect(seen.waited, 'no panel went back to "Waiting for data…"').to.equal(false);
+      expect(seen.fewest, 'the kept history stayed').to.be.at.least(rowsBefore);
+      expect(await lastTime(), 'the data goes on after the refusal').to.be.greaterThan(refused);
+      expect(await page.locator('rt-dashboard rt-stat[data-widget="orders"] [part="sparkline"]').count()).to.equal(1);
+      expect(await page.locator('rt-dashboard select[name="region"]').inputValue()).to.equal('us');
+      expect(await statusText(page)).to.equal(live);
+      expect(tab.errors.filter((e) => !/status of 403/.test(e))).to.deep.equal([]);
+    });
+  }
+
+  it('keeps a widget standing alone on its data when its vars are refused, and says why in its status line', async () => {
+    const signed = token('shop', { region: 'us' });
+    await visit(allowed, '/stat.html', `<script type="module" src="${server.server.url}/rt-dashboard.js"></script>
+      <rt-stat server="${server.server.url}" dashboard="shop" widget="orders" token="${signed}"></rt-stat>`);
+    const { page } = tab;
+    const stat = page.locator('rt-stat');
+    const held = () => stat.evaluate((el) => {
+      const state = (el as HTMLElement & { state?: { at: number; frame: { fields: { values: unknown[] }[] } } }).state;
+      return { rows: state?.frame.fields[0]?.values.length ?? 0, at: state?.at ?? 0 };
+    });
+    await page.waitForFunction(() => ((document.querySelector('rt-stat') as HTMLElement & { state?: { frame: { fields: { values: unknown[] }[] } } }).state?.frame.fields[0]?.values.length ?? 0) >= 5);
+    const before = await held();
+    await stat.evaluate((el) => el.setAttribute('vars', 'region=eu'));
+    await stat.locator('[part~="status"]').filter({ hasText: 'fixed' }).waitFor({ timeout: 10_000 });
+    expect(await stat.locator('[part~="status"]').innerText()).to.include('variable "region" is fixed to "us"');
+    const refused = await held();
+    await page.waitForTimeout(1000);
+    const after = await held();
+    expect(after.rows, 'the kept history stayed').to.be.at.least(before.rows);
+    expect(after.at, 'the data goes on after the refusal').to.be.greaterThan(refused.at);
+    expect(await stat.locator('[part="sparkline"]').count()).to.equal(1);
   });
 
   it('shows nothing of a token dashboard without a token, and says a token is required', async () => {

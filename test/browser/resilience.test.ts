@@ -2,7 +2,8 @@
 /**
  * The page through what goes wrong on the way: a server restart (the page says it is reconnecting, then
  * resumes with no gap and never shows a blank chart), a proxy that refuses WebSocket upgrades (SSE) and one
- * that breaks event streams too (polling), and a source that fails (the error over the last good data).
+ * that breaks event streams too (polling), a browser without WebSocket (or EventSource) at all, and a source
+ * that fails (the error over the last good data).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { launchChromium, needChromium, openPage, type TestPage } from '../suppor
 import { startNoUpgradeProxy } from '../support/no-upgrade-proxy.js';
 import { failing } from '../support/test-plugin.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { DATA_WIDGETS, statNumber, statusText, waitForData } from './dashboard-page.js';
+import { DATA_WIDGETS, pickVariable, statNumber, statusText, waitForData } from './dashboard-page.js';
 
 const DEMO = readFileSync(join(bundledDashboardDir, 'demo.yaml'), 'utf8');
 
@@ -113,13 +114,23 @@ describe('the dashboard page when things go wrong (in Chromium)', function () {
       expect(await statusText(page)).to.equal('Live (server-sent events)');
       expect(proxy.upgradesRefused()).to.be.at.least(1);
       const everywhere = await statNumber(page, 'active-users-now');
-      await page.locator('rt-dashboard select[name="region"]').selectOption('eu');
+      // Changing a variable replaces one event stream: nothing to reconnect, so the status stays as it is.
+      await page.evaluate(() => {
+        const w = window as unknown as { statuses: string[] };
+        w.statuses = [];
+        const status = document.querySelector('rt-dashboard')!.shadowRoot!.querySelector('rt-status')!;
+        setInterval(() => w.statuses.push(status.shadowRoot?.querySelector('[part="label"]')?.textContent ?? ''), 20);
+      });
+      await pickVariable(page, 'region', 'eu');
       await page.waitForFunction(() => {
         const root = document.querySelector('rt-dashboard')!.shadowRoot!;
         const el = root.querySelector('[data-widget="active-users-now"]') as HTMLElement & { state?: { status: string } };
         return el.state?.status === 'ok' && root.querySelector('select')?.value === 'eu';
       });
       expect(await statNumber(page, 'active-users-now')).to.be.lessThan(everywhere);
+      await page.waitForTimeout(1500);
+      const statuses = await page.evaluate(() => (window as unknown as { statuses: string[] }).statuses);
+      expect([...new Set(statuses)], 'the status while the variable changed').to.deep.equal(['Live (server-sent events)']);
     } finally {
       await proxy.close();
     }
@@ -147,6 +158,28 @@ describe('the dashboard page when things go wrong (in Chromium)', function () {
       await proxy.close();
     }
   });
+
+  // Scripts run before the page's own: a browser (or a policy) without the transports the client would use first.
+  const NO_WEBSOCKET = {
+    'a browser without WebSocket': 'delete window.WebSocket;',
+    'a WebSocket constructor that throws': 'window.WebSocket = class { constructor() { throw new DOMException("blocked by policy", "SecurityError"); } };',
+  };
+  for (const [why, script] of Object.entries(NO_WEBSOCKET)) {
+    it(`shows the dashboard over server-sent events in ${why}, and over polling without EventSource too`, async () => {
+      const server = await serve({ 'demo.yaml': DEMO });
+      for (const [transport, more] of [['server-sent events', ''], ['polling', 'delete window.EventSource;']] as const) {
+        tab = await openPage(browser);
+        const { page } = tab;
+        await page.addInitScript(`${script} ${more}`);
+        await page.goto(server.server.url + '/d/demo');
+        await waitForData(page, DATA_WIDGETS);
+        expect(await statusText(page)).to.equal(`Live (${transport})`);
+        expect(tab.errors, `${why}, ${transport}`).to.deep.equal([]);
+        await tab.close();
+        tab = undefined;
+      }
+    });
+  }
 
   it('shows a failing source’s error over its last good data, and recovers', async () => {
     const dashboard = `id: flaky

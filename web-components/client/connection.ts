@@ -1,12 +1,15 @@
 /**
  * One connection per server (and embed token) per page, shared by every element on it. It watches
  * dashboards for the elements, keeps each one's state (DashboardState), and stays up by itself: on a drop it
- * reconnects with exponential backoff and jitter and resumes from the last sequence numbers, so panels never
- * go blank; when WebSocket upgrades are refused (a proxy that blocks them) it falls back to Server-Sent Events,
- * then to long polling. A refusal for good (origin not allowed, token expired) stops it and says why.
+ * retries at once, then with growing waits and jitter, and resumes from the last sequence numbers, so panels
+ * never go blank; when WebSocket is refused (a proxy that blocks upgrades) or missing (a browser or a policy
+ * without it) it falls back to Server-Sent Events, then to long polling. A refusal for good (origin not
+ * allowed, token expired) stops it and says why. Other variable values the server refuses leave the
+ * dashboard on the values it had, data and all.
  */
 import { DashboardState, type SnapshotMessage, type UpdateMessage } from './dashboard-state.js';
-import { pollLink, sseLink, webSocketLink, type Link, type LinkEnd, type Refusal, type ServerMessage } from './transports.js';
+import { backoffDelay } from './backoff.js';
+import { dashboardLink, webSocketLink, type Link, type LinkEnd, type Refusal, type ServerMessage } from './transports.js';
 
 /** Where the connection is. */
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'refused';
@@ -37,23 +40,18 @@ export interface DashboardWatcher {
   alerts?(state: DashboardState): void;
   /** The server refused this dashboard (not found, invalid variable, token for another dashboard…). */
   error?(problem: Refusal): void;
+  /** The server refused other variable values (`setVars`): the dashboard stays on `state.vars`, and its data with them. */
+  varsRefused?(state: DashboardState, problem: Refusal): void;
 }
 
 /** A watch of one dashboard; close it when the element leaves the page. */
 export interface Watch {
   readonly state: DashboardState;
+  /** The variable values asked for last, or those in force again after a refusal (`state.vars` say which apply). */
+  readonly vars: Readonly<Record<string, string>>;
   /** Watches with other variable values (every watcher of this dashboard on the connection follows). */
   setVars(vars: Record<string, string>): void;
   close(): void;
-}
-
-const BACKOFF_FIRST_MS = 500;
-const BACKOFF_MAX_MS = 15_000;
-
-/** The delay before attempt `n` (1-based): doubling from 0.5 s up to 15 s, each spread over its upper half at random. */
-export function backoffDelay(attempt: number, random = Math.random()): number {
-  const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** Math.max(0, attempt - 1));
-  return ceiling / 2 + (ceiling / 2) * random;
 }
 
 interface Subscription {
@@ -62,8 +60,12 @@ interface Subscription {
   watchers: Set<DashboardWatcher>;
   /** The variable values asked for (the snapshot's `vars` say which apply). */
   vars: Record<string, string>;
+  /** Set from a `setVars` until its snapshot (or its refusal) comes; the data of the values before stays meanwhile. */
+  changing?: boolean;
   /** The SSE or poll link of this dashboard, in those modes. */
   link?: Link;
+  /** While a change is pending in those modes, the link of the values before: it streams on until the new one opens. */
+  previous?: Link;
 }
 
 /** The base URL of the server that served this bundle, the default for elements without a `server`. */
@@ -111,10 +113,13 @@ export class RtConnection extends EventTarget {
     const owned = sub;
     return {
       state: sub.state,
+      get vars() {
+        return owned.vars;
+      },
       setVars: (next) => {
         owned.vars = next;
-        owned.state.version = undefined; // new values: a fresh snapshot, not a resume
-        owned.state.widgets.clear();
+        // New values get a fresh snapshot, not a resume; until it comes the panels keep what they show.
+        owned.changing = owned.state.definition !== undefined;
         this.#subscribe(owned);
       },
       close: () => this.#unwatch(owned, watcher),
@@ -125,7 +130,7 @@ export class RtConnection extends EventTarget {
     sub.watchers.delete(watcher);
     if (sub.watchers.size > 0) return;
     this.#subs.delete(sub.dashboard);
-    sub.link?.close();
+    this.#dropLink(sub);
     this.#ws?.send?.({ type: 'unsubscribe', dashboard: sub.dashboard });
     if (this.#subs.size === 0) this.#shutdown();
   }
@@ -135,10 +140,19 @@ export class RtConnection extends EventTarget {
     this.#ws?.close();
     this.#ws = undefined;
     this.#open = false;
-    for (const sub of this.#subs.values()) sub.link?.close();
+    for (const sub of this.#subs.values()) this.#dropLink(sub);
     // It stays in the pool, idle: status listeners keep their reference, and the next watch reopens it.
     this.#transport = this.#worked;
     this.#status = { ...this.#status, attempt: 0 };
+  }
+
+  /** Closes a dashboard's SSE or poll links on purpose: their end is then no failure to act on. */
+  #dropLink(sub: Subscription, which: 'link' | 'previous' | 'both' = 'both'): void {
+    for (const key of which === 'both' ? (['link', 'previous'] as const) : [which]) {
+      const link = sub[key];
+      sub[key] = undefined;
+      link?.close();
+    }
   }
 
   #setStatus(status: ConnectionStatus): void {
@@ -180,48 +194,42 @@ export class RtConnection extends EventTarget {
   /** Subscribes (or resumes) one dashboard over the current transport. */
   #subscribe(sub: Subscription): void {
     const { state } = sub;
+    const resuming = state.version !== undefined && !sub.changing;
     if (this.#transport === 'websocket') {
-      const resume = state.version !== undefined ? { version: state.version, resume: state.positions() } : {};
+      const resume = resuming ? { version: state.version, resume: state.positions() } : {};
       this.#ws?.send?.({ type: 'subscribe', dashboard: sub.dashboard, vars: sub.vars, ...resume });
       return;
     }
-    sub.link?.close();
-    const params = new URLSearchParams({ dashboard: sub.dashboard });
-    for (const [k, v] of Object.entries(sub.vars)) params.set(`var-${k}`, v);
-    if (this.token) params.set('token', this.token);
+    // The server drops a view nobody watches, history and all: the old stream stays until the new one is open.
+    if (sub.changing && sub.previous === undefined) {
+      sub.previous = sub.link;
+      sub.link = undefined;
+    } else this.#dropLink(sub, sub.changing ? 'link' : 'both');
     const events = {
-      open: () => this.#opened(),
+      open: () => {
+        if (sub.link === link) this.#dropLink(sub, 'previous');
+        this.#opened();
+      },
       message: (msg: ServerMessage) => this.#onMessage(msg),
       end: (info: LinkEnd) => {
-        if (sub.link !== link) return; // replaced by a newer link
+        if (sub.previous === link) sub.previous = undefined; // the new values' link decides what comes next
+        if (sub.link !== link) return; // closed on purpose, or replaced by a newer link
         sub.link = undefined;
-        if (info.dashboardError) for (const w of sub.watchers) w.error?.(info.dashboardError);
+        // An event stream cannot read why it was refused (an HTTP status): a change that never opened counts as refused.
+        if (sub.changing && !info.opened && !info.refusal) this.#varsRefused(sub, info.dashboardError ?? { code: 'RTDASH_VARIABLE_INVALID', message: `the server refused ${new URLSearchParams(sub.vars)}` });
+        else if (info.dashboardError) for (const w of sub.watchers) w.error?.(info.dashboardError);
         else this.#ended(info);
       },
     };
-    let link: Link;
-    if (this.#transport === 'sse') {
-      const cursor = state.cursor();
-      if (cursor !== undefined) params.set('lastEventId', cursor);
-      link = sseLink(`${this.server}/sse?${params}`, events);
-    } else {
-      const cursor = state.cursor();
-      link = pollLink(
-        (session, next) => `${this.server}/api/poll?${params}${session ? `&session=${encodeURIComponent(session)}` : ''}${next ?? cursor ? `&cursor=${encodeURIComponent((next ?? cursor)!)}` : ''}`,
-        {},
-        events,
-      );
-    }
+    const cursor = resuming ? state.cursor() : undefined;
+    const link = dashboardLink(this.#transport, { server: this.server, dashboard: sub.dashboard, vars: sub.vars, token: this.token, cursor }, events);
     sub.link = link;
   }
 
   /** A link ended: refused for good, or try the next transport, or back off and start again. */
   #ended(info: LinkEnd): void {
     if (this.#subs.size === 0) return;
-    for (const sub of this.#subs.values()) {
-      sub.link?.close();
-      sub.link = undefined;
-    }
+    for (const sub of this.#subs.values()) this.#dropLink(sub);
     this.#ws?.close();
     this.#ws = undefined;
     if (info.refusal) {
@@ -246,17 +254,33 @@ export class RtConnection extends EventTarget {
     this.#retry = setTimeout(() => this.#attempt(), delay);
   }
 
+  /**
+   * The server refused the values of a `setVars`: back to the values the data is for. Over a WebSocket the server
+   * kept the old subscription, so resuming costs only a catch-up; over SSE or polling the old link is still
+   * streaming (or, if it ended meanwhile, opens again and resumes). The panels keep their data all along, and
+   * watchers are told why.
+   */
+  #varsRefused(sub: Subscription, problem: Refusal): void {
+    sub.changing = false;
+    sub.vars = { ...sub.state.vars };
+    if (sub.previous === undefined) this.#subscribe(sub);
+    else [sub.link, sub.previous] = [sub.previous, undefined];
+    for (const w of sub.watchers) w.varsRefused?.(sub.state, problem);
+  }
+
   #onMessage(msg: ServerMessage): void {
     const sub = typeof msg.dashboard === 'string' ? this.#subs.get(msg.dashboard) : undefined;
     if (msg.type === 'hello') return;
     if (msg.type === 'error') {
       const problem = { code: String(msg.code), message: String(msg.message) };
+      if (sub?.changing) return this.#varsRefused(sub, problem);
       const targets = sub ? [sub] : [...this.#subs.values()];
       for (const s of targets) for (const w of s.watchers) w.error?.(problem);
       return;
     }
     if (sub === undefined) return;
     if (msg.type === 'snapshot') {
+      sub.changing = false;
       sub.state.applySnapshot(msg as unknown as SnapshotMessage);
       for (const w of sub.watchers) w.snapshot?.(sub.state);
     } else if (msg.type === 'alerts') {

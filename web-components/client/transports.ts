@@ -63,16 +63,38 @@ const PING_EVERY_MS = 15_000;
 /** How long a ping may go unanswered before the link counts as dead. */
 const PONG_WITHIN_MS = 10_000;
 
+/**
+ * A link that could not even start (the browser has no WebSocket or EventSource, or a policy makes its
+ * constructor throw): it ends unopened right after its owner has it, so the connection tries the next transport.
+ */
+function unavailableLink(on: LinkEvents): Link {
+  let closed = false;
+  queueMicrotask(() => closed || on.end({ opened: false }));
+  return {
+    close: () => {
+      closed = true;
+    },
+  };
+}
+
+/** `WebSocket.OPEN`, spelt out: the page may have replaced or removed `WebSocket` itself. */
+const OPEN = 1;
+
 /** Opens the page's WebSocket to `url` (ws: or wss:). */
 export function webSocketLink(url: string, on: LinkEvents): Link {
-  const ws = new WebSocket(url);
+  let ws: WebSocket;
+  try {
+    ws = new WebSocket(url);
+  } catch {
+    return unavailableLink(on);
+  }
   let opened = false;
   let ended = false;
   let pongDue: ReturnType<typeof setTimeout> | undefined;
   // The server says why before it closes for a token (an error message, then 4401 or 4403); keep its words.
   let refusal: Refusal | undefined;
   const pinger = setInterval(() => {
-    if (ws.readyState !== WebSocket.OPEN || pongDue !== undefined) return;
+    if (ws.readyState !== OPEN || pongDue !== undefined) return;
     ws.send('{"type":"ping"}');
     pongDue = setTimeout(() => ws.close(4000, 'no pong'), PONG_WITHIN_MS);
   }, PING_EVERY_MS);
@@ -103,7 +125,7 @@ export function webSocketLink(url: string, on: LinkEvents): Link {
   };
   return {
     send: (msg) => {
-      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
+      if (ws.readyState === OPEN) ws.send(JSON.stringify(msg));
     },
     close: () => {
       ws.onclose = null;
@@ -115,7 +137,12 @@ export function webSocketLink(url: string, on: LinkEvents): Link {
 
 /** Opens an EventSource for one dashboard at `url` (which carries the dashboard, variables, token and resume cursor). */
 export function sseLink(url: string, on: LinkEvents): Link {
-  const source = new EventSource(url);
+  let source: EventSource;
+  try {
+    source = new EventSource(url);
+  } catch {
+    return unavailableLink(on);
+  }
   let opened = false;
   let ended = false;
   const finish = (info: LinkEnd): void => {
@@ -187,4 +214,29 @@ export function pollLink(url: (session: string | undefined, cursor: string | und
     }
   })();
   return { close: () => finish({ opened }) };
+}
+
+/** What the SSE or poll link of one dashboard asks for. */
+export interface DashboardRequest {
+  server: string;
+  dashboard: string;
+  vars: Record<string, string>;
+  token: string | undefined;
+  /** Where to resume from (DashboardState.cursor), or nothing for a fresh snapshot. */
+  cursor: string | undefined;
+}
+
+/** Opens the Server-Sent Events (`sse`) or long-poll (`poll`) link of one dashboard. */
+export function dashboardLink(kind: 'sse' | 'poll', request: DashboardRequest, on: LinkEvents): Link {
+  const { server, cursor } = request;
+  const params = new URLSearchParams({ dashboard: request.dashboard });
+  for (const [k, v] of Object.entries(request.vars)) params.set(`var-${k}`, v);
+  if (request.token) params.set('token', request.token);
+  if (kind === 'sse') {
+    if (cursor !== undefined) params.set('lastEventId', cursor);
+    return sseLink(`${server}/sse?${params}`, on);
+  }
+  const url = (session: string | undefined, next: string | undefined): string =>
+    `${server}/api/poll?${params}${session ? `&session=${encodeURIComponent(session)}` : ''}${next ?? cursor ? `&cursor=${encodeURIComponent((next ?? cursor)!)}` : ''}`;
+  return pollLink(url, {}, on);
 }

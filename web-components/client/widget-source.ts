@@ -31,6 +31,8 @@ export class WidgetSource implements ReactiveController {
   /** Whether the problem shown is the connection's refusal (cleared when it reconnects). */
   #refused = false;
   #key = '';
+  /** The key without the variable values: while it stays, a change of `vars` is a `setVars` on the same watch. */
+  #place = '';
 
   constructor(host: StandaloneWidget) {
     this.#host = host;
@@ -41,8 +43,15 @@ export class WidgetSource implements ReactiveController {
     const { server, dashboard, widget, vars, token } = this.#host;
     const key = dashboard && widget && this.#host.isConnected ? [server, dashboard, token, vars].join('\n') : '';
     if (key === this.#key) return;
-    this.#stop();
+    const place = [server, dashboard, token].join('\n');
     this.#key = key;
+    if (key && this.#watch !== undefined && place === this.#place) {
+      // Other values for the same dashboard: its data stays on screen until theirs comes (or the server refuses them).
+      this.#watch.setVars(Object.fromEntries(new URLSearchParams(vars ?? '')));
+      return;
+    }
+    this.#stop();
+    this.#place = place;
     if (!key) return;
     const connection = connectionFor(server ?? bundleServer(), token);
     this.#connection = connection;
@@ -63,6 +72,10 @@ export class WidgetSource implements ReactiveController {
         if (ids.includes(this.#host.widget!)) this.#host.state = view.widgets.get(this.#host.widget!);
       },
       error: (problem) => {
+        this.#host.problem = problem.message;
+      },
+      // The data of the values before goes on; the refusal shows in the status line until other values are taken.
+      varsRefused: (_view, problem) => {
         this.#host.problem = problem.message;
       },
     });

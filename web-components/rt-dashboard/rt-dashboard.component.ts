@@ -28,6 +28,12 @@ export function fixedVars(token: string | undefined): Record<string, string> {
   }
 }
 
+/** Whether two sets of variable values are the same. */
+function sameVars(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const names = Object.keys(a);
+  return names.length === Object.keys(b).length && names.every((name) => a[name] === b[name]);
+}
+
 /** Reads `region=eu&host=a` into variable values. */
 export function parseVars(text: string | null | undefined): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(text ?? ''));
@@ -47,6 +53,7 @@ export function parseVars(text: string | null | undefined): Record<string, strin
  * @csspart grid - The grid of panels.
  * @csspart panel - Each widget's panel (also `panel-TYPE`, such as `panel-stat`).
  * @csspart message - A refusal or error that stops the dashboard, in words.
+ * @csspart notice - Other variable values the server refused, in words, beside the status; the dashboard goes on with the values before.
  *
  * @cssproperty --rt-bg - The background behind the panels.
  * @cssproperty --rt-panel-bg - The panels' background.
@@ -71,6 +78,8 @@ export default class RtDashboard extends LitElement {
 
   @state() private accessor view: DashboardState | undefined = undefined;
   @state() private accessor problem: string | undefined = undefined;
+  /** Why the server refused the variable values asked for last (the dashboard stays on the ones before). */
+  @state() private accessor notice: string | undefined = undefined;
   @state() private accessor connection: RtConnection | undefined = undefined;
   #watch: Watch | undefined;
   #watching = '';
@@ -94,7 +103,14 @@ export default class RtDashboard extends LitElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     const key = `${this.server ?? ''}\n${this.token ?? ''}\n${this.dashboard}`;
     if (this.isConnected && this.dashboard && key !== this.#watching) this.#rewatch(key);
-    else if (changed.has('vars') && this.#watch !== undefined && changed.get('vars') !== undefined) this.#watch.setVars(parseVars(this.vars));
+    else if (changed.has('vars') && this.#watch !== undefined && changed.get('vars') !== undefined) {
+      const vars = parseVars(this.vars);
+      // Going back to the values in force after a refusal asks the server for nothing.
+      if (!sameVars(vars, this.#watch.vars)) {
+        this.notice = undefined;
+        this.#watch.setVars(vars);
+      }
+    }
     if (changed.has('theme')) this.style.cssText = this.theme === 'light' || this.theme === 'dark' ? publicVars(this.theme) : '';
   }
 
@@ -102,6 +118,7 @@ export default class RtDashboard extends LitElement {
     this.#unwatch();
     this.#watching = key;
     this.problem = undefined;
+    this.notice = undefined;
     this.connection = connectionFor(this.server ?? bundleServer(), this.token);
     this.#watch = this.connection.watch(this.dashboard, parseVars(this.vars), {
       snapshot: (view) => {
@@ -121,6 +138,14 @@ export default class RtDashboard extends LitElement {
       },
       error: (problem) => {
         this.problem = problem.message;
+      },
+      varsRefused: (view, problem) => {
+        this.notice = problem.message;
+        this.vars = new URLSearchParams(view.vars).toString();
+        // The pickers show what the viewer chose; unchanged values would not make the template write them back.
+        for (const el of this.renderRoot.querySelectorAll<HTMLSelectElement | HTMLInputElement>('[part="variables"] [name]')) {
+          el.value = view.vars[el.name] ?? el.value;
+        }
       },
     });
     this.connection.addEventListener('status', this.#onStatus);
@@ -204,6 +229,7 @@ export default class RtDashboard extends LitElement {
         <h1 part="title">${def?.title ?? this.dashboard}</h1>
         ${def && def.variables.length > 0 ? html`<div part="variables">${def.variables.map((v) => this.#picker(v))}</div>` : nothing}
         ${message ? nothing : html`<rt-status .connection=${this.connection}></rt-status>`}
+        ${message || !this.notice ? nothing : html`<p part="notice" role="alert">${this.notice}</p>`}
       </header>
       ${message ? html`<div part="message" role="alert">${message}</div>` : nothing}
       ${def

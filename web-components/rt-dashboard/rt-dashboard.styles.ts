@@ -96,6 +96,13 @@ export default [
       padding: 0.6rem 0.9rem;
       margin-bottom: var(--_gap);
     }
+    [part='notice'] {
+      flex-basis: 100%;
+      margin: 0;
+      font-size: 0.8rem;
+      color: var(--_error);
+      overflow-wrap: anywhere;
+    }
     .loading {
       color: var(--_muted);
     }

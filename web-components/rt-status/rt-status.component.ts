@@ -49,23 +49,26 @@ export default class RtStatus extends LitElement {
   @state() private accessor status: ConnectionStatus | undefined = undefined;
   @state() private accessor now = Date.now();
   #listening: RtConnection | undefined;
-  #tick: ReturnType<typeof setInterval> | undefined;
+  #tick: ReturnType<typeof setTimeout> | undefined;
   readonly #onStatus = (event: Event): void => {
-    this.status = (event as CustomEvent<ConnectionStatus>).detail;
+    this.#show((event as CustomEvent<ConnectionStatus>).detail);
   };
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    // The countdown to the next attempt moves once a second while reconnecting.
-    this.#tick = setInterval(() => {
-      if (this.status?.state === 'reconnecting') this.now = Date.now();
-    }, 1000);
-  }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    clearInterval(this.#tick);
     this.#listen(undefined);
+  }
+
+  /**
+   * Shows a status, read against the clock of now (not of the last tick: a countdown would start too high), and
+   * while it counts down to the next attempt, wakes as each whole second passes, so every number stays a second.
+   */
+  #show(status: ConnectionStatus | undefined): void {
+    clearTimeout(this.#tick);
+    this.status = status;
+    this.now = Date.now();
+    const left = status?.state === 'reconnecting' && status.retryAt !== undefined ? status.retryAt - this.now : 0;
+    if (left > 0) this.#tick = setTimeout(() => this.#show(status), (left % 1000 || 1000) + 1);
   }
 
   protected override willUpdate(): void {
@@ -77,7 +80,7 @@ export default class RtStatus extends LitElement {
     this.#listening?.removeEventListener('status', this.#onStatus);
     this.#listening = connection;
     connection?.addEventListener('status', this.#onStatus);
-    this.status = connection?.status;
+    this.#show(connection?.status);
   }
 
   override render() {

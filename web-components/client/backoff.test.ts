@@ -1,0 +1,21 @@
+import { expect } from 'chai';
+import { backoffDelay } from './backoff.js';
+
+describe('backoffDelay', () => {
+  it('retries at once after a drop, about every second during a restart, and never waits over 15 s', () => {
+    expect(backoffDelay(1, 0)).to.equal(150);
+    expect(backoffDelay(1, 1)).to.equal(300);
+    for (let attempt = 2; attempt <= 6; attempt++) expect(backoffDelay(attempt, 1), `attempt ${attempt}`).to.equal(1000);
+    const longest = Array.from({ length: 40 }, (_, i) => backoffDelay(i + 1, 1));
+    expect(longest).to.deep.equal([...longest].sort((a, b) => a - b));
+    expect(Math.max(...longest)).to.equal(15_000);
+  });
+
+  it('spreads each wait over its upper half at random', () => {
+    for (let attempt = 1; attempt <= 12; attempt++) {
+      const ceiling = backoffDelay(attempt, 1);
+      expect(backoffDelay(attempt, 0)).to.equal(ceiling / 2);
+      expect(backoffDelay(attempt, 0.5)).to.equal(ceiling * 0.75);
+    }
+  });
+});
