@@ -5,6 +5,21 @@ import { RtdashError } from '../errors.js';
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
+/** Whether `Authorization: Bearer` carries one of `tokens`, compared in constant time. */
+function bearerMatches(ctx: Context, expected: Buffer[]): boolean {
+  const given = Buffer.from(/^Bearer (.+)$/i.exec(ctx.get('Authorization'))?.[1] ?? '');
+  return expected.some((t) => t.length === given.length && timingSafeEqual(t, given));
+}
+
+/**
+ * Whether a request on a viewer route comes from an admin, who may see the full text of errors: only a
+ * bearer token from `auth.admin_tokens` counts (never the loopback shortcut, which a proxy would grant everyone).
+ */
+export function isAdmin(tokens: string[]): (ctx: Context) => boolean {
+  const expected = tokens.map((t) => Buffer.from(t));
+  return (ctx) => expected.length > 0 && bearerMatches(ctx, expected);
+}
+
 /** Koa middleware guarding an admin route. */
 export function requireAdmin(tokens: string[]) {
   const expected = tokens.map((t) => Buffer.from(t));
@@ -15,8 +30,7 @@ export function requireAdmin(tokens: string[]) {
       }
       return next();
     }
-    const given = Buffer.from(/^Bearer (.+)$/i.exec(ctx.get('Authorization'))?.[1] ?? '');
-    if (!expected.some((t) => t.length === given.length && timingSafeEqual(t, given))) {
+    if (!bearerMatches(ctx, expected)) {
       throw new RtdashError('RTDASH_UNAUTHORIZED', 'send an admin token as "Authorization: Bearer TOKEN"');
     }
     return next();
