@@ -41,6 +41,10 @@ export interface TestConfig {
   port?: number;
   /** `alerts.dir`: the folder of standalone alert files (none by default). */
   alertsDir?: string;
+  /** Data sources besides the demo, system and test ones. */
+  datasources?: ServerConfig['datasources'];
+  /** `auth.admin_tokens` (none by default). */
+  adminTokens?: string[];
 }
 
 /** Starts a server with the demo, system and test sources and the given dashboard files. */
@@ -56,13 +60,14 @@ export async function startTestServer(files: Record<string, string>, limits: Par
       allowedOrigins: overrides.origins ?? [],
       limits: { ...TEST_LIMITS, ...limits },
     },
-    auth: { adminTokens: [], ...(overrides.embedSecret === undefined ? {} : { embedSecret: overrides.embedSecret }) },
+    auth: { adminTokens: overrides.adminTokens ?? [], ...(overrides.embedSecret === undefined ? {} : { embedSecret: overrides.embedSecret }) },
     datasources: [
       { name: 'demo', type: 'demo', options: {} },
       { name: 'system', type: 'system', options: {} },
       { name: 'test', type: 'test', options: {} },
       { name: 'fast', type: 'test', options: {}, timeoutMs: 300 },
       { name: 'capped', type: 'test', options: {}, maxRows: 10 },
+      ...(overrides.datasources ?? []),
     ],
     plugins: [],
     dashboards: { dir, watch },
