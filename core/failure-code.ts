@@ -27,10 +27,15 @@ const REFUSED_LOGINS = new Set([
  * RTDASH_SOURCE_UNREACHABLE; anything else RTDASH_QUERY_FAILED.
  */
 export function failureCode(err: unknown): ErrorCode {
+  return codedError(err)?.code ?? (unreachable(err, 0) ? 'RTDASH_SOURCE_UNREACHABLE' : 'RTDASH_QUERY_FAILED');
+}
+
+/** The RtdashError that `err` is or wraps (as `cause`), if any: its own message is the one to show when exposed. */
+export function codedError(err: unknown): RtdashError | undefined {
   for (let e = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if (e instanceof RtdashError) return e.code;
+    if (e instanceof RtdashError) return e;
   }
-  return unreachable(err, 0) ? 'RTDASH_SOURCE_UNREACHABLE' : 'RTDASH_QUERY_FAILED';
+  return undefined;
 }
 
 function unreachable(err: unknown, depth: number): boolean {

@@ -4,8 +4,8 @@
  * time-out delivered as an AbortSignal; failures back off exponentially and recover by themselves.
  */
 import { RtdashError, messageOf, type ErrorCode } from './errors.js';
-import { failureCode } from './failure-code.js';
-import { checkFrame, rowCount, sliceFrame, type Frame } from './frame.js';
+import { codedError, failureCode } from './failure-code.js';
+import { DEFAULT_MAX_COLUMNS, checkFrame, frameTooWide, rowCount, sliceFrame, type Frame } from './frame.js';
 import type { Widget } from './model.js';
 import type { Logger } from './plugin.js';
 import type { SourceInstance } from './registry.js';
@@ -147,18 +147,20 @@ export class Job {
       timeoutMs,
     );
     const maxRows = source.config.maxRows ?? DEFAULT_MAX_ROWS;
+    const maxColumns = source.config.maxColumns ?? DEFAULT_MAX_COLUMNS;
     const now = Date.now();
     const range = { from: this.#lastTo ?? now - this.#historySpanMs(), to: now };
     const started = performance.now();
     try {
       // Promise.resolve().then turns a synchronous throw in the plugin into a rejection.
       const result = Promise.resolve().then(() =>
-        source.source.query(this.widget.query, { variables: this.variables, range, intervalMs: this.intervalMs, signal: controller.signal, maxRows }),
+        source.source.query(this.widget.query, { variables: this.variables, range, intervalMs: this.intervalMs, signal: controller.signal, maxRows, maxColumns }),
       );
       result.catch(() => undefined); // a plugin that rejects after its time-out must not reach the process
       const frame = await Promise.race([result, rejectOnAbort(controller.signal)]);
       const problem = checkFrame(frame);
       if (problem !== undefined) throw new RtdashError('RTDASH_FRAME_MALFORMED', `"${name}" returned a malformed frame: ${problem}`);
+      if (frame.fields.length > maxColumns) throw frameTooWide(name, `returned ${frame.fields.length} columns`, maxColumns);
       const capped = capRows(frame, maxRows);
       metrics.queries.inc({ source: name, outcome: 'ok' });
       this.failures = 0;
@@ -172,7 +174,8 @@ export class Job {
       this.#backoffUntil = Date.now() + Math.min(this.intervalMs * 2 ** (this.failures - 1), MAX_BACKOFF_MS);
       if (code !== 'RTDASH_SHUTTING_DOWN') {
         this.#deps.logger.warn({ job: this.key, source: name, code, err: messageOf(err), failures: this.failures }, 'query failed');
-        this.#emit(this.history.applyError(code, err instanceof RtdashError ? messageOf(err) : withSource(messageOf(err), source), Date.now()));
+        const detail = err instanceof RtdashError ? messageOf(err) : withSource(messageOf(err), source);
+        this.#emit(this.history.applyError(code, detail, Date.now(), codedError(err)?.message));
       }
     } finally {
       metrics.queryDuration.observe({ source: name }, (performance.now() - started) / 1000);

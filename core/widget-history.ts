@@ -99,11 +99,12 @@ export class WidgetHistory {
   }
 
   /**
-   * Applies a failed run: the data stays, the status says why. `detail` is the full message; viewers get it
-   * only for codes the catalogue exposes, else the code's sentence. Repeats of what viewers saw send nothing.
+   * Applies a failed run: the data stays, the status says why. `detail` is the full message; viewers get
+   * `exposed` (the coded error's own text) only for codes the catalogue exposes, else the code's sentence.
+   * Repeats of what viewers saw send nothing.
    */
-  applyError(code: ErrorCode, detail: string, now: number): UpdateEntry | undefined {
-    const message = ERRORS[code].expose ? detail : ERRORS[code].summary;
+  applyError(code: ErrorCode, detail: string, now: number, exposed = detail): UpdateEntry | undefined {
+    const message = ERRORS[code].expose ? exposed : ERRORS[code].summary;
     this.errorDetail = detail;
     if (this.status === 'error' && this.error?.code === code && this.error.message === message) return undefined;
     this.status = 'error';

@@ -216,7 +216,7 @@ function builtinSources(): SourceConfig[] {
 }
 
 /** Keys of a data source that the core reads; the rest are the plugin's options. */
-const COMMON_SOURCE_KEYS = new Set(['type', 'timeout', 'max_rows']);
+const COMMON_SOURCE_KEYS = new Set(['type', 'timeout', 'max_rows', 'max_columns']);
 
 function datasourcesOf(datasources: Plain, source: YamlFile, problems: Problem[]): SourceConfig[] {
   const out: SourceConfig[] = [];
@@ -228,12 +228,14 @@ function datasourcesOf(datasources: Plain, source: YamlFile, problems: Problem[]
     const timeoutMs = durationAt(definition, 'timeout', path, source, problems);
     // Object.fromEntries defines properties, so even a hostile key cannot reach a prototype.
     const maxRows = typeof definition['max_rows'] === 'number' ? definition['max_rows'] : undefined;
+    const maxColumns = typeof definition['max_columns'] === 'number' ? definition['max_columns'] : undefined;
     const options = Object.fromEntries(Object.entries(definition).filter(([key]) => !COMMON_SOURCE_KEYS.has(key)));
     out.push({
       name,
       type,
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       ...(maxRows === undefined ? {} : { maxRows }),
+      ...(maxColumns === undefined ? {} : { maxColumns }),
       options,
       position: { file: source.file, ...source.position(path, 'key') },
     });
