@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { messageOf } from '../errors.js';
+import { redactCredentials } from '../secret-text.js';
 import type { Limits, NotifierConfig, ServerConfig, SourceConfig } from '../model.js';
 import { bundledDashboardDir } from '../paths.js';
 import type { PluginDefinition } from '../plugin.js';
@@ -156,7 +157,7 @@ function normalise(root: Plain, source: YamlFile, problems: Problem[], baseDir: 
   const storage = objectAt(root, 'storage');
   const publicUrl = stringAt(server, 'public_url');
   if (publicUrl !== undefined && !URL.canParse(publicUrl)) {
-    problems.push(source.problem(['server', 'public_url'], `"public_url" is not a valid URL: ${JSON.stringify(publicUrl)}`));
+    problems.push(source.problem(['server', 'public_url'], `"public_url" is not a valid URL${source.fromEnvironment.has(publicUrl) ? '' : `: ${redactCredentials(JSON.stringify(publicUrl))}`}`));
   }
   const embedSecret = stringAt(auth, 'embed_secret');
   const redis = stringAt(cluster, 'redis');
@@ -243,6 +244,10 @@ function datasourcesOf(datasources: Plain, source: YamlFile, problems: Problem[]
   return out;
 }
 
+function hasUserInfo(url: URL): boolean {
+  return url.username !== '' || url.password !== '';
+}
+
 /** A notifier's try time-out when it sets none. */
 export const DEFAULT_NOTIFIER_TIMEOUT_MS = 10_000;
 
@@ -256,7 +261,13 @@ function notifiersOf(notifiers: Plain, source: YamlFile, problems: Problem[]): R
     const url = stringAt(definition, 'url');
     // The schema's pattern has vetted the shape (and an unfilled ${VAR} was reported once); this catches the rest.
     if ((type === 'webhook' || type === 'slack') && url !== undefined && /^https?:\/\/\S+$/.test(url) && !URL.canParse(url)) {
-      problems.push(source.problem(['notifiers', name, 'url'], `"url" is not a valid URL: ${JSON.stringify(url)}`));
+      problems.push(source.problem(['notifiers', name, 'url'], `"url" is not a valid URL${source.fromEnvironment.has(url) ? '' : `: ${redactCredentials(JSON.stringify(url))}`}`));
+      continue;
+    }
+    // A password in the URL would be logged with every failed delivery (fetch refuses such a URL, naming it).
+    if ((type === 'webhook' || type === 'slack') && url !== undefined && URL.canParse(url) && hasUserInfo(new URL(url))) {
+      const instead = type === 'webhook' ? 'send them in "headers" instead, like Authorization: "Basic ${RTDASH_HOOK_AUTH}"' : 'a Slack incoming-webhook URL needs none';
+      problems.push(source.problem(['notifiers', name, 'url'], `"url" of notifier "${name}" must not hold a user name or password; ${instead}`));
       continue;
     }
     if (type === 'webhook' && url !== undefined) {
