@@ -14,6 +14,14 @@ import { RtdashError } from './errors.js';
 export function connectionWaitError(reason: unknown, poolSize: number): unknown {
   if (!(reason instanceof RtdashError) || reason.code !== 'RTDASH_QUERY_TIMEOUT') return reason;
   const ms = (reason.details as { timeoutMs?: unknown } | undefined)?.timeoutMs;
-  const after = typeof ms === 'number' ? ` after ${ms} ms` : '';
-  return new RtdashError('RTDASH_CONNECTION_WAIT', `timed out${after} waiting for a free connection from the pool (pool_size ${poolSize}); the query was never sent`, { cause: reason });
+  return connectionWaitTimeout(typeof ms === 'number' ? `${ms} ms` : undefined, poolSize, reason);
+}
+
+/**
+ * RTDASH_CONNECTION_WAIT for a pool's own wait limit running out while every connection was busy.
+ * @example connectionWaitTimeout('5000 ms (connect_timeout)', 5, err).message // 'timed out after 5000 ms (connect_timeout) waiting for …'
+ */
+export function connectionWaitTimeout(waited: string | undefined, poolSize: number, cause: unknown): RtdashError {
+  const after = waited === undefined ? '' : ` after ${waited}`;
+  return new RtdashError('RTDASH_CONNECTION_WAIT', `timed out${after} waiting for a free connection from the pool (pool_size ${poolSize}); the query was never sent`, { cause });
 }

@@ -67,6 +67,7 @@ describe('fault: viewers never see a database’s words', function () {
           widget('pgb', 'pgone', 'SELECT pg_sleep(3) AS v', '10s') +
           widget('mya', 'myone', 'SELECT SLEEP(3) AS v', '10s') +
           widget('myb', 'myone', 'SELECT SLEEP(3) AS v', '10s'),
+        'slots.yaml': 'id: slots\ntitle: Slots\nwidgets:\n' + widget('sa', 'pgslot', 'SELECT pg_sleep(2) AS v', '10s') + widget('sb', 'pgslot', 'SELECT pg_sleep(2) AS v', '10s'),
       },
       {},
       false,
@@ -80,6 +81,7 @@ describe('fault: viewers never see a database’s words', function () {
           { name: 'my', type: 'mysql', options: { url: SERVICES.mysql.url } },
           { name: 'mypw', type: 'mysql', options: { url: `mysql://${MYSQL_USER}:wrong-password@${my.host}/test` } },
           { name: 'pgone', type: 'postgres', timeoutMs: 1000, options: { url: pg, pool_size: 1 } },
+          { name: 'pgslot', type: 'postgres', timeoutMs: 5000, options: { url: pg, pool_size: 1, connect_timeout: '500ms' } },
           { name: 'myone', type: 'mysql', timeoutMs: 1000, options: { url: SERVICES.mysql.url, pool_size: 1, queue_limit: 5 } },
         ],
       },
@@ -90,6 +92,19 @@ describe('fault: viewers never see a database’s words', function () {
     await t?.stop();
     await mysqlAdmin(`DROP USER IF EXISTS '${MYSQL_USER}'@'%'`).catch(() => undefined);
   });
+
+  /** Subscribes a viewer and returns the first error entry any of its widgets shows. */
+  async function firstError(dashboard: string): Promise<WidgetEntry> {
+    const client = new TestClient(t.wsUrl);
+    await client.opened;
+    client.send({ type: 'subscribe', dashboard });
+    try {
+      const m = await client.next((msg) => ((msg.widgets ?? msg.updates ?? []) as WidgetEntry[]).some((e) => e.status === 'error'), 15_000);
+      return ((m.widgets ?? m.updates) as WidgetEntry[]).find((e) => e.status === 'error')!;
+    } finally {
+      await client.close();
+    }
+  }
 
   /**
    * Subscribes a viewer and collects each widget's first error entry, from snapshots and updates alike;
@@ -167,5 +182,11 @@ describe('fault: viewers never see a database’s words', function () {
         expect(asAdmin.error!.detail).to.match(/timed out after 1000 ms waiting for a free connection from the pool \(pool_size 1\)/);
       }
     });
+  });
+
+  it("a query that outwaited the pool's connect_timeout says so too", async () => {
+    const entry = await firstError('slots');
+    expect(entry.error).to.deep.equal({ code: 'RTDASH_CONNECTION_WAIT', message: 'timed out waiting for a free connection' });
+    expect(log).to.match(/timed out after 500 ms \(connect_timeout\) waiting for a free connection from the pool \(pool_size 1\); the query was never sent/);
   });
 });
