@@ -6,7 +6,8 @@
  */
 import { expect } from 'chai';
 import { startLoopback } from '../../plugins/http/loopback-server.js';
-import { ROUTES, expectRejection, items, useSourceFixture } from '../../plugins/http/source-fixture.js';
+import { ITEM_FIELDS, ROUTES, expectRejection, items, useSourceFixture } from '../../plugins/http/source-fixture.js';
+import { startTestServer } from '../support/test-server.js';
 
 describe('fault: SSRF through redirects', () => {
   const t = useSourceFixture();
@@ -35,6 +36,26 @@ describe('fault: SSRF through redirects', () => {
       expect(other.received).to.have.length(0);
     } finally {
       await other.close();
+    }
+  });
+
+  it('a viewer of the widget reads only that the query failed; an admin reads where the redirect pointed', async () => {
+    t.server.route('/file', (_req, res) => res.writeHead(302, { location: 'file:///etc/passwd' }).end());
+    const query = JSON.stringify({ path: '/file', rows: '$.data[*]', fields: ITEM_FIELDS });
+    const server = await startTestServer(
+      { 'ssrf.yaml': `id: ssrf\ntitle: SSRF\nwidgets:\n  - { id: w, title: W, type: table, source: api, query: ${query}, every: 1s }\n` },
+      {},
+      false,
+      { adminTokens: ['ssrf-admin-token'], datasources: [{ name: 'api', type: 'http', options: { url: t.server.url } }] },
+    );
+    try {
+      const url = `${server.server.url}/api/dashboards/ssrf/widgets/w`;
+      const viewer = (await (await fetch(url)).json()) as { status: string; error: Record<string, string> };
+      expect(viewer).to.deep.include({ status: 'error', error: { code: 'RTDASH_QUERY_FAILED', message: 'the query failed' } });
+      const admin = (await (await fetch(url, { headers: { Authorization: 'Bearer ssrf-admin-token' } })).json()) as { error: { detail: string } };
+      expect(admin.error.detail).to.match(/redirect from http:\/\/127\.0\.0\.1:\d+\/file to file:\/\/\/etc\/passwd refused: only http and https redirects are followed/);
+    } finally {
+      await server.stop();
     }
   });
 });
