@@ -21,9 +21,14 @@ export const ERRORS = {
   RTDASH_BAD_MESSAGE: { status: 400, expose: true, summary: 'a protocol message is not valid JSON or lacks a required field' },
   RTDASH_UNKNOWN_MESSAGE_TYPE: { status: 400, expose: true, summary: 'a protocol message has an unknown type' },
   RTDASH_NOT_SUBSCRIBED: { status: 400, expose: true, summary: 'unsubscribe from a dashboard that was not subscribed' },
-  RTDASH_QUERY_FAILED: { status: 502, expose: true, summary: 'a data source query failed' },
-  RTDASH_QUERY_TIMEOUT: { status: 504, expose: true, summary: 'a data source query passed its timeout and was cancelled' },
-  RTDASH_FRAME_MALFORMED: { status: 502, expose: true, summary: 'a data source returned something that is not a frame' },
+  // A source's own words (SQL fragments, user names, hosts, upstream bodies) never reach a viewer: these five
+  // show their summary; the full message goes to the log and to admins (see docs/security.md).
+  RTDASH_QUERY_FAILED: { status: 502, expose: false, summary: 'the query failed' },
+  RTDASH_QUERY_TIMEOUT: { status: 504, expose: false, summary: 'the query timed out' },
+  RTDASH_SOURCE_UNREACHABLE: { status: 502, expose: false, summary: 'the source is unreachable' },
+  RTDASH_CONNECTION_WAIT: { status: 504, expose: false, summary: 'timed out waiting for a free connection' },
+  RTDASH_FRAME_MALFORMED: { status: 502, expose: false, summary: 'the source returned data that is not a frame' },
+  RTDASH_FRAME_TOO_WIDE: { status: 502, expose: true, summary: "a result has more columns than the source's max_columns" },
   RTDASH_SOURCE_UNKNOWN: { status: 404, expose: true, summary: 'no data source with that name' },
   RTDASH_PLUGIN_INVALID: { status: 500, expose: true, summary: 'a plugin module does not export a valid definition' },
   RTDASH_UNAUTHORIZED: { status: 401, expose: true, summary: 'a valid admin token is required' },

@@ -2,6 +2,10 @@
  * The frame: the one columnar data shape shared by plugins, the protocol and the components.
  * Its JSON Schema is core/schemas/frame.schema.json; `checkFrame` adds what a schema cannot say.
  */
+import { RtdashError } from './errors.js';
+
+/** The column cap of one result when the source sets no `max_columns`. */
+export const DEFAULT_MAX_COLUMNS = 1000;
 
 /** The type of one field. Time values are epoch milliseconds. */
 export type FieldType = 'time' | 'number' | 'string' | 'boolean';
@@ -82,4 +86,14 @@ function describe(v: unknown): string {
   if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
   if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
   return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v)}`;
+}
+
+/**
+ * The error of a result wider than the source's `max_columns`: a column per series or per key can make a
+ * frame that costs every viewer memory and every chart a legend of thousands. Refused, not cut: a cut set
+ * of series would look like all of them.
+ * @example throw frameTooWide('prom', 'matched 200000 series', 1000)
+ */
+export function frameTooWide(source: string, what: string, maxColumns: number): RtdashError {
+  return new RtdashError('RTDASH_FRAME_TOO_WIDE', `"${source}" ${what}, more than its max_columns (${maxColumns}); select fewer columns or series, or raise max_columns`);
 }

@@ -4,7 +4,7 @@
  */
 export { definePlugin } from './plugin.js';
 export type { DataSource, Health, JsonSchema, Logger, PluginContext, PluginDefinition, QueryContext, RuntimeStats, TimeRange } from './plugin.js';
-export { checkFrame, type Field, type FieldType, type FieldValue, type Frame } from './frame.js';
+export { checkFrame, frameTooWide, type Field, type FieldType, type FieldValue, type Frame } from './frame.js';
 export { ERRORS, RtdashError, type ErrorCode } from './errors.js';
 export type { Dashboard, ServerConfig, Widget } from './model.js';
 export { ConfigError, formatProblem, loadDashboardDir, loadServerConfig, parseDashboard, parseServerConfig, type Problem } from './config/index.js';

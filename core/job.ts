@@ -4,7 +4,8 @@
  * time-out delivered as an AbortSignal; failures back off exponentially and recover by themselves.
  */
 import { RtdashError, messageOf, type ErrorCode } from './errors.js';
-import { checkFrame, rowCount, sliceFrame, type Frame } from './frame.js';
+import { codedError, failureCode } from './failure-code.js';
+import { DEFAULT_MAX_COLUMNS, checkFrame, frameTooWide, rowCount, sliceFrame, type Frame } from './frame.js';
 import type { Widget } from './model.js';
 import type { Logger } from './plugin.js';
 import type { SourceInstance } from './registry.js';
@@ -142,22 +143,24 @@ export class Job {
     const onShutdown = () => controller.abort(new RtdashError('RTDASH_SHUTTING_DOWN', 'the server is shutting down'));
     shutdown.addEventListener('abort', onShutdown, { once: true });
     const timer = setTimeout(
-      () => controller.abort(new RtdashError('RTDASH_QUERY_TIMEOUT', `query to "${name}" timed out after ${timeoutMs} ms and was cancelled`)),
+      () => controller.abort(new RtdashError('RTDASH_QUERY_TIMEOUT', `query to "${name}" timed out after ${timeoutMs} ms and was cancelled`, { details: { timeoutMs } })),
       timeoutMs,
     );
     const maxRows = source.config.maxRows ?? DEFAULT_MAX_ROWS;
+    const maxColumns = source.config.maxColumns ?? DEFAULT_MAX_COLUMNS;
     const now = Date.now();
     const range = { from: this.#lastTo ?? now - this.#historySpanMs(), to: now };
     const started = performance.now();
     try {
       // Promise.resolve().then turns a synchronous throw in the plugin into a rejection.
       const result = Promise.resolve().then(() =>
-        source.source.query(this.widget.query, { variables: this.variables, range, intervalMs: this.intervalMs, signal: controller.signal, maxRows }),
+        source.source.query(this.widget.query, { variables: this.variables, range, intervalMs: this.intervalMs, signal: controller.signal, maxRows, maxColumns }),
       );
       result.catch(() => undefined); // a plugin that rejects after its time-out must not reach the process
       const frame = await Promise.race([result, rejectOnAbort(controller.signal)]);
       const problem = checkFrame(frame);
       if (problem !== undefined) throw new RtdashError('RTDASH_FRAME_MALFORMED', `"${name}" returned a malformed frame: ${problem}`);
+      if (frame.fields.length > maxColumns) throw frameTooWide(name, `returned ${frame.fields.length} columns`, maxColumns);
       const capped = capRows(frame, maxRows);
       metrics.queries.inc({ source: name, outcome: 'ok' });
       this.failures = 0;
@@ -165,13 +168,14 @@ export class Job {
       this.#lastTo = now;
       this.#emit(this.history.applyFrame(capped, Date.now()));
     } catch (err) {
-      const code: ErrorCode = err instanceof RtdashError ? err.code : 'RTDASH_QUERY_FAILED';
+      const code = failureCode(err);
       metrics.queries.inc({ source: name, outcome: outcomeOf(code) });
       this.failures++;
       this.#backoffUntil = Date.now() + Math.min(this.intervalMs * 2 ** (this.failures - 1), MAX_BACKOFF_MS);
       if (code !== 'RTDASH_SHUTTING_DOWN') {
         this.#deps.logger.warn({ job: this.key, source: name, code, err: messageOf(err), failures: this.failures }, 'query failed');
-        this.#emit(this.history.applyError(code, code === 'RTDASH_QUERY_FAILED' ? withSource(messageOf(err), source) : messageOf(err), Date.now()));
+        const detail = err instanceof RtdashError ? messageOf(err) : withSource(messageOf(err), source);
+        this.#emit(this.history.applyError(code, detail, Date.now(), codedError(err)?.message));
       }
     } finally {
       metrics.queryDuration.observe({ source: name }, (performance.now() - started) / 1000);
@@ -199,8 +203,8 @@ export class Job {
 }
 
 /**
- * A query error as viewers see it names its source, like `postgres "shopdb": …`; plugins that say
- * so themselves are left as they are.
+ * A query error as the log and admins see it names its source, like `postgres "shopdb": …`; plugins that
+ * say so themselves are left as they are.
  */
 function withSource(message: string, source: SourceInstance): string {
   const { name, type } = source.config;
@@ -216,15 +220,20 @@ function capRows(frame: Frame, maxRows: number): Frame {
 }
 
 function outcomeOf(code: ErrorCode): string {
-  if (code === 'RTDASH_QUERY_TIMEOUT') return 'timeout';
+  if (code === 'RTDASH_QUERY_TIMEOUT' || code === 'RTDASH_CONNECTION_WAIT') return 'timeout';
   if (code === 'RTDASH_FRAME_MALFORMED') return 'malformed';
   if (code === 'RTDASH_SHUTTING_DOWN') return 'cancelled';
   return 'error';
 }
 
+/**
+ * Rejects with the abort reason one turn after the abort, so that a plugin that answers the abort at once
+ * with a more precise error (a pool saying it was still waiting for a connection) is the one reported.
+ */
 function rejectOnAbort(signal: AbortSignal): Promise<never> {
   return new Promise((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    const later = () => setImmediate(() => reject(signal.reason));
+    if (signal.aborted) later();
+    else signal.addEventListener('abort', later, { once: true });
   });
 }

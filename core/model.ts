@@ -84,6 +84,8 @@ export interface SourceConfig {
   timeoutMs?: number;
   /** The row cap of one result (`max_rows`); 10,000 when unset. */
   maxRows?: number;
+  /** The column cap of one result (`max_columns`); 1,000 when unset. A wider result is an error. */
+  maxColumns?: number;
   /** Everything besides `type`, `timeout` and `max_rows`, validated against the plugin's options schema. */
   options: Record<string, unknown>;
   position?: Position;

@@ -30,6 +30,12 @@ export interface QueryContext {
    * set `meta.truncated` on the frame; the core cuts a longer frame itself, but only after it was loaded.
    */
   readonly maxRows: number;
+  /**
+   * The most columns (fields) a frame may have (the source's `max_columns`, 1,000 by default). The core
+   * refuses a wider frame with RTDASH_FRAME_TOO_WIDE; a plugin that can tell early (one column per series)
+   * should throw that itself before building it. Absent when a caller other than the core runs the query.
+   */
+  readonly maxColumns?: number;
 }
 
 /** The answer of a health check. */

@@ -51,6 +51,17 @@ describe('WidgetHistory', () => {
     expect(body(h.applyFrame(series([1], [1]), 400)!.json)).to.include({ status: 'ok' });
   });
 
+  it('shows viewers only the sentence of a source failure and keeps the full message for admins', () => {
+    const h = new WidgetHistory('w', 'append', { kind: 'points', count: 10 }, 0);
+    const entry = body(h.applyError('RTDASH_QUERY_FAILED', `syntax error at or near "ANDD"`, 100)!.json);
+    expect(entry.error).to.deep.equal({ code: 'RTDASH_QUERY_FAILED', message: 'the query failed' });
+    expect(h.snapshot()).not.to.include('ANDD');
+    expect(JSON.parse(h.detailedSnapshot()).error).to.deep.equal({ code: 'RTDASH_QUERY_FAILED', message: 'the query failed', detail: 'syntax error at or near "ANDD"' });
+    // Another driver message behind the same sentence changes nothing for viewers.
+    expect(h.applyError('RTDASH_QUERY_FAILED', 'relation "x" does not exist', 200)).to.equal(undefined);
+    expect(h.errorDetail).to.equal('relation "x" does not exist');
+  });
+
   it('answers since(seq) with exactly the missed entries, or undefined when it cannot', () => {
     const h = new WidgetHistory('w', 'append', { kind: 'points', count: 1000 }, 500);
     for (let i = 1; i <= 5; i++) h.applyFrame(series([i], [i]), i);

@@ -4,7 +4,7 @@
  */
 import type { Frame } from './frame.js';
 import { rowCount, sliceFrame, timeField } from './frame.js';
-import type { ErrorCode } from './errors.js';
+import { ERRORS, type ErrorCode } from './errors.js';
 import type { Keep } from './model.js';
 
 /** `pending` until the first run ends. */
@@ -30,7 +30,10 @@ export class WidgetHistory {
   readonly firstSeq: number;
   seq: number;
   status: WidgetStatus = 'pending';
+  /** The error as viewers see it: its code and, for a source's failure, only the code's sentence. */
   error: { code: ErrorCode; message: string } | undefined;
+  /** The full message of the current error, for the log and admins only: never in an update or a snapshot. */
+  errorDetail: string | undefined;
   /** Time of the last successful run, epoch ms. */
   lastGoodAt: number | undefined;
   /** Time of the last state change, epoch ms. */
@@ -77,6 +80,7 @@ export class WidgetHistory {
     const recovered = this.status !== 'ok';
     this.status = 'ok';
     this.error = undefined;
+    this.errorDetail = undefined;
     this.lastGoodAt = now;
     let op: MergeMode = 'replace';
     let delta = frame;
@@ -94,8 +98,14 @@ export class WidgetHistory {
     return this.#record(now, { status: 'ok', op, frame: data, ...(frame.meta?.truncated && { truncated: true }) });
   }
 
-  /** Applies a failed run: the data stays, the status says why. Repeats of the same error send nothing. */
-  applyError(code: ErrorCode, message: string, now: number): UpdateEntry | undefined {
+  /**
+   * Applies a failed run: the data stays, the status says why. `detail` is the full message; viewers get
+   * `exposed` (the coded error's own text) only for codes the catalogue exposes, else the code's sentence.
+   * Repeats of what viewers saw send nothing.
+   */
+  applyError(code: ErrorCode, detail: string, now: number, exposed = detail): UpdateEntry | undefined {
+    const message = ERRORS[code].expose ? exposed : ERRORS[code].summary;
+    this.errorDetail = detail;
     if (this.status === 'error' && this.error?.code === code && this.error.message === message) return undefined;
     this.status = 'error';
     this.error = { code, message };
@@ -118,6 +128,12 @@ export class WidgetHistory {
   snapshot(): string {
     this.#snapshot ??= JSON.stringify(this.#entry({ status: this.status, error: this.error, op: 'replace', frame: this.#frame }));
     return this.#snapshot;
+  }
+
+  /** The snapshot with the error's full message as `error.detail`: for admins only. */
+  detailedSnapshot(): string {
+    if (this.error === undefined || this.errorDetail === undefined) return this.snapshot();
+    return JSON.stringify(this.#entry({ status: this.status, error: { ...this.error, detail: this.errorDetail }, op: 'replace', frame: this.#frame }));
   }
 
   /** Bytes and entries held by the update log (for metrics and tests). */

@@ -101,7 +101,7 @@ widgets:
     await t.stop();
   });
 
-  it('shows each failure as an error status with its message while other widgets and viewers carry on', async function () {
+  it('shows each failure as an error status with its code and sentence while other widgets and viewers carry on', async function () {
     this.timeout(10_000);
     const c = await connect(t.wsUrl);
     const other = await connect(t.wsUrl);
@@ -116,12 +116,16 @@ widgets:
         if (u.w === 'good' && u.status === 'ok') goodUpdates++;
       }
     }
-    expect(errors.get('throws')).to.deep.equal({ code: 'RTDASH_QUERY_FAILED', message: 'test "test": the test source throws synchronously' });
-    expect(errors.get('rejects')).to.deep.equal({ code: 'RTDASH_QUERY_FAILED', message: 'test "test": the test source rejects' });
-    expect(errors.get('hangs')!.code).to.equal('RTDASH_QUERY_TIMEOUT');
-    expect(errors.get('hangs')!.message).to.match(/timed out after 300 ms/);
-    expect(errors.get('malformed')!.code).to.equal('RTDASH_FRAME_MALFORMED');
-    expect(errors.get('malformed')!.message).to.match(/fields\[1\] \("b"\) has 1 values but fields\[0\] has 2/);
+    expect(errors.get('throws')).to.deep.equal({ code: 'RTDASH_QUERY_FAILED', message: 'the query failed' });
+    expect(errors.get('rejects')).to.deep.equal({ code: 'RTDASH_QUERY_FAILED', message: 'the query failed' });
+    expect(errors.get('hangs')).to.deep.equal({ code: 'RTDASH_QUERY_TIMEOUT', message: 'the query timed out' });
+    expect(errors.get('malformed')).to.deep.equal({ code: 'RTDASH_FRAME_MALFORMED', message: 'the source returned data that is not a frame' });
+    // The full messages stay on the server, for the log and admins.
+    const detail = (w: string) => t.server.scheduler.jobs().find((j) => j.key.startsWith(`failing/${w}`))?.history.errorDetail;
+    expect(detail('throws')).to.equal('test "test": the test source throws synchronously');
+    expect(detail('rejects')).to.equal('test "test": the test source rejects');
+    expect(detail('hangs')).to.match(/timed out after 300 ms/);
+    expect(detail('malformed')).to.match(/fields\[1\] \("b"\) has 1 values but fields\[0\] has 2/);
     await other.next((m: Message) => m.type === 'update' && (m.updates as Entry[]).some((u) => u.w === 'good'));
     expect(unhandled).to.deep.equal([]);
     const metrics = await (await fetch(`${t.server.url}/metrics`)).text();
@@ -156,7 +160,8 @@ widgets:
     c.send({ type: 'subscribe', dashboard: 'flaky' });
     await c.nextOf('snapshot');
     const failed = (await c.next((m) => m.type === 'update' && (m.updates as Entry[]).some((u) => u.status === 'error'))).updates as Entry[];
-    expect(failed[0]!.error!.message).to.equal('test "test": the test source is down for now');
+    expect(failed[0]!.error!.message).to.equal('the query failed');
+    expect(t.server.scheduler.jobs().find((j) => j.key.startsWith('flaky/'))!.history.errorDetail).to.equal('test "test": the test source is down for now');
     const recovered = (await c.next((m) => m.type === 'update' && (m.updates as Entry[]).some((u) => u.status === 'ok'), 5000)).updates as (Entry & { lastGoodAt: number; op: string })[];
     expect(recovered[0]!.op).to.equal('replace');
     expect(recovered[0]!.lastGoodAt).to.be.a('number');

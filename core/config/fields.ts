@@ -51,6 +51,11 @@ export interface DurationRule {
   maxMs?: number;
 }
 
+/** A value for a message, unless it came from `${ENV}`. */
+function shownText(text: string, source: YamlFile): string {
+  return source.fromEnvironment.has(text) ? 'a value from the environment (not shown)' : text;
+}
+
 /**
  * The duration under `key` in ms, or undefined when absent or wrong (then a problem is recorded, unless
  * the schema already reported it).
@@ -64,11 +69,11 @@ export function durationAt(parent: Plain, key: string, path: DocPath, source: Ya
   // A malformed duration fails the schema's pattern, which has already said so.
   if (typeof ms === 'string') return undefined;
   if (ms <= 0) {
-    problems.push(source.problem(at, `"${key}" must be greater than zero, got ${text}`));
+    problems.push(source.problem(at, `"${key}" must be greater than zero, got ${shownText(text, source)}`));
     return undefined;
   }
   if (rule.minMs !== undefined && ms < rule.minMs) {
-    problems.push(source.problem(at, `"${key}" must be at least ${rule.minMs}ms, got ${text}`));
+    problems.push(source.problem(at, `"${key}" must be at least ${rule.minMs}ms, got ${shownText(text, source)}`));
     return undefined;
   }
   if (rule.maxMs !== undefined && ms > rule.maxMs) {

@@ -108,7 +108,9 @@ function fillScalar(source: YamlFile, node: Scalar<string>, env: Env, result: In
     return;
   }
   // `port: ${PORT}` should give a number, as `port: 8080` would: re-resolve unquoted scalars as YAML does.
-  (node as Scalar<unknown>).value = substituted && node.type === 'PLAIN' ? resolvePlain(out) : out;
+  const value = substituted && node.type === 'PLAIN' ? resolvePlain(out) : out;
+  (node as Scalar<unknown>).value = value;
+  if (substituted) source.fromEnvironment.add(value);
 }
 
 /**

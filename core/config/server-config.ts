@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { messageOf } from '../errors.js';
+import { redactCredentials } from '../secret-text.js';
 import type { Limits, NotifierConfig, ServerConfig, SourceConfig } from '../model.js';
 import { bundledDashboardDir } from '../paths.js';
 import type { PluginDefinition } from '../plugin.js';
@@ -158,7 +159,7 @@ function normalise(root: Plain, source: YamlFile, problems: Problem[], baseDir: 
   const storage = objectAt(root, 'storage');
   const publicUrl = stringAt(server, 'public_url');
   if (publicUrl !== undefined && !URL.canParse(publicUrl)) {
-    problems.push(source.problem(['server', 'public_url'], `"public_url" is not a valid URL: ${JSON.stringify(publicUrl)}`));
+    problems.push(source.problem(['server', 'public_url'], `"public_url" is not a valid URL${source.fromEnvironment.has(publicUrl) ? '' : `: ${redactCredentials(JSON.stringify(publicUrl))}`}`));
   }
   const embedSecret = stringAt(auth, 'embed_secret');
   const embedTokenMaxTtlMs = durationAt(auth, 'embed_token_max_ttl', ['auth'], source, problems, { minMs: 1000, maxMs: MAX_TOKEN_TTL_MS });
@@ -232,7 +233,7 @@ function builtinSources(): SourceConfig[] {
 }
 
 /** Keys of a data source that the core reads; the rest are the plugin's options. */
-const COMMON_SOURCE_KEYS = new Set(['type', 'timeout', 'max_rows']);
+const COMMON_SOURCE_KEYS = new Set(['type', 'timeout', 'max_rows', 'max_columns']);
 
 function datasourcesOf(datasources: Plain, source: YamlFile, problems: Problem[]): SourceConfig[] {
   const out: SourceConfig[] = [];
@@ -244,17 +245,23 @@ function datasourcesOf(datasources: Plain, source: YamlFile, problems: Problem[]
     const timeoutMs = durationAt(definition, 'timeout', path, source, problems);
     // Object.fromEntries defines properties, so even a hostile key cannot reach a prototype.
     const maxRows = typeof definition['max_rows'] === 'number' ? definition['max_rows'] : undefined;
+    const maxColumns = typeof definition['max_columns'] === 'number' ? definition['max_columns'] : undefined;
     const options = Object.fromEntries(Object.entries(definition).filter(([key]) => !COMMON_SOURCE_KEYS.has(key)));
     out.push({
       name,
       type,
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       ...(maxRows === undefined ? {} : { maxRows }),
+      ...(maxColumns === undefined ? {} : { maxColumns }),
       options,
       position: { file: source.file, ...source.position(path, 'key') },
     });
   }
   return out;
+}
+
+function hasUserInfo(url: URL): boolean {
+  return url.username !== '' || url.password !== '';
 }
 
 /** A notifier's try time-out when it sets none. */
@@ -270,7 +277,13 @@ function notifiersOf(notifiers: Plain, source: YamlFile, problems: Problem[]): R
     const url = stringAt(definition, 'url');
     // The schema's pattern has vetted the shape (and an unfilled ${VAR} was reported once); this catches the rest.
     if ((type === 'webhook' || type === 'slack') && url !== undefined && /^https?:\/\/\S+$/.test(url) && !URL.canParse(url)) {
-      problems.push(source.problem(['notifiers', name, 'url'], `"url" is not a valid URL: ${JSON.stringify(url)}`));
+      problems.push(source.problem(['notifiers', name, 'url'], `"url" is not a valid URL${source.fromEnvironment.has(url) ? '' : `: ${redactCredentials(JSON.stringify(url))}`}`));
+      continue;
+    }
+    // A password in the URL would be logged with every failed delivery (fetch refuses such a URL, naming it).
+    if ((type === 'webhook' || type === 'slack') && url !== undefined && URL.canParse(url) && hasUserInfo(new URL(url))) {
+      const instead = type === 'webhook' ? 'send them in "headers" instead, like Authorization: "Basic ${RTDASH_HOOK_AUTH}"' : 'a Slack incoming-webhook URL needs none';
+      problems.push(source.problem(['notifiers', name, 'url'], `"url" of notifier "${name}" must not hold a user name or password; ${instead}`));
       continue;
     }
     if (type === 'webhook' && url !== undefined) {

@@ -7,6 +7,7 @@ import { foldAlternatives } from './alternatives.js';
 import type { Problem } from './problem.js';
 import { didYouMean, listNames, suggest } from './suggest.js';
 import type { DocPath, YamlFile } from './yaml-file.js';
+import { redactCredentials } from '../secret-text.js';
 
 /** Says where a path is, as a phrase to end a message with: `in widget "revenue"`, `at the top level`. */
 export type Where = (path: DocPath) => string;
@@ -38,7 +39,7 @@ export function validateData(validate: ValidateFunction, data: unknown, source: 
   if (validate(data)) return [];
   const base = options.basePath ?? [];
   const where = options.where ?? defaultWhere;
-  const findings = explain(validate.errors ?? [], validate.schema, base, where);
+  const findings = explain(validate.errors ?? [], validate.schema, base, where, source.fromEnvironment);
   return findings.map((f) => source.problem(f.path, f.message, f.at));
 }
 
@@ -61,11 +62,12 @@ export function dottedPath(path: DocPath): string {
  * Describes a value for "got …" in messages: `the string "x"`, `the number 3`, `a list`, `nothing`.
  * @example describeValue('x') // 'the string "x"'
  */
-export function describeValue(value: unknown): string {
+export function describeValue(value: unknown, hidden: ReadonlySet<unknown> = NOTHING_HIDDEN): string {
+  if (hidden.has(value)) return FROM_ENVIRONMENT;
   if (value === null || value === undefined) return 'nothing (an empty value)';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)}`;
+  if (typeof value === 'string') return `the string ${redactCredentials(JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value))}`;
   if (typeof value === 'boolean') return String(value);
   return `the ${typeof value} ${String(value)}`;
 }
@@ -123,10 +125,14 @@ const COMPARISONS: Record<string, string> = {
   exclusiveMaximum: 'less than',
 };
 
-/** Turns ajv's errors into findings: branches of anyOf/oneOf are folded first, noise is dropped. */
-function explain(errors: readonly ErrorObject[], root: unknown, base: DocPath, where: Where): Finding[] {
+/** What a message says instead of a value that came from the environment. */
+const FROM_ENVIRONMENT = 'a value from the environment (not shown)';
+const NOTHING_HIDDEN: ReadonlySet<unknown> = new Set();
+
+/** Turns ajv's errors into findings: branches of anyOf/oneOf are folded first, noise is dropped. `hidden` values are never shown. */
+function explain(errors: readonly ErrorObject[], root: unknown, base: DocPath, where: Where, hidden: ReadonlySet<unknown>): Finding[] {
   const withoutName = (err: ErrorObject): string | undefined => {
-    const finding = describeError(err, [], where);
+    const finding = describeError(err, [], where, hidden);
     const name = nameOf(parsePointer(err.instancePath));
     return finding?.message.startsWith(`${name} `) ? finding.message.slice(name.length + 1) : finding?.message;
   };
@@ -137,7 +143,7 @@ function explain(errors: readonly ErrorObject[], root: unknown, base: DocPath, w
       findings.push({ path, at: 'value', message: item.replaced.message(nameOf(path)) });
       continue;
     }
-    const finding = describeError(item.error, base, where);
+    const finding = describeError(item.error, base, where, hidden);
     if (finding !== undefined) findings.push(finding);
   }
   // `sq: …` where `sql` is required: the unknown key's "did you mean" already says it, once.
@@ -145,12 +151,13 @@ function explain(errors: readonly ErrorObject[], root: unknown, base: DocPath, w
   return findings.filter((f) => f.missing === undefined || !meant.has(JSON.stringify([...f.path.map(String), f.missing])));
 }
 
-function describeError(err: ErrorObject, base: DocPath, where: Where): Finding | undefined {
+function describeError(err: ErrorObject, base: DocPath, where: Where, hidden: ReadonlySet<unknown>): Finding | undefined {
   const path = [...base, ...parsePointer(err.instancePath)];
   const parent = schemaObject(err.parentSchema);
   const params = schemaObject(err.params);
   const name = nameOf(path);
-  const got = describeValue(err.data);
+  const got = describeValue(err.data, hidden);
+  const secret = hidden.has(err.data);
   switch (err.keyword) {
     case 'if':
     case 'propertyNames':
@@ -185,8 +192,9 @@ function describeError(err: ErrorObject, base: DocPath, where: Where): Finding |
     }
     case 'enum': {
       const allowed = Array.isArray(params['allowedValues']) ? (params['allowedValues'] as unknown[]) : [];
-      const suggestion = typeof err.data === 'string' ? didYouMean(err.data, allowed.map(String)) : '';
-      return { path, at: 'value', message: `${name} must be one of ${quoteList(allowed)}; got ${JSON.stringify(err.data) ?? 'nothing'}${suggestion}` };
+      const suggestion = typeof err.data === 'string' && !secret ? didYouMean(err.data, allowed.map(String)) : '';
+      const shown = secret ? got : redactCredentials(JSON.stringify(err.data) ?? 'nothing');
+      return { path, at: 'value', message: `${name} must be one of ${quoteList(allowed)}; got ${shown}${suggestion}` };
     }
     case 'const':
       return { path, at: 'value', message: `${name} must be ${JSON.stringify(params['allowedValue'])}, got ${got}` };
@@ -201,9 +209,9 @@ function describeError(err: ErrorObject, base: DocPath, where: Where): Finding |
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum':
-      return { path, at: 'value', message: `${name} must be ${COMPARISONS[err.keyword]} ${String(params['limit'])}, got ${String(err.data)}` };
+      return { path, at: 'value', message: `${name} must be ${COMPARISONS[err.keyword]} ${String(params['limit'])}, got ${secret ? got : String(err.data)}` };
     case 'multipleOf':
-      return { path, at: 'value', message: `${name} must be a multiple of ${String(params['multipleOf'])}, got ${String(err.data)}` };
+      return { path, at: 'value', message: `${name} must be a multiple of ${String(params['multipleOf'])}, got ${secret ? got : String(err.data)}` };
     case 'minLength':
       return { path, at: 'value', message: params['limit'] === 1 ? `${name} must not be empty` : `${name} must be at least ${String(params['limit'])} characters long` };
     case 'maxLength':
@@ -220,7 +228,7 @@ function describeError(err: ErrorObject, base: DocPath, where: Where): Finding |
       const later = Number(params['i']);
       const earlier = Number(params['j']);
       const items = Array.isArray(err.data) ? (err.data as unknown[]) : [];
-      return { path: [...path, later], at: 'value', message: `${name} lists ${describeValue(items[later])} twice (items ${Math.min(earlier, later) + 1} and ${Math.max(earlier, later) + 1})` };
+      return { path: [...path, later], at: 'value', message: `${name} lists ${describeValue(items[later], hidden)} twice (items ${Math.min(earlier, later) + 1} and ${Math.max(earlier, later) + 1})` };
     }
     case 'format':
       return { path, at: 'value', message: `${name} must be a valid ${String(params['format'])}, got ${got}` };

@@ -33,6 +33,8 @@ export class YamlFile {
   readonly problems: Problem[] = [];
   /** The document, or undefined when the text was refused before composing (too big or too deep). */
   readonly doc: Document.Parsed | undefined;
+  /** Values filled in from `${ENV}` (see interpolate.ts): problems never repeat them, as they are often secrets. */
+  readonly fromEnvironment = new Set<unknown>();
   private readonly lines = new LineCounter();
 
   /** Parses `text`; never throws for bad input, it records problems instead. */

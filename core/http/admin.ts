@@ -9,6 +9,21 @@ import type { Context, Next } from 'koa';
 import { RtdashError } from '../errors.js';
 import type { ConnectionGate } from '../stream/connection-gate.js';
 
+/** Whether `Authorization: Bearer` carries one of `tokens`, compared in constant time. */
+function bearerMatches(ctx: Context, expected: Buffer[]): boolean {
+  const given = Buffer.from(/^Bearer (.+)$/i.exec(ctx.get('Authorization'))?.[1] ?? '');
+  return expected.some((t) => t.length === given.length && timingSafeEqual(t, given));
+}
+
+/**
+ * Whether a request on a viewer route comes from an admin, who may see the full text of errors: only a
+ * bearer token from `auth.admin_tokens` counts (never the loopback shortcut, which a proxy would grant everyone).
+ */
+export function isAdmin(tokens: string[]): (ctx: Context) => boolean {
+  const expected = tokens.map((t) => Buffer.from(t));
+  return (ctx) => expected.length > 0 && bearerMatches(ctx, expected);
+}
+
 /** Koa middleware guarding an admin route. */
 export function requireAdmin(tokens: string[], gate: Pick<ConnectionGate, 'localCaller'>) {
   const expected = tokens.map((t) => Buffer.from(t));
@@ -18,8 +33,7 @@ export function requireAdmin(tokens: string[], gate: Pick<ConnectionGate, 'local
       if (refused !== undefined) throw new RtdashError('RTDASH_UNAUTHORIZED', refused);
       return next();
     }
-    const given = Buffer.from(/^Bearer (.+)$/i.exec(ctx.get('Authorization'))?.[1] ?? '');
-    if (!expected.some((t) => t.length === given.length && timingSafeEqual(t, given))) {
+    if (!bearerMatches(ctx, expected)) {
       throw new RtdashError('RTDASH_UNAUTHORIZED', 'send an admin token as "Authorization: Bearer TOKEN"');
     }
     return next();

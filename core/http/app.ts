@@ -18,7 +18,8 @@ import { sseHandler } from '../stream/sse-transport.js';
 import { pollHandler } from '../stream/poll-transport.js';
 import { jsonErrors } from './errors-middleware.js';
 import { badVariablesPage, dashboardPage, indexPage, notFoundPage } from './pages.js';
-import { requireAdmin } from './admin.js';
+import { isAdmin, requireAdmin } from './admin.js';
+import { varsFromQuery } from '../query-vars.js';
 import { widgetData } from './widget-data.js';
 import { webAssets } from './assets.js';
 import { alertRoutes } from './alerts-api.js';
@@ -33,9 +34,10 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
   const router = new Router();
   const poll = pollHandler(hub, access, (ctx) => gate.ipOf(ctx.req));
   const find = (id: string) => store.get(id);
-  /** The dashboard of an /api route, after the embed-token rules (`?token=` or `Authorization: Bearer`). */
+  const admin = isAdmin(parts.config.auth.adminTokens);
+  /** The dashboard of an /api route, after the embed-token rules (`?token=` or `Authorization: Bearer`, unless that is an admin token). */
   const admitted = (ctx: Koa.Context, vars?: Record<string, string>) =>
-    access.admit(ctx.params.id!, access.live(requestToken(ctx.URL.searchParams, ctx.get('Authorization') || undefined)), find, vars);
+    access.admit(ctx.params.id!, access.live(requestToken(ctx.URL.searchParams, (!admin(ctx) && ctx.get('Authorization')) || undefined)), find, vars);
 
   app.use(jsonErrors(logger));
   // Before everything else, the bundle too: a rebound name gets nothing from this server.
@@ -104,11 +106,16 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
   router.get('/api/dashboards/:id/widgets/:widget', async (ctx) => {
     const { dashboard, variables } = admitted(ctx, varsFromQuery(ctx.URL.searchParams));
     ctx.type = 'application/json';
-    ctx.body = await widgetData(parts, dashboard, ctx.params.widget!, variables);
+    ctx.body = await widgetData(parts, dashboard, ctx.params.widget!, variables, admin(ctx));
   });
   router.get('/api/datasources', async (ctx) => {
+    // A health message holds a driver's words (hosts, user names): viewers get up/down, admins everything.
+    const detailed = admin(ctx);
     ctx.body = await Promise.all(
-      [...parts.sources.values()].map(async (s) => ({ name: s.config.name, type: s.config.type, health: await checkHealth(s) })),
+      [...parts.sources.values()].map(async (s) => {
+        const health = await checkHealth(s);
+        return { name: s.config.name, type: s.config.type, health: detailed ? health : { status: health.status } };
+      }),
     );
   });
   router.post('/api/reload', requireAdmin(parts.config.auth.adminTokens, gate), async (ctx) => {
@@ -123,10 +130,4 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
   app.use(router.routes());
   app.use(router.allowedMethods());
   return { app, close: () => poll.close() };
-}
-
-function varsFromQuery(params: URLSearchParams): Record<string, string> {
-  const vars: Record<string, string> = {};
-  for (const [key, value] of params) if (key.startsWith('var-')) vars[key.slice(4)] = value;
-  return vars;
 }

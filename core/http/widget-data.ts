@@ -8,8 +8,11 @@ import type { Dashboard } from '../model.js';
 import type { ServerParts } from '../server-parts.js';
 import type { JobListener } from '../job.js';
 
-/** The widget's state as one JSON text (the same shape as a snapshot's widget entry). */
-export async function widgetData(parts: ServerParts, dashboard: Dashboard, widgetId: string, variables: Record<string, string>): Promise<string> {
+/**
+ * The widget's state as one JSON text (the same shape as a snapshot's widget entry); with `detailed` (an
+ * admin asks) a failing widget's error carries its full message as `error.detail`.
+ */
+export async function widgetData(parts: ServerParts, dashboard: Dashboard, widgetId: string, variables: Record<string, string>, detailed = false): Promise<string> {
   const widget = dashboard.widgets.find((w) => w.id === widgetId);
   if (widget === undefined) throw new RtdashError('RTDASH_WIDGET_NOT_FOUND', `dashboard "${dashboard.id}" has no widget "${widgetId.slice(0, 64)}"`);
   if (widget.source === undefined) throw new RtdashError('RTDASH_WIDGET_NOT_FOUND', `widget "${widget.id}" is a ${widget.type} widget and has no data`);
@@ -26,7 +29,7 @@ export async function widgetData(parts: ServerParts, dashboard: Dashboard, widge
         };
       });
     }
-    return job.history.snapshot();
+    return detailed ? job.history.detailedSnapshot() : job.history.snapshot();
   } finally {
     parts.scheduler.release(job, listener);
   }

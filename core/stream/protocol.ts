@@ -3,6 +3,7 @@
  * pre-serialised parts; client messages are parsed and checked here.
  */
 import { RtdashError } from '../errors.js';
+import { varsFromQuery } from '../query-vars.js';
 
 /** Bumped on any change a client could notice. */
 export const PROTOCOL_VERSION = 1;
@@ -144,12 +145,10 @@ const STREAM_PARAMS = new Set(['dashboard', 'session', 'cursor', 'wait', 'lastEv
 export function subscriptionFromQuery(params: URLSearchParams): { dashboard: string; vars: Record<string, string> } {
   const dashboard = params.get('dashboard');
   if (!dashboard) throw new RtdashError('RTDASH_BAD_MESSAGE', 'the "dashboard" query parameter is required');
-  const vars: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const [key, value] of params) {
-    if (key.startsWith('var-')) vars[key.slice(4)] = value;
-    else if (!STREAM_PARAMS.has(key)) {
+  for (const key of params.keys()) {
+    if (!key.startsWith('var-') && !STREAM_PARAMS.has(key)) {
       throw new RtdashError('RTDASH_BAD_MESSAGE', `unknown query parameter "${key.slice(0, 40)}"; variables are passed as var-NAME=VALUE (var-${key.slice(0, 40)}=...)`);
     }
   }
-  return { dashboard, vars: { ...vars } };
+  return { dashboard, vars: varsFromQuery(params) };
 }

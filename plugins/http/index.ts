@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { messageOf } from '../../core/errors.js';
 import { packageRoot } from '../../core/paths.js';
+import { DEFAULT_MAX_COLUMNS } from '../../core/frame.js';
 import { definePlugin, type DataSource, type Frame, type Health, type JsonSchema, type PluginContext } from '../../core/plugin.js';
 import { jsonFrame, parseJsonBody, snippetOf } from './json-frame.js';
 import { describeUrl, send, type Exchange } from './limited-fetch.js';
@@ -53,7 +54,7 @@ export function createHttpSource(ctx: PluginContext<HttpOptions>): DataSource<Ht
           // Never the headers or the query string: both may carry secrets from config.
           ctx.logger.debug({ url: where, status: exchange.status, chars: text.length, ms: Math.round(performance.now() - started) }, 'http response');
           if (selectors !== undefined) {
-            return seriesFrame(parsePrometheusBody(text, exchange.mediaType, where), selectors, qctx.variables, qctx.range.to, qctx.maxRows);
+            return seriesFrame(parsePrometheusBody(text, exchange.mediaType, where), selectors, qctx.variables, qctx.range.to, qctx.maxColumns ?? DEFAULT_MAX_COLUMNS, ctx.name);
           }
           return jsonFrame(parseJsonBody(text, exchange.mediaType, where), query.rows ?? '$', query.fields ?? [], qctx.maxRows);
         } finally {

@@ -30,10 +30,20 @@ const OWN_HEADERS = new Set(['accept', 'user-agent', 'content-type']);
 
 /**
  * Where a URL points, for messages and logs: origin and path only, since query values may hold secrets.
+ * A scheme without an origin (file:, gopher:, data:) is shown as scheme, host and path, cut at 200 characters.
  * @example describeUrl(new URL('https://api.example.com/v1?key=s3cret')) // 'https://api.example.com/v1'
+ * @example describeUrl(new URL('file:///etc/passwd')) // 'file:///etc/passwd'
  */
 export function describeUrl(url: URL): string {
-  return `${url.origin}${url.pathname}`;
+  if (url.origin !== 'null') return `${url.origin}${url.pathname}`;
+  const slashes = url.href.startsWith(`${url.protocol}//`) ? `//${url.host}` : '';
+  return `${url.protocol}${slashes}${url.pathname}`.slice(0, 200);
+}
+
+/** Why a redirect target is refused: a scheme other than http(s), or a host the config does not name. */
+function refusal(url: URL, settings: HttpSettings): string {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `only http and https redirects are followed, never ${url.protocol}`;
+  return `${url.host} is not an allowed host (allowed: ${settings.hosts.describe()}); add it to allowed_hosts if it is safe`;
 }
 
 /**
@@ -59,10 +69,7 @@ export async function send(request: OutgoingRequest, settings: HttpSettings, sig
     const next = location !== null && URL.canParse(location, url.href) ? new URL(location, url) : undefined;
     if (next === undefined) throw new Error(`http: ${describeUrl(url)} answered ${response.status} without a usable Location header`);
     if (!settings.hosts.allows(next)) {
-      throw new Error(
-        `http: redirect from ${describeUrl(url)} to ${describeUrl(next)} refused: ${next.host} is not an allowed host ` +
-          `(allowed: ${settings.hosts.describe()}); add it to allowed_hosts if it is safe`,
-      );
+      throw new Error(`http: redirect from ${describeUrl(url)} to ${describeUrl(next)} refused: ${refusal(next, settings)}`);
     }
     // What browsers do: 303 always, and 301/302 after a POST, continue as a GET without the body.
     if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {

@@ -3,6 +3,7 @@
  * frame is one row at the time of the run, with a number field per matching series.
  */
 import type { Field, Frame } from '../../core/plugin.js';
+import { frameTooWide } from '../../core/frame.js';
 import { snippetOf } from './json-frame.js';
 import { parsePrometheusText, type PromSample } from './prometheus.js';
 import { bindText } from './request.js';
@@ -36,21 +37,23 @@ export function parsePrometheusBody(text: string, mediaType: string, where: stri
 /**
  * The frame for a Prometheus query: a `time` field holding `time`, then one number field per matching series
  * in selector order (NaN and ±Inf read as null). A selector that matches nothing still gives its field, with
- * null, so a widget's columns do not come and go. More than `maxSeries` series are cut and flagged.
- * @example seriesFrame(samples, [{ metric: 'rtdash_queries_total', labels: { source: ':source' } }], { source: 'demo' }, now, 10_000)
+ * null, so a widget's columns do not come and go. Selectors that match more series than `maxColumns` allows
+ * (the time field included) are refused with RTDASH_FRAME_TOO_WIDE before the frame grows that wide.
+ * @example seriesFrame(samples, [{ metric: 'rtdash_queries_total', labels: { source: ':source' } }], { source: 'demo' }, now, 1000, 'prom')
  */
 export function seriesFrame(
   samples: readonly PromSample[],
   selectors: readonly SeriesSelector[],
   variables: Readonly<Record<string, string>>,
   time: number,
-  maxSeries: number,
+  maxColumns: number,
+  source: string,
 ): Frame {
   const fields: Field[] = [{ name: 'time', type: 'time', values: [time] }];
   const taken = new Set(['time']);
-  let truncated = false;
   const add = (name: string, value: number | null): void => {
     if (taken.has(name)) throw new Error(`http: two series would both be the field "${name}"; give the selectors different "name"s`);
+    if (fields.length >= maxColumns) throw frameTooWide(source, `matched more series than fit in ${maxColumns} columns (one per series, plus time)`, maxColumns);
     taken.add(name);
     fields.push({ name, type: 'number', values: [value] });
   };
@@ -66,15 +69,11 @@ export function seriesFrame(
       if (seen.has(name)) continue;
       seen.add(name);
       matched = true;
-      if (fields.length - 1 >= maxSeries) {
-        truncated = true;
-        break;
-      }
       add(name, Number.isFinite(sample.value) ? sample.value : null);
     }
-    if (!matched && fields.length - 1 < maxSeries) add(base, null);
+    if (!matched) add(base, null);
   });
-  return truncated ? { fields, meta: { truncated: true } } : { fields };
+  return { fields };
 }
 
 /** `{a="1",b="2"}` for the labels a selector did not pin, sorted by name; '' when there are none. */

@@ -89,7 +89,7 @@ describe('prometheus series into frames', () => {
   const NOW = 1_718_193_600_000;
 
   it('gives time and one field per matching series, named by the labels the selector left open', () => {
-    const frame = seriesFrame(samples, [{ metric: 'rtdash_queries_total', labels: { outcome: 'ok' }, name: 'queries' }], {}, NOW, 100);
+    const frame = seriesFrame(samples, [{ metric: 'rtdash_queries_total', labels: { outcome: 'ok' }, name: 'queries' }], {}, NOW, 100, 'prom');
     expect(frame).to.deep.equal({
       fields: [
         { name: 'time', type: 'time', values: [NOW] },
@@ -110,6 +110,7 @@ describe('prometheus series into frames', () => {
       { source: 'demo' },
       NOW,
       100,
+      'prom',
     );
     expect(frame.fields.map((f) => [f.name, f.values[0]])).to.deep.equal([
       ['time', NOW],
@@ -117,11 +118,11 @@ describe('prometheus series into frames', () => {
       ['errors', 3],
       ['rtdash_viewers', 4],
     ]);
-    expect(() => seriesFrame(samples, [{ metric: 'x', labels: { a: ':missing' } }], {}, NOW, 100)).to.throw(/variable "missing" is not set/);
+    expect(() => seriesFrame(samples, [{ metric: 'x', labels: { a: ':missing' } }], {}, NOW, 100, 'prom')).to.throw(/variable "missing" is not set/);
   });
 
   it('keeps a field with null for a selector that matches nothing, and null for NaN and infinities', () => {
-    const frame = seriesFrame(samples, [{ metric: 'absent_metric', name: 'absent' }, { metric: 'odd_values' }], {}, NOW, 100);
+    const frame = seriesFrame(samples, [{ metric: 'absent_metric', name: 'absent' }, { metric: 'odd_values' }], {}, NOW, 100, 'prom');
     expect(frame.fields.map((f) => [f.name, f.values[0]])).to.deep.equal([
       ['time', NOW],
       ['absent', null],
@@ -132,14 +133,15 @@ describe('prometheus series into frames', () => {
     ]);
   });
 
-  it('cuts at the series cap and flags the frame', () => {
-    const frame = seriesFrame(samples, [{ metric: 'odd_values' }], {}, NOW, 2);
-    expect(frame.fields).to.have.length(3);
-    expect(frame.meta).to.deep.equal({ truncated: true });
+  it('refuses more series than max_columns allows, naming the cap', () => {
+    expect(seriesFrame(samples, [{ metric: 'odd_values' }], {}, NOW, 5, 'prom').fields).to.have.length(5);
+    expect(() => seriesFrame(samples, [{ metric: 'odd_values' }], {}, NOW, 4, 'prom'))
+      .to.throw(/"prom" matched more series than fit in 4 columns .*max_columns \(4\)/)
+      .with.property('code', 'RTDASH_FRAME_TOO_WIDE');
   });
 
   it('refuses two selectors that would make the same field', () => {
-    expect(() => seriesFrame(samples, [{ metric: 'rtdash_viewers' }, { metric: 'rtdash_viewers' }], {}, NOW, 100)).to.throw(/both be the field "rtdash_viewers"/);
-    expect(() => seriesFrame(samples, [{ metric: 'rtdash_viewers', name: 'time' }], {}, NOW, 100)).to.throw(/both be the field "time"/);
+    expect(() => seriesFrame(samples, [{ metric: 'rtdash_viewers' }, { metric: 'rtdash_viewers' }], {}, NOW, 100, 'prom')).to.throw(/both be the field "rtdash_viewers"/);
+    expect(() => seriesFrame(samples, [{ metric: 'rtdash_viewers', name: 'time' }], {}, NOW, 100, 'prom')).to.throw(/both be the field "time"/);
   });
 });

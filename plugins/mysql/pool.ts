@@ -5,6 +5,7 @@
  */
 import mysql, { type Pool, type PoolConnection } from 'mysql2';
 import type { Logger } from '../../core/plugin.js';
+import { connectionWaitError } from '../../core/connection-wait.js';
 import type { MysqlSettings } from './options.js';
 
 /** Thrown when every connection is busy and the queue is full. */
@@ -152,7 +153,7 @@ export class BoundedPool {
       let gaveUp = false;
       const onAbort = () => {
         gaveUp = true;
-        reject(signal.reason);
+        reject(connectionWaitError(signal.reason, this.#settings.poolSize));
       };
       signal.addEventListener('abort', onAbort, { once: true });
       // mysql2 cannot take a request back out of its queue; the caller stops waiting, and the connection is

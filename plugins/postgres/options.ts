@@ -62,6 +62,7 @@ export function poolConfig(name: string, options: PostgresOptions): PoolConfig {
   if (options.url !== undefined && mixed.length > 0) {
     fail(`give either url or ${SEPARATE_FIELDS.join('/')}, not both (found url and ${mixed.join(', ')})`);
   }
+  if (options.url !== undefined) checkUrl(options.url, fail);
   const duration = (key: 'connect_timeout' | 'idle_timeout' | 'statement_timeout', fallback?: string): number | undefined => {
     const text = options[key] ?? fallback;
     if (text === undefined) return undefined;
@@ -91,6 +92,21 @@ export function poolConfig(name: string, options: PostgresOptions): PoolConfig {
     config.ssl = { rejectUnauthorized: ssl.reject_unauthorized ?? true, ...(ssl.ca === undefined ? {} : { ca: ssl.ca }) };
   }
   return config;
+}
+
+/**
+ * Refuses a connection string node-postgres would only fail on at the first query (or read wrongly), like
+ * `postgres://u:pw@[bad/db`. The message never repeats the string: it may hold a password.
+ */
+function checkUrl(text: string, fail: (message: string) => never): void {
+  const example = 'write it like postgres://user:password@host:5432/database';
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return fail(`url is not a valid URL (check the host, the port and that special characters in the password are %-encoded); ${example}`);
+  }
+  if (!['postgres:', 'postgresql:', 'socket:'].includes(url.protocol)) fail(`url must start with postgres:// or postgresql://; got "${url.protocol.slice(0, 20)}//"`);
 }
 
 /** The settings of a single connection outside the pool (the listener, a cancel request): the pool's minus pool-only keys. */

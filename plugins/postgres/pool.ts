@@ -4,6 +4,7 @@
  */
 import { Client, DatabaseError, Pool, type FieldDef, type PoolClient, type PoolConfig, type QueryArrayConfig } from 'pg';
 import type { Logger } from '../../core/plugin.js';
+import { connectionWaitError, connectionWaitTimeout } from '../../core/connection-wait.js';
 import { clientConfig } from './options.js';
 import { RAW_TEXT, type RawRow } from './type-mapping.js';
 
@@ -85,7 +86,7 @@ export class QueryPool {
     // connection as soon as it arrives.
     const pending = this.#pool.connect();
     return new Promise<PoolClient>((resolve, reject) => {
-      const onAbort = (): void => reject(signal.reason);
+      const onAbort = (): void => reject(connectionWaitError(signal.reason, this.size));
       signal.addEventListener('abort', onAbort, { once: true });
       pending.then(
         (client) => {
@@ -95,7 +96,9 @@ export class QueryPool {
         },
         (err: unknown) => {
           signal.removeEventListener('abort', onAbort);
-          reject(err);
+          // pg-pool's connect_timeout also ends a wait in its queue: with every connection busy, that is what it was.
+          const waited = this.#active >= this.size && err instanceof Error && err.message === 'timeout exceeded when trying to connect';
+          reject(waited ? connectionWaitTimeout(`${this.#config.connectionTimeoutMillis} ms (connect_timeout)`, this.size, err) : err);
         },
       );
     });

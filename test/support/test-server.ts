@@ -45,6 +45,10 @@ export interface TestConfig {
   hostnames?: string[];
   /** `server.trusted_proxies`. */
   trustedProxies?: string[];
+  /** Data sources besides the demo, system and test ones. */
+  datasources?: ServerConfig['datasources'];
+  /** `auth.admin_tokens` (none by default). */
+  adminTokens?: string[];
 }
 
 /** Starts a server with the demo, system and test sources and the given dashboard files. */
@@ -62,13 +66,14 @@ export async function startTestServer(files: Record<string, string>, limits: Par
       ...(overrides.hostnames === undefined ? {} : { hostnames: overrides.hostnames }),
       ...(overrides.trustedProxies === undefined ? {} : { trustedProxies: overrides.trustedProxies }),
     },
-    auth: { adminTokens: [], ...(overrides.embedSecret === undefined ? {} : { embedSecret: overrides.embedSecret }) },
+    auth: { adminTokens: overrides.adminTokens ?? [], ...(overrides.embedSecret === undefined ? {} : { embedSecret: overrides.embedSecret }) },
     datasources: [
       { name: 'demo', type: 'demo', options: {} },
       { name: 'system', type: 'system', options: {} },
       { name: 'test', type: 'test', options: {} },
       { name: 'fast', type: 'test', options: {}, timeoutMs: 300 },
       { name: 'capped', type: 'test', options: {}, maxRows: 10 },
+      ...(overrides.datasources ?? []),
     ],
     plugins: [],
     dashboards: { dir, watch },

@@ -93,6 +93,9 @@ export const widgetStyles: CSSResult = css`
     background: color-mix(in srgb, var(--_error) 10%, transparent);
     overflow-wrap: anywhere;
   }
+  .status.error .code {
+    opacity: 0.7;
+  }
   .status.stale {
     padding: 0 8px;
     border: 1px solid currentColor;
@@ -229,7 +232,8 @@ export abstract class RtWidgetElement extends LitElement {
     if (this.problem !== undefined) return html`<div part="status error" class="status error" role="alert">${this.problem}</div>`;
     if (current === undefined || current.status === 'pending') return html`<div part="status" class="status pending" role="status">Waiting for data…</div>`;
     if (current.status === 'error' && current.error !== undefined) {
-      return html`<div part="status error" class="status error" role="alert" title=${current.error.code}>${current.error.message}</div>`;
+      // The server sends a plain sentence; the code is what a viewer can quote to the operator, who has the details.
+      return html`<div part="status error" class="status error" role="alert" title=${current.error.code}>${current.error.message}<span class="code"> · ${current.error.code}</span></div>`;
     }
     if (this.stale && current.lastGoodAt !== null) {
       return html`<div part="status stale" class="status stale" role="status">stale · ${formatAge(this.now - current.lastGoodAt)} old</div>`;

@@ -71,8 +71,8 @@ describe('<rt-gauge> (in Chromium)', function () {
     expect(await meter(suite.tab.page).getAttribute('aria-valuetext')).to.equal('no value');
     expect(await suite.tab.page.locator('rt-gauge path.fill').count()).to.equal(0);
 
-    await setWidget(suite.tab.page, definition(), widgetState([41], { status: 'error', error: { code: 'RTDASH_QUERY_FAILED', message: 'source "system" failed' } }));
-    expect(await suite.tab.page.locator('rt-gauge [part~=error]').innerText()).to.equal('source "system" failed');
+    await setWidget(suite.tab.page, definition(), widgetState([41], { status: 'error', error: { code: 'RTDASH_QUERY_FAILED', message: 'the query failed' } }));
+    expect(await suite.tab.page.locator('rt-gauge [part~=error]').innerText()).to.equal('the query failed · RTDASH_QUERY_FAILED');
     expect(await meter(suite.tab.page).getAttribute('aria-valuenow')).to.equal('41');
     expect(suite.tab.errors).to.deep.equal([]);
   });

@@ -82,9 +82,9 @@ describe('<rt-stat> (in Chromium)', function () {
   });
 
   it('keeps the last value on screen under the error line, and shows a stale badge when data is late', async () => {
-    const error = { code: 'RTDASH_QUERY_TIMEOUT', message: 'query to "shopdb" timed out' };
+    const error = { code: 'RTDASH_QUERY_TIMEOUT', message: 'the query timed out' };
     await show(suite.tab.page, definition(), widgetState([1520.5, 1580], { status: 'error', error }));
-    expect(await suite.tab.page.locator('rt-stat [part~=status][part~=error]').innerText()).to.equal('query to "shopdb" timed out');
+    expect(await suite.tab.page.locator('rt-stat [part~=status][part~=error]').innerText()).to.equal('the query timed out · RTDASH_QUERY_TIMEOUT');
     expect((await value(suite.tab.page).innerText()).trim()).to.equal('€1,580');
 
     await setWidget(suite.tab.page, definition(), widgetState([1520.5, 1580], { lastGoodAt: Date.now() - 60_000 }));

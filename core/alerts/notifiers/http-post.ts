@@ -1,5 +1,6 @@
 /** One POST to a receiver, shared by the webhook and slack notifiers: non-2xx and network errors become DeliveryErrors. */
 import { messageOf } from '../../errors.js';
+import { redactCredentials } from '../../secret-text.js';
 import { DeliveryError } from './notifier.js';
 
 const SNIPPET_CHARS = 300;
@@ -16,7 +17,7 @@ export async function postBody(url: string, body: string, headers: Record<string
   } catch (err) {
     if (signal.aborted) throw signal.reason;
     const cause = err instanceof Error && err.cause !== undefined ? err.cause : err;
-    throw new DeliveryError(`could not reach the receiver: ${messageOf(cause)}`, { cause: err });
+    throw new DeliveryError(`could not reach the receiver: ${redactCredentials(messageOf(cause))}`, { cause: err });
   }
   if (response.status >= 200 && response.status < 300) {
     // Reading the body to its end lets the connection be reused; cancelling is enough when nobody wants it.
