@@ -31,7 +31,7 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
   const { store, hub, gate, access, metrics, logger } = parts;
   const app = new Koa({ proxy: false });
   const router = new Router();
-  const poll = pollHandler(hub, access, (ctx) => gate.ipOf(ctx.req));
+  const poll = pollHandler(hub, access, gate);
   const find = (id: string) => store.get(id);
   /** The dashboard of an /api route, after the embed-token rules (`?token=` or `Authorization: Bearer`). */
   const admitted = (ctx: Koa.Context, vars?: Record<string, string>) =>

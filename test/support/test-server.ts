@@ -10,8 +10,11 @@ import { startServer, type RtdashServer } from '../../core/server.js';
 import { builtinPlugins } from '../../plugins/builtin.js';
 import { testPlugin } from './test-plugin.js';
 
-/** The limits tests run with unless they say otherwise. */
-export const TEST_LIMITS: Limits = { ...DEFAULT_LIMITS, maxConnectionsPerIp: 10_000 };
+/**
+ * The limits tests run with unless they say otherwise: every test client comes from one address and
+ * subscribes as fast as it can, so the per-IP and rate limits are out of the way except where a test sets them.
+ */
+export const TEST_LIMITS: Limits = { ...DEFAULT_LIMITS, maxConnectionsPerIp: 10_000, maxSubscribesPerSecond: 1_000_000, maxSnapshotsPerSecond: 1_000_000 };
 
 /** A server and the folder its dashboards live in. */
 export interface TestServer {
@@ -41,6 +44,8 @@ export interface TestConfig {
   port?: number;
   /** `alerts.dir`: the folder of standalone alert files (none by default). */
   alertsDir?: string;
+  /** Data sources besides demo, system and the test ones (a real database, say). */
+  datasources?: ServerConfig['datasources'];
 }
 
 /** Starts a server with the demo, system and test sources and the given dashboard files. */
@@ -63,6 +68,7 @@ export async function startTestServer(files: Record<string, string>, limits: Par
       { name: 'test', type: 'test', options: {} },
       { name: 'fast', type: 'test', options: {}, timeoutMs: 300 },
       { name: 'capped', type: 'test', options: {}, maxRows: 10 },
+      ...(overrides.datasources ?? []),
     ],
     plugins: [],
     dashboards: { dir, watch },
