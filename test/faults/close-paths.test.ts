@@ -85,77 +85,67 @@ describe('fault: every close path leaves nothing running', function () {
     return () => clearInterval(timer);
   }
 
-  it('the client closes', async () => {
-    const t = await server();
+  /**
+   * One close path: a client watches `dashboard` (pg by default) and the queries run; `end` makes its
+   * connection end; then nothing may be left on /metrics and the queries must have stopped.
+   */
+  async function closePath(
+    setup: { limits?: Partial<Limits>; secret?: string; query?: string; dashboard?: string; also?: string[] },
+    end: (c: TestClient, t: TestServer) => Promise<void>,
+  ): Promise<void> {
+    const t = await server(setup.limits, setup.secret);
     try {
-      const c = await connect(t.wsUrl);
-      c.send({ type: 'subscribe', dashboard: 'pg' });
+      const c = await connect(`${t.wsUrl}${setup.query ?? ''}`);
+      for (const dashboard of [setup.dashboard ?? 'pg', ...(setup.also ?? [])]) c.send({ type: 'subscribe', dashboard });
       await c.nextOf('snapshot');
       await queriesRunning();
-      await c.close();
+      await end(c, t);
       await leftNothing(t.server.url);
       await queriesStopped();
     } finally {
       await t.stop();
     }
-  });
+  }
 
-  it('the client stays too slow for slow_client_timeout (4008) while it keeps subscribing', async () => {
-    const t = await server({ slowClientBytes: 64 * 1024, slowClientTimeoutMs: 1000, maxClientQueueBytes: 256 * 1024 * 1024 });
-    let stop = () => undefined as void;
-    try {
-      const c = await connect(t.wsUrl);
-      c.send({ type: 'subscribe', dashboard: 'pg' });
-      c.send({ type: 'subscribe', dashboard: 'big' });
-      await c.nextOf('snapshot');
+  it('the client closes', () => closePath({}, (c) => c.close()));
+
+  it('the client stays too slow for slow_client_timeout (4008) while it keeps subscribing', () =>
+    closePath({ limits: { slowClientBytes: 64 * 1024, slowClientTimeoutMs: 1000, maxClientQueueBytes: 256 * 1024 * 1024 }, also: ['big'] }, async (c, t) => {
       c.pauseReading();
-      stop = keepSubscribing((text) => c.send(text));
-      const deadline = Date.now() + 30_000;
-      while ((await streamGauges(t.server.url)).connections > 0) {
-        if (Date.now() > deadline) throw new Error('the slow client was never closed');
-        await sleep(100);
+      const stop = keepSubscribing((text) => c.send(text));
+      try {
+        const deadline = Date.now() + 30_000;
+        while ((await streamGauges(t.server.url)).connections > 0) {
+          if (Date.now() > deadline) throw new Error('the slow client was never closed');
+          await sleep(100);
+        }
+        await sleep(1000); // its subscribes keep arriving during the close handshake
+      } finally {
+        stop();
       }
-      await sleep(1000); // its subscribes keep arriving during the close handshake
-      stop();
-      await leftNothing(t.server.url);
-      await queriesStopped();
-    } finally {
-      stop();
-      await t.stop();
-    }
-  });
+    }));
 
-  it('the client misses a heartbeat', async () => {
-    const t = await server({ heartbeatMs: 300 });
-    try {
-      const c = await connect(t.wsUrl);
-      c.send({ type: 'subscribe', dashboard: 'pg' });
-      await c.nextOf('snapshot');
+  it('the client misses a heartbeat', () =>
+    closePath({ limits: { heartbeatMs: 300 } }, async (c) => {
       c.pauseReading(); // no pong goes back
-      await leftNothing(t.server.url, 5000);
-      await queriesStopped();
-    } finally {
-      await t.stop();
-    }
-  });
+      await sleep(1000);
+    }));
 
-  it('the embed token expires (4401) while the client keeps subscribing', async () => {
-    const t = await server({}, SECRET);
-    let stop = () => undefined as void;
-    try {
-      const c = await connect(`${t.wsUrl}?token=${token('pg-locked', undefined, 1500)}`);
-      c.send({ type: 'subscribe', dashboard: 'pg-locked' });
-      await c.nextOf('snapshot');
-      stop = keepSubscribing((text) => c.ws.readyState === c.ws.OPEN && c.send(text));
-      expect(await c.closed).to.equal(4401);
-      stop();
-      await leftNothing(t.server.url);
-      await queriesStopped();
-    } finally {
-      stop();
-      await t.stop();
-    }
-  });
+  it('the embed token expires (4401) while the client keeps subscribing', () =>
+    closePath({ secret: SECRET, query: `?token=${token('pg-locked', undefined, 1500)}`, dashboard: 'pg-locked' }, async (c) => {
+      const stop = keepSubscribing((text) => c.ws.readyState === c.ws.OPEN && c.send(text));
+      try {
+        expect(await c.closed).to.equal(4401);
+      } finally {
+        stop();
+      }
+    }));
+
+  it('a message over max_message_bytes (1009)', () =>
+    closePath({ limits: { maxMessageBytes: 1024 } }, async (c) => {
+      c.send({ type: 'subscribe', dashboard: 'pg', pad: 'x'.repeat(2000) });
+      expect(await c.closed).to.equal(1009);
+    }));
 
   it('the embed token is refused (4403), with subscribes sent right behind the handshake', async () => {
     const t = await server({}, SECRET);
@@ -172,21 +162,6 @@ describe('fault: every close path leaves nothing running', function () {
       await queriesStopped();
     } finally {
       socket?.destroy();
-      await t.stop();
-    }
-  });
-
-  it('a message over max_message_bytes (1009)', async () => {
-    const t = await server({ maxMessageBytes: 1024 });
-    try {
-      const c = await connect(t.wsUrl);
-      c.send({ type: 'subscribe', dashboard: 'pg' });
-      await c.nextOf('snapshot');
-      c.send({ type: 'subscribe', dashboard: 'pg', pad: 'x'.repeat(2000) });
-      expect(await c.closed).to.equal(1009);
-      await leftNothing(t.server.url);
-      await queriesStopped();
-    } finally {
       await t.stop();
     }
   });
