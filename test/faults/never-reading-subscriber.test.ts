@@ -2,8 +2,10 @@
  * Fault: a client that never reads but keeps sending `subscribe`. Every reply it provokes (snapshots,
  * alerts, errors) counts against max_client_queue_bytes: past it the client is closed with 4008, its
  * socket and queue go, and nothing it watched keeps running. A viewer beside it keeps its updates.
+ * An SSE stream nobody reads is ended the same way, its socket destroyed rather than kept with its buffer.
  */
 import { expect } from 'chai';
+import { connect as tcpConnect } from 'node:net';
 import { connect } from '../support/ws-client.js';
 import { startTestServer, sleep } from '../support/test-server.js';
 import { leftNothing, metric, streamGauges } from '../support/server-metrics.js';
@@ -75,6 +77,24 @@ describe('fault: a client that never reads and keeps subscribing', function () {
       await fast.close();
       await leftNothing(t.server.url, 5000);
     } finally {
+      await t.stop();
+    }
+  });
+
+  it('on SSE: a stream that is never read is ended with 4008 and its socket destroyed, not kept with its buffer', async () => {
+    const t = await startTestServer({ 'big.yaml': BIG.replace('rows: 300', 'rows: 3000').replace('every: 1s', 'every: 100ms') }, { slowClientBytes: 64 * 1024, slowClientTimeoutMs: 1000 });
+    const url = new URL(t.server.url);
+    const socket = tcpConnect({ host: url.hostname, port: Number(url.port) });
+    try {
+      await new Promise((resolve) => socket.once('connect', resolve));
+      socket.pause(); // never read
+      socket.write(`GET /sse?dashboard=big HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`);
+      await until('the stream to be served', async () => (await streamGauges(t.server.url)).viewers === 1, 5000);
+      await until('the stream to be closed as too slow', async () => (await metric(t.server.url, 'rtdash_slow_clients_total{action="closed"}')) === 1, 30_000);
+      await leftNothing(t.server.url, 5000);
+      await until('the socket of the stream nobody reads to be destroyed', async () => (await openSockets(t)) === 0, 5000);
+    } finally {
+      socket.destroy();
       await t.stop();
     }
   });
