@@ -106,8 +106,7 @@ export class Hub {
     if (peer.closed || peer.grant === undefined) return;
     const body = errorBody(expiredError(peer.grant));
     peer.send(errorMessage(body.code, body.message));
-    peer.transport.close(CLOSE.TOKEN_EXPIRED, 'token expired');
-    this.removePeer(peer);
+    this.#drop(peer, CLOSE.TOKEN_EXPIRED, 'token expired');
   }
 
   /** Forgets a client and everything it watched. */
