@@ -38,7 +38,7 @@ export class Metrics {
       registers,
     });
     this.skippedTicks = new Counter({ name: 'rtdash_ticks_skipped_total', help: 'Ticks not run: the previous run was still going (overlap) or the job is backing off', labelNames: ['reason'], registers });
-    this.slowClients = new Counter({ name: 'rtdash_slow_clients_total', help: 'Clients conflated for falling behind, and clients closed for staying behind', labelNames: ['action'], registers });
+    this.slowClients = new Counter({ name: 'rtdash_slow_clients_total', help: 'Clients conflated for falling behind (conflated), closed for staying behind (closed) or for passing max_client_queue_bytes (overflowed)', labelNames: ['action'], registers });
   }
 
   /** The text exposition format. */

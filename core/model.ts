@@ -103,10 +103,16 @@ export interface Limits {
   heartbeatMs: number;
   /** How long updates are gathered before they go out as one frame per client. */
   coalesceMs: number;
-  /** Most WebSocket/SSE connections from one IP address. */
+  /** Most WebSocket/SSE connections and long-poll sessions from one IP address, together. */
   maxConnectionsPerIp: number;
   /** Most dashboards one connection may watch at once. */
   maxSubscriptionsPerConnection: number;
+  /** Most bytes queued for one client (replies and updates alike); past it the client is closed with 4008. */
+  maxClientQueueBytes: number;
+  /** Subscribe and unsubscribe messages one connection may send per second (bursts of twice that); more are refused. */
+  maxSubscribesPerSecond: number;
+  /** Snapshots the whole server builds per second for new subscriptions; past it a subscribe is refused as busy. */
+  maxSnapshotsPerSecond: number;
 }
 
 /** A webhook notifier: the JSON body of core/alerts/notifiers/webhook.ts POSTed to `url`. */

@@ -3,30 +3,13 @@ import { Metrics } from './metrics.js';
 import type { Dashboard, Widget } from './model.js';
 import { silentLogger } from './logger.js';
 import { Scheduler } from './scheduler.js';
-import type { SourceInstance } from './registry.js';
+import { countingSource } from './test-support.js';
 
 const widget: Widget = {
   id: 'w', title: 'W', type: 'line', source: 's', query: 'q', schedule: { kind: 'every', ms: 50 },
   keep: { kind: 'points', count: 10 }, size: { w: 4, h: 3 }, variables: [], position: { file: 'x.yaml', line: 1, col: 1 },
 };
 const dashboard = { id: 'd', version: 'v', widgets: [widget], variables: [] } as unknown as Dashboard;
-
-function countingSource(): { instance: SourceInstance; calls: () => number } {
-  let calls = 0;
-  const instance = {
-    config: { name: 's', type: 't', options: {} },
-    plugin: {},
-    source: {
-      query: async (_q: unknown, ctx: { range: { to: number } }) => {
-        calls++;
-        return { fields: [{ name: 'time', type: 'time', values: [ctx.range.to] }] };
-      },
-      health: async () => ({ status: 'ok' }),
-    },
-    close: async () => undefined,
-  } as unknown as SourceInstance;
-  return { instance, calls: () => calls };
-}
 
 describe('Scheduler', () => {
   it('ticks once per interval even when timers fire a little before Date.now() says they are due', async () => {

@@ -37,6 +37,9 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   coalesceMs: 15,
   maxConnectionsPerIp: 200,
   maxSubscriptionsPerConnection: 20,
+  maxClientQueueBytes: 4_194_304,
+  maxSubscribesPerSecond: 20,
+  maxSnapshotsPerSecond: 1000,
 });
 
 /** The cluster settings when config.yaml sets `cluster.redis` but not these. */
@@ -217,6 +220,9 @@ function limitsOf(limits: Plain, source: YamlFile, problems: Problem[]): Limits 
     coalesceMs: duration('coalesce') ?? DEFAULT_LIMITS.coalesceMs,
     maxConnectionsPerIp: numberAt(limits, 'max_connections_per_ip') ?? DEFAULT_LIMITS.maxConnectionsPerIp,
     maxSubscriptionsPerConnection: numberAt(limits, 'max_subscriptions_per_connection') ?? DEFAULT_LIMITS.maxSubscriptionsPerConnection,
+    maxClientQueueBytes: numberAt(limits, 'max_client_queue_bytes') ?? DEFAULT_LIMITS.maxClientQueueBytes,
+    maxSubscribesPerSecond: numberAt(limits, 'max_subscribes_per_second') ?? DEFAULT_LIMITS.maxSubscribesPerSecond,
+    maxSnapshotsPerSecond: numberAt(limits, 'max_snapshots_per_second') ?? DEFAULT_LIMITS.maxSnapshotsPerSecond,
   };
 }
 

@@ -32,7 +32,7 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
   const { store, hub, gate, access, metrics, logger } = parts;
   const app = new Koa({ proxy: false });
   const router = new Router();
-  const poll = pollHandler(hub, access, (ctx) => gate.ipOf(ctx.req));
+  const poll = pollHandler(hub, access, gate);
   const find = (id: string) => store.get(id);
   const admin = isAdmin(parts.config.auth.adminTokens);
   /** The dashboard of an /api route, after the embed-token rules (`?token=` or `Authorization: Bearer`, unless that is an admin token). */

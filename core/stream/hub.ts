@@ -1,9 +1,9 @@
 /**
  * The hub: which peer watches which view, and the flush that sends each view's gathered updates to
- * its peers. A message is built once per view per flush and written as the same bytes to every peer.
- * A peer whose send buffer passes the slow-client threshold stops getting frames; when it drains it
- * gets one catch-up message with what it missed (or whole states), and if it stays behind for too
- * long it is closed with 4008. A peer whose embed token expires is closed with 4401 at that moment.
+ * its peers. A message is built once per view per flush and written as the same bytes to every peer;
+ * what is queued for each peer, and peers that fall behind, are backpressure.ts's. The hub also bounds
+ * the work a peer causes (subscribes per second) and the snapshots the server builds per second.
+ * A peer whose embed token expires is closed with 4401 at that moment.
  */
 import { RtdashError, errorBody } from '../errors.js';
 import type { EmbedAccess, Grant } from '../embed-access.js';
@@ -13,12 +13,11 @@ import type { Logger } from '../plugin.js';
 import type { Metrics } from '../metrics.js';
 import type { Scheduler } from '../scheduler.js';
 import { variablesKey } from '../variables.js';
+import { Backpressure } from './backpressure.js';
 import { CLOSE, errorMessage, type Outgoing } from './protocol.js';
 import { Peer, type PeerTransport } from './peer.js';
+import { TokenBucket } from './rate-limit.js';
 import { View } from './view.js';
-
-/** How often peers that fell behind are checked for having drained. */
-const BEHIND_CHECK_MS = 200;
 /** The longest delay setTimeout takes (about 24.8 days); a later expiry re-arms the timer. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -44,18 +43,30 @@ export interface HubDeps {
   alertsMessage?: (dashboardId: string) => Outgoing | undefined;
 }
 
+/** What the hub keeps per peer besides its views. */
+interface PeerState {
+  /** Subscribes and unsubscribes it may still send this second. */
+  rate: TokenBucket;
+  /** Fires when its embed token expires. */
+  expiry?: NodeJS.Timeout;
+}
+
 /** Fan-out of job updates to peers. */
 export class Hub {
   readonly #views = new Map<string, View>();
-  readonly #peers = new Set<Peer>();
+  readonly #peers = new Map<Peer, PeerState>();
   readonly #dirty = new Set<View>();
   readonly #deps: HubDeps;
+  readonly #pressure: Backpressure;
+  /** Snapshots (and catch-ups) the whole server may still build this second for subscribes. */
+  readonly #snapshots: TokenBucket;
   #flushTimer: NodeJS.Timeout | undefined;
-  #behindTimer: NodeJS.Timeout | undefined;
-  #behindCount = 0;
 
   constructor(deps: HubDeps) {
     this.#deps = deps;
+    const { limits, metrics, logger } = deps;
+    this.#pressure = new Backpressure({ limits, metrics, logger, drop: (peer, code, reason) => this.#drop(peer, code, reason) });
+    this.#snapshots = new TokenBucket(limits.maxSnapshotsPerSecond, 2 * limits.maxSnapshotsPerSecond);
   }
 
   /** Open peers. */
@@ -75,11 +86,18 @@ export class Hub {
     return this.#views.size;
   }
 
+  /** Peers that fell behind on updates (for tests). */
+  get lagging(): number {
+    return this.#pressure.lagging;
+  }
+
   /** Registers a new client, with what its embed token grants (if it has one). */
   addPeer(transport: PeerTransport, grant?: Grant): Peer {
-    const peer = new Peer(transport, grant);
-    this.#peers.add(peer);
-    if (grant !== undefined) this.#armExpiry(peer, grant);
+    const peer = new Peer(transport, grant, (p, message) => this.#pressure.send(p, message));
+    const perSecond = this.#deps.limits.maxSubscribesPerSecond;
+    const state: PeerState = { rate: new TokenBucket(perSecond, 2 * perSecond) };
+    this.#peers.set(peer, state);
+    if (grant !== undefined) this.#armExpiry(peer, state, grant);
     return peer;
   }
 
@@ -88,25 +106,27 @@ export class Hub {
     if (peer.closed || peer.grant === undefined) return;
     const body = errorBody(expiredError(peer.grant));
     peer.send(errorMessage(body.code, body.message));
-    peer.transport.close(CLOSE.TOKEN_EXPIRED, 'token expired');
-    this.removePeer(peer);
+    this.#drop(peer, CLOSE.TOKEN_EXPIRED, 'token expired');
   }
 
   /** Forgets a client and everything it watched. */
   removePeer(peer: Peer): void {
-    if (!this.#peers.delete(peer)) return;
-    peer.closed = true;
-    if (peer.expiry) clearTimeout(peer.expiry);
+    const state = this.#peers.get(peer);
+    if (state === undefined) return;
+    this.#peers.delete(peer);
+    peer.end();
+    if (state.expiry) clearTimeout(state.expiry);
     for (const view of peer.views.values()) this.#leave(peer, view);
     peer.views.clear();
-    this.#setBehind(peer, undefined);
+    this.#pressure.forget(peer);
   }
 
   /**
    * Subscribes a peer to a dashboard with variable values, replacing its earlier subscription to
    * that dashboard, and sends a snapshot (or, when resuming, what it missed). Throws RtdashError on
    * an unknown dashboard, invalid variables or what the peer's embed token does not allow (see
-   * EmbedAccess.admit); the peer's other subscriptions are untouched. An expired token closes the peer.
+   * EmbedAccess.admit), past the peer's subscribe rate (RTDASH_RATE_LIMITED) or the server's snapshot
+   * rate (RTDASH_SERVER_BUSY); the peer's other subscriptions are untouched. An expired token closes the peer.
    */
   subscribe(peer: Peer, request: SubscribeRequest): View {
     // The expiry timer may run late on a busy loop; a subscribe never outlives the token.
@@ -114,16 +134,20 @@ export class Hub {
       this.expire(peer);
       throw expiredError(peer.grant);
     }
+    this.#charge(peer);
     const { dashboard, variables } = this.#deps.access.admit(request.dashboard, peer.grant, this.#deps.dashboard, request.vars);
     const previous = peer.views.get(dashboard.id);
     if (previous === undefined && peer.views.size >= this.#deps.limits.maxSubscriptionsPerConnection) {
       throw new RtdashError('RTDASH_BAD_MESSAGE', `a connection may watch at most ${this.#deps.limits.maxSubscriptionsPerConnection} dashboards`);
     }
+    if (!this.#snapshots.take()) {
+      throw new RtdashError('RTDASH_SERVER_BUSY', 'the server is busy sending snapshots to new viewers; reconnect in a moment');
+    }
     const view = this.#viewFor(dashboard, variables);
     if (previous !== view) {
       // Updates gathered before this peer joined are already in the snapshot it gets now.
       this.#flushView(view);
-      view.peers.add(peer);
+      view.join(peer);
       peer.views.set(dashboard.id, view);
       if (previous) this.#leave(peer, previous);
     }
@@ -141,6 +165,7 @@ export class Hub {
 
   /** Ends a peer's subscription to a dashboard. */
   unsubscribe(peer: Peer, dashboardId: string): void {
+    this.#charge(peer);
     const view = peer.views.get(dashboardId);
     if (view === undefined) throw new RtdashError('RTDASH_NOT_SUBSCRIBED', `not subscribed to "${String(dashboardId).slice(0, 64)}"`);
     peer.views.delete(dashboardId);
@@ -178,10 +203,9 @@ export class Hub {
           continue;
         }
         const view = this.#viewFor(dashboard, variables);
-        view.peers.add(peer);
+        view.join(peer);
         peer.views.set(id, view);
         this.#leave(peer, old);
-        this.#unbehind(peer, old);
         peer.send(view.snapshot('reload'));
       }
     }
@@ -198,17 +222,29 @@ export class Hub {
   /** Closes every peer with `code` (1001 at shutdown) and stops the hub's timers. */
   close(code: number, reason: string): void {
     this.flush();
-    for (const peer of [...this.#peers]) {
-      peer.transport.close(code, reason);
-      this.removePeer(peer);
-    }
-    if (this.#behindTimer) clearInterval(this.#behindTimer);
-    this.#behindTimer = undefined;
+    for (const peer of [...this.#peers.keys()]) this.#drop(peer, code, reason);
+    this.#pressure.close();
   }
 
-  #armExpiry(peer: Peer, grant: Grant): void {
+  /** Closes a peer's transport and forgets the peer. */
+  #drop(peer: Peer, code: number, reason: string): void {
+    peer.transport.close(code, reason);
+    this.removePeer(peer);
+  }
+
+  /** Takes one of the peer's subscribes for this second, or refuses the message. */
+  #charge(peer: Peer): void {
+    const state = this.#peers.get(peer);
+    // A peer the hub let go of (closed, still sending during its close handshake) may join nothing.
+    if (state === undefined) throw new RtdashError('RTDASH_BAD_MESSAGE', 'the connection is closing');
+    if (!state.rate.take()) {
+      throw new RtdashError('RTDASH_RATE_LIMITED', `too many subscribe and unsubscribe messages: at most ${this.#deps.limits.maxSubscribesPerSecond} a second on one connection; this one was ignored`);
+    }
+  }
+
+  #armExpiry(peer: Peer, state: PeerState, grant: Grant): void {
     const left = Math.max(0, grant.expiresAt - Date.now());
-    peer.expiry = setTimeout(() => (this.#deps.access.expired(grant) ? this.expire(peer) : this.#armExpiry(peer, grant)), Math.min(left, MAX_TIMER_MS));
+    state.expiry = setTimeout(() => (this.#deps.access.expired(grant) ? this.expire(peer) : this.#armExpiry(peer, state, grant)), Math.min(left, MAX_TIMER_MS));
   }
 
   #viewFor(dashboard: Dashboard, variables: Record<string, string>): View {
@@ -222,9 +258,9 @@ export class Hub {
   }
 
   #leave(peer: Peer, view: View): void {
-    view.peers.delete(peer);
-    this.#unbehind(peer, view);
-    if (view.peers.size === 0 && this.#views.get(view.key) === view) {
+    const empty = view.leave(peer);
+    this.#pressure.leave(peer, view);
+    if (empty && this.#views.get(view.key) === view) {
       this.#views.delete(view.key);
       this.#dirty.delete(view);
       view.dispose();
@@ -244,74 +280,7 @@ export class Hub {
   }
 
   #flushView(view: View): void {
-    const frame = view.takeFrame();
-    if (frame === undefined) return;
-    const limit = this.#deps.limits.slowClientBytes;
-    const hot = this.#deps.metrics.hot;
-    for (const peer of view.peers) {
-      if (peer.behind?.has(view)) continue;
-      if (peer.transport.bufferedBytes() > limit) {
-        this.#fallBehind(peer, view);
-        continue;
-      }
-      peer.send(frame);
-      hot.messagesSent++;
-      hot.bytesSent += peer.transport.kind === 'ws' ? frame.buffer.length : frame.json.length;
-    }
-  }
-
-  /** Records where a peer stopped: the positions before the frame it did not get. */
-  #fallBehind(peer: Peer, view: View): void {
-    const positions = Object.fromEntries(view.previousPositions);
-    this.#setBehind(peer, new Map(peer.behind ?? []).set(view, positions));
-    this.#deps.metrics.slowClients.inc({ action: 'conflated' });
-  }
-
-  #unbehind(peer: Peer, view: View): void {
-    if (!peer.behind?.has(view)) return;
-    const next = new Map(peer.behind);
-    next.delete(view);
-    this.#setBehind(peer, next.size ? next : undefined);
-  }
-
-  #setBehind(peer: Peer, behind: Map<View, Record<string, number>> | undefined): void {
-    const was = peer.behind !== undefined;
-    peer.behind = behind;
-    const is = behind !== undefined && !peer.closed;
-    if (!was && is) {
-      peer.behindSince = Date.now();
-      this.#behindCount++;
-      this.#behindTimer ??= setInterval(() => this.#checkBehind(), BEHIND_CHECK_MS);
-    } else if (was && !is) {
-      peer.behind = undefined;
-      this.#behindCount--;
-      if (this.#behindCount === 0 && this.#behindTimer) {
-        clearInterval(this.#behindTimer);
-        this.#behindTimer = undefined;
-      }
-    }
-  }
-
-  #checkBehind(): void {
-    const { slowClientBytes, slowClientTimeoutMs } = this.#deps.limits;
-    for (const peer of this.#peers) {
-      if (!peer.behind) continue;
-      if (peer.transport.bufferedBytes() <= slowClientBytes / 2) {
-        // Wait for the next flush first, so the catch-up holds nothing that the flush sends again.
-        if ([...peer.behind.keys()].some((view) => view.pending.length > 0)) continue;
-        for (const [view, positions] of peer.behind) {
-          const message = view.catchUp(positions);
-          peer.send(message);
-          this.#deps.metrics.hot.messagesSent++;
-          this.#deps.metrics.hot.bytesSent += message.json.length;
-        }
-        this.#setBehind(peer, undefined);
-      } else if (Date.now() - peer.behindSince > slowClientTimeoutMs) {
-        this.#deps.logger.warn({ peer: peer.id, ip: peer.transport.ip, buffered: peer.transport.bufferedBytes() }, 'closing a client that stayed behind');
-        this.#deps.metrics.slowClients.inc({ action: 'closed' });
-        peer.transport.close(CLOSE.TOO_SLOW, 'client too slow: send buffer stayed full');
-        this.removePeer(peer);
-      }
-    }
+    const batch = view.takeBatch();
+    if (batch !== undefined) this.#pressure.deliver(batch, view.peers);
   }
 }

@@ -3,12 +3,16 @@
  * for clients that can use neither WebSocket nor SSE. A session is a peer whose messages wait in a
  * bounded queue until the next poll; a poll with nothing queued waits up to `wait` seconds.
  * A session unused for a minute ends; a poll naming an ended session resumes from its cursor.
- * Every poll carries its embed token again and is refused (401) once it has expired.
+ * Every poll carries its embed token again and is refused (401) once it has expired. A session counts
+ * against the per-IP connection cap as a WebSocket does, from its first poll until it ends.
  */
 import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { Context } from 'koa';
+import { RtdashError } from '../errors.js';
 import { requestToken, type EmbedAccess, type Grant } from '../embed-access.js';
 import { expiredError } from '../embed-token.js';
+import type { ConnectionGate } from './connection-gate.js';
 import type { Hub } from './hub.js';
 import type { Peer } from './peer.js';
 import { decodeCursor, subscriptionFromQuery, type Outgoing } from './protocol.js';
@@ -23,6 +27,8 @@ interface Session {
   /** The embed token the session was opened with: a poll with another one gets its own session. */
   token: string | undefined;
   peer: Peer;
+  /** The poll that opened the session: the gate counted it in and counts it out by it. */
+  opener: IncomingMessage;
   queue: Outgoing[];
   queuedBytes: number;
   waiter: (() => void) | undefined;
@@ -30,22 +36,39 @@ interface Session {
 }
 
 /** A Koa handler for long polls, and a `close` for shutdown. */
-export function pollHandler(hub: Hub, access: EmbedAccess, ip: (ctx: Context) => string): { handle(ctx: Context): Promise<void>; close(): void } {
+export function pollHandler(hub: Hub, access: EmbedAccess, gate: ConnectionGate): { handle(ctx: Context): Promise<void>; close(): void } {
   const sessions = new Map<string, Session>();
+  const ended = new WeakSet<Session>();
 
   const endSession = (session: Session) => {
+    if (ended.has(session)) return;
+    ended.add(session);
     clearTimeout(session.idle);
     sessions.delete(session.id);
     hub.removePeer(session.peer);
+    session.queue = [];
+    session.queuedBytes = 0;
+    gate.release(session.opener);
     session.waiter?.();
   };
 
   const open = (ctx: Context, request: ReturnType<typeof subscriptionFromQuery>, token: string | undefined, grant: Grant | undefined): Session => {
+    const refusal = gate.admit(ctx.req);
+    if (refusal !== undefined) throw new RtdashError(refusal.code, refusal.reason);
     const id = randomBytes(12).toString('base64url');
-    const session: Session = { id, token, queue: [], queuedBytes: 0, waiter: undefined, idle: setTimeout(() => endSession(session), SESSION_IDLE_MS), peer: undefined as unknown as Peer };
+    const session: Session = {
+      id,
+      token,
+      opener: ctx.req,
+      queue: [],
+      queuedBytes: 0,
+      waiter: undefined,
+      idle: setTimeout(() => endSession(session), SESSION_IDLE_MS),
+      peer: undefined as unknown as Peer,
+    };
     session.peer = hub.addPeer({
       kind: 'poll',
-      ip: ip(ctx),
+      ip: gate.ipOf(ctx.req),
       send(message) {
         session.queue.push(message);
         session.queuedBytes += message.json.length;

@@ -11,9 +11,12 @@ export const PROTOCOL_VERSION = 1;
 /** Close codes the server uses besides the standard ones (1001 going away, 1009 too big). */
 export const CLOSE = {
   GOING_AWAY: 1001,
+  /** A message in more fragments than the WebSocket library accepts. */
   POLICY: 1008,
   TOO_BIG: 1009,
-  /** The client stayed behind its send buffer for longer than the slow-client time-out. */
+  /** The server is building as many snapshots as it allows per second: reconnect after a back-off. */
+  TRY_AGAIN_LATER: 1013,
+  /** The client stayed behind for longer than the slow-client time-out, or its queue passed max_client_queue_bytes. */
   TOO_SLOW: 4008,
   /** Too many connections from one address. */
   TOO_MANY_CONNECTIONS: 4029,

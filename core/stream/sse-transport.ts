@@ -12,6 +12,7 @@ import { expiredError } from '../embed-token.js';
 import type { Limits } from '../model.js';
 import type { Hub } from './hub.js';
 import type { ConnectionGate } from './connection-gate.js';
+import { CLOSE_GRACE_MS } from './peer.js';
 import { CLOSE, decodeCursor, errorMessage, helloMessage, subscriptionFromQuery, type Outgoing } from './protocol.js';
 
 /** What the endpoint needs. */
@@ -64,6 +65,8 @@ export function sseHandler(deps: SseDeps): (ctx: Context) => void {
       bufferedBytes: () => res.writableLength,
       close: (code, reason) => {
         if (!res.writableEnded) res.end(closeEvent(code, reason));
+        // A client that stopped reading never takes the rest: its socket (and what is queued on it) goes.
+        if (!res.writableFinished) setTimeout(() => res.destroy(), CLOSE_GRACE_MS).unref();
         end();
       },
     }, grant);

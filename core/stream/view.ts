@@ -13,20 +13,26 @@ import type { Peer } from './peer.js';
 /** Why a snapshot is sent. */
 export type SnapshotReason = 'subscribe' | 'reload' | 'resume';
 
+/** The updates a view gathered since its last flush, as one message for all its peers. */
+export interface Batch {
+  readonly view: View;
+  readonly message: Outgoing;
+  /** Widget id → the seq before this batch: where a peer that does not get it stands. */
+  readonly before: Readonly<Record<string, number>>;
+}
+
 /** One (dashboard, variable values) pair and its peers. */
 export class View {
   readonly key: string;
   readonly dashboard: Dashboard;
   readonly variables: Readonly<Record<string, string>>;
-  readonly peers = new Set<Peer>();
   /** Widget id → its job, for widgets with a source. */
   readonly jobs = new Map<string, Job>();
+  readonly #peers = new Set<Peer>();
   /** Serialised updates waiting for the next flush. */
-  pending: string[] = [];
+  #pending: string[] = [];
   /** Widget id → the seq every in-step peer has seen (as of the last flush). */
-  positions = new Map<string, number>();
-  /** The positions before the last flush: where a peer that missed that flush stands. */
-  previousPositions = new Map<string, number>();
+  #positions = new Map<string, number>();
   readonly #listener: JobListener;
   readonly #scheduler: Scheduler;
   readonly #prefix: string;
@@ -40,32 +46,53 @@ export class View {
     this.#prefix = `{"type":"update","dashboard":${JSON.stringify(dashboard.id)},"updates":[`;
     this.#definition = JSON.stringify(publicDashboard(dashboard));
     this.#listener = (entry, job) => {
-      this.pending.push(entry.json);
+      this.#pending.push(entry.json);
       onDirty(this, job.pushed);
     };
     for (const widget of dashboard.widgets) {
       if (widget.source === undefined) continue;
       const job = scheduler.acquire(dashboard, widget, variables, this.#listener);
       this.jobs.set(widget.id, job);
-      this.positions.set(widget.id, job.history.seq);
+      this.#positions.set(widget.id, job.history.seq);
     }
+  }
+
+  /** The peers watching this view. */
+  get peers(): ReadonlySet<Peer> {
+    return this.#peers;
+  }
+
+  /** Whether updates wait for the next flush. */
+  get hasPending(): boolean {
+    return this.#pending.length > 0;
+  }
+
+  /** Adds a peer. */
+  join(peer: Peer): void {
+    this.#peers.add(peer);
+  }
+
+  /** Removes a peer; returns true when nobody is left. */
+  leave(peer: Peer): boolean {
+    this.#peers.delete(peer);
+    return this.#peers.size === 0;
   }
 
   /** Lets go of every job (they stop at their next tick if nobody else listens). */
   dispose(): void {
     for (const job of this.jobs.values()) this.#scheduler.release(job, this.#listener);
     this.jobs.clear();
-    this.pending = [];
+    this.#pending = [];
   }
 
-  /** The pending updates as one message, or undefined; advances `positions`. */
-  takeFrame(): Outgoing | undefined {
-    if (this.pending.length === 0) return undefined;
-    const json = `${this.#prefix}${this.pending.join(',')}]}`;
-    this.pending = [];
-    this.previousPositions = this.positions;
-    this.positions = this.currentPositions();
-    return new Outgoing(json, encodeCursor(this.dashboard.version, this.positions));
+  /** The pending updates as one batch, or undefined when there are none. */
+  takeBatch(): Batch | undefined {
+    if (this.#pending.length === 0) return undefined;
+    const json = `${this.#prefix}${this.#pending.join(',')}]}`;
+    this.#pending = [];
+    const before = Object.fromEntries(this.#positions);
+    this.#positions = this.currentPositions();
+    return { view: this, message: new Outgoing(json, encodeCursor(this.dashboard.version, this.#positions)), before };
   }
 
   /** Every widget's whole state, with the viewer-safe definition. */

@@ -13,9 +13,7 @@ import type { Limits } from '../model.js';
 import type { Hub } from './hub.js';
 import { CLOSE, Outgoing, errorMessage, helloMessage, parseClientMessage, type ClientMessage } from './protocol.js';
 import type { ConnectionGate } from './connection-gate.js';
-
-/** How long a closing client gets to answer the close handshake before its socket is destroyed. */
-const CLOSE_GRACE_MS = 2000;
+import { CLOSE_GRACE_MS } from './peer.js';
 
 /** What the endpoint needs. */
 export interface WsDeps {
@@ -105,6 +103,11 @@ export function attachWebSocket(server: HttpServer, deps: WsDeps): { close(): Pr
         if (!(err instanceof RtdashError)) logger.error({ err, peer: peer.id }, 'failed to handle a message');
         const body = errorBody(err);
         send(errorMessage(body.code, body.message, msg && 'dashboard' in msg ? msg.dashboard : undefined));
+        // The server is at its snapshot rate: the client reconnects after its back-off and subscribes again.
+        if (body.code === 'RTDASH_SERVER_BUSY') {
+          peer.transport.close(CLOSE.TRY_AGAIN_LATER, 'server busy');
+          hub.removePeer(peer);
+        }
       }
     });
     ws.on('error', (err) => {

@@ -69,6 +69,16 @@ export class TestClient {
     return this.next((m) => m.type === type, timeoutMs);
   }
 
+  /**
+   * Stops (or restarts) reading from the socket while sending goes on: the kernel buffers fill, then the
+   * server's queue for this client, as with a browser tab that hangs.
+   */
+  pauseReading(paused = true): void {
+    const socket = (this.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    if (paused) socket.pause();
+    else socket.resume();
+  }
+
   /** Closes and waits. */
   async close(): Promise<void> {
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close();

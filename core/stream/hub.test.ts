@@ -1,0 +1,117 @@
+import { expect } from 'chai';
+import { EmbedAccess } from '../embed-access.js';
+import { RtdashError } from '../errors.js';
+import { silentLogger } from '../logger.js';
+import type { Limits } from '../model.js';
+import { Scheduler } from '../scheduler.js';
+import { RecordingTransport, countingSource, testLimits, testMetrics, unitDashboard } from '../test-support.js';
+import { until } from '../../test/support/test-server.js';
+import { Hub } from './hub.js';
+
+const DASHBOARD = unitDashboard(`id: d
+title: D
+widgets:
+  - { id: a, title: A, type: line, source: s, query: qa, every: 100ms }
+`);
+
+describe('Hub', () => {
+  let scheduler: Scheduler;
+  let hub: Hub;
+  const start = (limits: Partial<Limits> = {}) => {
+    scheduler = new Scheduler({ source: () => countingSource().instance, metrics: testMetrics(), logger: silentLogger() });
+    hub = new Hub({ dashboard: (id) => (id === 'd' ? DASHBOARD : undefined), scheduler, metrics: testMetrics(), logger: silentLogger(), limits: testLimits(limits), access: new EmbedAccess(undefined) });
+  };
+  afterEach(async () => {
+    hub.close(1001, 'test over');
+    await scheduler.stop();
+  });
+
+  const codeOf = (fn: () => unknown): string | undefined => {
+    try {
+      fn();
+      return undefined;
+    } catch (err) {
+      return err instanceof RtdashError ? err.code : 'not an RtdashError';
+    }
+  };
+
+  it('answers a subscribe with a snapshot and sends each flush to every peer of the view', async () => {
+    start();
+    const t1 = new RecordingTransport();
+    const t2 = new RecordingTransport();
+    hub.subscribe(hub.addPeer(t1), { dashboard: 'd' });
+    hub.subscribe(hub.addPeer(t2), { dashboard: 'd' });
+    expect(hub.viewCount).to.equal(1);
+    expect(hub.viewers).to.equal(2);
+    await until(() => t1.types().includes('update'), 2000, 'an update');
+    expect(t1.types()[0]).to.equal('snapshot');
+    // The same bytes to both peers: one message per view per flush.
+    expect(t2.sent.find((m) => t1.sent.at(-1) === m)).to.not.equal(undefined);
+  });
+
+  it('lets a peer past slow_client_bytes fall behind, then catches it up once it drains', async () => {
+    start({ slowClientBytes: 1000 });
+    const t = new RecordingTransport();
+    hub.subscribe(hub.addPeer(t), { dashboard: 'd' });
+    t.buffered = 5000;
+    const sent = t.sent.length;
+    await until(() => hub.lagging === 1, 2000, 'the peer to fall behind');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(t.sent.length).to.equal(sent);
+    t.buffered = 0;
+    await until(() => hub.lagging === 0, 2000, 'the catch-up');
+    const caughtUp = JSON.parse(t.sent.at(-1)!.json) as { type: string; resumed?: boolean };
+    expect(caughtUp).to.include({ type: 'update', resumed: true });
+  });
+
+  it('closes a peer with 4008 when a reply would take its queue past max_client_queue_bytes, and forgets it', () => {
+    start({ maxClientQueueBytes: 4096 });
+    const t = new RecordingTransport();
+    const peer = hub.addPeer(t);
+    hub.subscribe(peer, { dashboard: 'd' });
+    t.buffered = 4000;
+    hub.subscribe(peer, { dashboard: 'd' });
+    expect(t.closedWith?.code).to.equal(4008);
+    expect(peer.closed).to.equal(true);
+    expect(hub.connections).to.equal(0);
+    expect(hub.viewers).to.equal(0);
+    expect(hub.viewCount).to.equal(0);
+  });
+
+  it('never lets a peer it let go of join a view again (its close handshake may still bring subscribes)', () => {
+    start();
+    const peer = hub.addPeer(new RecordingTransport());
+    hub.removePeer(peer);
+    expect(codeOf(() => hub.subscribe(peer, { dashboard: 'd' }))).to.equal('RTDASH_BAD_MESSAGE');
+    expect(hub.viewers).to.equal(0);
+    expect(hub.viewCount).to.equal(0);
+  });
+
+  it('refuses subscribes past max_subscribes_per_second (bursts of twice that) without doing them', () => {
+    start({ maxSubscribesPerSecond: 3 });
+    const t = new RecordingTransport();
+    const peer = hub.addPeer(t);
+    const codes = Array.from({ length: 8 }, () => codeOf(() => hub.subscribe(peer, { dashboard: 'd' })));
+    expect(codes).to.deep.equal([undefined, undefined, undefined, undefined, undefined, undefined, 'RTDASH_RATE_LIMITED', 'RTDASH_RATE_LIMITED']);
+    expect(t.types().filter((type) => type === 'snapshot')).to.have.length(6);
+    expect(codeOf(() => hub.unsubscribe(peer, 'd'))).to.equal('RTDASH_RATE_LIMITED');
+    expect(hub.viewers).to.equal(1);
+  });
+
+  it('refuses subscribes past the server-wide max_snapshots_per_second, whichever peer sends them', () => {
+    start({ maxSnapshotsPerSecond: 2 });
+    const codes = Array.from({ length: 6 }, () => codeOf(() => hub.subscribe(hub.addPeer(new RecordingTransport()), { dashboard: 'd' })));
+    expect(codes.filter((c) => c === undefined)).to.have.length(4);
+    expect(codes.filter((c) => c === 'RTDASH_SERVER_BUSY')).to.have.length(2);
+  });
+
+  it('closes every peer at shutdown and leaves no view', () => {
+    start();
+    const t = new RecordingTransport();
+    hub.subscribe(hub.addPeer(t), { dashboard: 'd' });
+    hub.close(1001, 'bye');
+    expect(t.closedWith).to.deep.equal({ code: 1001, reason: 'bye' });
+    expect(hub.connections).to.equal(0);
+    expect(hub.viewCount).to.equal(0);
+  });
+});
