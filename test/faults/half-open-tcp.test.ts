@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { connect, connectSubscribed } from '../support/ws-client.js';
 import { contiguousSeqs } from '../support/seq-check.js';
-import { serverGauges } from '../support/server-gauges.js';
+import { streamGauges } from '../support/server-metrics.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { startTestServer, testDashboard, type TestServer } from '../support/test-server.js';
 import { until } from '../support/served-cli.js';
@@ -39,16 +39,16 @@ describe('fault: half-open TCP', function () {
     vanishing.send({ type: 'subscribe', dashboard: 'lone' });
     await vanishing.nextOf('snapshot');
     await vanishing.nextOf('update');
-    expect(await serverGauges(t.server.url)).to.deep.equal({ connections: 2, viewers: 2, jobs: 2 });
+    expect(await streamGauges(t.server.url)).to.deep.equal({ connections: 2, viewers: 2, jobs: 2 });
 
     // From now on nothing the client sends reaches the server, and the connection is never closed from its side.
     proxy.stall(true);
     const stalledAt = Date.now();
-    await until('the heartbeat to drop the vanished client', async () => (await serverGauges(t.server.url)).connections === 1, 5000);
+    await until('the heartbeat to drop the vanished client', async () => (await streamGauges(t.server.url)).connections === 1, 5000);
     // One interval to send a ping, one more to find it unanswered.
     expect(Date.now() - stalledAt).to.be.below(HEARTBEAT_MS * 2 + 1000);
-    await until('its job to stop', async () => (await serverGauges(t.server.url)).jobs === 1, 2000);
-    expect(await serverGauges(t.server.url)).to.deep.equal({ connections: 1, viewers: 1, jobs: 1 });
+    await until('its job to stop', async () => (await streamGauges(t.server.url)).jobs === 1, 2000);
+    expect(await streamGauges(t.server.url)).to.deep.equal({ connections: 1, viewers: 1, jobs: 1 });
     expect(t.server.scheduler.jobs().map((j) => j.key.split('/')[0])).to.deep.equal(['kept']);
 
     // The client that answers pings stayed, and lost nothing: several heartbeats passed meanwhile.
@@ -62,6 +62,6 @@ describe('fault: half-open TCP', function () {
   it('drops a client that reads but never answers a ping (1006: no close handshake with a dead peer)', async () => {
     const dead = await connect(t.wsUrl, { autoPong: false });
     expect(await dead.closed).to.equal(1006);
-    await until('the connection to be forgotten', async () => (await serverGauges(t.server.url)).connections === 0, 2000);
+    await until('the connection to be forgotten', async () => (await streamGauges(t.server.url)).connections === 0, 2000);
   });
 });

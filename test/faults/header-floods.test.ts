@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { connect as tcpConnect } from 'node:net';
 import { connectSubscribed } from '../support/ws-client.js';
 import { contiguousSeqs } from '../support/seq-check.js';
-import { serverGauges } from '../support/server-gauges.js';
+import { streamGauges } from '../support/server-metrics.js';
 import { startTestServer, testDashboard, until, type TestServer } from '../support/test-server.js';
 
 /** Sends `head` (a request without its blank line) and `\r\n`; resolves with everything read until the server closes. */
@@ -51,7 +51,7 @@ describe('fault: header floods', function () {
     answers.forEach((answer, i) => expect(answer.split('\r\n')[0], cases[i]![0]).to.equal('HTTP/1.1 431 Request Header Fields Too Large'));
 
     // None of them became a connection or a viewer; the viewer and new clients are served.
-    expect(await serverGauges(t.server.url)).to.include({ connections: 1, viewers: 1 });
+    expect(await streamGauges(t.server.url)).to.include({ connections: 1, viewers: 1 });
     expect((await fetch(`${t.server.url}/api/dashboards`)).status).to.equal(200);
     const late = await connectSubscribed(t.wsUrl, 'f');
     await late.nextOf('update');

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { bundledDashboardDir } from '../../core/paths.js';
 import { connect, type TestClient } from '../support/ws-client.js';
 import { contiguousSeqs } from '../support/seq-check.js';
-import { serverGauges } from '../support/server-gauges.js';
+import { streamGauges } from '../support/server-metrics.js';
 import { killCli, serveCli, waitReady, type ServedCli } from '../support/served-cli.js';
 import { freePort } from '../support/tcp-proxy.js';
 
@@ -47,7 +47,7 @@ describe('fault: SIGTERM with 1,000 clients', function () {
       await Promise.all(batch.map((c) => c.nextOf('snapshot', 10_000)));
       clients.push(...batch);
     }
-    expect(await serverGauges(url)).to.include({ connections: CLIENTS, viewers: CLIENTS });
+    expect(await streamGauges(url)).to.include({ connections: CLIENTS, viewers: CLIENTS });
     // Every client is receiving updates when the signal comes.
     await Promise.all(clients.map((c) => c.nextOf('update', 10_000)));
 
