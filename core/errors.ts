@@ -26,6 +26,7 @@ export const ERRORS = {
   RTDASH_FRAME_MALFORMED: { status: 502, expose: true, summary: 'a data source returned something that is not a frame' },
   RTDASH_SOURCE_UNKNOWN: { status: 404, expose: true, summary: 'no data source with that name' },
   RTDASH_PLUGIN_INVALID: { status: 500, expose: true, summary: 'a plugin module does not export a valid definition' },
+  RTDASH_PLUGIN_FAILED: { status: 503, expose: true, summary: 'a plugin did not finish creating its source, or failed outside a query: its sources are out of service' },
   RTDASH_UNAUTHORIZED: { status: 401, expose: true, summary: 'a valid admin token is required' },
   RTDASH_ORIGIN_NOT_ALLOWED: { status: 403, expose: true, summary: 'the Origin of the request (the web site) is not in server.origins' },
   RTDASH_TOKEN_REQUIRED: { status: 401, expose: true, summary: 'the dashboard is shown only with a valid embed token for it' },

@@ -150,6 +150,7 @@ export class Job {
     const range = { from: this.#lastTo ?? now - this.#historySpanMs(), to: now };
     const started = performance.now();
     try {
+      if (source.fault !== undefined) throw source.fault; // its plugin is out of service: say why, ask it nothing
       // Promise.resolve().then turns a synchronous throw in the plugin into a rejection.
       const result = Promise.resolve().then(() =>
         source.source.query(this.widget.query, { variables: this.variables, range, intervalMs: this.intervalMs, signal: controller.signal, maxRows }),

@@ -84,7 +84,9 @@ export interface SourceConfig {
   timeoutMs?: number;
   /** The row cap of one result (`max_rows`); 10,000 when unset. */
   maxRows?: number;
-  /** Everything besides `type`, `timeout` and `max_rows`, validated against the plugin's options schema. */
+  /** How long the plugin's create() may take (`create_timeout`); 10 s when unset. */
+  createTimeoutMs?: number;
+  /** Everything besides `type`, `timeout`, `max_rows` and `create_timeout`, validated against the plugin's options schema. */
   options: Record<string, unknown>;
   position?: Position;
 }

@@ -216,7 +216,7 @@ function builtinSources(): SourceConfig[] {
 }
 
 /** Keys of a data source that the core reads; the rest are the plugin's options. */
-const COMMON_SOURCE_KEYS = new Set(['type', 'timeout', 'max_rows']);
+const COMMON_SOURCE_KEYS = new Set(['type', 'timeout', 'max_rows', 'create_timeout']);
 
 function datasourcesOf(datasources: Plain, source: YamlFile, problems: Problem[]): SourceConfig[] {
   const out: SourceConfig[] = [];
@@ -226,6 +226,7 @@ function datasourcesOf(datasources: Plain, source: YamlFile, problems: Problem[]
     if (type === undefined) continue;
     const path = ['datasources', name];
     const timeoutMs = durationAt(definition, 'timeout', path, source, problems);
+    const createTimeoutMs = durationAt(definition, 'create_timeout', path, source, problems);
     // Object.fromEntries defines properties, so even a hostile key cannot reach a prototype.
     const maxRows = typeof definition['max_rows'] === 'number' ? definition['max_rows'] : undefined;
     const options = Object.fromEntries(Object.entries(definition).filter(([key]) => !COMMON_SOURCE_KEYS.has(key)));
@@ -234,6 +235,7 @@ function datasourcesOf(datasources: Plain, source: YamlFile, problems: Problem[]
       type,
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       ...(maxRows === undefined ? {} : { maxRows }),
+      ...(createTimeoutMs === undefined ? {} : { createTimeoutMs }),
       options,
       position: { file: source.file, ...source.position(path, 'key') },
     });
