@@ -7,7 +7,7 @@ import { RtdashError, messageOf, type ErrorCode } from './errors.js';
 import { checkFrame, rowCount, sliceFrame, type Frame } from './frame.js';
 import type { Widget } from './model.js';
 import type { Logger } from './plugin.js';
-import type { SourceInstance } from './registry.js';
+import { probeSource, type SourceInstance } from './registry.js';
 import type { Metrics } from './metrics.js';
 import { WidgetHistory, mergeModeFor, type UpdateEntry } from './widget-history.js';
 
@@ -54,6 +54,9 @@ export class Job {
   #unlisten: (() => void) | undefined;
   #again = false;
   #pokeQueued = false;
+  #probing = false;
+  /** Whether a back-off probe found the source down since the last successful run. */
+  #sourceWasDown = false;
 
   constructor(key: string, widget: Widget, variables: Record<string, string>, intervalMs: number, deps: JobDeps) {
     this.key = key;
@@ -119,6 +122,7 @@ export class Job {
     }
     if (Date.now() < this.#backoffUntil) {
       this.#deps.metrics.skippedTicks.inc({ reason: 'backoff' });
+      this.#probe();
       return;
     }
     this.pushed = pushed;
@@ -128,6 +132,24 @@ export class Job {
         this.#again = false;
         this.#poke();
       }
+    });
+  }
+
+  /**
+   * While backing off, asks (at most once a second per source) whether the source answers its health check:
+   * once it has been down and answers again, the back-off ends and the query runs now, not up to a minute
+   * later. A query that fails on a healthy source (a typo in it, say) keeps backing off.
+   */
+  #probe(): void {
+    if (this.#probing) return;
+    this.#probing = true;
+    void probeSource(this.#deps.source).then((healthy) => {
+      this.#probing = false;
+      if (!healthy) this.#sourceWasDown = true;
+      if (!healthy || !this.#sourceWasDown || this.listeners.size === 0 || this.#deps.shutdown.aborted || Date.now() >= this.#backoffUntil) return;
+      this.#sourceWasDown = false;
+      this.#backoffUntil = 0;
+      this.tick();
     });
   }
 
@@ -163,6 +185,7 @@ export class Job {
       metrics.queries.inc({ source: name, outcome: 'ok' });
       this.failures = 0;
       this.#backoffUntil = 0;
+      this.#sourceWasDown = false;
       this.#lastTo = now;
       this.#emit(this.history.applyFrame(capped, Date.now()));
     } catch (err) {

@@ -142,6 +142,22 @@ function failedSource(config: SourceConfig, plugin: PluginDefinition, fault: Rtd
   };
 }
 
+/** How often back-off probes may ask one source whether it is healthy again. */
+const PROBE_EVERY_MS = 1000;
+const probes = new WeakMap<SourceInstance, { at: number; healthy: Promise<boolean> }>();
+
+/**
+ * Whether a source answers its health check now ("ok" or "degraded"), for jobs backing off after failures. All
+ * the jobs of one source share one check a second, so a failing source is not asked once per job.
+ */
+export function probeSource(instance: SourceInstance): Promise<boolean> {
+  const last = probes.get(instance);
+  if (last !== undefined && performance.now() - last.at < PROBE_EVERY_MS) return last.healthy;
+  const healthy = checkHealth(instance, PROBE_EVERY_MS * 3).then((h) => h.status !== 'down');
+  probes.set(instance, { at: performance.now(), healthy });
+  return healthy;
+}
+
 /** Runs a source's health check with a time-out, never throwing. */
 export async function checkHealth(instance: SourceInstance, timeoutMs = 5000): Promise<Health> {
   const started = performance.now();
