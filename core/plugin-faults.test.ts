@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { silentLogger } from './logger.js';
 import { PluginFaults, strayHandler } from './plugin-faults.js';
 import { PluginRegistry, type SourceInstance } from './registry.js';
+import { packageRoot } from './paths.js';
 
 const PLUGIN = `export default {
   type: 'wild', description: 'Makes errors from its own file', optionsSchema: {}, querySchema: {},
@@ -37,6 +38,17 @@ describe('plugin faults', () => {
     expect(faults.pluginOf(fromPlugin)).to.equal('wild');
     expect(faults.pluginOf(new Error('from the server'))).to.equal(undefined);
     expect(faults.pluginOf('a string has no stack')).to.equal(undefined);
+  });
+
+  it('traces an error to a built-in plugin by its folder, compiled or (with source maps) not', () => {
+    const registry = new PluginRegistry();
+    for (const type of ['mysql', 'redis']) registry.register({ type } as Parameters<PluginRegistry['register']>[0]);
+    const builtins = new PluginFaults(silentLogger());
+    builtins.watchPlugins(registry);
+    const at = (file: string) => Object.assign(new Error('stray'), { stack: `Error: stray\n    at Timeout._onTimeout (${file}:10:5)` });
+    expect(builtins.pluginOf(at(`file://${join(packageRoot, 'dist', 'plugins', 'mysql', 'pool.js')}`))).to.equal('mysql');
+    expect(builtins.pluginOf(at(join(packageRoot, 'plugins', 'redis', 'subscriber.ts')))).to.equal('redis');
+    expect(builtins.pluginOf(at(`file://${join(packageRoot, 'dist', 'core', 'job.js')}`))).to.equal(undefined);
   });
 
   it('takes the plugin’s sources out of service, those watched later too, and leaves the others', () => {

@@ -1,15 +1,24 @@
 /**
  * Containing a plugin's stray failures. An exception thrown from a plugin's own timer, or a promise it
  * rejected that nobody awaited, reaches the process rather than a query, and would end it for every viewer.
- * `rtdash serve` hands such an error here: when the code of a plugin loaded from config.yaml is in the
- * error's stack, that plugin's sources go out of service (their widgets and health say so) and the server
- * keeps serving. An error no loaded plugin is found in is the server's own: the process cannot know its state,
+ * `rtdash serve` hands such an error here: when a plugin's code (a file loaded from config.yaml, or a built-in
+ * plugin's folder) is in the error's stack, that plugin's sources go out of service (their widgets and health
+ * say so) and the server keeps serving. An error no plugin is found in is the server's own: the process cannot know its state,
  * so it logs and exits 1 rather than pretend.
  */
-import { pathToFileURL } from 'node:url';
+import { existsSync } from 'node:fs';
+import { join, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RtdashError, messageOf } from './errors.js';
+import { packageRoot } from './paths.js';
 import type { Logger } from './plugin.js';
 import type { PluginRegistry, SourceInstance } from './registry.js';
+
+/**
+ * Where the built-in plugins run from: one folder each, named for its type (`dist/plugins/mysql/`), and their
+ * sources, which stack traces name instead under --enable-source-maps.
+ */
+const BUILTIN_PLUGINS = [fileURLToPath(new URL('../plugins/', import.meta.url)), join(packageRoot, 'plugins') + sep];
 
 /** How a stray error reached the process. */
 export type StrayKind = 'uncaught exception' | 'unhandled rejection';
@@ -26,11 +35,12 @@ export class PluginFaults {
     this.#logger = logger;
   }
 
-  /** Notes where the registry's loaded plugins run from (built-in ones are the server's own code). */
+  /** Notes where the registry's plugins run from: a loaded one's file, a built-in one's folder. */
   watchPlugins(registry: PluginRegistry): void {
     for (const type of registry.types()) {
-      const origin = registry.origin(type);
-      if (origin !== undefined) this.#origins.set(type, [origin, pathToFileURL(origin).href]);
+      const loaded = registry.origin(type);
+      const origins = loaded !== undefined ? [loaded] : BUILTIN_PLUGINS.map((dir) => `${dir}${type}${sep}`).filter((dir) => existsSync(dir));
+      if (origins.length > 0) this.#origins.set(type, origins.flatMap((origin) => [origin, pathToFileURL(origin).href]));
     }
   }
 
@@ -46,7 +56,7 @@ export class PluginFaults {
     if (stack === undefined) return undefined;
     for (const [type, forms] of this.#origins) {
       // A file is followed by its line number; a package folder ends with a separator already.
-      if (forms.some((form) => stack.includes(form.endsWith('/') ? form : `${form}:`))) return type;
+      if (forms.some((form) => stack.includes(form.endsWith('/') || form.endsWith(sep) ? form : `${form}:`))) return type;
     }
     return undefined;
   }
@@ -80,7 +90,7 @@ export class PluginFaults {
 export function strayHandler(faults: PluginFaults, logger: Logger, exit: (code: number) => void): (kind: StrayKind) => (err: unknown) => void {
   return (kind) => (err) => {
     if (faults.contain(err, kind)) return;
-    logger.error({ kind, err: messageOf(err), stack: err instanceof Error ? err.stack : undefined }, `${kind} in the server itself (no loaded plugin is in its stack): exiting, since its state is unknown`);
+    logger.error({ kind, err: messageOf(err), stack: err instanceof Error ? err.stack : undefined }, `${kind} in the server itself (no plugin is in its stack): exiting, since its state is unknown`);
     exit(1);
   };
 }
