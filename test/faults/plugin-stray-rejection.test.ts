@@ -90,8 +90,8 @@ describe('fault: a plugin rejects a promise nobody awaits and throws from a time
     expect(viewer.closeCode).to.equal(undefined);
 
     // The plugin's widget says why it stopped, and so does /api/datasources.
-    const failed = await trigger.next((m: Message) => m.type === 'update' && (m.updates as Update[]).some((u) => u.w === 's' && u.status === 'error'));
-    expect((failed.updates as Update[]).find((u) => u.w === 's')!.error!.code).to.equal('RTDASH_PLUGIN_FAILED');
+    const failedEntry = (m: Message) => m.type === 'update' ? (m.updates as Update[]).find((u) => u.w === 's' && u.status === 'error') : undefined;
+    expect(failedEntry(await trigger.next((m) => failedEntry(m) !== undefined))!.error!.code).to.equal('RTDASH_PLUGIN_FAILED');
     const health = (await (await fetch(`${url}/api/datasources`)).json()) as { name: string; health: { status: string; message?: string } }[];
     expect(health.find((h) => h.name === 'strayed')!.health.status).to.equal('down');
     expect(health.find((h) => h.name === 'demo')!.health.status).to.equal('ok');
