@@ -63,6 +63,18 @@ describe('plugin faults', () => {
     expect(late.get('b')!.fault?.code).to.equal('RTDASH_PLUGIN_FAILED');
   });
 
+  it('logs the first stray failures of a plugin, then one line a minute', () => {
+    const lines: unknown[] = [];
+    const logger = { ...silentLogger(), error: (obj: unknown) => void lines.push(obj) } as unknown as ReturnType<typeof silentLogger>;
+    const quiet = new PluginFaults(logger);
+    const registry = new PluginRegistry();
+    registry.register({ type: 'mysql' } as Parameters<PluginRegistry['register']>[0]);
+    quiet.watchPlugins(registry);
+    const stray = Object.assign(new Error('stray'), { stack: `Error: stray\n    at Timeout._onTimeout (${join(packageRoot, 'plugins', 'mysql', 'pool.ts')}:1:1)` });
+    for (let i = 0; i < 50; i++) expect(quiet.contain(stray, 'uncaught exception')).to.equal(true);
+    expect(lines).to.have.length(10);
+  });
+
   it('exits 1 on a stray error no plugin caused, and carries on for one a plugin caused', () => {
     const exits: number[] = [];
     const handle = strayHandler(faults, silentLogger(), (code) => exits.push(code))('uncaught exception');

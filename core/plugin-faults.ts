@@ -20,6 +20,10 @@ import type { PluginRegistry, SourceInstance } from './registry.js';
  */
 const BUILTIN_PLUGINS = [fileURLToPath(new URL('../plugins/', import.meta.url)), join(packageRoot, 'plugins') + sep];
 
+/** Stray failures of one plugin logged each; past them, one line a minute. */
+const LOGGED_IN_FULL = 10;
+const QUIET_MS = 60_000;
+
 /** How a stray error reached the process. */
 export type StrayKind = 'uncaught exception' | 'unhandled rejection';
 
@@ -28,6 +32,8 @@ export class PluginFaults {
   /** Plugin type → the forms its file (or package folder) takes in a stack trace: path and file URL. */
   readonly #origins = new Map<string, string[]>();
   readonly #faults = new Map<string, RtdashError>();
+  /** How many stray failures each plugin had, and when one was last logged. */
+  readonly #said = new Map<string, { count: number; at: number }>();
   #sources: ReadonlyMap<string, SourceInstance> = new Map();
   readonly #logger: Logger;
 
@@ -70,8 +76,15 @@ export class PluginFaults {
     if (type === undefined) return false;
     const fault = new RtdashError('RTDASH_PLUGIN_FAILED', `plugin "${type}" failed outside a query (${kind}); its sources are out of service until the server restarts`);
     const sources = this.#mark(type, fault);
-    this.#logger.error({ plugin: type, sources, kind, err: messageOf(err), stack: (err as Error).stack }, `${fault.message}; the server goes on serving the rest`);
     if (!this.#faults.has(type)) this.#faults.set(type, fault);
+    // A throwing setInterval fails for ever: the first few are logged, then one line a minute with the count.
+    const said = this.#said.get(type) ?? { count: 0, at: -Infinity };
+    this.#said.set(type, said);
+    said.count++;
+    const now = performance.now();
+    if (said.count > LOGGED_IN_FULL && now - said.at < QUIET_MS) return true;
+    said.at = now;
+    this.#logger.error({ plugin: type, sources, kind, failures: said.count, err: messageOf(err), stack: (err as Error).stack }, `${fault.message}; the server goes on serving the rest`);
     return true;
   }
 
