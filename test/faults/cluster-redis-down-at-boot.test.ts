@@ -70,6 +70,9 @@ log: { level: info }
 
     redisServer = privateRedis(redisPort, join(dir, 'redis'));
     await until('the instance to lead the alert engine', () => cli!.logs().some((l) => l.msg?.includes('now leads the alert engine') === true), 20_000);
+    // Tried every second meanwhile, but said once (then every half minute), and said when it answered again.
+    expect(cli.logs().filter((l) => l.msg === 'could not reach Redis for the lease; trying again')).to.have.length(1);
+    expect(cli.logs().some((l) => l.msg === 'Redis answers the lease again')).to.equal(true);
     redis = new Redis(redisPort, '127.0.0.1');
     await until('the alert state to be written to Redis', async () => (await redis!.exists('boot:alerts')) === 1, 10_000);
     expect(await redis.get('boot:alerts:leader')).to.be.a('string');
