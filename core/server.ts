@@ -181,18 +181,22 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
   const sources = built.sources;
   await createSources(config, registry, sources, logger, stats);
   options.faults?.watchSources(sources);
-  scheduler = built.scheduler = new Scheduler({ source: (name) => sources.get(name), metrics, logger });
+  scheduler = new Scheduler({ source: (name) => sources.get(name), metrics, logger });
+  built.scheduler = scheduler;
   const limits = config.server.limits;
   const context = dashboardContext(config, registry);
   let alerting: Alerting | undefined;
-  const store: DashboardStore = (built.store = new DashboardStore(config.dashboards.dir, context, logger, (id, dashboard) => {
+  const store: DashboardStore = new DashboardStore(config.dashboards.dir, context, logger, (id, dashboard) => {
     hub?.replaceDashboard(id, dashboard);
     void alerting?.refresh(); // a dashboard's rules change with its file
-  }));
-  const alertFiles = (built.alertFiles = config.alerts === undefined ? undefined : new AlertFolder(config.alerts.dir, context, logger));
+  });
+  const alertFiles = config.alerts === undefined ? undefined : new AlertFolder(config.alerts.dir, context, logger);
+  Object.assign(built, { store, alertFiles });
   const access = new EmbedAccess(config.auth.embedSecret);
-  hub = built.hub = new Hub({ dashboard: (id) => store.get(id), scheduler, metrics, logger, limits, access, alertsMessage: (id) => alerting?.message(id) });
-  alerting = built.alerting = await startAlerting({ config, scheduler, dashboards: () => store.list(), context, alertFiles, logger, publish: (id, message) => hub?.publish(id, message) });
+  hub = new Hub({ dashboard: (id) => store.get(id), scheduler, metrics, logger, limits, access, alertsMessage: (id) => alerting?.message(id) });
+  built.hub = hub;
+  alerting = await startAlerting({ config, scheduler, dashboards: () => store.list(), context, alertFiles, logger, publish: (id, message) => hub?.publish(id, message) });
+  built.alerting = alerting;
   const gate = new ConnectionGate(config.server.allowedOrigins, limits.maxConnectionsPerIp, config.server.publicUrl ? [new URL(config.server.publicUrl).origin] : []);
   const reload = async (): Promise<ReloadResult> => {
     const before = alertFiles?.versions() ?? new Map<string, string>();
@@ -203,9 +207,9 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
   };
   const parts: ServerParts = { config, version: VERSION, logger, metrics, sources, scheduler, store, hub, gate, access, alerts: alerting.engine, ready: () => built.ready, reload };
   const { app, close: closeApp } = createApp(parts);
-  built.closeApp = closeApp;
-  const http = (built.http = createServer(app.callback()));
-  built.ws = attachWebSocket(http, { hub, gate, access, limits, logger, version: VERSION, path: '/ws' });
+  const http = createServer(app.callback());
+  const ws = attachWebSocket(http, { hub, gate, access, limits, logger, version: VERSION, path: '/ws' });
+  Object.assign(built, { closeApp, http, ws });
   const host = options.host ?? config.server.host;
   await store.reload();
   await alerting.refresh();

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from '../support/tcp-proxy.js';
 import { killCli, serveCli, stopCli, until, waitReady, type ServedCli } from '../support/served-cli.js';
+import { sleep } from '../support/test-server.js';
 import { connect } from '../support/ws-client.js';
 
 /** A throw-away redis-server on `port`, without persistence, in its own folder. */
@@ -68,11 +69,14 @@ log: { level: info }
     await viewer.nextOf('snapshot');
     await viewer.nextOf('update');
 
+    const leaseSays = (msg: string) => cli!.logs().filter((l) => l.msg === msg);
+    await until('the lease to find Redis unreachable', () => leaseSays('could not reach Redis for the lease; trying again').length > 0);
+    await sleep(1500); // a few more attempts, a second apart
     redisServer = privateRedis(redisPort, join(dir, 'redis'));
     await until('the instance to lead the alert engine', () => cli!.logs().some((l) => l.msg?.includes('now leads the alert engine') === true), 20_000);
     // Tried every second meanwhile, but said once (then every half minute), and said when it answered again.
-    expect(cli.logs().filter((l) => l.msg === 'could not reach Redis for the lease; trying again')).to.have.length(1);
-    expect(cli.logs().some((l) => l.msg === 'Redis answers the lease again')).to.equal(true);
+    expect(leaseSays('could not reach Redis for the lease; trying again')).to.have.length(1);
+    expect(leaseSays('Redis answers the lease again')).to.have.length(1);
     redis = new Redis(redisPort, '127.0.0.1');
     await until('the alert state to be written to Redis', async () => (await redis!.exists('boot:alerts')) === 1, 10_000);
     expect(await redis.get('boot:alerts:leader')).to.be.a('string');
