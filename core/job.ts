@@ -8,7 +8,7 @@ import { codedError, failureCode } from './failure-code.js';
 import { DEFAULT_MAX_COLUMNS, checkFrame, frameTooWide, rowCount, sliceFrame, type Frame } from './frame.js';
 import type { Widget } from './model.js';
 import type { Logger } from './plugin.js';
-import type { SourceInstance } from './registry.js';
+import { probeSource, type SourceInstance } from './registry.js';
 import type { Metrics } from './metrics.js';
 import { WidgetHistory, mergeModeFor, type UpdateEntry } from './widget-history.js';
 
@@ -55,6 +55,9 @@ export class Job {
   #unlisten: (() => void) | undefined;
   #again = false;
   #pokeQueued = false;
+  #probing = false;
+  /** Whether a back-off probe found the source down since the last successful run. */
+  #sourceWasDown = false;
 
   constructor(key: string, widget: Widget, variables: Record<string, string>, intervalMs: number, deps: JobDeps) {
     this.key = key;
@@ -120,6 +123,7 @@ export class Job {
     }
     if (Date.now() < this.#backoffUntil) {
       this.#deps.metrics.skippedTicks.inc({ reason: 'backoff' });
+      this.#probe();
       return;
     }
     this.pushed = pushed;
@@ -129,6 +133,24 @@ export class Job {
         this.#again = false;
         this.#poke();
       }
+    });
+  }
+
+  /**
+   * While backing off, asks (at most once a second per source) whether the source answers its health check:
+   * once it has been down and answers again, the back-off ends and the query runs now, not up to a minute
+   * later. A query that fails on a healthy source (a typo in it, say) keeps backing off.
+   */
+  #probe(): void {
+    if (this.#probing) return;
+    this.#probing = true;
+    void probeSource(this.#deps.source).then((healthy) => {
+      this.#probing = false;
+      if (!healthy) this.#sourceWasDown = true;
+      if (!healthy || !this.#sourceWasDown || this.listeners.size === 0 || this.#deps.shutdown.aborted || Date.now() >= this.#backoffUntil) return;
+      this.#sourceWasDown = false;
+      this.#backoffUntil = 0;
+      this.tick();
     });
   }
 
@@ -152,6 +174,7 @@ export class Job {
     const range = { from: this.#lastTo ?? now - this.#historySpanMs(), to: now };
     const started = performance.now();
     try {
+      if (source.fault !== undefined) throw source.fault; // its plugin is out of service: say why, ask it nothing
       // Promise.resolve().then turns a synchronous throw in the plugin into a rejection.
       const result = Promise.resolve().then(() =>
         source.source.query(this.widget.query, { variables: this.variables, range, intervalMs: this.intervalMs, signal: controller.signal, maxRows, maxColumns }),
@@ -165,6 +188,7 @@ export class Job {
       metrics.queries.inc({ source: name, outcome: 'ok' });
       this.failures = 0;
       this.#backoffUntil = 0;
+      this.#sourceWasDown = false;
       this.#lastTo = now;
       this.#emit(this.history.applyFrame(capped, Date.now()));
     } catch (err) {

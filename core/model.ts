@@ -86,7 +86,9 @@ export interface SourceConfig {
   maxRows?: number;
   /** The column cap of one result (`max_columns`); 1,000 when unset. A wider result is an error. */
   maxColumns?: number;
-  /** Everything besides `type`, `timeout` and `max_rows`, validated against the plugin's options schema. */
+  /** How long the plugin's create() may take (`create_timeout`); 10 s when unset. */
+  createTimeoutMs?: number;
+  /** Everything besides `type`, `timeout`, `max_rows`, `max_columns` and `create_timeout`, validated against the plugin's options schema. */
   options: Record<string, unknown>;
   position?: Position;
 }

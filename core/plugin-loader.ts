@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { packageRoot } from './paths.js';
 
@@ -21,13 +21,27 @@ const SELF: Record<string, string> = {
   'rtdash/plugins': join(packageRoot, 'dist', 'plugins', 'builtin.js'),
 };
 
+/** A plugin module's exports, and where its code runs from (for telling which plugin a stack trace points at). */
+export interface ImportedPlugin {
+  exports: Record<string, unknown>;
+  /**
+   * The file the module runs from (a `.js` file itself; for a `.ts` file, the bundle compiled from it and its
+   * local imports), or for a package the folder of its entry point.
+   */
+  origin: string;
+}
+
 /** Imports `specifier` (a path relative to `baseDir`, an absolute path, or a package name) and returns its exports. */
-export async function importPlugin(specifier: string, baseDir: string): Promise<Record<string, unknown>> {
+export async function importPlugin(specifier: string, baseDir: string): Promise<ImportedPlugin> {
   const isPath = specifier.startsWith('.') || isAbsolute(specifier);
-  if (!isPath) return (await import(resolvePackage(specifier, baseDir))) as Record<string, unknown>;
+  if (!isPath) {
+    const url = resolvePackage(specifier, baseDir);
+    const exports = (await import(url)) as Record<string, unknown>;
+    return { exports, origin: url.startsWith('file:') ? dirname(fileURLToPath(url)) + sep : url };
+  }
   const file = resolve(baseDir, specifier);
   if (!existsSync(file)) throw new Error(`no such file: ${file}`);
-  if (!TYPESCRIPT.test(file)) return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  if (!TYPESCRIPT.test(file)) return { exports: (await import(pathToFileURL(file).href)) as Record<string, unknown>, origin: file };
   return importTypeScript(file);
 }
 
@@ -35,7 +49,7 @@ export async function importPlugin(specifier: string, baseDir: string): Promise<
  * Compiles a TypeScript plugin (and the local files it imports) into one module next to it, imports
  * it, and removes it. Next to it, so the packages it imports resolve from its own node_modules.
  */
-async function importTypeScript(file: string): Promise<Record<string, unknown>> {
+async function importTypeScript(file: string): Promise<ImportedPlugin> {
   const tag = createHash('sha256').update(`${file}:${Date.now()}:${Math.random()}`).digest('hex').slice(0, 8);
   const outfile = join(dirname(file), `.${basename(file).replace(TYPESCRIPT, '')}.rtdash-${tag}.mjs`);
   try {
@@ -60,7 +74,7 @@ async function importTypeScript(file: string): Promise<Record<string, unknown>> 
         },
       ],
     });
-    return (await import(pathToFileURL(outfile).href)) as Record<string, unknown>;
+    return { exports: (await import(pathToFileURL(outfile).href)) as Record<string, unknown>, origin: outfile };
   } catch (err) {
     const errors = (err as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors;
     if (errors?.length) {

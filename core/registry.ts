@@ -9,6 +9,8 @@ import type { SourceConfig } from './model.js';
 /** A map of plugin definitions by their `type`. */
 export class PluginRegistry {
   readonly #plugins = new Map<string, PluginDefinition>();
+  /** Where each loaded (not built-in) plugin's code runs from, by type. */
+  readonly #origins = new Map<string, string>();
 
   /** Adds a definition; a second plugin with the same type is an error. */
   register(plugin: PluginDefinition): this {
@@ -24,6 +26,11 @@ export class PluginRegistry {
     return this.#plugins.get(type);
   }
 
+  /** The file (or package folder) a plugin loaded from config.yaml runs from; none for one registered in code. */
+  origin(type: string): string | undefined {
+    return this.#origins.get(type);
+  }
+
   /** All registered type names, sorted. */
   types(): string[] {
     return [...this.#plugins.keys()].sort();
@@ -36,8 +43,9 @@ export class PluginRegistry {
    */
   async load(specifier: string, baseDir: string): Promise<PluginDefinition> {
     let mod: Record<string, unknown>;
+    let origin: string;
     try {
-      mod = await importPlugin(specifier, baseDir);
+      ({ exports: mod, origin } = await importPlugin(specifier, baseDir));
     } catch (err) {
       throw new RtdashError('RTDASH_PLUGIN_INVALID', `plugin "${specifier}" cannot be loaded: ${messageOf(err)}`, { cause: err });
     }
@@ -52,19 +60,34 @@ export class PluginRegistry {
     }
     if (this.#plugins.has(def.type)) throw new RtdashError('RTDASH_PLUGIN_INVALID', `plugin "${specifier}" declares type "${def.type}", which another plugin already has`);
     this.register(def);
+    this.#origins.set(def.type, origin);
     return def;
   }
 }
+
+/** How long a plugin's create() may take when the source sets no `create_timeout`. */
+export const DEFAULT_CREATE_TIMEOUT_MS = 10_000;
+
+const TIMED_OUT = Symbol('create timed out');
 
 /** One configured source, built from its plugin, with its own abort signal for closing. */
 export interface SourceInstance {
   config: SourceConfig;
   plugin: PluginDefinition;
   source: DataSource;
+  /**
+   * Why the source is out of service, when it is: its plugin's create() did not finish in time, or the plugin
+   * failed outside a query (see plugin-faults.ts). Its queries then fail with this error and its health is down.
+   */
+  fault?: RtdashError;
   close(): Promise<void>;
 }
 
-/** Builds a source instance. Its factory gets a scoped context: options, a child logger, a signal. */
+/**
+ * Builds a source instance. Its factory gets a scoped context: options, a child logger, a signal. A factory
+ * that does not settle within the source's `create_timeout` leaves the source failed (the server starts
+ * without it) and its signal aborted; what it builds later is closed.
+ */
 export async function createSource(
   config: SourceConfig,
   plugin: PluginDefinition,
@@ -72,13 +95,20 @@ export async function createSource(
   stats: () => RuntimeStats,
 ): Promise<SourceInstance> {
   const lifetime = new AbortController();
-  const source = await plugin.create({
-    name: config.name,
-    options: config.options,
-    logger: logger.child({ source: config.name, plugin: plugin.type }),
-    signal: lifetime.signal,
-    runtime: { stats },
-  });
+  const log = logger.child({ source: config.name, plugin: plugin.type });
+  const created = Promise.resolve().then(() => plugin.create({ name: config.name, options: config.options, logger: log, signal: lifetime.signal, runtime: { stats } }));
+  const timeoutMs = config.createTimeoutMs ?? DEFAULT_CREATE_TIMEOUT_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(resolve, timeoutMs, TIMED_OUT)));
+  const source = await Promise.race([created, late]).finally(() => clearTimeout(timer));
+  if (source === TIMED_OUT) {
+    const fault = new RtdashError('RTDASH_PLUGIN_FAILED', `plugin "${plugin.type}" did not finish creating source "${config.name}" within ${timeoutMs} ms (create_timeout); the source is out of service until the server restarts`);
+    lifetime.abort(fault);
+    logger.error({ source: config.name, plugin: plugin.type, code: fault.code }, fault.message);
+    // Whatever a create() that settles after all has opened serves no one: close it.
+    created.then((lateSource) => lateSource?.close?.()).catch((err: unknown) => log.warn({ err: messageOf(err) }, 'a create() that finished too late failed'));
+    return failedSource(config, plugin, fault);
+  }
   if (typeof source?.query !== 'function' || typeof source.health !== 'function') {
     throw new RtdashError('RTDASH_PLUGIN_INVALID', `plugin "${plugin.type}" create() must return an object with query() and health()`);
   }
@@ -101,9 +131,37 @@ export async function createSource(
   };
 }
 
+/** A source that exists only to say why it cannot serve: its widgets and health show `fault`. */
+function failedSource(config: SourceConfig, plugin: PluginDefinition, fault: RtdashError): SourceInstance {
+  return {
+    config,
+    plugin,
+    fault,
+    source: { query: () => Promise.reject(fault), health: async () => ({ status: 'down', message: fault.message }) },
+    close: async () => undefined,
+  };
+}
+
+/** How often back-off probes may ask one source whether it is healthy again. */
+const PROBE_EVERY_MS = 1000;
+const probes = new WeakMap<SourceInstance, { at: number; healthy: Promise<boolean> }>();
+
+/**
+ * Whether a source answers its health check now ("ok" or "degraded"), for jobs backing off after failures. All
+ * the jobs of one source share one check a second, so a failing source is not asked once per job.
+ */
+export function probeSource(instance: SourceInstance): Promise<boolean> {
+  const last = probes.get(instance);
+  if (last !== undefined && performance.now() - last.at < PROBE_EVERY_MS) return last.healthy;
+  const healthy = checkHealth(instance, PROBE_EVERY_MS * 3).then((h) => h.status !== 'down');
+  probes.set(instance, { at: performance.now(), healthy });
+  return healthy;
+}
+
 /** Runs a source's health check with a time-out, never throwing. */
 export async function checkHealth(instance: SourceInstance, timeoutMs = 5000): Promise<Health> {
   const started = performance.now();
+  if (instance.fault !== undefined) return { status: 'down', message: instance.fault.message, latencyMs: 0 };
   const signal = AbortSignal.timeout(timeoutMs);
   try {
     const health = await Promise.race([

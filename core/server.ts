@@ -15,6 +15,7 @@ import { definePlugin, type Logger, type PluginDefinition, type RuntimeStats } f
 import { RtdashError, messageOf } from './errors.js';
 import { packageRoot } from './paths.js';
 import { PluginRegistry, createSource, type SourceInstance } from './registry.js';
+import type { PluginFaults } from './plugin-faults.js';
 import { Scheduler } from './scheduler.js';
 import type { ServerParts } from './server-parts.js';
 import { ConnectionGate } from './stream/connection-gate.js';
@@ -51,6 +52,8 @@ export interface StartOptions {
   /** Listen on this port instead of the config's (0 for an ephemeral port). */
   port?: number;
   host?: string;
+  /** Where stray errors from loaded plugins are traced to their sources; `rtdash serve` passes the one its process handlers use. */
+  faults?: PluginFaults;
 }
 
 /** A plugin module from config.yaml that could not be loaded. */
@@ -99,6 +102,73 @@ function unavailablePlugin(type: string, failures: PluginFailure[]): PluginDefin
 
 /** Starts a server on a loaded config. */
 export async function startServer(config: ServerConfig, options: StartOptions): Promise<RtdashServer> {
+  const built: Built = { sources: new Map(), listening: false, ready: false };
+  let server: Omit<RtdashServer, 'close'>;
+  try {
+    server = await assemble(config, options, built);
+  } catch (err) {
+    // What was built holds connections, timers and perhaps the alert lease: left open, they would keep a server
+    // that failed to start (a port in use) alive, notifying, while the command line reports the failure.
+    await teardown(built, 'server failed to start', options.logger);
+    throw err;
+  }
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= teardown(built, 'server shutting down', options.logger).then(() => options.logger.info('server stopped'));
+    return closing;
+  };
+  return Object.assign(server, { close });
+}
+
+/** The parts of a server built so far: what a failed start or a shutdown has to release. */
+interface Built {
+  http?: HttpServer;
+  listening: boolean;
+  /** Whether /readyz says ready: from listening until shutdown begins. */
+  ready: boolean;
+  store?: DashboardStore;
+  alertFiles?: AlertFolder;
+  closeApp?: () => void;
+  hub?: Hub;
+  alerting?: Alerting;
+  scheduler?: Scheduler;
+  sources: Map<string, SourceInstance>;
+  ws?: { close(): Promise<void> };
+}
+
+/**
+ * Releases what was built, in order, each step within what is left of the shutdown budget: stop accepting,
+ * stop watching files, close the streams with 1001, flush alert state and outbox while the jobs still run,
+ * stop the jobs (cancelling queries), close the sources, let the sockets finish their close handshakes, and
+ * cut whatever is left. A failed start runs the same list over the parts it got to.
+ */
+async function teardown(b: Built, reason: string, logger: Logger): Promise<void> {
+  b.ready = false;
+  const cutoff = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_BUDGET_MS).unref());
+  const steps: [string, () => unknown][] = [
+    ['stop accepting connections', () => b.listening && b.http?.close()],
+    ['stop watching the dashboard files', () => b.store?.close()],
+    ['stop watching the alert files', () => b.alertFiles?.close()],
+    ['close the HTTP app', () => b.closeApp?.()],
+    ['close the streams', () => b.hub?.close(CLOSE.GOING_AWAY, reason)],
+    ['close alerting', () => b.alerting?.close()], // state and outbox are flushed before the jobs stop
+    ['stop the jobs', () => b.scheduler?.stop()],
+    ['close the data sources', () => Promise.allSettled([...b.sources.values()].map((s) => s.close()))],
+    ['wait for the sockets to close', () => b.listening && b.http !== undefined && waitForSockets(b.http)],
+    ['close the WebSocket server', () => b.ws?.close()],
+    ['cut the connections left', () => b.http?.closeAllConnections()],
+  ];
+  for (const [what, step] of steps) {
+    try {
+      await Promise.race([Promise.resolve().then(step), cutoff]);
+    } catch (err) {
+      logger.warn({ err: messageOf(err), step: what }, `${reason}: could not ${what}`);
+    }
+  }
+}
+
+/** Builds every part of a server into `built` (so a failure part-way can release them), and listens. */
+async function assemble(config: ServerConfig, options: StartOptions, built: Built): Promise<Omit<RtdashServer, 'close'>> {
   const { logger } = options;
   const { registry, failures } = await buildRegistry(options.plugins, config);
   for (const f of failures) logger.error({ plugin: f.specifier, code: f.error.code }, f.error.message);
@@ -106,16 +176,16 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     for (const sc of config.datasources) if (!registry.get(sc.type)) registry.register(unavailablePlugin(sc.type, failures));
   }
   checkDatasources(config, registry);
+  options.faults?.watchPlugins(registry);
   let hub: Hub | undefined;
   let scheduler: Scheduler | undefined;
   const metrics = new Metrics({ viewers: () => hub?.viewers ?? 0, connections: () => hub?.connections ?? 0, jobs: () => scheduler?.size ?? 0 });
   const stats = statsReader(metrics, () => hub, () => scheduler);
-  const sources = new Map<string, SourceInstance>();
-  for (const sc of config.datasources) {
-    const plugin = registry.get(sc.type)!;
-    sources.set(sc.name, await createSource(sc, plugin, logger, stats));
-  }
+  const sources = built.sources;
+  await createSources(config, registry, sources, logger, stats);
+  options.faults?.watchSources(sources);
   scheduler = new Scheduler({ source: (name) => sources.get(name), metrics, logger });
+  built.scheduler = scheduler;
   const limits = config.server.limits;
   const context = dashboardContext(config, registry);
   let alerting: Alerting | undefined;
@@ -124,13 +194,15 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     void alerting?.refresh(); // a dashboard's rules change with its file
   });
   const alertFiles = config.alerts === undefined ? undefined : new AlertFolder(config.alerts.dir, context, logger);
+  Object.assign(built, { store, alertFiles });
   const access = new EmbedAccess(config.auth.embedSecret, config.auth.embedTokenMaxTtlMs);
   hub = new Hub({ dashboard: (id) => store.get(id), scheduler, metrics, logger, limits, access, alertsMessage: (id) => alerting?.message(id) });
+  built.hub = hub;
   alerting = await startAlerting({ config, scheduler, dashboards: () => store.list(), context, alertFiles, logger, publish: (id, message) => hub?.publish(id, message) });
+  built.alerting = alerting;
   const host = options.host ?? config.server.host;
   const network = { hosts: new AllowedHosts({ ...config.server, host }), proxies: new TrustedProxies(config.server.trustedProxies) };
   const gate = new ConnectionGate(config.server.allowedOrigins, limits.maxConnectionsPerIp, config.server.publicUrl ? [new URL(config.server.publicUrl).origin] : [], network);
-  let ready = false;
   const reload = async (): Promise<ReloadResult> => {
     const before = alertFiles?.versions() ?? new Map<string, string>();
     const dashboards = await store.reload();
@@ -138,68 +210,46 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     const changedFiles = alertFiles === undefined ? [] : changedVersions(before, alertFiles.versions());
     return { dashboards: dashboards.dashboards, changed: [...dashboards.changed, ...changedFiles], problems: [...dashboards.problems, ...(alertFiles?.problems ?? [])] };
   };
-  const parts: ServerParts = { config, version: VERSION, logger, metrics, sources, scheduler, store, hub, gate, access, alerts: alerting.engine, ready: () => ready, reload };
+  const parts: ServerParts = { config, version: VERSION, logger, metrics, sources, scheduler, store, hub, gate, access, alerts: alerting.engine, ready: () => built.ready, reload };
   const { app, close: closeApp } = createApp(parts);
   const http = createServer(app.callback());
   const ws = attachWebSocket(http, { hub, gate, access, limits, logger, version: VERSION, path: '/ws' });
-  try {
-    await store.reload();
-    await alerting.refresh();
-    if (config.dashboards.watch) {
-      store.watch();
-      alertFiles?.watch(() => void alerting!.refresh()); // standalone rules hot-reload like dashboards
-    }
-    const locked = store.list().filter((d) => d.access === 'token').map((d) => d.id);
-    if (!access.enabled && locked.length > 0) {
-      logger.warn({ dashboards: locked }, `dashboards ${locked.join(', ')} need embed tokens (access: token), but auth.embed_secret is not set: nobody can open them`);
-    }
-    for (const warning of exposureWarnings(config, host)) logger.warn(warning.fields, warning.message);
-
-    await new Promise<void>((resolve, reject) => {
-      http.once('error', reject);
-      http.listen(options.port ?? config.server.port, host, () => {
-        http.off('error', reject);
-        resolve();
-      });
-    });
-  } catch (err) {
-    // Alerting already holds Redis connections and perhaps the lease: left open, they would keep a server that
-    // failed to start (a port in use) alive, notifying, while the command line reports the failure.
-    store.close();
-    alertFiles?.close();
-    closeApp();
-    hub.close(CLOSE.GOING_AWAY, 'server failed to start');
-    await alerting.close().catch((closeErr: unknown) => logger.warn({ err: messageOf(closeErr) }, 'alerting did not close cleanly'));
-    await scheduler.stop();
-    await Promise.allSettled([...sources.values()].map((source) => source.close()));
-    await ws.close();
-    throw err;
+  Object.assign(built, { closeApp, http, ws });
+  await store.reload();
+  await alerting.refresh();
+  if (config.dashboards.watch) {
+    store.watch();
+    alertFiles?.watch(() => void alerting!.refresh()); // standalone rules hot-reload like dashboards
   }
-  ready = true;
+  const locked = store.list().filter((d) => d.access === 'token').map((d) => d.id);
+  if (!access.enabled && locked.length > 0) {
+    logger.warn({ dashboards: locked }, `dashboards ${locked.join(', ')} need embed tokens (access: token), but auth.embed_secret is not set: nobody can open them`);
+  }
+  for (const warning of exposureWarnings(config, host)) logger.warn(warning.fields, warning.message);
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(options.port ?? config.server.port, host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  built.listening = built.ready = true;
   const port = (http.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return Object.assign(parts, { http, url, port });
+}
 
-  let closing: Promise<void> | undefined;
-  const close = () => {
-    closing ??= (async () => {
-      ready = false;
-      const cutoff = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_BUDGET_MS).unref());
-      http.close();
-      store.close();
-      alertFiles?.close();
-      closeApp();
-      hub!.close(CLOSE.GOING_AWAY, 'server shutting down');
-      await Promise.race([alerting!.close(), cutoff]); // state and outbox are flushed before the jobs stop
-      await Promise.race([scheduler!.stop(), cutoff]);
-      await Promise.race([Promise.allSettled([...sources.values()].map((s) => s.close())), cutoff]);
-      await Promise.race([waitForSockets(http), cutoff]);
-      await ws.close();
-      http.closeAllConnections();
-      logger.info('server stopped');
-    })();
-    return closing;
-  };
-  return Object.assign(parts, { http, url, port, close });
+/**
+ * Creates every configured source at once (a slow plugin does not hold up the others; each has its
+ * `create_timeout`), into `sources` in config order. A create() that rejects fails the start, once the others
+ * have settled, so that they are in `sources` to be closed.
+ */
+async function createSources(config: ServerConfig, registry: PluginRegistry, sources: Map<string, SourceInstance>, logger: Logger, stats: () => RuntimeStats): Promise<void> {
+  const settled = await Promise.allSettled(config.datasources.map((sc) => createSource(sc, registry.get(sc.type)!, logger, stats)));
+  settled.forEach((outcome, i) => outcome.status === 'fulfilled' && sources.set(config.datasources[i]!.name, outcome.value));
+  const failed = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
 }
 
 /** Reads rtdash's own figures for the `system` plugin; queries per second over the last few seconds. */

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { ConfigError } from '../../core/config/index.js';
 import { loadServerConfig } from '../../core/config/index.js';
 import { createLogger } from '../../core/logger.js';
+import { PluginFaults, containPluginFailures } from '../../core/plugin-faults.js';
 import { startServer } from '../../core/server.js';
 import { builtinPlugins } from '../../plugins/builtin.js';
 import { parseCommand } from './args.js';
@@ -35,9 +36,12 @@ export async function serveCommand(args: string[]): Promise<number> {
     throw err;
   }
   const logger = createLogger(config.log.level);
+  // A plugin's stray timer or unawaited rejection takes its own sources out of service, not the process.
+  const faults = new PluginFaults(logger);
+  containPluginFailures(faults, logger);
   let server;
   try {
-    server = await startServer(config, { plugins: builtinPlugins, logger, port, host: parsed.values.host as string | undefined });
+    server = await startServer(config, { plugins: builtinPlugins, logger, port, host: parsed.values.host as string | undefined, faults });
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);

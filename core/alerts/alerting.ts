@@ -128,6 +128,17 @@ export async function startAlerting(deps: AlertingDeps): Promise<Alerting> {
   };
 }
 
+/** A Redis URL for log lines: without its password. */
+function redactedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = 'redacted';
+    return u.toString();
+  } catch {
+    return 'cluster.redis';
+  }
+}
+
 /** This instance's part in a cluster: the alert lease, the shared silences and acknowledgements, and their Redis connections. */
 interface ClusterPart {
   url: string;
@@ -145,7 +156,8 @@ function startCluster(url: string, config: AlertingDeps['config'], logger: Alert
   const ttlMs = config.cluster.leaseTtlMs ?? DEFAULT_CLUSTER.leaseTtlMs;
   // Lease commands must answer within a renewal period, or the lease counts as unreachable and is retried.
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: Math.max(Math.floor(ttlMs / 3), 200), connectionName: 'rtdash:alerts' });
-  const subscriber = new Redis(url, { lazyConnect: true, connectionName: 'rtdash:alerts:events' });
+  // Subscriptions wait for Redis however long it is away (at boot too): they are made once it answers.
+  const subscriber = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null, connectionName: 'rtdash:alerts:events' });
   for (const r of [redis, subscriber]) r.on('error', () => undefined); // reported through the commands that fail
   const lease = new RedisLease(redis, { key: `${prefix}:alerts:leader`, ttlMs, logger });
   const silences = new RedisSilences(redis, `${prefix}:silences`, logger);
@@ -158,13 +170,19 @@ function startCluster(url: string, config: AlertingDeps['config'], logger: Alert
     silences,
     acknowledgements,
     async begin(engine) {
-      if (redis.status === 'wait') await redis.connect();
-      await silences.watch(subscriber, () => {
-        engine.silences.load(Date.now()).catch((err: unknown) => logger.warn({ err: messageOf(err) }, 'could not read the silences again'));
-      });
-      await acknowledgements.watch(subscriber, () => {
-        engine.acknowledgements.load().catch((err: unknown) => logger.warn({ err: messageOf(err) }, 'could not read the acknowledgements again'));
-      });
+      // Nothing here waits for Redis: unreachable at boot, the server still starts and serves its viewers, the
+      // subscriptions are made (and the silences and acknowledgements read) once it answers, and the lease
+      // keeps trying, so alerts wait for it.
+      if (redis.status === 'wait') redis.connect().catch((err: unknown) => logger.warn({ err: messageOf(err), redis: redactedUrl(url) }, 'cluster.redis is unreachable; alerts wait for the lease, trying again'));
+      const watching = [
+        silences.watch(subscriber, () => {
+          engine.silences.load(Date.now()).catch((err: unknown) => logger.warn({ err: messageOf(err) }, 'could not read the silences again'));
+        }),
+        acknowledgements.watch(subscriber, () => {
+          engine.acknowledgements.load().catch((err: unknown) => logger.warn({ err: messageOf(err) }, 'could not read the acknowledgements again'));
+        }),
+      ];
+      Promise.all(watching).catch((err: unknown) => closed || logger.warn({ err: messageOf(err) }, 'could not subscribe to silence and acknowledgement changes'));
       lease.on('acquired', () => {
         engine.lead().catch((err: unknown) => {
           // Without the saved state it cannot lead safely: let another instance (or this one, later) try.

@@ -86,9 +86,16 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
 
   /** Restores the stored state, silences and acknowledgements, and starts the outbox; call `setRules` next. */
   async start(): Promise<void> {
-    this.#states = (await this.#deps.store.load()).alerts;
-    await this.silences.load(this.#now());
-    await this.acknowledgements.load();
+    try {
+      this.#states = (await this.#deps.store.load()).alerts;
+      await this.silences.load(this.#now());
+      await this.acknowledgements.load();
+    } catch (err) {
+      // A follower reads the leader's state again when it takes the lease (`lead` is strict about it), so an
+      // unreachable Redis at boot only means it shows no alerts until then; alone, it must have its state.
+      if (this.#deps.lease === undefined) throw err;
+      this.#deps.logger.warn({ err: messageOf(err) }, 'cannot read the alert state, silences or acknowledgements yet (is Redis down?); alerts wait for the lease, viewers are served');
+    }
     // A follower delivers too what its outbox holds from when it led: those were decided by a leader.
     await this.#deps.outbox.start();
   }

@@ -19,6 +19,9 @@ import type { Logger } from '../plugin.js';
 const EXTEND = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
+/** While Redis does not answer, the lease says so at most this often. */
+const UNREACHABLE_LOG_EVERY_MS = 30_000;
+
 /** Options of a lease. */
 export interface LeaseOptions {
   /** The Redis key, such as `rtdash:alerts:leader`. */
@@ -53,6 +56,9 @@ export class RedisLease extends EventEmitter<LeaseEvents> {
   #expiry: NodeJS.Timeout | undefined;
   #stopped = true;
   #ticking: Promise<void> | undefined;
+  /** Since when Redis has not answered the lease's commands, and when that was last logged. */
+  #unreachableSince: number | undefined;
+  #saidAt = 0;
 
   constructor(redis: Redis, options: LeaseOptions) {
     super();
@@ -111,6 +117,7 @@ export class RedisLease extends EventEmitter<LeaseEvents> {
     try {
       if (this.#holding) {
         const extended = await this.#redis.eval(EXTEND, 1, this.#key, this.owner, String(this.#ttlMs));
+        this.#reachable();
         if (extended !== 1) this.#lose('another instance holds it');
         else if (this.#holding && Date.now() < this.#validUntil) this.#hold(sentAt);
         else {
@@ -123,6 +130,7 @@ export class RedisLease extends EventEmitter<LeaseEvents> {
         return;
       }
       const taken = await this.#redis.set(this.#key, this.owner, 'PX', this.#ttlMs, 'NX');
+      this.#reachable();
       if (taken === 'OK') {
         this.#take(sentAt);
         this.#next(renewEvery);
@@ -133,10 +141,22 @@ export class RedisLease extends EventEmitter<LeaseEvents> {
       this.#next(left > 0 ? Math.min(left + 5, renewEvery) : 5);
     } catch (err) {
       if (this.#stopped) return;
-      this.#log.warn({ err: messageOf(err), holding: this.#holding }, 'could not reach Redis for the lease; trying again');
+      // Tried every second while Redis is away (for hours, if it was down at start): said once, then every half minute.
+      if (this.#unreachableSince === undefined || Date.now() - this.#saidAt >= UNREACHABLE_LOG_EVERY_MS) {
+        this.#unreachableSince ??= Date.now();
+        this.#saidAt = Date.now();
+        this.#log.warn({ err: messageOf(err), holding: this.#holding, forMs: Date.now() - this.#unreachableSince }, 'could not reach Redis for the lease; trying again');
+      }
       if (this.#holding && Date.now() >= this.#validUntil) this.#lose(`Redis did not answer: ${messageOf(err)}`);
       this.#next(Math.min(renewEvery, 1000));
     }
+  }
+
+  /** Says once that Redis answers again after it did not. */
+  #reachable(): void {
+    if (this.#unreachableSince === undefined) return;
+    this.#log.info({ afterMs: Date.now() - this.#unreachableSince }, 'Redis answers the lease again');
+    this.#unreachableSince = undefined;
   }
 
   /** Records that this instance took the lease, and says so unless it is stopping (release() then gives it back). */

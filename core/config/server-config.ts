@@ -239,7 +239,7 @@ function builtinSources(): SourceConfig[] {
 }
 
 /** Keys of a data source that the core reads; the rest are the plugin's options. */
-const COMMON_SOURCE_KEYS = new Set(['type', 'timeout', 'max_rows', 'max_columns']);
+const COMMON_SOURCE_KEYS = new Set(['type', 'timeout', 'max_rows', 'max_columns', 'create_timeout']);
 
 function datasourcesOf(datasources: Plain, source: YamlFile, problems: Problem[]): SourceConfig[] {
   const out: SourceConfig[] = [];
@@ -249,6 +249,7 @@ function datasourcesOf(datasources: Plain, source: YamlFile, problems: Problem[]
     if (type === undefined) continue;
     const path = ['datasources', name];
     const timeoutMs = durationAt(definition, 'timeout', path, source, problems);
+    const createTimeoutMs = durationAt(definition, 'create_timeout', path, source, problems);
     // Object.fromEntries defines properties, so even a hostile key cannot reach a prototype.
     const maxRows = typeof definition['max_rows'] === 'number' ? definition['max_rows'] : undefined;
     const maxColumns = typeof definition['max_columns'] === 'number' ? definition['max_columns'] : undefined;
@@ -259,6 +260,7 @@ function datasourcesOf(datasources: Plain, source: YamlFile, problems: Problem[]
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       ...(maxRows === undefined ? {} : { maxRows }),
       ...(maxColumns === undefined ? {} : { maxColumns }),
+      ...(createTimeoutMs === undefined ? {} : { createTimeoutMs }),
       options,
       position: { file: source.file, ...source.position(path, 'key') },
     });
