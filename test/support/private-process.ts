@@ -1,0 +1,235 @@
+/**
+ * What the private database servers of the tests have in common: a scratch folder that is always removed, a
+ * server process that is never left running (not even when the run dies half-way), and the rule for a missing
+ * binary (skip in one line, fail under CI). Tests that stop, kill or restart a server use these, never the
+ * machine's own servers.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { accessSync, chownSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { until } from './served-cli.js';
+
+/** Cleanups still owed, run synchronously when the process exits however it exits. */
+const owed = new Set<() => void>();
+process.once('exit', () => {
+  for (const cleanup of [...owed].reverse()) {
+    try {
+      cleanup();
+    } catch {
+      // Exiting anyway: whatever cannot be cleaned now cannot be cleaned later either.
+    }
+  }
+});
+
+/**
+ * Registers a synchronous cleanup for process exit; returns a function that runs it now (once) and forgets it.
+ * @example const release = onExit(() => rmSync(dir, { recursive: true, force: true })); … release();
+ */
+export function onExit(cleanup: () => void): () => void {
+  let done = false;
+  const run = (): void => {
+    if (done) return;
+    done = true;
+    owed.delete(run);
+    cleanup();
+  };
+  owed.add(run);
+  return run;
+}
+
+/** Whether this process runs as root (database servers then run as their own OS user, or refuse to start). */
+export const AS_ROOT = process.getuid?.() === 0;
+
+/** The numeric id of an OS user, or undefined when there is none. */
+export function userId(name: string): number | undefined {
+  try {
+    return Number(execFileSync('id', ['-u', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A fresh folder under the system's temp folder (owned by `owner` when given), removed at process exit at the
+ * latest; call the returned `remove` to remove it sooner.
+ */
+export function scratchDir(prefix: string, owner?: number): { path: string; remove: () => void } {
+  const path = mkdtempSync(join(tmpdir(), `rtdash-${prefix}-`));
+  if (owner !== undefined) chownSync(path, owner, owner);
+  return { path, remove: onExit(() => rmSync(path, { recursive: true, force: true })) };
+}
+
+/** The first of `candidates` (absolute paths, or names looked up on PATH) that exists and is executable. */
+export function findBinary(...candidates: string[]): string | undefined {
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
+  for (const candidate of candidates) {
+    for (const path of candidate.includes('/') ? [candidate] : dirs.map((dir) => join(dir, candidate))) {
+      try {
+        accessSync(path, constants.X_OK);
+        return path;
+      } catch {
+        // not this one
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Use in a mocha `before`: skips the suite with a one-line reason when `missing` names something this machine
+ * lacks (undefined when nothing is missing), or fails it when `CI` is set.
+ * @example before(function () { needBinaries(this, findBinary('redis-server') ? undefined : 'redis-server'); });
+ */
+export function needBinaries(ctx: Mocha.Context, missing: string | undefined): void {
+  if (missing === undefined) return;
+  if (process.env.CI) throw new Error(`${missing} is not installed, and CI is set: install it (see .ci/run)`);
+  console.log(`      (skipped: ${missing} is not installed)`);
+  ctx.skip();
+}
+
+/** A server process the test started: it is killed at process exit if the test did not end it. */
+export interface ServerProcess {
+  readonly child: ChildProcess;
+  /** Everything it printed, for failure messages. */
+  output(): string;
+  /** Resolves once it has exited. */
+  readonly exited: Promise<unknown>;
+}
+
+/** Starts `command` as a server process in the foreground of this one (no daemon: its end is observable). */
+export function startProcess(command: string, args: readonly string[]): ServerProcess {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (chunk: Buffer): void => void (output = (output + chunk.toString()).slice(-4000));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const forget = onExit(() => void child.kill('SIGKILL'));
+  const exited = child.exitCode !== null ? Promise.resolve() : once(child, 'exit');
+  void exited.then(forget);
+  return { child, output: () => output, exited };
+}
+
+/** Whether the process has exited. */
+export function hasExited(server: ServerProcess): boolean {
+  return server.child.exitCode !== null || server.child.signalCode !== null;
+}
+
+/** Sends `signal` and waits for the process to exit (at most `timeoutMs`). */
+export async function endProcess(server: ServerProcess, signal: NodeJS.Signals, timeoutMs = 20_000): Promise<void> {
+  if (hasExited(server)) return;
+  server.child.kill(signal);
+  await until(`the server process to exit after ${signal}`, () => hasExited(server), timeoutMs);
+}
+
+/** Waits until `ready` says yes, failing early with what the process printed when it exits first. */
+async function waitServing(server: ServerProcess, what: string, ready: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  await until(
+    what,
+    async () => {
+      if (hasExited(server)) throw new Error(`${what}: the server exited with ${server.child.exitCode ?? server.child.signalCode}: ${server.output()}`);
+      return ready().catch(() => false);
+    },
+    timeoutMs,
+  );
+}
+
+/** What a test may do to a private server. */
+export interface ServerControl {
+  /** A clean shutdown; resolves once the server is gone. */
+  stop(): Promise<void>;
+  /** Starts it on the same port and data (a no-op while it runs); resolves once it answers. */
+  start(): Promise<void>;
+  /** Stops and starts it: every connection is cut. */
+  restart(): Promise<void>;
+  /** A crash (SIGKILL or its equivalent); resolves once the server is gone. The next start recovers. */
+  kill(): Promise<void>;
+}
+
+/** A private server on a loopback port. */
+export interface PrivateServer extends ServerControl {
+  readonly host: string;
+  readonly port: number;
+  /** A connection URL for the plugin and the test's own clients. */
+  readonly url: string;
+}
+
+/** A private server and the removal of everything it left (its process and its folder). */
+export type Removable<T> = T & { remove(): Promise<void> };
+
+/** The server in `spec.dir` made from its parts, started; when the start fails, removed and the error rethrown. */
+export async function privateServer(spec: { port: number; url: string; dir: { remove(): void }; control: ServerControl }): Promise<Removable<PrivateServer>> {
+  const { control } = spec;
+  const server: Removable<PrivateServer> = {
+    host: '127.0.0.1',
+    port: spec.port,
+    url: spec.url,
+    start: () => control.start(),
+    stop: () => control.stop(),
+    kill: () => control.kill(),
+    async restart() {
+      await control.stop();
+      await control.start();
+    },
+    async remove() {
+      await control.kill().finally(() => spec.dir.remove());
+    },
+  };
+  try {
+    await server.start();
+  } catch (err) {
+    await server.remove().catch(() => undefined);
+    throw err;
+  }
+  return server;
+}
+
+/**
+ * The control of a server that runs in the foreground of this process (`command args`), answering when `ready`
+ * says so, ending with SIGTERM (clean) or SIGKILL (a crash).
+ */
+export function foregroundControl(command: string, args: readonly string[], what: string, ready: () => Promise<boolean>, timeoutMs = 30_000): ServerControl {
+  let server: ServerProcess | undefined;
+  return {
+    async start() {
+      if (server !== undefined && !hasExited(server)) return;
+      const started = startProcess(command, args);
+      server = started;
+      await waitServing(started, `${what} to answer`, ready, timeoutMs);
+    },
+    async stop() {
+      if (server !== undefined) await endProcess(server, 'SIGTERM', timeoutMs);
+    },
+    async kill() {
+      if (server !== undefined) await endProcess(server, 'SIGKILL');
+    },
+    async restart() {
+      await this.stop();
+      await this.start();
+    },
+  };
+}
+
+/**
+ * Registers mocha hooks in the calling `describe`: a private server started before its tests (skipped in one line
+ * when `missing()` names something this machine lacks, failed under CI) and removed after them, pass or fail.
+ * @example const redis = usePrivate(missingForRedis, startPrivateRedis); it('…', async () => { await redis().restart(); });
+ */
+export function usePrivate<T extends PrivateServer>(missing: () => string | undefined, start: () => Promise<Removable<T>>, timeoutMs = 90_000): () => T {
+  let server: Removable<T> | undefined;
+  before(async function () {
+    this.timeout(timeoutMs);
+    needBinaries(this, missing());
+    server = await start();
+  });
+  after(async function () {
+    this.timeout(timeoutMs);
+    await server?.remove();
+    server = undefined;
+  });
+  return () => {
+    if (server === undefined) throw new Error('a private server exists only inside the suite that uses it');
+    return server;
+  };
+}
