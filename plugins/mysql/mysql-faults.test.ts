@@ -4,7 +4,8 @@ import type { Frame } from '../../core/plugin.js';
 import { SERVICES, needService } from '../../test/support/services.js';
 import { fakePluginContext, fakeQueryContext } from '../conformance.js';
 import mysqlPlugin, { type MysqlOptions, type MysqlSource } from './index.js';
-import { admin, closedPort, running, startServer, stopServer, waitFor } from './test-helpers.js';
+import { usePrivateMariadb } from '../../test/support/private-mariadb.js';
+import { admin, closedPort, running, waitFor } from './test-helpers.js';
 
 const OPTIONS: MysqlOptions = { url: SERVICES.mysql.url };
 
@@ -42,11 +43,6 @@ describe('mysql plugin under faults (MariaDB)', function () {
   });
   afterEach(async () => {
     await Promise.all(sources.splice(0).map((s) => s.close()));
-  });
-  let stopped = false;
-  after(async () => {
-    // Whatever happened, the server this suite stopped is left running for everyone else.
-    if (stopped) await startServer();
   });
 
   it('kills a query on the server when its signal aborts', async () => {
@@ -119,23 +115,22 @@ describe('mysql plugin under faults (MariaDB)', function () {
     expect(await one(source, 'SELECT 4')).to.equal(4);
   });
 
-  it('fails clearly while MariaDB restarts and recovers without being recreated', async () => {
-    const source = track(await open());
-    expect(await one(source, 'SELECT 1')).to.equal(1);
-    stopped = true;
-    try {
-      await stopServer();
+  describe('a MariaDB restart (a private server)', () => {
+    const db = usePrivateMariadb();
+
+    it('fails clearly while MariaDB restarts and recovers without being recreated', async () => {
+      const source = track(await open({ url: db().url }));
+      expect(await one(source, 'SELECT 1')).to.equal(1);
+      await db().stop();
       const err = await failure(source.query('SELECT 1', fakeQueryContext()));
       expect(err.message).to.match(/^mysql "test": .*(ECONNREFUSED|closed|lost)/i);
       const health = await source.health(new AbortController().signal);
       expect(health.status).to.equal('down');
       expect(health.message).to.match(/^mysql "test": /);
-    } finally {
-      await startServer();
-      stopped = false;
-    }
-    expect(await one(source, 'SELECT 5')).to.equal(5);
-    expect((await source.health(new AbortController().signal)).status).to.equal('ok');
+      await db().start();
+      expect(await one(source, 'SELECT 5')).to.equal(5);
+      expect((await source.health(new AbortController().signal)).status).to.equal('ok');
+    });
   });
 
   it('starts without a reachable server and connects once it is reachable', async () => {
