@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Limits, ServerConfig } from '../../core/model.js';
+import type { Limits, ServerConfig, SourceConfig } from '../../core/model.js';
 import type { Logger } from '../../core/plugin.js';
 import { silentLogger } from '../../core/logger.js';
 import { DEFAULT_LIMITS } from '../../core/config/index.js';
@@ -41,6 +41,8 @@ export interface TestConfig {
   port?: number;
   /** `alerts.dir`: the folder of standalone alert files (none by default). */
   alertsDir?: string;
+  /** Sources besides the built-in test ones (a database a fault test runs). */
+  datasources?: SourceConfig[];
 }
 
 /** Starts a server with the demo, system and test sources and the given dashboard files. */
@@ -63,6 +65,7 @@ export async function startTestServer(files: Record<string, string>, limits: Par
       { name: 'test', type: 'test', options: {} },
       { name: 'fast', type: 'test', options: {}, timeoutMs: 300 },
       { name: 'capped', type: 'test', options: {}, maxRows: 10 },
+      ...(overrides.datasources ?? []),
     ],
     plugins: [],
     dashboards: { dir, watch },
