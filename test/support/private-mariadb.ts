@@ -4,15 +4,11 @@
  * the shared server, for tests that stop, kill or restart MariaDB, which must never do that to the machine's
  * shared server. Removed after the suite, or at process exit.
  */
-import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import mysql from 'mysql2';
-import { AS_ROOT, findBinary, foregroundControl, privateServer, scratchDir, usePrivate, type PrivateServer, type Removable } from './private-process.js';
+import { AS_ROOT, findBinary, foregroundControl, privateServer, runTool, scratchDir, usePrivate, type PrivateServer, type Removable } from './private-process.js';
 import { freePort } from './tcp-proxy.js';
-
-const run = promisify(execFile);
 
 const mariadbd = (): string | undefined => findBinary('mariadbd', '/usr/sbin/mariadbd', 'mysqld', '/usr/sbin/mysqld');
 const installDb = (): string | undefined => findBinary('mariadb-install-db', 'mysql_install_db');
@@ -34,7 +30,7 @@ function installOnce(): Promise<string> {
   template ??= (async () => {
     const dir = scratchDir('mariadb-template');
     const data = join(dir.path, 'data');
-    await run(installDb()!, [...COMMON, `--datadir=${data}`, '--auth-root-authentication-method=normal', '--skip-test-db'], { timeout: 60_000 });
+    await runTool(installDb()!, [...COMMON, `--datadir=${data}`, '--auth-root-authentication-method=normal', '--skip-test-db']);
     mkdirSync(join(data, 'test')); // a folder in the data folder is a database: `test`, like the shared server's
     return data;
   })();

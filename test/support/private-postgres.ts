@@ -4,15 +4,12 @@
  * restart PostgreSQL, which must never do that to the machine's shared server. Run as the `postgres` OS user when
  * the tests run as root (PostgreSQL refuses to run as root). Removed after the suite, or at process exit.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { AS_ROOT, findBinary, onExit, privateServer, scratchDir, usePrivate, userId, type PrivateServer, type Removable } from './private-process.js';
+import { AS_ROOT, findBinary, onExit, privateServer, runTool, scratchDir, usePrivate, userId, type PrivateServer, type Removable } from './private-process.js';
 import { freePort } from './tcp-proxy.js';
-
-const run = promisify(execFile);
 
 /** The folder of initdb and pg_ctl: the newest Debian-style version folder, or pg_config's. */
 function binDir(): string | undefined {
@@ -40,8 +37,8 @@ function pgCommand(tool: string, args: string[]): [string, string[]] {
 }
 
 /** Runs a PostgreSQL binary as the cluster's owner. */
-function pgTool(tool: string, args: string[], timeoutMs = 40_000): Promise<{ stdout: string; stderr: string }> {
-  return run(...pgCommand(tool, args), { timeout: timeoutMs });
+function pgTool(tool: string, args: string[]): Promise<void> {
+  return runTool(...pgCommand(tool, args));
 }
 
 let template: Promise<string> | undefined;

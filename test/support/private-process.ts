@@ -13,7 +13,8 @@ import { until } from './served-cli.js';
 
 /** Cleanups still owed, run synchronously when the process exits however it exits. */
 const owed = new Set<() => void>();
-process.once('exit', () => {
+
+function settle(): void {
   for (const cleanup of [...owed].reverse()) {
     try {
       cleanup();
@@ -21,7 +22,16 @@ process.once('exit', () => {
       // Exiting anyway: whatever cannot be cleaned now cannot be cleaned later either.
     }
   }
-});
+}
+
+process.once('exit', settle);
+// A signal ends Node without an 'exit' event: clean up, then die of the same signal as before.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    settle();
+    process.kill(process.pid, signal);
+  });
+}
 
 /**
  * Registers a synchronous cleanup for process exit; returns a function that runs it now (once) and forgets it.
@@ -87,6 +97,41 @@ export function needBinaries(ctx: Mocha.Context, missing: string | undefined): v
   if (process.env.CI) throw new Error(`${missing} is not installed, and CI is set: install it (see .ci/run)`);
   console.log(`      (skipped: ${missing} is not installed)`);
   ctx.skip();
+}
+
+/**
+ * Runs a tool to its end (initdb, pg_ctl, mariadb-install-db) in a process group of its own, so that a run that
+ * dies meanwhile takes the tool and whatever it started along; rejects with its output when it fails.
+ */
+export function runTool(command: string, args: readonly string[], timeoutMs = 60_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let output = '';
+    const keep = (chunk: Buffer): void => void (output = (output + chunk.toString()).slice(-4000));
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    const killGroup = (): void => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    const cleanup = onExit(killGroup);
+    const timer = setTimeout(killGroup, timeoutMs);
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      owedRemove(cleanup);
+      if (code === 0) resolve();
+      else reject(new Error(`${command} ${args.join(' ')} failed (${signal ?? `exit ${code}`}): ${output.trim()}`));
+    });
+  });
+}
+
+/** Forgets a cleanup without running it (what it would clean is gone by itself). */
+function owedRemove(cleanup: () => void): void {
+  owed.delete(cleanup);
 }
 
 /** A server process the test started: it is killed at process exit if the test did not end it. */
