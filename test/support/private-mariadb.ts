@@ -7,7 +7,8 @@
 import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import mysql from 'mysql2';
-import { AS_ROOT, findBinary, foregroundControl, privateServer, runTool, scratchDir, usePrivate, type PrivateServer, type Removable } from './private-process.js';
+import { AS_ROOT, findBinary, runTool, scratchDir } from './private-process.js';
+import { foregroundControl, privateServer, usePrivate, type PrivateServer, type Removable } from './private-server.js';
 import { freePort } from './tcp-proxy.js';
 
 const mariadbd = (): string | undefined => findBinary('mariadbd', '/usr/sbin/mariadbd', 'mysqld', '/usr/sbin/mysqld');

@@ -8,7 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { AS_ROOT, findBinary, onExit, privateServer, runTool, scratchDir, usePrivate, userId, type PrivateServer, type Removable } from './private-process.js';
+import { AS_ROOT, findBinary, onExit, runTool, scratchDir, userId } from './private-process.js';
+import { privateServer, usePrivate, type PrivateServer, type Removable } from './private-server.js';
 import { freePort } from './tcp-proxy.js';
 
 /** The folder of initdb and pg_ctl: the newest Debian-style version folder, or pg_config's. */

@@ -4,7 +4,8 @@
  * shared one. Removed after the suite, or at process exit if the suite never got there.
  */
 import { connect } from 'node:net';
-import { findBinary, foregroundControl, privateServer, scratchDir, usePrivate, type PrivateServer, type Removable } from './private-process.js';
+import { findBinary, scratchDir } from './private-process.js';
+import { foregroundControl, privateServer, usePrivate, type PrivateServer, type Removable } from './private-server.js';
 import { freePort } from './tcp-proxy.js';
 
 /** What this machine lacks to run a private Redis, or undefined when it has everything. */

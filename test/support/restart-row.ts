@@ -8,7 +8,7 @@
 import { expect } from 'chai';
 import { MAX_BACKOFF_MS } from '../../core/job.js';
 import type { SourceConfig } from '../../core/model.js';
-import type { PrivateServer } from './private-process.js';
+import type { PrivateServer } from './private-server.js';
 import { startTestServer, type TestServer } from './test-server.js';
 import { WidgetViewer } from './widget-viewer.js';
 
