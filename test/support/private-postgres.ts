@@ -49,7 +49,7 @@ function initdbOnce(): Promise<string> {
   template ??= (async () => {
     const dir = scratchDir('pg-template', OWNER);
     const data = join(dir.path, 'data');
-    await pgTool('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync', '--no-instructions']);
+    await pgTool('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync']);
     return data;
   })();
   return template;
