@@ -4,9 +4,12 @@ import type { Frame } from '../../core/plugin.js';
 import { SERVICES, needService } from '../../test/support/services.js';
 import { fakePluginContext, fakeQueryContext } from '../conformance.js';
 import mysqlPlugin, { type MysqlOptions, type MysqlSource } from './index.js';
-import { admin, closedPort, running, startServer, stopServer, waitFor } from './test-helpers.js';
+import { usePrivateMariadb } from '../../test/support/private-mariadb.js';
+import { admin, closedPort, running, waitFor } from './test-helpers.js';
 
 const OPTIONS: MysqlOptions = { url: SERVICES.mysql.url };
+// The slow queries are found in the shared server's process list by this run's own marker.
+const MARK = `rtdash_my_test_${process.pid}`;
 
 async function open(options: Partial<MysqlOptions> = {}): Promise<MysqlSource> {
   return (await mysqlPlugin.create(fakePluginContext({ ...OPTIONS, ...options }))) as MysqlSource;
@@ -43,19 +46,14 @@ describe('mysql plugin under faults (MariaDB)', function () {
   afterEach(async () => {
     await Promise.all(sources.splice(0).map((s) => s.close()));
   });
-  let stopped = false;
-  after(async () => {
-    // Whatever happened, the server this suite stopped is left running for everyone else.
-    if (stopped) await startServer();
-  });
 
   it('kills a query on the server when its signal aborts', async () => {
     const source = track(await open());
     const started = Date.now();
-    const err = await failure(source.query('SELECT SLEEP(5) AS rtdash_my_test_sleep', fakeQueryContext({ signal: abortAfter(300) })));
+    const err = await failure(source.query(`SELECT SLEEP(5) AS ${MARK}_sleep`, fakeQueryContext({ signal: abortAfter(300) })));
     expect(err.message).to.equal('cancelled after 300 ms');
     expect(Date.now() - started).to.be.below(1000);
-    await waitFor('the killed query to leave the process list', async () => (await running('rtdash_my_test_sleep')) === 0, 1000);
+    await waitFor('the killed query to leave the process list', async () => (await running(`${MARK}_sleep`)) === 0, 1000);
     expect(await one(source, 'SELECT 1')).to.equal(1);
   });
 
@@ -63,8 +61,8 @@ describe('mysql plugin under faults (MariaDB)', function () {
     const busy = track(await open({ pool_size: 2, queue_limit: 1 }));
     const other = track(await open());
     const controller = new AbortController();
-    const slow = [1, 2, 3].map(() => failure(busy.query('SELECT SLEEP(5) AS rtdash_my_test_busy', fakeQueryContext({ signal: controller.signal }))));
-    await waitFor('two slow queries to run', async () => (await running('rtdash_my_test_busy')) === 2, 2000);
+    const slow = [1, 2, 3].map(() => failure(busy.query(`SELECT SLEEP(5) AS ${MARK}_busy`, fakeQueryContext({ signal: controller.signal }))));
+    await waitFor('two slow queries to run', async () => (await running(`${MARK}_busy`)) === 2, 2000);
 
     const started = Date.now();
     const refused = await failure(busy.query('SELECT 1', fakeQueryContext()));
@@ -77,23 +75,23 @@ describe('mysql plugin under faults (MariaDB)', function () {
 
     controller.abort(new Error('test over'));
     for (const err of await Promise.all(slow)) expect(err.message).to.equal('test over');
-    await waitFor('the slow queries to be killed', async () => (await running('rtdash_my_test_busy')) === 0, 1000);
+    await waitFor('the slow queries to be killed', async () => (await running(`${MARK}_busy`)) === 0, 1000);
     expect(await one(busy, 'SELECT 2')).to.equal(2);
   });
 
   it('with queue_limit 0 never waits; a waiting query leaves the queue when its signal aborts', async () => {
     const strict = track(await open({ pool_size: 1, queue_limit: 0 }));
     const controller = new AbortController();
-    const slow = failure(strict.query('SELECT SLEEP(5) AS rtdash_my_test_q0', fakeQueryContext({ signal: controller.signal })));
-    await waitFor('the slow query to run', async () => (await running('rtdash_my_test_q0')) === 1, 2000);
+    const slow = failure(strict.query(`SELECT SLEEP(5) AS ${MARK}_q0`, fakeQueryContext({ signal: controller.signal })));
+    await waitFor('the slow query to run', async () => (await running(`${MARK}_q0`)) === 1, 2000);
     expect((await failure(strict.query('SELECT 1', fakeQueryContext()))).message).to.match(/the only connection is busy and 0 queries wait \(queue_limit 0\)/);
     controller.abort(new Error('done'));
     await slow;
 
     const queued = track(await open({ pool_size: 1, queue_limit: 5 }));
     const hold = new AbortController();
-    const holding = failure(queued.query('SELECT SLEEP(5) AS rtdash_my_test_q1', fakeQueryContext({ signal: hold.signal })));
-    await waitFor('the slow query to run', async () => (await running('rtdash_my_test_q1')) === 1, 2000);
+    const holding = failure(queued.query(`SELECT SLEEP(5) AS ${MARK}_q1`, fakeQueryContext({ signal: hold.signal })));
+    await waitFor('the slow query to run', async () => (await running(`${MARK}_q1`)) === 1, 2000);
     const started = Date.now();
     expect((await failure(queued.query('SELECT 1', fakeQueryContext({ signal: abortAfter(200) })))).message).to.equal('cancelled after 200 ms');
     expect(Date.now() - started).to.be.below(500);
@@ -112,30 +110,29 @@ describe('mysql plugin under faults (MariaDB)', function () {
     }
 
     const busyId = Number(await one(source, 'SELECT CONNECTION_ID()'));
-    const pending = failure(source.query('SELECT SLEEP(5) AS rtdash_my_test_killed', fakeQueryContext()));
-    await waitFor('the slow query to run', async () => (await running('rtdash_my_test_killed')) === 1, 2000);
+    const pending = failure(source.query(`SELECT SLEEP(5) AS ${MARK}_killed`, fakeQueryContext()));
+    await waitFor('the slow query to run', async () => (await running(`${MARK}_killed`)) === 1, 2000);
     await admin('KILL ?', [busyId]);
     expect((await pending).message).to.match(/^mysql "test": /);
     expect(await one(source, 'SELECT 4')).to.equal(4);
   });
 
-  it('fails clearly while MariaDB restarts and recovers without being recreated', async () => {
-    const source = track(await open());
-    expect(await one(source, 'SELECT 1')).to.equal(1);
-    stopped = true;
-    try {
-      await stopServer();
+  describe('a MariaDB restart (a private server)', () => {
+    const db = usePrivateMariadb();
+
+    it('fails clearly while MariaDB restarts and recovers without being recreated', async () => {
+      const source = track(await open({ url: db().url }));
+      expect(await one(source, 'SELECT 1')).to.equal(1);
+      await db().stop();
       const err = await failure(source.query('SELECT 1', fakeQueryContext()));
       expect(err.message).to.match(/^mysql "test": .*(ECONNREFUSED|closed|lost)/i);
       const health = await source.health(new AbortController().signal);
       expect(health.status).to.equal('down');
       expect(health.message).to.match(/^mysql "test": /);
-    } finally {
-      await startServer();
-      stopped = false;
-    }
-    expect(await one(source, 'SELECT 5')).to.equal(5);
-    expect((await source.health(new AbortController().signal)).status).to.equal('ok');
+      await db().start();
+      expect(await one(source, 'SELECT 5')).to.equal(5);
+      expect((await source.health(new AbortController().signal)).status).to.equal('ok');
+    });
   });
 
   it('starts without a reachable server and connects once it is reachable', async () => {
@@ -169,14 +166,14 @@ describe('mysql plugin under faults (MariaDB)', function () {
 
   it('close() cancels what runs, is idempotent, and refuses later queries', async () => {
     const source = await open();
-    const pending = failure(source.query('SELECT SLEEP(5) AS rtdash_my_test_close', fakeQueryContext()));
-    await waitFor('the slow query to run', async () => (await running('rtdash_my_test_close')) === 1, 2000);
+    const pending = failure(source.query(`SELECT SLEEP(5) AS ${MARK}_close`, fakeQueryContext()));
+    await waitFor('the slow query to run', async () => (await running(`${MARK}_close`)) === 1, 2000);
     const started = Date.now();
     await Promise.all([source.close(), source.close()]);
     await source.close();
     expect(Date.now() - started).to.be.below(1000);
     expect((await pending).message).to.equal('mysql "test": the source is closed');
-    await waitFor('the cancelled query to leave the process list', async () => (await running('rtdash_my_test_close')) === 0, 1000);
+    await waitFor('the cancelled query to leave the process list', async () => (await running(`${MARK}_close`)) === 0, 1000);
     expect((await failure(source.query('SELECT 1', fakeQueryContext()))).message).to.equal('mysql "test": the source is closed');
     expect((await source.health(new AbortController().signal)).status).to.equal('down');
   });

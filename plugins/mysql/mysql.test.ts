@@ -8,8 +8,9 @@ import mysqlPlugin, { type MysqlOptions, type MysqlSource } from './index.js';
 import { admin, running, waitFor } from './test-helpers.js';
 
 const OPTIONS: MysqlOptions = { url: SERVICES.mysql.url };
-const ORDERS = 'rtdash_my_test_orders';
-const TYPES = 'rtdash_my_test_types';
+// This run's own tables: runs side by side on one server must not drop each other's.
+const ORDERS = `rtdash_my_test_orders_${process.pid}`;
+const TYPES = `rtdash_my_test_types_${process.pid}`;
 
 describe('mysql plugin (MariaDB)', function () {
   before(async function () {

@@ -1,14 +1,10 @@
 /**
  * Helpers for the mysql plugin's tests: an admin connection beside the source under test, waiting for the
- * server to reach a state, a loopback TCP proxy that can be cut, and a MariaDB restart that always ends with
- * the server running.
+ * server to reach a state, and a port nothing listens on. Tests that stop or restart MariaDB do it to a private
+ * server (test/support/private-mariadb.ts), never to the shared one.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import mysql from 'mysql2';
 import { SERVICES } from '../../test/support/services.js';
-
-const run = promisify(execFile);
 
 /**
  * Runs one statement on a connection of its own (root, like the server's tests) and returns its rows.
@@ -45,41 +41,6 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
 /** Resolves after `ms`. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Whether MariaDB answers on its port now. */
-export async function serverUp(): Promise<boolean> {
-  return admin('SELECT 1').then(
-    () => true,
-    () => false,
-  );
-}
-
-const DAEMON = ['--exec', '/usr/sbin/mariadbd'];
-
-/** Whether a mariadbd process exists (it may still be starting or shutting down). */
-async function processRuns(): Promise<boolean> {
-  // start-stop-daemon --status exits with 0 when the process runs and 3 when it does not.
-  return run('start-stop-daemon', ['--status', ...DAEMON]).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** Stops MariaDB and waits until its process is gone (a new start is only then possible). */
-export async function stopServer(): Promise<void> {
-  await run('mysqladmin', ['-h127.0.0.1', '-uroot', 'shutdown'], { timeout: 20_000 });
-  await waitFor('MariaDB to stop', async () => !(await processRuns()), 20_000);
-}
-
-/** Starts MariaDB (a no-op when it runs) and waits until it accepts queries. */
-export async function startServer(): Promise<void> {
-  if (await serverUp()) return;
-  // A server still shutting down would make --start a no-op; wait for it to go first.
-  await waitFor('MariaDB to finish stopping', async () => (await serverUp()) || !(await processRuns()), 20_000);
-  if (await serverUp()) return;
-  await run('start-stop-daemon', ['--start', '--oknodo', '--background', ...DAEMON], { timeout: 20_000 });
-  await waitFor('MariaDB to accept connections', serverUp, 30_000);
 }
 
 export { freePort as closedPort } from '../../test/support/tcp-proxy.js';

@@ -8,16 +8,14 @@ import { expect } from 'chai';
 import type { Client } from 'pg';
 import type { DataSource, Frame } from '../../core/plugin.js';
 import { needService } from '../../test/support/services.js';
+import { usePrivatePostgres } from '../../test/support/private-postgres.js';
 import { fakePluginContext, fakeQueryContext } from '../conformance.js';
 import plugin, { type PostgresOptions, type PostgresSource } from './index.js';
 import {
   PG_URL,
   adminClient,
   adminQuery,
-  canControlServer,
   capturingLogger,
-  pgCluster,
-  serverReady,
   uniqueName,
   waitFor,
   type LogLine,
@@ -61,11 +59,11 @@ function backendsOf(app: string): Promise<number> {
   return count('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [app]);
 }
 
-/** NOTIFYs `channel` until `check` holds (a LISTEN just (re)issued may not be in force yet). */
-async function notifyUntil(channel: string, check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+/** NOTIFYs `channel` (on the shared server unless `url` says) until `check` holds (a LISTEN just (re)issued may not be in force yet). */
+async function notifyUntil(channel: string, check: () => boolean, what: string, timeoutMs = 5000, url = PG_URL): Promise<void> {
   await waitFor(async () => {
     if (check()) return true;
-    const admin = await adminClient();
+    const admin = await adminClient(url);
     await admin.query(`NOTIFY ${channel}`).finally(() => admin.end());
     return false;
   }, timeoutMs, what);
@@ -187,43 +185,29 @@ describe('postgres faults', function () {
     await waitFor(async () => (await backendsRunning(marker)) === 0, 1000, 'the backend to go');
   });
 
-  describe('a PostgreSQL restart', function () {
-    before(async function () {
-      // The restart kills the polling connection; nothing below needs it.
-      await admin?.end().catch(() => undefined);
-      admin = undefined;
-      if (!canControlServer()) {
-        console.log('      (skipped: this machine cannot stop and start the local PostgreSQL cluster)');
-        this.skip();
-      }
-    });
-    after(async function () {
-      if (!canControlServer()) return;
-      // Whatever happened above, leave the server running for everyone else.
-      await pgCluster('start');
-      await serverReady();
-    });
+  describe('a PostgreSQL restart (a private cluster)', function () {
+    const db = usePrivatePostgres();
 
     it('fails clearly during the outage and recovers without recreating the source; LISTEN resumes', async () => {
       const lines: LogLine[] = [];
-      const source = await open({ connect_timeout: '2s' }, lines);
+      const source = await open({ url: db().url, connect_timeout: '2s' }, lines);
+      const notify = (what: string, check: () => boolean, timeoutMs?: number) => notifyUntil('restart_test', check, what, timeoutMs, db().url);
       try {
         const changes: number[] = [];
         source.subscribe?.('restart_test', () => changes.push(1), { variables: {} });
-        await notifyUntil('restart_test', () => changes.length > 0, 'the listener');
+        await notify('the listener', () => changes.length > 0);
         expect((await attempt(source, 'SELECT 1 AS one')).error).to.equal(undefined);
-        await pgCluster('stop');
+        await db().stop();
         const during = await attempt(source, 'SELECT 1');
         expect(during.error?.message).to.match(/^postgres "shopdb": .*(ECONNREFUSED|terminat|shut|closed|starting up)/i);
         expect((await source.health(new AbortController().signal)).status).to.equal('down');
-        await pgCluster('start');
-        await serverReady();
+        await db().start();
         const after = await attempt(source, 'SELECT 2 AS two');
         expect(after.error).to.equal(undefined);
         expect(after.frame?.fields[0]?.values).to.deep.equal([2]);
         await waitFor(() => lines.some((l) => l.level === 'info' && /listening again/.test(l.msg)), 10_000, 'the listener to reconnect');
         const seen = changes.length;
-        await notifyUntil('restart_test', () => changes.length > seen, 'LISTEN after the restart');
+        await notify('LISTEN after the restart', () => changes.length > seen);
       } finally {
         await source.close();
       }

@@ -17,7 +17,8 @@ import { COALESCE_MS } from './listen.js';
 import { PG_URL, adminClient, adminQuery, sleep, uniqueName, waitFor } from './test-support.js';
 
 const DIR = join(packageRoot, 'plugins', 'postgres');
-const SCHEMA = 'rtdash_pg_test';
+// This run's own schema: runs side by side on one server must not drop each other's tables.
+const SCHEMA = `rtdash_pg_test_${process.pid}`;
 
 describe('postgres', function () {
   before(async function () {

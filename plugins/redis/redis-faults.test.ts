@@ -1,7 +1,8 @@
 /**
  * The redis source when Redis goes away: commands fail fast during an outage and work again afterwards on the
  * same source, subscriptions resume, a source made while Redis is unreachable recovers, an outage is logged
- * once, and an abort rejects a command that is stuck in flight. Restarts the test server; always leaves it up.
+ * once, and an abort rejects a command that is stuck in flight. Outages are a private Redis stopped and started, or
+ * a proxy cut in front of the shared one, which is never stopped.
  */
 import { SERVICES } from '../../test/support/services.js';
 import { TcpProxy } from '../../test/support/tcp-proxy.js';
@@ -11,7 +12,8 @@ import type { QueryContext } from '../../core/plugin.js';
 import { needService } from '../../test/support/services.js';
 import { fakeQueryContext } from '../conformance.js';
 import type { RedisSource } from './index.js';
-import { PREFIX, adminClient, cleanKeys, ensureRedis, numsub, recordingLogger, stopRedis, testSource, waitFor } from './testing.js';
+import { usePrivateRedis } from '../../test/support/private-redis.js';
+import { PREFIX, adminClient, cleanKeys, numsub, recordingLogger, testSource, waitFor } from './testing.js';
 
 const context = (overrides: Partial<QueryContext> = {}): QueryContext => fakeQueryContext(overrides);
 
@@ -31,7 +33,7 @@ async function recovered(source: RedisSource, timeoutMs = 10_000): Promise<void>
   await waitFor('the source to answer again', async () => (await source.query({ command: 'DBSIZE' }, context())).fields.length === 2, timeoutMs, 50);
 }
 
-describe('redis plugin faults (needs Redis; restarts it)', function () {
+describe('redis plugin faults (needs Redis)', function () {
   this.timeout(30_000);
   let admin: Redis | undefined;
   before(async function () {
@@ -39,49 +41,52 @@ describe('redis plugin faults (needs Redis; restarts it)', function () {
     admin = adminClient();
   });
   after(async () => {
-    await ensureRedis();
     if (admin !== undefined) {
-      await waitFor('the admin connection', async () => (await admin!.ping()) === 'PONG', 10_000, 50);
       await cleanKeys(admin);
       admin.disconnect();
     }
   });
 
-  it('fails fast while Redis is down, then recovers and resumes its subscription without being recreated', async () => {
-    const logger = recordingLogger();
-    const source = testSource('fault-restart', {}, logger);
-    const hits: number[] = [];
-    try {
-      await admin!.set(`${PREFIX}fault`, '1');
-      expect((await source.query({ command: 'GET', key: `${PREFIX}fault` }, context())).fields[1]?.values).to.deep.equal([1]);
-      source.subscribe({ channel: `${PREFIX}events` }, () => hits.push(Date.now()), { variables: {} });
-      await waitFor('the subscription', async () => (await numsub(admin!, `${PREFIX}events`)) === 1);
+  describe('a Redis restart (a private server)', () => {
+    const redis = usePrivateRedis();
 
-      await stopRedis();
-      for (let i = 0; i < 3; i++) {
-        const { ms, message } = await failure(source);
-        expect(ms, message).to.be.below(1000);
-        expect(message).to.match(/^redis source "fault-restart" (is not connected \([^)]+\); it reconnects by itself|lost its connection while running GET)/, message);
+    it('fails fast while Redis is down, then recovers and resumes its subscription without being recreated', async () => {
+      const logger = recordingLogger();
+      const source = testSource('fault-restart', { host: redis().host, port: redis().port }, logger);
+      const own = adminClient(redis());
+      const hits: number[] = [];
+      try {
+        await own.set(`${PREFIX}fault`, '1');
+        expect((await source.query({ command: 'GET', key: `${PREFIX}fault` }, context())).fields[1]?.values).to.deep.equal([1]);
+        source.subscribe({ channel: `${PREFIX}events` }, () => hits.push(Date.now()), { variables: {} });
+        await waitFor('the subscription', async () => (await numsub(own, `${PREFIX}events`)) === 1);
+
+        await redis().stop();
+        for (let i = 0; i < 3; i++) {
+          const { ms, message } = await failure(source);
+          expect(ms, message).to.be.below(1000);
+          expect(message).to.match(/^redis source "fault-restart" (is not connected \([^)]+\); it reconnects by itself|lost its connection while running GET)/, message);
+        }
+        const health = await source.health(AbortSignal.timeout(3000));
+        expect(health.status).to.equal('down');
+        expect(health.message).to.match(/^redis source "fault-restart" is not connected \(/);
+
+        await redis().start();
+        await recovered(source);
+        // Messages published during the outage are lost, so every listener hears "may have changed" on reconnect.
+        await waitFor('the resubscription', async () => (await numsub(own, `${PREFIX}events`)) === 1 && hits.length >= 1);
+        const before = hits.length;
+        await own.publish(`${PREFIX}events`, 'after the restart');
+        await waitFor('the message after the restart', () => hits.length === before + 1, 2000, 1);
+
+        const warnings = logger.lines.filter((l) => l.level === 'warn' && l.msg.startsWith('redis connection lost'));
+        expect(warnings.map((l) => (l.obj as { role?: string }).role).sort(), 'one warning per connection per outage').to.deep.equal(['commands', 'subscriber']);
+        expect(logger.lines.filter((l) => l.level === 'info' && l.msg === 'redis connection restored')).to.have.length(2);
+      } finally {
+        await source.close();
+        own.disconnect();
       }
-      const health = await source.health(AbortSignal.timeout(3000));
-      expect(health.status).to.equal('down');
-      expect(health.message).to.match(/^redis source "fault-restart" is not connected \(/);
-
-      await ensureRedis();
-      await recovered(source);
-      // Messages published during the outage are lost, so every listener hears "may have changed" on reconnect.
-      await waitFor('the resubscription', async () => (await numsub(admin!, `${PREFIX}events`)) === 1 && hits.length >= 1);
-      const before = hits.length;
-      await admin!.publish(`${PREFIX}events`, 'after the restart');
-      await waitFor('the message after the restart', () => hits.length === before + 1, 2000, 1);
-
-      const warnings = logger.lines.filter((l) => l.level === 'warn' && l.msg.startsWith('redis connection lost'));
-      expect(warnings.map((l) => (l.obj as { role?: string }).role).sort(), 'one warning per connection per outage').to.deep.equal(['commands', 'subscriber']);
-      expect(logger.lines.filter((l) => l.level === 'info' && l.msg === 'redis connection restored')).to.have.length(2);
-    } finally {
-      await ensureRedis();
-      await source.close();
-    }
+    });
   });
 
   describe('through a proxy', () => {

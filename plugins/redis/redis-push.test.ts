@@ -1,33 +1,27 @@
 /**
- * The redis source's push against a real Redis (db 5, keys under rtdash:test:): pub/sub and keyspace
- * notifications through one shared subscriber connection, unsubscribing, and close() ending both connections.
+ * The redis source's push against a real Redis (db 5, keys under PREFIX): pub/sub and keyspace notifications
+ * through one shared subscriber connection, unsubscribing, and close() ending both connections. On a private
+ * Redis: these tests turn keyspace notifications on and off, a setting of the whole server.
  */
 import { expect } from 'chai';
 import type { Redis } from 'ioredis';
-import { needService } from '../../test/support/services.js';
+import type { RedisSourceOptions } from './index.js';
+import { usePrivateRedis } from '../../test/support/private-redis.js';
 import { fakeQueryContext } from '../conformance.js';
-import { PREFIX, adminClient, cleanKeys, clientsNamed, numsub, recordingLogger, testSource, waitFor } from './testing.js';
+import { PREFIX, adminClient, clientsNamed, numsub, recordingLogger, testSource as sharedSource, waitFor } from './testing.js';
 
-describe('redis plugin push (needs Redis)', function () {
+describe('redis plugin push (a private Redis)', function () {
+  const redis = usePrivateRedis();
   let admin: Redis;
-  before(async function () {
-    await needService(this, 'redis');
-    admin = adminClient();
+  before(() => {
+    admin = adminClient(redis());
   });
-  after(async () => {
-    if (admin === undefined) return;
-    await cleanKeys(admin);
-    admin.disconnect();
-  });
+  after(() => admin?.disconnect());
+  /** A source on the private server. */
+  const testSource = (name: string, options: RedisSourceOptions = {}, logger?: ReturnType<typeof recordingLogger>) =>
+    sharedSource(name, { host: redis().host, port: redis().port, ...options }, logger);
 
   describe('push', () => {
-    let original: string;
-    before(async () => {
-      original = ((await admin.config('GET', 'notify-keyspace-events')) as string[])[1] ?? '';
-    });
-    after(async () => {
-      await admin.config('SET', 'notify-keyspace-events', original);
-    });
 
     it('re-runs on PUBLISH within 100 ms, shares one subscriber connection, and stops on unsubscribe', async () => {
       const source = testSource('push-a');
@@ -35,7 +29,7 @@ describe('redis plugin push (needs Redis)', function () {
       const hits = { a: [] as number[], b: [] as number[], sentinel: 0 };
       try {
         const stopA = source.subscribe({ channel }, () => hits.a.push(performance.now()), { variables: {} });
-        const stopB = source.subscribe({ channel: ['rtdash:test:', ':name'] }, () => hits.b.push(performance.now()), { variables: { name: 'orders' } });
+        const stopB = source.subscribe({ channel: [PREFIX, ':name'] }, () => hits.b.push(performance.now()), { variables: { name: 'orders' } });
         source.subscribe({ channel: `${PREFIX}sentinel` }, () => hits.sentinel++, { variables: {} });
         await waitFor('the subscription', async () => (await numsub(admin, channel)) === 1 && (await numsub(admin, `${PREFIX}sentinel`)) === 1);
         expect(await clientsNamed(admin, 'rtdash:push-a:sub')).to.deep.equal([{ sub: 2, psub: 0 }]);

@@ -1,10 +1,8 @@
 /**
  * Helpers for the redis plugin's tests against a real server: an admin connection to the test database,
- * polling with a bound, a logger that records, a loopback TCP proxy to fake outages, and restarting Redis.
+ * polling with a bound, and a logger that records. Tests that stop or reconfigure Redis do it to a private one
+ * (test/support/private-redis.ts), never to the shared server.
  */
-import { execFile } from 'node:child_process';
-import { connect } from 'node:net';
-import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import type { Logger } from '../../core/plugin.js';
 import { fakePluginContext } from '../conformance.js';
@@ -13,17 +11,15 @@ import { createRedisSource, type RedisSource, type RedisSourceOptions } from './
 
 /** The logical database the tests use, away from anything else on the server. */
 export const TEST_DB = 5;
-/** Every key the tests write starts with this. */
-export const PREFIX = 'rtdash:test:';
+/** Every key and channel the tests write starts with this: this run's own, so runs side by side keep apart. */
+export const PREFIX = `rtdash:test:${process.pid}:`;
 /** Options that reach the test server. */
 export const TEST_OPTIONS: RedisSourceOptions = { host: SERVICES.redis.host, port: SERVICES.redis.port, db: TEST_DB };
 
-const run = promisify(execFile);
-
-/** A plain ioredis client on the test database, for seeding and inspecting. */
-export function adminClient(): Redis {
-  const client = new Redis({ host: SERVICES.redis.host, port: SERVICES.redis.port, db: TEST_DB, maxRetriesPerRequest: 1 });
-  // Fault tests stop the server on purpose; the admin connection reconnects by itself and need not complain.
+/** A plain ioredis client on the test database (of the shared server, or of `server`), for seeding and inspecting. */
+export function adminClient(server: { host: string; port: number } = SERVICES.redis): Redis {
+  const client = new Redis({ host: server.host, port: server.port, db: TEST_DB, maxRetriesPerRequest: 1 });
+  // Fault tests stop their private server on purpose; the admin connection reconnects by itself and need not complain.
   client.on('error', () => undefined);
   return client;
 }
@@ -96,50 +92,3 @@ export async function numsub(admin: Redis, channel: string): Promise<number> {
   const reply = (await admin.call('PUBSUB', 'NUMSUB', channel)) as [string, number];
   return Number(reply[1]);
 }
-
-/** Whether something accepts TCP connections on the port (a fresh check, unlike serviceUp). */
-export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    const done = (open: boolean): void => {
-      socket.destroy();
-      resolve(open);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
-/** Whether a process with this id is still running. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Stops the test server without saving (it runs without persistence anyway) and resolves once its process has
- * exited: Redis closes its listening socket before its clients' connections, so a closed port alone would leave
- * clients that still look connected for a moment.
- */
-export async function stopRedis(): Promise<void> {
-  const cli = ['-h', SERVICES.redis.host, '-p', String(SERVICES.redis.port)];
-  const info = await run('redis-cli', [...cli, 'info', 'server']).catch(() => ({ stdout: '' }));
-  const pid = Number(/^process_id:(\d+)/m.exec(info.stdout)?.[1] ?? NaN);
-  await run('redis-cli', [...cli, 'shutdown', 'nosave']).catch(() => undefined);
-  await waitFor('Redis to stop', async () => !(await portOpen(SERVICES.redis.port)) && !(Number.isInteger(pid) && alive(pid)), 5000);
-}
-
-/** Starts the test server unless it is up; resolves when it answers. Tests must always leave it running. */
-export async function ensureRedis(): Promise<void> {
-  if (await portOpen(SERVICES.redis.port)) return;
-  const port = String(SERVICES.redis.port);
-  await run('redis-server', ['--daemonize', 'yes', '--bind', SERVICES.redis.host, '--port', port, '--save', '', '--appendonly', 'no']);
-  await waitFor('Redis to answer PING', async () => (await run('redis-cli', ['-h', SERVICES.redis.host, '-p', port, 'ping'])).stdout.trim() === 'PONG', 10_000, 50);
-}
-
-
