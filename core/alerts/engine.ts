@@ -22,7 +22,7 @@ import { alertId, alertViews, changedVisibly, ruleOf, type AlertView } from './a
 import type { Outbox } from './outbox.js';
 import { alertLabels, type AlertRule } from './rule.js';
 import { evaluateRule, transitionsToGroups, type RuleData } from './rule-evaluator.js';
-import { ruleFingerprint, ruleWidget } from './rule-job.js';
+import { attachmentFingerprint, ruleWidget } from './rule-job.js';
 import { isAlerting, type AlertState, type Transition } from './rule-state.js';
 import { Silences, silenceLabels, type SilenceBackend } from './silences.js';
 
@@ -52,6 +52,8 @@ export interface AlertEngineEvents {
 
 interface Attached {
   rule: AlertRule;
+  /** The rule and its widget's definition when it was attached (see attachmentFingerprint). */
+  fingerprint: string;
   job: Job;
   listener: JobListener;
   /** A re-evaluation at the next moment time alone changes an alert (a `for` ends, a repeat is due). */
@@ -137,14 +139,15 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
   }
 
   /**
-   * Runs these rules from now on: rules that are new or changed (re)attach to their jobs, removed ones let go
-   * (and their alerts are forgotten), unchanged ones keep running untouched.
+   * Runs these rules from now on: rules that are new or changed, or whose widget changed, (re)attach to their
+   * jobs, removed ones let go (and their alerts are forgotten), unchanged ones keep running untouched.
    */
   setRules(rules: readonly AlertRule[], dashboards: ReadonlyMap<string, Dashboard>): void {
     const wanted = new Map(rules.map((r) => [r.name, r]));
     for (const [name, attached] of this.#attached) {
       const next = wanted.get(name);
-      if (next === undefined || ruleFingerprint(next) !== ruleFingerprint(attached.rule)) this.#detach(name);
+      // A reloaded widget runs as a new job: the rule must follow it, and its hold on the old job must end.
+      if (next === undefined || attachmentFingerprint(next, dashboards) !== attached.fingerprint) this.#detach(name);
     }
     for (const [name, rule] of wanted) {
       if (this.#attached.has(name)) continue;
@@ -173,7 +176,7 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
     const { dashboard, widget } = ruleWidget(rule, dashboards);
     const listener: JobListener = (_entry, job) => this.#evaluate(rule, job);
     const job = this.#deps.scheduler.acquire(dashboard, widget, rule.vars, listener);
-    this.#attached.set(rule.name, { rule, job, listener });
+    this.#attached.set(rule.name, { rule, fingerprint: attachmentFingerprint(rule, dashboards), job, listener });
     // A job that already has data (a viewer started it) is evaluated now rather than at its next tick.
     if (job.history.status !== 'pending') this.#evaluate(rule, job);
   }
