@@ -56,6 +56,8 @@ interface Attached {
   fingerprint: string;
   job: Job;
   listener: JobListener;
+  /** When the rule started on its job: an `offset` window reaching back before that cannot be judged yet. */
+  since: number;
   /** A re-evaluation at the next moment time alone changes an alert (a `for` ends, a repeat is due). */
   recheck?: NodeJS.Timeout;
 }
@@ -176,7 +178,7 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
     const { dashboard, widget } = ruleWidget(rule, dashboards);
     const listener: JobListener = (_entry, job) => this.#evaluate(rule, job);
     const job = this.#deps.scheduler.acquire(dashboard, widget, rule.vars, listener);
-    this.#attached.set(rule.name, { rule, fingerprint: attachmentFingerprint(rule, dashboards), job, listener });
+    this.#attached.set(rule.name, { rule, fingerprint: attachmentFingerprint(rule, dashboards), job, listener, since: this.#now() });
     // A job that already has data (a viewer started it) is evaluated now rather than at its next tick.
     if (job.history.status !== 'pending') this.#evaluate(rule, job);
   }
@@ -195,11 +197,12 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
     const data: RuleData = history.status === 'error' ? { error: history.error?.message ?? 'the query failed' } : history.frame;
     const now = this.#now();
     const previous = new Map(Object.entries(this.#states[rule.name] ?? {}));
+    const since = this.#attached.get(rule.name)?.since;
     let result;
     try {
-      result = evaluateRule(rule, data, now, previous);
+      result = evaluateRule(rule, data, now, previous, since);
     } catch (err) {
-      result = evaluateRule(rule, { error: messageOf(err) }, now, previous);
+      result = evaluateRule(rule, { error: messageOf(err) }, now, previous, since);
     }
     this.#evaluations++;
     this.#states[rule.name] = Object.fromEntries(result.alerts);

@@ -42,6 +42,33 @@ function hosts(at: number, values: Record<string, number>): Frame {
   };
 }
 
+describe('evaluateRule: an offset window the data does not reach yet', () => {
+  const MIN = 60_000;
+  const compared = rule({ when: parseCondition('last() > 2 * avg(5m offset 1h)'), labels: {} });
+  const frame = (at: number): Frame => ({ fields: [{ name: 't', type: 'time', values: [at - MIN, at] }, { name: 'cpu', type: 'number', values: [10, 30] }] });
+
+  it('stays ok, saying why, instead of going to nodata after a start', () => {
+    const { alerts, transitions } = evaluateRule(compared, frame(T0), T0, new Map(), T0 - MIN);
+    expect(transitions).to.deep.equal([]);
+    expect(alerts.get('')?.state).to.equal('ok');
+    expect(alerts.get('')?.reason).to.match(/^not judged yet: avg\(5m offset 1h\) reaches back before the data begins \(judged from about 2024-05-01T11:04:00.000Z\)$/);
+  });
+
+  it('keeps a pending or firing alert as it is until the window can be judged', () => {
+    const pending: AlertState = { state: 'pending', since: T0 - S, pendingSince: T0 - S, repeats: 0, value: 30, values: {}, labels: {} };
+    const next = evaluateRule({ ...compared, forMs: 60 * S }, frame(T0), T0, new Map([['', pending]]), T0 - MIN);
+    expect(next.alerts.get('')).to.include({ state: 'pending', pendingSince: T0 - S });
+    const firing: AlertState = { state: 'firing', since: T0 - S, firingSince: T0 - S, lastNotifiedAt: T0 - S, repeats: 0, value: 30, values: {}, labels: {} };
+    expect(evaluateRule(compared, frame(T0), T0, new Map([['', firing]]), T0 - MIN).transitions).to.deep.equal([]);
+  });
+
+  it('goes to nodata once the window should have been filled and is not', () => {
+    const { alerts, transitions } = evaluateRule(compared, frame(T0), T0, new Map(), T0 - 2 * 3_600_000);
+    expect(alerts.get('')?.state).to.equal('nodata');
+    expect(transitions.map((t) => t.kind)).to.deep.equal(['nodata']);
+  });
+});
+
 describe('evaluateRule', () => {
   it('evaluates a rule without `by` as one alert with key ""', () => {
     const frame: Frame = { fields: [{ name: 't', type: 'time', values: [T0] }, { name: 'cpu', type: 'number', values: [95] }] };

@@ -5,6 +5,7 @@
  */
 import { messageOf } from '../errors.js';
 import type { Frame } from '../frame.js';
+import type { ReducerCall } from './condition-ast.js';
 import { evaluateCondition } from './condition-eval.js';
 import { notificationGroup, notificationId, type AlertNotification, type NotificationGroup } from './notification.js';
 import { initialAlertState, step, type AlertState, type StepInput, type Transition } from './rule-state.js';
@@ -38,13 +39,23 @@ export function defaultColumn(rule: Pick<AlertRule, 'column' | 'by'>, frame: Fra
   return frame.fields.find((f) => f.type === 'number' && !rule.by.includes(f.name))?.name ?? '';
 }
 
-function inputFor(rule: AlertRule, series: Series, now: number, column: string): StepInput {
-  const when = evaluateCondition(rule.when, series, now, column);
+function inputFor(rule: AlertRule, series: Series, now: number, column: string, collectingSince: number | undefined): StepInput {
+  const when = evaluateCondition(rule.when, series, now, column, collectingSince);
   const first = rule.when.calls[0];
   const value = first === undefined ? null : (when.values[first.key] ?? null);
-  if (rule.clear === undefined) return { kind: 'value', holds: when.holds, values: when.values, value };
-  const clear = evaluateCondition(rule.clear, series, now, column);
-  return { kind: 'value', holds: when.holds, clears: clear.holds, values: { ...when.values, ...clear.values }, value };
+  const waiting = when.holds === null && collectingSince !== undefined ? waitingReason(when.unfilled, collectingSince) : undefined;
+  const wait = waiting === undefined ? {} : { waiting };
+  if (rule.clear === undefined) return { kind: 'value', holds: when.holds, values: when.values, value, ...wait };
+  const clear = evaluateCondition(rule.clear, series, now, column, collectingSince);
+  return { kind: 'value', holds: when.holds, clears: clear.holds, values: { ...when.values, ...clear.values }, value, ...wait };
+}
+
+/** Why a condition cannot be judged yet: its offset windows that reach back before the data begins; none when all are filled. */
+function waitingReason(unfilled: readonly ReducerCall[], collectingSince: number): string | undefined {
+  if (unfilled.length === 0) return undefined;
+  const from = Math.max(...unfilled.map((c) => collectingSince + c.offsetMs + (c.windowMs ?? 0)));
+  const calls = [...new Set(unfilled.map((c) => c.key))].join(', ');
+  return `not judged yet: ${calls} reaches back before the data begins (judged from about ${new Date(from).toISOString()})`;
 }
 
 const NO_DATA: StepInput = { kind: 'value', holds: null, values: {} };
@@ -86,19 +97,20 @@ function shared<T>(frame: Frame, key: string, build: () => T): T {
 /**
  * Evaluates a rule at `now` and steps every alert: one per series with `by` (key `host="web-1"`), else
  * one with key ''. A series seen before but missing now counts as no data for its alert; such an alert is
- * forgotten once it is back to ok.
+ * forgotten once it is back to ok. `collectingSince`: when the rule's data began to be collected (it started): an
+ * `offset` window reaching back before that is not judged yet rather than no data (see rule-state.ts).
  * @example const { alerts, transitions } = evaluateRule(rule, frame, Date.now(), previous.get(rule.name) ?? new Map())
  */
-export function evaluateRule(rule: AlertRule, data: RuleData, now: number, previous: ReadonlyMap<string, AlertState>): RuleEvaluation {
+export function evaluateRule(rule: AlertRule, data: RuleData, now: number, previous: ReadonlyMap<string, AlertState>, collectingSince?: number): RuleEvaluation {
   const inputs = new Map<string, { labels: Record<string, string>; input: StepInput }>();
   let failure = 'error' in data ? data.error : undefined;
   if (!('error' in data)) {
     try {
       const column = defaultColumn(rule, data);
-      if (rule.by.length === 0) inputs.set('', { labels: {}, input: inputFor(rule, shared(data, '', () => seriesFromFrame(data)), now, column) });
+      if (rule.by.length === 0) inputs.set('', { labels: {}, input: inputFor(rule, shared(data, '', () => seriesFromFrame(data)), now, column, collectingSince) });
       else {
         const split = shared(data, rule.by.join('\u0000'), () => splitSeries(data, rule.by));
-        for (const [key, { labels, series }] of split) inputs.set(key, { labels, input: inputFor(rule, series, now, column) });
+        for (const [key, { labels, series }] of split) inputs.set(key, { labels, input: inputFor(rule, series, now, column, collectingSince) });
       }
     } catch (err) {
       inputs.clear();

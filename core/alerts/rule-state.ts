@@ -52,6 +52,11 @@ export type StepInput =
       values: Record<string, number | null>;
       /** The value notifications show; the first of `values` when left out. */
       value?: number | null;
+      /**
+       * Why `holds` is null although nothing is missing: an `offset` window reaches back before the data begins
+       * (the server just started). The alert then stays as it is, with this as its reason, instead of `nodata`.
+       */
+      waiting?: string;
     }
   | { kind: 'error'; message: string };
 
@@ -102,6 +107,7 @@ export function isAlerting(state: AlertStateName): boolean {
 type Verdict =
   | { kind: 'holds'; holds: boolean; clears: boolean | null | undefined; reason?: string }
   | { kind: 'state'; state: 'nodata' | 'error'; reason: string }
+  | { kind: 'wait'; reason: string }
   | { kind: 'keep' };
 
 function fallback(to: Fallback, reason: string): Verdict {
@@ -116,7 +122,7 @@ function fallback(to: Fallback, reason: string): Verdict {
 
 function verdictOf(input: StepInput, rule: StepRule): Verdict {
   if (input.kind === 'error') return fallback(rule.error, `evaluation failed: ${input.message}`);
-  if (input.holds === null) return fallback(rule.nodata, 'no data');
+  if (input.holds === null) return input.waiting === undefined ? fallback(rule.nodata, 'no data') : { kind: 'wait', reason: input.waiting };
   return { kind: 'holds', holds: input.holds, clears: input.clears };
 }
 
@@ -184,7 +190,9 @@ export function step(prev: AlertState, input: StepInput, now: number, rule: Step
     if (from !== 'error' && now - s.errorSince >= rule.forMs) enter('error');
   } else {
     delete s.errorSince;
-    if (verdict.kind === 'state') {
+    if (verdict.kind === 'wait') {
+      // Not judged yet: nothing moves (a pending alert keeps its pending time, a firing one keeps firing).
+    } else if (verdict.kind === 'state') {
       if (from !== 'nodata') enter('nodata');
     } else if (from === 'firing') {
       const wouldResolve = !verdict.holds && (verdict.clears === undefined || verdict.clears === true);
