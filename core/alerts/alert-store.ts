@@ -34,6 +34,8 @@ export interface AlertStore {
   load(options?: { strict?: boolean }): Promise<StoredAlerts>;
   /** Reads the history again as another instance saved it (for an instance that does not lead); never writes. */
   refresh(): Promise<void>;
+  /** The alert states as saved now (by whichever instance leads), read without changing what this store holds. */
+  peek(): Promise<AlertStates>;
   /** Records every alert's current state; persisted soon (coalesced), and for sure by `close()`. */
   save(alerts: AlertStates): void;
   /** Appends notified transitions to the history (bounded by count and age). */
@@ -187,6 +189,12 @@ export class DocumentAlertStore implements AlertStore {
     this.alerts = parsed.alerts;
     this.entries = parsed.history;
     this.prune();
+  }
+
+  async peek(): Promise<AlertStates> {
+    const text = await this.medium.read();
+    const parsed = text === undefined ? undefined : readAlertDocument(text, this.now());
+    return parsed === undefined || typeof parsed === 'string' ? {} : parsed.alerts;
   }
 
   save(alerts: AlertStates): void {

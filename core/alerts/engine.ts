@@ -19,9 +19,9 @@ import type { Scheduler } from '../scheduler.js';
 import { Acknowledgements, type AcknowledgementBackend } from './acknowledgements.js';
 import type { AlertStore, AlertStates } from './alert-store.js';
 import { alertId, alertViews, changedVisibly, ruleOf, type AlertView } from './alert-views.js';
-import type { Outbox } from './outbox.js';
+import type { NotificationAbout, Outbox, OutboxEntry } from './outbox.js';
 import { alertLabels, type AlertRule } from './rule.js';
-import { evaluateRule, transitionsToGroups, type RuleData } from './rule-evaluator.js';
+import { evaluateRule, transitionsAbout, transitionsToGroups, type RuleData } from './rule-evaluator.js';
 import { attachmentFingerprint, ruleWidget } from './rule-job.js';
 import { isAlerting, type AlertState, type Transition } from './rule-state.js';
 import { Silences, silenceLabels, type SilenceBackend } from './silences.js';
@@ -86,6 +86,23 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
     this.silences = new Silences(deps.silences ?? deps.store.silences);
     this.acknowledgements = new Acknowledgements(deps.acknowledgements ?? deps.store.acknowledgements);
     this.#role = deps.lease === undefined ? 'leader' : 'follower';
+    deps.outbox.setStaleCheck((entry) => this.#outdated(entry));
+  }
+
+  /**
+   * The notifications of an outbox entry whose alert has been notified since it was queued: sending them would
+   * put a receiver back on an older state (a "firing" the old leader queued, arriving after the new leader's
+   * "resolved"). The instance leading knows the latest; any other reads what the leader saved.
+   */
+  async #outdated(entry: OutboxEntry): Promise<ReadonlySet<string>> {
+    const stale = new Set<string>();
+    if (entry.alerts === undefined) return stale;
+    const states = this.leading ? this.#states : await this.#deps.store.peek();
+    for (const [id, { series, at }] of Object.entries(entry.alerts)) {
+      const last = states[entry.group.rule]?.[series]?.lastNotifiedAt;
+      if (last !== undefined && last > at) stale.add(id);
+    }
+    return stale;
   }
 
   /** Restores the stored state, silences and acknowledgements, and starts the outbox; call `setRules` next. */
@@ -249,7 +266,12 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
       if (this.acknowledgements.get(id) !== undefined && !this.acknowledgements.covers(id, t.startsAt)) this.#endAcknowledgement(id);
     }
     const groups = transitionsToGroups(rule, transitions.filter((t) => !this.#muted(rule, t, now)));
-    for (const group of groups) for (const notifier of rule.notify) await this.#deps.outbox.enqueue(notifier, group);
+    const about = transitionsAbout(rule, transitions);
+    for (const group of groups) {
+      const mine: Record<string, NotificationAbout> = {};
+      for (const n of group.notifications) if (about[n.id] !== undefined) mine[n.id] = about[n.id] as NotificationAbout;
+      for (const notifier of rule.notify) await this.#deps.outbox.enqueue(notifier, group, mine);
+    }
   }
 
   /** Whether a transition's notification is muted: a repeat of an acknowledged alert, or an alert a silence matches. */

@@ -8,6 +8,7 @@ import type { Frame } from '../frame.js';
 import type { ReducerCall } from './condition-ast.js';
 import { evaluateCondition } from './condition-eval.js';
 import { notificationGroup, notificationId, type AlertNotification, type NotificationGroup } from './notification.js';
+import type { NotificationAbout } from './outbox-folder.js';
 import { initialAlertState, step, type AlertState, type StepInput, type Transition } from './rule-state.js';
 import { alertLabels, type AlertRule } from './rule.js';
 import { seriesFromFrame, splitSeries, type Series } from './series.js';
@@ -143,12 +144,11 @@ export function evaluateRule(rule: AlertRule, data: RuleData, now: number, previ
  * transition (after a retry or a restart) always gets the same id.
  */
 export function transitionNotification(rule: AlertRule, t: Transition): RuleNotification {
-  const status = t.kind === 'resolved' ? 'resolved' : 'firing';
+  const status = statusOf(t);
   const ctx = { value: t.value, rule: rule.name, dashboard: rule.dashboard, labels: alertLabels(rule, t.labels), values: t.values };
   const summary = renderTemplate(rule.summary, ctx);
   return {
-    // The series' labels alone, as ever: ids of the same transition stay what they were.
-    id: notificationId({ rule: rule.name, dashboard: rule.dashboard, labels: t.labels, status, at: t.at, repeat: t.repeat }),
+    id: transitionNotificationId(rule, t),
     status,
     rule: rule.name,
     ...(rule.dashboard === undefined ? {} : { dashboard: rule.dashboard }),
@@ -164,6 +164,24 @@ export function transitionNotification(rule: AlertRule, t: Transition): RuleNoti
     state: t.kind === 'resolved' ? 'resolved' : t.to === 'nodata' || t.to === 'error' ? t.to : 'firing',
     ...(t.reason === undefined ? {} : { reason: t.reason }),
   };
+}
+
+function statusOf(t: Transition): 'firing' | 'resolved' {
+  return t.kind === 'resolved' ? 'resolved' : 'firing';
+}
+
+/** The id of a transition's notification (see notificationId). */
+export function transitionNotificationId(rule: Pick<AlertRule, 'name' | 'dashboard'>, t: Transition): string {
+  // The series' labels alone, as ever: ids of the same transition stay what they were.
+  return notificationId({ rule: rule.name, dashboard: rule.dashboard, labels: t.labels, status: statusOf(t), at: t.at, repeat: t.repeat });
+}
+
+/**
+ * What each transition's notification is about, by notification id: its alert's series and when it happened.
+ * The outbox lets a newer notification of the same alert supersede an older one by it.
+ */
+export function transitionsAbout(rule: Pick<AlertRule, 'name' | 'dashboard'>, transitions: readonly Transition[]): Record<string, NotificationAbout> {
+  return Object.fromEntries(transitions.map((t) => [transitionNotificationId(rule, t), { series: t.seriesKey, at: t.at }]));
 }
 
 /**

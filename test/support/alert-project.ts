@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { httpReceiver, type HttpReceiver } from '../../core/alerts/notifiers/testing.js';
+import { httpReceiver, type Answer, type HttpReceiver } from '../../core/alerts/notifiers/testing.js';
 import { SERVICES, needService } from './services.js';
 import { killCli, levelSource, serveCli, waitReady, writeAlertProject, type AlertProject, type LevelSource, type ServedCli } from './served-cli.js';
 import { freePort } from './tcp-proxy.js';
@@ -44,8 +44,11 @@ export interface AlertProjectFixture {
   output(): string;
 }
 
-/** Registers the hooks in the calling `describe`; call it first in its body. */
-export function alertProject(name: string, options: { redis?: boolean } = {}): AlertProjectFixture {
+/**
+ * Registers the hooks in the calling `describe`; call it first in its body. `answer`: how the receiver answers
+ * (200 to every request unless given).
+ */
+export function alertProject(name: string, options: { redis?: boolean; answer?: Answer } = {}): AlertProjectFixture {
   let dir: string | undefined;
   let source: LevelSource | undefined;
   let receiver: HttpReceiver | undefined;
@@ -68,7 +71,7 @@ export function alertProject(name: string, options: { redis?: boolean } = {}): A
     dir = mkdtempSync(join(tmpdir(), `rtdash-${name}-`));
     prefix = `rtdash-test-${randomUUID().slice(0, 8)}`;
     source = await levelSource(1);
-    receiver = await httpReceiver();
+    receiver = await httpReceiver(options.answer);
   });
   afterEach(async () => {
     for (const child of served) await killCli(child);
