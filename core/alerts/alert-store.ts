@@ -22,6 +22,12 @@ export interface StoredAlerts {
   silences: Silence[];
   /** The acknowledgements of alerting alerts. */
   acknowledgements: Acknowledgement[];
+  /**
+   * Set when the document this store had seen is gone (a Redis restarted without persistence): `restored` when
+   * this store wrote it last, so what it held is written back and returned; `lost` when another instance wrote
+   * it last, so nothing is returned and the caller decides.
+   */
+  vanished?: 'restored' | 'lost';
 }
 
 /** Where alert state lives: one document, in a file or a Redis key (see StateMedium). */
@@ -102,6 +108,10 @@ export class DocumentAlertStore implements AlertStore {
   private loaded = false;
   /** Why the last write failed; undefined after one that succeeded. */
   private lastError: string | undefined;
+  /** Whether a document was ever read or written here: one missing now has vanished. */
+  private seen = false;
+  /** The text this store last wrote, while no other has been read since: it is then the latest there is. */
+  private lastWritten: string | undefined;
 
   /** The silences of this document: `put` and `delete` resolve once the document is written, and reject when it could not be. */
   readonly silences: SilenceBackend = {
@@ -150,6 +160,8 @@ export class DocumentAlertStore implements AlertStore {
       await this.moveAside(`it cannot be read (${messageOf(err)})`);
       return this.snapshot();
     }
+    if (text === undefined && this.seen) return this.vanished();
+    if (text !== undefined) this.saw(text);
     this.clear();
     if (text === undefined) {
       // Said once: a takeover that finds nothing either has nothing new to say.
@@ -184,6 +196,7 @@ export class DocumentAlertStore implements AlertStore {
       return;
     }
     if (text === undefined) return;
+    this.saw(text);
     const parsed = readAlertDocument(text, this.now());
     if (typeof parsed === 'string') return;
     this.alerts = parsed.alerts;
@@ -193,6 +206,7 @@ export class DocumentAlertStore implements AlertStore {
 
   async peek(): Promise<AlertStates> {
     const text = await this.medium.read();
+    if (text !== undefined) this.saw(text);
     const parsed = text === undefined ? undefined : readAlertDocument(text, this.now());
     return parsed === undefined || typeof parsed === 'string' ? {} : parsed.alerts;
   }
@@ -226,6 +240,28 @@ export class DocumentAlertStore implements AlertStore {
   async close(): Promise<void> {
     this.closed = true;
     await this.flush();
+  }
+
+  /** Notes a document read: one this store did not write means another instance writes now. */
+  private saw(text: string): void {
+    this.seen = true;
+    if (text !== this.lastWritten) this.lastWritten = undefined;
+  }
+
+  /**
+   * The document this store had seen is gone. Written last by this store, what it holds is the latest state there
+   * is: it is written back (a receiver must not get a second "firing" because Redis restarted empty). Otherwise
+   * it may be stale, and the caller decides.
+   */
+  private vanished(): StoredAlerts {
+    if (this.lastWritten === undefined) {
+      this.log.warn({ file: this.file }, 'the saved alert state is gone (a Redis restarted without persistence?) and another instance wrote it last');
+      this.clear();
+      return { ...this.snapshot(), vanished: 'lost' };
+    }
+    this.log.warn({ file: this.file }, 'the saved alert state is gone (a Redis restarted without persistence?): writing back the state this instance saved last');
+    this.schedule();
+    return { ...this.snapshot(), vanished: 'restored' };
   }
 
   private reportSkipped(bad: Skipped, what: string): void {
@@ -300,6 +336,10 @@ export class DocumentAlertStore implements AlertStore {
     this.writing = this.medium
       .write(text)
       .then((written) => {
+        if (written) {
+          this.seen = true;
+          this.lastWritten = text;
+        }
         // Refused: another instance leads the alert engine now and writes the state; this one's is stale.
         if (!written && !this.refused) this.log.warn({ file: this.file }, 'alert state not saved: this instance no longer holds the alert lease');
         this.refused = !written;

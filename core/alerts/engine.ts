@@ -135,11 +135,23 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
       throw err;
     }
     if (this.#role !== 'taking-over') return; // the lease was lost meanwhile
-    this.#states = stored.alerts;
+    // The saved state vanished (Redis restarted without persistence). Written last by another instance, this one's
+    // own evaluation of the same data is nearer the truth than nothing: starting from nothing would notify every
+    // firing alert again.
+    this.#states = stored.vanished === 'lost' ? this.#states : stored.alerts;
+    if (stored.vanished !== undefined) await this.#restoreShared();
+    if (this.#role !== 'taking-over') return;
     this.#role = 'leader';
+    if (stored.vanished === 'lost') this.#deps.store.save(this.#states);
     this.#deps.logger.info({ rules: this.#attached.size }, 'this instance now leads the alert engine: it writes the alert state and sends the notifications');
     for (const { rule, job } of this.#attached.values()) this.#evaluate(rule, job);
     for (const dashboard of new Set([...this.#attached.values()].map((a) => a.rule.dashboard))) this.emit('change', dashboard);
+  }
+
+  /** Writes back the silences and acknowledgements this instance knows, after the store lost them with the state. */
+  async #restoreShared(): Promise<void> {
+    const results = await Promise.allSettled([this.silences.restore(this.#now()), this.acknowledgements.restore()]);
+    for (const r of results) if (r.status === 'rejected') this.#deps.logger.warn({ err: messageOf(r.reason) }, 'could not write back the silences or acknowledgements after the saved alert state vanished');
   }
 
   /** Stops writing state and notifying (call when the lease is lost); evaluation goes on for viewers. */

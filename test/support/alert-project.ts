@@ -35,9 +35,9 @@ export interface AlertProjectFixture {
   /**
    * Writes the project for a server on a free port: the rules notify the receiver, state goes to `data` (a folder
    * named after the port unless given), and with `leaseTtl` the config gets a `cluster:` section on this test's
-   * Redis prefix.
+   * Redis prefix (on `redis`, a Redis of the test's own, or the shared one).
    */
-  write(options: Pick<AlertProject, 'rules' | 'repeat'> & { data?: string; leaseTtl?: string }): Promise<WrittenProject>;
+  write(options: Pick<AlertProject, 'rules' | 'repeat'> & { data?: string; leaseTtl?: string; redis?: string }): Promise<WrittenProject>;
   /** Serves a written project and resolves once it answers. */
   serve(project: WrittenProject): Promise<ServedCli>;
   /** Every server's output, for an assertion's message. */
@@ -104,7 +104,7 @@ export function alertProject(name: string, options: { redis?: boolean; answer?: 
     get served() {
       return served;
     },
-    async write({ rules, repeat, data, leaseTtl }) {
+    async write({ rules, repeat, data, leaseTtl, redis }) {
       const port = await freePort();
       const folder = inTest(dir, 'the folder');
       const stateDir = data ?? join(folder, `data-${port}`);
@@ -116,7 +116,7 @@ export function alertProject(name: string, options: { redis?: boolean; answer?: 
         data: stateDir,
         rules,
         ...(repeat !== undefined && { repeat }),
-        ...(leaseTtl !== undefined && { extra: `cluster:\n  redis: ${SERVICES.redis.url}\n  prefix: ${prefix}\n  lease_ttl: ${leaseTtl}\n` }),
+        ...(leaseTtl !== undefined && { extra: `cluster:\n  redis: ${redis ?? SERVICES.redis.url}\n  prefix: ${prefix}\n  lease_ttl: ${leaseTtl}\n` }),
       });
       return { config, url: `http://127.0.0.1:${port}`, data: stateDir };
     },
