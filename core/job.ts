@@ -44,6 +44,8 @@ export class Job {
   running = false;
   /** Whether the current (or last) run was caused by a pushed change rather than the schedule. */
   pushed = false;
+  /** The frame of the latest successful run (capped), as the source gave it: what a rule's `last()` reads. */
+  latest: Frame | undefined;
   runs = 0;
   skipped = 0;
   failures = 0;
@@ -163,7 +165,10 @@ export class Job {
       this.failures = 0;
       this.#backoffUntil = 0;
       this.#lastTo = now;
-      this.#emit(this.history.applyFrame(capped, Date.now()));
+      const update = this.history.applyFrame(capped, Date.now());
+      // The history may adopt the frame itself and grow it in place later: the latest delivery is kept apart then.
+      this.latest = this.history.frame === capped ? sliceFrame(capped, 0) : capped;
+      this.#emit(update);
     } catch (err) {
       const code: ErrorCode = err instanceof RtdashError ? err.code : 'RTDASH_QUERY_FAILED';
       metrics.queries.inc({ source: name, outcome: outcomeOf(code) });

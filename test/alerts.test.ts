@@ -140,6 +140,17 @@ describe('alerts end to end (real webhook receiver)', function () {
     expect(received(receiver).map((n) => n.status)).to.deep.equal(['firing']);
   });
 
+  it('goes to nodata when the source stops answering rows, though its history still holds values', async () => {
+    receiver = await httpReceiver();
+    levels.set('stops', 9);
+    await start('stops', `when: "last() > 5"\nnodata: nodata`);
+    await receiver.waitFor(1);
+    levels.set('stops', null); // the source answers, with no rows
+    await until('the nodata alert', async () => ((await (await fetch(`${server!.server.url}/api/alerts`)).json()) as { state: string }[])[0]?.state === 'nodata', 5000);
+    await receiver.waitFor(2);
+    expect(received(receiver).map((n) => n.summary)).to.deep.equal(['stops-high: 9', 'stops-high:  (no data)']);
+  });
+
   it('mutes a silenced alert without stopping its evaluation', async () => {
     receiver = await httpReceiver();
     await start('quiet', `when: "last() > 5"`);

@@ -20,21 +20,35 @@ export interface ConditionResult {
   unfilled: ReducerCall[];
 }
 
+/** What else an evaluation may know besides the series. */
+export interface EvaluationContext {
+  /**
+   * When the data began to be collected (the rule started): an `offset` window that begins before that (and before
+   * the series' first point) and has no value is reported in `unfilled`.
+   */
+  collectingSince?: number;
+  /**
+   * The rows of the latest delivery alone: `last()` without a window reads them, so that a source that stops
+   * answering rows makes it unknown (no data) instead of the last value it ever gave. The whole series without it.
+   */
+  latest?: Series;
+}
+
 /**
  * Evaluates a condition at `now` (epoch ms). Calls without a column read `defaultColumn`; a column
  * missing from the series reads as empty. Every call is evaluated (no short-circuit), so `values` is complete.
- * `collectingSince`: when the data began to be collected (the rule started); an `offset` window that begins
- * before that (and before the series' first point) and has no value is reported in `unfilled`.
  * @example evaluateCondition(parseCondition('last() > 90'), { times: [1000], columns: { v: [95] } }, 1000, 'v') // { holds: true, values: { 'last()': 95 }, unfilled: [] }
  */
-export function evaluateCondition(condition: Condition, series: Series, now: number, defaultColumn: string, collectingSince?: number): ConditionResult {
+export function evaluateCondition(condition: Condition, series: Series, now: number, defaultColumn: string, context: EvaluationContext = {}): ConditionResult {
+  const { collectingSince, latest } = context;
   const results: (number | null)[] = new Array(condition.calls.length);
   const values: Record<string, number | null> = {};
   const unfilled: ReducerCall[] = [];
   const since = collectingSince === undefined ? undefined : Math.min(collectingSince, firstTime(series));
   for (const call of condition.calls) {
-    const column = series.columns[call.column ?? defaultColumn];
-    const value = column === undefined ? (call.fn === 'count' ? 0 : null) : reduce(call, series, column, now);
+    const from = latest !== undefined && call.fn === 'last' && call.windowMs === null && call.offsetMs === 0 ? latest : series;
+    const column = from.columns[call.column ?? defaultColumn];
+    const value = column === undefined ? (call.fn === 'count' ? 0 : null) : reduce(call, from, column, now);
     results[call.index] = value;
     values[call.key] = value;
     if (since !== undefined && call.offsetMs > 0 && (value === null || (call.fn === 'count' && value === 0)) && windowStart(call, now) < since) {

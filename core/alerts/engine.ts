@@ -226,12 +226,13 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
     const data: RuleData = history.status === 'error' ? { error: history.error?.message ?? 'the query failed' } : history.frame;
     const now = this.#now();
     const previous = new Map(Object.entries(this.#states[rule.name] ?? {}));
-    const since = this.#attached.get(rule.name)?.since;
+    // A table's frame is its latest delivery already; a time series' history holds every delivery kept.
+    const context = { collectingSince: this.#attached.get(rule.name)?.since, latest: history.mode === 'append' ? job.latest : undefined };
     let result;
     try {
-      result = evaluateRule(rule, data, now, previous, since);
+      result = evaluateRule(rule, data, now, previous, context);
     } catch (err) {
-      result = evaluateRule(rule, { error: messageOf(err) }, now, previous, since);
+      result = evaluateRule(rule, { error: messageOf(err) }, now, previous, context);
     }
     this.#evaluations++;
     this.#states[rule.name] = Object.fromEntries(result.alerts);
