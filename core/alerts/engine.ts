@@ -20,6 +20,7 @@ import { Acknowledgements, type AcknowledgementBackend } from './acknowledgement
 import type { AlertStore, AlertStates } from './alert-store.js';
 import { alertId, alertViews, changedVisibly, ruleOf, type AlertView } from './alert-views.js';
 import type { NotificationAbout, Outbox, OutboxEntry } from './outbox.js';
+import { isOutdated } from './outbox-order.js';
 import { alertLabels, type AlertRule } from './rule.js';
 import { evaluateRule, transitionsAbout, transitionsToGroups, type RuleData } from './rule-evaluator.js';
 import { attachmentFingerprint, ruleWidget } from './rule-job.js';
@@ -90,18 +91,15 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
   }
 
   /**
-   * The notifications of an outbox entry whose alert has been notified since it was queued: sending them would
-   * put a receiver back on an older state (a "firing" the old leader queued, arriving after the new leader's
+   * The notifications of an outbox entry whose alert has moved on since it was queued (see isOutdated): sending
+   * them would put a receiver back on an older state (a "firing" the old leader queued, arriving after the new leader's
    * "resolved"). The instance leading knows the latest; any other reads what the leader saved.
    */
   async #outdated(entry: OutboxEntry): Promise<ReadonlySet<string>> {
     const stale = new Set<string>();
     if (entry.alerts === undefined) return stale;
     const states = this.leading ? this.#states : await this.#deps.store.peek();
-    for (const [id, { series, at }] of Object.entries(entry.alerts)) {
-      const last = states[entry.group.rule]?.[series]?.lastNotifiedAt;
-      if (last !== undefined && last > at) stale.add(id);
-    }
+    for (const [id, about] of Object.entries(entry.alerts)) if (isOutdated(about, states[entry.group.rule]?.[about.series])) stale.add(id);
     return stale;
   }
 

@@ -13,11 +13,13 @@ export function outboxEntryId(notifier: string, groupId: string): string {
   return createHash('sha256').update(JSON.stringify([notifier, groupId])).digest('hex').slice(0, 32);
 }
 
-/** What one notification of an entry is about: its alert's series key within the rule, and when its transition happened. */
+/** What one notification of an entry is about: its alert's series key within the rule, and the transition it tells. */
 export interface NotificationAbout {
   series: string;
-  /** Epoch ms: the alert's `lastNotifiedAt` once this transition was decided. */
+  /** Epoch ms: when the transition happened. */
   at: number;
+  /** The state the alert moved to (`firing`, `nodata`, `error` or `resolved`; a repeat tells the state it repeats). */
+  state: string;
 }
 
 /** The content of one outbox file. */
@@ -82,7 +84,7 @@ export async function readEntryFile(dir: string, name: string, id: string): Prom
 
 function isAbout(v: unknown): v is Record<string, NotificationAbout> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  return Object.values(v).every((a: unknown) => typeof a === 'object' && a !== null && typeof (a as NotificationAbout).series === 'string' && Number.isFinite((a as NotificationAbout).at));
+  return Object.values(v).every((a: unknown) => typeof a === 'object' && a !== null && typeof (a as NotificationAbout).series === 'string' && Number.isFinite((a as NotificationAbout).at) && typeof (a as NotificationAbout).state === 'string');
 }
 
 /** What a scan of the folder found: the entries, and what it removed or moved aside. */

@@ -6,7 +6,8 @@ import { notificationGroup, type NotificationGroup } from './notification.js';
 import { createNotifiers } from './notifiers/index.js';
 import { httpReceiver, recordingLogger, sampleNotification, type HttpReceiver } from './notifiers/testing.js';
 import { Outbox, type OutboxOptions } from './outbox.js';
-import { supersededIn, without } from './outbox-order.js';
+import { isOutdated, supersededIn, without } from './outbox-order.js';
+import { initialAlertState, type AlertState } from './rule-state.js';
 import type { OutboxEntry } from './outbox-folder.js';
 
 const FAST: OutboxOptions = { retry: { firstMs: 20, capMs: 100 }, closeTimeoutMs: 200 };
@@ -116,9 +117,30 @@ describe('supersededIn and without', () => {
   it('identifies an alert by its series when the entry says it, by its labels otherwise', () => {
     const older = { ...entry(change('a', 0, 'firing')) };
     const newer = { ...entry(change('z', 1, 'resolved')) };
-    older.alerts = { [older.group.notifications[0]!.id]: { series: 'host="a"', at: 0 } };
-    newer.alerts = { [newer.group.notifications[0]!.id]: { series: 'host="a"', at: 1 } };
+    older.alerts = { [older.group.notifications[0]!.id]: { series: 'host="a"', at: 0, state: 'firing' } };
+    newer.alerts = { [newer.group.notifications[0]!.id]: { series: 'host="a"', at: 1, state: 'resolved' } };
     expect(supersededIn([older, newer])[0]?.size).to.equal(1);
     expect(without(older, new Set([older.group.notifications[0]!.id]))).to.equal(undefined);
+  });
+});
+
+describe('isOutdated', () => {
+  const state = (over: Partial<AlertState>): AlertState => ({ ...initialAlertState({}, 0), ...over });
+  const firing = { series: '', at: 1000, state: 'firing' };
+  const resolved = { series: '', at: 2000, state: 'resolved' };
+
+  it('says a firing is outdated once its alert resolved, changed state or fired again, not after a repeat', () => {
+    expect(isOutdated(firing, state({ state: 'firing', since: 1000, firingSince: 1000, lastNotifiedAt: 5000 })), 'a repeat since').to.equal(false);
+    expect(isOutdated(firing, state({ state: 'resolved', since: 2000 }))).to.equal(true);
+    expect(isOutdated(firing, state({ state: 'ok', since: 3000 }))).to.equal(true);
+    expect(isOutdated(firing, state({ state: 'nodata', since: 2000, firingSince: 1000 }))).to.equal(true);
+    expect(isOutdated(firing, state({ state: 'firing', since: 4000, firingSince: 4000 })), 'a new episode').to.equal(true);
+    expect(isOutdated(firing, undefined), 'an alert not known').to.equal(false);
+  });
+
+  it('says a resolved is outdated only once a new episode has begun', () => {
+    expect(isOutdated(resolved, state({ state: 'ok', since: 3000 }))).to.equal(false);
+    expect(isOutdated(resolved, state({ state: 'pending', since: 3000, pendingSince: 3000 }))).to.equal(false);
+    expect(isOutdated(resolved, state({ state: 'firing', since: 4000, firingSince: 4000 }))).to.equal(true);
   });
 });

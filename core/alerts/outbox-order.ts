@@ -6,7 +6,8 @@
  * sequence in whatever order the retries happen to come.
  */
 import type { AlertNotification } from './notification.js';
-import type { OutboxEntry } from './outbox-folder.js';
+import type { NotificationAbout, OutboxEntry } from './outbox-folder.js';
+import { isAlerting, type AlertState } from './rule-state.js';
 
 /** The lane of an entry: its notifier and its rule. */
 export function laneOf(entry: Pick<OutboxEntry, 'notifier' | 'group'>): string {
@@ -61,6 +62,18 @@ export function without(entry: OutboxEntry, drop: ReadonlySet<string>): OutboxEn
   const status = notifications.some((n) => n.status === 'firing') ? 'firing' : 'resolved';
   const alerts = entry.alerts === undefined ? undefined : Object.fromEntries(Object.entries(entry.alerts).filter(([id]) => !drop.has(id)));
   return { ...entry, group: { ...entry.group, status, notifications }, ...(alerts !== undefined && { alerts }) };
+}
+
+/**
+ * Whether a notification tells less than its alert's current state: the alert has left the state it reports
+ * (firing resolved, or went to nodata) or entered it again since (a new episode), or, for a `resolved`, a new
+ * episode has begun. A repeat since, even a muted one, leaves a `firing` current.
+ * @example isOutdated({ series: '', at: 1000, state: 'firing' }, { ...state, state: 'resolved', since: 2000 }) // true
+ */
+export function isOutdated(about: NotificationAbout, current: AlertState | undefined): boolean {
+  if (current === undefined) return false;
+  if (about.state === 'resolved') return isAlerting(current.state) && (current.firingSince ?? current.since) > about.at;
+  return current.state !== about.state || current.since > about.at;
 }
 
 /** What a lane holds of an entry. */

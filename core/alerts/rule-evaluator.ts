@@ -209,7 +209,7 @@ export function transitionNotificationId(rule: Pick<AlertRule, 'name' | 'dashboa
  * The outbox lets a newer notification of the same alert supersede an older one by it.
  */
 export function transitionsAbout(rule: Pick<AlertRule, 'name' | 'dashboard'>, transitions: readonly Transition[]): Record<string, NotificationAbout> {
-  return Object.fromEntries(transitions.map((t) => [transitionNotificationId(rule, t), { series: t.seriesKey, at: t.at }]));
+  return Object.fromEntries(transitions.map((t) => [transitionNotificationId(rule, t), { series: t.seriesKey, at: t.at, state: t.to }]));
 }
 
 /**
