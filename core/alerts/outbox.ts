@@ -242,7 +242,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     const { id, notifier } = p.entry;
     const rest = without(p.entry, drop);
     this.counts.superseded += drop.size;
-    this.log.info({ entry: id, notifier, notifications: drop.size, reason }, reason === 'superseded' ? 'a newer notification of the same alert replaces one not yet sent' : 'left out a notification whose alert was notified again since');
+    this.log.info({ entry: id, notifier, notifications: drop.size, reason }, reason === 'superseded' ? 'a newer notification of the same alert replaces one not yet sent' : 'left out a notification whose alert has moved on since');
     if (rest === undefined) this.remove(p);
     else {
       p.entry = rest;

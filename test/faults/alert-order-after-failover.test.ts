@@ -37,7 +37,7 @@ describe('fault: the alert leader dies with a notification queued for a receiver
 
     // The old leader comes back with its data folder, and with it the "firing" it never delivered.
     const back = await fx.serve(projectA);
-    await until('the old leader\'s outbox to deal with its entry', () => back.logs().some((l) => /notification (delivered|whose alert was notified again)/.test(l.msg ?? '')), 20_000).catch(() => undefined);
+    await until('the old leader\'s outbox to deal with its entry', () => back.logs().some((l) => /notification (delivered|whose alert has moved on)/.test(l.msg ?? '')), 20_000).catch(() => undefined);
     await sleep(3000);
     const got = sw.notifications(fx.receiver).map((n) => n.status);
     expect(got, fx.output()).to.deep.equal(['resolved']);
