@@ -24,7 +24,7 @@ import { isOutdated } from './outbox-order.js';
 import { alertLabels, type AlertRule } from './rule.js';
 import { evaluateRule, transitionsAbout, transitionsToGroups, type RuleData } from './rule-evaluator.js';
 import { attachmentFingerprint, ruleWidget } from './rule-job.js';
-import { isAlerting, type AlertState, type Transition } from './rule-state.js';
+import { isAlerting, nextChangeAt, type AlertState, type Transition } from './rule-state.js';
 import { Silences, silenceLabels, type SilenceBackend } from './silences.js';
 
 /** What the engine needs. */
@@ -306,14 +306,8 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
     if (attached === undefined) return;
     clearTimeout(attached.recheck);
     attached.recheck = undefined;
-    let due = Infinity;
-    for (const a of alerts.values()) {
-      if (a.state === 'pending' && a.pendingSince !== undefined) due = Math.min(due, a.pendingSince + rule.forMs);
-      if (a.errorSince !== undefined) due = Math.min(due, a.errorSince + rule.forMs);
-      if (a.resolvingSince !== undefined) due = Math.min(due, a.resolvingSince + rule.keepFiringForMs);
-      if (isAlerting(a.state) && rule.repeatMs > 0) due = Math.min(due, (a.lastNotifiedAt ?? a.since) + rule.repeatMs);
-    }
-    if (!Number.isFinite(due)) return;
+    const due = nextChangeAt(alerts.values(), rule, now);
+    if (due === undefined) return;
     attached.recheck = setTimeout(() => this.#evaluate(rule, job), Math.max(10, due - now + 5));
     attached.recheck.unref();
   }

@@ -227,6 +227,26 @@ export function step(prev: AlertState, input: StepInput, now: number, rule: Step
 }
 
 /**
+ * The next moment after `now` when time alone changes one of these alerts: a `for` or `keep_firing_for` ends, a
+ * run of errors has lasted its pending period, a repeat is due; undefined when none will. A moment already past
+ * was acted on by the evaluation at `now`, or is held back (an alert not judged yet): it is no reason to look again.
+ * @example nextChangeAt([{ ...state, state: 'pending', pendingSince: 0 }], { ...rule, forMs: 60_000 }, 1000) // 60000
+ */
+export function nextChangeAt(alerts: Iterable<AlertState>, rule: Pick<StepRule, 'forMs' | 'keepFiringForMs' | 'repeatMs'>, now: number): number | undefined {
+  let due = Infinity;
+  const consider = (at: number): void => {
+    if (at > now) due = Math.min(due, at);
+  };
+  for (const a of alerts) {
+    if (a.state === 'pending' && a.pendingSince !== undefined) consider(a.pendingSince + rule.forMs);
+    if (a.errorSince !== undefined) consider(a.errorSince + rule.forMs);
+    if (a.resolvingSince !== undefined) consider(a.resolvingSince + rule.keepFiringForMs);
+    if (isAlerting(a.state) && rule.repeatMs > 0) consider((a.lastNotifiedAt ?? a.since) + rule.repeatMs);
+  }
+  return Number.isFinite(due) ? due : undefined;
+}
+
+/**
  * The key of a series within its rule, as splitSeries writes it: `host="web-1",region="eu"`; '' for no labels.
  * @example seriesKeyOf({ host: 'web-1' }) // 'host="web-1"'
  */
