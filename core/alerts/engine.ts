@@ -19,8 +19,8 @@ import type { Scheduler } from '../scheduler.js';
 import { Acknowledgements, type AcknowledgementBackend } from './acknowledgements.js';
 import type { AlertStore, AlertStates } from './alert-store.js';
 import { alertId, alertViews, changedVisibly, ruleOf, type AlertView } from './alert-views.js';
-import type { NotificationAbout, Outbox, OutboxEntry } from './outbox.js';
-import { isOutdated } from './outbox-order.js';
+import type { NotificationAbout, Outbox } from './outbox.js';
+import { outdatedIn } from './outbox-order.js';
 import { alertLabels, type AlertRule } from './rule.js';
 import { evaluateRule, transitionsAbout, transitionsToGroups, type RuleData } from './rule-evaluator.js';
 import { attachmentFingerprint, ruleWidget } from './rule-job.js';
@@ -87,20 +87,9 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
     this.silences = new Silences(deps.silences ?? deps.store.silences);
     this.acknowledgements = new Acknowledgements(deps.acknowledgements ?? deps.store.acknowledgements);
     this.#role = deps.lease === undefined ? 'leader' : 'follower';
-    deps.outbox.setStaleCheck((entry) => this.#outdated(entry));
-  }
-
-  /**
-   * The notifications of an outbox entry whose alert has moved on since it was queued (see isOutdated): sending
-   * them would put a receiver back on an older state (a "firing" the old leader queued, arriving after the new leader's
-   * "resolved"). The instance leading knows the latest; any other reads what the leader saved.
-   */
-  async #outdated(entry: OutboxEntry): Promise<ReadonlySet<string>> {
-    const stale = new Set<string>();
-    if (entry.alerts === undefined) return stale;
-    const states = this.leading ? this.#states : await this.#deps.store.peek();
-    for (const [id, about] of Object.entries(entry.alerts)) if (isOutdated(about, states[entry.group.rule]?.[about.series])) stale.add(id);
-    return stale;
+    // A queued notification whose alert has moved on would put a receiver back on an older state (a "firing" the
+    // old leader queued, arriving after the new leader's "resolved"). The leader knows the latest; the others read it.
+    deps.outbox.setStaleCheck(async (entry) => outdatedIn(entry, entry.alerts === undefined ? {} : this.leading ? this.#states : await deps.store.peek()));
   }
 
   /** Restores the stored state, silences and acknowledgements, and starts the outbox; call `setRules` next. */

@@ -7,6 +7,7 @@
  */
 import type { AlertNotification } from './notification.js';
 import type { NotificationAbout, OutboxEntry } from './outbox-folder.js';
+import type { AlertStates } from './alert-document.js';
 import { isAlerting, type AlertState } from './rule-state.js';
 
 /** The lane of an entry: its notifier and its rule. */
@@ -74,6 +75,13 @@ export function isOutdated(about: NotificationAbout, current: AlertState | undef
   if (current === undefined) return false;
   if (about.state === 'resolved') return isAlerting(current.state) && (current.firingSince ?? current.since) > about.at;
   return current.state !== about.state || current.since > about.at;
+}
+
+/** The notifications of an entry that tell less than their alerts' current states (see isOutdated). */
+export function outdatedIn(entry: Pick<OutboxEntry, 'alerts' | 'group'>, states: AlertStates): Set<string> {
+  const stale = new Set<string>();
+  for (const [id, about] of Object.entries(entry.alerts ?? {})) if (isOutdated(about, states[entry.group.rule]?.[about.series])) stale.add(id);
+  return stale;
 }
 
 /** What a lane holds of an entry. */
