@@ -3,8 +3,10 @@
  * accepted it, so a notification survives a crash, a restart and a receiver that is down for hours.
  *
  * File `<entry id>.json` (version 1), written to `.<entry id>.<pid>.<random>.tmp`, fsynced, renamed:
- *   { "version": 1, "id": "<entry id>", "notifier": "ops-webhook", "createdAt": "<ISO>", "group": NotificationGroup }
- * The entry id is derived from the notifier's name and the group id, so enqueueing the same group for the
+ *   { "version": 1, "id": "<entry id>", "notifier": "ops-webhook", "createdAt": "<ISO>", "seq": 7, "group": NotificationGroup,
+ *     "alerts": { "<notification id>": { "series": "host=\"a\"", "at": <ms>, "state": "firing" } } }
+ * (`seq` and `alerts` came later; an entry without them is ordered by `createdAt` and its alerts told apart by
+ * their labels). The entry id is derived from the notifier's name and the group id, so enqueueing the same group for the
  * same notifier twice yields one entry.
  *
  * Guarantees: an entry is on disk before `enqueue` resolves; it is tried until its receiver accepts it or a newer
@@ -31,8 +33,8 @@ export { outboxEntryId, type NotificationAbout, type OutboxEntry } from './outbo
 export { DEFAULT_RETRY, retryDelayMs, type RetryPolicy } from './outbox-retry.js';
 
 /**
- * Which notifications of an entry are outdated right before a try: those whose alert has been notified since
- * (by this instance or, with several, by the one leading now). A rejection counts as a failed try.
+ * Which notifications of an entry are outdated right before a try: those whose alert has moved on since (as this
+ * instance or, with several, the one leading now knows it). A rejection counts as a failed try.
  */
 export type StaleCheck = (entry: OutboxEntry) => Promise<ReadonlySet<string>>;
 
