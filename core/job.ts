@@ -45,6 +45,8 @@ export class Job {
   running = false;
   /** Whether the current (or last) run was caused by a pushed change rather than the schedule. */
   pushed = false;
+  /** The frame of the latest successful run (capped), as the source gave it: what a rule's `last()` reads. */
+  latest: Frame | undefined;
   runs = 0;
   skipped = 0;
   failures = 0;
@@ -190,7 +192,10 @@ export class Job {
       this.#backoffUntil = 0;
       this.#sourceWasDown = false;
       this.#lastTo = now;
-      this.#emit(this.history.applyFrame(capped, Date.now()));
+      const update = this.history.applyFrame(capped, Date.now());
+      // The history may adopt the frame itself and grow it in place later: the latest delivery is kept apart then.
+      this.latest = this.history.frame === capped ? sliceFrame(capped, 0) : capped;
+      this.#emit(update);
     } catch (err) {
       const code = failureCode(err);
       metrics.queries.inc({ source: name, outcome: outcomeOf(code) });

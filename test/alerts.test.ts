@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { httpReceiver, type HttpReceiver } from '../core/alerts/notifiers/testing.js';
 import { levelDashboard } from './support/alert-dashboard.js';
-import { levels } from './support/test-plugin.js';
+import { failing, levels } from './support/test-plugin.js';
 import { sleep, startTestServer, type TestServer } from './support/test-server.js';
 import { connect } from './support/ws-client.js';
 
@@ -138,6 +138,32 @@ describe('alerts end to end (real webhook receiver)', function () {
     expect(alert).to.deep.include({ state: 'nodata' });
     await receiver.waitFor(1);
     expect(received(receiver).map((n) => n.status)).to.deep.equal(['firing']);
+  });
+
+  it('goes to nodata when the source stops answering rows, though its history still holds values', async () => {
+    receiver = await httpReceiver();
+    levels.set('stops', 9);
+    await start('stops', `when: "last() > 5"\nnodata: nodata`);
+    await receiver.waitFor(1);
+    levels.set('stops', null); // the source answers, with no rows
+    await until('the nodata alert', async () => ((await (await fetch(`${server!.server.url}/api/alerts`)).json()) as { state: string }[])[0]?.state === 'nodata', 5000);
+    await receiver.waitFor(2);
+    expect(received(receiver).map((n) => n.summary)).to.deep.equal(['stops-high: 9', 'stops-high:  (no data)']);
+  });
+
+  it('does not evaluate an alert in error over and over while the source keeps failing', async () => {
+    receiver = await httpReceiver();
+    failing.add('broken');
+    try {
+      await start('broken', `when: "last() > 5"`);
+      await until('the error alert', async () => ((await (await fetch(`${server!.server.url}/api/alerts`)).json()) as { state: string }[])[0]?.state === 'error');
+      const before = server!.server.alerts.evaluations;
+      await sleep(1000);
+      // The job backs off and sends nothing new while the error stays the same: a few evaluations at most, not one every 10 ms.
+      expect(server!.server.alerts.evaluations - before).to.be.below(15);
+    } finally {
+      failing.delete('broken');
+    }
   });
 
   it('mutes a silenced alert without stopping its evaluation', async () => {

@@ -66,6 +66,11 @@ export class Acknowledgements {
     return ack;
   }
 
+  /** Stores again every acknowledgement known here, for a backend that lost them (a Redis restarted empty). */
+  async restore(): Promise<void> {
+    for (const a of this.#all.values()) await this.#backend?.put(a);
+  }
+
   /** Ends the acknowledgement of an alert, if it has one; resolves once that is stored. */
   async remove(id: string): Promise<void> {
     // Asked even when none is known here: another instance may have stored one not read yet. Stored first,

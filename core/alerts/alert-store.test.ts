@@ -88,6 +88,35 @@ describe('FileAlertStore', () => {
     await store.close();
   });
 
+  it('writes back what it wrote last when the document vanishes, and leaves the choice to the caller when another wrote it last', async () => {
+    let document: string | undefined;
+    const medium: StateMedium = { where: 'memory', read: async () => document, write: async (text) => ((document = text), true), moveAside: async () => 'aside' };
+    const logger = recordingLogger();
+    const store = new DocumentAlertStore(medium, logger, { minWriteIntervalMs: 20, now: () => 100_000 * S });
+    expect((await store.load()).vanished, 'nothing was ever saved: not vanished').to.equal(undefined);
+    const firing = step(initialAlertState({}, 99_000 * S), yes, 99_000 * S, { ...rule, forMs: 0 }).state;
+    store.save({ 'cpu-high': { '': firing } });
+    store.appendHistory([transition(99_000 * S)]);
+    await store.flush();
+
+    document = undefined; // a Redis restarted without persistence
+    const restored = await store.load({ strict: true });
+    expect(restored.vanished).to.equal('restored');
+    expect(restored.alerts['cpu-high']?.['']?.state).to.equal('firing');
+    expect(store.history()).to.have.length(1);
+    await store.flush();
+    expect(JSON.parse(document ?? '{}').alerts['cpu-high']['']?.state, 'written back').to.equal('firing');
+
+    document = document!.replace('"firing"', '"resolved"'); // another instance writes
+    await store.refresh();
+    document = undefined;
+    const lost = await store.load({ strict: true });
+    expect(lost.vanished).to.equal('lost');
+    expect(lost.alerts).to.deep.equal({});
+    expect(logger.lines.filter((l) => l.level === 'warn').map((l) => l.msg)).to.have.length(2);
+    await store.close();
+  });
+
   it('coalesces many saves into few writes, and writes without close too', async () => {
     const store = open();
     await store.load();

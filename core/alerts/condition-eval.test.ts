@@ -127,7 +127,28 @@ describe('evaluateCondition: logic', () => {
 
   it('reports every call value keyed by its canonical text, even when the answer is decided early', () => {
     const result = evaluateCondition(parseCondition('last() < 0 and avg( 5m ) > 1 and max(5m,p95) > 0 and avg(1h offset 1d) > 0'), series, NOW, 'v');
-    expect(result).to.deep.equal({ holds: false, values: { 'last()': 100, 'avg(5m)': 80, 'max(5m, p95)': 9, 'avg(1h offset 1d)': null } });
+    expect(result).to.deep.equal({ holds: false, values: { 'last()': 100, 'avg(5m)': 80, 'max(5m, p95)': 9, 'avg(1h offset 1d)': null }, unfilled: [] });
+  });
+});
+
+describe('evaluateCondition: offset windows before the data begins', () => {
+  const MIN = 60_000;
+  const now = 100 * MIN;
+  const recent: Series = { times: [now - 2 * MIN, now - MIN, now], columns: { v: [1, 2, 3] } };
+
+  it('reports an empty offset window that begins before the data as unfilled, and its value as unknown', () => {
+    const result = evaluateCondition(parseCondition('last() > 2 * avg(5m offset 1h)'), recent, now, 'v', { collectingSince: now - 2 * MIN });
+    expect(result.holds).to.equal(null);
+    expect(result.unfilled.map((c) => c.key)).to.deep.equal(['avg(5m offset 1h)']);
+    // A count of nothing in an unrecorded window is not a count of zero.
+    expect(evaluateCondition(parseCondition('count(5m offset 1h) < 1'), recent, now, 'v', { collectingSince: now - 2 * MIN }).holds).to.equal(null);
+  });
+
+  it('judges the window once the data reaches back before it, or when the collection began earlier', () => {
+    expect(evaluateCondition(parseCondition('avg(5m offset 1h) > 0'), recent, now, 'v', { collectingSince: now - 70 * MIN }).unfilled).to.deep.equal([]);
+    const old: Series = { times: [now - 90 * MIN, now], columns: { v: [1, 3] } };
+    expect(evaluateCondition(parseCondition('avg(5m offset 1h) > 0'), old, now, 'v', { collectingSince: now - MIN }).unfilled).to.deep.equal([]);
+    expect(evaluateCondition(parseCondition('avg(5m) > 0'), { times: [], columns: {} }, now, 'v', { collectingSince: now }).unfilled).to.deep.equal([]);
   });
 });
 

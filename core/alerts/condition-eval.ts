@@ -13,23 +13,63 @@ export interface ConditionResult {
   holds: boolean | null;
   /** Each reducer call's value keyed by its canonical text (`avg(15m)`), for notification templates. */
   values: Record<string, number | null>;
+  /**
+   * The `offset` calls that gave no value because their window begins before the data does (see `collectingSince`):
+   * they cannot be judged yet, which is not the same as no data. Empty without `collectingSince`.
+   */
+  unfilled: ReducerCall[];
+}
+
+/** What else an evaluation may know besides the series. */
+export interface EvaluationContext {
+  /**
+   * When the data began to be collected (the rule started): an `offset` window that begins before that (and before
+   * the series' first point) and has no value is reported in `unfilled`.
+   */
+  collectingSince?: number;
+  /**
+   * The rows of the latest delivery alone: `last()` without a window reads them, so that a source that stops
+   * answering rows makes it unknown (no data) instead of the last value it ever gave. The whole series without it.
+   */
+  latest?: Series;
 }
 
 /**
  * Evaluates a condition at `now` (epoch ms). Calls without a column read `defaultColumn`; a column
  * missing from the series reads as empty. Every call is evaluated (no short-circuit), so `values` is complete.
- * @example evaluateCondition(parseCondition('last() > 90'), { times: [1000], columns: { v: [95] } }, 1000, 'v') // { holds: true, values: { 'last()': 95 } }
+ * @example evaluateCondition(parseCondition('last() > 90'), { times: [1000], columns: { v: [95] } }, 1000, 'v') // { holds: true, values: { 'last()': 95 }, unfilled: [] }
  */
-export function evaluateCondition(condition: Condition, series: Series, now: number, defaultColumn: string): ConditionResult {
+export function evaluateCondition(condition: Condition, series: Series, now: number, defaultColumn: string, context: EvaluationContext = {}): ConditionResult {
+  const { collectingSince, latest } = context;
   const results: (number | null)[] = new Array(condition.calls.length);
   const values: Record<string, number | null> = {};
+  const unfilled: ReducerCall[] = [];
+  const since = collectingSince === undefined ? undefined : Math.min(collectingSince, firstTime(series));
   for (const call of condition.calls) {
-    const column = series.columns[call.column ?? defaultColumn];
-    const value = column === undefined ? (call.fn === 'count' ? 0 : null) : reduce(call, series, column, now);
+    const from = latest !== undefined && call.fn === 'last' && call.windowMs === null && call.offsetMs === 0 ? latest : series;
+    const column = from.columns[call.column ?? defaultColumn];
+    const value = column === undefined ? (call.fn === 'count' ? 0 : null) : reduce(call, from, column, now);
     results[call.index] = value;
     values[call.key] = value;
+    if (since !== undefined && call.offsetMs > 0 && (value === null || (call.fn === 'count' && value === 0)) && windowStart(call, now) < since) {
+      // Unknown rather than empty: `count(5m offset 1d) < 1` must not hold just because yesterday was not recorded.
+      results[call.index] = null;
+      unfilled.push(call);
+    }
   }
-  return { holds: truth(condition.root, results), values };
+  return { holds: truth(condition.root, results), values, unfilled };
+}
+
+/** Where a call's window begins: `last(offset 1h)` (no window) reads the moment an hour ago. */
+export function windowStart(call: ReducerCall, now: number): number {
+  return now - call.offsetMs - (call.windowMs ?? 0);
+}
+
+/** The time of a series' first point; Infinity when it has none. */
+function firstTime(series: Series): number {
+  const first = series.rows === undefined ? 0 : series.rows[0];
+  const t = first === undefined ? undefined : series.times[first];
+  return typeof t === 'number' ? t : Infinity;
 }
 
 /** The first position in the series whose time is after `t`. */

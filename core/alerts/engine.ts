@@ -19,11 +19,12 @@ import type { Scheduler } from '../scheduler.js';
 import { Acknowledgements, type AcknowledgementBackend } from './acknowledgements.js';
 import type { AlertStore, AlertStates } from './alert-store.js';
 import { alertId, alertViews, changedVisibly, ruleOf, type AlertView } from './alert-views.js';
-import type { Outbox } from './outbox.js';
+import type { NotificationAbout, Outbox } from './outbox.js';
+import { outdatedIn } from './outbox-order.js';
 import { alertLabels, type AlertRule } from './rule.js';
-import { evaluateRule, transitionsToGroups, type RuleData } from './rule-evaluator.js';
-import { ruleFingerprint, ruleWidget } from './rule-job.js';
-import { isAlerting, type AlertState, type Transition } from './rule-state.js';
+import { evaluateRule, transitionsAbout, transitionsToGroups, type RuleData } from './rule-evaluator.js';
+import { attachmentFingerprint, ruleWidget } from './rule-job.js';
+import { isAlerting, nextChangeAt, type AlertState, type Transition } from './rule-state.js';
 import { Silences, silenceLabels, type SilenceBackend } from './silences.js';
 
 /** What the engine needs. */
@@ -52,8 +53,12 @@ export interface AlertEngineEvents {
 
 interface Attached {
   rule: AlertRule;
+  /** The rule and its widget's definition when it was attached (see attachmentFingerprint). */
+  fingerprint: string;
   job: Job;
   listener: JobListener;
+  /** When the rule started on its job: an `offset` window reaching back before that cannot be judged yet. */
+  since: number;
   /** A re-evaluation at the next moment time alone changes an alert (a `for` ends, a repeat is due). */
   recheck?: NodeJS.Timeout;
 }
@@ -82,6 +87,9 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
     this.silences = new Silences(deps.silences ?? deps.store.silences);
     this.acknowledgements = new Acknowledgements(deps.acknowledgements ?? deps.store.acknowledgements);
     this.#role = deps.lease === undefined ? 'leader' : 'follower';
+    // A queued notification whose alert has moved on would put a receiver back on an older state (a "firing" the
+    // old leader queued, arriving after the new leader's "resolved"). The leader knows the latest; the others read it.
+    deps.outbox.setStaleCheck(async (entry) => outdatedIn(entry, entry.alerts === undefined ? {} : this.leading ? this.#states : await deps.store.peek()));
   }
 
   /** Restores the stored state, silences and acknowledgements, and starts the outbox; call `setRules` next. */
@@ -121,11 +129,23 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
       throw err;
     }
     if (this.#role !== 'taking-over') return; // the lease was lost meanwhile
-    this.#states = stored.alerts;
+    // The saved state vanished (Redis restarted without persistence). Written last by another instance, this one's
+    // own evaluation of the same data is nearer the truth than nothing: starting from nothing would notify every
+    // firing alert again.
+    this.#states = stored.vanished === 'lost' ? this.#states : stored.alerts;
+    if (stored.vanished !== undefined) await this.#restoreShared();
+    if (this.#role !== 'taking-over') return;
     this.#role = 'leader';
+    if (stored.vanished === 'lost') this.#deps.store.save(this.#states);
     this.#deps.logger.info({ rules: this.#attached.size }, 'this instance now leads the alert engine: it writes the alert state and sends the notifications');
     for (const { rule, job } of this.#attached.values()) this.#evaluate(rule, job);
     for (const dashboard of new Set([...this.#attached.values()].map((a) => a.rule.dashboard))) this.emit('change', dashboard);
+  }
+
+  /** Writes back the silences and acknowledgements this instance knows, after the store lost them with the state. */
+  async #restoreShared(): Promise<void> {
+    const results = await Promise.allSettled([this.silences.restore(this.#now()), this.acknowledgements.restore()]);
+    for (const r of results) if (r.status === 'rejected') this.#deps.logger.warn({ err: messageOf(r.reason) }, 'could not write back the silences or acknowledgements after the saved alert state vanished');
   }
 
   /** Stops writing state and notifying (call when the lease is lost); evaluation goes on for viewers. */
@@ -144,14 +164,15 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
   }
 
   /**
-   * Runs these rules from now on: rules that are new or changed (re)attach to their jobs, removed ones let go
-   * (and their alerts are forgotten), unchanged ones keep running untouched.
+   * Runs these rules from now on: rules that are new or changed, or whose widget changed, (re)attach to their
+   * jobs, removed ones let go (and their alerts are forgotten), unchanged ones keep running untouched.
    */
   setRules(rules: readonly AlertRule[], dashboards: ReadonlyMap<string, Dashboard>): void {
     const wanted = new Map(rules.map((r) => [r.name, r]));
     for (const [name, attached] of this.#attached) {
       const next = wanted.get(name);
-      if (next === undefined || ruleFingerprint(next) !== ruleFingerprint(attached.rule)) this.#detach(name);
+      // A reloaded widget runs as a new job: the rule must follow it, and its hold on the old job must end.
+      if (next === undefined || attachmentFingerprint(next, dashboards) !== attached.fingerprint) this.#detach(name);
     }
     for (const [name, rule] of wanted) {
       if (this.#attached.has(name)) continue;
@@ -180,7 +201,7 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
     const { dashboard, widget } = ruleWidget(rule, dashboards);
     const listener: JobListener = (_entry, job) => this.#evaluate(rule, job);
     const job = this.#deps.scheduler.acquire(dashboard, widget, rule.vars, listener);
-    this.#attached.set(rule.name, { rule, job, listener });
+    this.#attached.set(rule.name, { rule, fingerprint: attachmentFingerprint(rule, dashboards), job, listener, since: this.#now() });
     // A job that already has data (a viewer started it) is evaluated now rather than at its next tick.
     if (job.history.status !== 'pending') this.#evaluate(rule, job);
   }
@@ -199,11 +220,13 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
     const data: RuleData = history.status === 'error' ? { error: history.error?.message ?? 'the query failed' } : history.frame;
     const now = this.#now();
     const previous = new Map(Object.entries(this.#states[rule.name] ?? {}));
+    // A table's frame is its latest delivery already; a time series' history holds every delivery kept.
+    const context = { collectingSince: this.#attached.get(rule.name)?.since, latest: history.mode === 'append' ? job.latest : undefined };
     let result;
     try {
-      result = evaluateRule(rule, data, now, previous);
+      result = evaluateRule(rule, data, now, previous, context);
     } catch (err) {
-      result = evaluateRule(rule, { error: messageOf(err) }, now, previous);
+      result = evaluateRule(rule, { error: messageOf(err) }, now, previous, context);
     }
     this.#evaluations++;
     this.#states[rule.name] = Object.fromEntries(result.alerts);
@@ -250,7 +273,12 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
       if (this.acknowledgements.get(id) !== undefined && !this.acknowledgements.covers(id, t.startsAt)) this.#endAcknowledgement(id);
     }
     const groups = transitionsToGroups(rule, transitions.filter((t) => !this.#muted(rule, t, now)));
-    for (const group of groups) for (const notifier of rule.notify) await this.#deps.outbox.enqueue(notifier, group);
+    const about = transitionsAbout(rule, transitions);
+    for (const group of groups) {
+      const mine: Record<string, NotificationAbout> = {};
+      for (const n of group.notifications) if (about[n.id] !== undefined) mine[n.id] = about[n.id] as NotificationAbout;
+      for (const notifier of rule.notify) await this.#deps.outbox.enqueue(notifier, group, mine);
+    }
   }
 
   /** Whether a transition's notification is muted: a repeat of an acknowledged alert, or an alert a silence matches. */
@@ -274,14 +302,8 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
     if (attached === undefined) return;
     clearTimeout(attached.recheck);
     attached.recheck = undefined;
-    let due = Infinity;
-    for (const a of alerts.values()) {
-      if (a.state === 'pending' && a.pendingSince !== undefined) due = Math.min(due, a.pendingSince + rule.forMs);
-      if (a.errorSince !== undefined) due = Math.min(due, a.errorSince + rule.forMs);
-      if (a.resolvingSince !== undefined) due = Math.min(due, a.resolvingSince + rule.keepFiringForMs);
-      if (isAlerting(a.state) && rule.repeatMs > 0) due = Math.min(due, (a.lastNotifiedAt ?? a.since) + rule.repeatMs);
-    }
-    if (!Number.isFinite(due)) return;
+    const due = nextChangeAt(alerts.values(), rule, now);
+    if (due === undefined) return;
     attached.recheck = setTimeout(() => this.#evaluate(rule, job), Math.max(10, due - now + 5));
     attached.recheck.unref();
   }

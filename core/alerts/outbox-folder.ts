@@ -2,11 +2,25 @@
  * The files of the outbox folder: an entry is written so that it is either absent or complete and
  * durable (temp file, fsync, rename, fsync of the folder), and read back with a check of its shape.
  */
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { messageOf } from '../errors.js';
 import type { NotificationGroup } from './notification.js';
+
+/** The id (and file name without `.json`) of the entry delivering `groupId` through `notifier`. */
+export function outboxEntryId(notifier: string, groupId: string): string {
+  return createHash('sha256').update(JSON.stringify([notifier, groupId])).digest('hex').slice(0, 32);
+}
+
+/** What one notification of an entry is about: its alert's series key within the rule, and the transition it tells. */
+export interface NotificationAbout {
+  series: string;
+  /** Epoch ms: when the transition happened. */
+  at: number;
+  /** The state the alert moved to (`firing`, `nodata`, `error` or `resolved`; a repeat tells the state it repeats). */
+  state: string;
+}
 
 /** The content of one outbox file. */
 export interface OutboxEntry {
@@ -15,7 +29,11 @@ export interface OutboxEntry {
   /** The name of the notifier under `notifiers:` that delivers it. */
   notifier: string;
   createdAt: string;
+  /** Orders entries made in the same millisecond by one process. Absent in entries written before it was. */
+  seq?: number;
   group: NotificationGroup;
+  /** By notification id: what it is about, so a newer state of the same alert supersedes it. Absent in older entries. */
+  alerts?: Record<string, NotificationAbout>;
 }
 
 /**
@@ -52,6 +70,9 @@ export async function readEntryFile(dir: string, name: string, id: string): Prom
     const entry = JSON.parse(await readFile(join(dir, name), 'utf8')) as Partial<OutboxEntry> | null;
     const group = entry?.group;
     if (entry?.version === 1 && entry.id === id && typeof entry.notifier === 'string' && typeof group?.id === 'string' && Array.isArray(group.notifications)) {
+      // What the notifications are about only orders them: an entry that says it badly is sent as it is.
+      if (entry.alerts !== undefined && !isAbout(entry.alerts)) delete entry.alerts;
+      if (typeof entry.seq !== 'number') delete entry.seq;
       return { entry: entry as OutboxEntry };
     }
     return { reason: 'not an outbox entry of version 1' };
@@ -59,4 +80,44 @@ export async function readEntryFile(dir: string, name: string, id: string): Prom
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     return { reason: messageOf(err) };
   }
+}
+
+function isAbout(v: unknown): v is Record<string, NotificationAbout> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  return Object.values(v).every((a: unknown) => typeof a === 'object' && a !== null && typeof (a as NotificationAbout).series === 'string' && Number.isFinite((a as NotificationAbout).at) && typeof (a as NotificationAbout).state === 'string');
+}
+
+/** What a scan of the folder found: the entries, and what it removed or moved aside. */
+export interface FolderScan {
+  entries: OutboxEntry[];
+  /** Temp files a crash left mid-write, removed. */
+  torn: string[];
+  /** Files that are not entries, renamed to `*.corrupt`, and why. */
+  corrupt: { file: string; reason: string }[];
+}
+
+/**
+ * Reads every entry in `dir` but those `skip` names; removes temp files torn by a crash (not those in
+ * `ownTemps`, being written now) and renames a file that cannot be an entry to `*.corrupt`, out of the way but kept.
+ */
+export async function scanFolder(dir: string, ownTemps: ReadonlySet<string>, skip: (id: string) => boolean): Promise<FolderScan> {
+  const scan: FolderScan = { entries: [], torn: [], corrupt: [] };
+  for (const name of (await readdir(dir)).sort()) {
+    if (name.endsWith('.tmp') && !ownTemps.has(name)) {
+      // A temp file outlives only a crash mid-write; its enqueue never returned, so nobody counts on it.
+      await unlink(join(dir, name)).catch(() => undefined);
+      scan.torn.push(name);
+      continue;
+    }
+    const id = name.endsWith('.json') ? name.slice(0, -'.json'.length) : undefined;
+    if (id === undefined || skip(id)) continue;
+    const result = await readEntryFile(dir, name, id);
+    if (result === undefined) continue;
+    if ('entry' in result) scan.entries.push(result.entry);
+    else {
+      await rename(join(dir, name), join(dir, `${name}.corrupt`)).catch(() => undefined);
+      scan.corrupt.push({ file: name, reason: result.reason });
+    }
+  }
+  return scan;
 }

@@ -3,18 +3,21 @@
  * accepted it, so a notification survives a crash, a restart and a receiver that is down for hours.
  *
  * File `<entry id>.json` (version 1), written to `.<entry id>.<pid>.<random>.tmp`, fsynced, renamed:
- *   { "version": 1, "id": "<entry id>", "notifier": "ops-webhook", "createdAt": "<ISO>", "group": NotificationGroup }
- * The entry id is derived from the notifier's name and the group id, so enqueueing the same group for the
+ *   { "version": 1, "id": "<entry id>", "notifier": "ops-webhook", "createdAt": "<ISO>", "seq": 7, "group": NotificationGroup,
+ *     "alerts": { "<notification id>": { "series": "host=\"a\"", "at": <ms>, "state": "firing" } } }
+ * (`seq` and `alerts` came later; an entry without them is ordered by `createdAt` and its alerts told apart by
+ * their labels). The entry id is derived from the notifier's name and the group id, so enqueueing the same group for the
  * same notifier twice yields one entry.
  *
- * Guarantees: an entry is on disk before `enqueue` resolves; it is tried until its receiver accepts it;
- * one process never sends an entry again once it was accepted. At least once across processes: if the
- * process dies after the receiver accepted a try but before the file is deleted, the next start sends it
- * again, with the same group id (webhook `X-Rtdash-Delivery`, email Message-ID) so the receiver can drop it.
+ * Guarantees: an entry is on disk before `enqueue` resolves; it is tried until its receiver accepts it or a newer
+ * notification of the same alerts supersedes it (outbox-order.ts: one rule's entries for one notifier go one at a
+ * time, oldest first, and a receiver never ends on a state older than the alert's current one); one process never
+ * sends an entry again once it was accepted. At least once across processes: if the process dies after the
+ * receiver accepted a try but before the file is deleted, the next start sends it again, with the same group id
+ * (webhook `X-Rtdash-Delivery`, email Message-ID) so the receiver can drop it.
  */
-import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { mkdir, readdir, rename, unlink } from 'node:fs/promises';
+import { mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatDuration } from '../duration.js';
 import { messageOf, RtdashError } from '../errors.js';
@@ -22,15 +25,18 @@ import type { Logger } from '../plugin.js';
 import type { NotificationGroup } from './notification.js';
 import { abortable } from './notifiers/abortable.js';
 import type { Notifier } from './notifiers/notifier.js';
-import { readEntryFile, writeEntryFile, type OutboxEntry } from './outbox-folder.js';
+import { outboxEntryId, scanFolder, writeEntryFile, type NotificationAbout, type OutboxEntry } from './outbox-folder.js';
+import { DEFAULT_RETRY, retryDelayMs, type RetryPolicy } from './outbox-retry.js';
+import { byCreation, laneOf, OutboxLanes, without, type LaneEntry } from './outbox-order.js';
 
-export type { OutboxEntry } from './outbox-folder.js';
+export { outboxEntryId, type NotificationAbout, type OutboxEntry } from './outbox-folder.js';
+export { DEFAULT_RETRY, retryDelayMs, type RetryPolicy } from './outbox-retry.js';
 
-/** How failed tries are spaced: doubling from `firstMs` up to `capMs`, each shortened by up to a quarter at random. */
-export interface RetryPolicy {
-  firstMs: number;
-  capMs: number;
-}
+/**
+ * Which notifications of an entry are outdated right before a try: those whose alert has moved on since (as this
+ * instance or, with several, the one leading now knows it). A rejection counts as a failed try.
+ */
+export type StaleCheck = (entry: OutboxEntry) => Promise<ReadonlySet<string>>;
 
 /** Options of an outbox; the defaults suit production, tests shorten them. */
 export interface OutboxOptions {
@@ -51,6 +57,8 @@ export interface OutboxStats {
   delivered: number;
   /** Tries that failed (each is retried). */
   failedAttempts: number;
+  /** Notifications taken out before they were sent, because a newer one of the same alert came. */
+  superseded: number;
 }
 
 /** What an outbox reports, for metrics and tests. */
@@ -59,30 +67,11 @@ export interface OutboxEvents {
   failed: [{ id: string; notifier: string; attempt: number; error: string; retryInMs: number }];
   orphaned: [{ id: string; notifier: string }];
   discarded: [{ file: string; reason: string }];
+  /** Notifications taken out of an entry unsent: a newer one of the same alert is queued (`superseded`) or was sent (`outdated`). */
+  superseded: [{ id: string; notifier: string; notifications: string[]; reason: 'superseded' | 'outdated'; dropped: boolean }];
 }
 
-/** The retry spacing when none is given: about 1 s first, at most 5 min. */
-export const DEFAULT_RETRY: Readonly<RetryPolicy> = Object.freeze({ firstMs: 1000, capMs: 300_000 });
-
-/**
- * The wait before try `attempt + 1` after `attempt` failed tries.
- * @example retryDelayMs(1, DEFAULT_RETRY, () => 0) // 1000; retryDelayMs(20, DEFAULT_RETRY, () => 0) // 300000
- */
-export function retryDelayMs(attempt: number, policy: RetryPolicy, random: () => number = Math.random): number {
-  const full = Math.min(policy.capMs, policy.firstMs * 2 ** Math.min(Math.max(attempt - 1, 0), 30));
-  // Jitter spreads the retries of many entries after an outage, instead of all hitting the receiver at once.
-  return Math.round(full * (1 - 0.25 * random()));
-}
-
-/** The id (and file name without `.json`) of the entry delivering `groupId` through `notifier`. */
-export function outboxEntryId(notifier: string, groupId: string): string {
-  return createHash('sha256').update(JSON.stringify([notifier, groupId])).digest('hex').slice(0, 32);
-}
-
-interface Pending {
-  entry: OutboxEntry;
-  /** False while `enqueue` is still writing the file. */
-  written: boolean;
+interface Pending extends LaneEntry {
   attempts: number;
   timer?: NodeJS.Timeout;
   orphaned: boolean;
@@ -99,6 +88,10 @@ export class Outbox extends EventEmitter<OutboxEvents> {
   private readonly closeTimeoutMs: number;
   private readonly random: () => number;
   private readonly pending = new Map<string, Pending>();
+  /** One rule's entries for one notifier go one at a time, oldest first (outbox-order.ts). */
+  private readonly lanes = new OutboxLanes<Pending>((work) => this.track(work));
+  private staleCheck: StaleCheck | undefined;
+  private seq = 0;
   private readonly delivered = new Set<string>();
   private readonly ownTemps = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
@@ -106,7 +99,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
   private dirReady: Promise<unknown> | undefined;
   private started = false;
   private closing: Promise<void> | undefined;
-  private counts = { delivered: 0, failedAttempts: 0 };
+  private counts = { delivered: 0, failedAttempts: 0, superseded: 0 };
 
   /** `dir` is usually `<storage.dir>/outbox`; it is created when needed. Nothing is sent before `start()`. */
   constructor(
@@ -129,27 +122,37 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     return { pending: this.pending.size, orphaned, ...this.counts };
   }
 
+  /** Sets the check made right before each try, which leaves out notifications whose alert has moved on since. */
+  setStaleCheck(check: StaleCheck): void {
+    this.staleCheck = check;
+  }
+
   /**
    * Stores a delivery of `group` through the notifier named `notifier`; resolves with the entry id once it
-   * is on disk. Enqueueing a group already pending or delivered for that notifier does nothing.
+   * is on disk. Enqueueing a group already pending or delivered for that notifier does nothing. `alerts` says
+   * what each notification is about (by notification id), so that newer ones of the same alert supersede it.
    */
-  async enqueue(notifier: string, group: NotificationGroup): Promise<string> {
+  async enqueue(notifier: string, group: NotificationGroup, alerts?: Record<string, NotificationAbout>): Promise<string> {
     if (this.closing !== undefined) throw new RtdashError('RTDASH_SHUTTING_DOWN', 'the outbox is closed; the notification was not stored');
     const id = outboxEntryId(notifier, group.id);
     if (this.pending.has(id) || this.delivered.has(id)) return id;
-    const entry: OutboxEntry = { version: 1, id, notifier, createdAt: new Date().toISOString(), group };
-    const p: Pending = { entry, written: false, attempts: 0, orphaned: false };
+    const entry: OutboxEntry = { version: 1, id, notifier, createdAt: new Date().toISOString(), seq: ++this.seq, group, ...(alerts !== undefined && { alerts }) };
+    const p: Pending = { entry, written: false, attempts: 0, orphaned: false, lane: laneOf(entry), sending: false };
     // Claimed before the first await, so a concurrent enqueue or start() cannot take it twice.
     this.pending.set(id, p);
+    this.lanes.join(p);
     try {
       await this.ensureDir();
       await writeEntryFile(this.dir, id, JSON.stringify(entry), this.ownTemps);
     } catch (err) {
       this.pending.delete(id);
+      this.lanes.leave(p);
       throw err;
     }
     p.written = true;
-    if (this.started) this.schedule(p, 0);
+    // Only once it is on disk may it supersede older entries: a crash in between must lose neither.
+    this.supersede(p.lane);
+    if (this.started) this.kick(p.lane);
     return id;
   }
 
@@ -158,24 +161,29 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     if (this.started) return;
     this.started = true;
     await this.ensureDir();
-    const found: Pending[] = [];
-    for (const name of (await readdir(this.dir)).sort()) {
-      if (name.endsWith('.tmp') && !this.ownTemps.has(name)) {
-        // A temp file outlives only a crash mid-write; its enqueue never returned, so nobody counts on it.
-        await unlink(join(this.dir, name)).catch(() => undefined);
-        this.log.warn({ file: name }, 'removed an outbox entry torn by a crash while it was written');
-        this.emit('discarded', { file: name, reason: 'torn write' });
-        continue;
-      }
-      const id = name.endsWith('.json') ? name.slice(0, -'.json'.length) : undefined;
-      if (id === undefined || this.pending.has(id) || this.delivered.has(id)) continue;
-      const entry = await this.read(name, id);
-      if (entry !== undefined) found.push({ entry, written: true, attempts: 0, orphaned: false });
+    const scan = await scanFolder(this.dir, this.ownTemps, (id) => this.pending.has(id) || this.delivered.has(id));
+    for (const file of scan.torn) {
+      this.log.warn({ file }, 'removed an outbox entry torn by a crash while it was written');
+      this.emit('discarded', { file, reason: 'torn write' });
     }
-    found.sort((a, b) => (a.entry.createdAt < b.entry.createdAt ? -1 : a.entry.createdAt > b.entry.createdAt ? 1 : 0));
-    for (const p of found) this.pending.set(p.entry.id, p);
+    for (const { file, reason } of scan.corrupt) {
+      this.log.error({ file, reason }, 'an outbox file is unreadable; renamed it to .corrupt');
+      this.emit('discarded', { file, reason });
+    }
+    const found: Pending[] = scan.entries.map((entry) => ({ entry, written: true, attempts: 0, orphaned: false, lane: laneOf(entry), sending: false }));
+    // Lanes in the order the entries were made, whoever made them: a previous run's come before this one's.
+    const all = [...this.pending.values(), ...found].sort((a, b) => byCreation(a.entry, b.entry));
+    this.pending.clear();
+    this.lanes.clear();
+    for (const p of all) {
+      this.pending.set(p.entry.id, p);
+      this.lanes.join(p);
+    }
     if (found.length > 0) this.log.info({ entries: found.length }, 'delivering notifications left by a previous run');
-    for (const p of this.pending.values()) if (p.written && p.timer === undefined) this.schedule(p, 0);
+    for (const lane of this.lanes.names()) {
+      this.supersede(lane);
+      this.kick(lane);
+    }
   }
 
   /** Swaps the notifiers (after a config reload); entries kept for a missing notifier are tried again. */
@@ -214,8 +222,67 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     p.timer.unref();
   }
 
+  /** Tries the first entry of a lane now, unless it is being tried, waits for its retry, or is not on disk yet. */
+  private kick(lane: string): void {
+    const head = this.lanes.head(lane);
+    if (head !== undefined && this.started && head.written && !head.sending && !head.orphaned && head.timer === undefined) this.schedule(head, 0);
+  }
+
+  /** Counts work that `close()` waits for. */
+  private track(work: Promise<void>): void {
+    const tracked = work.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+  }
+
+  /** Takes out of a lane's entries (on disk too) every notification a newer entry of the lane is about. */
+  private supersede(lane: string): void {
+    for (const [p, drop] of this.lanes.superseded(lane)) this.trim(p, drop, 'superseded');
+  }
+
+  /** Removes notifications from an entry, rewriting its file, or removing it when none is left. */
+  private trim(p: Pending, drop: ReadonlySet<string>, reason: 'superseded' | 'outdated'): void {
+    const { id, notifier } = p.entry;
+    const rest = without(p.entry, drop);
+    this.counts.superseded += drop.size;
+    this.log.info({ entry: id, notifier, notifications: drop.size, reason }, reason === 'superseded' ? 'a newer notification of the same alert replaces one not yet sent' : 'left out a notification whose alert has moved on since');
+    if (rest === undefined) this.remove(p);
+    else {
+      p.entry = rest;
+      const text = JSON.stringify(rest);
+      this.lanes.change(p.lane, () => writeEntryFile(this.dir, id, text, this.ownTemps).catch((err: unknown) => this.log.error({ entry: id, error: messageOf(err) }, 'could not rewrite an outbox entry; the next start trims it again')));
+    }
+    this.emit('superseded', { id, notifier, notifications: [...drop], reason, dropped: rest === undefined });
+  }
+
+  /** Forgets an entry that will not be sent (its file goes too), and lets the next of its lane go. */
+  private remove(p: Pending): void {
+    clearTimeout(p.timer);
+    p.timer = undefined;
+    this.pending.delete(p.entry.id);
+    this.remember(p.entry.id);
+    this.lanes.leave(p);
+    this.lanes.change(p.lane, () => this.unlinkEntry(p.entry.id));
+    this.kick(p.lane);
+  }
+
+  private remember(id: string): void {
+    this.delivered.add(id);
+    if (this.delivered.size > REMEMBER_DELIVERED) this.delivered.delete(this.delivered.values().next().value as string);
+  }
+
+  private async unlinkEntry(id: string): Promise<void> {
+    try {
+      await unlink(join(this.dir, `${id}.json`));
+    } catch (err) {
+      // Still on disk: the next start sends it again, which the receiver can drop by its delivery id.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.log.error({ entry: id, error: messageOf(err) }, 'could not remove an outbox entry');
+    }
+  }
+
   private attempt(p: Pending): void {
     if (this.closing !== undefined || !this.pending.has(p.entry.id)) return;
+    // Not first in its lane: it goes when the entries before it are done.
+    if (this.lanes.head(p.lane) !== p) return;
     const notifier = this.notifiers.get(p.entry.notifier);
     if (notifier === undefined) {
       if (!p.orphaned) {
@@ -226,13 +293,30 @@ export class Outbox extends EventEmitter<OutboxEvents> {
       }
       return;
     }
-    const run = this.deliver(p, notifier).finally(() => this.inFlight.delete(run));
+    p.sending = true;
+    const run = this.deliver(p, notifier).finally(() => {
+      p.sending = false;
+      this.inFlight.delete(run);
+    });
     this.inFlight.add(run);
   }
 
   private async deliver(p: Pending, notifier: Notifier): Promise<void> {
-    const { entry } = p;
     p.attempts++;
+    // Every earlier change of the lane's files is on disk before anything of it is sent.
+    await this.lanes.settled(p.lane);
+    if (this.staleCheck !== undefined) {
+      let stale: ReadonlySet<string>;
+      try {
+        stale = await this.staleCheck(p.entry);
+      } catch (err) {
+        this.failed(p, notifier, `could not check that the alert is still in this state: ${messageOf(err)}`);
+        return;
+      }
+      if (stale.size > 0) this.trim(p, stale, 'outdated');
+      if (!this.pending.has(p.entry.id)) return;
+    }
+    const { entry } = p;
     const timeout = AbortSignal.timeout(notifier.timeoutMs);
     const signal = AbortSignal.any([timeout, this.stopping.signal]);
     try {
@@ -243,26 +327,30 @@ export class Outbox extends EventEmitter<OutboxEvents> {
         this.log.info({ entry: entry.id, notifier: notifier.name }, 'a delivery was cut short by shutdown; it is tried again on the next start');
         return;
       }
-      this.counts.failedAttempts++;
-      const error = timeout.aborted ? `no answer within ${formatDuration(notifier.timeoutMs)}` : messageOf(err);
-      const retryInMs = retryDelayMs(p.attempts, this.retry, this.random);
-      this.log.warn({ entry: entry.id, group: entry.group.id, notifier: notifier.name, attempt: p.attempts, error }, `notification delivery failed; retrying in ${formatDuration(retryInMs)}`);
-      this.emit('failed', { id: entry.id, notifier: notifier.name, attempt: p.attempts, error, retryInMs });
-      this.schedule(p, retryInMs);
+      this.failed(p, notifier, timeout.aborted ? `no answer within ${formatDuration(notifier.timeoutMs)}` : messageOf(err));
       return;
     }
     this.pending.delete(entry.id);
-    this.delivered.add(entry.id);
-    if (this.delivered.size > REMEMBER_DELIVERED) this.delivered.delete(this.delivered.values().next().value as string);
+    this.remember(entry.id);
+    this.lanes.leave(p);
     this.counts.delivered++;
-    try {
-      await unlink(join(this.dir, `${entry.id}.json`));
-    } catch (err) {
-      // Still on disk: the next start sends it again, which the receiver can drop by its delivery id.
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.log.error({ entry: entry.id, error: messageOf(err) }, 'could not remove a delivered outbox entry');
-    }
+    this.lanes.change(p.lane, () => this.unlinkEntry(entry.id));
+    await this.lanes.settled(p.lane);
+    this.kick(p.lane);
     this.log.debug({ entry: entry.id, group: entry.group.id, notifier: notifier.name, attempts: p.attempts }, 'notification delivered');
     this.emit('delivered', { id: entry.id, notifier: notifier.name, attempts: p.attempts });
+  }
+
+  /** A try failed: newer entries of the lane may supersede it now; what is left is retried after a pause. */
+  private failed(p: Pending, notifier: Notifier, error: string): void {
+    const { entry } = p;
+    this.counts.failedAttempts++;
+    const retryInMs = retryDelayMs(p.attempts, this.retry, this.random);
+    this.log.warn({ entry: entry.id, group: entry.group.id, notifier: notifier.name, attempt: p.attempts, error }, `notification delivery failed; retrying in ${formatDuration(retryInMs)}`);
+    this.emit('failed', { id: entry.id, notifier: notifier.name, attempt: p.attempts, error, retryInMs });
+    p.sending = false;
+    this.supersede(p.lane);
+    if (this.pending.has(entry.id)) this.schedule(p, retryInMs);
   }
 
   private ensureDir(): Promise<unknown> {
@@ -271,15 +359,5 @@ export class Outbox extends EventEmitter<OutboxEvents> {
       throw err;
     });
     return this.dirReady;
-  }
-
-  /** Reads an entry file; one that cannot be an entry is renamed to `*.corrupt`, out of the way but kept. */
-  private async read(name: string, id: string): Promise<OutboxEntry | undefined> {
-    const result = await readEntryFile(this.dir, name, id);
-    if (result === undefined || 'entry' in result) return result?.entry;
-    await rename(join(this.dir, name), join(this.dir, `${name}.corrupt`)).catch(() => undefined);
-    this.log.error({ file: name, reason: result.reason }, 'an outbox file is unreadable; renamed it to .corrupt');
-    this.emit('discarded', { file: name, reason: result.reason });
-    return undefined;
   }
 }

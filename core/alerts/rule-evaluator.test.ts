@@ -42,6 +42,54 @@ function hosts(at: number, values: Record<string, number>): Frame {
   };
 }
 
+describe('evaluateRule: last() without a window reads the latest delivery', () => {
+  const history: Frame = { fields: [{ name: 't', type: 'time', values: [T0 - 2 * S, T0 - S] }, { name: 'cpu', type: 'number', values: [95, 96] }] };
+  const empty: Frame = { fields: [{ name: 't', type: 'time', values: [] }, { name: 'cpu', type: 'number', values: [] }] };
+
+  it('goes to nodata when the latest delivery has no rows, however much history answers', () => {
+    const { alerts, transitions } = evaluateRule(rule({ labels: {} }), history, T0, new Map(), { latest: empty });
+    expect(alerts.get('')).to.include({ state: 'nodata', reason: 'no data' });
+    expect(transitions.map((t) => t.kind)).to.deep.equal(['nodata']);
+    // Without the latest delivery (or with a window) the history answers, as before.
+    expect(evaluateRule(rule(), history, T0, new Map()).alerts.get('')?.state).to.equal('firing');
+    expect(evaluateRule(rule({ when: parseCondition('last(1m) > 90') }), history, T0, new Map(), { latest: empty }).alerts.get('')?.state).to.equal('firing');
+  });
+
+  it('with `by`, makes a series missing from the latest delivery no data', () => {
+    const both = hosts(T0 - S, { a: 95, b: 95 });
+    const { alerts } = evaluateRule(rule({ by: ['host'], column: 'cpu' }), both, T0, new Map(), { latest: hosts(T0, { a: 97 }) });
+    expect(alerts.get('host="a"')).to.include({ state: 'firing', value: 97 });
+    expect(alerts.get('host="b"')?.state).to.equal('nodata');
+  });
+});
+
+describe('evaluateRule: an offset window the data does not reach yet', () => {
+  const MIN = 60_000;
+  const compared = rule({ when: parseCondition('last() > 2 * avg(5m offset 1h)'), labels: {} });
+  const frame = (at: number): Frame => ({ fields: [{ name: 't', type: 'time', values: [at - MIN, at] }, { name: 'cpu', type: 'number', values: [10, 30] }] });
+
+  it('stays ok, saying why, instead of going to nodata after a start', () => {
+    const { alerts, transitions } = evaluateRule(compared, frame(T0), T0, new Map(), { collectingSince: T0 - MIN });
+    expect(transitions).to.deep.equal([]);
+    expect(alerts.get('')?.state).to.equal('ok');
+    expect(alerts.get('')?.reason).to.match(/^not judged yet: avg\(5m offset 1h\) reaches back before the data begins \(judged from about 2024-05-01T11:04:00.000Z\)$/);
+  });
+
+  it('keeps a pending or firing alert as it is until the window can be judged', () => {
+    const pending: AlertState = { state: 'pending', since: T0 - S, pendingSince: T0 - S, repeats: 0, value: 30, values: {}, labels: {} };
+    const next = evaluateRule({ ...compared, forMs: 60 * S }, frame(T0), T0, new Map([['', pending]]), { collectingSince: T0 - MIN });
+    expect(next.alerts.get('')).to.include({ state: 'pending', pendingSince: T0 - S });
+    const firing: AlertState = { state: 'firing', since: T0 - S, firingSince: T0 - S, lastNotifiedAt: T0 - S, repeats: 0, value: 30, values: {}, labels: {} };
+    expect(evaluateRule(compared, frame(T0), T0, new Map([['', firing]]), { collectingSince: T0 - MIN }).transitions).to.deep.equal([]);
+  });
+
+  it('goes to nodata once the window should have been filled and is not', () => {
+    const { alerts, transitions } = evaluateRule(compared, frame(T0), T0, new Map(), { collectingSince: T0 - 2 * 3_600_000 });
+    expect(alerts.get('')?.state).to.equal('nodata');
+    expect(transitions.map((t) => t.kind)).to.deep.equal(['nodata']);
+  });
+});
+
 describe('evaluateRule', () => {
   it('evaluates a rule without `by` as one alert with key ""', () => {
     const frame: Frame = { fields: [{ name: 't', type: 'time', values: [T0] }, { name: 'cpu', type: 'number', values: [95] }] };

@@ -5,8 +5,10 @@
  */
 import { messageOf } from '../errors.js';
 import type { Frame } from '../frame.js';
-import { evaluateCondition } from './condition-eval.js';
+import type { ReducerCall } from './condition-ast.js';
+import { evaluateCondition, type EvaluationContext } from './condition-eval.js';
 import { notificationGroup, notificationId, type AlertNotification, type NotificationGroup } from './notification.js';
+import type { NotificationAbout } from './outbox-folder.js';
 import { initialAlertState, step, type AlertState, type StepInput, type Transition } from './rule-state.js';
 import { alertLabels, type AlertRule } from './rule.js';
 import { seriesFromFrame, splitSeries, type Series } from './series.js';
@@ -38,13 +40,24 @@ export function defaultColumn(rule: Pick<AlertRule, 'column' | 'by'>, frame: Fra
   return frame.fields.find((f) => f.type === 'number' && !rule.by.includes(f.name))?.name ?? '';
 }
 
-function inputFor(rule: AlertRule, series: Series, now: number, column: string): StepInput {
-  const when = evaluateCondition(rule.when, series, now, column);
+function inputFor(rule: AlertRule, series: Series, now: number, column: string, context: EvaluationContext): StepInput {
+  const { collectingSince } = context;
+  const when = evaluateCondition(rule.when, series, now, column, context);
   const first = rule.when.calls[0];
   const value = first === undefined ? null : (when.values[first.key] ?? null);
-  if (rule.clear === undefined) return { kind: 'value', holds: when.holds, values: when.values, value };
-  const clear = evaluateCondition(rule.clear, series, now, column);
-  return { kind: 'value', holds: when.holds, clears: clear.holds, values: { ...when.values, ...clear.values }, value };
+  const waiting = when.holds === null && collectingSince !== undefined ? waitingReason(when.unfilled, collectingSince) : undefined;
+  const wait = waiting === undefined ? {} : { waiting };
+  if (rule.clear === undefined) return { kind: 'value', holds: when.holds, values: when.values, value, ...wait };
+  const clear = evaluateCondition(rule.clear, series, now, column, context);
+  return { kind: 'value', holds: when.holds, clears: clear.holds, values: { ...when.values, ...clear.values }, value, ...wait };
+}
+
+/** Why a condition cannot be judged yet: its offset windows that reach back before the data begins; none when all are filled. */
+function waitingReason(unfilled: readonly ReducerCall[], collectingSince: number): string | undefined {
+  if (unfilled.length === 0) return undefined;
+  const from = Math.max(...unfilled.map((c) => collectingSince + c.offsetMs + (c.windowMs ?? 0)));
+  const calls = [...new Set(unfilled.map((c) => c.key))].join(', ');
+  return `not judged yet: ${calls} reaches back before the data begins (judged from about ${new Date(from).toISOString()})`;
 }
 
 const NO_DATA: StepInput = { kind: 'value', holds: null, values: {} };
@@ -83,22 +96,50 @@ function shared<T>(frame: Frame, key: string, build: () => T): T {
   return entry.built.get(key) as T;
 }
 
+/** What an evaluation of a rule may know besides its job's data. */
+export interface RuleContext {
+  /** When the rule's data began to be collected (it started): an `offset` window reaching back before that is not judged yet. */
+  collectingSince?: number;
+  /** The frame of the job's latest delivery alone, which `last()` without a window reads (see EvaluationContext). */
+  latest?: Frame;
+}
+
+const NO_ROWS: Series = { times: [], columns: {} };
+
+/** Builds series from the latest delivery; none when it cannot (a frame without time: the history then answers). */
+function latestSeries<T>(build: () => T): T | undefined {
+  try {
+    return build();
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Evaluates a rule at `now` and steps every alert: one per series with `by` (key `host="web-1"`), else
  * one with key ''. A series seen before but missing now counts as no data for its alert; such an alert is
- * forgotten once it is back to ok.
+ * forgotten once it is back to ok. An `offset` window reaching back before `context.collectingSince` is not judged
+ * yet rather than no data (see rule-state.ts); `last()` without a window reads `context.latest` alone.
  * @example const { alerts, transitions } = evaluateRule(rule, frame, Date.now(), previous.get(rule.name) ?? new Map())
  */
-export function evaluateRule(rule: AlertRule, data: RuleData, now: number, previous: ReadonlyMap<string, AlertState>): RuleEvaluation {
+export function evaluateRule(rule: AlertRule, data: RuleData, now: number, previous: ReadonlyMap<string, AlertState>, context: RuleContext = {}): RuleEvaluation {
+  const { collectingSince, latest } = context;
   const inputs = new Map<string, { labels: Record<string, string>; input: StepInput }>();
   let failure = 'error' in data ? data.error : undefined;
   if (!('error' in data)) {
     try {
       const column = defaultColumn(rule, data);
-      if (rule.by.length === 0) inputs.set('', { labels: {}, input: inputFor(rule, shared(data, '', () => seriesFromFrame(data)), now, column) });
-      else {
-        const split = shared(data, rule.by.join('\u0000'), () => splitSeries(data, rule.by));
-        for (const [key, { labels, series }] of split) inputs.set(key, { labels, input: inputFor(rule, series, now, column) });
+      if (rule.by.length === 0) {
+        const recent = latest === undefined ? undefined : latestSeries(() => shared(latest, '', () => seriesFromFrame(latest)));
+        inputs.set('', { labels: {}, input: inputFor(rule, shared(data, '', () => seriesFromFrame(data)), now, column, { collectingSince, latest: recent }) });
+      } else {
+        const key = rule.by.join('\u0000');
+        const split = shared(data, key, () => splitSeries(data, rule.by));
+        const recent = latest === undefined ? undefined : latestSeries(() => shared(latest, key, () => splitSeries(latest, rule.by)));
+        for (const [k, { labels, series }] of split) {
+          const context = { collectingSince, latest: recent === undefined ? undefined : (recent.get(k)?.series ?? NO_ROWS) };
+          inputs.set(k, { labels, input: inputFor(rule, series, now, column, context) });
+        }
       }
     } catch (err) {
       inputs.clear();
@@ -131,12 +172,11 @@ export function evaluateRule(rule: AlertRule, data: RuleData, now: number, previ
  * transition (after a retry or a restart) always gets the same id.
  */
 export function transitionNotification(rule: AlertRule, t: Transition): RuleNotification {
-  const status = t.kind === 'resolved' ? 'resolved' : 'firing';
+  const status = statusOf(t);
   const ctx = { value: t.value, rule: rule.name, dashboard: rule.dashboard, labels: alertLabels(rule, t.labels), values: t.values };
   const summary = renderTemplate(rule.summary, ctx);
   return {
-    // The series' labels alone, as ever: ids of the same transition stay what they were.
-    id: notificationId({ rule: rule.name, dashboard: rule.dashboard, labels: t.labels, status, at: t.at, repeat: t.repeat }),
+    id: transitionNotificationId(rule, t),
     status,
     rule: rule.name,
     ...(rule.dashboard === undefined ? {} : { dashboard: rule.dashboard }),
@@ -152,6 +192,24 @@ export function transitionNotification(rule: AlertRule, t: Transition): RuleNoti
     state: t.kind === 'resolved' ? 'resolved' : t.to === 'nodata' || t.to === 'error' ? t.to : 'firing',
     ...(t.reason === undefined ? {} : { reason: t.reason }),
   };
+}
+
+function statusOf(t: Transition): 'firing' | 'resolved' {
+  return t.kind === 'resolved' ? 'resolved' : 'firing';
+}
+
+/** The id of a transition's notification (see notificationId). */
+export function transitionNotificationId(rule: Pick<AlertRule, 'name' | 'dashboard'>, t: Transition): string {
+  // The series' labels alone, as ever: ids of the same transition stay what they were.
+  return notificationId({ rule: rule.name, dashboard: rule.dashboard, labels: t.labels, status: statusOf(t), at: t.at, repeat: t.repeat });
+}
+
+/**
+ * What each transition's notification is about, by notification id: its alert's series and when it happened.
+ * The outbox lets a newer notification of the same alert supersede an older one by it.
+ */
+export function transitionsAbout(rule: Pick<AlertRule, 'name' | 'dashboard'>, transitions: readonly Transition[]): Record<string, NotificationAbout> {
+  return Object.fromEntries(transitions.map((t) => [transitionNotificationId(rule, t), { series: t.seriesKey, at: t.at, state: t.to }]));
 }
 
 /**

@@ -12,6 +12,22 @@ export function ruleFingerprint(rule: AlertRule): string {
   return JSON.stringify(meaning);
 }
 
+/**
+ * What a rule's attachment to a job depends on: the rule's meaning and the definition of the widget its job runs.
+ * A reload that changes the widget's query (or schedule, or anything its job is made of) changes it, so the rule
+ * moves to the new job and lets go of the old one; a widget that is gone counts as a change too.
+ */
+export function attachmentFingerprint(rule: AlertRule, dashboards: ReadonlyMap<string, Dashboard>): string {
+  let widget: Omit<Widget, 'position'> | null = null;
+  try {
+    const { position: _position, ...definition } = ruleWidget(rule, dashboards).widget;
+    widget = definition;
+  } catch {
+    // No such widget now: attaching will fail and say so.
+  }
+  return JSON.stringify([ruleFingerprint(rule), widget]);
+}
+
 /** The dashboard and widget whose job a rule runs on: its widget's, or a hidden one for a rule with its own query. */
 export function ruleWidget(rule: AlertRule, dashboards: ReadonlyMap<string, Dashboard>): { dashboard: Dashboard; widget: Widget } {
   if (rule.data.kind === 'widget') {

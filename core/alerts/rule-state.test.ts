@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { initialAlertState, seriesKeyOf, step, type AlertState, type StepInput, type StepRule, type Transition } from './rule-state.js';
+import { initialAlertState, nextChangeAt, seriesKeyOf, step, type AlertState, type StepInput, type StepRule, type Transition } from './rule-state.js';
 
 const S = 1000;
 const base: StepRule = { name: 'cpu-high', dashboard: 'ops', forMs: 0, keepFiringForMs: 0, repeatMs: 0, nodata: 'nodata', error: 'error' };
@@ -178,5 +178,21 @@ describe('alert state machine', () => {
   it('writes series keys as splitSeries does', () => {
     expect(seriesKeyOf({ host: 'web-1', region: 'eu' })).to.equal('host="web-1",region="eu"');
     expect(seriesKeyOf({})).to.equal('');
+  });
+});
+
+describe('nextChangeAt', () => {
+  it('is the earliest moment time alone changes an alert, and never one already past', () => {
+    const pending = step(initialAlertState({}, 0), yes, 0, rule({ forMs: 60 * S })).state;
+    expect(nextChangeAt([pending], rule({ forMs: 60 * S }), 0)).to.equal(60 * S);
+    const firing = step(initialAlertState({}, 0), yes, 0, rule({ repeatMs: 600 * S })).state;
+    expect(nextChangeAt([pending, firing], rule({ forMs: 60 * S, repeatMs: 600 * S }), 0)).to.equal(60 * S);
+    // An alert in error keeps the time its errors began: that moment is past, and no reason to evaluate again at once.
+    let failing = step(initialAlertState({}, 0), fail, 0, rule({ forMs: 10 * S })).state;
+    failing = step(failing, fail, 20 * S, rule({ forMs: 10 * S })).state;
+    expect(failing.state).to.equal('error');
+    expect(nextChangeAt([failing], rule({ forMs: 10 * S }), 20 * S)).to.equal(undefined);
+    // A pending alert whose `for` has passed but which cannot be judged yet (an offset window) waits for data, not a timer.
+    expect(nextChangeAt([pending], rule({ forMs: 60 * S }), 61 * S)).to.equal(undefined);
   });
 });

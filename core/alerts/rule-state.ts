@@ -52,6 +52,11 @@ export type StepInput =
       values: Record<string, number | null>;
       /** The value notifications show; the first of `values` when left out. */
       value?: number | null;
+      /**
+       * Why `holds` is null although nothing is missing: an `offset` window reaches back before the data begins
+       * (the server just started). The alert then stays as it is, with this as its reason, instead of `nodata`.
+       */
+      waiting?: string;
     }
   | { kind: 'error'; message: string };
 
@@ -102,6 +107,7 @@ export function isAlerting(state: AlertStateName): boolean {
 type Verdict =
   | { kind: 'holds'; holds: boolean; clears: boolean | null | undefined; reason?: string }
   | { kind: 'state'; state: 'nodata' | 'error'; reason: string }
+  | { kind: 'wait'; reason: string }
   | { kind: 'keep' };
 
 function fallback(to: Fallback, reason: string): Verdict {
@@ -116,7 +122,7 @@ function fallback(to: Fallback, reason: string): Verdict {
 
 function verdictOf(input: StepInput, rule: StepRule): Verdict {
   if (input.kind === 'error') return fallback(rule.error, `evaluation failed: ${input.message}`);
-  if (input.holds === null) return fallback(rule.nodata, 'no data');
+  if (input.holds === null) return input.waiting === undefined ? fallback(rule.nodata, 'no data') : { kind: 'wait', reason: input.waiting };
   return { kind: 'holds', holds: input.holds, clears: input.clears };
 }
 
@@ -184,7 +190,9 @@ export function step(prev: AlertState, input: StepInput, now: number, rule: Step
     if (from !== 'error' && now - s.errorSince >= rule.forMs) enter('error');
   } else {
     delete s.errorSince;
-    if (verdict.kind === 'state') {
+    if (verdict.kind === 'wait') {
+      // Not judged yet: nothing moves (a pending alert keeps its pending time, a firing one keeps firing).
+    } else if (verdict.kind === 'state') {
       if (from !== 'nodata') enter('nodata');
     } else if (from === 'firing') {
       const wouldResolve = !verdict.holds && (verdict.clears === undefined || verdict.clears === true);
@@ -216,6 +224,26 @@ export function step(prev: AlertState, input: StepInput, now: number, rule: Step
     notify('repeat');
   }
   return { state: s, transitions: out };
+}
+
+/**
+ * The next moment after `now` when time alone changes one of these alerts: a `for` or `keep_firing_for` ends, a
+ * run of errors has lasted its pending period, a repeat is due; undefined when none will. A moment already past
+ * was acted on by the evaluation at `now`, or is held back (an alert not judged yet): it is no reason to look again.
+ * @example nextChangeAt([{ ...state, state: 'pending', pendingSince: 0 }], { ...rule, forMs: 60_000 }, 1000) // 60000
+ */
+export function nextChangeAt(alerts: Iterable<AlertState>, rule: Pick<StepRule, 'forMs' | 'keepFiringForMs' | 'repeatMs'>, now: number): number | undefined {
+  let due = Infinity;
+  const consider = (at: number): void => {
+    if (at > now) due = Math.min(due, at);
+  };
+  for (const a of alerts) {
+    if (a.state === 'pending' && a.pendingSince !== undefined) consider(a.pendingSince + rule.forMs);
+    if (a.errorSince !== undefined) consider(a.errorSince + rule.forMs);
+    if (a.resolvingSince !== undefined) consider(a.resolvingSince + rule.keepFiringForMs);
+    if (isAlerting(a.state) && rule.repeatMs > 0) consider((a.lastNotifiedAt ?? a.since) + rule.repeatMs);
+  }
+  return Number.isFinite(due) ? due : undefined;
 }
 
 /**

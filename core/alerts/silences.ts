@@ -99,6 +99,11 @@ export class Silences {
     return silence;
   }
 
+  /** Stores again every silence in force here, for a backend that lost them (a Redis restarted empty). */
+  async restore(now: number): Promise<void> {
+    for (const s of this.active(now)) await this.#backend?.put(s);
+  }
+
   /** Ends a silence early; false when there is none with this id. */
   async remove(id: string): Promise<boolean> {
     // Stored first, as `add` does: a failed write leaves the silence in force here too, as the 500 says.

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { httpReceiver, type HttpReceiver } from '../../core/alerts/notifiers/testing.js';
+import { httpReceiver, type Answer, type HttpReceiver } from '../../core/alerts/notifiers/testing.js';
 import { SERVICES, needService } from './services.js';
 import { killCli, levelSource, serveCli, waitReady, writeAlertProject, type AlertProject, type LevelSource, type ServedCli } from './served-cli.js';
 import { freePort } from './tcp-proxy.js';
@@ -35,17 +35,20 @@ export interface AlertProjectFixture {
   /**
    * Writes the project for a server on a free port: the rules notify the receiver, state goes to `data` (a folder
    * named after the port unless given), and with `leaseTtl` the config gets a `cluster:` section on this test's
-   * Redis prefix.
+   * Redis prefix (on `redis`, a Redis of the test's own, or the shared one).
    */
-  write(options: Pick<AlertProject, 'rules' | 'repeat'> & { data?: string; leaseTtl?: string }): Promise<WrittenProject>;
+  write(options: Pick<AlertProject, 'rules' | 'repeat'> & { data?: string; leaseTtl?: string; redis?: string }): Promise<WrittenProject>;
   /** Serves a written project and resolves once it answers. */
   serve(project: WrittenProject): Promise<ServedCli>;
   /** Every server's output, for an assertion's message. */
   output(): string;
 }
 
-/** Registers the hooks in the calling `describe`; call it first in its body. */
-export function alertProject(name: string, options: { redis?: boolean } = {}): AlertProjectFixture {
+/**
+ * Registers the hooks in the calling `describe`; call it first in its body. `answer`: how the receiver answers
+ * (200 to every request unless given).
+ */
+export function alertProject(name: string, options: { redis?: boolean; answer?: Answer } = {}): AlertProjectFixture {
   let dir: string | undefined;
   let source: LevelSource | undefined;
   let receiver: HttpReceiver | undefined;
@@ -68,7 +71,7 @@ export function alertProject(name: string, options: { redis?: boolean } = {}): A
     dir = mkdtempSync(join(tmpdir(), `rtdash-${name}-`));
     prefix = `rtdash-test-${randomUUID().slice(0, 8)}`;
     source = await levelSource(1);
-    receiver = await httpReceiver();
+    receiver = await httpReceiver(options.answer);
   });
   afterEach(async () => {
     for (const child of served) await killCli(child);
@@ -101,7 +104,7 @@ export function alertProject(name: string, options: { redis?: boolean } = {}): A
     get served() {
       return served;
     },
-    async write({ rules, repeat, data, leaseTtl }) {
+    async write({ rules, repeat, data, leaseTtl, redis }) {
       const port = await freePort();
       const folder = inTest(dir, 'the folder');
       const stateDir = data ?? join(folder, `data-${port}`);
@@ -113,7 +116,7 @@ export function alertProject(name: string, options: { redis?: boolean } = {}): A
         data: stateDir,
         rules,
         ...(repeat !== undefined && { repeat }),
-        ...(leaseTtl !== undefined && { extra: `cluster:\n  redis: ${SERVICES.redis.url}\n  prefix: ${prefix}\n  lease_ttl: ${leaseTtl}\n` }),
+        ...(leaseTtl !== undefined && { extra: `cluster:\n  redis: ${redis ?? SERVICES.redis.url}\n  prefix: ${prefix}\n  lease_ttl: ${leaseTtl}\n` }),
       });
       return { config, url: `http://127.0.0.1:${port}`, data: stateDir };
     },
