@@ -21,7 +21,7 @@ import type { ServerParts } from './server-parts.js';
 import { ConnectionGate } from './stream/connection-gate.js';
 import { AllowedHosts } from './allowed-hosts.js';
 import { TrustedProxies } from './trusted-proxies.js';
-import { exposureWarnings } from './exposure-warnings.js';
+import { exposureWarnings, placeholderTokenRefusal } from './exposure-warnings.js';
 import { Hub } from './stream/hub.js';
 import { startAlerting, type Alerting } from './alerts/alerting.js';
 import { CLOSE } from './stream/protocol.js';
@@ -170,6 +170,8 @@ async function teardown(b: Built, reason: string, logger: Logger): Promise<void>
 /** Builds every part of a server into `built` (so a failure part-way can release them), and listens. */
 async function assemble(config: ServerConfig, options: StartOptions, built: Built): Promise<Omit<RtdashServer, 'close'>> {
   const { logger } = options;
+  const refusal = placeholderTokenRefusal(config, options.host ?? config.server.host);
+  if (refusal !== undefined) throw new RtdashError('RTDASH_CONFIG_INVALID', refusal);
   const { registry, failures } = await buildRegistry(options.plugins, config);
   for (const f of failures) logger.error({ plugin: f.specifier, code: f.error.code }, f.error.message);
   if (failures.length > 0) {

@@ -73,12 +73,12 @@ describe('rtdash serve --host 0.0.0.0 without admin tokens', function () {
   afterEach(() => killCli(child));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** Serves `config` on 0.0.0.0 and a free port; resolves with the warn lines logged by the time it is ready. */
-  async function warningsOf(config: string): Promise<string[]> {
+  /** Serves `config` on `host` and a free port; resolves with the warn lines logged by the time it is ready. */
+  async function warningsOf(config: string, host = '0.0.0.0'): Promise<string[]> {
     const file = join(dir, 'config.yaml');
     writeFileSync(file, config);
     const port = await freePort();
-    child = serveCli(file, dir, ['--host', '0.0.0.0', '--port', String(port)]);
+    child = serveCli(file, dir, ['--host', host, '--port', String(port)]);
     await waitReady(child, `http://127.0.0.1:${port}`);
     await untilAsync('the serving line', () => child!.output().includes('rtdash serving on'));
     await stopCli(child);
@@ -90,6 +90,20 @@ describe('rtdash serve --host 0.0.0.0 without admin tokens', function () {
     const admin = warnings.find((w) => w.startsWith('no auth.admin_tokens while listening on 0.0.0.0'));
     expect(admin, warnings.join('\n')).to.include('server.trusted_proxies').and.include('auth.admin_tokens: ["${RTDASH_ADMIN_TOKEN}"]');
     expect(warnings.some((w) => w.startsWith('listening on 0.0.0.0 with neither server.public_url nor server.hostnames'))).to.equal(true);
+  });
+
+  it('refuses to start with the example admin token, which anyone who read the docs knows', async () => {
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, 'server: { hostnames: [dash.example.com] }\nauth: { admin_tokens: ["${RTDASH_ADMIN_TOKEN:-change-me-admin-token}"] }\ndashboards: { watch: false }\n');
+    child = serveCli(file, dir, ['--host', '0.0.0.0', '--port', String(await freePort())]);
+    const [code] = (await child.exited) as [number];
+    expect(code, child.output()).to.equal(1);
+    expect(child.output()).to.include('auth.admin_tokens holds the example token').and.include('RTDASH_ADMIN_TOKEN');
+  });
+
+  it('serves on loopback with the example admin token, warning that it is one', async () => {
+    const warnings = await warningsOf('auth: { admin_tokens: ["${RTDASH_ADMIN_TOKEN:-change-me-admin-token}"] }\ndashboards: { watch: false }\n', '127.0.0.1');
+    expect(warnings.some((w) => w.startsWith('auth.admin_tokens holds an example token')), warnings.join('\n')).to.equal(true);
   });
 
   it('says nothing of it with admin tokens and the server’s names set', async () => {
