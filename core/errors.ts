@@ -30,7 +30,7 @@ export const ERRORS = {
   RTDASH_FRAME_MALFORMED: { status: 502, expose: false, summary: 'the source returned data that is not a frame' },
   RTDASH_FRAME_TOO_WIDE: { status: 502, expose: true, summary: "a result has more columns than the source's max_columns" },
   RTDASH_SOURCE_UNKNOWN: { status: 404, expose: true, summary: 'no data source with that name' },
-  RTDASH_PLUGIN_INVALID: { status: 500, expose: true, summary: 'a plugin module does not export a valid definition' },
+  RTDASH_PLUGIN_INVALID: { status: 500, expose: false, summary: 'the plugin of this source failed to load' },
   RTDASH_PLUGIN_FAILED: { status: 503, expose: true, summary: 'a plugin did not finish creating its source, or failed outside a query: its sources are out of service' },
   RTDASH_UNAUTHORIZED: { status: 401, expose: true, summary: 'a valid admin token is required' },
   RTDASH_ORIGIN_NOT_ALLOWED: { status: 403, expose: true, summary: 'the Origin of the request (the web site) is not in server.origins' },
