@@ -7,12 +7,13 @@ import { RtdashError } from './errors.js';
 
 /**
  * What a pool rejects with when the caller's signal aborts while the query waits for a connection: for the
- * query's time-out, RTDASH_CONNECTION_WAIT naming the wait and the pool's size; any other abort reason (a
- * shutdown) as it is. The plugin's usual prefix (`postgres "shopdb": `) goes in front.
- * @example reject(connectionWaitError(signal.reason, 10))
+ * query's time-out while every connection was busy, RTDASH_CONNECTION_WAIT naming the wait and the pool's
+ * size; otherwise (a connection being opened to a server that does not answer, a shutdown) the reason as it
+ * is. The plugin's usual prefix (`postgres "shopdb": `) goes in front.
+ * @example reject(connectionWaitError(signal.reason, 10, active >= 10))
  */
-export function connectionWaitError(reason: unknown, poolSize: number): unknown {
-  if (!(reason instanceof RtdashError) || reason.code !== 'RTDASH_QUERY_TIMEOUT') return reason;
+export function connectionWaitError(reason: unknown, poolSize: number, poolFull: boolean): unknown {
+  if (!poolFull || !(reason instanceof RtdashError) || reason.code !== 'RTDASH_QUERY_TIMEOUT') return reason;
   const ms = (reason.details as { timeoutMs?: unknown } | undefined)?.timeoutMs;
   return connectionWaitTimeout(typeof ms === 'number' ? `${ms} ms` : undefined, poolSize, reason);
 }

@@ -148,12 +148,15 @@ export class BoundedPool {
   }
 
   #getConnection(signal: AbortSignal): Promise<PoolConnection> {
+    // Every connection taken (in use or promised to a query ahead) as it starts waiting: a time-out is then a
+    // wait for the pool, not for a server to answer.
+    const full = this.#busy + this.#waiting >= this.#settings.poolSize;
     this.#waiting++;
     return new Promise((resolve, reject) => {
       let gaveUp = false;
       const onAbort = () => {
         gaveUp = true;
-        reject(connectionWaitError(signal.reason, this.#settings.poolSize));
+        reject(connectionWaitError(signal.reason, this.#settings.poolSize, full));
       };
       signal.addEventListener('abort', onAbort, { once: true });
       // mysql2 cannot take a request back out of its queue; the caller stops waiting, and the connection is

@@ -29,6 +29,8 @@ export class QueryPool {
   /** Connections that have answered before: losing one of those is worth one retry on a fresh connection. */
   readonly #seasoned = new WeakSet<PoolClient>();
   #active = 0;
+  /** Connections asked of pg-pool and not handed over yet. */
+  #acquiring = 0;
 
   /** `label` prefixes log lines, e.g. `postgres "shopdb"`. */
   constructor(config: PoolConfig, logger: Logger, label: string) {
@@ -84,9 +86,17 @@ export class QueryPool {
     signal.throwIfAborted();
     // pg-pool cannot withdraw a waiting request, so a caller that gives up leaves it behind; it releases the
     // connection as soon as it arrives.
+    // Every connection taken (running a query, or promised to a query ahead) as it starts waiting: a time-out is
+    // then a wait for the pool, not for a server to answer.
+    const full = this.#active + this.#acquiring >= this.size;
+    this.#acquiring++;
     const pending = this.#pool.connect();
+    void pending.then(
+      () => this.#acquiring--,
+      () => this.#acquiring--,
+    );
     return new Promise<PoolClient>((resolve, reject) => {
-      const onAbort = (): void => reject(connectionWaitError(signal.reason, this.size));
+      const onAbort = (): void => reject(connectionWaitError(signal.reason, this.size, full));
       signal.addEventListener('abort', onAbort, { once: true });
       pending.then(
         (client) => {
