@@ -119,6 +119,11 @@ describe('embed tokens', function () {
     const page = await request(url(`/d/locked?token=${token('locked')}`));
     expect(page.status).to.equal(200);
     expect(page.headers['referrer-policy']).to.equal('no-referrer');
+    // A value the token fixes otherwise: the page is served, and its element goes on with the token's value.
+    const fixedOtherwise = await request(url(`/d/locked?token=${token('locked', { region: 'us' })}&var-region=eu`));
+    expect(fixedOtherwise.status).to.equal(200);
+    expect(fixedOtherwise.body).to.include('<rt-dashboard ');
+    expect(fixedOtherwise.headers['referrer-policy']).to.equal('no-referrer');
     const other = await request(url(`/d/locked?token=${token('open')}`));
     expect(other.status).to.equal(403);
     expect(other.body).to.not.include('Locked sales');

@@ -61,6 +61,12 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
     try {
       access.admit(dashboard.id, access.live(requestToken(ctx.URL.searchParams)), () => dashboard, varsFromQuery(ctx.URL.searchParams));
     } catch (err) {
+      // A value the token fixes otherwise hides nothing: the element goes on with the token's value and says why.
+      if (err instanceof RtdashError && err.code === 'RTDASH_VARIABLE_FIXED') {
+        ctx.set('Referrer-Policy', 'no-referrer');
+        ctx.body = dashboardPage(dashboard, ctx.URL.searchParams);
+        return;
+      }
       ctx.status = err instanceof RtdashError ? err.status : 400;
       // Nothing of a dashboard the viewer may not see is rendered, not even its title.
       if (err instanceof RtdashError && /^RTDASH_TOKEN_/.test(err.code)) {

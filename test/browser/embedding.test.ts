@@ -47,6 +47,27 @@ async function message(page: Page): Promise<string> {
   return part.innerText();
 }
 
+/**
+ * Checks that the dashboard runs on the token's fixed `region` ("us"): the refusal in words beside the status
+ * (`live`), no message in place of the panels, the picker on the fixed value, disabled, saying why.
+ */
+async function fixedValueShown(page: Page, live: string): Promise<void> {
+  const notice = page.locator('rt-dashboard [part="notice"]');
+  await notice.waitFor({ timeout: 10_000 });
+  expect(await notice.innerText()).to.include('variable "region" is fixed to "us"');
+  expect(await page.locator('rt-dashboard [part="message"]').count(), 'no refusal in place of the panels').to.equal(0);
+  const picker = page.locator('rt-dashboard select[name="region"]');
+  expect(await picker.inputValue()).to.equal('us');
+  expect(await picker.isDisabled()).to.equal(true);
+  expect(await picker.getAttribute('title'), 'the picker says why it is disabled').to.equal('fixed to "us" by the embed token');
+  expect(await statusText(page)).to.equal(live);
+  // And the data goes on.
+  const at = () => page.locator('rt-dashboard rt-stat[data-widget="orders"]').evaluate((el) => (el as HTMLElement & { state: { at: number } }).state.at);
+  const first = await at();
+  await page.waitForTimeout(500);
+  expect(await at()).to.be.greaterThan(first);
+}
+
 describe('dashboards embedded in another site (in Chromium)', function () {
   this.timeout(60_000);
   let browser: Browser;
@@ -145,6 +166,25 @@ describe('dashboards embedded in another site (in Chromium)', function () {
     });
   }
 
+  // The first subscription asks for the refused value: the element asks again without it and goes live on the fixed one.
+  for (const [over, script, live] of OVER) {
+    it(`shows a dashboard live on the token's fixed value when the page asks for another from the start, and says why beside the status (${over})`, async () => {
+      const signed = token('shop', { region: 'us' });
+      await tab.page.addInitScript(script);
+      await visit(allowed, '/shop.html', `<rt-dashboard server="${server.server.url}" dashboard="shop" token="${signed}" vars="region=eu"></rt-dashboard>`);
+      await waitForData(tab.page, ['orders', 'trend']);
+      await fixedValueShown(tab.page, live);
+      expect(tab.errors.filter((e) => !/status of 403/.test(e))).to.deep.equal([]);
+    });
+  }
+
+  it("shows the server's own page live on the token's fixed value when its address asks for another", async () => {
+    const signed = token('shop', { region: 'us' });
+    await tab.page.goto(`${server.server.url}/d/shop?token=${encodeURIComponent(signed)}&var-region=eu`);
+    await waitForData(tab.page, ['orders', 'trend']);
+    await fixedValueShown(tab.page, 'Live');
+  });
+
   it('keeps a widget standing alone on its data when its vars are refused, and says why in its status line', async () => {
     const signed = token('shop', { region: 'us' });
     await visit(allowed, '/stat.html', `<script type="module" src="${server.server.url}/rt-dashboard.js"></script>
@@ -166,6 +206,15 @@ describe('dashboards embedded in another site (in Chromium)', function () {
     expect(after.rows, 'the kept history stayed').to.be.at.least(before.rows);
     expect(after.at, 'the data goes on after the refusal').to.be.greaterThan(refused.at);
     expect(await stat.locator('[part="sparkline"]').count()).to.equal(1);
+  });
+
+  it("shows a widget standing alone on the token's fixed value when its vars ask for another from the start, and says why in its status line", async () => {
+    const signed = token('shop', { region: 'us' });
+    await visit(allowed, '/stat.html', `<script type="module" src="${server.server.url}/rt-dashboard.js"></script>
+      <rt-stat server="${server.server.url}" dashboard="shop" widget="orders" token="${signed}" vars="region=eu"></rt-stat>`);
+    const stat = tab.page.locator('rt-stat');
+    await stat.locator('[part~="value"]').filter({ hasText: /\d/ }).waitFor({ timeout: 10_000 });
+    expect(await stat.locator('[part~="status"]').innerText()).to.include('variable "region" is fixed to "us"');
   });
 
   it('shows nothing of a token dashboard without a token, and says a token is required', async () => {

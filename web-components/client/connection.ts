@@ -5,54 +5,19 @@
  * never go blank; when WebSocket is refused (a proxy that blocks upgrades) or missing (a browser or a policy
  * without it) it falls back to Server-Sent Events, then to long polling. A refusal for good (origin not
  * allowed, token expired) stops it and says why. Other variable values the server refuses leave the
- * dashboard on the values it had, data and all.
+ * dashboard on the values it had, data and all; values the embed token fixes otherwise, asked for from the
+ * start, are left out, so the dashboard shows on the token's values, with the refusal told beside it.
  */
 import { DashboardState, type SnapshotMessage, type UpdateMessage } from './dashboard-state.js';
 import { backoffDelay } from './backoff.js';
+import { fixedVars, withoutFixed } from './embed-vars.js';
 import { dashboardLink, webSocketLink, type Link, type LinkEnd, type Refusal, type ServerMessage } from './transports.js';
+import type { ConnectionStatus, DashboardWatcher, Transport, Watch } from './watch.js';
 
-/** Where the connection is. */
-export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'refused';
+export type { ConnectionState, ConnectionStatus, DashboardWatcher, Transport, Watch } from './watch.js';
 
 /** The ways to reach the stream, in the order they are tried. */
-export type Transport = 'websocket' | 'sse' | 'poll';
 const LADDER: Transport[] = ['websocket', 'sse', 'poll'];
-
-/** What `<rt-status>` shows; sent as the detail of the connection's `status` event. */
-export interface ConnectionStatus {
-  state: ConnectionState;
-  transport: Transport;
-  /** How many attempts in a row have failed. */
-  attempt: number;
-  /** When the next attempt starts (epoch ms), while reconnecting. */
-  retryAt?: number;
-  /** Why the server refused, when `state` is `refused`. */
-  message?: string;
-}
-
-/** What an element watching a dashboard is told. */
-export interface DashboardWatcher {
-  /** The definition arrived or changed (a snapshot). */
-  snapshot?(state: DashboardState): void;
-  /** These widgets changed. */
-  widgets?(state: DashboardState, ids: readonly string[]): void;
-  /** The dashboard's alerts changed (`state.alerts`). */
-  alerts?(state: DashboardState): void;
-  /** The server refused this dashboard (not found, invalid variable, token for another dashboard…). */
-  error?(problem: Refusal): void;
-  /** The server refused other variable values (`setVars`): the dashboard stays on `state.vars`, and its data with them. */
-  varsRefused?(state: DashboardState, problem: Refusal): void;
-}
-
-/** A watch of one dashboard; close it when the element leaves the page. */
-export interface Watch {
-  readonly state: DashboardState;
-  /** The variable values asked for last, or those in force again after a refusal (`state.vars` say which apply). */
-  readonly vars: Readonly<Record<string, string>>;
-  /** Watches with other variable values (every watcher of this dashboard on the connection follows). */
-  setVars(vars: Record<string, string>): void;
-  close(): void;
-}
 
 interface Subscription {
   dashboard: string;
@@ -66,6 +31,8 @@ interface Subscription {
   link?: Link;
   /** While a change is pending in those modes, the link of the values before: it streams on until the new one opens. */
   previous?: Link;
+  /** Why values asked for from the start were left out: told to the watchers with the first snapshot. */
+  leftOut?: Refusal;
 }
 
 /** The base URL of the server that served this bundle, the default for elements without a `server`. */
@@ -77,6 +44,8 @@ export function bundleServer(): string {
 export class RtConnection extends EventTarget {
   readonly server: string;
   readonly token: string | undefined;
+  /** The variables the token fixes. */
+  readonly #fixed: Record<string, string>;
   #subs = new Map<string, Subscription>();
   #status: ConnectionStatus = { state: 'connecting', transport: 'websocket', attempt: 0 };
   #ws: Link | undefined;
@@ -90,6 +59,7 @@ export class RtConnection extends EventTarget {
     super();
     this.server = server.replace(/\/+$/, '');
     this.token = token || undefined;
+    this.#fixed = fixedVars(this.token);
   }
 
   /** The current status. */
@@ -118,6 +88,7 @@ export class RtConnection extends EventTarget {
       },
       setVars: (next) => {
         owned.vars = next;
+        owned.leftOut = undefined;
         // New values get a fresh snapshot, not a resume; until it comes the panels keep what they show.
         owned.changing = owned.state.definition !== undefined;
         this.#subscribe(owned);
@@ -217,8 +188,11 @@ export class RtConnection extends EventTarget {
         sub.link = undefined;
         // An event stream cannot read why it was refused (an HTTP status): a change that never opened counts as refused.
         if (sub.changing && !info.opened && !info.refusal) this.#varsRefused(sub, info.dashboardError ?? { code: 'RTDASH_VARIABLE_INVALID', message: `the server refused ${new URLSearchParams(sub.vars)}` });
-        else if (info.dashboardError) for (const w of sub.watchers) w.error?.(info.dashboardError);
-        else this.#ended(info);
+        else if (info.dashboardError) {
+          if (!this.#leaveOutFixed(sub, info.dashboardError)) for (const w of sub.watchers) w.error?.(info.dashboardError);
+        }
+        // Values the token fixes otherwise are refused for sure: ask again without them before blaming the transport.
+        else if (info.opened || info.refusal || !this.#leaveOutFixed(sub)) this.#ended(info);
       },
     };
     const cursor = resuming ? state.cursor() : undefined;
@@ -268,12 +242,29 @@ export class RtConnection extends EventTarget {
     for (const w of sub.watchers) w.varsRefused?.(sub.state, problem);
   }
 
+  /**
+   * A first subscription refused for values the token fixes otherwise (`problem`, or none where the transport
+   * cannot say why): subscribes again without them, so the server applies the token's values (and the defaults),
+   * and the watchers are told why with the first snapshot. False when that is not the case (the dashboard
+   * itself was refused, or the values were changed since): the refusal then stands.
+   */
+  #leaveOutFixed(sub: Subscription, problem?: Refusal): boolean {
+    if (sub.state.definition !== undefined || sub.changing || (problem !== undefined && problem.code !== 'RTDASH_VARIABLE_FIXED')) return false;
+    const kept = withoutFixed(sub.vars, this.#fixed);
+    if (kept === undefined) return false;
+    sub.vars = kept.vars;
+    sub.leftOut = problem ?? kept.problem;
+    this.#subscribe(sub);
+    return true;
+  }
+
   #onMessage(msg: ServerMessage): void {
     const sub = typeof msg.dashboard === 'string' ? this.#subs.get(msg.dashboard) : undefined;
     if (msg.type === 'hello') return;
     if (msg.type === 'error') {
       const problem = { code: String(msg.code), message: String(msg.message) };
       if (sub?.changing) return this.#varsRefused(sub, problem);
+      if (sub !== undefined && this.#leaveOutFixed(sub, problem)) return;
       const targets = sub ? [sub] : [...this.#subs.values()];
       for (const s of targets) for (const w of s.watchers) w.error?.(problem);
       return;
@@ -283,6 +274,13 @@ export class RtConnection extends EventTarget {
       sub.changing = false;
       sub.state.applySnapshot(msg as unknown as SnapshotMessage);
       for (const w of sub.watchers) w.snapshot?.(sub.state);
+      const leftOut = sub.leftOut;
+      sub.leftOut = undefined;
+      if (leftOut !== undefined) {
+        // The values in force are the ones asked for from now on, so a page going back to them asks for nothing.
+        sub.vars = { ...sub.state.vars };
+        for (const w of sub.watchers) w.varsRefused?.(sub.state, leftOut);
+      }
     } else if (msg.type === 'alerts') {
       sub.state.alerts = Array.isArray(msg.alerts) ? (msg.alerts as DashboardState['alerts']) : [];
       for (const w of sub.watchers) w.alerts?.(sub.state);

@@ -3,6 +3,7 @@ import { property, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { bundleServer, connectionFor, type RtConnection, type Watch } from '../client/connection.js';
 import type { DashboardState } from '../client/dashboard-state.js';
+import { fixedVars } from '../client/embed-vars.js';
 import { publicVars, type ThemeName } from '../client/theme.js';
 import type { VariableDefinition, WidgetDefinition } from '../client/types.js';
 import type { RtWidgetElement } from '../client/widget-element.js';
@@ -11,21 +12,6 @@ import styles from './rt-dashboard.styles.js';
 /** The detail of `rt-vars-change`. */
 export interface VarsChangeDetail {
   vars: Record<string, string>;
-}
-
-/**
- * The variables an embed token fixes (its payload is readable, only its signature is secret), so their
- * pickers can be shown as fixed rather than offering choices the server would refuse.
- */
-export function fixedVars(token: string | undefined): Record<string, string> {
-  const payload = token?.split('.')[1];
-  if (!payload) return {};
-  try {
-    const json = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as { v?: Record<string, string> };
-    return json.v !== null && typeof json.v === 'object' ? json.v : {};
-  } catch {
-    return {};
-  }
 }
 
 /** Whether two sets of variable values are the same. */
@@ -53,7 +39,7 @@ export function parseVars(text: string | null | undefined): Record<string, strin
  * @csspart grid - The grid of panels.
  * @csspart panel - Each widget's panel (also `panel-TYPE`, such as `panel-stat`).
  * @csspart message - A refusal or error that stops the dashboard, in words.
- * @csspart notice - Other variable values the server refused, in words, beside the status; the dashboard goes on with the values before.
+ * @csspart notice - Variable values the server refused, in words, beside the status; the dashboard goes on with the values before (or, for values the embed token fixes otherwise, with the token's).
  *
  * @cssproperty --rt-bg - The background behind the panels.
  * @cssproperty --rt-panel-bg - The panels' background.
@@ -176,18 +162,21 @@ export default class RtDashboard extends LitElement {
     const fixed = fixedVars(this.token)[v.name];
     const value = fixed ?? this.view?.vars[v.name] ?? v.default ?? '';
     const label = v.label ?? v.name;
+    // Said on the control too: a disabled control shows no reason of its own.
+    const why = fixed === undefined ? nothing : `fixed to "${fixed}" by the embed token`;
     if (v.type === 'select') {
-      return html`<label title=${fixed === undefined ? nothing : 'fixed by the embed token'}
+      return html`<label title=${why}
         >${label}
-        <select name=${v.name} ?disabled=${fixed !== undefined} @change=${(e: Event) => this.#pick(v.name, (e.target as HTMLSelectElement).value)}>
+        <select name=${v.name} title=${why} ?disabled=${fixed !== undefined} @change=${(e: Event) => this.#pick(v.name, (e.target as HTMLSelectElement).value)}>
           ${(v.options ?? []).map((o) => html`<option value=${o} ?selected=${o === value}>${o}</option>`)}
         </select></label
       >`;
     }
-    return html`<label title=${fixed === undefined ? nothing : 'fixed by the embed token'}
+    return html`<label title=${why}
       >${label}
       <input
         name=${v.name}
+        title=${why}
         ?disabled=${fixed !== undefined}
         .value=${value}
         pattern=${v.pattern ?? nothing}
