@@ -170,12 +170,15 @@ describe('fault: viewers never see a database’s words', function () {
     }
   });
 
-  it('/api/datasources shows viewers names and up/down, and admins the details', async () => {
+  it('/api/datasources shows viewers names and ok/down, and admins the details', async () => {
     const url = `${t.server.url}/api/datasources`;
     const viewerText = await (await fetch(url)).text();
     for (const secret of secrets) expect(viewerText, secret).not.to.include(secret);
     const viewer = JSON.parse(viewerText) as { name: string; health: Record<string, unknown> }[];
+    // The words docs/security.md promises: ok, degraded or down.
+    expect(viewer.find((s) => s.name === 'pg')!.health).to.deep.equal({ status: 'ok' });
     expect(viewer.find((s) => s.name === 'pgdown')!.health).to.deep.equal({ status: 'down' });
+    expect(viewer.find((s) => s.name === 'rdown')!.health).to.deep.equal({ status: 'down' });
     expect(viewer.find((s) => s.name === 'mypw')!.health).to.deep.equal({ status: 'down' });
     const asAdmin = (await (await fetch(url, { headers: { Authorization: `Bearer ${ADMIN}` } })).json()) as { name: string; health: { status: string; message?: string } }[];
     expect(asAdmin.find((s) => s.name === 'pgdown')!.health.message).to.include('ECONNREFUSED');
