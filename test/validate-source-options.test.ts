@@ -68,5 +68,10 @@ describe('rtdash validate: source options', function () {
     expect(output).not.to.include('12345');
     config('  api:\n    type: http\n    url: http://127.0.0.1:9/\n    headers:\n      Authorization: "${TOKEN}"\n');
     expect(rtdash(['validate', '--config', 'config.yaml'], dir, { TOKEN: '12345' }).status).to.equal(0);
+    config('  demo: { type: demo }\nnotifiers:\n  hook:\n    type: webhook\n    url: http://127.0.0.1:9/\n    headers:\n      Authorization: ${TOKEN}\n');
+    const webhook = rtdash(['validate', '--config', 'config.yaml'], dir, { TOKEN: '12345' });
+    expect(webhook.status).to.equal(1);
+    expect(webhook.output).to.include('config.yaml:10:22: "Authorization" must be text, but the environment variable filled it with a number');
+    expect(webhook.output).not.to.include('12345');
   });
 });
