@@ -2,6 +2,7 @@
  * The dashboards being served, loaded from a folder and reloaded when it changes. A file that
  * breaks keeps serving its last good version; its problems are logged with file:line:col.
  */
+import { RtdashError } from './errors.js';
 import type { Dashboard } from './model.js';
 import type { Logger } from './plugin.js';
 import { formatProblem, type Problem } from './config/index.js';
@@ -24,6 +25,8 @@ export class DashboardStore {
   #byId = new Map<string, Dashboard>();
   #stopWatching: (() => void) | undefined;
   #problems: Problem[] = [];
+  /** Ids that files declare but that are not served because those files have problems. */
+  #failedIds = new Set<string>();
   readonly #context: DashboardContext;
   readonly #logger: Logger;
   readonly #onChange: DashboardChange;
@@ -40,6 +43,18 @@ export class DashboardStore {
     return this.#byId.get(id);
   }
 
+  /**
+   * The dashboard served as `id`, for a viewer. Throws RTDASH_DASHBOARD_NOT_FOUND, saying so when a file
+   * declaring that id failed to load: the viewer learns it is broken, not which file or why (that is in the log).
+   */
+  served(id: string): Dashboard {
+    const dashboard = this.#byId.get(id);
+    if (dashboard !== undefined) return dashboard;
+    const shown = String(id).slice(0, 64);
+    if (this.#failedIds.has(id)) throw new RtdashError('RTDASH_DASHBOARD_NOT_FOUND', `dashboard "${shown}" has errors and could not be loaded; see the server log`);
+    throw new RtdashError('RTDASH_DASHBOARD_NOT_FOUND', `no dashboard "${shown}"`);
+  }
+
   /** All dashboards, by id. */
   list(): Dashboard[] {
     return [...this.#byId.values()].sort((a, b) => a.id.localeCompare(b.id));
@@ -52,7 +67,7 @@ export class DashboardStore {
 
   /** Reads the folder again; valid changes take effect, broken files keep their last good version. */
   async reload(): Promise<ReloadResult> {
-    const { dashboards, problems } = await loadDashboardDir(this.dir, this.#context);
+    const { dashboards, problems, failed } = await loadDashboardDir(this.dir, this.#context);
     const broken = new Set(problems.map((p) => p.file));
     const byFile = new Map<string, Dashboard>();
     for (const d of dashboards) if (!broken.has(d.file)) byFile.set(d.file, d);
@@ -67,6 +82,7 @@ export class DashboardStore {
     for (const id of this.#byId.keys()) if (!byId.has(id)) changed.push(id);
     this.#byFile = byFile;
     this.#byId = byId;
+    this.#failedIds = new Set(failed.map((f) => f.id).filter((id) => !byId.has(id)));
     // A broken file is reported when it breaks (or breaks differently), not again on every reload.
     const before = new Set(this.#problems.map(formatProblem));
     for (const p of problems) if (!before.has(formatProblem(p))) this.#logger.error({ file: p.file, line: p.line, col: p.col }, formatProblem(p));

@@ -10,6 +10,8 @@ const NETWORK_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOS
 /** Server errors that mean "you may not connect" rather than "this statement is wrong". */
 const REFUSED_LOGINS = new Set([
   'ER_ACCESS_DENIED_ERROR', // MySQL/MariaDB 1045: wrong user or password
+  'ER_ACCESS_DENIED_NO_PASSWORD_ERROR', // 1698: MariaDB's answer for a user it does not know
+  'ER_ACCOUNT_HAS_BEEN_LOCKED', // MySQL 3118, MariaDB 4151 (SQLSTATE HY000)
   'ER_DBACCESS_DENIED_ERROR', // 1044: no access to the database
   'ER_BAD_DB_ERROR', // 1049: unknown database
   'ER_HOST_NOT_PRIVILEGED', // 1130
@@ -42,6 +44,10 @@ function unreachable(err: unknown, depth: number): boolean {
   if (depth > 4 || typeof err !== 'object' || err === null) return false;
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && (NETWORK_ERRNOS.has(code) || REFUSED_LOGINS.has(code) || code.startsWith('08'))) return true;
+  // MySQL's SQLSTATE beside its own code: class 28 (invalid authorization) and 08 (connection exception)
+  // name refused logins and lost connections whatever the server's error number is.
+  const state = (err as { sqlState?: unknown }).sqlState;
+  if (typeof state === 'string' && (state.startsWith('28') || state.startsWith('08'))) return true;
   if (err instanceof AggregateError && err.errors.some((e) => unreachable(e, depth + 1))) return true;
   return unreachable((err as { cause?: unknown }).cause, depth + 1);
 }

@@ -107,6 +107,13 @@ export interface PluginDefinition<Options = Record<string, unknown>, Query = unk
   querySchema: JsonSchema;
   /** JSON Schema of a widget's `listen:`; only for plugins whose sources implement `subscribe`. */
   listenSchema?: JsonSchema;
+  /**
+   * Optional: checks the options beyond what the schema can say (a url that must parse, keys that exclude
+   * each other) the way create() will read them, and throws an Error whose message names the option. The
+   * core runs it for every source before creating any (and `rtdash validate` does too), so each bad source
+   * is reported at its place in config.yaml. It must not connect anywhere nor repeat a secret.
+   */
+  checkOptions?(options: Options, name: string): void;
   /** Builds one instance. May be async (to open a pool, say). */
   create(ctx: PluginContext<Options>): DataSource<Query> | Promise<DataSource<Query>>;
 }

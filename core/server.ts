@@ -198,7 +198,7 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
   const alertFiles = config.alerts === undefined ? undefined : new AlertFolder(config.alerts.dir, context, logger);
   Object.assign(built, { store, alertFiles });
   const access = new EmbedAccess(config.auth.embedSecret, config.auth.embedTokenMaxTtlMs);
-  hub = new Hub({ dashboard: (id) => store.get(id), scheduler, metrics, logger, limits, access, alertsMessage: (id) => alerting?.message(id) });
+  hub = new Hub({ dashboard: (id) => store.served(id), scheduler, metrics, logger, limits, access, alertsMessage: (id) => alerting?.message(id) });
   built.hub = hub;
   alerting = await startAlerting({ config, scheduler, dashboards: () => store.list(), context, alertFiles, logger, publish: (id, message) => hub?.publish(id, message) });
   built.alerting = alerting;

@@ -70,11 +70,18 @@ async function readText(file: string): Promise<string> {
   }
 }
 
+/** A dashboard file left out for its problems, with the id it declares (when one can be read). */
+export interface FailedDashboard {
+  id: string;
+  file: string;
+}
+
 /**
  * Loads every *.yaml / *.yml file of a folder (not its subfolders or dotfiles), in name order. A broken file
- * adds its problems and is left out; a dashboard whose id an earlier file already uses is a problem in the later file.
+ * adds its problems and is left out (listed in `failed` with the id it declares); a dashboard whose id an
+ * earlier file already uses is a problem in the later file.
  */
-export async function loadDashboardDir(dir: string, ctx: DashboardContext): Promise<{ dashboards: Dashboard[]; problems: Problem[] }> {
+export async function loadDashboardDir(dir: string, ctx: DashboardContext): Promise<{ dashboards: Dashboard[]; problems: Problem[]; failed: FailedDashboard[] }> {
   let names: string[];
   try {
     // Symlinks count (Kubernetes mounts ConfigMap files as symlinks); dotfiles do not (editor locks, `..data`).
@@ -82,20 +89,25 @@ export async function loadDashboardDir(dir: string, ctx: DashboardContext): Prom
       .filter((e) => (e.isFile() || e.isSymbolicLink()) && !e.name.startsWith('.') && DASHBOARD_FILE.test(e.name))
       .map((e) => e.name);
   } catch (err) {
-    return { dashboards: [], problems: [{ file: dir, line: 1, col: 1, message: `cannot read the dashboards folder: ${messageOf(err)}` }] };
+    return { dashboards: [], problems: [{ file: dir, line: 1, col: 1, message: `cannot read the dashboards folder: ${messageOf(err)}` }], failed: [] };
   }
   const dashboards: Dashboard[] = [];
   const problems: Problem[] = [];
+  const failed: FailedDashboard[] = [];
   const byId = new Map<string, Dashboard>();
   const rules = new Map<string, AlertRule>();
   for (const name of names.sort()) {
     const file = join(dir, name);
     let read: { dashboard: Dashboard; source: YamlFile };
+    let text: string | undefined;
     try {
-      read = readDashboard(await readText(file), file, ctx);
+      text = await readText(file);
+      read = readDashboard(text, file, ctx);
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       problems.push(...err.problems);
+      const id = text === undefined ? undefined : declaredId(text);
+      if (id !== undefined) failed.push({ id, file });
       continue;
     }
     const { dashboard, source } = read;
@@ -108,12 +120,21 @@ export async function loadDashboardDir(dir: string, ctx: DashboardContext): Prom
     const clashes = ruleNameClashes(dashboard.alerts, rules);
     if (clashes.length > 0) {
       problems.push(...clashes);
+      failed.push({ id: dashboard.id, file });
       continue;
     }
     byId.set(dashboard.id, dashboard);
     dashboards.push(dashboard);
   }
-  return { dashboards, problems };
+  return { dashboards, problems, failed };
+}
+
+/**
+ * The `id:` a file that did not load declares at its top level, read from the text alone: the file may be
+ * too broken (or too hostile, an alias bomb) to parse again.
+ */
+function declaredId(text: string): string | undefined {
+  return /^id:[ \t]*(["']?)([a-z0-9][a-z0-9-]{0,63})\1[ \t]*(?:#.*)?$/m.exec(text)?.[2];
 }
 
 /**

@@ -14,6 +14,7 @@ import { proxyEntryProblem } from '../trusted-proxies.js';
 import { booleanAt, durationAt, numberAt, objectAt, rootMapping, stringAt, stringsAt, type Plain } from './fields.js';
 import { interpolate, type Env } from './interpolate.js';
 import { ConfigError, throwIfProblems, type Problem } from './problem.js';
+import { optionProblems } from './plugin-options.js';
 import { pluginValidator, schemaValidator } from './schema-store.js';
 import { didYouMean, listNames } from './suggest.js';
 import { defaultWhere, dottedPath, validateData } from './validate.js';
@@ -149,7 +150,10 @@ function datasourceProblems(config: ServerConfig, source: YamlFile, plugins: Plu
       problems.push(at.problem([...path, 'type'], `plugin "${plugin.type}" has an invalid optionsSchema (a bug in the plugin): ${validate}`));
       continue;
     }
-    problems.push(...validateData(validate, sc.options, at, { basePath: path, where: configWhere }));
+    const schemaProblems = validateData(validate, sc.options, at, { basePath: path, where: configWhere });
+    problems.push(...schemaProblems);
+    // The plugin's own checks (a url that must parse) expect options the schema accepted.
+    if (schemaProblems.length === 0) problems.push(...optionProblems(plugin, sc.name, sc.options, at, path));
   }
   return problems;
 }

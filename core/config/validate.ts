@@ -187,6 +187,11 @@ function describeError(err: ErrorObject, base: DocPath, where: Where, hidden: Re
     case 'type': {
       const hint = parent['patternErrorMessage'];
       const wantsText = [params['type']].flat().includes('string');
+      if (secret && wantsText && err.data !== undefined && typeof err.data !== 'string' && typeof err.data !== 'object') {
+        // An unquoted `${VAR}` is read as YAML would read its value: 12345 became a number. Its text is
+        // fine; what is wrong is the missing quotes, and the value itself stays unshown.
+        return { path, at: 'value', message: `${name} must be text, but the environment variable filled it with a ${typeof err.data} (not shown): put the reference in quotes ("\${NAME}") to keep the value as text` };
+      }
       if (typeof hint === 'string' && wantsText) return { path, at: 'value', message: `${name} ${hint}, got ${got}` };
       return { path, at: 'value', message: `${name} must be ${typeWords(params['type'])}, got ${got}` };
     }
@@ -203,7 +208,8 @@ function describeError(err: ErrorObject, base: DocPath, where: Where, hidden: Re
       if (err.propertyName !== undefined) {
         return { path: [...path, err.propertyName], at: 'key', message: `key "${err.propertyName}" ${where(path)}: a name ${hint}` };
       }
-      return { path, at: 'value', message: `${name} ${hint}, got ${got}` };
+      // A value the schema marks writeOnly (a connection URL with its password) is never repeated.
+      return { path, at: 'value', message: parent['writeOnly'] === true ? `${name} ${hint}` : `${name} ${hint}, got ${got}` };
     }
     case 'minimum':
     case 'maximum':

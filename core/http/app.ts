@@ -33,7 +33,7 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
   const app = new Koa({ proxy: false });
   const router = new Router();
   const poll = pollHandler(hub, access, gate);
-  const find = (id: string) => store.get(id);
+  const find = (id: string) => store.served(id);
   const admin = isAdmin(parts.config.auth.adminTokens);
   /** The dashboard of an /api route, after the embed-token rules (`?token=` or `Authorization: Bearer`, unless that is an admin token). */
   const admitted = (ctx: Koa.Context, vars?: Record<string, string>) =>
@@ -88,7 +88,9 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
   router.get('/readyz', (ctx) => {
     const ready = parts.ready();
     ctx.status = ready ? 200 : 503;
-    ctx.body = { status: ready ? 'ready' : 'not ready', dashboards: store.list().length, problems: store.problems.map(formatProblem) };
+    // The problems name files and quote them: for admins only, like every other detail (docs/security.md).
+    const problems = admin(ctx) ? { problems: store.problems.map(formatProblem) } : {};
+    ctx.body = { status: ready ? 'ready' : 'not ready', dashboards: store.list().length, problemCount: store.problems.length, ...problems };
   });
   router.get('/metrics', async (ctx) => {
     const { contentType, body } = await metrics.text();

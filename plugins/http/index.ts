@@ -88,6 +88,7 @@ export default definePlugin<HttpOptions, HttpQuery>({
   description: 'JSON (picked with JSONPath) or the Prometheus text format over HTTP(S), only from the hosts its config names.',
   optionsSchema: schema('options.schema.json'),
   querySchema: schema('query.schema.json'),
+  checkOptions: (options) => void settingsOf(options),
   create: createHttpSource,
 });
 

@@ -98,7 +98,8 @@ export function settingsOf(options: HttpOptions): HttpSettings {
   try {
     base = new URL(options.url);
   } catch {
-    throw new TypeError(`http: "url" must be an absolute http:// or https:// URL; got ${JSON.stringify(options.url)}`);
+    // Not repeated: a url may carry a token in its path.
+    throw new TypeError('http: "url" must be an absolute http:// or https:// URL, like https://api.example.com/v1');
   }
   if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new TypeError(`http: "url" must use http or https; got ${base.protocol}`);
   if (base.username !== '' || base.password !== '') throw new TypeError('http: "url" must not hold credentials; send them with "headers" (Authorization: ...)');
@@ -106,7 +107,8 @@ export function settingsOf(options: HttpOptions): HttpSettings {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     if (!HEADER_NAME.test(name)) throw new TypeError(`http: header name ${JSON.stringify(name)} is not a valid HTTP token`);
-    if (typeof value !== 'string' || /[\r\n\0]/.test(value)) throw new TypeError(`http: the value of header "${name}" must be one line of text`);
+    if (typeof value !== 'string') throw new TypeError(`http: the value of header "${name}" must be text; got a ${value === null ? 'null' : typeof value} (quote it, or a \${VAR} that fills it)`);
+    if (/[\r\n\0]/.test(value)) throw new TypeError(`http: the value of header "${name}" must be one line of text`);
     headers[name.toLowerCase()] = value;
   }
   const query = Object.entries(options.query ?? {}).map(([k, v]) => [k, String(v)] as const);

@@ -15,7 +15,9 @@ describe('http options', () => {
     expect(() => settingsOf({ url: 'ftp://h/x' })).to.throw(/must use http or https/);
     expect(() => settingsOf({ url: 'http://user:pw@h/' })).to.throw(/must not hold credentials; send them with "headers"/);
     expect(() => settingsOf({ url: 'http://h/?key=1' })).to.throw(/put query values under "query"/);
-    expect(() => settingsOf({ url: 'not a url' })).to.throw(/absolute http/);
+    expect(() => settingsOf({ url: 'not a url/t0ken' })).to.throw(/absolute http/).with.property('message').that.does.not.include('t0ken');
+    // A number where text belongs (an unquoted ${TOKEN} of 12345) is named as such, not as a multi-line value.
+    expect(() => settingsOf({ url: 'http://h', headers: { Authorization: 12345 as unknown as string } })).to.throw('the value of header "Authorization" must be text; got a number');
     expect(() => settingsOf({ url: 'http://h', header_timeout: 'soon' })).to.throw(/"header_timeout": "soon" is not a duration/);
     expect(() => settingsOf({ url: 'http://h', max_bytes: 0 })).to.throw(/"max_bytes" must be an integer of at least 1/);
   });

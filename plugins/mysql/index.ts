@@ -21,6 +21,7 @@ export default definePlugin<MysqlOptions, MysqlQuery>({
   description: 'MySQL or MariaDB: SQL queries with bound :variables over a bounded connection pool.',
   optionsSchema: schema('options.schema.json'),
   querySchema: schema('query.schema.json'),
+  checkOptions: (options, name) => void settingsFrom(options, name),
   create(ctx) {
     // Bad options throw here, at startup; an unreachable server does not: the pool connects on first use.
     const source = new MysqlSource(ctx.name, settingsFrom(ctx.options, ctx.name), ctx.logger);

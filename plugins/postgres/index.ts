@@ -23,6 +23,7 @@ export default definePlugin<PostgresOptions, PostgresQuery>({
   optionsSchema: schema('options.schema.json'),
   querySchema: schema('query.schema.json'),
   listenSchema: schema('listen.schema.json'),
+  checkOptions: (options, name) => void poolConfig(name, options),
   create(ctx) {
     // Contradictory options fail here, at load; an unreachable server does not (the pool connects lazily).
     return createPostgresSource(ctx, poolConfig(ctx.name, ctx.options));

@@ -225,7 +225,8 @@ describe('postgres', function () {
         }
       };
       walk(plugin.optionsSchema, 'options');
-      const validate = new Ajv2020({ allowUnionTypes: true }).compile(plugin.optionsSchema);
+      // Strict, knowing the one editor keyword the options use (the url's friendly pattern message).
+      const validate = new Ajv2020({ allowUnionTypes: true }).addVocabulary(['patternErrorMessage']).compile(plugin.optionsSchema);
       expect(validate({ url: PG_URL, pool_size: 3, connect_timeout: '2s', idle_timeout: '1m', ssl: { reject_unauthorized: false }, statement_timeout: '30s' })).to.equal(true);
       for (const bad of [{ poolsize: 3 }, { connect_timeout: 5 }, { ssl: { rejectUnauthorized: false } }, { url: 'mysql://x' }]) {
         expect(validate(bad), JSON.stringify(bad)).to.equal(false);

@@ -19,6 +19,8 @@ export class RedisConnection {
   readonly #address: string;
   readonly #connectTimeoutMs: number;
   #down: string | undefined;
+  /** What started the outage; the cause of every "not connected" error, so the core can tell it is one. */
+  #downError: Error | undefined;
   #downSince = 0;
   #closed = false;
   #readyCount = 0;
@@ -78,9 +80,9 @@ export class RedisConnection {
       signal.throwIfAborted();
       if (this.ready) return;
       const down = this.down;
-      if (down !== undefined) throw new Error(down);
+      if (down !== undefined) throw this.#notConnected(down);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`${this.label} could not connect within ${this.#connectTimeoutMs} ms; it keeps trying`);
+      if (left <= 0) throw networkError(`${this.label} could not connect within ${this.#connectTimeoutMs} ms; it keeps trying`, 'ETIMEDOUT');
       await this.#nextChange(signal, left);
     }
   }
@@ -91,7 +93,7 @@ export class RedisConnection {
    */
   async call(signal: AbortSignal, what: string, command: string, args: readonly (string | number)[]): Promise<unknown> {
     signal.throwIfAborted();
-    if (!this.ready) throw new Error(this.down ?? `${this.label} is not connected yet`);
+    if (!this.ready) throw this.#notConnected(this.down ?? `${this.label} is not connected yet`);
     const reply = this.client.call(command, [...args]);
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {
@@ -127,7 +129,13 @@ export class RedisConnection {
       return new Error(`${this.label}: ${what} failed: ${message}`, { cause: err });
     }
     if (this.#closed) return new Error(`${this.label} is closed`, { cause: err });
-    return new Error(`${this.label} lost its connection while running ${what}; it reconnects by itself`, { cause: err });
+    return networkError(`${this.label} lost its connection while running ${what}; it reconnects by itself`, 'ECONNRESET', err);
+  }
+
+  /** The error of a command refused because the connection is down: caused by what brought it down. */
+  #notConnected(message: string): Error {
+    if (this.#closed) return new Error(message);
+    return networkError(message, 'ECONNRESET', this.#downError);
   }
 
   #markDown(reason: string, err?: Error): void {
@@ -137,6 +145,7 @@ export class RedisConnection {
       this.#logger.warn({ role: this.#role, address: this.#address, err: err?.message ?? reason }, 'redis connection lost or refused; reconnecting in the background');
     }
     this.#down = reason;
+    this.#downError = err;
     this.#notify();
   }
 
@@ -148,6 +157,7 @@ export class RedisConnection {
       this.#logger.info({ role: this.#role, address: this.#address, downMs: Date.now() - this.#downSince }, 'redis connection restored');
     }
     this.#down = undefined;
+    this.#downError = undefined;
     this.#notify();
     for (const listener of this.#onReady) {
       try {
@@ -181,4 +191,13 @@ export class RedisConnection {
 function reasonOf(err: Error): string {
   const code = (err as Error & { code?: unknown }).code;
   return typeof code === 'string' ? code : err.message.split('\n', 1)[0] ?? 'error';
+}
+
+/**
+ * An error that says the server cannot be reached now (refused, gone, or refusing our login): `code` is the
+ * socket error the core's failure code reads, since ioredis's own errors mostly have none; the driver's
+ * error, when there is one, stays as the cause for the log.
+ */
+function networkError(message: string, code: 'ECONNRESET' | 'ETIMEDOUT', cause?: unknown): Error {
+  return Object.assign(new Error(message, cause === undefined ? undefined : { cause }), { code });
 }

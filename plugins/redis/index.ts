@@ -133,6 +133,7 @@ export default definePlugin<RedisSourceOptions, RedisQuery>({
   optionsSchema: schema('options.schema.json'),
   querySchema: schema('query.schema.json'),
   listenSchema: schema('listen.schema.json'),
+  checkOptions: (options, name) => void resolveOptions(name, options),
   create: createRedisSource,
 });
 

@@ -20,7 +20,7 @@ describe('redis options', () => {
 
   it('rejects unusable options without echoing a secret', () => {
     expect(() => resolveOptions('x', { url: 'redis://user:secret@[bad' }))
-      .to.throw('redis: "url" is not a valid URL')
+      .to.throw('redis "x": "url" is not a valid URL')
       .with.property('message')
       .that.does.not.include('secret');
     expect(() => resolveOptions('x', { url: 'http://h' })).to.throw(/must start with redis:\/\//);

@@ -60,15 +60,15 @@ export function retryDelay(attempt: number): number {
  * @example resolveOptions('live', { url: 'redis://cache:6379/2' }).db // 2
  */
 export function resolveOptions(name: string, options: RedisSourceOptions): ResolvedOptions {
-  const fromUrl = options.url === undefined ? {} : parseUrl(options.url);
+  const fromUrl = options.url === undefined ? {} : parseUrl(name, options.url);
   const host = options.host ?? fromUrl.host ?? '127.0.0.1';
   const port = options.port ?? fromUrl.port ?? 6379;
   const db = options.db ?? fromUrl.db ?? 0;
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new TypeError(`redis: "port" must be an integer from 1 to 65535; got ${JSON.stringify(port)}`);
-  if (!Number.isInteger(db) || db < 0) throw new TypeError(`redis: "db" must be a non-negative integer; got ${JSON.stringify(db)}`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new TypeError(`redis "${name}": "port" must be an integer from 1 to 65535; got ${JSON.stringify(port)}`);
+  if (!Number.isInteger(db) || db < 0) throw new TypeError(`redis "${name}": "db" must be a non-negative integer; got ${JSON.stringify(db)}`);
   const connectTimeoutMs = options.connect_timeout === undefined ? DEFAULT_CONNECT_TIMEOUT_MS : parseDuration(options.connect_timeout);
   if (typeof connectTimeoutMs === 'string' || connectTimeoutMs <= 0) {
-    throw new TypeError(`redis: "connect_timeout" must be a positive duration like 5s; got ${JSON.stringify(options.connect_timeout)}`);
+    throw new TypeError(`redis "${name}": "connect_timeout" must be a positive duration like 5s; got ${JSON.stringify(options.connect_timeout)}`);
   }
   const username = options.username ?? fromUrl.username;
   const password = options.password ?? fromUrl.password;
@@ -109,23 +109,23 @@ interface UrlParts {
   tls?: boolean;
 }
 
-function parseUrl(text: string): UrlParts {
+function parseUrl(name: string, text: string): UrlParts {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
     // The text may hold a password: say what is wrong without repeating it.
-    throw new TypeError('redis: "url" is not a valid URL (expected redis://[user:password@]host[:port][/db])');
+    throw new TypeError(`redis "${name}": "url" is not a valid URL; write it like redis://user:password@host:6379/0`);
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw new TypeError(`redis: "url" must start with redis:// or rediss://; got ${url.protocol}//`);
+    throw new TypeError(`redis "${name}": "url" must start with redis:// or rediss://; got "${url.protocol.slice(0, 20)}//"`);
   }
   const parts: UrlParts = { tls: url.protocol === 'rediss:' };
   if (url.hostname !== '') parts.host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   if (url.port !== '') parts.port = Number(url.port);
   const path = url.pathname.replace(/^\//, '');
   if (path !== '') {
-    if (!/^\d+$/.test(path)) throw new TypeError(`redis: the path of "url" must be a database number, like redis://host:6379/2; got /${path}`);
+    if (!/^\d+$/.test(path)) throw new TypeError(`redis "${name}": the path of "url" must be a database number, like redis://host:6379/2; got /${path}`);
     parts.db = Number(path);
   }
   if (url.username !== '') parts.username = decodeURIComponent(url.username);

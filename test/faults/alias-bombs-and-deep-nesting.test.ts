@@ -49,12 +49,12 @@ describe('fault: alias bombs and deep nesting', function () {
   });
 
   it('a running server refuses them on reload and keeps serving its other dashboards', async () => {
-    const t: TestServer = await startTestServer({ 'ok.yaml': testDashboard('ok', { a: { behave: 'counter' } }) });
+    const t: TestServer = await startTestServer({ 'ok.yaml': testDashboard('ok', { a: { behave: 'counter' } }) }, {}, false, { adminTokens: ['alias-bomb-admin'] });
     try {
       t.write('bomb.yaml', BOMB);
       t.write('deep.yaml', DEEP);
       await t.server.store.reload();
-      const ready = (await (await fetch(`${t.server.url}/readyz`)).json()) as { dashboards: number; problems: string[] };
+      const ready = (await (await fetch(`${t.server.url}/readyz`, { headers: { Authorization: 'Bearer alias-bomb-admin' } })).json()) as { dashboards: number; problems: string[] };
       expect(ready.dashboards).to.equal(1);
       expect(ready.problems.filter((p) => p.includes(BOMB_PROBLEM) || p.includes(DEEP_PROBLEM)), ready.problems.join('\n')).to.have.length(2);
       expect((await fetch(`${t.server.url}/api/dashboards/ok`)).status).to.equal(200);

@@ -1,6 +1,7 @@
 /**
- * Fault matrix, "viewer error text": real PostgreSQL and MariaDB failures (a bad SQL statement with a quoted
- * literal, a role that does not exist, a user with a wrong password, a closed port, a full pool) reach a
+ * Fault matrix, "viewer error text": real PostgreSQL, MariaDB and Redis failures (a bad SQL statement with a
+ * quoted literal, a role that does not exist, a user with a wrong password, a user the server does not know, a
+ * closed port, a full pool) reach a
  * WebSocket viewer and the HTTP routes as a catalogue code and a plain sentence only. The driver's words
  * (SQL fragments, user names, hosts and ports) go to the log and, with an admin token, to the admin.
  */
@@ -16,6 +17,8 @@ import { TestClient, type Message } from '../support/ws-client.js';
 const ADMIN = 'admin-token-for-the-error-text-test';
 const SUFFIX = `${process.pid}_${Math.random().toString(36).slice(2, 7)}`;
 const MYSQL_USER = `rtdash_evalro_${SUFFIX}`;
+/** A MariaDB user nobody creates: MariaDB refuses it with error 1698, not 1045. */
+const MYSQL_NO_USER = `rtdash_nouser_${SUFFIX}`;
 const PG_ROLE = `rtdash_no_role_${SUFFIX}`;
 const LITERAL = `zz_secret_literal_${SUFFIX}`;
 
@@ -45,8 +48,9 @@ describe('fault: viewers never see a database’s words', function () {
   before(async function () {
     await needService(this, 'postgres');
     await needService(this, 'mysql');
+    await needService(this, 'redis');
     port = await closedPort();
-    secrets = ['ANDD', LITERAL, MYSQL_USER, PG_ROLE, '127.0.0.1', String(port), 'syntax', 'Access denied'];
+    secrets = ['ANDD', LITERAL, MYSQL_USER, MYSQL_NO_USER, PG_ROLE, 'ECONNREFUSED', '127.0.0.1', String(port), 'syntax', 'Access denied'];
     await mysqlAdmin(`CREATE USER '${MYSQL_USER}'@'%' IDENTIFIED BY 'right-password'`);
     const stream = new PassThrough();
     stream.on('data', (d: Buffer) => (log += d.toString()));
@@ -60,7 +64,9 @@ describe('fault: viewers never see a database’s words', function () {
           widget('pgrole', 'pgrole', 'SELECT 1 AS v') +
           widget('pgdown', 'pgdown', 'SELECT 1 AS v') +
           widget('mysql', 'my', `SELECT 1 AS v FROM dual WHERE '${LITERAL}' = 'x' ANDD ms > 1`) +
-          widget('mypw', 'mypw', 'SELECT 1 AS v'),
+          widget('mypw', 'mypw', 'SELECT 1 AS v') +
+          widget('mynouser', 'mynouser', 'SELECT 1 AS v') +
+          `  - { id: rdown, title: rdown, type: table, source: rdown, query: { command: GET, key: k }, every: 1s }\n`,
         'pools.yaml':
           'id: pools\ntitle: Pools\nwidgets:\n' +
           widget('pga', 'pgone', 'SELECT pg_sleep(3) AS v', '10s') +
@@ -80,6 +86,8 @@ describe('fault: viewers never see a database’s words', function () {
           { name: 'pgdown', type: 'postgres', options: { url: `postgres://postgres@127.0.0.1:${port}/postgres` } },
           { name: 'my', type: 'mysql', options: { url: SERVICES.mysql.url } },
           { name: 'mypw', type: 'mysql', options: { url: `mysql://${MYSQL_USER}:wrong-password@${my.host}/test` } },
+          { name: 'mynouser', type: 'mysql', options: { url: `mysql://${MYSQL_NO_USER}:wrong-password@${my.host}/test` } },
+          { name: 'rdown', type: 'redis', options: { url: `redis://127.0.0.1:${port}/0`, connect_timeout: '500ms' } },
           { name: 'pgone', type: 'postgres', timeoutMs: 1000, options: { url: pg, pool_size: 1 } },
           { name: 'pgslot', type: 'postgres', timeoutMs: 5000, options: { url: pg, pool_size: 1, connect_timeout: '500ms' } },
           { name: 'myone', type: 'mysql', timeoutMs: 1000, options: { url: SERVICES.mysql.url, pool_size: 1, queue_limit: 5 } },
@@ -91,6 +99,7 @@ describe('fault: viewers never see a database’s words', function () {
   after(async () => {
     await t?.stop();
     await mysqlAdmin(`DROP USER IF EXISTS '${MYSQL_USER}'@'%'`).catch(() => undefined);
+    await mysqlAdmin(`DROP USER IF EXISTS '${MYSQL_NO_USER}'@'%'`).catch(() => undefined);
   });
 
   /** Subscribes a viewer and returns the first error entry any of its widgets shows. */
@@ -129,19 +138,21 @@ describe('fault: viewers never see a database’s words', function () {
   }
 
   it('a WebSocket viewer gets the code and a plain sentence for each failure', async () => {
-    const { errors, raw } = await viewerErrors('broken', ['pgsql', 'pgrole', 'pgdown', 'mysql', 'mypw']);
+    const { errors, raw } = await viewerErrors('broken', ['pgsql', 'pgrole', 'pgdown', 'mysql', 'mypw', 'mynouser', 'rdown']);
     expect(Object.fromEntries(errors)).to.deep.equal({
       pgsql: { code: 'RTDASH_QUERY_FAILED', message: 'the query failed' },
       pgrole: { code: 'RTDASH_SOURCE_UNREACHABLE', message: 'the source is unreachable' },
       pgdown: { code: 'RTDASH_SOURCE_UNREACHABLE', message: 'the source is unreachable' },
       mysql: { code: 'RTDASH_QUERY_FAILED', message: 'the query failed' },
       mypw: { code: 'RTDASH_SOURCE_UNREACHABLE', message: 'the source is unreachable' },
+      mynouser: { code: 'RTDASH_SOURCE_UNREACHABLE', message: 'the source is unreachable' },
+      rdown: { code: 'RTDASH_SOURCE_UNREACHABLE', message: 'the source is unreachable' },
     });
     for (const secret of secrets) expect(raw, secret).not.to.include(secret);
   });
 
   it('the log keeps the full messages', async () => {
-    await until(() => log.includes('ANDD ms > 1') && log.includes(`Access denied for user '${MYSQL_USER}'`) && log.includes(`ECONNREFUSED 127.0.0.1:${port}`) && log.includes(PG_ROLE), 10_000, 'the full messages in the log');
+    await until(() => log.includes('ANDD ms > 1') && log.includes(`Access denied for user '${MYSQL_USER}'`) && log.includes(`Access denied for user '${MYSQL_NO_USER}'`) && log.includes(`ECONNREFUSED 127.0.0.1:${port}`) && log.includes(PG_ROLE), 10_000, 'the full messages in the log');
     expect(log).not.to.include('wrong-password');
   });
 
@@ -159,12 +170,15 @@ describe('fault: viewers never see a database’s words', function () {
     }
   });
 
-  it('/api/datasources shows viewers names and up/down, and admins the details', async () => {
+  it('/api/datasources shows viewers names and ok/down, and admins the details', async () => {
     const url = `${t.server.url}/api/datasources`;
     const viewerText = await (await fetch(url)).text();
     for (const secret of secrets) expect(viewerText, secret).not.to.include(secret);
     const viewer = JSON.parse(viewerText) as { name: string; health: Record<string, unknown> }[];
+    // The words docs/security.md promises: ok, degraded or down.
+    expect(viewer.find((s) => s.name === 'pg')!.health).to.deep.equal({ status: 'ok' });
     expect(viewer.find((s) => s.name === 'pgdown')!.health).to.deep.equal({ status: 'down' });
+    expect(viewer.find((s) => s.name === 'rdown')!.health).to.deep.equal({ status: 'down' });
     expect(viewer.find((s) => s.name === 'mypw')!.health).to.deep.equal({ status: 'down' });
     const asAdmin = (await (await fetch(url, { headers: { Authorization: `Bearer ${ADMIN}` } })).json()) as { name: string; health: { status: string; message?: string } }[];
     expect(asAdmin.find((s) => s.name === 'pgdown')!.health.message).to.include('ECONNREFUSED');
