@@ -5,9 +5,8 @@
  * "Reconnecting in N s" countdown only counts down within a wait and says how long the wait really is.
  */
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
-import { launchChromium, needChromium, openPage, type TestPage } from '../support/browser.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { openPage, ownServersSuite } from '../support/browser.js';
+import { startTestServer } from '../support/test-server.js';
 import { waitForData } from './dashboard-page.js';
 
 /** One stat and no chart: the page may pin Math.random (below) without touching a chart library's ids. */
@@ -25,24 +24,11 @@ interface Seen {
 
 describe('the page while its server restarts (in Chromium)', function () {
   this.timeout(60_000);
-  let browser: Browser;
-  let tab: TestPage | undefined;
-  const servers: TestServer[] = [];
-  before(async function () {
-    needChromium(this);
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-  });
-  afterEach(async () => {
-    await tab?.close();
-    await Promise.all(servers.splice(0).map((s) => s.stop().catch(() => undefined)));
-  });
+  const suite = ownServersSuite();
 
   it('retries at once, is back within about a second of the server, and counts down truthfully', async () => {
     const first = await startTestServer({ 'pulse.yaml': PULSE });
-    tab = await openPage(browser);
+    const tab = (suite.tab = await openPage(suite.browser));
     const { page } = tab;
     // The longest waits the jitter allows, so that the run is the same every time (and the worst case).
     await page.addInitScript(() => {
@@ -67,7 +53,7 @@ describe('the page while its server restarts (in Chromium)', function () {
     await first.stop();
     // A restart that takes a few seconds, as a real one does (reading config, opening sources).
     await new Promise((resolve) => setTimeout(resolve, 4600));
-    servers.push(await startTestServer({ 'pulse.yaml': PULSE }, {}, false, { port }));
+    suite.servers.push(await startTestServer({ 'pulse.yaml': PULSE }, {}, false, { port }));
     const up = Date.now();
     await page.waitForFunction(() => (window as unknown as { seen: Seen }).seen.texts.at(-1)?.[1] === 'Live', undefined, { timeout: 20_000 });
     const seen = await page.evaluate(() => (window as unknown as { seen: Seen }).seen);

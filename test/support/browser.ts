@@ -127,3 +127,34 @@ export function browserSuite(files: Record<string, string> = {}): BrowserSuite {
   });
   return suite;
 }
+
+/** What a browser suite whose tests start their own servers uses: Chromium for the whole suite, and per test a page and servers. */
+export interface OwnServersSuite {
+  browser: Browser;
+  /** The test's page, if it opened one: closed after the test. */
+  tab: TestPage | undefined;
+  /** The servers the test started: stopped after it. */
+  servers: TestServer[];
+}
+
+/**
+ * Registers the mocha hooks of a browser suite whose tests start their own servers (with their own limits, or
+ * on a port a restart reuses), and returns what they set up. Skips the suite without Chromium, as browserSuite.
+ * @example const suite = ownServersSuite(); it('…', async () => { suite.servers.push(await startTestServer(files)); suite.tab = await openPage(suite.browser); });
+ */
+export function ownServersSuite(): OwnServersSuite {
+  const suite: OwnServersSuite = { browser: undefined as unknown as Browser, tab: undefined, servers: [] };
+  before(async function () {
+    needChromium(this);
+    suite.browser = await launchChromium();
+  });
+  after(async () => {
+    await suite.browser?.close();
+  });
+  afterEach(async () => {
+    await suite.tab?.close();
+    suite.tab = undefined;
+    await Promise.all(suite.servers.splice(0).map((s) => s.stop().catch(() => undefined)));
+  });
+  return suite;
+}

@@ -12,3 +12,16 @@ export function backoffDelay(attempt: number, random = Math.random()): number {
   const ceiling = RETRY_WAITS_MS[Math.min(Math.max(1, attempt), RETRY_WAITS_MS.length) - 1]!;
   return ceiling / 2 + (ceiling / 2) * random;
 }
+
+/**
+ * The longest wait before each attempt after the server said it was busy (the last one repeats). It was up and
+ * answering, but building as many snapshots as it allows a second: every page coming back at once would only
+ * keep it busy, so even the first wait is a second or two, and each next one doubles.
+ */
+const BUSY_WAITS_MS = [2000, 4000, 8000, 15_000, 30_000];
+
+/** The wait before attempt `n` (1-based) after a busy server: its entry in BUSY_WAITS_MS, cut by up to half at random, as backoffDelay. */
+export function busyDelay(attempt: number, random = Math.random()): number {
+  const ceiling = BUSY_WAITS_MS[Math.min(Math.max(1, attempt), BUSY_WAITS_MS.length) - 1]!;
+  return ceiling / 2 + (ceiling / 2) * random;
+}

@@ -2,14 +2,16 @@
  * One connection per server (and embed token) per page, shared by every element on it. It watches
  * dashboards for the elements, keeps each one's state (DashboardState), and stays up by itself: on a drop it
  * retries at once, then with growing waits and jitter, and resumes from the last sequence numbers, so panels
- * never go blank; when WebSocket is refused (a proxy that blocks upgrades) or missing (a browser or a policy
- * without it) it falls back to Server-Sent Events, then to long polling. A refusal for good (origin not
+ * never go blank. A server too busy to take the page (at its snapshot rate) is tried again over the same
+ * transport, after waits that start at a second or two and grow. When WebSocket is refused (a proxy that blocks
+ * upgrades) or missing (a browser or a policy without it) it falls back to Server-Sent Events, then to long
+ * polling. A refusal for good (origin not
  * allowed, token expired) stops it and says why. Other variable values the server refuses leave the
  * dashboard on the values it had, data and all; values the embed token fixes otherwise, asked for from the
  * start, are left out, so the dashboard shows on the token's values, with the refusal told beside it.
  */
 import { DashboardState, type SnapshotMessage, type UpdateMessage } from './dashboard-state.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay, busyDelay } from './backoff.js';
 import { fixedVars, withoutFixed } from './embed-vars.js';
 import { dashboardLink, webSocketLink, type Link, type LinkEnd, type Refusal, type ServerMessage } from './transports.js';
 import type { ConnectionStatus, DashboardWatcher, Transport, Watch } from './watch.js';
@@ -155,10 +157,20 @@ export class RtConnection extends EventTarget {
     }
   }
 
+  /** The transport got through; the attempt succeeds only once the server serves a subscription (#served). */
   #opened(): void {
     if (this.#open) return;
     this.#open = true;
     this.#worked = this.#transport;
+  }
+
+  /**
+   * The server answered a subscription over the open transport (a snapshot, a catch-up, or an error about that
+   * dashboard): the connection is live, and only now does the next drop start the back-off over. A server that
+   * opens the transport but is too busy to subscribe leaves the count of failed attempts growing.
+   */
+  #served(): void {
+    if (!this.#open || this.#status.state === 'open') return;
     this.#setStatus({ state: 'open', transport: this.#transport, attempt: 0 });
   }
 
@@ -187,12 +199,12 @@ export class RtConnection extends EventTarget {
         if (sub.link !== link) return; // closed on purpose, or replaced by a newer link
         sub.link = undefined;
         // An event stream cannot read why it was refused (an HTTP status): a change that never opened counts as refused.
-        if (sub.changing && !info.opened && !info.refusal) this.#varsRefused(sub, info.dashboardError ?? { code: 'RTDASH_VARIABLE_INVALID', message: `the server refused ${new URLSearchParams(sub.vars)}` });
+        if (sub.changing && !info.opened && !info.refusal && !info.busy) this.#varsRefused(sub, info.dashboardError ?? { code: 'RTDASH_VARIABLE_INVALID', message: `the server refused ${new URLSearchParams(sub.vars)}` });
         else if (info.dashboardError) {
           if (!this.#leaveOutFixed(sub, info.dashboardError)) for (const w of sub.watchers) w.error?.(info.dashboardError);
         }
         // Values the token fixes otherwise are refused for sure: ask again without them before blaming the transport.
-        else if (info.opened || info.refusal || !this.#leaveOutFixed(sub)) this.#ended(info);
+        else if (info.opened || info.refusal || info.busy || !this.#leaveOutFixed(sub)) this.#ended(info);
       },
     };
     const cursor = resuming ? state.cursor() : undefined;
@@ -200,7 +212,7 @@ export class RtConnection extends EventTarget {
     sub.link = link;
   }
 
-  /** A link ended: refused for good, or try the next transport, or back off and start again. */
+  /** A link ended: refused for good, or try the next transport, or back off and start again (the same transport, when busy). */
   #ended(info: LinkEnd): void {
     if (this.#subs.size === 0) return;
     for (const sub of this.#subs.values()) this.#dropLink(sub);
@@ -214,17 +226,18 @@ export class RtConnection extends EventTarget {
     const wasOpen = this.#open;
     this.#open = false;
     const next = LADDER[LADDER.indexOf(this.#transport) + 1];
-    if (!wasOpen && !info.opened && next !== undefined) {
+    if (!wasOpen && !info.opened && !info.busy && next !== undefined) {
       // This transport never got through: try the next one at once.
       this.#transport = next;
       this.#attempt();
       return;
     }
-    // Back off, then start from the transport that last worked (from the top after a full failed round).
+    // Back off, then start from the transport that last worked (from the top after a full failed round). A busy
+    // server got answered over this transport, so it stays; the longer busy waits spread the pages coming back.
     const attempt = this.#status.attempt + 1;
-    this.#transport = wasOpen || info.opened ? this.#worked : 'websocket';
-    const delay = backoffDelay(attempt);
-    this.#setStatus({ state: 'reconnecting', transport: this.#transport, attempt, retryAt: Date.now() + delay });
+    if (!info.busy) this.#transport = wasOpen || info.opened ? this.#worked : 'websocket';
+    const delay = info.busy ? busyDelay(attempt) : backoffDelay(attempt);
+    this.#setStatus({ state: 'reconnecting', transport: this.#transport, attempt, retryAt: Date.now() + delay, ...(info.busy && { busy: true }) });
     this.#retry = setTimeout(() => this.#attempt(), delay);
   }
 
@@ -265,11 +278,13 @@ export class RtConnection extends EventTarget {
       const problem = { code: String(msg.code), message: String(msg.message) };
       if (sub?.changing) return this.#varsRefused(sub, problem);
       if (sub !== undefined && this.#leaveOutFixed(sub, problem)) return;
+      if (sub !== undefined) this.#served();
       const targets = sub ? [sub] : [...this.#subs.values()];
       for (const s of targets) for (const w of s.watchers) w.error?.(problem);
       return;
     }
     if (sub === undefined) return;
+    if (msg.type === 'snapshot' || msg.type === 'update') this.#served();
     if (msg.type === 'snapshot') {
       sub.changing = false;
       sub.state.applySnapshot(msg as unknown as SnapshotMessage);

@@ -16,7 +16,7 @@ export interface Refusal {
 
 /** How a link ended. */
 export interface LinkEnd {
-  /** Whether it had opened (a link that never opened makes the connection try the next transport). */
+  /** Whether it had opened (a link that never opened makes the connection try the next transport, unless `busy`). */
   opened: boolean;
   /** Set when the server refused this page for good. */
   refusal?: Refusal;
@@ -24,6 +24,11 @@ export interface LinkEnd {
   dashboardError?: Refusal;
   /** A close code, where the transport has one. */
   code?: number;
+  /**
+   * The server was at its snapshot rate (RTDASH_SERVER_BUSY: close code 1013, or HTTP 503): it is there and
+   * this transport gets through, so the connection tries the same one again after a longer wait.
+   */
+  busy?: boolean;
 }
 
 /** What a link tells its owner. */
@@ -42,6 +47,9 @@ export interface Link {
 /** Close codes of an expired and of an invalid embed token (docs/protocol.md). */
 export const TOKEN_EXPIRED_CODE = 4401;
 export const TOKEN_INVALID_CODE = 4403;
+/** The close code of a server at its snapshot rate ("try again later"), and the error code it says it with. */
+export const TRY_AGAIN_LATER_CODE = 1013;
+export const BUSY = 'RTDASH_SERVER_BUSY';
 
 /** Whether an error code means the server will keep refusing this page, whatever the dashboard. */
 export function isRefusal(code: string): boolean {
@@ -115,13 +123,14 @@ export function webSocketLink(url: string, on: LinkEvents): Link {
     clearTimeout(pongDue);
     pongDue = undefined;
     if (msg.type === 'error' && typeof msg.code === 'string' && isRefusal(msg.code)) refusal = { code: msg.code, message: String(msg.message) };
-    else if (msg.type !== 'pong') on.message(msg);
+    // Busy is about the server, not the dashboard: the 1013 close that follows says it to the connection.
+    else if (msg.type !== 'pong' && !(msg.type === 'error' && msg.code === BUSY)) on.message(msg);
   };
   ws.onclose = (event) => {
     if (event.code === TOKEN_EXPIRED_CODE) refusal ??= { code: 'RTDASH_TOKEN_EXPIRED', message: 'the embed token expired' };
     if (event.code === TOKEN_INVALID_CODE) refusal ??= { code: 'RTDASH_TOKEN_INVALID', message: 'the embed token is not valid' };
     const forGood = event.code === TOKEN_EXPIRED_CODE || event.code === TOKEN_INVALID_CODE;
-    finish({ opened, code: event.code, ...(forGood && refusal && { refusal }) });
+    finish({ opened, code: event.code, ...(forGood && refusal && { refusal }), ...(event.code === TRY_AGAIN_LATER_CODE && { busy: true }) });
   };
   return {
     send: (msg) => {
@@ -164,11 +173,41 @@ export function sseLink(url: string, on: LinkEvents): Link {
   source.onmessage = onData;
   // The server names some events: `close` (it is shutting down or dropped us) and `error` (a refusal mid-stream).
   source.addEventListener('close', () => finish({ opened }));
+  const probe = new AbortController();
   source.addEventListener('error', (event) => {
     if (event instanceof MessageEvent) onData(event);
-    else finish({ opened }); // a network error or an HTTP error status: the connection decides what to do
+    // An EventSource closes itself on an HTTP error status but cannot read it: ask once more to learn whether
+    // the server was busy (503), which calls for a later try, not for another transport.
+    else if (!opened && source.readyState === CLOSED) void refusedForBusy(url, probe.signal).then((busy) => finish({ opened, ...(busy && { busy }) }));
+    else finish({ opened }); // a network error: the connection decides what to do
   });
-  return { close: () => finish({ opened }) };
+  return {
+    close: () => {
+      probe.abort();
+      finish({ opened });
+    },
+  };
+}
+
+/** `EventSource.CLOSED`, spelt out as OPEN above. */
+const CLOSED = 2;
+
+/** Whether a request to `url` is answered 503 RTDASH_SERVER_BUSY (anything else, a failure included, is not). */
+async function refusedForBusy(url: string, signal: AbortSignal): Promise<boolean> {
+  const ask = new AbortController();
+  const stop = () => ask.abort();
+  signal.addEventListener('abort', stop);
+  try {
+    const res = await fetch(url, { signal: ask.signal, cache: 'no-store', headers: { Accept: 'text/event-stream' } });
+    if (res.status !== 503) return false;
+    const body = (await res.json().catch(() => undefined)) as { error?: { code?: string } } | undefined;
+    return body?.error?.code === BUSY;
+  } catch {
+    return false;
+  } finally {
+    stop(); // a stream that opened this time is not read: the connection opens its own
+    signal.removeEventListener('abort', stop);
+  }
 }
 
 /** The longest a poll waits on the server for news, in seconds. */
@@ -201,7 +240,7 @@ export function pollLink(url: (session: string | undefined, cursor: string | und
         | undefined;
       if (!res.ok) {
         const problem = { code: body?.error?.code ?? `HTTP_${res.status}`, message: body?.error?.message ?? `the server answered ${res.status}` };
-        finish(isRefusal(problem.code) ? { opened, refusal: problem } : res.status >= 500 ? { opened } : { opened, dashboardError: problem });
+        finish(isRefusal(problem.code) ? { opened, refusal: problem } : problem.code === BUSY ? { opened, busy: true } : res.status >= 500 ? { opened } : { opened, dashboardError: problem });
         return;
       }
       if (!opened) {

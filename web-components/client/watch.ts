@@ -19,6 +19,8 @@ export interface ConnectionStatus {
   attempt: number;
   /** When the next attempt starts (epoch ms), while reconnecting. */
   retryAt?: number;
+  /** Set while reconnecting because the server was too busy to take the page (at its snapshot rate). */
+  busy?: boolean;
   /** Why the server refused, when `state` is `refused`. */
   message?: string;
 }

@@ -14,7 +14,8 @@ export function describeStatus(status: ConnectionStatus, now = Date.now()): stri
       return 'Connecting…';
     case 'reconnecting': {
       if (status.retryAt === undefined || status.retryAt <= now) return 'Reconnecting…';
-      return `Reconnecting in ${Math.ceil((status.retryAt - now) / 1000)} s`;
+      const seconds = Math.ceil((status.retryAt - now) / 1000);
+      return status.busy ? `Server busy, retrying in ${seconds} s` : `Reconnecting in ${seconds} s`;
     }
     case 'refused':
       return `Refused: ${status.message ?? 'the server refused this page'}`;
@@ -23,7 +24,8 @@ export function describeStatus(status: ConnectionStatus, now = Date.now()): stri
 
 /**
  * @summary The state of the page's connection to an rtdash server: live (and over which transport),
- * connecting, reconnecting (with the time to the next attempt), or refused and why.
+ * connecting, reconnecting (with the time to the next attempt, and whether the server said it was busy), or
+ * refused and why.
  *
  * Alone, it watches the connection of its `server` (and `token`); inside `<rt-dashboard>` it is given the
  * dashboard's connection.
