@@ -44,6 +44,10 @@ export function attachWebSocket(server: HttpServer, deps: WsDeps): { close(): Pr
       socket.end(`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
       return;
     }
+    // The slot is given back when the socket closes, whatever became of the handshake: \`ws\` answers a bad
+    // one (wrong version, malformed key) with 400 itself and never calls back.
+    if (socket.destroyed) gate.release(req);
+    else socket.once('close', () => gate.release(req));
     // A refused token is answered after the upgrade, with an `error` and a close code: a browser never
     // sees the status of a refused upgrade, only that it failed.
     let grant: Grant | undefined;
@@ -118,7 +122,6 @@ export function attachWebSocket(server: HttpServer, deps: WsDeps): { close(): Pr
       clearInterval(heartbeat);
       if (closing) clearTimeout(closing);
       hub.removePeer(peer);
-      gate.release(req);
     });
     peer.send(hello);
     if (refused !== undefined) {
