@@ -14,6 +14,7 @@ import type { Hub } from './hub.js';
 import { CLOSE, Outgoing, errorMessage, helloMessage, parseClientMessage, type ClientMessage } from './protocol.js';
 import type { ConnectionGate } from './connection-gate.js';
 import { CLOSE_GRACE_MS } from './peer.js';
+import { InboundRate } from './inbound-rate.js';
 
 /** What the endpoint needs. */
 export interface WsDeps {
@@ -78,6 +79,20 @@ export function attachWebSocket(server: HttpServer, deps: WsDeps): { close(): Pr
       },
     }, grant);
     let alive = true;
+    const inbound = new InboundRate(limits.maxMessagesPerSecond);
+    /** Charges one frame from the client before any work is done for it; false: drop it unread. */
+    const admitFrame = (): boolean => {
+      const verdict = inbound.charge();
+      if (verdict === 'warn') peer.send(errorMessage('RTDASH_RATE_LIMITED', `too many messages: at most ${limits.maxMessagesPerSecond} a second on one connection; this one and the next ones past it are dropped unread`));
+      if (verdict === 'close') {
+        logger.info({ peer: peer.id, ip }, 'closing a connection that kept sending past max_messages_per_second');
+        peer.transport.close(CLOSE.POLICY, 'too many messages');
+        hub.removePeer(peer);
+      }
+      return verdict === 'ok';
+    };
+    // A client's pings are answered by ws itself: they count like messages.
+    ws.on('ping', admitFrame);
     ws.on('pong', () => {
       alive = true;
     });
@@ -92,6 +107,7 @@ export function attachWebSocket(server: HttpServer, deps: WsDeps): { close(): Pr
     }, limits.heartbeatMs);
     ws.on('message', (data, isBinary) => {
       alive = true;
+      if (!admitFrame()) return;
       const send = (m: Outgoing) => peer.send(m);
       if (isBinary) {
         send(errorMessage('RTDASH_BAD_MESSAGE', 'binary messages are not part of the protocol; send JSON text'));
