@@ -45,7 +45,7 @@ export function attachWebSocket(server: HttpServer, deps: WsDeps): { close(): Pr
       socket.end(`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
       return;
     }
-    // The slot is given back when the socket closes, whatever became of the handshake: \`ws\` answers a bad
+    // The slot is given back when the socket closes, whatever became of the handshake: `ws` answers a bad
     // one (wrong version, malformed key) with 400 itself and never calls back.
     if (socket.destroyed) gate.release(req);
     else socket.once('close', () => gate.release(req));
