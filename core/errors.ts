@@ -41,7 +41,7 @@ export const ERRORS = {
   RTDASH_TOKEN_FORBIDDEN: { status: 403, expose: true, summary: 'the embed token is for another dashboard' },
   RTDASH_VARIABLE_FIXED: { status: 403, expose: true, summary: 'the embed token fixes this variable to another value' },
   RTDASH_TOO_MANY_CONNECTIONS: { status: 429, expose: true, summary: 'too many connections from one address' },
-  RTDASH_RATE_LIMITED: { status: 429, expose: true, summary: 'a connection sent subscribe or unsubscribe messages faster than server.limits.max_subscribes_per_second' },
+  RTDASH_RATE_LIMITED: { status: 429, expose: true, summary: 'a connection sent subscribe or unsubscribe messages faster than server.limits.max_subscribes_per_second, or messages of any kind faster than max_messages_per_second; or an address asked the widget API faster than max_subscribes_per_second' },
   RTDASH_SERVER_BUSY: { status: 503, expose: true, summary: 'the server is building as many snapshots as it allows per second; try again shortly' },
   RTDASH_PAYLOAD_TOO_LARGE: { status: 413, expose: true, summary: 'a request or message is over the size limit' },
   RTDASH_BAD_REQUEST: { status: 400, expose: true, summary: 'an API request body is missing a field or has a wrong value' },

@@ -20,12 +20,13 @@ export class Metrics {
   readonly skippedTicks: Counter<'reason'>;
   readonly slowClients: Counter<'action'>;
 
-  constructor(sources: { viewers(): number; connections(): number; jobs(): number }) {
+  constructor(sources: { viewers(): number; connections(): number; jobs(): number; slots?(): number }) {
     const registers = [this.registry];
     const hot = this.hot;
     collectDefaultMetrics({ register: this.registry, prefix: 'rtdash_', eventLoopMonitoringPrecision: 20 });
     new Gauge({ name: 'rtdash_viewers', help: 'Dashboard subscriptions being served', registers, collect() { this.set(sources.viewers()); } });
     new Gauge({ name: 'rtdash_connections', help: 'Open WebSocket and SSE connections', registers, collect() { this.set(sources.connections()); } });
+    new Gauge({ name: 'rtdash_connection_slots', help: 'Per-IP connection slots in use (WebSocket, SSE, long-poll sessions, waiting widget requests); a slot nothing holds is a leak', registers, collect() { this.set(sources.slots?.() ?? 0); } });
     new Gauge({ name: 'rtdash_jobs_running', help: 'Scheduled jobs', registers, collect() { this.set(sources.jobs()); } });
     new Counter({ name: 'rtdash_messages_sent_total', help: 'Protocol messages sent to clients', registers, collect() { this.reset(); this.inc(hot.messagesSent); } });
     new Counter({ name: 'rtdash_bytes_sent_total', help: 'Protocol bytes sent to clients', registers, collect() { this.reset(); this.inc(hot.bytesSent); } });

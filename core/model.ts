@@ -115,6 +115,8 @@ export interface Limits {
   maxSubscribesPerSecond: number;
   /** Snapshots the whole server builds per second for new subscriptions; past it a subscribe is refused as busy. */
   maxSnapshotsPerSecond: number;
+  /** WebSocket messages of any kind one connection may send per second (bursts of twice that); more are dropped unread, and a client that keeps on is closed with 1008. */
+  maxMessagesPerSecond: number;
 }
 
 /** A webhook notifier: the JSON body of core/alerts/notifiers/webhook.ts POSTed to `url`. */

@@ -142,20 +142,29 @@ function failedSource(config: SourceConfig, plugin: PluginDefinition, fault: Rtd
   };
 }
 
-/** How often back-off probes may ask one source whether it is healthy again. */
+/** How often back-off probes and /api/datasources may ask one source whether it is healthy. */
 const PROBE_EVERY_MS = 1000;
-const probes = new WeakMap<SourceInstance, { at: number; healthy: Promise<boolean> }>();
+const probes = new WeakMap<SourceInstance, { at: number; settled: boolean; health: Promise<Health> }>();
+
+/**
+ * A source's health, checked at most once a second and never twice at once: the jobs backing off and every
+ * caller of /api/datasources share it, so a visitor asking in a loop does not make the server ask the source.
+ */
+export function recentHealth(instance: SourceInstance): Promise<Health> {
+  const last = probes.get(instance);
+  if (last !== undefined && (!last.settled || performance.now() - last.at < PROBE_EVERY_MS)) return last.health;
+  const probe = { at: performance.now(), settled: false, health: checkHealth(instance, PROBE_EVERY_MS * 3) };
+  void probe.health.then(() => Object.assign(probe, { at: performance.now(), settled: true }));
+  probes.set(instance, probe);
+  return probe.health;
+}
 
 /**
  * Whether a source answers its health check now ("ok" or "degraded"), for jobs backing off after failures. All
  * the jobs of one source share one check a second, so a failing source is not asked once per job.
  */
 export function probeSource(instance: SourceInstance): Promise<boolean> {
-  const last = probes.get(instance);
-  if (last !== undefined && performance.now() - last.at < PROBE_EVERY_MS) return last.healthy;
-  const healthy = checkHealth(instance, PROBE_EVERY_MS * 3).then((h) => h.status !== 'down');
-  probes.set(instance, { at: performance.now(), healthy });
-  return healthy;
+  return recentHealth(instance).then((h) => h.status !== 'down');
 }
 
 /** Runs a source's health check with a time-out, never throwing. */

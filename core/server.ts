@@ -181,7 +181,7 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
   options.faults?.watchPlugins(registry);
   let hub: Hub | undefined;
   let scheduler: Scheduler | undefined;
-  const metrics = new Metrics({ viewers: () => hub?.viewers ?? 0, connections: () => hub?.connections ?? 0, jobs: () => scheduler?.size ?? 0 });
+  const metrics = new Metrics({ viewers: () => hub?.viewers ?? 0, connections: () => hub?.connections ?? 0, jobs: () => scheduler?.size ?? 0, slots: () => gate.slots });
   const stats = statsReader(metrics, () => hub, () => scheduler);
   const sources = built.sources;
   await createSources(config, registry, sources, logger, stats);

@@ -41,6 +41,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxClientQueueBytes: 4_194_304,
   maxSubscribesPerSecond: 20,
   maxSnapshotsPerSecond: 1000,
+  maxMessagesPerSecond: 50,
 });
 
 /** The cluster settings when config.yaml sets `cluster.redis` but not these. */
@@ -227,6 +228,7 @@ function limitsOf(limits: Plain, source: YamlFile, problems: Problem[]): Limits 
     maxClientQueueBytes: numberAt(limits, 'max_client_queue_bytes') ?? DEFAULT_LIMITS.maxClientQueueBytes,
     maxSubscribesPerSecond: numberAt(limits, 'max_subscribes_per_second') ?? DEFAULT_LIMITS.maxSubscribesPerSecond,
     maxSnapshotsPerSecond: numberAt(limits, 'max_snapshots_per_second') ?? DEFAULT_LIMITS.maxSnapshotsPerSecond,
+    maxMessagesPerSecond: numberAt(limits, 'max_messages_per_second') ?? DEFAULT_LIMITS.maxMessagesPerSecond,
   };
 }
 

@@ -11,7 +11,7 @@ import { RtdashError, messageOf } from '../errors.js';
 import { requestToken } from '../embed-access.js';
 import { schemaDir } from '../paths.js';
 import { publicDashboard } from '../public-dashboard.js';
-import { checkHealth } from '../registry.js';
+import { recentHealth } from '../registry.js';
 import { formatProblem } from '../config/index.js';
 import type { ServerParts } from '../server-parts.js';
 import { sseHandler } from '../stream/sse-transport.js';
@@ -21,6 +21,7 @@ import { badVariablesPage, dashboardPage, indexPage, notFoundPage } from './page
 import { isAdmin, requireAdmin } from './admin.js';
 import { varsFromQuery } from '../query-vars.js';
 import { widgetData } from './widget-data.js';
+import { widgetLimits } from './widget-limits.js';
 import { webAssets } from './assets.js';
 import { alertRoutes } from './alerts-api.js';
 import { hostCheck, originCheck } from './origins.js';
@@ -35,6 +36,7 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
   const poll = pollHandler(hub, access, gate);
   const find = (id: string) => store.served(id);
   const admin = isAdmin(parts.config.auth.adminTokens);
+  const bounded = widgetLimits(parts);
   /** The dashboard of an /api route, after the embed-token rules (`?token=` or `Authorization: Bearer`, unless that is an admin token). */
   const admitted = (ctx: Koa.Context, vars?: Record<string, string>) =>
     access.admit(ctx.params.id!, access.live(requestToken(ctx.URL.searchParams, (!admin(ctx) && ctx.get('Authorization')) || undefined)), find, vars);
@@ -114,14 +116,14 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
   router.get('/api/dashboards/:id/widgets/:widget', async (ctx) => {
     const { dashboard, variables } = admitted(ctx, varsFromQuery(ctx.URL.searchParams));
     ctx.type = 'application/json';
-    ctx.body = await widgetData(parts, dashboard, ctx.params.widget!, variables, admin(ctx));
+    ctx.body = await bounded(ctx, (gone) => widgetData(parts, dashboard, ctx.params.widget!, variables, admin(ctx), gone));
   });
   router.get('/api/datasources', async (ctx) => {
     // A health message holds a driver's words (hosts, user names): viewers get up/down, admins everything.
     const detailed = admin(ctx);
     ctx.body = await Promise.all(
       [...parts.sources.values()].map(async (s) => {
-        const health = await checkHealth(s);
+        const health = await recentHealth(s);
         return { name: s.config.name, type: s.config.type, health: detailed ? health : { status: health.status } };
       }),
     );

@@ -102,6 +102,13 @@ export class ConnectionGate {
     else this.#perIp.set(ip, n);
   }
 
+  /** Slots counted in and not yet out, over all addresses: 0 once every connection has closed. */
+  get slots(): number {
+    let n = 0;
+    for (const count of this.#perIp.values()) n += count;
+    return n;
+  }
+
   /** The client address of a request: the peer's, or the one a trusted proxy forwarded. Per-IP caps and logs use it. */
   ipOf(req: IncomingMessage): string {
     return this.#proxies.clientOf(req).ip;

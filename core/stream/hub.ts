@@ -91,6 +91,11 @@ export class Hub {
     return this.#pressure.lagging;
   }
 
+  /** Charges one snapshot to the server-wide budget, for a widget API request; false: the server is busy. */
+  takeSnapshot(): boolean {
+    return this.#snapshots.take();
+  }
+
   /** Registers a new client, with what its embed token grants (if it has one). */
   addPeer(transport: PeerTransport, grant?: Grant): Peer {
     const peer = new Peer(transport, grant, (p, message) => this.#pressure.send(p, message));

@@ -11,7 +11,7 @@ export const PROTOCOL_VERSION = 1;
 /** Close codes the server uses besides the standard ones (1001 going away, 1009 too big). */
 export const CLOSE = {
   GOING_AWAY: 1001,
-  /** A message in more fragments than the WebSocket library accepts. */
+  /** A message in more fragments than the WebSocket library accepts, or messages kept coming past max_messages_per_second. */
   POLICY: 1008,
   TOO_BIG: 1009,
   /** The server is building as many snapshots as it allows per second: reconnect after a back-off. */

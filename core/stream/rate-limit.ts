@@ -26,4 +26,9 @@ export class TokenBucket {
     this.#tokens -= 1;
     return true;
   }
+
+  /** Whether the bucket has refilled to its burst: it is then no different from a new one. */
+  full(now = Date.now()): boolean {
+    return this.#tokens + ((now - this.#at) / 1000) * this.perSecond >= this.burst;
+  }
 }

@@ -14,6 +14,7 @@ import type { Hub } from './hub.js';
 import { CLOSE, Outgoing, errorMessage, helloMessage, parseClientMessage, type ClientMessage } from './protocol.js';
 import type { ConnectionGate } from './connection-gate.js';
 import { CLOSE_GRACE_MS } from './peer.js';
+import { InboundRate } from './inbound-rate.js';
 
 /** What the endpoint needs. */
 export interface WsDeps {
@@ -44,6 +45,10 @@ export function attachWebSocket(server: HttpServer, deps: WsDeps): { close(): Pr
       socket.end(`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
       return;
     }
+    // The slot is given back when the socket closes, whatever became of the handshake: `ws` answers a bad
+    // one (wrong version, malformed key) with 400 itself and never calls back.
+    if (socket.destroyed) gate.release(req);
+    else socket.once('close', () => gate.release(req));
     // A refused token is answered after the upgrade, with an `error` and a close code: a browser never
     // sees the status of a refused upgrade, only that it failed.
     let grant: Grant | undefined;
@@ -74,6 +79,20 @@ export function attachWebSocket(server: HttpServer, deps: WsDeps): { close(): Pr
       },
     }, grant);
     let alive = true;
+    const inbound = new InboundRate(limits.maxMessagesPerSecond);
+    /** Charges one frame from the client before any work is done for it; false: drop it unread. */
+    const admitFrame = (): boolean => {
+      const verdict = inbound.charge();
+      if (verdict === 'warn') peer.send(errorMessage('RTDASH_RATE_LIMITED', `too many messages: at most ${limits.maxMessagesPerSecond} a second on one connection; this one and the next ones past it are dropped unread`));
+      if (verdict === 'close') {
+        logger.info({ peer: peer.id, ip }, 'closing a connection that kept sending past max_messages_per_second');
+        peer.transport.close(CLOSE.POLICY, 'too many messages');
+        hub.removePeer(peer);
+      }
+      return verdict === 'ok';
+    };
+    // A client's pings are answered by ws itself: they count like messages.
+    ws.on('ping', admitFrame);
     ws.on('pong', () => {
       alive = true;
     });
@@ -88,6 +107,7 @@ export function attachWebSocket(server: HttpServer, deps: WsDeps): { close(): Pr
     }, limits.heartbeatMs);
     ws.on('message', (data, isBinary) => {
       alive = true;
+      if (!admitFrame()) return;
       const send = (m: Outgoing) => peer.send(m);
       if (isBinary) {
         send(errorMessage('RTDASH_BAD_MESSAGE', 'binary messages are not part of the protocol; send JSON text'));
@@ -118,7 +138,6 @@ export function attachWebSocket(server: HttpServer, deps: WsDeps): { close(): Pr
       clearInterval(heartbeat);
       if (closing) clearTimeout(closing);
       hub.removePeer(peer);
-      gate.release(req);
     });
     peer.send(hello);
     if (refused !== undefined) {

@@ -39,7 +39,7 @@ describe('fault: half-open TCP', function () {
     vanishing.send({ type: 'subscribe', dashboard: 'lone' });
     await vanishing.nextOf('snapshot');
     await vanishing.nextOf('update');
-    expect(await streamGauges(t.server.url)).to.deep.equal({ connections: 2, viewers: 2, jobs: 2 });
+    expect(await streamGauges(t.server.url)).to.deep.equal({ connections: 2, viewers: 2, jobs: 2, slots: 2 });
 
     // From now on nothing the client sends reaches the server, and the connection is never closed from its side.
     proxy.stall(true);
@@ -48,7 +48,7 @@ describe('fault: half-open TCP', function () {
     // One interval to send a ping, one more to find it unanswered.
     expect(Date.now() - stalledAt).to.be.below(HEARTBEAT_MS * 2 + 1000);
     await until('its job to stop', async () => (await streamGauges(t.server.url)).jobs === 1, 2000);
-    expect(await streamGauges(t.server.url)).to.deep.equal({ connections: 1, viewers: 1, jobs: 1 });
+    expect(await streamGauges(t.server.url)).to.deep.equal({ connections: 1, viewers: 1, jobs: 1, slots: 1 });
     expect(t.server.scheduler.jobs().map((j) => j.key.split('/')[0])).to.deep.equal(['kept']);
 
     // The client that answers pings stayed, and lost nothing: several heartbeats passed meanwhile.

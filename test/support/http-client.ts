@@ -22,6 +22,8 @@ export interface RequestOptions {
   body?: string;
   /** The local address to connect from (127.0.0.2, say: another visitor on loopback). */
   localAddress?: string;
+  /** Hang up after this long if the answer has not begun (status 0), as an impatient client does. */
+  giveUpMs?: number;
 }
 
 /** Sends one request with exactly these headers. */
@@ -37,13 +39,20 @@ export function request(url: string, headers: Record<string, string> = {}, optio
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body, ended });
         if (!ended) req.destroy();
       };
+      clearTimeout(giveUp);
       const timer = options.readMs === undefined ? undefined : setTimeout(() => finish(false), options.readMs);
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
       res.on('end', () => finish(true));
       res.on('error', () => finish(false));
     });
-    req.on('error', reject);
+    let gaveUp = false;
+    const giveUp = options.giveUpMs === undefined ? undefined : setTimeout(() => {
+      gaveUp = true;
+      req.destroy();
+      resolve({ status: 0, headers: {}, body: '', ended: false });
+    }, options.giveUpMs);
+    req.on('error', (err) => (gaveUp ? undefined : reject(err)));
     req.end(options.body);
   });
 }

@@ -9,18 +9,18 @@ export async function metric(baseUrl: string, sample: string): Promise<number> {
   return line === undefined ? 0 : Number(line.slice(sample.length + 1));
 }
 
-/** What a server holds for its clients: open connections, subscriptions served, jobs scheduled. */
-export async function streamGauges(baseUrl: string): Promise<{ connections: number; viewers: number; jobs: number }> {
-  const [connections, viewers, jobs] = await Promise.all(['rtdash_connections', 'rtdash_viewers', 'rtdash_jobs_running'].map((s) => metric(baseUrl, s)));
-  return { connections: connections!, viewers: viewers!, jobs: jobs! };
+/** What a server holds for its clients: open connections, subscriptions served, jobs scheduled, per-IP slots counted. */
+export async function streamGauges(baseUrl: string): Promise<{ connections: number; viewers: number; jobs: number; slots: number }> {
+  const [connections, viewers, jobs, slots] = await Promise.all(['rtdash_connections', 'rtdash_viewers', 'rtdash_jobs_running', 'rtdash_connection_slots'].map((s) => metric(baseUrl, s)));
+  return { connections: connections!, viewers: viewers!, jobs: jobs!, slots: slots! };
 }
 
-/** Waits until /metrics shows no connection, viewer or job left; fails with the last figures. */
+/** Waits until /metrics shows no connection, viewer, job or per-IP slot left; fails with the last figures. */
 export async function leftNothing(baseUrl: string, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const g = await streamGauges(baseUrl);
-    if (g.connections === 0 && g.viewers === 0 && g.jobs === 0) return;
+    if (g.connections === 0 && g.viewers === 0 && g.jobs === 0 && g.slots === 0) return;
     if (Date.now() > deadline) throw new Error(`left behind after ${timeoutMs} ms: ${JSON.stringify(g)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -25,6 +25,9 @@ export const channels = new EventEmitter();
 /** Calls per tag (or behaviour), shared by every instance in the process. */
 export const calls = new Map<string, number>();
 
+/** Health checks asked of test sources, all instances together. */
+export const healthChecks = { count: 0 };
+
 /** The value a `level` query returns for its tag (0 when unset): a test moves it across a threshold. */
 export const levels = new Map<string, number | null>();
 
@@ -103,6 +106,7 @@ export const testPlugin = definePlugin<Record<string, unknown>, TestQuery>({
         }
       },
       async health() {
+        healthChecks.count++;
         return { status: 'ok' };
       },
     };

@@ -14,7 +14,7 @@ import { testPlugin } from './test-plugin.js';
  * The limits tests run with unless they say otherwise: every test client comes from one address and
  * subscribes as fast as it can, so the per-IP and rate limits are out of the way except where a test sets them.
  */
-export const TEST_LIMITS: Limits = { ...DEFAULT_LIMITS, maxConnectionsPerIp: 10_000, maxSubscribesPerSecond: 1_000_000, maxSnapshotsPerSecond: 1_000_000 };
+export const TEST_LIMITS: Limits = { ...DEFAULT_LIMITS, maxConnectionsPerIp: 10_000, maxSubscribesPerSecond: 1_000_000, maxSnapshotsPerSecond: 1_000_000, maxMessagesPerSecond: 1_000_000 };
 
 /** A server and the folder its dashboards live in. */
 export interface TestServer {
