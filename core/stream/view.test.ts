@@ -72,4 +72,22 @@ describe('View', () => {
     expect(snapshot.widgets).to.have.length(2);
     view.dispose();
   });
+
+  it('serialises a snapshot once and hands out the same bytes until a widget changes', async () => {
+    const dirty: boolean[] = [];
+    const view = new View('k', DASHBOARD, {}, scheduler, () => dirty.push(true));
+    const first = view.snapshot('subscribe');
+    expect(view.snapshot('subscribe')).to.equal(first);
+    expect(view.snapshot('subscribe').buffer).to.equal(first.buffer);
+    expect(view.snapshot('reload')).not.to.equal(first);
+    // The jobs' first runs change both widgets: the next subscriber gets their new state.
+    await until(() => dirty.length === 2, 2000, 'both first runs');
+    const next = view.snapshot('subscribe');
+    expect(next).not.to.equal(first);
+    const widgets = (JSON.parse(next.json) as { widgets: { status: string }[] }).widgets;
+    expect(widgets.map((w) => w.status)).to.deep.equal(['ok', 'ok']);
+    expect(next.eventId).not.to.equal(first.eventId);
+    expect(view.snapshot('subscribe')).to.equal(next);
+    view.dispose();
+  });
 });

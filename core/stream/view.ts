@@ -37,6 +37,12 @@ export class View {
   readonly #scheduler: Scheduler;
   readonly #prefix: string;
   readonly #definition: string;
+  /**
+   * The last snapshot built per reason, and the widget states it was built from: every subscriber until
+   * one of them changes gets the same message, so it is serialised and encoded once, and the bytes queued
+   * for many clients are one buffer.
+   */
+  readonly #snapshots = new Map<SnapshotReason, { widgets: string[]; message: Outgoing }>();
 
   constructor(key: string, dashboard: Dashboard, variables: Record<string, string>, scheduler: Scheduler, onDirty: (view: View, urgent: boolean) => void) {
     this.key = key;
@@ -83,6 +89,7 @@ export class View {
     for (const job of this.jobs.values()) this.#scheduler.release(job, this.#listener);
     this.jobs.clear();
     this.#pending = [];
+    this.#snapshots.clear();
   }
 
   /** The pending updates as one batch, or undefined when there are none. */
@@ -98,10 +105,15 @@ export class View {
   /** Every widget's whole state, with the viewer-safe definition. */
   snapshot(reason: SnapshotReason): Outgoing {
     const widgets = [...this.jobs.values()].map((job) => job.history.snapshot());
+    const cached = this.#snapshots.get(reason);
+    // A widget's snapshot string is rebuilt only when its state changes, so the same strings mean the same state.
+    if (cached !== undefined && cached.widgets.length === widgets.length && cached.widgets.every((w, i) => w === widgets[i])) return cached.message;
     const json =
       `{"type":"snapshot","dashboard":${JSON.stringify(this.dashboard.id)},"version":${JSON.stringify(this.dashboard.version)},` +
       `"reason":"${reason}","vars":${JSON.stringify(this.variables)},"definition":${this.#definition},"widgets":[${widgets.join(',')}]}`;
-    return new Outgoing(json, encodeCursor(this.dashboard.version, this.currentPositions()));
+    const message = new Outgoing(json, encodeCursor(this.dashboard.version, this.currentPositions()));
+    this.#snapshots.set(reason, { widgets, message });
+    return message;
   }
 
   /**
