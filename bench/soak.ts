@@ -4,7 +4,7 @@
  * they leave and the server settles. Prints the viewers' p99 and delivered %, the server's RSS and its
  * /metrics gauges, and PASS/FAIL for each criterion (docs/benchmarks.md, "Soak"); exits 1 on a FAIL.
  * Knobs (environment): SOAK_SECONDS=300, SOAK_BASELINE_SECONDS=60, SOAK_VIEWERS=500, SOAK_MISBEHAVING=200,
- * SOAK_SETTLE_SECONDS=20, SOAK_SUBSCRIBE_MS=50, SOAK_MAX_RSS_MB=4096.
+ * SOAK_SETTLE_SECONDS=90, SOAK_SUBSCRIBE_MS=50, SOAK_MAX_RSS_MB=4096.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Child, killAll } from './child.js';
@@ -48,7 +48,7 @@ function readSettings(env: NodeJS.ProcessEnv = process.env): SoakSettings {
     baselineSeconds: num('SOAK_BASELINE_SECONDS', 60),
     viewers: num('SOAK_VIEWERS', 500),
     misbehaving: num('SOAK_MISBEHAVING', 200),
-    settleSeconds: num('SOAK_SETTLE_SECONDS', 20),
+    settleSeconds: num('SOAK_SETTLE_SECONDS', 90),
     subscribeEveryMs: Math.max(1, num('SOAK_SUBSCRIBE_MS', 50)),
     maxRssBytes: num('SOAK_MAX_RSS_MB', 4096) * 2 ** 20,
   };
