@@ -59,10 +59,10 @@ export function rssTable(r: SoakResult): string {
     ['server RSS', 'MiB'],
     [
       ['idle, before any viewer', mib(r.rss.idle)],
-      ['start: viewers connected, before the attack', mib(r.rss.start)],
+      ['start: median over the baseline (viewers connected)', mib(r.rss.start)],
       ['peak during the attack', mib(r.rss.peak)],
       ['as the misbehaving clients leave', mib(r.rss.afterAttack)],
-      ['end: after they left and the server settled', mib(r.rss.end)],
+      ['end: median over the last 30 s of the settle', mib(r.rss.end)],
     ],
   );
 }

@@ -18,6 +18,8 @@ import { Viewers } from './soak-viewers.js';
 const DASHBOARD = 'demo';
 /** Between the last viewer subscribing and the baseline: every widget's first (whole-history) update is in. */
 const WARMUP_MS = 5000;
+/** The last part of the settle whose RSS samples make the end figure. */
+const END_WINDOW_MS = 30_000;
 /** How often RSS is sampled during the attack (for its peak and the safety cap). */
 const SAMPLE_MS = 1000;
 /** How long the jobs get to stop after the last viewer left (the slowest widget ticks every 2 s). */
@@ -98,10 +100,12 @@ async function main(): Promise<number> {
   lag.enable();
   const baseline = viewers.begin('baseline');
   log(`baseline for ${s.baselineSeconds} s`);
-  await sleep(s.baselineSeconds * 1000);
+  // RSS with the same viewers swings by tens of MiB as V8 grows and shrinks its heap: the start and the end
+  // are each the median of a window of samples, not one reading taken at whatever moment.
+  const baselineRss = await sampleRss(server, s.baselineSeconds * 1000);
   viewers.end();
   const lagBaseline = lag.percentile(99) / 1e6;
-  const rssStart = server.rss();
+  const rssStart = median(baselineRss);
   const baselineGauges = await server.gauges();
 
   const attackers = new Child<AttackCommand, AttackReport>('misbehaving clients', './soak-attackers.js');
@@ -126,8 +130,9 @@ async function main(): Promise<number> {
   }
   await attackers.finish(5000);
   log(`misbehaving clients gone; settling for ${s.settleSeconds} s`);
-  await sleep(s.settleSeconds * 1000);
-  const rssEnd = server.rss();
+  const settleWindowMs = Math.min(END_WINDOW_MS, s.settleSeconds * 1000);
+  await sleep(s.settleSeconds * 1000 - settleWindowMs);
+  const rssEnd = median(await sampleRss(server, settleWindowMs));
   const afterAttack = { ...(await server.gauges()), wellBehaved: viewers.open };
   const viewerCloses = { ...viewers.closes };
 
@@ -163,6 +168,24 @@ async function main(): Promise<number> {
   console.log(['', 'criteria:', ...lines].join('\n'));
   console.log(['notes:', ...noteLines(result)].join('\n'));
   return failed ? 1 : 0;
+}
+
+/** The server's RSS every `SAMPLE_MS` for `ms`. */
+async function sampleRss(s: SoakServer, ms: number): Promise<number[]> {
+  const end = Date.now() + ms;
+  const samples = [s.rss()];
+  while (Date.now() < end) {
+    await sleep(Math.min(SAMPLE_MS, end - Date.now()));
+    samples.push(s.rss());
+  }
+  return samples;
+}
+
+/** The middle value (the mean of the two middle ones for an even count). */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Samples the server's RSS for `ms`; stops early (saying why) if it passes `maxBytes`. */
