@@ -98,7 +98,8 @@ describe('the dashboard page when things go wrong (in Chromium)', function () {
     const across = resumed.filter((t) => t >= before[0]!);
     const steps = across.slice(1).map((t, i) => t - across[i]!);
     expect(Math.max(...steps), 'the widest step between points, across the outage').to.be.at.most(2000);
-    expect(resumed.length).to.be.at.least(before.length);
+    // The chart keeps 10 minutes of points: the window slides, so its count may end one point either way.
+    expect(resumed.length).to.be.at.least(before.length - 1);
     expect(await page.evaluate(() => (window as unknown as { fewest: number }).fewest), 'the chart never went blank').to.be.greaterThan(0);
     expect(tab.errors.filter((e) => !/WebSocket|ERR_CONNECTION_REFUSED|Failed to load resource/.test(e))).to.deep.equal([]);
   });
