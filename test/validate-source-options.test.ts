@@ -4,19 +4,10 @@
  * or a value from the environment.
  */
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packageRoot } from '../core/paths.js';
-
-const BIN = join(packageRoot, 'dist', 'bin', 'rtdash.js');
-
-/** Runs the CLI in `cwd` with extra environment variables; serve is cut off after 10 s if it ever starts. */
-function rtdash(args: string[], cwd: string, env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 10_000, env: { ...process.env, LOG_FORMAT: 'json', ...env } });
-  return { status: r.status, output: `${r.stdout}${r.stderr}` };
-}
+import { runCli as rtdash } from './support/served-cli.js';
 
 describe('rtdash validate: source options', function () {
   this.timeout(30_000);

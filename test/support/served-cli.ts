@@ -3,7 +3,7 @@
  * JSON log lines, kill it (SIGKILL) or stop it (SIGTERM); an `http` data source whose level a test sets; and the
  * project files (config.yaml and one dashboard with rules on that level) such a test runs on.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -31,6 +31,12 @@ export async function until(what: string, check: () => boolean | Promise<boolean
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await sleep(25);
   }
+}
+
+/** Runs the CLI to its end in `cwd` with extra environment variables, logging JSON; a `serve` is cut off after 10 s. */
+export function runCli(args: string[], cwd: string, env: Record<string, string> = {}): { status: number | null; output: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 10_000, env: { ...process.env, LOG_FORMAT: 'json', ...env } });
+  return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
 /** Starts `rtdash serve --config FILE [ARGS…]` in `cwd`, logging JSON. */
