@@ -19,6 +19,7 @@ export class Metrics {
   readonly queryDuration: Histogram<'source'>;
   readonly skippedTicks: Counter<'reason'>;
   readonly slowClients: Counter<'action'>;
+  readonly allocatorTrims: Counter<'released'>;
 
   constructor(sources: { viewers(): number; connections(): number; jobs(): number; slots?(): number }) {
     const registers = [this.registry];
@@ -40,6 +41,7 @@ export class Metrics {
     });
     this.skippedTicks = new Counter({ name: 'rtdash_ticks_skipped_total', help: 'Ticks not run: the previous run was still going (overlap) or the job is backing off', labelNames: ['reason'], registers });
     this.slowClients = new Counter({ name: 'rtdash_slow_clients_total', help: 'Clients conflated for falling behind (conflated), closed for staying behind (closed) or for passing max_client_queue_bytes (overflowed)', labelNames: ['action'], registers });
+    this.allocatorTrims = new Counter({ name: 'rtdash_allocator_trims_total', help: 'Times the C allocator was asked to hand free memory back after a burst of connections, by whether it released any (glibc only)', labelNames: ['released'], registers });
   }
 
   /** The text exposition format. */
