@@ -19,8 +19,15 @@ export interface TimeRange {
 export interface QueryContext {
   /** Variable values, already checked against the dashboard's declared options or patterns. Bind them, never splice them. */
   readonly variables: Readonly<Record<string, string>>;
-  /** The span of time the widget wants: its `keep` window on the first run, since the last run afterwards. */
+  /**
+   * The span of time the widget wants. On a dashboard with `time:` (docs/time.md), the viewer's range, resolved
+   * when the run starts; otherwise its `keep` window on the first run, since the last run afterwards.
+   */
   readonly range: TimeRange;
+  /** On a dashboard with `time:`: the bucket width in seconds, chosen so the range has at most `max_points` buckets. */
+  readonly bucketSeconds?: number;
+  /** On a dashboard with `time:`: true when the range ends at `now` and slides with each run. */
+  readonly rangeLive?: boolean;
   /** Suggested spacing of points in milliseconds (the widget's interval). */
   readonly intervalMs: number;
   /** Aborted when the run times out or the server shuts down. Pass it to your driver. */
