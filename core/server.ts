@@ -32,7 +32,7 @@ import { MemoryRelease, glibcTrim } from './memory-release.js';
 /** The package version, for the `hello` message and `--version`. */
 export const VERSION: string = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
-/** After a burst of at least 100 connections in 30 s, the allocator's free pages are handed back for the next 3 periods. */
+/** After a burst of at least 100 connections in 30 s, the allocator's free pages are handed back in each of the next 3 quiet periods. */
 const MEMORY_RELEASE = { everyMs: 30_000, burst: 100, periodsAfter: 3 };
 
 /** How long a graceful shutdown may take before the rest is cut off. */
