@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { SERVICES, needService } from './support/services.js';
 import { connect, type Message, type TestClient } from './support/ws-client.js';
-import { sleep, startTestServer, type TestServer } from './support/test-server.js';
+import { sleep, startTestServer, until, type TestServer } from './support/test-server.js';
 import { adminQuery } from '../plugins/postgres/test-support.js';
 import { admin as mysqlAdmin } from '../plugins/mysql/test-helpers.js';
 
@@ -39,8 +39,13 @@ const dashboard = (id: string, widgets: Record<string, [string, string]>, every 
 
 /** The first state of widget `w` with data (or an error), from snapshots and updates. */
 async function firstData(c: TestClient, w: string, timeoutMs = 10_000): Promise<Entry> {
-  const m = await c.next((x: Message) => (x.type === 'snapshot' || x.type === 'update') && entries(x).some((e) => e.w === w && (e.status === 'error' || (e.frame?.fields[0]?.values.length ?? 0) > 0)), timeoutMs);
-  const entry = entries(m).find((e) => e.w === w)!;
+  const found = (): Entry | undefined =>
+    c.messages
+      .filter((x: Message) => x.type === 'snapshot' || x.type === 'update')
+      .flatMap(entries)
+      .find((e) => e.w === w && (e.status === 'error' || (e.frame?.fields[0]?.values.length ?? 0) > 0));
+  await until(() => found() !== undefined, timeoutMs, `data for ${w}`);
+  const entry = found()!;
   expect(entry.status, JSON.stringify(entry.error)).to.equal('ok');
   return entry;
 }
