@@ -156,6 +156,12 @@ describe('time ranges over the stream', function () {
     expect(poll.status).to.equal(200);
     const polled = (JSON.parse(poll.body) as { messages: Message[] }).messages.find((m) => m.type === 'snapshot');
     expect(polled!.range).to.include({ from: 'now-15m', to: 'now' });
+    // The same session asked for another range: its subscription is replaced, and the next poll brings the new snapshot.
+    const session = (JSON.parse(poll.body) as { session: string }).session;
+    const moved = await request(`${base}/api/poll?dashboard=timed&session=${session}&from=now-6h&to=now&wait=1`);
+    expect((JSON.parse(moved.body) as { session: string }).session).to.equal(session);
+    const resnap = (JSON.parse(moved.body) as { messages: Message[] }).messages.find((m) => m.type === 'snapshot');
+    expect(resnap!.range).to.include({ from: 'now-6h', to: 'now' });
     const sse = await request(`${base}/sse?dashboard=timed&from=now-15m`, {}, { readMs: 500 });
     expect(sse.body).to.include('"range":{"from":"now-15m","to":"now"');
     for (const [what, range, message] of BAD) {
