@@ -125,6 +125,23 @@ describe('time ranges over the stream', function () {
     await c.close();
   });
 
+  it('keeps a viewer\'s range when the dashboard file changes, and falls back to the default when it no longer fits', async () => {
+    t.write('moving.yaml', TIMED.replace('id: timed', 'id: moving'));
+    await t.server.store.reload();
+    const c = await connect(t.wsUrl);
+    c.send({ type: 'subscribe', dashboard: 'moving', range: { from: 'now-6d', to: 'now' } });
+    expect((await c.nextOf('snapshot')).range).to.include({ from: 'now-6d' });
+    t.write('moving.yaml', TIMED.replace('id: timed', 'id: moving').replace('title: Timed', 'title: Moved'));
+    await t.server.store.reload();
+    const kept = await c.next((m) => m.type === 'snapshot' && m.reason === 'reload');
+    expect(kept.range).to.include({ from: 'now-6d', to: 'now' });
+    t.write('moving.yaml', TIMED.replace('id: timed', 'id: moving').replace('max: 7d', 'max: 1d'));
+    await t.server.store.reload();
+    const fallen = await c.next((m) => m.type === 'snapshot' && m.reason === 'reload');
+    expect(fallen.range).to.include({ from: 'now-1h', to: 'now' });
+    await c.close();
+  });
+
   const BAD: [string, object, RegExp][] = [
     ['from after to', { from: 'now', to: 'now-1h' }, /"from" "now" is not before "to" "now-1h"/],
     ['over max', { from: 'now-8d', to: 'now' }, /longer than the dashboard's max of 7d/],
