@@ -202,7 +202,7 @@ function normalise(root: Plain, source: YamlFile, problems: Problem[], ctx: Dash
   const title = stringAt(root, 'title');
   const refreshMs = durationAt(root, 'refresh', [], source, problems, { minMs: MIN_EVERY_MS }) ?? DEFAULT_REFRESH_MS;
   const columns = numberAt(objectAt(root, 'layout'), 'columns') ?? DEFAULT_COLUMNS;
-  const variables = variablesOf(root, source, problems);
+  const variables = variablesOf(root, source, problems, { context: ctx, where });
   const scope = { refreshMs, columns, declaredVariables: new Set(variables.map((v) => v.name)), context: ctx, where };
   const widgets: Widget[] = [];
   const firstIndexOf = new Map<string, number>();

@@ -12,7 +12,8 @@ import type { Dashboard, Limits } from '../model.js';
 import type { Logger } from '../plugin.js';
 import type { Metrics } from '../metrics.js';
 import type { Scheduler } from '../scheduler.js';
-import { variablesKey } from '../variables.js';
+import type { QueryVariableOptions } from '../query-variables.js';
+import { OptionsPending, variablesKey } from '../variables.js';
 import { Backpressure } from './backpressure.js';
 import { CLOSE, errorMessage, type Outgoing } from './protocol.js';
 import { Peer, type PeerTransport } from './peer.js';
@@ -41,6 +42,8 @@ export interface HubDeps {
   access: EmbedAccess;
   /** The `alerts` message of a dashboard, sent after each snapshot of it (none when alerting is off). */
   alertsMessage?: (dashboardId: string) => Outgoing | undefined;
+  /** The options of query variables: views show them, and their changes reach viewers. */
+  options?: QueryVariableOptions;
 }
 
 /** What the hub keeps per peer besides its views. */
@@ -67,6 +70,7 @@ export class Hub {
     const { limits, metrics, logger } = deps;
     this.#pressure = new Backpressure({ limits, metrics, logger, drop: (peer, code, reason) => this.#drop(peer, code, reason) });
     this.#snapshots = new TokenBucket(limits.maxSnapshotsPerSecond, 2 * limits.maxSnapshotsPerSecond);
+    deps.options?.onChange((id) => this.#optionsChanged(id));
   }
 
   /** Open peers. */
@@ -132,15 +136,37 @@ export class Hub {
    * an unknown dashboard, invalid variables or what the peer's embed token does not allow (see
    * EmbedAccess.admit), past the peer's subscribe rate (RTDASH_RATE_LIMITED) or the server's snapshot
    * rate (RTDASH_SERVER_BUSY); the peer's other subscriptions are untouched. An expired token closes the peer.
+   * While the options of a query variable are read for the first time, the subscription waits for them and
+   * undefined is returned; a refusal then comes as an `error` message.
    */
-  subscribe(peer: Peer, request: SubscribeRequest): View {
+  subscribe(peer: Peer, request: SubscribeRequest): View | undefined {
     // The expiry timer may run late on a busy loop; a subscribe never outlives the token.
     if (peer.grant !== undefined && this.#deps.access.expired(peer.grant)) {
       this.expire(peer);
       throw expiredError(peer.grant);
     }
     this.#charge(peer);
-    const { dashboard, variables } = this.#deps.access.admit(request.dashboard, peer.grant, this.#deps.dashboard, request.vars);
+    return this.#admitted(peer, request);
+  }
+
+  #admitted(peer: Peer, request: SubscribeRequest): View | undefined {
+    let admitted: ReturnType<EmbedAccess['admit']>;
+    try {
+      admitted = this.#deps.access.admit(request.dashboard, peer.grant, this.#deps.dashboard, request.vars);
+    } catch (err) {
+      if (!(err instanceof OptionsPending)) throw err;
+      void err.wait.then(() => {
+        if (!this.#peers.has(peer)) return;
+        try {
+          this.#admitted(peer, request);
+        } catch (later) {
+          const body = errorBody(later);
+          peer.send(errorMessage(body.code, body.message, request.dashboard));
+        }
+      });
+      return undefined;
+    }
+    const { dashboard, variables } = admitted;
     const previous = peer.views.get(dashboard.id);
     if (previous === undefined && peer.views.size >= this.#deps.limits.maxSubscriptionsPerConnection) {
       throw new RtdashError('RTDASH_BAD_MESSAGE', `a connection may watch at most ${this.#deps.limits.maxSubscriptionsPerConnection} dashboards`);
@@ -192,27 +218,65 @@ export class Hub {
           peer.send(errorMessage('RTDASH_DASHBOARD_NOT_FOUND', `dashboard "${id}" was removed`, id));
           continue;
         }
-        const admit = (vars: unknown) => this.#deps.access.admit(id, peer.grant, () => dashboard, vars).variables;
-        let variables: Record<string, string>;
-        try {
-          try {
-            variables = admit(old.variables);
-          } catch {
-            variables = admit({});
-          }
-        } catch (err) {
-          peer.views.delete(id);
-          this.#leave(peer, old);
-          const body = errorBody(err);
-          peer.send(errorMessage(body.code, body.message, id));
-          continue;
-        }
-        const view = this.#viewFor(dashboard, variables);
-        view.join(peer);
-        peer.views.set(id, view);
-        this.#leave(peer, old);
-        peer.send(view.snapshot('reload'));
+        this.#readmit(peer, old, dashboard, true);
       }
+    }
+  }
+
+  /**
+   * Moves a peer of `old` to the view its variable values lead to on `dashboard`: values no longer valid
+   * fall back (a query variable's to its default, the others all to the defaults and the token's fixed ones).
+   * `always`: it gets a snapshot even when it stays on `old`. A viewer the definition refuses gets an `error`.
+   */
+  #readmit(peer: Peer, old: View, dashboard: Dashboard, always: boolean): void {
+    const id = dashboard.id;
+    const admit = (vars: unknown) => {
+      const { variables } = this.#deps.access.admit(id, peer.grant, () => dashboard, vars, true);
+      for (const [name, value] of Object.entries(peer.grant?.vars ?? {})) {
+        if (variables[name] !== value) throw new RtdashError('RTDASH_VARIABLE_INVALID', `variable "${name}" is fixed to ${JSON.stringify(value)} by the embed token, and that is not one of its options now`);
+      }
+      return variables;
+    };
+    let variables: Record<string, string>;
+    try {
+      try {
+        variables = admit(old.variables);
+      } catch (err) {
+        if (err instanceof OptionsPending) throw err;
+        variables = admit({});
+      }
+    } catch (err) {
+      if (err instanceof OptionsPending) {
+        void err.wait.then(() => {
+          if (this.#peers.has(peer) && peer.views.get(id) === old) this.#readmit(peer, old, dashboard, always);
+        });
+        return;
+      }
+      peer.views.delete(id);
+      this.#leave(peer, old);
+      const body = errorBody(err);
+      peer.send(errorMessage(body.code, body.message, id));
+      return;
+    }
+    const view = this.#viewFor(dashboard, variables);
+    if (view === old) {
+      if (always) peer.send(view.snapshot('reload'));
+      return;
+    }
+    view.join(peer);
+    peer.views.set(id, view);
+    this.#leave(peer, old);
+    peer.send(view.snapshot('reload'));
+  }
+
+  /** The options of a query variable of dashboard `id` changed: its viewers get them, on values still valid. */
+  #optionsChanged(id: string): void {
+    const dashboard = this.#deps.dashboard(id);
+    if (dashboard === undefined) return;
+    for (const view of [...this.#views.values()]) {
+      if (view.dashboard.id !== id || view.dashboard.version !== dashboard.version || view.peers.size === 0) continue;
+      const changed = view.refreshDefinition();
+      for (const peer of [...view.peers]) this.#readmit(peer, view, dashboard, changed);
     }
   }
 
@@ -256,7 +320,7 @@ export class Hub {
     const key = `${dashboard.id}@${dashboard.version}?${variablesKey(variables)}`;
     let view = this.#views.get(key);
     if (view === undefined) {
-      view = new View(key, dashboard, variables, this.#deps.scheduler, (v, urgent) => this.#markDirty(v, urgent));
+      view = new View(key, dashboard, variables, this.#deps.scheduler, (v, urgent) => this.#markDirty(v, urgent), this.#deps.options);
       this.#views.set(key, view);
     }
     return view;
