@@ -5,9 +5,8 @@
  * viewers, counted by the database itself.
  */
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
-import { Client } from 'pg';
-import { needService, SERVICES } from './support/services.js';
+import { createDatabase, databaseUrl, dropDatabase, variablesExample, withDatabase } from './support/scratch-database.js';
+import { needService } from './support/services.js';
 import { startTestServer, sleep, type TestServer } from './support/test-server.js';
 import { connect, type Message, type TestClient } from './support/ws-client.js';
 
@@ -49,23 +48,7 @@ CREATE FUNCTION hosts_in(r text) RETURNS TABLE (host text) LANGUAGE sql VOLATILE
 $$;
 `;
 
-function urlOf(database: string): string {
-  const url = new URL(SERVICES.postgres.url);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-async function withClient<T>(database: string, run: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: urlOf(database), application_name: 'rtdash-test-qvars' });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-}
-
-const sql = (text: string, values: unknown[] = []) => withClient(DB, async (c) => (await c.query(text, values)).rows as Record<string, unknown>[]);
+const sql = (text: string, values: unknown[] = []) => withDatabase(DB, async (c) => (await c.query(text, values)).rows as Record<string, unknown>[]);
 const calls = async (what: string): Promise<number> => Number((await sql('SELECT count(*) AS n FROM calls WHERE what = $1', [what]))[0]!.n);
 
 interface PublicVar {
@@ -86,16 +69,16 @@ async function subscribed(ts: TestServer, vars?: Record<string, string>): Promis
 describe('query variables (PostgreSQL, server, WebSocket)', function () {
   this.timeout(30_000);
   let ts: TestServer;
+  let created = false;
   const clients: TestClient[] = [];
 
   before(async function () {
     await needService(this, 'postgres');
-    const base = new URL(SERVICES.postgres.url).pathname.slice(1) || 'postgres';
-    await withClient(base, (c) => c.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`).then(() => c.query(`CREATE DATABASE ${DB}`)));
-    await withClient(DB, (c) => c.query(SCHEMA));
+    created = true;
+    await createDatabase(DB, SCHEMA);
     ts = await startTestServer({ 'qv.yaml': QV_DASHBOARD }, {}, false, {
       adminTokens: [ADMIN],
-      datasources: [{ name: 'shopdb', type: 'postgres', options: { url: urlOf(DB), pool_size: 3 }, timeoutMs: 5000 }],
+      datasources: [{ name: 'shopdb', type: 'postgres', options: { url: databaseUrl(DB), pool_size: 3 }, timeoutMs: 5000 }],
     });
   });
 
@@ -105,8 +88,7 @@ describe('query variables (PostgreSQL, server, WebSocket)', function () {
 
   after(async () => {
     await ts?.stop();
-    const base = new URL(SERVICES.postgres.url).pathname.slice(1) || 'postgres';
-    if (ts !== undefined) await withClient(base, (c) => c.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`));
+    if (created) await dropDatabase(DB);
   });
 
   it('takes the options from the database and picks the default, then the first option, down the chain', async () => {
@@ -208,16 +190,11 @@ describe('query variables (PostgreSQL, server, WebSocket)', function () {
   });
 });
 
-/** The fenced blocks of one language in a docs file. */
-function blocks(file: string, lang: string): string[] {
-  const text = readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
-  return [...text.matchAll(new RegExp('^```' + lang + '\\n([\\s\\S]*?)^```', 'gm'))].map((m) => m[1] as string);
-}
-
 describe('the query-variable example of docs/variables.md, as written', function () {
   this.timeout(30_000);
   const db = `rtdash_qvdoc_${process.pid}`;
   let ts: TestServer | undefined;
+  let created = false;
 
   before(async function () {
     await needService(this, 'postgres');
@@ -225,17 +202,14 @@ describe('the query-variable example of docs/variables.md, as written', function
 
   after(async () => {
     await ts?.stop();
-    const base = new URL(SERVICES.postgres.url).pathname.slice(1) || 'postgres';
-    await withClient(base, (c) => c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`));
+    if (created) await dropDatabase(db);
   });
 
   it('shows regions, then hosts, then services from the table', async () => {
-    const [setup] = blocks('docs/variables.md', 'sql');
-    const dashboard = blocks('docs/variables.md', 'yaml').find((b) => b.includes('source: shopdb'))!;
-    const base = new URL(SERVICES.postgres.url).pathname.slice(1) || 'postgres';
-    await withClient(base, (c) => c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).then(() => c.query(`CREATE DATABASE ${db}`)));
-    await withClient(db, (c) => c.query(setup!));
-    ts = await startTestServer({ 'hosts.yaml': dashboard }, {}, false, { datasources: [{ name: 'shopdb', type: 'postgres', options: { url: urlOf(db) } }] });
+    const { setup, dashboard } = variablesExample();
+    created = true;
+    await createDatabase(db, setup);
+    ts = await startTestServer({ 'hosts.yaml': dashboard }, {}, false, { datasources: [{ name: 'shopdb', type: 'postgres', options: { url: databaseUrl(db) } }] });
     const client = await connect(ts.wsUrl);
     try {
       client.send({ type: 'subscribe', dashboard: 'hosts', vars: { region: 'eu' } });

@@ -8,7 +8,7 @@ import type { Problem } from './problem.js';
 import { didYouMean, listNames } from './suggest.js';
 import { isPlainObject } from './to-plain.js';
 import type { DocPath, YamlFile } from './yaml-file.js';
-import { queryVariableOf, withoutCycles, type QueryVariableScope } from './query-variable.js';
+import { queryVariableOf, checkCycles, type QueryVariableScope } from './query-variable.js';
 
 /**
  * A `:name` reference in query text. The look-behind keeps PostgreSQL casts (`::date`), `a:b` keys and
@@ -71,7 +71,7 @@ export function variablesOf(root: Plain, source: YamlFile, problems: Problem[], 
       out.push({ name, type, pattern, default: given, ...(label === undefined ? {} : { label }) });
     }
   }
-  return withoutCycles(out, source, problems);
+  return checkCycles(out, source, problems);
 }
 
 /**

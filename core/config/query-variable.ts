@@ -66,22 +66,21 @@ export function queryVariableOf(name: string, def: Plain, scope: QueryVariableSc
 
 /**
  * One problem per cycle among query variables (region uses :host, host uses :region), at the reference
- * that closes it; the variables of a cycle are dropped, since their options could never be read.
+ * that closes it: their options could never be read. The variables are returned as they are (the file is
+ * refused for the problem), so widgets that use them are not reported as well.
  */
-export function withoutCycles<V extends { name: string; type: string }>(variables: V[], source: YamlFile, problems: Problem[]): V[] {
+export function checkCycles<V extends { name: string; type: string }>(variables: V[], source: YamlFile, problems: Problem[]): V[] {
   const byName = new Map(variables.map((v) => [v.name, v]));
   const parentsOf = (name: string): string[] => {
     const v = byName.get(name) as (V & Partial<QueryVariable>) | undefined;
     return v?.type === 'query' ? (v.parents ?? []) : [];
   };
   const state = new Map<string, 'open' | 'done'>();
-  const cyclic = new Set<string>();
   const visit = (name: string, trail: string[]): void => {
     if (state.get(name) === 'done') return;
     if (state.get(name) === 'open') {
       const loop = [...trail.slice(trail.indexOf(name)), name];
       const from = trail[trail.length - 1] as string;
-      for (const n of loop) cyclic.add(n);
       problems.push(referenceProblem(byName.get(from) as unknown as QueryVariable, name, source, `variables depend on each other in a cycle (${loop.join(' → ')}): variable "${from}" uses :${name}, so no option of either can be read; remove one of the references`));
       return;
     }
@@ -90,7 +89,7 @@ export function withoutCycles<V extends { name: string; type: string }>(variable
     state.set(name, 'done');
   };
   for (const v of variables) visit(v.name, []);
-  return variables.filter((v) => !cyclic.has(v.name));
+  return variables;
 }
 
 /** A problem at the first `:name` reference in a query variable's query (or at the query when it is not one text). */

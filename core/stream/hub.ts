@@ -189,6 +189,14 @@ export class Hub {
     return view;
   }
 
+  /**
+   * Settles once the options of the query variables a subscription needs have been read (a refusal is left
+   * for `subscribe` to throw): transports that answer a refusal with an HTTP status await it first.
+   */
+  async ready(dashboardId: string, grant: Grant | undefined, vars: unknown): Promise<void> {
+    await this.#deps.access.admitReady(dashboardId, grant, this.#deps.dashboard, vars).catch(() => undefined);
+  }
+
   /** Sends a message to every peer watching the dashboard, whatever their variable values (its alerts changed). */
   publish(dashboardId: string, message: Outgoing): void {
     for (const view of this.#views.values()) if (view.dashboard.id === dashboardId) for (const peer of view.peers) peer.send(message);

@@ -109,8 +109,8 @@ export class View {
     const options = this.#options;
     if (options !== undefined) {
       definition.variables = definition.variables.map((pv) => {
-        const v = this.dashboard.variables.find((d) => d.name === pv.name);
-        if (v?.type !== 'query') return pv;
+        const v = pv.type === 'query' ? this.dashboard.variables.find((d) => d.name === pv.name) : undefined;
+        if (pv.type !== 'query' || v?.type !== 'query') return pv;
         const current = options.current(this.dashboard, v, parentValues(v, this.variables));
         return { ...pv, options: current?.options ?? [], ...(current?.error !== undefined && { error: current.error }) };
       });
