@@ -37,19 +37,19 @@ describe('query variables in dashboard files', () => {
   });
 
   it('refuses a query that uses an undeclared variable, at the reference', () => {
-    expectOneProblemIn(problemsOf(`${HEAD}  host: { type: query, source: shopdb, query: "SELECT host FROM hosts WHERE region = :region" }\n`), 'shop.yaml:4:85', 'uses :region', 'no variable "region" is declared', 'variable "host"');
+    expectOneProblemIn(problemsOf(`${HEAD}  host: { type: query, source: shopdb, query: "SELECT host FROM hosts WHERE region = :region" }\n`), 'shop.yaml:4:86', 'uses :region', 'no variable "region" is declared', 'variable "host"');
   });
 
   it('refuses a cycle at the reference that closes it', () => {
     const problems = problemsOf(`${HEAD}  a: { type: query, source: shopdb, query: "SELECT x FROM t WHERE y = :b" }\n  b: { type: query, source: shopdb, query: "SELECT y FROM t WHERE x = :a" }\n`);
-    expectOneProblemIn(problems, 'shop.yaml:5:70', 'cycle (a → b → a)', 'variable "b" uses :a');
-    expectOneProblemIn(problemsOf(`${HEAD}  a: { type: query, source: shopdb, query: "SELECT x FROM t WHERE y = :a" }\n`), 'shop.yaml:4:70', 'cycle (a → a)');
+    expectOneProblemIn(problems, 'shop.yaml:5:71', 'cycle (a → b → a)', 'variable "b" uses :a');
+    expectOneProblemIn(problemsOf(`${HEAD}  a: { type: query, source: shopdb, query: "SELECT x FROM t WHERE y = :a" }\n`), 'shop.yaml:4:71', 'cycle (a → a)');
   });
 
   it('refuses options, a query of the wrong shape for the source, and a refresh under a second', () => {
-    expectOneProblemIn(problemsOf(`${HEAD}  a: { type: query, source: shopdb, query: "SELECT 1", options: [x] }\n`), 'shop.yaml:4:55', '"options" is not for query variables');
+    expectOneProblemIn(problemsOf(`${HEAD}  a: { type: query, source: shopdb, query: "SELECT 1", options: [x] }\n`), 'shop.yaml:4:56', '"options" is not for query variables');
     expect(problemsOf(`${HEAD}  a: { type: query, source: shopdb, query: { sql: x } }\n`).join('\n')).to.match(/shop\.yaml:4:\d+: .*must be string/);
-    expectOneProblemIn(problemsOf(`${HEAD}  a: { type: query, source: shopdb, query: "SELECT 1", refresh: 10ms }\n`), 'shop.yaml:4:64', '"refresh" must be at least 1000ms');
+    expectOneProblemIn(problemsOf(`${HEAD}  a: { type: query, source: shopdb, query: "SELECT 1", refresh: 10ms }\n`), 'shop.yaml:4:65', '"refresh" must be at least 1000ms');
     expect(problemsOf(`${HEAD}  a: { type: query, query: "SELECT 1" }\n`).join('\n')).to.match(/source/);
   });
 });
