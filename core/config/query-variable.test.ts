@@ -48,7 +48,7 @@ describe('query variables in dashboard files', () => {
 
   it('refuses options, a query of the wrong shape for the source, and a refresh under a second', () => {
     expectOneProblemIn(problemsOf(`${HEAD}  a: { type: query, source: shopdb, query: "SELECT 1", options: [x] }\n`), 'shop.yaml:4:56', '"options" is not for query variables');
-    expect(problemsOf(`${HEAD}  a: { type: query, source: shopdb, query: { sql: x } }\n`).join('\n')).to.match(/shop\.yaml:4:\d+: .*must be string/);
+    expect(problemsOf(`${HEAD}  a: { type: query, source: shopdb, query: { sql: x } }\n`).join('\n')).to.match(/shop\.yaml:4:44: "query" must be a string/);
     expectOneProblemIn(problemsOf(`${HEAD}  a: { type: query, source: shopdb, query: "SELECT 1", refresh: 10ms }\n`), 'shop.yaml:4:65', '"refresh" must be at least 1000ms');
     expect(problemsOf(`${HEAD}  a: { type: query, query: "SELECT 1" }\n`).join('\n')).to.match(/source/);
   });
