@@ -17,6 +17,7 @@ import { OptionsPending, variablesKey } from '../variables.js';
 import { Backpressure } from './backpressure.js';
 import { CLOSE, errorMessage, type Outgoing } from './protocol.js';
 import { Peer, type PeerTransport } from './peer.js';
+import { readmit, type Rooms } from './readmit.js';
 import { TokenBucket } from './rate-limit.js';
 import { View } from './view.js';
 /** The longest delay setTimeout takes (about 24.8 days); a later expiry re-arms the timer. */
@@ -64,12 +65,15 @@ export class Hub {
   /** Snapshots (and catch-ups) the whole server may still build this second for subscribes. */
   readonly #snapshots: TokenBucket;
   #flushTimer: NodeJS.Timeout | undefined;
+  /** What moving viewers between views (readmit.ts) may do here. */
+  readonly #rooms: Rooms;
 
   constructor(deps: HubDeps) {
     this.#deps = deps;
     const { limits, metrics, logger } = deps;
     this.#pressure = new Backpressure({ limits, metrics, logger, drop: (peer, code, reason) => this.#drop(peer, code, reason) });
     this.#snapshots = new TokenBucket(limits.maxSnapshotsPerSecond, 2 * limits.maxSnapshotsPerSecond);
+    this.#rooms = { access: deps.access, has: (p) => this.#peers.has(p), viewFor: (d, v) => this.#viewFor(d, v), leave: (p, v) => this.#leave(p, v) };
     deps.options?.onChange((id) => this.#optionsChanged(id));
   }
 
@@ -226,55 +230,9 @@ export class Hub {
           peer.send(errorMessage('RTDASH_DASHBOARD_NOT_FOUND', `dashboard "${id}" was removed`, id));
           continue;
         }
-        this.#readmit(peer, old, dashboard, true);
+        readmit(this.#rooms, peer, old, dashboard, true);
       }
     }
-  }
-
-  /**
-   * Moves a peer of `old` to the view its variable values lead to on `dashboard`: values no longer valid
-   * fall back (a query variable's to its default, the others all to the defaults and the token's fixed ones).
-   * `always`: it gets a snapshot even when it stays on `old`. A viewer the definition refuses gets an `error`.
-   */
-  #readmit(peer: Peer, old: View, dashboard: Dashboard, always: boolean): void {
-    const id = dashboard.id;
-    const admit = (vars: unknown) => {
-      const { variables } = this.#deps.access.admit(id, peer.grant, () => dashboard, vars, true);
-      for (const [name, value] of Object.entries(peer.grant?.vars ?? {})) {
-        if (variables[name] !== value) throw new RtdashError('RTDASH_VARIABLE_INVALID', `variable "${name}" is fixed to ${JSON.stringify(value)} by the embed token, and that is not one of its options now`);
-      }
-      return variables;
-    };
-    let variables: Record<string, string>;
-    try {
-      try {
-        variables = admit(old.variables);
-      } catch (err) {
-        if (err instanceof OptionsPending) throw err;
-        variables = admit({});
-      }
-    } catch (err) {
-      if (err instanceof OptionsPending) {
-        void err.wait.then(() => {
-          if (this.#peers.has(peer) && peer.views.get(id) === old) this.#readmit(peer, old, dashboard, always);
-        });
-        return;
-      }
-      peer.views.delete(id);
-      this.#leave(peer, old);
-      const body = errorBody(err);
-      peer.send(errorMessage(body.code, body.message, id));
-      return;
-    }
-    const view = this.#viewFor(dashboard, variables);
-    if (view === old) {
-      if (always) peer.send(view.snapshot('reload'));
-      return;
-    }
-    view.join(peer);
-    peer.views.set(id, view);
-    this.#leave(peer, old);
-    peer.send(view.snapshot('reload'));
   }
 
   /** The options of a query variable of dashboard `id` changed: its viewers get them, on values still valid. */
@@ -284,7 +242,7 @@ export class Hub {
     for (const view of [...this.#views.values()]) {
       if (view.dashboard.id !== id || view.dashboard.version !== dashboard.version || view.peers.size === 0) continue;
       const changed = view.refreshDefinition();
-      for (const peer of [...view.peers]) this.#readmit(peer, view, dashboard, changed);
+      for (const peer of [...view.peers]) readmit(this.#rooms, peer, view, dashboard, changed);
     }
   }
 
