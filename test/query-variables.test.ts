@@ -7,6 +7,7 @@
 import { expect } from 'chai';
 import { createDatabase, databaseUrl, dropDatabase, variablesExample, withDatabase } from './support/scratch-database.js';
 import { needService } from './support/services.js';
+import { SECRET, token } from './support/embed.js';
 import { createLogger } from '../core/logger.js';
 import { startTestServer, sleep, until, type TestServer } from './support/test-server.js';
 import { connect, type Message, type TestClient } from './support/ws-client.js';
@@ -80,6 +81,7 @@ describe('query variables (PostgreSQL, server, WebSocket)', function () {
     ts = await startTestServer({ 'qv.yaml': QV_DASHBOARD }, {}, false, {
       ...(process.env.QV_DEBUG ? { logger: createLogger('debug', process.stderr) } : {}),
       adminTokens: [ADMIN],
+      embedSecret: SECRET,
       datasources: [{ name: 'shopdb', type: 'postgres', options: { url: databaseUrl(DB), pool_size: 3 }, timeoutMs: 5000 }],
     });
   });
@@ -132,6 +134,34 @@ describe('query variables (PostgreSQL, server, WebSocket)', function () {
     const res = await fetch(`${ts.server.url}/api/dashboards/qv/widgets/picked?var-region=eu&var-host=us-1`);
     expect(res.status).to.equal(400);
     expect(((await res.json()) as { error: { code: string } }).error.code).to.equal('RTDASH_VARIABLE_INVALID');
+  });
+
+  it('lets an embed token fix a query variable to one of its options, and refuses one outside them', async () => {
+    const watch = async (tok: string, vars?: Record<string, string>): Promise<Message> => {
+      const client = await connect(`${ts.wsUrl}?token=${encodeURIComponent(tok)}`);
+      clients.push(client);
+      client.send({ type: 'subscribe', dashboard: 'qv', ...(vars && { vars }) });
+      return client.next((m) => m.type === 'snapshot' || m.type === 'error');
+    };
+    expect((await watch(token('qv', { region: 'eu' }))).vars).to.deep.equal({ region: 'eu', host: 'eu-1', service: 'api' });
+    expect(await watch(token('qv', { region: 'eu' }), { region: 'us' })).to.include({ type: 'error', code: 'RTDASH_VARIABLE_FIXED' });
+    expect((await watch(token('qv', { region: 'eu', host: 'eu-2' }))).vars).to.deep.equal({ region: 'eu', host: 'eu-2', service: 'db' });
+    const outside = await watch(token('qv', { host: 'eu-2' }));
+    expect(outside).to.include({ type: 'error', code: 'RTDASH_VARIABLE_INVALID', message: 'variable "host" has no option "eu-2": it must be one of us-1' });
+  });
+
+  it('moves viewers to the reloaded definition with its options read anew', async () => {
+    const { client } = await subscribed(ts, { region: 'eu', host: 'eu-2' });
+    clients.push(client);
+    ts.write('qv.yaml', QV_DASHBOARD.replace('title: Query variables', 'title: Query variables, renamed'));
+    await ts.server.reload();
+    const reloaded = await client.next((m) => m.type === 'snapshot' && m.reason === 'reload', 5000);
+    expect((reloaded.definition as { title: string }).title).to.equal('Query variables, renamed');
+    expect(reloaded.vars).to.deep.equal({ region: 'eu', host: 'eu-2', service: 'db' });
+    expect(optionsOf(reloaded, 'host')).to.deep.equal(['eu-1', 'eu-2']);
+    ts.write('qv.yaml', QV_DASHBOARD);
+    await ts.server.reload();
+    await client.next((m) => m.type === 'snapshot' && (m.definition as { title: string }).title === 'Query variables', 5000);
   });
 
   it('sends changed options to viewers; a value gone from them falls back to the first option', async () => {
