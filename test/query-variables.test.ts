@@ -136,6 +136,23 @@ describe('query variables (PostgreSQL, server, WebSocket)', function () {
     expect(((await res.json()) as { error: { code: string } }).error.code).to.equal('RTDASH_VARIABLE_INVALID');
   });
 
+  it('answers SSE and long polling the same way: options first, a value outside them a 400', async () => {
+    const bad = await fetch(`${ts.server.url}/sse?dashboard=qv&var-region=eu&var-host=us-1`);
+    expect(bad.status).to.equal(400);
+    expect(((await bad.json()) as { error: { message: string } }).error.message).to.equal('variable "host" has no option "us-1": it must be one of eu-1, eu-2');
+    const polled = await fetch(`${ts.server.url}/api/poll?dashboard=qv&var-region=eu&wait=0`);
+    expect(polled.status).to.equal(200);
+    const body = JSON.stringify(await polled.json());
+    expect(body).to.include('"vars":{"region":"eu","host":"eu-1","service":"api"}');
+    const stream = await fetch(`${ts.server.url}/sse?dashboard=qv&var-region=eu&var-host=eu-2`);
+    expect(stream.status).to.equal(200);
+    const reader = stream.body!.getReader();
+    let text = '';
+    while (!text.includes('"type":"snapshot"')) text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    expect(text).to.include('"vars":{"region":"eu","host":"eu-2","service":"db"}');
+  });
+
   it('lets an embed token fix a query variable to one of its options, and refuses one outside them', async () => {
     const watch = async (tok: string, vars?: Record<string, string>): Promise<Message> => {
       const client = await connect(`${ts.wsUrl}?token=${encodeURIComponent(tok)}`);
