@@ -166,10 +166,10 @@ export class QueryVariableOptions {
       entry.error = undefined;
     } catch (err) {
       const code = failureCode(err);
-      metrics.queries.inc({ source: variable.source, outcome: 'error' });
+      metrics.queries.inc({ source: variable.source, outcome: code === 'RTDASH_QUERY_TIMEOUT' ? 'timeout' : code === 'RTDASH_SHUTTING_DOWN' ? 'cancelled' : 'error' });
       const detail = messageOf(err);
       const exposed = ERRORS[code].expose ? (codedError(err)?.message ?? detail) : ERRORS[code].summary;
-      logger.warn({ dashboard: entry.dashboard, variable: variable.name, source: variable.source, code, err: detail }, 'reading the options of a query variable failed; the options before stay');
+      if (code !== 'RTDASH_SHUTTING_DOWN') logger.warn({ dashboard: entry.dashboard, variable: variable.name, source: variable.source, code, err: detail }, 'reading the options of a query variable failed; the options before stay');
       entry.error = { code, message: exposed, detail: `${variable.source}: ${detail}` };
       entry.options ??= [];
     } finally {
