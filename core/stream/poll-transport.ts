@@ -97,7 +97,10 @@ export function pollHandler(hub: Hub, access: EmbedAccess, gate: ConnectionGate)
       const token = requestToken(ctx.URL.searchParams, ctx.get('Authorization') || undefined);
       const grant = access.live(token);
       const named = sessions.get(ctx.query.session?.toString() ?? '');
-      const session = named && named.token === token && named.peer.views.has(request.dashboard) ? named : open(ctx, request, token, grant);
+      const known = named && named.token === token && named.peer.views.has(request.dashboard);
+      // Options of query variables read first, so that a value outside them is a 400 like any bad value.
+      if (!known) await hub.ready(request.dashboard, grant, request.vars);
+      const session = known && named ? named : open(ctx, request, token, grant);
       // Another time range on the same session replaces its subscription, as a WebSocket subscribe does.
       if (session === named && request.range !== undefined && !sameRange(named.peer.views.get(request.dashboard)?.range, request.range)) hub.subscribe(session.peer, request);
       session.idle.refresh();
