@@ -13,6 +13,7 @@ import { describeUrl, send, type Exchange } from './limited-fetch.js';
 import { settingsOf, type HttpOptions, type HttpSettings } from './options.js';
 import { parsePrometheusBody, seriesFrame, type SeriesSelector } from './prometheus-frame.js';
 import { buildRequest, targetUrl, type HttpQuery, type OutgoingRequest } from './request.js';
+import { joinLifetime } from './run-signal.js';
 
 /** The option and query types, re-exported so a config tool or a test needs only this module. */
 export type { HttpOptions } from './options.js';
@@ -124,27 +125,6 @@ async function statusError(exchange: Exchange): Promise<Error> {
   const body = exchange.status === 204 ? '' : await exchange.snippet().catch(() => '');
   const status = `${exchange.status}${exchange.statusText === '' ? '' : ` ${exchange.statusText}`}`;
   return new Error(`http: ${describeUrl(exchange.url)} answered HTTP ${status}${body.trim() === '' ? '' : `: ${snippetOf(body)}`}`);
-}
-
-/**
- * A signal for one run that aborts with either the run's signal or the source's lifetime. Done by hand rather
- * than with AbortSignal.any, so the long-lived lifetime signal holds no listener once the run is over.
- */
-function joinLifetime(run: AbortSignal, lifetime: AbortSignal): { signal: AbortSignal; release(): void } {
-  const controller = new AbortController();
-  const onRun = (): void => controller.abort(run.reason);
-  const onLifetime = (): void => controller.abort(lifetime.reason);
-  if (run.aborted) onRun();
-  else if (lifetime.aborted) onLifetime();
-  run.addEventListener('abort', onRun, { once: true });
-  lifetime.addEventListener('abort', onLifetime, { once: true });
-  return {
-    signal: controller.signal,
-    release() {
-      run.removeEventListener('abort', onRun);
-      lifetime.removeEventListener('abort', onLifetime);
-    },
-  };
 }
 
 function selectorsOf(query: HttpQuery): SeriesSelector[] {
