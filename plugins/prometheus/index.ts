@@ -37,7 +37,7 @@ export function createPrometheusSource(ctx: PluginContext<PrometheusOptions>): D
       lifetime.signal.throwIfAborted();
       const plan = planQuery(query, qctx);
       const kind = plan.kind;
-      const [path, params] = kind.instant
+      const [path, params]: [string, Record<string, string>] = kind.instant
         ? ['/api/v1/query', { query: plan.promql, time: seconds(kind.time) }]
         : ['/api/v1/query_range', { query: plan.promql, start: seconds(kind.start), end: seconds(kind.end), step: String(kind.stepSeconds) }];
       const run = joinLifetime(qctx.signal, lifetime.signal);
