@@ -9,7 +9,7 @@ import { needBinaries } from './support/private-process.js';
 import { missingForPrometheus, startMetricsTarget, startPrivatePrometheus, untilScraped, type MetricsTarget } from './support/private-prometheus.js';
 import type { PrivateServer, Removable } from './support/private-server.js';
 import { freePort } from './support/tcp-proxy.js';
-import { startTestServer, type TestServer } from './support/test-server.js';
+import { startTestServer, until, type TestServer } from './support/test-server.js';
 import { connect, type Message } from './support/ws-client.js';
 
 const ADMIN = 'admin-token-for-the-prometheus-test';
@@ -65,7 +65,8 @@ describe('a dashboard on the prometheus source, through a real rtdash server', f
       datasources: [{ name: 'prom', type: 'prometheus', options: { url: `http://127.0.0.1:${port}` } }],
     });
     prom = await startPrivatePrometheus([{ job: 'fixture', targets: [target.address] }, { job: 'rtdash', targets: [new URL(app.server.url).host] }], port);
-    await untilScraped(prom.url, 'rtdash_nodejs_heap_size_used_bytes{job="rtdash"}');
+    // Two scrapes: a range query's last step (a whole second) then lies after the first one.
+    await untilScraped(prom.url, 'count_over_time(rtdash_nodejs_heap_size_used_bytes{job="rtdash"}[1m]) > 1');
     await untilScraped(prom.url, 'demo_temperature');
   });
   after(async () => {
@@ -78,16 +79,16 @@ describe('a dashboard on the prometheus source, through a real rtdash server', f
     const viewer = await connect(app!.wsUrl);
     try {
       viewer.send({ type: 'subscribe', dashboard: 'prom' });
-      const ok = (w: string) => (m: Message) => entries([m], w).some((e) => e.status === 'ok' && e.frame !== undefined);
-      await viewer.next(ok('kitchen'), 15_000);
+      // Over every message so far: one message may carry several widgets' entries.
+      const okEntries = (w: string) => entries(viewer.messages, w).filter((e) => e.status === 'ok' && e.frame !== undefined);
+      await until(() => okEntries('kitchen').length > 0, 15_000, 'the stat');
       const kitchen = entries(viewer.messages, 'kitchen').find((e) => e.status === 'ok') as { frame: { fields: { name: string; values: unknown[] }[] } };
       expect(kitchen.frame.fields.map((f) => [f.name, f.values.length])).to.deep.equal([['time', 1], ['kitchen', 1]]);
       expect(kitchen.frame.fields[1]?.values).to.deep.equal([21.5]);
 
       // The first run back-fills the keep window; later runs append the points since, one per second.
-      await viewer.next(ok('heap'), 15_000);
-      await viewer.next(ok('heap'), 15_000);
-      const heap = entries(viewer.messages, 'heap').filter((e) => e.status === 'ok' && e.frame !== undefined) as { frame: { fields: { name: string; values: number[] }[] } }[];
+      await until(() => okEntries('heap').length > 1, 15_000, 'two runs of the chart');
+      const heap = okEntries('heap') as { frame: { fields: { name: string; values: number[] }[] } }[];
       const times = heap.flatMap((e) => e.frame.fields[0]?.values ?? []);
       // On the step grid, in order; a run may repeat the last point (an append of an equal time replaces it).
       expect(times.every((t, i) => t % 1000 === 0 && (i === 0 || t >= (times[i - 1] as number)))).to.equal(true, `times ${times.join(', ')}`);
@@ -95,8 +96,8 @@ describe('a dashboard on the prometheus source, through a real rtdash server', f
       const values = heap.flatMap((e) => e.frame.fields.find((f) => f.name === 'heap')?.values ?? []);
       expect(values.filter((v) => v !== null).every((v) => v > 1_000_000)).to.equal(true);
 
-      const failed = await viewer.next((m) => entries([m], 'bad').some((e) => e.status === 'error'), 15_000);
-      expect(entries([failed], 'bad')[0]?.error).to.deep.equal({ code: 'RTDASH_QUERY_FAILED', message: 'the query failed' });
+      await until(() => entries(viewer.messages, 'bad').some((e) => e.status === 'error'), 15_000, 'the broken widget');
+      expect(entries(viewer.messages, 'bad').find((e) => e.status === 'error')?.error).to.deep.equal({ code: 'RTDASH_QUERY_FAILED', message: 'the query failed' });
       expect(JSON.stringify(viewer.messages)).not.to.match(/parse error|bad_data|demo_temperature/);
     } finally {
       await viewer.close();

@@ -47,8 +47,9 @@ describe('examples: example.yaml on a real Prometheus scraping rtdash', function
     app = await startTestServer({});
     const port = await freePort();
     prom = await startPrivatePrometheus([{ job: 'rtdash', targets: [new URL(app.server.url).host] }, { job: 'prometheus', targets: [`127.0.0.1:${port}`] }], port);
-    await untilScraped(prom.url, 'up{job="rtdash"} == 1');
-    await untilScraped(prom.url, 'up{job="prometheus"} == 1');
+    // Two scrapes of each: a range query's last step (a whole second) then lies after the first one.
+    await untilScraped(prom.url, 'count_over_time(up{job="rtdash"}[1m]) > 1');
+    await untilScraped(prom.url, 'count_over_time(up{job="prometheus"}[1m]) > 1');
   });
   after(async () => {
     await prom?.remove();
