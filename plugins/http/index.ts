@@ -13,7 +13,7 @@ import { describeUrl, send, type Exchange } from './limited-fetch.js';
 import { settingsOf, type HttpOptions, type HttpSettings } from './options.js';
 import { parsePrometheusBody, seriesFrame, type SeriesSelector } from './prometheus-frame.js';
 import { buildRequest, targetUrl, type HttpQuery, type OutgoingRequest } from './request.js';
-import { joinLifetime } from './run-signal.js';
+import { sourceLifetime } from './run-signal.js';
 
 /** The option and query types, re-exported so a config tool or a test needs only this module. */
 export type { HttpOptions } from './options.js';
@@ -29,10 +29,7 @@ export type { SeriesSelector } from './prometheus-frame.js';
 export function createHttpSource(ctx: PluginContext<HttpOptions>): DataSource<HttpQuery> {
   const settings = settingsOf(ctx.options);
   // Closing the source (or the core closing it) cancels whatever it still has in flight.
-  const lifetime = new AbortController();
-  const closeNow = (): void => lifetime.abort(new Error(`http source "${ctx.name}" is closed`));
-  if (ctx.signal.aborted) closeNow();
-  else ctx.signal.addEventListener('abort', closeNow, { once: true });
+  const lifetime = sourceLifetime(`http source "${ctx.name}"`, ctx.signal);
 
   return {
     async query(query, qctx): Promise<Frame> {
@@ -45,9 +42,8 @@ export function createHttpSource(ctx: PluginContext<HttpOptions>): DataSource<Ht
       }
       const request = buildRequest(query, settings, qctx.variables);
       const started = performance.now();
-      const run = joinLifetime(qctx.signal, lifetime.signal);
-      try {
-        const exchange = await send(request, settings, run.signal);
+      return lifetime.during(qctx.signal, async (signal) => {
+        const exchange = await send(request, settings, signal);
         try {
           const where = describeUrl(exchange.url);
           if (exchange.status < 200 || exchange.status > 299) throw await statusError(exchange);
@@ -61,24 +57,15 @@ export function createHttpSource(ctx: PluginContext<HttpOptions>): DataSource<Ht
         } finally {
           exchange.close();
         }
-      } finally {
-        run.release();
-      }
+      });
     },
 
-    async health(signal): Promise<Health> {
-      const run = joinLifetime(signal, lifetime.signal);
-      try {
-        return await checkHealth(settings, run.signal);
-      } catch (err) {
-        return { status: 'down', message: messageOf(err) };
-      } finally {
-        run.release();
-      }
+    health(signal): Promise<Health> {
+      return lifetime.during(signal, (joined) => checkHealth(settings, joined)).catch((err: unknown): Health => ({ status: 'down', message: messageOf(err) }));
     },
 
     close(): void {
-      closeNow();
+      lifetime.close();
     },
   };
 }

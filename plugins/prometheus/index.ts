@@ -10,7 +10,7 @@ import { DEFAULT_MAX_COLUMNS, rowCount, sliceFrame } from '../../core/frame.js';
 import { packageRoot } from '../../core/paths.js';
 import { definePlugin, type DataSource, type Frame, type Health, type JsonSchema, type PluginContext } from '../../core/plugin.js';
 import type { HttpSettings } from '../http/options.js';
-import { joinLifetime } from '../http/run-signal.js';
+import { sourceLifetime } from '../http/run-signal.js';
 import { callApi } from './api.js';
 import { settingsOf, type PrometheusOptions } from './options.js';
 import { planQuery, type PrometheusQuery } from './query.js';
@@ -26,10 +26,7 @@ export type { PrometheusQuery } from './query.js';
  */
 export function createPrometheusSource(ctx: PluginContext<PrometheusOptions>): DataSource<PrometheusQuery> {
   const settings = settingsOf(ctx.options);
-  const lifetime = new AbortController();
-  const closeNow = (): void => lifetime.abort(new Error(`prometheus source "${ctx.name}" is closed`));
-  if (ctx.signal.aborted) closeNow();
-  else ctx.signal.addEventListener('abort', closeNow, { once: true });
+  const lifetime = sourceLifetime(`prometheus source "${ctx.name}"`, ctx.signal);
 
   return {
     async query(query, qctx): Promise<Frame> {
@@ -40,44 +37,32 @@ export function createPrometheusSource(ctx: PluginContext<PrometheusOptions>): D
       const [path, params]: [string, Record<string, string>] = kind.instant
         ? ['/api/v1/query', { query: plan.promql, time: seconds(kind.time) }]
         : ['/api/v1/query_range', { query: plan.promql, start: seconds(kind.start), end: seconds(kind.end), step: String(kind.stepSeconds) }];
-      const run = joinLifetime(qctx.signal, lifetime.signal);
       const started = performance.now();
-      try {
-        const answer = await callApi(path, params, settings, run.signal);
-        // Never the headers (credentials) nor the PromQL, which holds the viewers' variable values.
-        ctx.logger.debug({ path, ms: Math.round(performance.now() - started), warnings: answer.warnings.length }, 'prometheus response');
-        if (answer.warnings.length > 0) ctx.logger.warn({ path, warnings: answer.warnings.slice(0, 5) }, 'prometheus answered with warnings');
-        const data = answer.data as PromData | undefined;
-        if (typeof data !== 'object' || data === null) throw new Error('prometheus: the answer has no "data"');
-        const time = kind.instant ? kind.time : kind.end;
-        let frame = seriesFrame(data, { legend: plan.legend, maxColumns: qctx.maxColumns ?? DEFAULT_MAX_COLUMNS, source: ctx.name, time });
-        let truncated = plan.truncated;
-        const rows = rowCount(frame);
-        if (rows > qctx.maxRows) {
-          // A range selector in an instant query (`up[1h]`) can hold more points than max_rows: keep the latest.
-          frame = sliceFrame(frame, rows - qctx.maxRows);
-          truncated = true;
-        }
-        if (truncated) frame.meta = { truncated: true };
-        return frame;
-      } finally {
-        run.release();
+      const answer = await lifetime.during(qctx.signal, (signal) => callApi(path, params, settings, signal));
+      // Never the headers (credentials) nor the PromQL, which holds the viewers' variable values.
+      ctx.logger.debug({ path, ms: Math.round(performance.now() - started), warnings: answer.warnings.length }, 'prometheus response');
+      if (answer.warnings.length > 0) ctx.logger.warn({ path, warnings: answer.warnings.slice(0, 5) }, 'prometheus answered with warnings');
+      const data = answer.data as PromData | undefined;
+      if (typeof data !== 'object' || data === null) throw new Error('prometheus: the answer has no "data"');
+      const time = kind.instant ? kind.time : kind.end;
+      let frame = seriesFrame(data, { legend: plan.legend, maxColumns: qctx.maxColumns ?? DEFAULT_MAX_COLUMNS, source: ctx.name, time });
+      let truncated = plan.truncated;
+      const rows = rowCount(frame);
+      if (rows > qctx.maxRows) {
+        // A range selector in an instant query (`up[1h]`) can hold more points than max_rows: keep the latest.
+        frame = sliceFrame(frame, rows - qctx.maxRows);
+        truncated = true;
       }
+      if (truncated) frame.meta = { truncated: true };
+      return frame;
     },
 
-    async health(signal): Promise<Health> {
-      const run = joinLifetime(signal, lifetime.signal);
-      try {
-        return await checkHealth(settings, run.signal);
-      } catch (err) {
-        return { status: 'down', message: messageOf(err) };
-      } finally {
-        run.release();
-      }
+    health(signal): Promise<Health> {
+      return lifetime.during(signal, (joined) => checkHealth(settings, joined)).catch((err: unknown): Health => ({ status: 'down', message: messageOf(err) }));
     },
 
     close(): void {
-      closeNow();
+      lifetime.close();
     },
   };
 }

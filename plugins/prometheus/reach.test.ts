@@ -9,7 +9,7 @@ import { failureCode } from '../../core/failure-code.js';
 import type { DataSource, Logger, QueryContext } from '../../core/plugin.js';
 import { fakePluginContext, fakeQueryContext } from '../conformance.js';
 import { startLoopback, type LoopbackServer } from '../http/loopback-server.js';
-import { expectRejection } from '../http/source-fixture.js';
+import { expectRejection, recordingLogger } from '../http/source-fixture.js';
 import plugin, { type PrometheusOptions, type PrometheusQuery } from './index.js';
 
 const VECTOR = { status: 'success', data: { resultType: 'vector', result: [{ metric: { __name__: 'up', job: 'a' }, value: [1700000000, '1'] }] } };
@@ -47,14 +47,7 @@ describe('prometheus plugin: requests, hosts and faults', () => {
   });
 
   it('sends basic or bearer credentials, and keeps them out of errors and logs', async () => {
-    const logged: string[] = [];
-    const spy: Logger = {
-      debug: (o, m) => void logged.push(JSON.stringify([o, m])),
-      info: (o, m) => void logged.push(JSON.stringify([o, m])),
-      warn: (o, m) => void logged.push(JSON.stringify([o, m])),
-      error: (o, m) => void logged.push(JSON.stringify([o, m])),
-      child: () => spy,
-    };
+    const { logger: spy, logged } = recordingLogger();
     await ask(await open({ basic_auth: { username: 'rtdash', password: 'pa55-s3cret' } }, spy), 'up');
     expect(server.received.at(-1)?.headers.authorization).to.equal(`Basic ${Buffer.from('rtdash:pa55-s3cret').toString('base64')}`);
     const bearer = await open({ bearer_token: 'tok-s3cret' }, spy);
