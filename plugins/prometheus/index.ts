@@ -13,7 +13,7 @@ import type { HttpSettings } from '../http/options.js';
 import { sourceLifetime } from '../http/run-signal.js';
 import { callApi } from './api.js';
 import { settingsOf, type PrometheusOptions } from './options.js';
-import { planQuery, type PrometheusQuery } from './query.js';
+import { planQuery, unixSeconds, type PrometheusQuery } from './query.js';
 import { seriesFrame, type PromData } from './series-frame.js';
 
 export type { PrometheusOptions } from './options.js';
@@ -35,8 +35,8 @@ export function createPrometheusSource(ctx: PluginContext<PrometheusOptions>): D
       const plan = planQuery(query, qctx);
       const kind = plan.kind;
       const [path, params]: [string, Record<string, string>] = kind.instant
-        ? ['/api/v1/query', { query: plan.promql, time: seconds(kind.time) }]
-        : ['/api/v1/query_range', { query: plan.promql, start: seconds(kind.start), end: seconds(kind.end), step: String(kind.stepSeconds) }];
+        ? ['/api/v1/query', { query: plan.promql, time: unixSeconds(kind.time) }]
+        : ['/api/v1/query_range', { query: plan.promql, start: unixSeconds(kind.start), end: unixSeconds(kind.end), step: String(kind.stepSeconds) }];
       const started = performance.now();
       const answer = await lifetime.during(qctx.signal, (signal) => callApi(path, params, settings, signal));
       // Never the headers (credentials) nor the PromQL, which holds the viewers' variable values.
@@ -85,11 +85,6 @@ async function checkHealth(settings: HttpSettings, signal: AbortSignal): Promise
   const answer = await callApi('/api/v1/status/buildinfo', {}, settings, signal);
   const version = (answer.data as { version?: unknown } | undefined)?.version;
   return typeof version === 'string' ? { status: 'ok', message: `Prometheus ${version}` } : { status: 'ok' };
-}
-
-/** Epoch milliseconds as the seconds Prometheus' API reads. */
-function seconds(ms: number): string {
-  return (ms / 1000).toFixed(3).replace(/\.?0+$/, '');
 }
 
 function schema(file: string): JsonSchema {

@@ -100,6 +100,18 @@ describe('prometheus plugin on a real Prometheus server', function () {
     expect(frame.fields[1]).to.deep.equal({ name: 'value', type: 'number', values: [40.5, 40.5, 40.5] });
   });
 
+  it('takes :bucket, :from and :to from the range on a dashboard with time', async () => {
+    await waitUntil(firstScrape + 4000);
+    const range = { from: firstScrape, to: firstScrape + 4000 };
+    const span = await ask({ promql: 'vector(:to - :from)', instant: true, legend: 'span' }, { range, bucketSeconds: 2 });
+    expect(span.fields[1]).to.deep.equal({ name: 'span', type: 'number', values: [4] });
+    const counts = await ask({ promql: 'count_over_time(demo_temperature{room="hall"}[:bucket])', legend: 'samples' }, { range, bucketSeconds: 2 });
+    const values = counts.fields[1]?.values as number[];
+    expect(values).to.have.length(2);
+    // Scraped every second: a two-second bucket holds about two samples.
+    expect(values.every((v) => v >= 1 && v <= 3)).to.equal(true, `samples per bucket ${values.join(', ')}`);
+  });
+
   it('binds a variable into a label matcher as a string', async () => {
     const frame = await ask({ promql: 'demo_temperature{room=:room}', legend: '{{room}}' }, { variables: { room: 'hall' } });
     expect(frame.fields.slice(1)).to.deep.equal([{ name: 'hall', type: 'number', values: [19] }]);

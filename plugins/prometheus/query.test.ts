@@ -20,6 +20,12 @@ describe('prometheus query plan', () => {
     expect(() => bindPromql('up{job=:job}', {})).to.throw(/uses :job, and no variable "job" is set/);
   });
 
+  it('on a dashboard with time, binds :bucket as a duration and :from, :to as Unix seconds', () => {
+    const time = { fromMs: 1_700_000_000_000, toMs: 1_700_000_060_250, bucketSeconds: 60 };
+    expect(bindPromql('sum(rate(x{job=:job}[:bucket])) @ :to - :from', { job: 'api' }, time)).to.equal('sum(rate(x{job="api"}[60s])) @ 1700000060.25 - 1700000000');
+    expect(() => bindPromql('rate(x[:bucket])', {})).to.throw(/uses :bucket, and no variable "bucket" is set/);
+  });
+
   it('asks an instant query at the run time by default, and a range query on a dashboard with time', () => {
     const range = { from: 1_000_000, to: 1_060_500 };
     expect(planQuery('up', fakeQueryContext({ range })).kind).to.deep.equal({ instant: true, time: 1_060_500 });

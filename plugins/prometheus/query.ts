@@ -29,13 +29,22 @@ export interface QueryPlan {
 /** A `:name` reference, as the dashboard loader finds them (core/config/dashboard-variables.ts). */
 const REFERENCE = /(?<![:\w]):([A-Za-z_]\w*)/y;
 
+/** On a dashboard with `time:`: the range and bucket that `:from`, `:to` and `:bucket` stand for. */
+export interface TimeParameters {
+  fromMs: number;
+  toMs: number;
+  bucketSeconds: number;
+}
+
 /**
  * The PromQL with every `:name` outside string literals and comments replaced by the variable's value as a
  * PromQL string literal, so a value is only ever a string: `up{job=:job}` with job `api` asks `up{job="api"}`.
- * A reference inside quotes is refused with how to write it, since it would be spliced into the string.
+ * With `time`, `:bucket` is a duration (`rate(x[:bucket])` asks `rate(x[60s])`) and `:from`, `:to` are
+ * Unix times in seconds (`x @ :to`). A reference inside quotes is refused with how to write it, since it
+ * would be spliced into the string.
  * @example bindPromql('up{job=:job}', { job: 'a"b' }) // 'up{job="a\\"b"}'
  */
-export function bindPromql(promql: string, variables: Readonly<Record<string, string>>): string {
+export function bindPromql(promql: string, variables: Readonly<Record<string, string>>, time?: TimeParameters): string {
   let out = '';
   let i = 0;
   while (i < promql.length) {
@@ -62,16 +71,29 @@ export function bindPromql(promql: string, variables: Readonly<Record<string, st
         continue;
       }
       const name = match[1] as string;
+      i += match[0].length;
+      const bound = time === undefined ? undefined : name === 'bucket' ? `${time.bucketSeconds}s` : name === 'from' ? unixSeconds(time.fromMs) : name === 'to' ? unixSeconds(time.toMs) : undefined;
+      if (bound !== undefined) {
+        out += bound;
+        continue;
+      }
       const value = Object.hasOwn(variables, name) ? variables[name] : undefined;
       if (value === undefined) throw new Error(`prometheus: the query uses :${name}, and no variable "${name}" is set`);
       out += JSON.stringify(value);
-      i += match[0].length;
     } else {
       out += c;
       i++;
     }
   }
   return out;
+}
+
+/**
+ * Epoch milliseconds as the Unix seconds Prometheus reads, without trailing zeros.
+ * @example unixSeconds(1700000060250) // '1700000060.25'
+ */
+export function unixSeconds(ms: number): string {
+  return (ms / 1000).toFixed(3).replace(/\.?0+$/, '');
 }
 
 /** The index just past the string literal that starts at `start` (its end, unclosed). */
@@ -94,7 +116,8 @@ function stringEnd(text: string, start: number): number {
 export function planQuery(query: PrometheusQuery, ctx: QueryContext): QueryPlan {
   const spec = typeof query === 'string' ? { promql: query } : query;
   if (typeof spec?.promql !== 'string' || spec.promql.trim() === '') throw new Error('prometheus: the query needs PromQL: a string, or { promql: "…" }');
-  const promql = bindPromql(spec.promql, ctx.variables);
+  const time = ctx.bucketSeconds === undefined ? undefined : { fromMs: ctx.range.from, toMs: ctx.range.to, bucketSeconds: ctx.bucketSeconds };
+  const promql = bindPromql(spec.promql, ctx.variables, time);
   const legend = typeof query === 'string' ? undefined : query.legend;
   const instant = (typeof query === 'string' ? undefined : query.instant) ?? ctx.bucketSeconds === undefined;
   if (instant) return { promql, legend, kind: { instant: true, time: ctx.range.to }, truncated: false };
