@@ -4,9 +4,8 @@
  * are the fault matrix's row in test/faults/ssrf.test.ts.
  */
 import { expect } from 'chai';
-import type { Logger } from '../../core/plugin.js';
 import { startLoopback } from './loopback-server.js';
-import { ITEMS, ROUTES, expectRejection, items, json, useSourceFixture } from './source-fixture.js';
+import { ITEMS, ROUTES, expectRejection, items, json, recordingLogger, useSourceFixture } from './source-fixture.js';
 
 describe('http plugin: redirects, hosts and values', () => {
   const t = useSourceFixture();
@@ -58,14 +57,7 @@ describe('http plugin: redirects, hosts and values', () => {
   });
 
   it('keeps header values and query values out of errors and logs', async () => {
-    const logged: string[] = [];
-    const spy: Logger = {
-      debug: (o, m) => void logged.push(JSON.stringify([o, m])),
-      info: (o, m) => void logged.push(JSON.stringify([o, m])),
-      warn: (o, m) => void logged.push(JSON.stringify([o, m])),
-      error: (o, m) => void logged.push(JSON.stringify([o, m])),
-      child: () => spy,
-    };
+    const { logger: spy, logged } = recordingLogger();
     t.server.route('/broken', (_req, res) => res.writeHead(500).end('nope'));
     const source = await t.open({ headers: { 'X-Api-Key': 'header-s3cret' }, query: { token: 'query-s3cret' } }, spy);
     await t.ask(source, items());

@@ -13,6 +13,7 @@ import { describeUrl, send, type Exchange } from './limited-fetch.js';
 import { settingsOf, type HttpOptions, type HttpSettings } from './options.js';
 import { parsePrometheusBody, seriesFrame, type SeriesSelector } from './prometheus-frame.js';
 import { buildRequest, targetUrl, type HttpQuery, type OutgoingRequest } from './request.js';
+import { sourceLifetime } from './run-signal.js';
 
 /** The option and query types, re-exported so a config tool or a test needs only this module. */
 export type { HttpOptions } from './options.js';
@@ -28,10 +29,7 @@ export type { SeriesSelector } from './prometheus-frame.js';
 export function createHttpSource(ctx: PluginContext<HttpOptions>): DataSource<HttpQuery> {
   const settings = settingsOf(ctx.options);
   // Closing the source (or the core closing it) cancels whatever it still has in flight.
-  const lifetime = new AbortController();
-  const closeNow = (): void => lifetime.abort(new Error(`http source "${ctx.name}" is closed`));
-  if (ctx.signal.aborted) closeNow();
-  else ctx.signal.addEventListener('abort', closeNow, { once: true });
+  const lifetime = sourceLifetime(`http source "${ctx.name}"`, ctx.signal);
 
   return {
     async query(query, qctx): Promise<Frame> {
@@ -44,9 +42,8 @@ export function createHttpSource(ctx: PluginContext<HttpOptions>): DataSource<Ht
       }
       const request = buildRequest(query, settings, qctx.variables);
       const started = performance.now();
-      const run = joinLifetime(qctx.signal, lifetime.signal);
-      try {
-        const exchange = await send(request, settings, run.signal);
+      return lifetime.during(qctx.signal, async (signal) => {
+        const exchange = await send(request, settings, signal);
         try {
           const where = describeUrl(exchange.url);
           if (exchange.status < 200 || exchange.status > 299) throw await statusError(exchange);
@@ -60,24 +57,15 @@ export function createHttpSource(ctx: PluginContext<HttpOptions>): DataSource<Ht
         } finally {
           exchange.close();
         }
-      } finally {
-        run.release();
-      }
+      });
     },
 
-    async health(signal): Promise<Health> {
-      const run = joinLifetime(signal, lifetime.signal);
-      try {
-        return await checkHealth(settings, run.signal);
-      } catch (err) {
-        return { status: 'down', message: messageOf(err) };
-      } finally {
-        run.release();
-      }
+    health(signal): Promise<Health> {
+      return lifetime.during(signal, (joined) => checkHealth(settings, joined)).catch((err: unknown): Health => ({ status: 'down', message: messageOf(err) }));
     },
 
     close(): void {
-      closeNow();
+      lifetime.close();
     },
   };
 }
@@ -124,27 +112,6 @@ async function statusError(exchange: Exchange): Promise<Error> {
   const body = exchange.status === 204 ? '' : await exchange.snippet().catch(() => '');
   const status = `${exchange.status}${exchange.statusText === '' ? '' : ` ${exchange.statusText}`}`;
   return new Error(`http: ${describeUrl(exchange.url)} answered HTTP ${status}${body.trim() === '' ? '' : `: ${snippetOf(body)}`}`);
-}
-
-/**
- * A signal for one run that aborts with either the run's signal or the source's lifetime. Done by hand rather
- * than with AbortSignal.any, so the long-lived lifetime signal holds no listener once the run is over.
- */
-function joinLifetime(run: AbortSignal, lifetime: AbortSignal): { signal: AbortSignal; release(): void } {
-  const controller = new AbortController();
-  const onRun = (): void => controller.abort(run.reason);
-  const onLifetime = (): void => controller.abort(lifetime.reason);
-  if (run.aborted) onRun();
-  else if (lifetime.aborted) onLifetime();
-  run.addEventListener('abort', onRun, { once: true });
-  lifetime.addEventListener('abort', onLifetime, { once: true });
-  return {
-    signal: controller.signal,
-    release() {
-      run.removeEventListener('abort', onRun);
-      lifetime.removeEventListener('abort', onLifetime);
-    },
-  };
 }
 
 function selectorsOf(query: HttpQuery): SeriesSelector[] {

@@ -113,3 +113,19 @@ export async function waitFor(condition: () => boolean, ms: number): Promise<voi
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+/**
+ * A logger that keeps every call as JSON text, for tests that check what a source logs (and what it never does).
+ * @example const { logger, logged } = recordingLogger(); … expect(logged.join()).not.to.include('s3cret');
+ */
+export function recordingLogger(): { logger: Logger; logged: string[] } {
+  const logged: string[] = [];
+  const logger: Logger = {
+    debug: (o, m) => void logged.push(JSON.stringify([o, m])),
+    info: (o, m) => void logged.push(JSON.stringify([o, m])),
+    warn: (o, m) => void logged.push(JSON.stringify([o, m])),
+    error: (o, m) => void logged.push(JSON.stringify([o, m])),
+    child: () => logger,
+  };
+  return { logger, logged };
+}
