@@ -112,6 +112,12 @@ export interface PluginDefinition<Options = Record<string, unknown>, Query = unk
   optionsSchema: JsonSchema;
   /** JSON Schema of a widget's `query:` for this source. */
   querySchema: JsonSchema;
+  /**
+   * Optional: true when the plugin's sources answer a whole time range by themselves, from `ctx.range` and
+   * `ctx.bucketSeconds` (Prometheus' query_range, say). On a dashboard with `time:` their charts are range
+   * widgets (each run replaces the chart) even when the query names none of `:from`, `:to` and `:bucket`.
+   */
+  answersRanges?: boolean;
   /** JSON Schema of a widget's `listen:`; only for plugins whose sources implement `subscribe`. */
   listenSchema?: JsonSchema;
   /**

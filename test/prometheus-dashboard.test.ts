@@ -44,6 +44,20 @@ widgets:
     keep: 60
 `;
 
+const TIMED = `id: prom-timed
+title: Prometheus over a time range
+time: { default: 5m, max: 1d }
+widgets:
+  - id: heap
+    title: rtdash heap over the viewer's range
+    type: line
+    source: prom
+    query: { promql: 'rtdash_nodejs_heap_size_used_bytes{job="rtdash"}', legend: heap }
+    every: 1s
+    x: time
+    y: [heap]
+`;
+
 /** A widget's entries (snapshot widgets and update entries) in the order they arrived. */
 function entries(messages: readonly Message[], widget: string): Record<string, unknown>[] {
   return messages.flatMap((m) => ((m.type === 'snapshot' ? m.widgets : m.type === 'update' ? m.updates : []) as Record<string, unknown>[]).filter((e) => e.w === widget));
@@ -60,7 +74,7 @@ describe('a dashboard on the prometheus source, through a real rtdash server', f
     target = await startMetricsTarget('demo_temperature{room="kitchen"} 21.5\n');
     // rtdash needs the Prometheus URL before it starts, and Prometheus rtdash's address: the port comes first.
     const port = await freePort();
-    app = await startTestServer({ 'prom.yaml': DASHBOARD }, {}, false, {
+    app = await startTestServer({ 'prom.yaml': DASHBOARD, 'prom-timed.yaml': TIMED }, {}, false, {
       adminTokens: [ADMIN],
       datasources: [{ name: 'prom', type: 'prometheus', options: { url: `http://127.0.0.1:${port}` } }],
     });
@@ -99,6 +113,26 @@ describe('a dashboard on the prometheus source, through a real rtdash server', f
       await until(() => entries(viewer.messages, 'bad').some((e) => e.status === 'error'), 15_000, 'the broken widget');
       expect(entries(viewer.messages, 'bad').find((e) => e.status === 'error')?.error).to.deep.equal({ code: 'RTDASH_QUERY_FAILED', message: 'the query failed' });
       expect(JSON.stringify(viewer.messages)).not.to.match(/parse error|bad_data|demo_temperature/);
+    } finally {
+      await viewer.close();
+    }
+  });
+
+  it('on a dashboard with a time range, answers the whole range at its bucket, replacing the chart each run', async () => {
+    const viewer = await connect(app!.wsUrl);
+    try {
+      viewer.send({ type: 'subscribe', dashboard: 'prom-timed', range: { from: 'now-10m', to: 'now' } });
+      const ok = () => entries(viewer.messages, 'heap').filter((e) => e.status === 'ok' && e.frame !== undefined) as { op: string; frame: { fields: { values: number[] }[] } }[];
+      await until(() => ok().length > 1, 15_000, 'two runs of the chart');
+      const snapshot = viewer.messages.find((m) => m.type === 'snapshot') as unknown as { range: { fromMs: number; toMs: number; bucket: number } };
+      expect(snapshot.range.bucket, 'ten minutes at 600 points: 1 s buckets').to.equal(1);
+      for (const entry of ok()) {
+        expect(entry.op, 'a range widget replaces its chart').to.equal('replace');
+        const times = entry.frame.fields[0]!.values;
+        // The whole range as Prometheus holds it (it scraped for a few seconds only), on the 1 s grid.
+        expect(times.length).to.be.greaterThan(1);
+        expect(times.every((t) => t % 1000 === 0 && t >= snapshot.range.fromMs - 1000)).to.equal(true);
+      }
     } finally {
       await viewer.close();
     }

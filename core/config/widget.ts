@@ -71,7 +71,9 @@ export function widgetOf(w: Plain, index: number, scope: WidgetScope, source: Ya
   if (sourceName !== undefined) checkSource(sourceName, query, listen, index, label, scope, source, problems);
   const used = query === undefined ? [] : queryVariables(query, [...path, 'query'], scope.declaredVariables, source, problems, label, scope.rangeParameters);
   const variables = used.filter((name) => !scope.rangeParameters.has(name));
-  const usesRange = used.length > variables.length;
+  // A chart of a source that answers whole ranges by itself is a range widget on a dashboard with `time:`.
+  const answersRanges = sourceName !== undefined && scope.context.sources(sourceName)?.plugin?.answersRanges === true;
+  const usesRange = used.length > variables.length || (scope.rangeParameters.size > 0 && answersRanges);
   const schedule = scheduleOf(w, index, label, scope, source, problems);
   const keep = keepOf(w, index, source, problems);
   const timeoutMs = durationAt(w, 'timeout', path, source, problems);

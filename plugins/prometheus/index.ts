@@ -73,6 +73,7 @@ export default definePlugin<PrometheusOptions, PrometheusQuery>({
   description: "PromQL over Prometheus' HTTP API: instant queries for stats, range queries for charts; only from the hosts its config names.",
   optionsSchema: schema('options.schema.json'),
   querySchema: schema('query.schema.json'),
+  answersRanges: true,
   checkOptions: (options) => void settingsOf(options),
   create: createPrometheusSource,
 });
