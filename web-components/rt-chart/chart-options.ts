@@ -60,7 +60,7 @@ export function chartOptions(data: ChartData, { kind, palette, unit, locale, min
       ...(zoom && {
         events: {
           zoomed: (_chart: unknown, { xaxis }: { xaxis: { min?: number; max?: number } }) => {
-            if (typeof xaxis.min === 'number' && typeof xaxis.max === 'number') onZoom(xaxis.min, xaxis.max);
+            if (typeof xaxis.min === 'number' && typeof xaxis.max === 'number') onZoom?.(xaxis.min, xaxis.max);
           },
         },
       }),
