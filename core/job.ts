@@ -10,6 +10,7 @@ import type { Widget } from './model.js';
 import type { Logger } from './plugin.js';
 import { probeSource, type SourceInstance } from './registry.js';
 import type { Metrics } from './metrics.js';
+import { isRangeWidget, resolveRange, type RangeSpec } from './time-range.js';
 import { WidgetHistory, mergeModeFor, type UpdateEntry } from './widget-history.js';
 
 /** Called with each serialised update of the job. */
@@ -31,9 +32,11 @@ export interface JobDeps {
   logger: Logger;
   /** Aborted at shutdown: cancels every run in flight. */
   shutdown: AbortSignal;
+  /** On a dashboard with `time:`: the viewers' range (resolved at each run) and the dashboard's max_points. */
+  range?: { spec: RangeSpec; maxPoints: number } | undefined;
 }
 
-/** One running (widget, variable values) pair. */
+/** One running (widget, variable values, time range) triple. */
 export class Job {
   readonly key: string;
   readonly widget: Widget;
@@ -67,8 +70,20 @@ export class Job {
     this.variables = Object.freeze({ ...variables });
     this.intervalMs = intervalMs;
     this.#deps = deps;
-    // Unchanged data is confirmed every few intervals, so its age never reads as stale.
-    this.history = new WidgetHistory(widget.id, mergeModeFor(widget.type), widget.keep, Date.now(), CONFIRM_INTERVALS * intervalMs);
+    // Unchanged data is confirmed every few intervals, so its age never reads as stale. A range widget's
+    // frame is its whole window each run: it replaces, and `keep` does not cut it.
+    const mode = deps.range !== undefined && isRangeWidget(widget) ? 'replace' : mergeModeFor(widget.type);
+    this.history = new WidgetHistory(widget.id, mode, widget.keep, Date.now(), CONFIRM_INTERVALS * intervalMs);
+  }
+
+  /** The range this job answers for, on a dashboard with `time:`. */
+  get range(): RangeSpec | undefined {
+    return this.#deps.range?.spec;
+  }
+
+  /** True for a fixed (absolute) range: the job runs once, not on a schedule. */
+  get fixed(): boolean {
+    return this.#deps.range !== undefined && !this.#deps.range.spec.live;
   }
 
   /**
@@ -77,7 +92,7 @@ export class Job {
    */
   listen(): void {
     const { source, logger } = this.#deps;
-    if (this.widget.listen === undefined || this.#unlisten || typeof source.source.subscribe !== 'function') return;
+    if (this.widget.listen === undefined || this.#unlisten || this.fixed || typeof source.source.subscribe !== 'function') return;
     try {
       this.#unlisten = source.source.subscribe(this.widget.listen, () => this.#poke(), { variables: this.variables });
     } catch (err) {
@@ -173,13 +188,16 @@ export class Job {
     const maxRows = source.config.maxRows ?? DEFAULT_MAX_ROWS;
     const maxColumns = source.config.maxColumns ?? DEFAULT_MAX_COLUMNS;
     const now = Date.now();
-    const range = { from: this.#lastTo ?? now - this.#historySpanMs(), to: now };
+    // A viewer's range is resolved anew each run, so a relative one slides; otherwise the keep window, then since the last run.
+    const resolved = this.#deps.range === undefined ? undefined : resolveRange(this.#deps.range.spec, this.#deps.range.maxPoints, now);
+    const range = resolved === undefined ? { from: this.#lastTo ?? now - this.#historySpanMs(), to: now } : { from: resolved.fromMs, to: resolved.toMs };
+    const timed = resolved === undefined ? {} : { bucketSeconds: resolved.bucketSeconds, rangeLive: resolved.live };
     const started = performance.now();
     try {
       if (source.fault !== undefined) throw source.fault; // its plugin is out of service: say why, ask it nothing
       // Promise.resolve().then turns a synchronous throw in the plugin into a rejection.
       const result = Promise.resolve().then(() =>
-        source.source.query(this.widget.query, { variables: this.variables, range, intervalMs: this.intervalMs, signal: controller.signal, maxRows, maxColumns }),
+        source.source.query(this.widget.query, { variables: this.variables, range, ...timed, intervalMs: this.intervalMs, signal: controller.signal, maxRows, maxColumns }),
       );
       result.catch(() => undefined); // a plugin that rejects after its time-out must not reach the process
       const frame = await Promise.race([result, rejectOnAbort(controller.signal)]);

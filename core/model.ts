@@ -54,7 +54,22 @@ export interface Widget {
   content?: string;
   /** The variables the query refers to (`:name`), in order of first use. */
   variables: string[];
+  /** On a dashboard with `time:`: true when the query uses :from, :to or :bucket (docs/time.md). */
+  usesRange?: boolean;
   position: Position;
+}
+
+/** A dashboard's `time:` block as loaded (docs/time.md). */
+export interface TimeSettings {
+  /** The range shown until a viewer picks one, as range expressions. */
+  default: { from: string; to: string };
+  /** The durations offered in the picker, as written (`5m`, `1h`…). */
+  choices: string[];
+  /** The longest range a viewer may ask for, as written, and in ms. */
+  max: string;
+  maxMs: number;
+  /** The most points per chart: the bucket is chosen so a range has at most this many. */
+  maxPoints: number;
 }
 
 /** One dashboard as loaded. */
@@ -69,6 +84,8 @@ export interface Dashboard {
   variables: Variable[];
   layout: { columns: number };
   widgets: Widget[];
+  /** Its `time:` block: viewers choose a range, and queries get :from, :to and :bucket. Absent: widgets show "now". */
+  time?: TimeSettings;
   /** Its `alerts:` rules, checked against its widgets and variables. */
   alerts: AlertRule[];
   /** The file it came from. */

@@ -21,6 +21,8 @@ export interface PublicDashboard {
   layout: { columns: number };
   variables: Dashboard['variables'];
   widgets: PublicWidget[];
+  /** The dashboard's time range settings (docs/time.md), when it has `time:`. */
+  time?: { default: { from: string; to: string }; choices: string[]; max: string; maxPoints: number };
 }
 
 /** Strips everything a viewer must not see. */
@@ -33,6 +35,9 @@ export function publicDashboard(dashboard: Dashboard): PublicDashboard {
     layout: dashboard.layout,
     variables: dashboard.variables,
     widgets: dashboard.widgets.map(publicWidget),
+    ...(dashboard.time !== undefined && {
+      time: { default: dashboard.time.default, choices: dashboard.time.choices, max: dashboard.time.max, maxPoints: dashboard.time.maxPoints },
+    }),
   };
 }
 

@@ -1,7 +1,9 @@
 /**
- * The scheduler: one job per (widget, variable values), started by its first listener (a viewer or a
- * rule), stopped at its first tick after the last listener left. Jobs that share an interval are
- * aligned to the clock, each with a small stable offset so they do not all fire in the same millisecond.
+ * The scheduler: one job per (widget, variable values, time range on a dashboard with `time:`), started by
+ * its first listener (a viewer or a rule), stopped at its first tick after the last listener left. A job
+ * for a fixed (absolute) range runs once, with no schedule, and ends when its last listener leaves. Jobs
+ * that share an interval are aligned to the clock, each with a small stable offset so they do not all
+ * fire in the same millisecond.
  */
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
@@ -12,6 +14,7 @@ import type { Logger } from './plugin.js';
 import type { Metrics } from './metrics.js';
 import type { SourceInstance } from './registry.js';
 import { Job, type JobListener } from './job.js';
+import { checkRange, type RangeSpec } from './time-range.js';
 
 /** The largest offset a job gets from the clock-aligned tick. */
 const MAX_JITTER_MS = 5;
@@ -52,15 +55,19 @@ export class Scheduler {
   }
 
   /**
-   * Adds a listener to the job of (widget, the values of the variables it uses), creating and
-   * starting the job if it is the first. Returns the job; give the same listener to `release`.
+   * Adds a listener to the job of (widget, the values of the variables it uses, the range), creating and
+   * starting the job if it is the first. On a dashboard with `time:`, `range` is the viewer's (checked with
+   * checkRange); left out, the dashboard's default. Returns the job; give the same listener to `release`.
    */
-  acquire(dashboard: Dashboard, widget: Widget, variables: Readonly<Record<string, string>>, listener: JobListener): Job {
+  acquire(dashboard: Dashboard, widget: Widget, variables: Readonly<Record<string, string>>, listener: JobListener, range?: RangeSpec): Job {
     if (this.#shutdown.signal.aborted) throw new RtdashError('RTDASH_SHUTTING_DOWN', 'the server is shutting down');
     const used: Record<string, string> = {};
     for (const name of widget.variables) used[name] = variables[name] ?? '';
-    const key = jobKey(dashboard, widget, used);
+    const spec = dashboard.time === undefined ? undefined : (range ?? checkRange(dashboard.id, dashboard.time, undefined, Date.now()));
+    const key = jobKey(dashboard, widget, used, spec);
     let timed = this.#jobs.get(key);
+    // A fixed range that failed runs again for the next viewer rather than never.
+    if (timed !== undefined && timed.job.fixed && timed.job.history.status === 'error' && !timed.job.running) timed.job.tick();
     if (timed === undefined) {
       const source = widget.source === undefined ? undefined : this.#deps.source(widget.source);
       if (source === undefined) throw new RtdashError('RTDASH_SOURCE_UNKNOWN', `widget "${widget.id}" uses unknown source "${widget.source}"`);
@@ -70,6 +77,7 @@ export class Scheduler {
         metrics: this.#deps.metrics,
         logger: this.#deps.logger,
         shutdown: this.#shutdown.signal,
+        range: spec === undefined ? undefined : { spec, maxPoints: dashboard.time!.maxPoints },
       });
       timed = { job };
       this.#jobs.set(key, timed);
@@ -79,9 +87,14 @@ export class Scheduler {
     return timed.job;
   }
 
-  /** Removes a listener. The job stops at its next tick if no listener is left. */
+  /** Removes a listener. The job stops at its next tick if no listener is left (a fixed-range job, which has no ticks, at once). */
   release(job: Job, listener: JobListener): void {
     job.listeners.delete(listener);
+    const timed = this.#jobs.get(job.key);
+    if (job.fixed && job.listeners.size === 0 && timed?.job === job) {
+      this.#clear(timed);
+      this.#jobs.delete(job.key);
+    }
   }
 
   /** Stops every job, cancels the runs in flight, and waits for them to settle. */
@@ -107,6 +120,7 @@ export class Scheduler {
       job.tick();
     };
     job.tick(); // the first viewer should not wait a whole interval for data
+    if (job.fixed) return; // a fixed range's data does not change: one run, no schedule
     job.listen();
     const schedule = job.widget.schedule;
     if (schedule.kind === 'cron') {
@@ -141,12 +155,16 @@ export class Scheduler {
   }
 }
 
-/** The identity of a job: the widget's definition (so an edited widget gets a fresh job) and its variable values. */
-function jobKey(dashboard: Dashboard, widget: Widget, used: Record<string, string>): string {
+/**
+ * The identity of a job: the widget's definition (so an edited widget gets a fresh job), its variable values
+ * and, on a dashboard with `time:`, the range (as written for a relative one, `now-6h|now`; in ms for a fixed one).
+ */
+function jobKey(dashboard: Dashboard, widget: Widget, used: Record<string, string>, range: RangeSpec | undefined): string {
   const { position: _position, ...definition } = widget;
-  const hash = createHash('sha256').update(JSON.stringify(definition)).digest('base64url').slice(0, 12);
+  // The time settings change what a run asks (max_points picks the bucket), so they are part of the definition.
+  const hash = createHash('sha256').update(JSON.stringify({ ...definition, time: dashboard.time })).digest('base64url').slice(0, 12);
   const vars = Object.entries(used).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
-  return `${dashboard.id}/${widget.id}#${hash}${vars ? '?' + vars : ''}`;
+  return `${dashboard.id}/${widget.id}#${hash}${vars ? '?' + vars : ''}${range === undefined ? '' : `@${encodeURIComponent(range.key)}`}`;
 }
 
 function jitterOf(key: string, max: number): number {

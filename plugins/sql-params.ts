@@ -4,13 +4,18 @@
  * quoted identifiers, dollar-quoted bodies, comments and `::` casts are left alone.
  */
 
+import type { QueryContext } from '../core/plugin.js';
+
+/** A value bound to a parameter: a variable's text, or the time range's timestamps and bucket. */
+export type BindValue = string | number | Date;
+
 /** How a driver writes the placeholder of the n-th distinct (pg) or n-th used (mysql) parameter. */
 export type Placeholder = (index: number, name: string) => string;
 
 /** SQL text with positional placeholders and the values to bind, in order. */
 export interface BoundQuery {
   text: string;
-  values: string[];
+  values: BindValue[];
 }
 
 /** PostgreSQL: `$1`, `$2`…, one per distinct name (a name used twice binds once). */
@@ -25,10 +30,10 @@ export const mysqlPlaceholders = { placeholder: () => '?', reuse: false } as con
  */
 export function bindNamed(
   sql: string,
-  variables: Readonly<Record<string, string>>,
+  variables: Readonly<Record<string, BindValue>>,
   style: { placeholder: Placeholder; reuse: boolean },
 ): BoundQuery {
-  const values: string[] = [];
+  const values: BindValue[] = [];
   const indexOf = new Map<string, number>();
   let out = '';
   let i = 0;
@@ -61,6 +66,16 @@ export function bindNamed(
     }
   }
   return { text: out, values };
+}
+
+/**
+ * What a query may bind: the dashboard's variables and, on a dashboard with `time:` (docs/time.md), `from`
+ * and `to` as Dates (typed timestamps) and `bucket` as a number of seconds. Never text spliced into SQL.
+ * @example parameters(ctx) // { region: 'eu', from: Date, to: Date, bucket: 60 }
+ */
+export function parameters(ctx: Pick<QueryContext, 'variables' | 'range' | 'bucketSeconds'>): Record<string, BindValue> {
+  if (ctx.bucketSeconds === undefined) return { ...ctx.variables };
+  return { ...ctx.variables, from: new Date(ctx.range.from), to: new Date(ctx.range.to), bucket: ctx.bucketSeconds };
 }
 
 function closingQuote(sql: string, start: number, quote: string): number {

@@ -10,6 +10,7 @@ import { messageOf } from '../errors.js';
 import type { AlertRule } from '../alerts/rule.js';
 import type { Dashboard, ServerConfig, Widget } from '../model.js';
 import { alertRulesOf, alertWhere, ruleNameClashes } from './alert-rules.js';
+import { RANGE_PARAMETERS, reservedVariableProblems, timeOf } from './dashboard-time.js';
 import { variablesOf } from './dashboard-variables.js';
 import { durationAt, numberAt, objectAt, rootMapping, stringAt, type Plain } from './fields.js';
 import { ConfigError, throwIfProblems, type Problem } from './problem.js';
@@ -202,8 +203,11 @@ function normalise(root: Plain, source: YamlFile, problems: Problem[], ctx: Dash
   const title = stringAt(root, 'title');
   const refreshMs = durationAt(root, 'refresh', [], source, problems, { minMs: MIN_EVERY_MS }) ?? DEFAULT_REFRESH_MS;
   const columns = numberAt(objectAt(root, 'layout'), 'columns') ?? DEFAULT_COLUMNS;
+  problems.push(...reservedVariableProblems(root, source));
   const variables = variablesOf(root, source, problems);
-  const scope = { refreshMs, columns, declaredVariables: new Set(variables.map((v) => v.name)), context: ctx, where };
+  const time = timeOf(root, source, problems);
+  const rangeParameters = root['time'] === undefined ? new Set<string>() : RANGE_PARAMETERS;
+  const scope = { refreshMs, columns, declaredVariables: new Set(variables.map((v) => v.name)), rangeParameters, context: ctx, where };
   const widgets: Widget[] = [];
   const firstIndexOf = new Map<string, number>();
   const list = Array.isArray(root['widgets']) ? (root['widgets'] as unknown[]) : [];
@@ -226,6 +230,6 @@ function normalise(root: Plain, source: YamlFile, problems: Problem[], ctx: Dash
   if (id === undefined || title === undefined) return undefined;
   const description = stringAt(root, 'description');
   const access: Dashboard['access'] = stringAt(root, 'access') === 'token' ? 'token' : 'public';
-  const definition = { id, title, ...(description === undefined ? {} : { description }), access, refreshMs, variables, layout: { columns }, widgets, alerts };
+  const definition = { id, title, ...(description === undefined ? {} : { description }), access, refreshMs, variables, layout: { columns }, widgets, ...(time === undefined ? {} : { time }), alerts };
   return { ...definition, file: source.file, version: dashboardVersion(definition) };
 }

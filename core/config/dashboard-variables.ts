@@ -9,6 +9,9 @@ import { didYouMean, listNames } from './suggest.js';
 import { isPlainObject } from './to-plain.js';
 import type { DocPath, YamlFile } from './yaml-file.js';
 
+/** The time range's parameters, named in the hint for a dashboard without `time:`. */
+const RANGE_NAMES = new Set(['from', 'to', 'bucket']);
+
 /**
  * A `:name` reference in query text. The look-behind keeps PostgreSQL casts (`::date`), `a:b` keys and
  * URLs (`http://host:8080`) from counting as variables.
@@ -68,7 +71,16 @@ export function variablesOf(root: Plain, source: YamlFile, problems: Problem[]):
  * The variables a query refers to, in order of first use. A reference to an undeclared variable is a
  * problem at its exact position in the file; `owner` names the widget in the message.
  */
-export function queryVariables(query: unknown, queryPath: DocPath, declared: ReadonlySet<string>, source: YamlFile, problems: Problem[], owner: string): string[] {
+export function queryVariables(
+  query: unknown,
+  queryPath: DocPath,
+  declared: ReadonlySet<string>,
+  source: YamlFile,
+  problems: Problem[],
+  owner: string,
+  /** Names allowed without a declaration (the time range's :from, :to, :bucket on a dashboard with `time:`). */
+  builtIn: ReadonlySet<string> = new Set(),
+): string[] {
   const used: string[] = [];
   const reported = new Set<string>();
   // Queries are shallow (the file's depth is bounded), so plain recursion is safe here.
@@ -77,11 +89,12 @@ export function queryVariables(query: unknown, queryPath: DocPath, declared: Rea
       let occurrence = 0;
       for (const match of value.matchAll(VARIABLE_REFERENCE)) {
         const name = match[1] as string;
-        if (declared.has(name)) {
+        if (declared.has(name) || builtIn.has(name)) {
           if (!used.includes(name)) used.push(name);
         } else if (!reported.has(name)) {
           reported.add(name);
-          const message = `the query of ${owner} uses :${name}, but no variable "${name}" is declared under "variables"${didYouMean(name, declared)}`;
+          const hint = RANGE_NAMES.has(name) ? '; :from, :to and :bucket come with a time range: add a "time:" block to the dashboard (docs/time.md)' : didYouMean(name, declared);
+          const message = `the query of ${owner} uses :${name}, but no variable "${name}" is declared under "variables"${hint}`;
           problems.push(source.problemInScalar(path, VARIABLE_REFERENCE, occurrence, message));
         }
         occurrence++;

@@ -47,6 +47,8 @@ export interface WidgetScope {
   refreshMs: number;
   columns: number;
   declaredVariables: ReadonlySet<string>;
+  /** Names queries may use undeclared: :from, :to, :bucket on a dashboard with `time:`. */
+  rangeParameters: ReadonlySet<string>;
   context: DashboardContext;
   where: Where;
 }
@@ -67,7 +69,9 @@ export function widgetOf(w: Plain, index: number, scope: WidgetScope, source: Ya
   const query = w['query'];
   const listen = w['listen'];
   if (sourceName !== undefined) checkSource(sourceName, query, listen, index, label, scope, source, problems);
-  const variables = query === undefined ? [] : queryVariables(query, [...path, 'query'], scope.declaredVariables, source, problems, label);
+  const used = query === undefined ? [] : queryVariables(query, [...path, 'query'], scope.declaredVariables, source, problems, label, scope.rangeParameters);
+  const variables = used.filter((name) => !scope.rangeParameters.has(name));
+  const usesRange = used.length > variables.length;
   const schedule = scheduleOf(w, index, label, scope, source, problems);
   const keep = keepOf(w, index, source, problems);
   const timeoutMs = durationAt(w, 'timeout', path, source, problems);
@@ -85,6 +89,7 @@ export function widgetOf(w: Plain, index: number, scope: WidgetScope, source: Ya
   const unit = stringAt(w, 'unit');
   const content = stringAt(w, 'content');
   const thresholds = thresholdsOf(w);
+  if (usesRange) widget.usesRange = true;
   if (description !== undefined) widget.description = description;
   if (sourceName !== undefined) widget.source = sourceName;
   if (query !== undefined) widget.query = query;

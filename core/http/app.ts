@@ -20,6 +20,8 @@ import { jsonErrors } from './errors-middleware.js';
 import { badVariablesPage, dashboardPage, indexPage, notFoundPage } from './pages.js';
 import { isAdmin, requireAdmin } from './admin.js';
 import { varsFromQuery } from '../query-vars.js';
+import { rangeFromQuery } from '../stream/protocol.js';
+import { checkRange } from '../time-range.js';
 import { widgetData } from './widget-data.js';
 import { widgetLimits } from './widget-limits.js';
 import { webAssets } from './assets.js';
@@ -62,6 +64,7 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
     }
     try {
       access.admit(dashboard.id, access.live(requestToken(ctx.URL.searchParams)), () => dashboard, varsFromQuery(ctx.URL.searchParams));
+      checkRange(dashboard.id, dashboard.time, rangeFromQuery(ctx.URL.searchParams), Date.now());
     } catch (err) {
       // A value the token fixes otherwise hides nothing: the element goes on with the token's value and says why.
       if (err instanceof RtdashError && err.code === 'RTDASH_VARIABLE_FIXED') {
@@ -115,8 +118,9 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
   });
   router.get('/api/dashboards/:id/widgets/:widget', async (ctx) => {
     const { dashboard, variables } = admitted(ctx, varsFromQuery(ctx.URL.searchParams));
+    const range = checkRange(dashboard.id, dashboard.time, rangeFromQuery(ctx.URL.searchParams), Date.now());
     ctx.type = 'application/json';
-    ctx.body = await bounded(ctx, (gone) => widgetData(parts, dashboard, ctx.params.widget!, variables, admin(ctx), gone));
+    ctx.body = await bounded(ctx, (gone) => widgetData(parts, dashboard, ctx.params.widget!, variables, admin(ctx), gone, range));
   });
   router.get('/api/datasources', async (ctx) => {
     // A health message holds a driver's words (hosts, user names): viewers get up/down, admins everything.

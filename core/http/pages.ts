@@ -59,18 +59,23 @@ export function badVariablesPage(dashboard: Dashboard, message: string): string 
 }
 
 /**
- * One dashboard, full page. The query string carries `var-NAME=VALUE` (as Grafana's URLs), `theme=light|dark`
- * and an embed `token`; they become the element's attributes here, so it connects once with all of them.
+ * One dashboard, full page. The query string carries `var-NAME=VALUE` (as Grafana's URLs), `theme=light|dark`,
+ * the time range `from` and `to`, and an embed `token`; they become the element's attributes here, so it connects once with all of them.
  * Picking a variable rewrites the URL so it can be shared.
  */
 export function dashboardPage(dashboard: Dashboard, params: URLSearchParams = new URLSearchParams()): string {
   const vars = new URLSearchParams([...params].filter(([k]) => k.startsWith('var-')).map(([k, v]) => [k.slice(4), v]));
   const theme = params.get('theme');
   const token = params.get('token');
+  const from = params.get('from');
+  const to = params.get('to');
   const attributes = [
     `dashboard="${escapeHtml(dashboard.id)}"`,
     vars.size > 0 ? `vars="${escapeHtml(vars.toString())}"` : '',
     theme === 'light' || theme === 'dark' ? `theme="${theme}"` : '',
+    // The range (docs/time.md) was checked by the route; the element asks the server for it.
+    from ? `from="${escapeHtml(from)}"` : '',
+    to ? `to="${escapeHtml(to)}"` : '',
     token ? `token="${escapeHtml(token)}"` : '',
   ].filter((a) => a !== '');
   const script = `<script type="module">

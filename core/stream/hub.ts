@@ -12,6 +12,7 @@ import type { Dashboard, Limits } from '../model.js';
 import type { Logger } from '../plugin.js';
 import type { Metrics } from '../metrics.js';
 import type { Scheduler } from '../scheduler.js';
+import { checkRange, type RangeSpec } from '../time-range.js';
 import { variablesKey } from '../variables.js';
 import { Backpressure } from './backpressure.js';
 import { CLOSE, errorMessage, type Outgoing } from './protocol.js';
@@ -29,6 +30,8 @@ export interface SubscribeRequest {
   version?: string | undefined;
   /** Widget id → the last seq the client saw. */
   resume?: Record<string, number> | undefined;
+  /** The time range asked for, `{from, to}` (docs/time.md); absent: the dashboard's default. */
+  range?: unknown;
 }
 
 /** What the hub needs from the server. */
@@ -141,6 +144,7 @@ export class Hub {
     }
     this.#charge(peer);
     const { dashboard, variables } = this.#deps.access.admit(request.dashboard, peer.grant, this.#deps.dashboard, request.vars);
+    const range = checkRange(dashboard.id, dashboard.time, request.range, Date.now());
     const previous = peer.views.get(dashboard.id);
     if (previous === undefined && peer.views.size >= this.#deps.limits.maxSubscriptionsPerConnection) {
       throw new RtdashError('RTDASH_BAD_MESSAGE', `a connection may watch at most ${this.#deps.limits.maxSubscriptionsPerConnection} dashboards`);
@@ -148,7 +152,7 @@ export class Hub {
     if (!this.#snapshots.take()) {
       throw new RtdashError('RTDASH_SERVER_BUSY', 'the server is busy sending snapshots to new viewers; reconnect in a moment');
     }
-    const view = this.#viewFor(dashboard, variables);
+    const view = this.#viewFor(dashboard, variables, range);
     if (previous !== view) {
       // Updates gathered before this peer joined are already in the snapshot it gets now.
       this.#flushView(view);
@@ -207,7 +211,14 @@ export class Hub {
           peer.send(errorMessage(body.code, body.message, id));
           continue;
         }
-        const view = this.#viewFor(dashboard, variables);
+        // The range the viewer chose stays when the new definition still accepts it; else the new default.
+        let range: RangeSpec | undefined;
+        try {
+          range = checkRange(id, dashboard.time, old.range === undefined ? undefined : { from: old.range.from, to: old.range.to }, Date.now());
+        } catch {
+          range = checkRange(id, dashboard.time, undefined, Date.now());
+        }
+        const view = this.#viewFor(dashboard, variables, range);
         view.join(peer);
         peer.views.set(id, view);
         this.#leave(peer, old);
@@ -252,11 +263,12 @@ export class Hub {
     state.expiry = setTimeout(() => (this.#deps.access.expired(grant) ? this.expire(peer) : this.#armExpiry(peer, state, grant)), Math.min(left, MAX_TIMER_MS));
   }
 
-  #viewFor(dashboard: Dashboard, variables: Record<string, string>): View {
-    const key = `${dashboard.id}@${dashboard.version}?${variablesKey(variables)}`;
+  #viewFor(dashboard: Dashboard, variables: Record<string, string>, range: RangeSpec | undefined): View {
+    const ranged = range === undefined ? '' : `#${encodeURIComponent(range.from)}|${encodeURIComponent(range.to)}`;
+    const key = `${dashboard.id}@${dashboard.version}?${variablesKey(variables)}${ranged}`;
     let view = this.#views.get(key);
     if (view === undefined) {
-      view = new View(key, dashboard, variables, this.#deps.scheduler, (v, urgent) => this.#markDirty(v, urgent));
+      view = new View(key, dashboard, variables, this.#deps.scheduler, (v, urgent) => this.#markDirty(v, urgent), range);
       this.#views.set(key, view);
     }
     return view;

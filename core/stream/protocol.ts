@@ -28,7 +28,7 @@ export const CLOSE = {
 
 /** A message from a client. */
 export type ClientMessage =
-  | { type: 'subscribe'; dashboard: string; vars?: Record<string, unknown>; version?: string; resume?: Record<string, number> }
+  | { type: 'subscribe'; dashboard: string; vars?: Record<string, unknown>; version?: string; resume?: Record<string, number>; range?: unknown }
   | { type: 'unsubscribe'; dashboard: string }
   | { type: 'ping' };
 
@@ -139,13 +139,27 @@ export function decodeCursor(text: string | undefined): { version?: string; posi
 }
 
 /** Query parameters the SSE and poll endpoints know besides `var-NAME` (`token` is read by core/embed-access.ts). */
-const STREAM_PARAMS = new Set(['dashboard', 'session', 'cursor', 'wait', 'lastEventId', 'token']);
+const STREAM_PARAMS = new Set(['dashboard', 'session', 'cursor', 'wait', 'lastEventId', 'token', 'from', 'to']);
+
+/**
+ * The time range in URL query parameters (`?from=now-6h&to=now`), as the pages, the widget API, SSE and
+ * polling take it; undefined when neither is given. Each may be given once (RTDASH_RANGE_INVALID otherwise).
+ */
+export function rangeFromQuery(params: URLSearchParams): { from?: string; to?: string } | undefined {
+  const range: { from?: string; to?: string } = {};
+  for (const key of ['from', 'to'] as const) {
+    const values = params.getAll(key);
+    if (values.length > 1) throw new RtdashError('RTDASH_RANGE_INVALID', `"${key}" is given ${values.length} times in the query string; give it once`);
+    if (values[0] !== undefined) range[key] = values[0];
+  }
+  return range.from === undefined && range.to === undefined ? undefined : range;
+}
 
 /**
  * Reads a subscription from URL query parameters, as SSE and polling clients send it:
- * `?dashboard=shop&var-region=eu` (the `var-` prefix as in Grafana's URLs).
+ * `?dashboard=shop&var-region=eu&from=now-6h&to=now` (the `var-` prefix as in Grafana's URLs).
  */
-export function subscriptionFromQuery(params: URLSearchParams): { dashboard: string; vars: Record<string, string> } {
+export function subscriptionFromQuery(params: URLSearchParams): { dashboard: string; vars: Record<string, string>; range?: { from?: string; to?: string } } {
   const dashboard = params.get('dashboard');
   if (!dashboard) throw new RtdashError('RTDASH_BAD_MESSAGE', 'the "dashboard" query parameter is required');
   for (const key of params.keys()) {
@@ -153,5 +167,6 @@ export function subscriptionFromQuery(params: URLSearchParams): { dashboard: str
       throw new RtdashError('RTDASH_BAD_MESSAGE', `unknown query parameter "${key.slice(0, 40)}"; variables are passed as var-NAME=VALUE (var-${key.slice(0, 40)}=...)`);
     }
   }
-  return { dashboard, vars: varsFromQuery(params) };
+  const range = rangeFromQuery(params);
+  return { dashboard, vars: varsFromQuery(params), ...(range !== undefined && { range }) };
 }

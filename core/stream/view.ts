@@ -7,6 +7,7 @@ import type { Dashboard } from '../model.js';
 import type { Job, JobListener } from '../job.js';
 import type { Scheduler } from '../scheduler.js';
 import { publicDashboard } from '../public-dashboard.js';
+import { resolveRange, type RangeSpec } from '../time-range.js';
 import { Outgoing, encodeCursor } from './protocol.js';
 import type { Peer } from './peer.js';
 
@@ -21,11 +22,13 @@ export interface Batch {
   readonly before: Readonly<Record<string, number>>;
 }
 
-/** One (dashboard, variable values) pair and its peers. */
+/** One (dashboard, variable values, time range) triple and its peers. */
 export class View {
   readonly key: string;
   readonly dashboard: Dashboard;
   readonly variables: Readonly<Record<string, string>>;
+  /** On a dashboard with `time:`: the range its viewers asked for (or the default). */
+  readonly range: RangeSpec | undefined;
   /** Widget id → its job, for widgets with a source. */
   readonly jobs = new Map<string, Job>();
   readonly #peers = new Set<Peer>();
@@ -44,10 +47,11 @@ export class View {
    */
   readonly #snapshots = new Map<SnapshotReason, { widgets: string[]; message: Outgoing }>();
 
-  constructor(key: string, dashboard: Dashboard, variables: Record<string, string>, scheduler: Scheduler, onDirty: (view: View, urgent: boolean) => void) {
+  constructor(key: string, dashboard: Dashboard, variables: Record<string, string>, scheduler: Scheduler, onDirty: (view: View, urgent: boolean) => void, range?: RangeSpec) {
     this.key = key;
     this.dashboard = dashboard;
     this.variables = variables;
+    this.range = range;
     this.#scheduler = scheduler;
     this.#prefix = `{"type":"update","dashboard":${JSON.stringify(dashboard.id)},"updates":[`;
     this.#definition = JSON.stringify(publicDashboard(dashboard));
@@ -57,7 +61,7 @@ export class View {
     };
     for (const widget of dashboard.widgets) {
       if (widget.source === undefined) continue;
-      const job = scheduler.acquire(dashboard, widget, variables, this.#listener);
+      const job = scheduler.acquire(dashboard, widget, variables, this.#listener, range);
       this.jobs.set(widget.id, job);
       this.#positions.set(widget.id, job.history.seq);
     }
@@ -108,9 +112,10 @@ export class View {
     const cached = this.#snapshots.get(reason);
     // A widget's snapshot string is rebuilt only when its state changes, so the same strings mean the same state.
     if (cached !== undefined && cached.widgets.length === widgets.length && cached.widgets.every((w, i) => w === widgets[i])) return cached.message;
+    const range = this.#rangeJson();
     const json =
       `{"type":"snapshot","dashboard":${JSON.stringify(this.dashboard.id)},"version":${JSON.stringify(this.dashboard.version)},` +
-      `"reason":"${reason}","vars":${JSON.stringify(this.variables)},"definition":${this.#definition},"widgets":[${widgets.join(',')}]}`;
+      `"reason":"${reason}","vars":${JSON.stringify(this.variables)},${range}"definition":${this.#definition},"widgets":[${widgets.join(',')}]}`;
     const message = new Outgoing(json, encodeCursor(this.dashboard.version, this.currentPositions()));
     this.#snapshots.set(reason, { widgets, message });
     return message;
@@ -131,6 +136,15 @@ export class View {
       else if (job.history.status !== 'pending' || seen === undefined) parts.push(job.history.snapshot());
     }
     return new Outgoing(`${this.#prefix}${parts.join(',')}],"resumed":true}`, encodeCursor(this.dashboard.version, this.currentPositions()));
+  }
+
+  /** The snapshot's `"range":{…},` part: the range as asked and as resolved when the snapshot is built; empty without `time:`. */
+  #rangeJson(): string {
+    const { range, dashboard } = this;
+    if (range === undefined || dashboard.time === undefined) return '';
+    const resolved = resolveRange(range, dashboard.time.maxPoints, Date.now());
+    const body = { from: range.from, to: range.to, fromMs: resolved.fromMs, toMs: resolved.toMs, live: resolved.live, bucket: resolved.bucketSeconds };
+    return `"range":${JSON.stringify(body)},`;
   }
 
   /** Widget id → the seq of its latest state. */

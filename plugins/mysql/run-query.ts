@@ -28,7 +28,7 @@ const CONNECTION_ENDING = new Set([1053 /* server shutdown */, 1927 /* connectio
  * at the first row past the cap); `done` is called exactly once, maybe later, with what to do with the connection.
  * Rejects with the signal's reason when it aborts: the query is then killed on the server.
  */
-export function runQuery(conn: PoolConnection, sql: string, values: string[], limits: RunLimits, done: (fate: Fate) => void): Promise<RawResult> {
+export function runQuery(conn: PoolConnection, sql: string, values: unknown[], limits: RunLimits, done: (fate: Fate) => void): Promise<RawResult> {
   const { maxRows, signal } = limits;
   return new Promise<RawResult>((resolve, reject) => {
     let columns: FieldPacket[] = [];

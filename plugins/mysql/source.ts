@@ -4,7 +4,7 @@
  */
 import type { Frame } from '../../core/frame.js';
 import type { DataSource, Health, Logger, QueryContext } from '../../core/plugin.js';
-import { bindNamed, mysqlPlaceholders } from '../sql-params.js';
+import { bindNamed, mysqlPlaceholders, parameters } from '../sql-params.js';
 import { buildFrame } from './columns.js';
 import type { MysqlSettings } from './options.js';
 import { BoundedPool, PoolBusyError } from './pool.js';
@@ -30,10 +30,10 @@ export class MysqlSource implements DataSource<string> {
   async query(sql: string, ctx: QueryContext): Promise<Frame> {
     ctx.signal.throwIfAborted();
     if (typeof sql !== 'string' || sql.trim() === '') throw this.#error(`the query must be SQL text; got ${JSON.stringify(sql)}`);
-    let bound: { text: string; values: string[] };
+    let bound: { text: string; values: unknown[] };
     try {
       checkVariables(ctx.variables);
-      bound = bindNamed(sql, ctx.variables, mysqlPlaceholders);
+      bound = bindNamed(sql, parameters(ctx), mysqlPlaceholders);
     } catch (err) {
       throw this.#error(err);
     }
@@ -81,7 +81,7 @@ export class MysqlSource implements DataSource<string> {
     return this.#closed;
   }
 
-  async #run(sql: string, values: string[], signal: AbortSignal, maxRows: number): ReturnType<typeof runQuery> {
+  async #run(sql: string, values: unknown[], signal: AbortSignal, maxRows: number): ReturnType<typeof runQuery> {
     if (this.#closed) throw this.#error('the source is closed');
     const both = linked(signal, this.#lifetime.signal);
     try {

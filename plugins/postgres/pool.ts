@@ -58,7 +58,7 @@ export class QueryPool {
    * Runs one statement (extended protocol, so exactly one) with text parameters. On abort it rejects with the
    * signal's reason at once and cancels the statement on the server. A connection found dead is retried once.
    */
-  async run(text: string, values: readonly string[], signal: AbortSignal): Promise<RawResult> {
+  async run(text: string, values: readonly unknown[], signal: AbortSignal): Promise<RawResult> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.#acquire(signal);
       const reused = this.#seasoned.has(client);
@@ -114,7 +114,7 @@ export class QueryPool {
     });
   }
 
-  async #execute(client: PoolClient, text: string, values: readonly string[], signal: AbortSignal): Promise<RawResult> {
+  async #execute(client: PoolClient, text: string, values: readonly unknown[], signal: AbortSignal): Promise<RawResult> {
     this.#active++;
     let state: 'running' | 'done' | 'cancelled' = 'running';
     const finish = (err?: Error): void => {
@@ -124,8 +124,8 @@ export class QueryPool {
       client.release(err);
     };
     // queryMode 'extended' even without parameters: the server then refuses a second statement in the text.
-    const config: QueryArrayConfig<string[]> & { queryMode: 'extended' } = { text, values: [...values], rowMode: 'array', types: RAW_TEXT, queryMode: 'extended' };
-    const running = client.query<RawRow, string[]>(config);
+    const config: QueryArrayConfig<unknown[]> & { queryMode: 'extended' } = { text, values: [...values], rowMode: 'array', types: RAW_TEXT, queryMode: 'extended' };
+    const running = client.query<RawRow, unknown[]>(config);
     running.catch(() => undefined); // after an abort nobody awaits it; its rejection must not reach the process
     let rejectAbortion: (reason: unknown) => void = () => undefined;
     const abortion = new Promise<never>((_, reject) => (rejectAbortion = reject));

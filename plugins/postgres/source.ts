@@ -4,7 +4,7 @@
  */
 import { DatabaseError, type PoolConfig } from 'pg';
 import type { DataSource, Frame, Health, PluginContext, QueryContext } from '../../core/plugin.js';
-import { bindNamed, postgresPlaceholders } from '../sql-params.js';
+import { bindNamed, parameters, postgresPlaceholders } from '../sql-params.js';
 import { Listener } from './listen.js';
 import { clientConfig, type PostgresOptions } from './options.js';
 import { QueryPool, describeError } from './pool.js';
@@ -48,7 +48,7 @@ export function createPostgresSource(ctx: PluginContext<PostgresOptions>, config
   let closed: Promise<void> | undefined;
   const prefixed = (err: unknown): Error => new Error(`${label}: ${describeError(err)}`, { cause: err });
 
-  const run = async (sql: string, values: readonly string[], maxRows: number, signal: AbortSignal): Promise<Frame> => {
+  const run = async (sql: string, values: readonly unknown[], maxRows: number, signal: AbortSignal): Promise<Frame> => {
     if (closing.signal.aborted) throw new Error(`${label} is closed`);
     const { signal: both, unlink } = linkSignals(signal, closing.signal);
     try {
@@ -67,7 +67,7 @@ export function createPostgresSource(ctx: PluginContext<PostgresOptions>, config
 
   // A syntax error in the wrapped statement points at the wrapping ("at or near "1"" for a mistyped SELECT).
   // EXPLAIN of the statement as written (planned, never run) gives the server's message about the user's own text.
-  const syntaxProblem = async (sql: string, values: readonly string[], signal: AbortSignal): Promise<unknown> => {
+  const syntaxProblem = async (sql: string, values: readonly unknown[], signal: AbortSignal): Promise<unknown> => {
     try {
       await pool.run(`EXPLAIN ${statementBody(sql)}`, values, signal);
     } catch (err) {
@@ -84,7 +84,7 @@ export function createPostgresSource(ctx: PluginContext<PostgresOptions>, config
     async query(query: string, qctx: QueryContext): Promise<Frame> {
       qctx.signal.throwIfAborted();
       if (typeof query !== 'string' || query.trim() === '') throw new Error(`${label}: the query must be SQL text`);
-      const bound = attempt(() => bindNamed(query, qctx.variables, postgresPlaceholders), prefixed);
+      const bound = attempt(() => bindNamed(query, parameters(qctx), postgresPlaceholders), prefixed);
       return run(bound.text, bound.values, qctx.maxRows, qctx.signal);
     },
 
