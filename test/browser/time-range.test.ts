@@ -156,10 +156,13 @@ describe('time ranges in the dashboard (in Chromium)', function () {
     await waitForSpan(page, 6 * HOUR);
     // An absolute range (as after a zoom) gets a button after the picker, reached with Tab and pressed with Enter.
     const to = Math.floor(Date.now() / 1000) * 1000 - HOUR;
-    await page.locator('rt-dashboard').evaluate((el, end) => {
-      el.setAttribute('from', String(end - HOUR));
-      el.setAttribute('to', String(end));
-    }, to);
+    await page.locator('rt-dashboard').evaluate(
+      (el, [start, end]) => {
+        el.setAttribute('from', String(start));
+        el.setAttribute('to', String(end));
+      },
+      [to - HOUR, to],
+    );
     await waitForSpan(page, HOUR);
     await page.getByRole('button', { name: 'Back to live' }).waitFor();
     await rangeSelect(page).focus();
@@ -176,9 +179,12 @@ describe('time ranges in the dashboard (in Chromium)', function () {
       await open('/d/ranged?from=now-6h&to=now', { colorScheme: scheme });
       await waitForSpan(page, 6 * HOUR);
       await page.screenshot({ path: `/tmp/rt-range-${scheme}-live.png` });
+      const live = (await chartRange(page))!;
       const plot = (await page.locator('rt-dashboard rt-chart[data-widget="load"] .apexcharts-grid').boundingBox())!;
       const y = plot.y + plot.height / 2;
+      // As a hand does: onto the plot (which then builds its tooltip), a moment's rest, then the drag.
       await page.mouse.move(plot.x + plot.width * 0.3, y);
+      await page.waitForTimeout(300);
       await page.mouse.down();
       await page.mouse.move(plot.x + plot.width * 0.6, y, { steps: 12 });
       await page.mouse.up();
@@ -186,7 +192,8 @@ describe('time ranges in the dashboard (in Chromium)', function () {
       const url = new URL(page.url());
       const [from, to] = [Number(url.searchParams.get('from')), Number(url.searchParams.get('to'))];
       // A third of the width of six hours, give or take the plot's edges.
-      expect(to - from).to.be.within(1.5 * HOUR, 2.1 * HOUR);
+      const at = (t: number) => ((t - live.fromMs) / (live.toMs - live.fromMs)).toFixed(3);
+      expect(to - from, `zoomed to ${at(from)}..${at(to)} of the plot ${JSON.stringify(plot)}`).to.be.within(1.5 * HOUR, 2.1 * HOUR);
       await waitForSpan(page, to - from);
       expect(await chartRange(page)).to.deep.include({ fromMs: from, toMs: to, live: false });
       const back = page.getByRole('button', { name: 'Back to live' });
