@@ -27,6 +27,7 @@ widgets:
     y: [load]
     unit: percent
     size: { w: 12, h: 4 }
+  - { id: users, title: Active users, type: line, source: demo, query: active_users, every: 1s, keep: 5m, size: { w: 12, h: 3 } }
 `;
 const PLAIN = `id: plain
 title: No time range
@@ -109,6 +110,9 @@ describe('time ranges in the dashboard (in Chromium)', function () {
     expect(await rangeSelect(page).inputValue()).to.equal('now-1h|now');
     expect(await rangeSelect(page).locator('option').allInnerTexts()).to.deep.equal(['Last 5 minutes', 'Last hour', 'Last 6 hours', 'Last 24 hours']);
     expect(await page.getByLabel('Time range').count(), 'the picker is labelled').to.equal(1);
+    // A chart whose query does not use the range stays live on its own window, and does not zoom.
+    const users = page.locator('rt-dashboard rt-chart[data-widget="users"]');
+    expect(await users.evaluate((el) => [(el as HTMLElement & { range?: unknown }).range, (el as HTMLElement & { zoomable?: boolean }).zoomable])).to.deep.equal([undefined, false]);
     await rangeSelect(page).selectOption({ label: 'Last 6 hours' });
     await page.waitForURL(/\?from=now-6h&to=now$/);
     await waitForSpan(page, 6 * HOUR);

@@ -94,8 +94,8 @@ export class DashboardState {
     if (before !== undefined && entry.seq <= before.seq && entry.op !== 'replace') return false; // already applied
     let frame = before?.frame ?? EMPTY;
     if (entry.frame !== undefined) frame = entry.op === 'append' ? appendRows(frame, entry.frame) : entry.frame;
-    // Under a time range a whole frame is the whole window the viewer asked for: `keep` does not cut it.
-    if (this.range === undefined || entry.op === 'append') frame = trim(frame, def);
+    // A range widget's frame is the whole window the viewer asked for: `keep` does not cut it.
+    if (def.range !== true) frame = trim(frame, def);
     const next: WidgetState = { frame, status: entry.status, at: entry.at, lastGoodAt: entry.lastGoodAt, seq: entry.seq };
     if (entry.status === 'error' && entry.error !== undefined) next.error = entry.error;
     this.widgets.set(entry.w, next);

@@ -50,6 +50,8 @@ export interface WidgetDefinition {
   intervalMs?: number;
   /** How much history the widget keeps: the last `points` rows, or the rows of the last `ms`. */
   keep?: { points: number } | { ms: number };
+  /** Set on a range widget (its query uses the dashboard's time range): each frame is the whole range, `keep` does not apply. */
+  range?: true;
 }
 
 /** A template variable of a dashboard. */
