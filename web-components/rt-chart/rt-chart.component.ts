@@ -75,6 +75,8 @@ export default class RtChart extends RtWidgetElement {
   #pointer = false;
   /** Where the pointer last was over the plot (client coordinates), to show the tooltip there once it is built. */
   #pointerAt: { x: number; y: number } | undefined;
+  /** Whether a button is down on the plot: a redraw then would drop ApexCharts' drag, so redraws wait for the release. */
+  #pressed = false;
   readonly #theme = new ThemeWatch(this, () => this.#themeMayHaveChanged());
 
   /** The ApexCharts instance once the chart is drawn, for what these properties do not cover. */
@@ -127,7 +129,7 @@ export default class RtChart extends RtWidgetElement {
   }
 
   protected override renderData() {
-    return html`<div part="plot" class="plot" role="img" aria-label=${this.#accessibleName()} @pointerenter=${this.#pointerMoved} @pointermove=${this.#pointerMoved} @pointerleave=${this.#pointerMoved}>
+    return html`<div part="plot" class="plot" role="img" aria-label=${this.#accessibleName()} @pointerenter=${this.#pointerMoved} @pointermove=${this.#pointerMoved} @pointerleave=${this.#pointerMoved} @pointerdown=${this.#pointerPressed}>
         <div class="apex"></div>
       </div>
       ${this.chartProblem === undefined ? nothing : html`<p class="problem">${this.chartProblem}</p>`}`;
@@ -172,7 +174,7 @@ export default class RtChart extends RtWidgetElement {
     if (this.#redraw === 'none') return;
     // Drawn from the shared queue, so a dashboard's charts spread over frames instead of making one long one.
     scheduleDraw(this, () => {
-      if (this.#chart === undefined || this.#data === undefined || this.#redraw === 'none' || !this.#hasColumns) return;
+      if (this.#chart === undefined || this.#data === undefined || this.#redraw === 'none' || !this.#hasColumns || this.#pressed) return;
       // Most live updates only move the points and the time labels: done in place (see in-place.ts), unless the
       // tooltip is up, which reads what ApexCharts computed for its last full draw.
       if (this.#redraw === 'data' && !this.#pointer && drawInPlace(this.#chart, this.#data)) {
@@ -242,6 +244,20 @@ export default class RtChart extends RtWidgetElement {
     this.#pointer = over;
     this.#redraw = 'all';
     this.requestUpdate();
+  };
+
+  /** A button went down on the plot (a drag to zoom may start): redraws wait until it is released anywhere. */
+  #pointerPressed = (): void => {
+    if (!this.zoomable) return;
+    this.#pressed = true;
+    const released = (): void => {
+      window.removeEventListener('pointerup', released, true);
+      window.removeEventListener('pointercancel', released, true);
+      this.#pressed = false;
+      this.requestUpdate(); // draw what came meanwhile
+    };
+    window.addEventListener('pointerup', released, true);
+    window.addEventListener('pointercancel', released, true);
   };
 
   /**
