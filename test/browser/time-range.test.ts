@@ -266,6 +266,24 @@ describe('time ranges in the dashboard (in Chromium)', function () {
     expect(await rangeSelect(page).inputValue()).to.equal('now-1h|now');
   });
 
+  it('fits the picker and "Back to live" into 320 px, and a range chart standing alone spans the default range', async () => {
+    const to = Math.floor(Date.now() / 1000) * 1000 - HOUR;
+    await open(`/d/ranged?from=${to - HOUR}&to=${to}`, { viewport: { width: 320, height: 700 }, colorScheme: 'dark' });
+    await waitForSpan(page, HOUR);
+    await page.getByRole('button', { name: 'Back to live' }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).to.be.at.most(320);
+    await page.screenshot({ path: '/tmp/rt-range-320-dark.png' });
+    await page.evaluate((server) => {
+      const el = document.createElement('rt-chart');
+      Object.assign(el, { server, dashboard: 'ranged', widget: 'load', id: 'alone' });
+      document.body.append(el);
+    }, server.server.url);
+    await page.waitForFunction(() => {
+      const el = document.getElementById('alone') as (HTMLElement & { range?: { fromMs: number; toMs: number }; state?: { status: string } }) | null;
+      return el?.state?.status === 'ok' && el.range !== undefined && el.range.toMs - el.range.fromMs === 3_600_000;
+    });
+  });
+
   it('shows no picker on a dashboard without a time range', async () => {
     await open('/d/plain');
     await page.locator('rt-dashboard rt-stat[data-widget="users"] [part~="value"]').waitFor();

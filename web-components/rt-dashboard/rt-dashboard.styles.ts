@@ -52,6 +52,22 @@ export default [
       border-radius: 6px;
       padding: 0.25rem 0.5rem;
     }
+    [part='range'] {
+      flex-wrap: wrap;
+      gap: 0.5rem;
+      min-width: 0;
+      max-width: 100%;
+    }
+    [part='range'] label {
+      white-space: nowrap;
+      min-width: 0;
+      max-width: 100%;
+    }
+    [part='range'] select {
+      flex: 0 1 auto;
+      min-width: 0;
+      text-overflow: ellipsis;
+    }
     [part='live'] {
       font: inherit;
       font-size: 0.85rem;
