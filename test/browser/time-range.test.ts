@@ -27,12 +27,12 @@ widgets:
     y: [load]
     unit: percent
     size: { w: 12, h: 4 }
-  - { id: users, title: Active users, type: line, source: demo, query: active_users, every: 1s, keep: 5m, size: { w: 12, h: 3 } }
+  - { id: users, title: Active users, type: line, source: demo, query: { metric: active_users }, x: time, y: [active_users], every: 1s, keep: 5m, size: { w: 12, h: 3 } }
 `;
 const PLAIN = `id: plain
 title: No time range
 widgets:
-  - { id: users, title: Users, type: stat, source: demo, query: active_users, every: 1s, size: { w: 4, h: 2 } }
+  - { id: users, title: Users, type: stat, source: demo, query: { metric: active_users }, x: time, y: [active_users], every: 1s, size: { w: 4, h: 2 } }
 `;
 
 const HOUR = 3_600_000;
@@ -113,6 +113,7 @@ describe('time ranges in the dashboard (in Chromium)', function () {
     // A chart whose query does not use the range stays live on its own window, and does not zoom.
     const users = page.locator('rt-dashboard rt-chart[data-widget="users"]');
     expect(await users.evaluate((el) => [(el as HTMLElement & { range?: unknown }).range, (el as HTMLElement & { zoomable?: boolean }).zoomable])).to.deep.equal([undefined, false]);
+    await page.waitForFunction(() => (document.querySelector('rt-dashboard')?.shadowRoot?.querySelector('rt-chart[data-widget="users"]') as (HTMLElement & { state?: { status: string } }) | null)?.state?.status === 'ok');
     await rangeSelect(page).selectOption({ label: 'Last 6 hours' });
     await page.waitForURL(/\?from=now-6h&to=now$/);
     await waitForSpan(page, 6 * HOUR);
@@ -201,6 +202,16 @@ describe('time ranges in the dashboard (in Chromium)', function () {
       expect(to - from, `zoomed to ${at(from)}..${at(to)} of the plot ${JSON.stringify(plot)}`).to.be.within(1.5 * HOUR, 2.1 * HOUR);
       await waitForSpan(page, to - from);
       expect(await chartRange(page)).to.deep.include({ fromMs: from, toMs: to, live: false });
+      // The live chart's data now ends where the range does (the server runs it once): it spans the range too, with its points.
+      const users = page.locator('rt-dashboard rt-chart[data-widget="users"]');
+      await page.waitForFunction(
+        (end) => {
+          const el = document.querySelector('rt-dashboard')?.shadowRoot?.querySelector('rt-chart[data-widget="users"]') as (HTMLElement & { range?: { toMs: number } }) | null;
+          return el?.range?.toMs === end && (el.shadowRoot?.querySelectorAll('.apexcharts-series path').length ?? 0) > 0;
+        },
+        to,
+      );
+      expect(await users.evaluate((el) => (el as HTMLElement & { zoomable?: boolean }).zoomable)).to.equal(false);
       const back = page.getByRole('button', { name: 'Back to live' });
       await back.waitFor();
       await page.screenshot({ path: `/tmp/rt-range-${scheme}-zoomed.png` });
@@ -286,7 +297,7 @@ describe('time ranges in the dashboard (in Chromium)', function () {
 
   it('shows no picker on a dashboard without a time range', async () => {
     await open('/d/plain');
-    await page.locator('rt-dashboard rt-stat[data-widget="users"] [part~="value"]').waitFor();
+    await page.waitForFunction(() => (document.querySelector('rt-dashboard')?.shadowRoot?.querySelector('rt-stat[data-widget="users"]') as (HTMLElement & { state?: { status: string } }) | null)?.state?.status === 'ok');
     expect(await page.locator('rt-dashboard [part="range"]').count()).to.equal(0);
   });
 });

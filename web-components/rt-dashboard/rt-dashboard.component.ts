@@ -253,13 +253,15 @@ export default class RtDashboard extends LitElement {
     const style = `--_w:${Math.max(1, w.size.w)};--_h:${Math.max(1, w.size.h)}`;
     const current = this.view?.widgets.get(w.id);
     const common = (body: unknown) => html`<section part="panel panel-${w.type}" style=${style} aria-label=${w.title}>${body}</section>`;
-    // A range widget's axis spans the dashboard's range, and a drag across it zooms; other charts stay live on their own window.
+    // A range widget's axis spans the dashboard's range, and a drag across it zooms. Other charts stay live on their
+    // own window, but under an absolute range (which the server runs once) their data ends at its end: they span it too.
     const ranged = w.range === true && this.view?.definition?.time !== undefined;
+    const span = ranged || this.view?.range?.live === false ? this.view?.range : undefined;
     switch (w.type) {
       case 'line':
       case 'area':
       case 'bar':
-        return common(html`<rt-chart plain data-widget=${w.id} .definition=${w} .state=${current} .range=${ranged ? this.view?.range : undefined} ?zoomable=${ranged} @rt-zoom=${this.#onZoom}></rt-chart>`);
+        return common(html`<rt-chart plain data-widget=${w.id} .definition=${w} .state=${current} .range=${span} ?zoomable=${ranged} @rt-zoom=${this.#onZoom}></rt-chart>`);
       case 'stat':
         return common(html`<rt-stat plain data-widget=${w.id} .definition=${w} .state=${current}></rt-stat>`);
       case 'gauge':
