@@ -6,7 +6,7 @@
 import { RtdashError } from './errors.js';
 import { DEFAULT_EMBED_TOKEN_MAX_TTL_MS, decodeEmbedToken, expiredError, forbiddenError, lifetimeError, type EmbedClaims } from './embed-token.js';
 import type { Dashboard } from './model.js';
-import { resolveVariables } from './variables.js';
+import { OptionsPending, resolveVariables, type ResolveOptions } from './variables.js';
 
 /** What a verified embed token grants a connection or request. */
 export type Grant = EmbedClaims;
@@ -17,11 +17,18 @@ const NO_SECRET = 'auth.embed_secret is not set in its config.yaml';
 export class EmbedAccess {
   readonly #secret: string | undefined;
   readonly #maxTtlMs: number;
+  /** Where query variables find their options (core/query-variables.ts). */
+  #options: Pick<ResolveOptions, 'options' | 'load'> = {};
 
   /** @param maxTtlMs `auth.embed_token_max_ttl`: tokens that live longer are refused (30 days by default). */
   constructor(secret: string | undefined, maxTtlMs = DEFAULT_EMBED_TOKEN_MAX_TTL_MS) {
     this.#secret = secret === '' ? undefined : secret;
     this.#maxTtlMs = maxTtlMs;
+  }
+
+  /** Checks the values of query variables against the options `options` holds. */
+  useOptions(options: Pick<ResolveOptions, 'options' | 'load'>): void {
+    this.#options = options;
   }
 
   /** Whether this server can check tokens (auth.embed_secret is set). */
@@ -67,13 +74,26 @@ export class EmbedAccess {
    * RTDASH_TOKEN_REQUIRED, RTDASH_VARIABLE_FIXED or RTDASH_VARIABLE_INVALID.
    * @example access.admit('shop', grant, (id) => store.get(id), { region: 'eu' }).variables // { region: 'eu' }
    */
-  admit(id: string, grant: Grant | undefined, find: (id: string) => Dashboard | undefined, vars?: unknown): { dashboard: Dashboard; variables: Record<string, string> } {
+  admit(id: string, grant: Grant | undefined, find: (id: string) => Dashboard | undefined, vars?: unknown, fallback = false): { dashboard: Dashboard; variables: Record<string, string> } {
     if (grant !== undefined && this.expired(grant)) throw expiredError(grant);
     if (grant !== undefined && grant.dashboard !== id) throw forbiddenError(grant, id);
     const dashboard = find(id);
     if (dashboard === undefined) throw new RtdashError('RTDASH_DASHBOARD_NOT_FOUND', `no dashboard "${String(id).slice(0, 64)}"`);
     if (dashboard.access === 'token' && grant === undefined) throw this.#tokenRequired(dashboard);
-    return { dashboard, variables: resolveVariables(dashboard, withFixed(grant, vars)) };
+    return { dashboard, variables: resolveVariables(dashboard, withFixed(grant, vars), { ...this.#options, fallback }) };
+  }
+
+  /** `admit`, after waiting for the first read of the options of the query variables it needs. */
+  async admitReady(id: string, grant: Grant | undefined, find: (id: string) => Dashboard | undefined, vars?: unknown): Promise<{ dashboard: Dashboard; variables: Record<string, string> }> {
+    for (;;) {
+      try {
+        return this.admit(id, grant, find, vars);
+      } catch (err) {
+        // Each wait ends with options read (or failed, which counts as none): the loop ends.
+        if (!(err instanceof OptionsPending)) throw err;
+        await err.wait;
+      }
+    }
   }
 
   #tokenRequired(dashboard: Dashboard): RtdashError {

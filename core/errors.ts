@@ -18,7 +18,7 @@ export const ERRORS = {
   RTDASH_DASHBOARD_NOT_FOUND: { status: 404, expose: true, summary: 'no dashboard with that id' },
   RTDASH_WIDGET_NOT_FOUND: { status: 404, expose: true, summary: 'no widget with that id on the dashboard' },
   RTDASH_VARIABLE_INVALID: { status: 400, expose: true, summary: 'a variable value is not among the declared options or does not match the pattern' },
-  RTDASH_RANGE_INVALID: { status: 400, expose: true, summary: 'a time range cannot be read, ends before it starts, is longer than the dashboard allows, ends in the future, or the dashboard has no time range' },
+  RTDASH_RANGE_INVALID: { status: 400, expose: true, summary: 'a time range cannot be read, ends before it starts, is longer than the dashboard allows (time.max, or max_points at one-day buckets), ends in the future, or the dashboard has no time range' },
   RTDASH_BAD_MESSAGE: { status: 400, expose: true, summary: 'a protocol message is not valid JSON or lacks a required field' },
   RTDASH_UNKNOWN_MESSAGE_TYPE: { status: 400, expose: true, summary: 'a protocol message has an unknown type' },
   RTDASH_NOT_SUBSCRIBED: { status: 400, expose: true, summary: 'unsubscribe from a dashboard that was not subscribed' },

@@ -19,14 +19,17 @@ describe('MemoryRelease', () => {
     expect(trims).to.deep.equal([]);
   });
 
-  it('trims in the period of a burst and the ones after it, then stops; a new burst starts again', () => {
+  it('trims in the quiet periods after a burst, not during it, then stops; a new burst starts again', () => {
     const { release, trims, accept } = counting();
     accept(3);
+    expect(release.endPeriod(), 'the period of the burst').to.equal(false);
     expect([release.endPeriod(), release.endPeriod(), release.endPeriod()]).to.deep.equal([true, true, false]);
     expect(trims).to.deep.equal([true, false]); // what the allocator answered is passed on
     accept(10);
+    expect(release.endPeriod()).to.equal(false);
     expect(release.endPeriod()).to.equal(true);
     accept(10); // a burst inside the trailing periods starts them over
+    expect(release.endPeriod()).to.equal(false);
     expect([release.endPeriod(), release.endPeriod(), release.endPeriod()]).to.deep.equal([true, true, false]);
   });
 });

@@ -50,7 +50,7 @@ export interface MemoryReleaseOptions {
   onTrim?: (released: boolean) => void;
 }
 
-/** Calls the allocator's trim in the periods after a burst of connections, never while quiet. */
+/** Calls the allocator's trim in the periods after a burst of connections: not during one, nor while quiet. */
 export class MemoryRelease {
   readonly #options: MemoryReleaseOptions;
   #accepted = 0;
@@ -66,11 +66,15 @@ export class MemoryRelease {
     this.#accepted++;
   }
 
-  /** Ends one period: trims if a burst was seen in it or in one of the last `periodsAfter`; says whether it trimmed. */
+  /**
+   * Ends one period; says whether it trimmed. A period with a burst does not trim (the memory would be taken again
+   * at once, and the walk over the heap would delay the viewers); each of the `periodsAfter` quiet ones after it does.
+   */
   endPeriod(): boolean {
-    if (this.#accepted >= this.#options.burst) this.#periodsLeft = this.#options.periodsAfter;
+    const busy = this.#accepted >= this.#options.burst;
     this.#accepted = 0;
-    if (this.#periodsLeft === 0) return false;
+    if (busy) this.#periodsLeft = this.#options.periodsAfter;
+    if (busy || this.#periodsLeft === 0) return false;
     this.#periodsLeft--;
     this.#options.onTrim?.(this.#options.trim());
     return true;

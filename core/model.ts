@@ -18,7 +18,25 @@ export type WidgetType = 'line' | 'area' | 'bar' | 'stat' | 'gauge' | 'table' | 
 /** A template variable a viewer chooses. Values reach queries only as bound parameters. */
 export type Variable =
   | { name: string; type: 'select'; options: string[]; default: string; label?: string }
-  | { name: string; type: 'text'; pattern: string; default: string; label?: string };
+  | { name: string; type: 'text'; pattern: string; default: string; label?: string }
+  | QueryVariable;
+
+/**
+ * A variable whose options are the first column of a source query (core/query-variables.ts). `parents` are
+ * the variables its query uses (`:name`), bound as parameters; its value falls back to `default` when that is
+ * one of the options, else to the first option, else to ''.
+ */
+export interface QueryVariable {
+  name: string;
+  type: 'query';
+  source: string;
+  /** The query, in the shape the source's plugin declares. Never sent to viewers. */
+  query: unknown;
+  refreshMs: number;
+  parents: string[];
+  default?: string;
+  label?: string;
+}
 
 /** When a widget's job runs. */
 export type Schedule = { kind: 'every'; ms: number } | { kind: 'cron'; expression: string };

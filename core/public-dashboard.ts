@@ -2,7 +2,7 @@
  * A dashboard as a viewer may see it: titles, layout, widget types, variables. Never query text,
  * source names' options or credentials.
  */
-import type { Dashboard, Widget } from './model.js';
+import type { Dashboard, QueryVariable, Variable, Widget } from './model.js';
 import { isRangeWidget } from './time-range.js';
 
 /** The viewer-safe form of one widget: how to show it, never where its data comes from. */
@@ -15,6 +15,14 @@ export type PublicWidget = Pick<Widget, 'id' | 'title' | 'type' | 'description' 
   range?: true;
 };
 
+/**
+ * The viewer-safe form of a variable. A query variable shows the variables its options depend on, never its
+ * query or source; views add its current `options` (and `error`) for their values.
+ */
+export type PublicVariable =
+  | Exclude<Variable, QueryVariable>
+  | (Pick<QueryVariable, 'name' | 'type' | 'parents' | 'default' | 'label'> & { options?: readonly string[]; error?: { code: string; message: string } });
+
 /** The viewer-safe form of a dashboard. */
 export interface PublicDashboard {
   id: string;
@@ -22,7 +30,7 @@ export interface PublicDashboard {
   description?: string;
   version: string;
   layout: { columns: number };
-  variables: Dashboard['variables'];
+  variables: PublicVariable[];
   widgets: PublicWidget[];
   /** The dashboard's time range settings (docs/time.md), when it has `time:`. */
   time?: { default: { from: string; to: string }; choices: string[]; max: string; maxPoints: number };
@@ -36,12 +44,17 @@ export function publicDashboard(dashboard: Dashboard): PublicDashboard {
     ...(dashboard.description !== undefined && { description: dashboard.description }),
     version: dashboard.version,
     layout: dashboard.layout,
-    variables: dashboard.variables,
+    variables: dashboard.variables.map(publicVariable),
     widgets: dashboard.widgets.map(publicWidget),
     ...(dashboard.time !== undefined && {
       time: { default: dashboard.time.default, choices: dashboard.time.choices, max: dashboard.time.max, maxPoints: dashboard.time.maxPoints },
     }),
   };
+}
+
+function publicVariable(v: Variable): PublicVariable {
+  if (v.type !== 'query') return v;
+  return { name: v.name, type: v.type, parents: v.parents, ...(v.default !== undefined && { default: v.default }), ...(v.label !== undefined && { label: v.label }) };
 }
 
 function publicWidget(w: Widget): PublicWidget {

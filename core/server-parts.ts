@@ -7,6 +7,7 @@ import type { ServerConfig } from './model.js';
 import type { Logger } from './plugin.js';
 import type { SourceInstance } from './registry.js';
 import type { Scheduler } from './scheduler.js';
+import type { QueryVariableOptions } from './query-variables.js';
 import type { ConnectionGate } from './stream/connection-gate.js';
 import type { Hub } from './stream/hub.js';
 
@@ -18,6 +19,8 @@ export interface ServerParts {
   metrics: Metrics;
   sources: Map<string, SourceInstance>;
   scheduler: Scheduler;
+  /** The options of query variables, read on their intervals. */
+  variableOptions: QueryVariableOptions;
   store: DashboardStore;
   hub: Hub;
   gate: ConnectionGate;

@@ -17,6 +17,7 @@ import { packageRoot } from './paths.js';
 import { PluginRegistry, createSource, type SourceInstance } from './registry.js';
 import type { PluginFaults } from './plugin-faults.js';
 import { Scheduler } from './scheduler.js';
+import { QueryVariableOptions } from './query-variables.js';
 import type { ServerParts } from './server-parts.js';
 import { ConnectionGate } from './stream/connection-gate.js';
 import { AllowedHosts } from './allowed-hosts.js';
@@ -32,7 +33,7 @@ import { MemoryRelease, glibcTrim } from './memory-release.js';
 /** The package version, for the `hello` message and `--version`. */
 export const VERSION: string = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
-/** After a burst of at least 100 connections in 30 s, the allocator's free pages are handed back for the next 3 periods. */
+/** After a burst of at least 100 connections in 30 s, the allocator's free pages are handed back in each of the next 3 quiet periods. */
 const MEMORY_RELEASE = { everyMs: 30_000, burst: 100, periodsAfter: 3 };
 
 /** How long a graceful shutdown may take before the rest is cut off. */
@@ -136,6 +137,7 @@ interface Built {
   hub?: Hub;
   alerting?: Alerting;
   scheduler?: Scheduler;
+  variableOptions?: QueryVariableOptions;
   sources: Map<string, SourceInstance>;
   ws?: { close(): Promise<void> };
   memory?: MemoryRelease;
@@ -159,6 +161,7 @@ async function teardown(b: Built, reason: string, logger: Logger): Promise<void>
     ['close the streams', () => b.hub?.close(CLOSE.GOING_AWAY, reason)],
     ['close alerting', () => b.alerting?.close()], // state and outbox are flushed before the jobs stop
     ['stop the jobs', () => b.scheduler?.stop()],
+    ['stop reading variable options', () => b.variableOptions?.stop()],
     ['close the data sources', () => Promise.allSettled([...b.sources.values()].map((s) => s.close()))],
     ['wait for the sockets to close', () => b.listening && b.http !== undefined && waitForSockets(b.http)],
     ['close the WebSocket server', () => b.ws?.close()],
@@ -194,6 +197,8 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
   options.faults?.watchSources(sources);
   scheduler = new Scheduler({ source: (name) => sources.get(name), metrics, logger });
   built.scheduler = scheduler;
+  const variableOptions = new QueryVariableOptions({ source: (name) => sources.get(name), metrics, logger });
+  built.variableOptions = variableOptions;
   const limits = config.server.limits;
   const context = dashboardContext(config, registry);
   let alerting: Alerting | undefined;
@@ -204,7 +209,8 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
   const alertFiles = config.alerts === undefined ? undefined : new AlertFolder(config.alerts.dir, context, logger);
   Object.assign(built, { store, alertFiles });
   const access = new EmbedAccess(config.auth.embedSecret, config.auth.embedTokenMaxTtlMs);
-  hub = new Hub({ dashboard: (id) => store.served(id), scheduler, metrics, logger, limits, access, alertsMessage: (id) => alerting?.message(id) });
+  access.useOptions({ options: (d, v, p) => variableOptions.current(d, v, p), load: (d, v, p) => variableOptions.loaded(d, v, p) });
+  hub = new Hub({ dashboard: (id) => store.served(id), scheduler, metrics, logger, limits, access, alertsMessage: (id) => alerting?.message(id), options: variableOptions });
   built.hub = hub;
   alerting = await startAlerting({ config, scheduler, dashboards: () => store.list(), context, alertFiles, logger, publish: (id, message) => hub?.publish(id, message) });
   built.alerting = alerting;
@@ -218,7 +224,7 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
     const changedFiles = alertFiles === undefined ? [] : changedVersions(before, alertFiles.versions());
     return { dashboards: dashboards.dashboards, changed: [...dashboards.changed, ...changedFiles], problems: [...dashboards.problems, ...(alertFiles?.problems ?? [])] };
   };
-  const parts: ServerParts = { config, version: VERSION, logger, metrics, sources, scheduler, store, hub, gate, access, alerts: alerting.engine, ready: () => built.ready, reload };
+  const parts: ServerParts = { config, version: VERSION, logger, metrics, sources, scheduler, variableOptions, store, hub, gate, access, alerts: alerting.engine, ready: () => built.ready, reload };
   const { app, close: closeApp } = createApp(parts);
   const http = createServer(app.callback());
   const ws = attachWebSocket(http, { hub, gate, access, limits, logger, version: VERSION, path: '/ws' });

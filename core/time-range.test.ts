@@ -81,6 +81,8 @@ describe('time ranges', () => {
     refused({ from: 'now-1h', to: '2026-12-07T05:00:00Z' }, /relative to now but "to" .* is a fixed time/);
     refused({ from: 'now-1h', until: 'now' }, /takes only "from" and "to"; got "until"/);
     refused('now-1h', /"range" must be an object/);
+    const few = { ...TIME, maxPoints: 10 };
+    expect(() => checkRange('ops', few, { from: 'now-20d' }, NOW)).to.throw(RtdashError, /would have 20 points even at the largest bucket \(1d\), more than the dashboard's max_points of 10/);
   });
 
   it('counts charts whose query uses the range as range widgets', () => {

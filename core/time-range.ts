@@ -9,6 +9,9 @@ import type { TimeSettings, Widget } from './model.js';
 /** Bucket widths in seconds, smallest first: a range gets the smallest that keeps it under max_points. */
 export const BUCKET_LADDER = [1, 5, 10, 30, 60, 300, 900, 3600, 21600, 86400] as const;
 
+/** The ladder's largest rung, in seconds: one day. */
+export const LARGEST_BUCKET = 86400;
+
 /** The range a dashboard with `time:` shows when neither the viewer nor its file says. */
 export const DEFAULT_TIME_DEFAULT = { from: 'now-1h', to: 'now' } as const;
 /** The choices offered in the picker when the file lists none. */
@@ -101,7 +104,7 @@ export function resolveEnd(end: RangeEnd, now: number): number {
  */
 export function bucketFor(spanMs: number, maxPoints: number): number {
   for (const bucket of BUCKET_LADDER) if (spanMs / (bucket * 1000) <= maxPoints) return bucket;
-  return 86400; // the ladder's largest rung
+  return LARGEST_BUCKET;
 }
 
 /**
@@ -134,6 +137,8 @@ export function checkRange(dashboardId: string, time: TimeSettings | undefined, 
   const toMs = resolveEnd(toEnd, now);
   if (fromMs >= toMs) throw invalid(`"from" ${shown(fromValue)} is not before "to" ${shown(toValue)}`);
   if (toMs - fromMs > time.maxMs) throw invalid(`the range ${shown(fromValue)} to ${shown(toValue)} is longer than the dashboard's max of ${time.max}`);
+  const points = Math.ceil((toMs - fromMs) / (LARGEST_BUCKET * 1000));
+  if (points > time.maxPoints) throw invalid(`the range ${shown(fromValue)} to ${shown(toValue)} would have ${points} points even at the largest bucket (1d), more than the dashboard's max_points of ${time.maxPoints}`);
   const from = String(fromValue).trim();
   const to = String(toValue).trim();
   const live = toEnd.kind === 'relative';

@@ -240,8 +240,10 @@ export function runExampleChecks<Options, Query>(suite: ExampleSuite<Options, Qu
     for (const file of [example, ...(suite.dashboards ?? [])]) {
       it(`widgets in ${relative(packageRoot, file)} have valid queries and declared variables`, () => {
         const validate = kitAjv().compile(suite.plugin.querySchema);
-        const dashboard = parseYaml(readFileSync(file, 'utf8')) as { variables?: Record<string, unknown>; widgets?: unknown };
+        const dashboard = parseYaml(readFileSync(file, 'utf8')) as { variables?: Record<string, unknown>; widgets?: unknown; time?: unknown };
         const declared = new Set(Object.keys(dashboard.variables ?? {}));
+        // A dashboard with a time range gives every query :from, :to and :bucket (docs/time.md).
+        if (dashboard.time !== undefined) for (const name of ['from', 'to', 'bucket']) declared.add(name);
         assert.ok(Array.isArray(dashboard.widgets), 'no widgets list');
         const widgets = (dashboard.widgets as { id?: unknown; source?: unknown; query?: unknown }[]).filter((w) => sources.has(String(w.source)));
         assert.ok(widgets.length > 0, `no widget uses ${[...sources].join(' or ')}`);

@@ -125,6 +125,23 @@ describe('time ranges over the stream', function () {
     await c.close();
   });
 
+  it('keeps a viewer\'s range when the dashboard file changes, and falls back to the default when it no longer fits', async () => {
+    t.write('moving.yaml', TIMED.replace('id: timed', 'id: moving'));
+    await t.server.store.reload();
+    const c = await connect(t.wsUrl);
+    c.send({ type: 'subscribe', dashboard: 'moving', range: { from: 'now-6d', to: 'now' } });
+    expect((await c.nextOf('snapshot')).range).to.include({ from: 'now-6d' });
+    t.write('moving.yaml', TIMED.replace('id: timed', 'id: moving').replace('title: Timed', 'title: Moved'));
+    await t.server.store.reload();
+    const kept = await c.next((m) => m.type === 'snapshot' && m.reason === 'reload');
+    expect(kept.range).to.include({ from: 'now-6d', to: 'now' });
+    t.write('moving.yaml', TIMED.replace('id: timed', 'id: moving').replace('max: 7d', 'max: 1d'));
+    await t.server.store.reload();
+    const fallen = await c.next((m) => m.type === 'snapshot' && m.reason === 'reload');
+    expect(fallen.range).to.include({ from: 'now-1h', to: 'now' });
+    await c.close();
+  });
+
   const BAD: [string, object, RegExp][] = [
     ['from after to', { from: 'now', to: 'now-1h' }, /"from" "now" is not before "to" "now-1h"/],
     ['over max', { from: 'now-8d', to: 'now' }, /longer than the dashboard's max of 7d/],
@@ -156,6 +173,12 @@ describe('time ranges over the stream', function () {
     expect(poll.status).to.equal(200);
     const polled = (JSON.parse(poll.body) as { messages: Message[] }).messages.find((m) => m.type === 'snapshot');
     expect(polled!.range).to.include({ from: 'now-15m', to: 'now' });
+    // The same session asked for another range: its subscription is replaced, and the next poll brings the new snapshot.
+    const session = (JSON.parse(poll.body) as { session: string }).session;
+    const moved = await request(`${base}/api/poll?dashboard=timed&session=${session}&from=now-6h&to=now&wait=1`);
+    expect((JSON.parse(moved.body) as { session: string }).session).to.equal(session);
+    const resnap = (JSON.parse(moved.body) as { messages: Message[] }).messages.find((m) => m.type === 'snapshot');
+    expect(resnap!.range).to.include({ from: 'now-6h', to: 'now' });
     const sse = await request(`${base}/sse?dashboard=timed&from=now-15m`, {}, { readMs: 500 });
     expect(sse.body).to.include('"range":{"from":"now-15m","to":"now"');
     for (const [what, range, message] of BAD) {

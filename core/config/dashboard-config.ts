@@ -204,7 +204,7 @@ function normalise(root: Plain, source: YamlFile, problems: Problem[], ctx: Dash
   const refreshMs = durationAt(root, 'refresh', [], source, problems, { minMs: MIN_EVERY_MS }) ?? DEFAULT_REFRESH_MS;
   const columns = numberAt(objectAt(root, 'layout'), 'columns') ?? DEFAULT_COLUMNS;
   problems.push(...reservedVariableProblems(root, source));
-  const variables = variablesOf(root, source, problems);
+  const variables = variablesOf(root, source, problems, { context: ctx, where });
   const time = timeOf(root, source, problems);
   const rangeParameters = root['time'] === undefined ? new Set<string>() : RANGE_PARAMETERS;
   const scope = { refreshMs, columns, declaredVariables: new Set(variables.map((v) => v.name)), rangeParameters, context: ctx, where };

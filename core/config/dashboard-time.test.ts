@@ -53,6 +53,7 @@ describe('dashboard time:', () => {
     expectOneProblemIn(problemsOf('id: ops\ntitle: Ops\ntime:\n  default: { from: now-1x }\n'), 'ops.yaml:4:12', 'the default range is invalid', 'unknown unit "x"');
     expectOneProblemIn(problemsOf('id: ops\ntitle: Ops\ntime:\n  default: { from: now, to: now-1h }\n'), 'ops.yaml:4:12', 'starts at or after its end');
     expect(problemsOf('id: ops\ntitle: Ops\ntime:\n  max_points: 5\n').join('\n')).to.match(/ops\.yaml:4:15: .*max_points/);
+    expectOneProblemIn(problemsOf('id: ops\ntitle: Ops\ntime:\n  max: 30d\n  max_points: 20\n'), 'ops.yaml:4:8', 'would have more than max_points (20) points even at the largest bucket (1d)');
     expect(problemsOf('id: ops\ntitle: Ops\ntime:\n  every: 1h\n').join('\n')).to.match(/ops\.yaml:4:3: .*every/);
   });
 });

@@ -5,7 +5,7 @@
 import { parseDuration } from '../duration.js';
 import { RtdashError } from '../errors.js';
 import type { TimeSettings } from '../model.js';
-import { DEFAULT_MAX_POINTS, DEFAULT_TIME_CHOICES, DEFAULT_TIME_DEFAULT, DEFAULT_TIME_MAX, durationRange, parseRangeEnd, resolveEnd } from '../time-range.js';
+import { DEFAULT_MAX_POINTS, DEFAULT_TIME_CHOICES, DEFAULT_TIME_DEFAULT, DEFAULT_TIME_MAX, LARGEST_BUCKET, durationRange, parseRangeEnd, resolveEnd } from '../time-range.js';
 import { numberAt, stringAt, type Plain } from './fields.js';
 import type { Problem } from './problem.js';
 import { isPlainObject } from './to-plain.js';
@@ -33,6 +33,9 @@ export function timeOf(root: Plain, source: YamlFile, problems: Problem[]): Time
     const ms = positiveDuration(choice, ['time', 'choices', i], source, problems);
     if (ms !== undefined && maxMs !== undefined && ms > maxMs) problems.push(source.problem(['time', 'choices', i], `choice "${choice}" is longer than time.max (${maxText}); raise max or drop the choice`));
   });
+  if (maxMs !== undefined && maxMs / (LARGEST_BUCKET * 1000) > maxPoints) {
+    problems.push(source.problem(['time', block['max'] === undefined ? 'max_points' : 'max'], `a range of time.max (${maxText}) would have more than max_points (${maxPoints}) points even at the largest bucket (1d); lower max or raise max_points`));
+  }
   const range = defaultOf(block, source, problems);
   if (range !== undefined && maxMs !== undefined) {
     const now = Date.now();

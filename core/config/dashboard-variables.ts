@@ -8,6 +8,7 @@ import type { Problem } from './problem.js';
 import { didYouMean, listNames } from './suggest.js';
 import { isPlainObject } from './to-plain.js';
 import type { DocPath, YamlFile } from './yaml-file.js';
+import { queryVariableOf, checkCycles, type QueryVariableScope } from './query-variable.js';
 
 /** The time range's parameters, named in the hint for a dashboard without `time:`. */
 const RANGE_NAMES = new Set(['from', 'to', 'bucket']);
@@ -26,11 +27,20 @@ export function variablePattern(pattern: string): RegExp {
   return new RegExp(`^(?:${pattern})$`, 'u');
 }
 
-/** Reads `variables:` into declarations, checking defaults against options and patterns. */
-export function variablesOf(root: Plain, source: YamlFile, problems: Problem[]): Variable[] {
+/**
+ * Reads `variables:` into declarations, checking defaults against options and patterns, and query variables
+ * against the sources of `scope` (see query-variable.ts).
+ */
+export function variablesOf(root: Plain, source: YamlFile, problems: Problem[], scope: Omit<QueryVariableScope, 'declared'> = {}): Variable[] {
   const out: Variable[] = [];
+  const declared = new Set(Object.keys(objectAt(root, 'variables')));
   for (const [name, def] of Object.entries(objectAt(root, 'variables'))) {
     if (!isPlainObject(def)) continue;
+    if (def['type'] === 'query') {
+      const variable = queryVariableOf(name, def, { ...scope, declared }, source, problems);
+      if (variable !== undefined) out.push(variable);
+      continue;
+    }
     const path = ['variables', name];
     const label = stringAt(def, 'label');
     const type = stringAt(def, 'type');
@@ -64,7 +74,7 @@ export function variablesOf(root: Plain, source: YamlFile, problems: Problem[]):
       out.push({ name, type, pattern, default: given, ...(label === undefined ? {} : { label }) });
     }
   }
-  return out;
+  return checkCycles(out, source, problems);
 }
 
 /**

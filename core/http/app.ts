@@ -25,6 +25,7 @@ import { checkRange } from '../time-range.js';
 import { widgetData } from './widget-data.js';
 import { widgetLimits } from './widget-limits.js';
 import { webAssets } from './assets.js';
+import { variableStates } from './variable-states.js';
 import { alertRoutes } from './alerts-api.js';
 import { hostCheck, originCheck } from './origins.js';
 
@@ -41,7 +42,7 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
   const bounded = widgetLimits(parts);
   /** The dashboard of an /api route, after the embed-token rules (`?token=` or `Authorization: Bearer`, unless that is an admin token). */
   const admitted = (ctx: Koa.Context, vars?: Record<string, string>) =>
-    access.admit(ctx.params.id!, access.live(requestToken(ctx.URL.searchParams, (!admin(ctx) && ctx.get('Authorization')) || undefined)), find, vars);
+    access.admitReady(ctx.params.id!, access.live(requestToken(ctx.URL.searchParams, (!admin(ctx) && ctx.get('Authorization')) || undefined)), find, vars);
 
   app.use(jsonErrors(logger));
   // Before everything else, the bundle too: a rebound name gets nothing from this server.
@@ -54,7 +55,7 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
     ctx.type = 'html';
     ctx.body = indexPage(store.list().filter((d) => access.listed(d)), store.problems);
   });
-  router.get('/d/:id', (ctx) => {
+  router.get('/d/:id', async (ctx) => {
     const dashboard = store.get(ctx.params.id!);
     ctx.type = 'html';
     if (dashboard === undefined) ctx.status = 404;
@@ -63,7 +64,7 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
       return;
     }
     try {
-      access.admit(dashboard.id, access.live(requestToken(ctx.URL.searchParams)), () => dashboard, varsFromQuery(ctx.URL.searchParams));
+      await access.admitReady(dashboard.id, access.live(requestToken(ctx.URL.searchParams)), () => dashboard, varsFromQuery(ctx.URL.searchParams));
       checkRange(dashboard.id, dashboard.time, rangeFromQuery(ctx.URL.searchParams), Date.now());
     } catch (err) {
       // A value the token fixes otherwise hides nothing: the element goes on with the token's value and says why.
@@ -113,11 +114,15 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
   router.get('/api/dashboards', (ctx) => {
     ctx.body = store.list().filter((d) => access.listed(d)).map((d) => ({ id: d.id, title: d.title, description: d.description ?? null, version: d.version, widgets: d.widgets.length }));
   });
-  router.get('/api/dashboards/:id', (ctx) => {
-    ctx.body = publicDashboard(admitted(ctx).dashboard);
+  router.get('/api/dashboards/:id', async (ctx) => {
+    ctx.body = publicDashboard((await admitted(ctx)).dashboard);
+  });
+  router.get('/api/dashboards/:id/variables', async (ctx) => {
+    const { dashboard, variables } = await admitted(ctx, varsFromQuery(ctx.URL.searchParams));
+    ctx.body = variableStates(parts.variableOptions, dashboard, variables, admin(ctx));
   });
   router.get('/api/dashboards/:id/widgets/:widget', async (ctx) => {
-    const { dashboard, variables } = admitted(ctx, varsFromQuery(ctx.URL.searchParams));
+    const { dashboard, variables } = await admitted(ctx, varsFromQuery(ctx.URL.searchParams));
     const range = checkRange(dashboard.id, dashboard.time, rangeFromQuery(ctx.URL.searchParams), Date.now());
     ctx.type = 'application/json';
     ctx.body = await bounded(ctx, (gone) => widgetData(parts, dashboard, ctx.params.widget!, variables, admin(ctx), gone, range));

@@ -13,10 +13,12 @@ import type { Logger } from '../plugin.js';
 import type { Metrics } from '../metrics.js';
 import type { Scheduler } from '../scheduler.js';
 import { checkRange, type RangeSpec } from '../time-range.js';
-import { variablesKey } from '../variables.js';
+import type { QueryVariableOptions } from '../query-variables.js';
+import { OptionsPending, variablesKey } from '../variables.js';
 import { Backpressure } from './backpressure.js';
 import { CLOSE, errorMessage, type Outgoing } from './protocol.js';
 import { Peer, type PeerTransport } from './peer.js';
+import { readmit, type Rooms } from './readmit.js';
 import { TokenBucket } from './rate-limit.js';
 import { View } from './view.js';
 /** The longest delay setTimeout takes (about 24.8 days); a later expiry re-arms the timer. */
@@ -44,6 +46,8 @@ export interface HubDeps {
   access: EmbedAccess;
   /** The `alerts` message of a dashboard, sent after each snapshot of it (none when alerting is off). */
   alertsMessage?: (dashboardId: string) => Outgoing | undefined;
+  /** The options of query variables: views show them, and their changes reach viewers. */
+  options?: QueryVariableOptions;
 }
 
 /** What the hub keeps per peer besides its views. */
@@ -64,12 +68,16 @@ export class Hub {
   /** Snapshots (and catch-ups) the whole server may still build this second for subscribes. */
   readonly #snapshots: TokenBucket;
   #flushTimer: NodeJS.Timeout | undefined;
+  /** What moving viewers between views (readmit.ts) may do here. */
+  readonly #rooms: Rooms;
 
   constructor(deps: HubDeps) {
     this.#deps = deps;
     const { limits, metrics, logger } = deps;
     this.#pressure = new Backpressure({ limits, metrics, logger, drop: (peer, code, reason) => this.#drop(peer, code, reason) });
     this.#snapshots = new TokenBucket(limits.maxSnapshotsPerSecond, 2 * limits.maxSnapshotsPerSecond);
+    this.#rooms = { access: deps.access, has: (p) => this.#peers.has(p), viewFor: (d, v, r) => this.#viewFor(d, v, r), leave: (p, v) => this.#leave(p, v) };
+    deps.options?.onChange((id) => this.#optionsChanged(id));
   }
 
   /** Open peers. */
@@ -135,15 +143,37 @@ export class Hub {
    * an unknown dashboard, invalid variables or what the peer's embed token does not allow (see
    * EmbedAccess.admit), past the peer's subscribe rate (RTDASH_RATE_LIMITED) or the server's snapshot
    * rate (RTDASH_SERVER_BUSY); the peer's other subscriptions are untouched. An expired token closes the peer.
+   * While the options of a query variable are read for the first time, the subscription waits for them and
+   * undefined is returned; a refusal then comes as an `error` message.
    */
-  subscribe(peer: Peer, request: SubscribeRequest): View {
+  subscribe(peer: Peer, request: SubscribeRequest): View | undefined {
     // The expiry timer may run late on a busy loop; a subscribe never outlives the token.
     if (peer.grant !== undefined && this.#deps.access.expired(peer.grant)) {
       this.expire(peer);
       throw expiredError(peer.grant);
     }
     this.#charge(peer);
-    const { dashboard, variables } = this.#deps.access.admit(request.dashboard, peer.grant, this.#deps.dashboard, request.vars);
+    return this.#admitted(peer, request);
+  }
+
+  #admitted(peer: Peer, request: SubscribeRequest): View | undefined {
+    let admitted: ReturnType<EmbedAccess['admit']>;
+    try {
+      admitted = this.#deps.access.admit(request.dashboard, peer.grant, this.#deps.dashboard, request.vars);
+    } catch (err) {
+      if (!(err instanceof OptionsPending)) throw err;
+      void err.wait.then(() => {
+        if (!this.#peers.has(peer)) return;
+        try {
+          this.#admitted(peer, request);
+        } catch (later) {
+          const body = errorBody(later);
+          peer.send(errorMessage(body.code, body.message, request.dashboard));
+        }
+      });
+      return undefined;
+    }
+    const { dashboard, variables } = admitted;
     const range = checkRange(dashboard.id, dashboard.time, request.range, Date.now());
     const previous = peer.views.get(dashboard.id);
     if (previous === undefined && peer.views.size >= this.#deps.limits.maxSubscriptionsPerConnection) {
@@ -165,6 +195,14 @@ export class Hub {
     const alerts = this.#deps.alertsMessage?.(dashboard.id);
     if (alerts !== undefined) peer.send(alerts);
     return view;
+  }
+
+  /**
+   * Settles once the options of the query variables a subscription needs have been read (a refusal is left
+   * for `subscribe` to throw): transports that answer a refusal with an HTTP status await it first.
+   */
+  async ready(dashboardId: string, grant: Grant | undefined, vars: unknown): Promise<void> {
+    await this.#deps.access.admitReady(dashboardId, grant, this.#deps.dashboard, vars).catch(() => undefined);
   }
 
   /** Sends a message to every peer watching the dashboard, whatever their variable values (its alerts changed). */
@@ -196,34 +234,19 @@ export class Hub {
           peer.send(errorMessage('RTDASH_DASHBOARD_NOT_FOUND', `dashboard "${id}" was removed`, id));
           continue;
         }
-        const admit = (vars: unknown) => this.#deps.access.admit(id, peer.grant, () => dashboard, vars).variables;
-        let variables: Record<string, string>;
-        try {
-          try {
-            variables = admit(old.variables);
-          } catch {
-            variables = admit({});
-          }
-        } catch (err) {
-          peer.views.delete(id);
-          this.#leave(peer, old);
-          const body = errorBody(err);
-          peer.send(errorMessage(body.code, body.message, id));
-          continue;
-        }
-        // The range the viewer chose stays when the new definition still accepts it; else the new default.
-        let range: RangeSpec | undefined;
-        try {
-          range = checkRange(id, dashboard.time, old.range === undefined ? undefined : { from: old.range.from, to: old.range.to }, Date.now());
-        } catch {
-          range = checkRange(id, dashboard.time, undefined, Date.now());
-        }
-        const view = this.#viewFor(dashboard, variables, range);
-        view.join(peer);
-        peer.views.set(id, view);
-        this.#leave(peer, old);
-        peer.send(view.snapshot('reload'));
+        readmit(this.#rooms, peer, old, dashboard, true);
       }
+    }
+  }
+
+  /** The options of a query variable of dashboard `id` changed: its viewers get them, on values still valid. */
+  #optionsChanged(id: string): void {
+    const dashboard = this.#deps.dashboard(id);
+    if (dashboard === undefined) return;
+    for (const view of [...this.#views.values()]) {
+      if (view.dashboard.id !== id || view.dashboard.version !== dashboard.version || view.peers.size === 0) continue;
+      const changed = view.refreshDefinition();
+      for (const peer of [...view.peers]) readmit(this.#rooms, peer, view, dashboard, changed);
     }
   }
 
@@ -268,7 +291,7 @@ export class Hub {
     const key = `${dashboard.id}@${dashboard.version}?${variablesKey(variables)}${ranged}`;
     let view = this.#views.get(key);
     if (view === undefined) {
-      view = new View(key, dashboard, variables, this.#deps.scheduler, (v, urgent) => this.#markDirty(v, urgent), range);
+      view = new View(key, dashboard, variables, this.#deps.scheduler, (v, urgent) => this.#markDirty(v, urgent), range, this.#deps.options);
       this.#views.set(key, view);
     }
     return view;

@@ -16,6 +16,7 @@ import type { ConnectionGate } from './connection-gate.js';
 import type { Hub } from './hub.js';
 import type { Peer } from './peer.js';
 import { decodeCursor, subscriptionFromQuery, type Outgoing } from './protocol.js';
+import type { RangeSpec } from '../time-range.js';
 
 /** A session ends when no poll came for this long. */
 const SESSION_IDLE_MS = 60_000;
@@ -96,7 +97,12 @@ export function pollHandler(hub: Hub, access: EmbedAccess, gate: ConnectionGate)
       const token = requestToken(ctx.URL.searchParams, ctx.get('Authorization') || undefined);
       const grant = access.live(token);
       const named = sessions.get(ctx.query.session?.toString() ?? '');
-      const session = named && named.token === token && named.peer.views.has(request.dashboard) ? named : open(ctx, request, token, grant);
+      const known = named && named.token === token && named.peer.views.has(request.dashboard);
+      // Options of query variables read first, so that a value outside them is a 400 like any bad value.
+      if (!known) await hub.ready(request.dashboard, grant, request.vars);
+      const session = known && named ? named : open(ctx, request, token, grant);
+      // Another time range on the same session replaces its subscription, as a WebSocket subscribe does.
+      if (session === named && request.range !== undefined && !sameRange(named.peer.views.get(request.dashboard)?.range, request.range)) hub.subscribe(session.peer, request);
       session.idle.refresh();
       if (session.queue.length === 0) {
         const waitS = Math.min(MAX_WAIT_S, Math.max(0, Number(ctx.query.wait ?? 25) || 0));
@@ -129,4 +135,10 @@ export function pollHandler(hub: Hub, access: EmbedAccess, gate: ConnectionGate)
       for (const session of [...sessions.values()]) endSession(session);
     },
   };
+}
+
+/** Whether a poll asks for the range its session already shows (an end left out counts as unchanged). */
+function sameRange(shown: RangeSpec | undefined, asked: { from?: string; to?: string }): boolean {
+  if (shown === undefined) return false;
+  return (asked.from === undefined || asked.from.trim() === shown.from) && (asked.to === undefined || asked.to.trim() === shown.to);
 }

@@ -25,12 +25,14 @@ export interface SseDeps {
 }
 
 /** A Koa handler serving one SSE stream per request. */
-export function sseHandler(deps: SseDeps): (ctx: Context) => void {
+export function sseHandler(deps: SseDeps): (ctx: Context) => Promise<void> {
   const { hub, gate, limits, access } = deps;
   const hello = helloMessage(deps.version, limits.heartbeatMs);
-  return (ctx) => {
+  return async (ctx) => {
     const request = subscriptionFromQuery(ctx.URL.searchParams);
     const grant = access.verify(requestToken(ctx.URL.searchParams, ctx.get('Authorization') || undefined));
+    // Options of query variables read first, so that a value outside them is a 400 like any bad value.
+    if (grant === undefined || !access.expired(grant)) await hub.ready(request.dashboard, grant, request.vars);
     const refusal = gate.admit(ctx.req);
     if (refusal) throw new RtdashError(refusal.code, refusal.reason);
     const res = ctx.res;

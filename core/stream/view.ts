@@ -8,6 +8,8 @@ import type { Job, JobListener } from '../job.js';
 import type { Scheduler } from '../scheduler.js';
 import { publicDashboard } from '../public-dashboard.js';
 import { resolveRange, type RangeSpec } from '../time-range.js';
+import type { QueryVariableOptions } from '../query-variables.js';
+import { parentValues } from '../variables.js';
 import { Outgoing, encodeCursor } from './protocol.js';
 import type { Peer } from './peer.js';
 
@@ -39,7 +41,10 @@ export class View {
   readonly #listener: JobListener;
   readonly #scheduler: Scheduler;
   readonly #prefix: string;
-  readonly #definition: string;
+  #definition: string;
+  readonly #options: QueryVariableOptions | undefined;
+  /** Lets go of the options of its query variables. */
+  readonly #release: () => void;
   /**
    * The last snapshot built per reason, and the widget states it was built from: every subscriber until
    * one of them changes gets the same message, so it is serialised and encoded once, and the bytes queued
@@ -47,14 +52,16 @@ export class View {
    */
   readonly #snapshots = new Map<SnapshotReason, { widgets: string[]; message: Outgoing }>();
 
-  constructor(key: string, dashboard: Dashboard, variables: Record<string, string>, scheduler: Scheduler, onDirty: (view: View, urgent: boolean) => void, range?: RangeSpec) {
+  constructor(key: string, dashboard: Dashboard, variables: Record<string, string>, scheduler: Scheduler, onDirty: (view: View, urgent: boolean) => void, range?: RangeSpec, options?: QueryVariableOptions) {
     this.key = key;
     this.dashboard = dashboard;
     this.variables = variables;
     this.range = range;
     this.#scheduler = scheduler;
+    this.#options = options;
+    this.#release = options?.hold(dashboard, variables) ?? (() => undefined);
     this.#prefix = `{"type":"update","dashboard":${JSON.stringify(dashboard.id)},"updates":[`;
-    this.#definition = JSON.stringify(publicDashboard(dashboard));
+    this.#definition = this.#describe();
     this.#listener = (entry, job) => {
       this.#pending.push(entry.json);
       onDirty(this, job.pushed);
@@ -88,8 +95,36 @@ export class View {
     return this.#peers.size === 0;
   }
 
+  /**
+   * Builds the definition again with the current options of its query variables; true when it changed (the
+   * peers then need a new snapshot).
+   */
+  refreshDefinition(): boolean {
+    const next = this.#describe();
+    if (next === this.#definition) return false;
+    this.#definition = next;
+    this.#snapshots.clear();
+    return true;
+  }
+
+  /** The viewer-safe definition, each query variable with its options for this view's values. */
+  #describe(): string {
+    const definition = publicDashboard(this.dashboard);
+    const options = this.#options;
+    if (options !== undefined) {
+      definition.variables = definition.variables.map((pv) => {
+        const v = pv.type === 'query' ? this.dashboard.variables.find((d) => d.name === pv.name) : undefined;
+        if (pv.type !== 'query' || v?.type !== 'query') return pv;
+        const current = options.current(this.dashboard, v, parentValues(v, this.variables));
+        return { ...pv, options: current?.options ?? [], ...(current?.error !== undefined && { error: current.error }) };
+      });
+    }
+    return JSON.stringify(definition);
+  }
+
   /** Lets go of every job (they stop at their next tick if nobody else listens). */
   dispose(): void {
+    this.#release();
     for (const job of this.jobs.values()) this.#scheduler.release(job, this.#listener);
     this.jobs.clear();
     this.#pending = [];

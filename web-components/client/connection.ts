@@ -333,6 +333,11 @@ export class RtConnection extends EventTarget {
       sub.changingRange = false;
       sub.goodRange = sub.range;
       sub.state.applySnapshot(msg as unknown as SnapshotMessage);
+      // The server moves a query variable whose value left its options: a reconnect asks for the new value.
+      for (const v of sub.state.definition?.variables ?? []) {
+        const now = sub.state.vars[v.name];
+        if (v.type === 'query' && Object.hasOwn(sub.vars, v.name) && now !== undefined && now !== sub.vars[v.name]) sub.vars = { ...sub.vars, [v.name]: now };
+      }
       for (const w of sub.watchers) w.snapshot?.(sub.state);
       const leftOut = sub.leftOut;
       sub.leftOut = undefined;

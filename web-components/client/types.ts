@@ -57,9 +57,14 @@ export interface WidgetDefinition {
 /** A template variable of a dashboard. */
 export interface VariableDefinition {
   name: string;
-  type: 'select' | 'text';
+  type: 'select' | 'text' | 'query';
+  /** select: the declared values; query: the values its query gave for the current values of `parents`. */
   options?: string[];
   pattern?: string;
+  /** query variables: the variables its options depend on (a new value for one of them picks this one anew). */
+  parents?: string[];
+  /** query variables: why its options could not be read last time (they are those of the time before). */
+  error?: { code: string; message: string };
   default?: string;
   label?: string;
 }

@@ -44,6 +44,7 @@ export function parseVars(text: string | null | undefined): Record<string, strin
  * @csspart header - The row with the title, the pickers and the status.
  * @csspart title - The dashboard's title.
  * @csspart variables - The variable pickers.
+ * @csspart variable-error - Beside a query variable's picker: its options could not be read last time (the code; the message in its title).
  * @csspart range - The time-range picker and the "Back to live" button (on a dashboard with a time range).
  * @csspart live - The "Back to live" button, shown while the range is absolute (after a zoom, or from the address).
  * @csspart grid - The grid of panels.
@@ -193,7 +194,20 @@ export default class RtDashboard extends LitElement {
   }
 
   #pick(name: string, value: string): void {
-    const vars = { ...(this.view?.vars ?? parseVars(this.vars)), [name]: value };
+    const vars: Record<string, string> = { ...(this.view?.vars ?? parseVars(this.vars)), [name]: value };
+    // A query variable that depends on the one picked gets its value anew from the server (its default or first
+    // option): its old value may not be one of its new options.
+    const definitions = this.view?.definition?.variables ?? [];
+    const dropped = new Set([name]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const v of definitions) {
+        if (dropped.has(v.name) || !(v.parents ?? []).some((p) => dropped.has(p))) continue;
+        dropped.add(v.name);
+        delete vars[v.name];
+        grew = true;
+      }
+    }
     this.vars = new URLSearchParams(vars).toString();
     this.dispatchEvent(new CustomEvent<VarsChangeDetail>('rt-vars-change', { detail: { vars }, bubbles: true, composed: true }));
   }
@@ -226,12 +240,13 @@ export default class RtDashboard extends LitElement {
     const label = v.label ?? v.name;
     // Said on the control too: a disabled control shows no reason of its own.
     const why = fixed === undefined ? nothing : `fixed to "${fixed}" by the embed token`;
-    if (v.type === 'select') {
+    if (v.type === 'select' || v.type === 'query') {
+      const failed = v.error === undefined ? undefined : `the options could not be read (${v.error.code}: ${v.error.message}); these are the ones read before`;
       return html`<label title=${why}
         >${label}
-        <select name=${v.name} title=${why} ?disabled=${fixed !== undefined} @change=${(e: Event) => this.#pick(v.name, (e.target as HTMLSelectElement).value)}>
+        <select name=${v.name} title=${failed ?? why} ?disabled=${fixed !== undefined || (v.options ?? []).length === 0} @change=${(e: Event) => this.#pick(v.name, (e.target as HTMLSelectElement).value)}>
           ${(v.options ?? []).map((o) => html`<option value=${o} ?selected=${o === value}>${o}</option>`)}
-        </select></label
+        </select>${failed === undefined ? nothing : html`<span part="variable-error" role="alert" title=${failed}>⚠ ${v.error!.code}</span>`}</label
       >`;
     }
     return html`<label title=${why}

@@ -136,6 +136,11 @@ export default [
       color: var(--_error);
       overflow-wrap: anywhere;
     }
+    [part='variable-error'] {
+      margin-left: 0.3rem;
+      font-size: 0.8rem;
+      color: var(--_error);
+    }
     .loading {
       color: var(--_muted);
     }
