@@ -9,6 +9,7 @@ import { sameRange, zoomEnd } from '../client/time-range.js';
 import type { RangeRequest, VariableDefinition, WidgetDefinition } from '../client/types.js';
 import type { RtWidgetElement } from '../client/widget-element.js';
 import { rangeInForce, rangePicker } from './range-picker.js';
+import { variablePicker } from './variable-picker.js';
 import styles from './rt-dashboard.styles.js';
 
 /** The detail of `rt-vars-change`. */
@@ -236,32 +237,7 @@ export default class RtDashboard extends LitElement {
 
   #picker(v: VariableDefinition) {
     const fixed = fixedVars(this.token)[v.name];
-    const value = fixed ?? this.view?.vars[v.name] ?? v.default ?? '';
-    const label = v.label ?? v.name;
-    // Said on the control too: a disabled control shows no reason of its own.
-    const why = fixed === undefined ? nothing : `fixed to "${fixed}" by the embed token`;
-    if (v.type === 'select' || v.type === 'query') {
-      const failed = v.error === undefined ? undefined : `the options could not be read (${v.error.code}: ${v.error.message}); these are the ones read before`;
-      return html`<label title=${why}
-        >${label}
-        <select name=${v.name} title=${failed ?? why} ?disabled=${fixed !== undefined || (v.options ?? []).length === 0} @change=${(e: Event) => this.#pick(v.name, (e.target as HTMLSelectElement).value)}>
-          ${(v.options ?? []).map((o) => html`<option value=${o} ?selected=${o === value}>${o}</option>`)}
-        </select>${failed === undefined ? nothing : html`<span part="variable-error" role="alert" title=${failed}>⚠ ${v.error!.code}</span>`}</label
-      >`;
-    }
-    return html`<label title=${why}
-      >${label}
-      <input
-        name=${v.name}
-        title=${why}
-        ?disabled=${fixed !== undefined}
-        .value=${value}
-        pattern=${v.pattern ?? nothing}
-        @change=${(e: Event) => {
-          const input = e.target as HTMLInputElement;
-          if (input.checkValidity()) this.#pick(v.name, input.value);
-        }}
-    /></label>`;
+    return variablePicker(v, fixed, fixed ?? this.view?.vars[v.name] ?? v.default ?? '', (value) => this.#pick(v.name, value));
   }
 
   #panel(w: WidgetDefinition) {
