@@ -76,7 +76,7 @@ export default class RtDashboard extends LitElement {
    * ISO-8601 time or epoch ms (with an absolute `to` too, the range stands still). Without it, the dashboard's default.
    */
   @property() accessor from: string | undefined = undefined;
-  /** The end of the time range: `now` (the default when `from` is set), `now-1h`, an ISO-8601 time or epoch ms. */
+  /** The end of the time range: `now`, `now-1h`, an ISO-8601 time or epoch ms; without it, the default range's end (`now`). */
   @property() accessor to: string | undefined = undefined;
   /** `light` or `dark`; without it the dashboard follows the reader's system (`prefers-color-scheme`). */
   @property({ reflect: true }) accessor theme: ThemeName | undefined = undefined;
@@ -125,9 +125,9 @@ export default class RtDashboard extends LitElement {
     if (changed.has('theme')) this.style.cssText = this.theme === 'light' || this.theme === 'dark' ? publicVars(this.theme) : '';
   }
 
-  /** The range the attributes ask for: `from` to `to` (or to `now`), or undefined for the dashboard's default. */
+  /** The range the attributes ask for: `from` to `to` (or to the default's end), or undefined for the dashboard's default. */
   #askedRange(): RangeRequest | undefined {
-    return this.from ? { from: this.from, to: this.to || 'now' } : undefined;
+    return this.from ? { from: this.from, to: this.to || (this.view?.definition?.time?.default.to ?? 'now') } : undefined;
   }
 
   #rewatch(key: string): void {
