@@ -3,6 +3,7 @@
  * source names' options or credentials.
  */
 import type { Dashboard, QueryVariable, Variable, Widget } from './model.js';
+import { isRangeWidget } from './time-range.js';
 
 /** The viewer-safe form of one widget: how to show it, never where its data comes from. */
 export type PublicWidget = Pick<Widget, 'id' | 'title' | 'type' | 'description' | 'x' | 'y' | 'unit' | 'size' | 'thresholds' | 'min' | 'max' | 'content'> & {
@@ -10,6 +11,8 @@ export type PublicWidget = Pick<Widget, 'id' | 'title' | 'type' | 'description' 
   intervalMs?: number;
   /** How much history the widget keeps (points or a time window): a client trims its copy to the same. */
   keep?: { points: number } | { ms: number };
+  /** Set on a range widget (a chart whose query uses :from, :to or :bucket): its frame is the whole time range. */
+  range?: true;
 };
 
 /**
@@ -70,5 +73,6 @@ function publicWidget(w: Widget): PublicWidget {
     ...(w.content !== undefined && { content: w.content }),
     ...(w.schedule.kind === 'every' && { intervalMs: w.schedule.ms }),
     ...(w.source !== undefined && { keep: w.keep.kind === 'points' ? { points: w.keep.count } : { ms: w.keep.ms } }),
+    ...(isRangeWidget(w) && { range: true as const }),
   };
 }

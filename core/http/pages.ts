@@ -61,7 +61,7 @@ export function badVariablesPage(dashboard: Dashboard, message: string): string 
 /**
  * One dashboard, full page. The query string carries `var-NAME=VALUE` (as Grafana's URLs), `theme=light|dark`,
  * the time range `from` and `to`, and an embed `token`; they become the element's attributes here, so it connects once with all of them.
- * Picking a variable rewrites the URL so it can be shared.
+ * Picking a variable or a time range (or zooming) rewrites the URL so it can be shared.
  */
 export function dashboardPage(dashboard: Dashboard, params: URLSearchParams = new URLSearchParams()): string {
   const vars = new URLSearchParams([...params].filter(([k]) => k.startsWith('var-')).map(([k, v]) => [k.slice(4), v]));
@@ -84,6 +84,12 @@ if (el.theme) document.documentElement.classList.add(el.theme);
 el.addEventListener('rt-vars-change', (event) => {
   const next = new URLSearchParams([...new URLSearchParams(location.search)].filter(([k]) => !k.startsWith('var-')));
   for (const [k, v] of Object.entries(event.detail.vars)) next.set('var-' + k, v);
+  history.replaceState(null, '', '?' + next.toString());
+});
+el.addEventListener('rt-range-change', (event) => {
+  const next = new URLSearchParams(location.search);
+  next.set('from', event.detail.from);
+  next.set('to', event.detail.to);
   history.replaceState(null, '', '?' + next.toString());
 });
 </script>`;

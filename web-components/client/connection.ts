@@ -6,15 +6,20 @@
  * transport, after waits that start at a second or two and grow. When WebSocket is refused (a proxy that blocks
  * upgrades) or missing (a browser or a policy without it) it falls back to Server-Sent Events, then to long
  * polling. A refusal for good (origin not
- * allowed, token expired) stops it and says why. Other variable values the server refuses leave the
- * dashboard on the values it had, data and all; values the embed token fixes otherwise, asked for from the
+ * allowed, token expired) stops it and says why. Other variable values or another time range the server refuses
+ * leave the dashboard on the values and range it had, data and all; a time range refused from the start is left
+ * out, so the dashboard shows its default range; values the embed token fixes otherwise, asked for from the
  * start, are left out, so the dashboard shows on the token's values, with the refusal told beside it.
  */
 import { DashboardState, type SnapshotMessage, type UpdateMessage } from './dashboard-state.js';
 import { backoffDelay, busyDelay } from './backoff.js';
 import { fixedVars, withoutFixed } from './embed-vars.js';
 import { dashboardLink, webSocketLink, type Link, type LinkEnd, type Refusal, type ServerMessage } from './transports.js';
+import type { RangeRequest } from './types.js';
 import type { ConnectionStatus, DashboardWatcher, Transport, Watch } from './watch.js';
+
+/** The code of a time range the server refuses. */
+export const RANGE_INVALID = 'RTDASH_RANGE_INVALID';
 
 export type { ConnectionState, ConnectionStatus, DashboardWatcher, Transport, Watch } from './watch.js';
 
@@ -27,8 +32,14 @@ interface Subscription {
   watchers: Set<DashboardWatcher>;
   /** The variable values asked for (the snapshot's `vars` say which apply). */
   vars: Record<string, string>;
-  /** Set from a `setVars` until its snapshot (or its refusal) comes; the data of the values before stays meanwhile. */
+  /** The time range asked for (undefined: the dashboard's default). */
+  range?: RangeRequest | undefined;
+  /** The range the data on screen was asked with, to go back to when the server refuses another. */
+  goodRange?: RangeRequest | undefined;
+  /** Set from a `setVars` or `setRange` until its snapshot (or its refusal) comes; the data before stays meanwhile. */
   changing?: boolean;
+  /** Whether the pending change is of the range (what a refusal the transport cannot explain is about). */
+  changingRange?: boolean;
   /** The SSE or poll link of this dashboard, in those modes. */
   link?: Link;
   /** While a change is pending in those modes, the link of the values before: it streams on until the new one opens. */
@@ -69,11 +80,11 @@ export class RtConnection extends EventTarget {
     return this.#status;
   }
 
-  /** Starts watching `dashboard` with `vars`; the first watch opens the connection. */
-  watch(dashboard: string, vars: Record<string, string>, watcher: DashboardWatcher): Watch {
+  /** Starts watching `dashboard` with `vars` (and a time `range`, else its default); the first watch opens the connection. */
+  watch(dashboard: string, vars: Record<string, string>, watcher: DashboardWatcher, range?: RangeRequest): Watch {
     let sub = this.#subs.get(dashboard);
     if (sub === undefined) {
-      sub = { dashboard, state: new DashboardState(), watchers: new Set(), vars };
+      sub = { dashboard, state: new DashboardState(), watchers: new Set(), vars, range };
       this.#subs.set(dashboard, sub);
       if (this.#subs.size === 1 && this.#status.state !== 'refused') this.#attempt();
       else this.#subscribe(sub);
@@ -93,6 +104,17 @@ export class RtConnection extends EventTarget {
         owned.leftOut = undefined;
         // New values get a fresh snapshot, not a resume; until it comes the panels keep what they show.
         owned.changing = owned.state.definition !== undefined;
+        owned.changingRange = false;
+        this.#subscribe(owned);
+      },
+      get range() {
+        return owned.range;
+      },
+      setRange: (next) => {
+        owned.range = next;
+        owned.leftOut = undefined;
+        owned.changing = owned.state.definition !== undefined;
+        owned.changingRange = owned.changing;
         this.#subscribe(owned);
       },
       close: () => this.#unwatch(owned, watcher),
@@ -180,7 +202,7 @@ export class RtConnection extends EventTarget {
     const resuming = state.version !== undefined && !sub.changing;
     if (this.#transport === 'websocket') {
       const resume = resuming ? { version: state.version, resume: state.positions() } : {};
-      this.#ws?.send?.({ type: 'subscribe', dashboard: sub.dashboard, vars: sub.vars, ...resume });
+      this.#ws?.send?.({ type: 'subscribe', dashboard: sub.dashboard, vars: sub.vars, ...(sub.range && { range: sub.range }), ...resume });
       return;
     }
     // The server drops a view nobody watches, history and all: the old stream stays until the new one is open.
@@ -199,16 +221,16 @@ export class RtConnection extends EventTarget {
         if (sub.link !== link) return; // closed on purpose, or replaced by a newer link
         sub.link = undefined;
         // An event stream cannot read why it was refused (an HTTP status): a change that never opened counts as refused.
-        if (sub.changing && !info.opened && !info.refusal && !info.busy) this.#varsRefused(sub, info.dashboardError ?? { code: 'RTDASH_VARIABLE_INVALID', message: `the server refused ${new URLSearchParams(sub.vars)}` });
+        if (sub.changing && !info.opened && !info.refusal && !info.busy) this.#changeRefused(sub, info.dashboardError ?? this.#unexplained(sub));
         else if (info.dashboardError) {
-          if (!this.#leaveOutFixed(sub, info.dashboardError)) for (const w of sub.watchers) w.error?.(info.dashboardError);
+          if (!this.#leaveOutFixed(sub, info.dashboardError) && !this.#leaveOutRange(sub, info.dashboardError)) for (const w of sub.watchers) w.error?.(info.dashboardError);
         }
         // Values the token fixes otherwise are refused for sure: ask again without them before blaming the transport.
         else if (info.opened || info.refusal || info.busy || !this.#leaveOutFixed(sub)) this.#ended(info);
       },
     };
     const cursor = resuming ? state.cursor() : undefined;
-    const link = dashboardLink(this.#transport, { server: this.server, dashboard: sub.dashboard, vars: sub.vars, token: this.token, cursor }, events);
+    const link = dashboardLink(this.#transport, { server: this.server, dashboard: sub.dashboard, vars: sub.vars, range: sub.range, token: this.token, cursor }, events);
     sub.link = link;
   }
 
@@ -241,18 +263,39 @@ export class RtConnection extends EventTarget {
     this.#retry = setTimeout(() => this.#attempt(), delay);
   }
 
+  /** What an event stream that never opened after a change was refused for, since it cannot read the server's answer. */
+  #unexplained(sub: Subscription): Refusal {
+    if (sub.changingRange && sub.range !== undefined) return { code: RANGE_INVALID, message: `the server refused the time range ${sub.range.from} to ${sub.range.to}` };
+    return { code: 'RTDASH_VARIABLE_INVALID', message: `the server refused ${new URLSearchParams(sub.vars)}` };
+  }
+
   /**
-   * The server refused the values of a `setVars`: back to the values the data is for. Over a WebSocket the server
-   * kept the old subscription, so resuming costs only a catch-up; over SSE or polling the old link is still
-   * streaming (or, if it ended meanwhile, opens again and resumes). The panels keep their data all along, and
-   * watchers are told why.
+   * The server refused the values of a `setVars` or the range of a `setRange`: back to the values and range the
+   * data is for. Over a WebSocket the server kept the old subscription, so resuming costs only a catch-up; over
+   * SSE or polling the old link is still streaming (or, if it ended meanwhile, opens again and resumes). The
+   * panels keep their data all along, and watchers are told why.
    */
-  #varsRefused(sub: Subscription, problem: Refusal): void {
+  #changeRefused(sub: Subscription, problem: Refusal): void {
     sub.changing = false;
+    sub.changingRange = false;
     sub.vars = { ...sub.state.vars };
+    sub.range = sub.goodRange;
     if (sub.previous === undefined) this.#subscribe(sub);
     else [sub.link, sub.previous] = [sub.previous, undefined];
-    for (const w of sub.watchers) w.varsRefused?.(sub.state, problem);
+    for (const w of sub.watchers) (problem.code === RANGE_INVALID ? w.rangeRefused : w.varsRefused)?.call(w, sub.state, problem);
+  }
+
+  /**
+   * A first subscription refused for its time range (a hand-edited address, a range past the dashboard's `max`):
+   * subscribes again with the dashboard's default range, and the watchers are told why with the first snapshot.
+   * False when that is not the case.
+   */
+  #leaveOutRange(sub: Subscription, problem: Refusal): boolean {
+    if (sub.state.definition !== undefined || sub.changing || sub.range === undefined || problem.code !== RANGE_INVALID) return false;
+    sub.range = undefined;
+    sub.leftOut = problem;
+    this.#subscribe(sub);
+    return true;
   }
 
   /**
@@ -276,8 +319,8 @@ export class RtConnection extends EventTarget {
     if (msg.type === 'hello') return;
     if (msg.type === 'error') {
       const problem = { code: String(msg.code), message: String(msg.message) };
-      if (sub?.changing) return this.#varsRefused(sub, problem);
-      if (sub !== undefined && this.#leaveOutFixed(sub, problem)) return;
+      if (sub?.changing) return this.#changeRefused(sub, problem);
+      if (sub !== undefined && (this.#leaveOutFixed(sub, problem) || this.#leaveOutRange(sub, problem))) return;
       if (sub !== undefined) this.#served();
       const targets = sub ? [sub] : [...this.#subs.values()];
       for (const s of targets) for (const w of s.watchers) w.error?.(problem);
@@ -287,6 +330,8 @@ export class RtConnection extends EventTarget {
     if (msg.type === 'snapshot' || msg.type === 'update') this.#served();
     if (msg.type === 'snapshot') {
       sub.changing = false;
+      sub.changingRange = false;
+      sub.goodRange = sub.range;
       sub.state.applySnapshot(msg as unknown as SnapshotMessage);
       // The server moves a query variable whose value left its options: a reconnect asks for the new value.
       for (const v of sub.state.definition?.variables ?? []) {
@@ -299,7 +344,7 @@ export class RtConnection extends EventTarget {
       if (leftOut !== undefined) {
         // The values in force are the ones asked for from now on, so a page going back to them asks for nothing.
         sub.vars = { ...sub.state.vars };
-        for (const w of sub.watchers) w.varsRefused?.(sub.state, leftOut);
+        for (const w of sub.watchers) (leftOut.code === RANGE_INVALID ? w.rangeRefused : w.varsRefused)?.call(w, sub.state, leftOut);
       }
     } else if (msg.type === 'alerts') {
       sub.state.alerts = Array.isArray(msg.alerts) ? (msg.alerts as DashboardState['alerts']) : [];

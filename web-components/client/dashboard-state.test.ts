@@ -72,4 +72,15 @@ describe('DashboardState (what a page keeps of a dashboard)', () => {
     expect(state.applyUpdate({ type: 'update', dashboard: 'd', updates: [entry('gone', 3, { op: 'replace', frame: series([1], [1]) })] })).to.deep.equal([]);
     expect(state.widgets.has('gone')).to.equal(false);
   });
+
+  it('keeps a range widget\'s whole frame, however little the widget keeps', () => {
+    const state = new DashboardState();
+    const range = { from: 'now-1h', to: 'now', fromMs: 0, toMs: 3_600_000, live: true, bucket: 60 };
+    state.applySnapshot({ ...snapshot([{ ...def('a', { points: 2 }), range: true }], [entry('a', 1, { op: 'replace', frame: series([1, 2, 3], [1, 2, 3]) })]), range });
+    expect(state.range).to.deep.equal(range);
+    expect(state.widgets.get('a')!.frame).to.deep.equal(series([1, 2, 3], [1, 2, 3]));
+    state.applyUpdate({ type: 'update', dashboard: 'd', updates: [entry('a', 2, { op: 'replace', frame: series([2, 3, 4, 5], [2, 3, 4, 5]) })] });
+    expect(state.widgets.get('a')!.frame, 'each run is the whole window').to.deep.equal(series([2, 3, 4, 5], [2, 3, 4, 5]));
+  });
 });
+

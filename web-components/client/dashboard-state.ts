@@ -4,7 +4,7 @@
  * still-filling last bucket, frameless confirmations, errors that keep the data), and trimmed to the history
  * each widget keeps, so a long-lived page holds no more than the server does.
  */
-import type { AlertItem, DashboardDefinition, Frame, WidgetDefinition, WidgetState } from './types.js';
+import type { AlertItem, DashboardDefinition, DashboardRange, Frame, WidgetDefinition, WidgetState } from './types.js';
 
 /** One widget entry of a `snapshot` or `update` message. */
 export interface UpdateEntry {
@@ -25,6 +25,8 @@ export interface SnapshotMessage {
   version: string;
   reason: 'subscribe' | 'reload';
   vars: Record<string, string>;
+  /** The time range the data is for, on a dashboard with `definition.time`. */
+  range?: DashboardRange;
   definition: DashboardDefinition;
   widgets: UpdateEntry[];
 }
@@ -44,6 +46,8 @@ export class DashboardState {
   definition: DashboardDefinition | undefined;
   version: string | undefined;
   vars: Record<string, string> = {};
+  /** The time range in force, on a dashboard with a time range. */
+  range: DashboardRange | undefined;
   readonly widgets = new Map<string, WidgetState>();
   /** The dashboard's alerts that are not ok, as the last `alerts` message listed them. */
   alerts: AlertItem[] = [];
@@ -54,6 +58,7 @@ export class DashboardState {
     this.definition = msg.definition;
     this.version = msg.version;
     this.vars = msg.vars;
+    this.range = msg.range;
     this.#defs = new Map(msg.definition.widgets.map((w) => [w.id, w]));
     this.widgets.clear();
     for (const entry of msg.widgets) this.#apply(entry);
@@ -89,7 +94,8 @@ export class DashboardState {
     if (before !== undefined && entry.seq <= before.seq && entry.op !== 'replace') return false; // already applied
     let frame = before?.frame ?? EMPTY;
     if (entry.frame !== undefined) frame = entry.op === 'append' ? appendRows(frame, entry.frame) : entry.frame;
-    frame = trim(frame, def);
+    // A range widget's frame is the whole window the viewer asked for: `keep` does not cut it.
+    if (def.range !== true) frame = trim(frame, def);
     const next: WidgetState = { frame, status: entry.status, at: entry.at, lastGoodAt: entry.lastGoodAt, seq: entry.seq };
     if (entry.status === 'error' && entry.error !== undefined) next.error = entry.error;
     this.widgets.set(entry.w, next);

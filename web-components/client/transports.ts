@@ -260,6 +260,8 @@ export interface DashboardRequest {
   server: string;
   dashboard: string;
   vars: Record<string, string>;
+  /** The time range (undefined: the dashboard's default). */
+  range?: { from: string; to: string } | undefined;
   token: string | undefined;
   /** Where to resume from (DashboardState.cursor), or nothing for a fresh snapshot. */
   cursor: string | undefined;
@@ -270,6 +272,10 @@ export function dashboardLink(kind: 'sse' | 'poll', request: DashboardRequest, o
   const { server, cursor } = request;
   const params = new URLSearchParams({ dashboard: request.dashboard });
   for (const [k, v] of Object.entries(request.vars)) params.set(`var-${k}`, v);
+  if (request.range !== undefined) {
+    params.set('from', request.range.from);
+    params.set('to', request.range.to);
+  }
   if (request.token) params.set('token', request.token);
   if (kind === 'sse') {
     if (cursor !== undefined) params.set('lastEventId', cursor);

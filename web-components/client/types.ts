@@ -50,6 +50,8 @@ export interface WidgetDefinition {
   intervalMs?: number;
   /** How much history the widget keeps: the last `points` rows, or the rows of the last `ms`. */
   keep?: { points: number } | { ms: number };
+  /** Set on a range widget (its query uses the dashboard's time range): each frame is the whole range, `keep` does not apply. */
+  range?: true;
 }
 
 /** A template variable of a dashboard. */
@@ -67,6 +69,30 @@ export interface VariableDefinition {
   label?: string;
 }
 
+/** A time range as asked for: Grafana-style expressions (`now-6h`, `now`, ISO-8601 times, epoch ms). */
+export interface RangeRequest {
+  from: string;
+  to: string;
+}
+
+/** The time range of a dashboard that has one (`definition.time`): its default, the picker's choices and its bounds. */
+export interface TimeDefinition {
+  default: RangeRequest;
+  /** Durations such as `6h`, each the range from `now-6h` to `now`. */
+  choices: string[];
+  /** The longest range a viewer may ask for, such as `30d`. */
+  max: string;
+  maxPoints: number;
+}
+
+/** The range a snapshot is for: as asked, resolved to epoch ms, whether it slides with the clock, and its bucket in seconds. */
+export interface DashboardRange extends RangeRequest {
+  fromMs: number;
+  toMs: number;
+  live: boolean;
+  bucket: number;
+}
+
 /** A dashboard as a viewer may see it. */
 export interface DashboardDefinition {
   id: string;
@@ -76,6 +102,8 @@ export interface DashboardDefinition {
   layout: { columns: number };
   variables: VariableDefinition[];
   widgets: WidgetDefinition[];
+  /** Set when viewers may pick a time range. */
+  time?: TimeDefinition;
 }
 
 /** A widget's data and health as the stream last told it. */

@@ -4,6 +4,7 @@
  */
 import type { DashboardState } from './dashboard-state.js';
 import type { Refusal } from './transports.js';
+import type { RangeRequest } from './types.js';
 
 /** Where the connection is. */
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'refused';
@@ -40,6 +41,11 @@ export interface DashboardWatcher {
    * start: the dashboard stays on (or goes on with) `state.vars`, and its data with them.
    */
   varsRefused?(state: DashboardState, problem: Refusal): void;
+  /**
+   * The server refused a time range (RTDASH_RANGE_INVALID): one asked for by `setRange`, after which the dashboard
+   * stays on `state.range` and its data, or one asked for from the start, after which it shows the default range.
+   */
+  rangeRefused?(state: DashboardState, problem: Refusal): void;
 }
 
 /** A watch of one dashboard; close it when the element leaves the page. */
@@ -49,5 +55,9 @@ export interface Watch {
   readonly vars: Readonly<Record<string, string>>;
   /** Watches with other variable values (every watcher of this dashboard on the connection follows). */
   setVars(vars: Record<string, string>): void;
+  /** The time range asked for last (undefined: the dashboard's default). */
+  readonly range: RangeRequest | undefined;
+  /** Watches another time range (undefined: the default); every watcher of this dashboard on the connection follows. */
+  setRange(range: RangeRequest | undefined): void;
   close(): void;
 }

@@ -7,7 +7,7 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { bundleServer, connectionFor, type RtConnection, type Watch } from './connection.js';
 import { describeStatus } from '../rt-status/rt-status.component.js';
 import type { DashboardState } from './dashboard-state.js';
-import type { WidgetDefinition, WidgetState } from './types.js';
+import type { DashboardRange, WidgetDefinition, WidgetState } from './types.js';
 
 /** What a standalone widget element has. */
 export interface StandaloneWidget extends ReactiveControllerHost {
@@ -18,6 +18,8 @@ export interface StandaloneWidget extends ReactiveControllerHost {
   token: string | undefined;
   definition: WidgetDefinition | undefined;
   state: WidgetState | undefined;
+  /** The dashboard's time range, for an element that draws a range widget over it (`<rt-chart>`). */
+  range?: DashboardRange | undefined;
   /** The server refused the dashboard or widget, in words (shown by the element). */
   problem: string | undefined;
   readonly isConnected: boolean;
@@ -64,6 +66,8 @@ export class WidgetSource implements ReactiveController {
       }
       if (!this.#refused) this.#host.problem = undefined; // a refusal stands until the connection is back
       this.#host.definition = def;
+      // A range widget's data is the dashboard's default range (a standalone element asks for no other).
+      if (def.range === true) this.#host.range = view.range;
       this.#host.state = view.widgets.get(def.id);
     };
     this.#watch = connection.watch(dashboard!, Object.fromEntries(new URLSearchParams(vars ?? '')), {

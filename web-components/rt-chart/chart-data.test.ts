@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Frame, WidgetDefinition } from '../client/types.js';
-import { chartData, MAX_POINTS, windowSpan } from './chart-data.js';
+import { chartData, MAX_POINTS, rangeWindow, windowSpan } from './chart-data.js';
 
 const NOW = 1_800_000_000_000;
 const definition = (extra: Partial<WidgetDefinition> = {}): WidgetDefinition => ({ id: 'w', title: 'W', type: 'line', x: 'time', y: ['v'], size: { w: 6, h: 4 }, intervalMs: 1000, ...extra });
@@ -58,5 +58,16 @@ describe('chartData', () => {
         ['apac', 158],
       ],
     });
+  });
+
+  it('spans a dashboard time range rather than the kept history: fixed when absolute, ending now when live', () => {
+    const def = definition({ keep: { ms: 60_000 } });
+    const absolute = chartData(def, frame(600, NOW - 3_600_000), NOW, { fromMs: NOW - 7_200_000, toMs: NOW - 3_600_000, live: false });
+    expect(absolute.window).to.deep.equal({ min: NOW - 7_200_000, max: NOW - 3_600_000 });
+    expect(absolute.series[0]!.data).to.have.length(600);
+    const live = chartData(def, frame(600), NOW + 5000, { fromMs: NOW - 3_600_000, toMs: NOW, live: true });
+    expect(live.window).to.deep.equal({ min: NOW + 5000 - 3_600_000, max: NOW + 5000 });
+    expect(live.series[0]!.data, 'the whole frame, not the last minute kept').to.have.length(600);
+    expect(rangeWindow({ fromMs: 0, toMs: 1000, live: false }, NOW)).to.deep.equal({ min: 0, max: 1000 });
   });
 });

@@ -3,7 +3,7 @@
  * however long a page runs, the points handed to ApexCharts stay bounded.
  */
 import { keptMs, keptPoints, lastNumberIndex, numberAt, rowCount, valueFields, xField } from '../client/frame.js';
-import type { Frame, WidgetDefinition } from '../client/types.js';
+import type { DashboardRange, Frame, WidgetDefinition } from '../client/types.js';
 
 /** Most points per series: past this, more points than a panel has pixels only cost redraw time. */
 export const MAX_POINTS = 2000;
@@ -40,8 +40,21 @@ export function windowSpan(definition: WidgetDefinition | undefined, first: numb
   return last > first ? last - first : DEFAULT_SPAN_MS;
 }
 
-/** The chart's data at `now` (the server's clock, as well as the client can tell it). */
-export function chartData(definition: WidgetDefinition | undefined, frame: Frame | undefined, now: number): ChartData {
+/**
+ * The time window of a chart under a dashboard's time range: the range itself when it is absolute; as long as it
+ * and ending now when it slides with the clock.
+ */
+export function rangeWindow(range: Pick<DashboardRange, 'fromMs' | 'toMs' | 'live'>, now: number): { min: number; max: number } {
+  if (!range.live) return { min: range.fromMs, max: range.toMs };
+  const max = Math.max(now, range.toMs);
+  return { min: max - (range.toMs - range.fromMs), max };
+}
+
+/**
+ * The chart's data at `now` (the server's clock, as well as the client can tell it). Under a dashboard's time
+ * `range` the window is the range, not the widget's kept history.
+ */
+export function chartData(definition: WidgetDefinition | undefined, frame: Frame | undefined, now: number, range?: Pick<DashboardRange, 'fromMs' | 'toMs' | 'live'>): ChartData {
   const x = xField(definition, frame);
   const ys = valueFields(definition, frame);
   const rows = rowCount(frame);
@@ -56,11 +69,9 @@ export function chartData(definition: WidgetDefinition | undefined, frame: Frame
   }
   const lastRow = lastNumberIndex(x);
   const last = numberAt(x, lastRow) ?? now;
-  const span = windowSpan(definition, numberAt(x, 0) ?? last, last);
-  const max = Math.max(now, last);
-  const min = max - span;
+  const { min, max } = range !== undefined ? rangeWindow(range, now) : windowFromKeep(definition, numberAt(x, 0) ?? last, last, now);
   // Rows are in time order (the protocol appends later rows): walk back from the end until the window or a cap ends.
-  const cap = Math.min(MAX_POINTS, keptPoints(definition) ?? MAX_POINTS);
+  const cap = range !== undefined ? MAX_POINTS : Math.min(MAX_POINTS, keptPoints(definition) ?? MAX_POINTS);
   let from = rows;
   while (from > 0 && rows - from < cap) {
     const t = numberAt(x, from - 1);
@@ -80,4 +91,10 @@ export function chartData(definition: WidgetDefinition | undefined, frame: Frame
     return [f.name, i >= from ? numberAt(f, i) : null];
   });
   return { axis: 'datetime', series, categories: [], window: { min, max }, latest };
+}
+
+/** The window a widget's kept history gives: it ends now (or at the last point, if that is later). */
+function windowFromKeep(definition: WidgetDefinition | undefined, first: number, last: number, now: number): { min: number; max: number } {
+  const max = Math.max(now, last);
+  return { min: max - windowSpan(definition, first, last), max };
 }

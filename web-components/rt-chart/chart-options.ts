@@ -1,6 +1,7 @@
 /**
  * The ApexCharts options of a live chart. Everything that makes a redraw cost more than it shows is off: animations,
- * markers, data labels, zoom and the toolbar (zooming would fight the window that moves with the clock).
+ * markers, data labels and the toolbar. Zooming is off too (it would fight the window that moves with the clock),
+ * except under a dashboard's time range: there a drag across the time axis asks for that range (`onZoom`).
  */
 import type ApexCharts from 'apexcharts';
 import { formatTick, formatTime, formatValue, uses12HourClock } from '../client/format.js';
@@ -23,6 +24,8 @@ export interface OptionInputs {
    * costs about a quarter of a live chart's redraw; they are built only while someone can see them.
    */
   pointer?: boolean | undefined;
+  /** Called with the times (epoch ms) a viewer dragged across on a time axis; without it the chart does not zoom. */
+  onZoom?: ((min: number, max: number) => void) | undefined;
 }
 
 /** The options that change with every update: the series and where the axis is. */
@@ -34,7 +37,8 @@ export function dataOptions(data: ChartData): ApexCharts.ApexOptions {
 }
 
 /** Every option, for the first draw and when the theme, unit or locale changes. */
-export function chartOptions(data: ChartData, { kind, palette, unit, locale, min, max, pointer = false }: OptionInputs): ApexCharts.ApexOptions {
+export function chartOptions(data: ChartData, { kind, palette, unit, locale, min, max, pointer = false, onZoom }: OptionInputs): ApexCharts.ApexOptions {
+  const zoom = onZoom !== undefined && data.axis === 'datetime';
   // A label formatter would turn off ApexCharts' time scale (ticks on round minutes and hours), so the ticks take
   // format strings instead, on the reader's clock.
   const [hm, hms] = uses12HourClock(locale) ? ['h:mm TT', 'h:mm:ss TT'] : ['HH:mm', 'HH:mm:ss'];
@@ -50,9 +54,16 @@ export function chartOptions(data: ChartData, { kind, palette, unit, locale, min
       foreColor: palette.muted,
       fontFamily: palette.font,
       animations: { enabled: false },
-      toolbar: { show: false },
-      zoom: { enabled: false },
+      toolbar: { show: false, autoSelected: 'zoom' },
+      zoom: { enabled: zoom, type: 'x', autoScaleYaxis: false },
       selection: { enabled: false },
+      ...(zoom && {
+        events: {
+          zoomed: (_chart: unknown, { xaxis }: { xaxis: { min?: number; max?: number } }) => {
+            if (typeof xaxis.min === 'number' && typeof xaxis.max === 'number') onZoom?.(xaxis.min, xaxis.max);
+          },
+        },
+      }),
       // The panel's size is what changes (the grid, a rotated phone); the chart watches its own box for that.
       redrawOnParentResize: true,
       redrawOnWindowResize: false,

@@ -3,6 +3,7 @@ import { property, state } from 'lit/decorators.js';
 import type ApexCharts from 'apexcharts';
 import { formatValue } from '../client/format.js';
 import { RtWidgetElement } from '../client/widget-element.js';
+import type { DashboardRange } from '../client/types.js';
 import { chartData, type ChartData } from './chart-data.js';
 import { chartOptions, dataOptions, type ChartKind } from './chart-options.js';
 import { readPalette, ThemeWatch, type Palette } from './chart-theme.js';
@@ -29,7 +30,11 @@ const KIND_NAMES: Record<ChartKind, string> = { line: 'line chart', area: 'area 
  * (loaded on first use). On a time axis the chart shows a fixed window that moves with the clock: the widget's kept
  * age, else its kept points times its interval, else the span of its data; only the points inside it are drawn.
  * Colours come from the theme and follow it when it changes. The plot is an image to assistive technology, named
- * by the title, the chart type and the latest values.
+ * by the title, the chart type and the latest values. Under a dashboard's time range (`range`, set by
+ * `<rt-dashboard>`) the time axis spans that range instead, and with `zoomable` a drag across it asks for the
+ * range dragged over.
+ *
+ * @event rt-zoom - A viewer dragged across the time axis of a `zoomable` chart; `detail.fromMs` and `detail.toMs` hold the times (epoch ms, never past the server's now).
  *
  * @csspart base - The widget's panel.
  * @csspart header - The row with the title and the status.
@@ -48,6 +53,10 @@ export default class RtChart extends RtWidgetElement {
 
   /** `line`, `area` or `bar`; overrides the widget's own type. */
   @property({ reflect: true }) accessor type: ChartKind | undefined = undefined;
+  /** The dashboard's time range, when it has one: the time axis spans it (`<rt-dashboard>` sets it). */
+  @property({ attribute: false }) accessor range: Pick<DashboardRange, 'fromMs' | 'toMs' | 'live'> | undefined = undefined;
+  /** Whether a drag across the time axis zooms, firing `rt-zoom` (`<rt-dashboard>` sets it under a time range). */
+  @property({ type: Boolean }) accessor zoomable = false;
 
   /** Why there is no chart (ApexCharts failed to load), in words. */
   @state() private accessor chartProblem: string | undefined = undefined;
@@ -66,6 +75,8 @@ export default class RtChart extends RtWidgetElement {
   #pointer = false;
   /** Where the pointer last was over the plot (client coordinates), to show the tooltip there once it is built. */
   #pointerAt: { x: number; y: number } | undefined;
+  /** Whether a button is down on the plot: a redraw then would drop ApexCharts' drag, so redraws wait for the release. */
+  #pressed = false;
   readonly #theme = new ThemeWatch(this, () => this.#themeMayHaveChanged());
 
   /** The ApexCharts instance once the chart is drawn, for what these properties do not cover. */
@@ -100,9 +111,9 @@ export default class RtChart extends RtWidgetElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
     if (changed.has('state') && this.state !== undefined) this.#skew = this.state.at - Date.now();
-    if (changed.has('definition') || changed.has('type') || changed.has('locale')) this.#redraw = 'all';
-    if (changed.has('state') || changed.has('definition') || changed.has('type') || this.#windowDue()) {
-      this.#data = chartData(this.definition, this.state?.frame, Date.now() + this.#skew);
+    if (changed.has('definition') || changed.has('type') || changed.has('locale') || changed.has('zoomable')) this.#redraw = 'all';
+    if (changed.has('state') || changed.has('definition') || changed.has('type') || changed.has('range') || this.#windowDue()) {
+      this.#data = chartData(this.definition, this.state?.frame, Date.now() + this.#skew, this.range);
       if (this.#redraw === 'none') this.#redraw = 'data';
     }
   }
@@ -113,12 +124,12 @@ export default class RtChart extends RtWidgetElement {
    */
   #windowDue(): boolean {
     const window = this.#data?.window;
-    if (this.#chart === undefined || window === undefined) return false;
+    if (this.#chart === undefined || window === undefined || this.range?.live === false) return false; // an absolute range stands still
     return Date.now() - this.#drawnAt >= Math.max(1000, this.definition?.intervalMs ?? 0, (window.max - window.min) / 200);
   }
 
   protected override renderData() {
-    return html`<div part="plot" class="plot" role="img" aria-label=${this.#accessibleName()} @pointerenter=${this.#pointerMoved} @pointermove=${this.#pointerMoved} @pointerleave=${this.#pointerMoved}>
+    return html`<div part="plot" class="plot" role="img" aria-label=${this.#accessibleName()} @pointerenter=${this.#pointerMoved} @pointermove=${this.#pointerMoved} @pointerleave=${this.#pointerMoved} @pointerdown=${this.#pointerPressed}>
         <div class="apex"></div>
       </div>
       ${this.chartProblem === undefined ? nothing : html`<p class="problem">${this.chartProblem}</p>`}`;
@@ -163,7 +174,7 @@ export default class RtChart extends RtWidgetElement {
     if (this.#redraw === 'none') return;
     // Drawn from the shared queue, so a dashboard's charts spread over frames instead of making one long one.
     scheduleDraw(this, () => {
-      if (this.#chart === undefined || this.#data === undefined || this.#redraw === 'none' || !this.#hasColumns) return;
+      if (this.#chart === undefined || this.#data === undefined || this.#redraw === 'none' || !this.#hasColumns || this.#pressed) return;
       // Most live updates only move the points and the time labels: done in place (see in-place.ts), unless the
       // tooltip is up, which reads what ApexCharts computed for its last full draw.
       if (this.#redraw === 'data' && !this.#pointer && drawInPlace(this.#chart, this.#data)) {
@@ -213,8 +224,17 @@ export default class RtChart extends RtWidgetElement {
   #allOptions(data: ChartData) {
     const definition = this.definition;
     this.#palette ??= readPalette(this);
-    return chartOptions(data, { kind: this.kind, palette: this.#palette, unit: definition?.unit, locale: this.locale, min: definition?.min, max: definition?.max, pointer: this.#pointer });
+    const onZoom = this.zoomable ? this.#zoomed : undefined;
+    return chartOptions(data, { kind: this.kind, palette: this.#palette, unit: definition?.unit, locale: this.locale, min: definition?.min, max: definition?.max, pointer: this.#pointer, onZoom });
   }
+
+  /** A viewer dragged across the time axis: the range asked for ends no later than the server's now. */
+  #zoomed = (min: number, max: number): void => {
+    const fromMs = Math.floor(min);
+    const toMs = Math.min(Math.ceil(max), Date.now() + this.#skew);
+    if (toMs - fromMs < 1000) return; // a click, or a sliver no bucket could show
+    this.dispatchEvent(new CustomEvent('rt-zoom', { detail: { fromMs, toMs }, bubbles: true, composed: true }));
+  };
 
   /** The pointer came over the plot, moved over it or left it: redraw with the tooltip on or off as it comes or goes. */
   #pointerMoved = (event: PointerEvent): void => {
@@ -224,6 +244,20 @@ export default class RtChart extends RtWidgetElement {
     this.#pointer = over;
     this.#redraw = 'all';
     this.requestUpdate();
+  };
+
+  /** A button went down on the plot (a drag to zoom may start): redraws wait until it is released anywhere. */
+  #pointerPressed = (): void => {
+    if (!this.zoomable) return;
+    this.#pressed = true;
+    const released = (): void => {
+      window.removeEventListener('pointerup', released, true);
+      window.removeEventListener('pointercancel', released, true);
+      this.#pressed = false;
+      this.requestUpdate(); // draw what came meanwhile
+    };
+    window.addEventListener('pointerup', released, true);
+    window.addEventListener('pointercancel', released, true);
   };
 
   /**

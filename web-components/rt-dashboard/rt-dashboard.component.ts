@@ -5,14 +5,20 @@ import { bundleServer, connectionFor, type RtConnection, type Watch } from '../c
 import type { DashboardState } from '../client/dashboard-state.js';
 import { fixedVars } from '../client/embed-vars.js';
 import { publicVars, type ThemeName } from '../client/theme.js';
-import type { VariableDefinition, WidgetDefinition } from '../client/types.js';
+import { sameRange, zoomEnd } from '../client/time-range.js';
+import type { RangeRequest, VariableDefinition, WidgetDefinition } from '../client/types.js';
 import type { RtWidgetElement } from '../client/widget-element.js';
+import { rangeInForce, rangePicker } from './range-picker.js';
+import { variablePicker } from './variable-picker.js';
 import styles from './rt-dashboard.styles.js';
 
 /** The detail of `rt-vars-change`. */
 export interface VarsChangeDetail {
   vars: Record<string, string>;
 }
+
+/** The detail of `rt-range-change`: the time range now asked for, as expressions (`now-6h`, epoch ms). */
+export type RangeChangeDetail = RangeRequest;
 
 /** Whether two sets of variable values are the same. */
 function sameVars(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
@@ -26,10 +32,13 @@ export function parseVars(text: string | null | undefined): Record<string, strin
 }
 
 /**
- * @summary A whole live dashboard: its title, its variable pickers, the connection state, and its widgets laid
- * out on the dashboard's grid (stacked in one column on narrow screens).
+ * @summary A whole live dashboard: its title, its variable pickers, its time-range picker (on a dashboard with a
+ * time range), the connection state, and its widgets laid out on the dashboard's grid (stacked in one column on
+ * narrow screens). Dragging across a time chart zooms the whole dashboard to that absolute range, which stands
+ * still until "Back to live" returns to the live range before it.
  *
  * @event rt-vars-change - A viewer picked other variable values; `detail.vars` holds them all.
+ * @event rt-range-change - A viewer picked a time range, zoomed, or went back to live; `detail.from` and `detail.to` hold the range (as for the `from` and `to` attributes).
  * @event rt-snapshot - The dashboard's definition arrived or changed; `detail.definition` holds it.
  *
  * @csspart base - The whole dashboard.
@@ -37,10 +46,12 @@ export function parseVars(text: string | null | undefined): Record<string, strin
  * @csspart title - The dashboard's title.
  * @csspart variables - The variable pickers.
  * @csspart variable-error - Beside a query variable's picker: its options could not be read last time (the code; the message in its title).
+ * @csspart range - The time-range picker and the "Back to live" button (on a dashboard with a time range).
+ * @csspart live - The "Back to live" button, shown while the range is absolute (after a zoom, or from the address).
  * @csspart grid - The grid of panels.
  * @csspart panel - Each widget's panel (also `panel-TYPE`, such as `panel-stat`).
  * @csspart message - A refusal or error that stops the dashboard, in words.
- * @csspart notice - Variable values the server refused, in words, beside the status; the dashboard goes on with the values before (or, for values the embed token fixes otherwise, with the token's).
+ * @csspart notice - Variable values or a time range the server refused, in words, beside the status; the dashboard goes on with the values and range before (or, for values the embed token fixes otherwise, with the token's; for a range refused from the start, with the dashboard's default).
  *
  * @cssproperty --rt-bg - The background behind the panels.
  * @cssproperty --rt-panel-bg - The panels' background.
@@ -60,6 +71,13 @@ export default class RtDashboard extends LitElement {
   @property() accessor token: string | undefined = undefined;
   /** Variable values as a query string: `region=eu&host=web-1`. Viewers can change them with the pickers. */
   @property() accessor vars = '';
+  /**
+   * The start of the time range, on a dashboard with one: `now-6h` (relative: live, it slides with the clock), an
+   * ISO-8601 time or epoch ms (with an absolute `to` too, the range stands still). Without it, the dashboard's default.
+   */
+  @property() accessor from: string | undefined = undefined;
+  /** The end of the time range: `now`, `now-1h`, an ISO-8601 time or epoch ms; without it, the default range's end (`now`). */
+  @property() accessor to: string | undefined = undefined;
   /** `light` or `dark`; without it the dashboard follows the reader's system (`prefers-color-scheme`). */
   @property({ reflect: true }) accessor theme: ThemeName | undefined = undefined;
 
@@ -71,6 +89,8 @@ export default class RtDashboard extends LitElement {
   #watch: Watch | undefined;
   #watching = '';
   #panels = new Map<string, RtWidgetElement>();
+  /** The live range in force before a zoom, for "Back to live". */
+  #liveRange: RangeRequest | undefined;
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
@@ -90,15 +110,24 @@ export default class RtDashboard extends LitElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     const key = `${this.server ?? ''}\n${this.token ?? ''}\n${this.dashboard}`;
     if (this.isConnected && this.dashboard && key !== this.#watching) this.#rewatch(key);
-    else if (changed.has('vars') && this.#watch !== undefined && changed.get('vars') !== undefined) {
+    else if (this.#watch !== undefined) {
       const vars = parseVars(this.vars);
-      // Going back to the values in force after a refusal asks the server for nothing.
-      if (!sameVars(vars, this.#watch.vars)) {
+      // Going back to the values (or range) in force after a refusal asks the server for nothing.
+      if (changed.has('vars') && changed.get('vars') !== undefined && !sameVars(vars, this.#watch.vars)) {
         this.notice = undefined;
         this.#watch.setVars(vars);
       }
+      if ((changed.has('from') || changed.has('to')) && !sameRange(this.#askedRange(), this.#watch.range)) {
+        this.notice = undefined;
+        this.#watch.setRange(this.#askedRange());
+      }
     }
     if (changed.has('theme')) this.style.cssText = this.theme === 'light' || this.theme === 'dark' ? publicVars(this.theme) : '';
+  }
+
+  /** The range the attributes ask for: `from` to `to` (or to the default's end), or undefined for the dashboard's default. */
+  #askedRange(): RangeRequest | undefined {
+    return this.from ? { from: this.from, to: this.to || (this.view?.definition?.time?.default.to ?? 'now') } : undefined;
   }
 
   #rewatch(key: string): void {
@@ -134,7 +163,19 @@ export default class RtDashboard extends LitElement {
           el.value = view.vars[el.name] ?? el.value;
         }
       },
-    });
+      rangeRefused: (view, problem) => {
+        this.notice = problem.message;
+        const kept = this.#watch?.range;
+        this.from = kept?.from;
+        this.to = kept?.to;
+        const time = view.definition?.time;
+        const select = this.renderRoot.querySelector<HTMLSelectElement>('[part="range"] select');
+        if (select !== null && time !== undefined) {
+          const inForce = rangeInForce(time, view.range);
+          select.value = `${inForce.from}|${inForce.to}`;
+        }
+      },
+    }, this.#askedRange());
     this.connection.addEventListener('status', this.#onStatus);
   }
 
@@ -172,45 +213,46 @@ export default class RtDashboard extends LitElement {
     this.dispatchEvent(new CustomEvent<VarsChangeDetail>('rt-vars-change', { detail: { vars }, bubbles: true, composed: true }));
   }
 
+  /** Asks for `range` (a pick, a zoom, back to live) and tells the page, which may put it in its address. */
+  #pickRange(range: RangeRequest): void {
+    this.from = range.from;
+    this.to = range.to;
+    this.dispatchEvent(new CustomEvent<RangeChangeDetail>('rt-range-change', { detail: { ...range }, bubbles: true, composed: true }));
+  }
+
+  /** A chart was dragged across: the whole dashboard shows that absolute range, remembering the live one for later. */
+  #onZoom = (event: CustomEvent<{ fromMs: number; toMs: number }>): void => {
+    const range = this.view?.range;
+    if (this.view?.definition?.time === undefined) return;
+    if (range?.live) this.#liveRange = { from: String(range.from), to: String(range.to) };
+    this.#pickRange({ from: zoomEnd(event.detail.fromMs, 'down'), to: zoomEnd(event.detail.toMs, 'down') });
+  };
+
+  #backToLive = (): void => {
+    const time = this.view?.definition?.time;
+    const live = this.#liveRange ?? time?.default;
+    this.#liveRange = undefined;
+    if (live !== undefined) this.#pickRange(live);
+  };
+
   #picker(v: VariableDefinition) {
     const fixed = fixedVars(this.token)[v.name];
-    const value = fixed ?? this.view?.vars[v.name] ?? v.default ?? '';
-    const label = v.label ?? v.name;
-    // Said on the control too: a disabled control shows no reason of its own.
-    const why = fixed === undefined ? nothing : `fixed to "${fixed}" by the embed token`;
-    if (v.type === 'select' || v.type === 'query') {
-      const failed = v.error === undefined ? undefined : `the options could not be read (${v.error.code}: ${v.error.message}); these are the ones read before`;
-      return html`<label title=${why}
-        >${label}
-        <select name=${v.name} title=${failed ?? why} ?disabled=${fixed !== undefined || (v.options ?? []).length === 0} @change=${(e: Event) => this.#pick(v.name, (e.target as HTMLSelectElement).value)}>
-          ${(v.options ?? []).map((o) => html`<option value=${o} ?selected=${o === value}>${o}</option>`)}
-        </select>${failed === undefined ? nothing : html`<span part="variable-error" role="alert" title=${failed}>⚠ ${v.error!.code}</span>`}</label
-      >`;
-    }
-    return html`<label title=${why}
-      >${label}
-      <input
-        name=${v.name}
-        title=${why}
-        ?disabled=${fixed !== undefined}
-        .value=${value}
-        pattern=${v.pattern ?? nothing}
-        @change=${(e: Event) => {
-          const input = e.target as HTMLInputElement;
-          if (input.checkValidity()) this.#pick(v.name, input.value);
-        }}
-    /></label>`;
+    return variablePicker(v, fixed, fixed ?? this.view?.vars[v.name] ?? v.default ?? '', (value) => this.#pick(v.name, value));
   }
 
   #panel(w: WidgetDefinition) {
     const style = `--_w:${Math.max(1, w.size.w)};--_h:${Math.max(1, w.size.h)}`;
     const current = this.view?.widgets.get(w.id);
     const common = (body: unknown) => html`<section part="panel panel-${w.type}" style=${style} aria-label=${w.title}>${body}</section>`;
+    // A range widget's axis spans the dashboard's range, and a drag across it zooms. Other charts stay live on their
+    // own window, but under an absolute range (which the server runs once) their data ends at its end: they span it too.
+    const ranged = w.range === true && this.view?.definition?.time !== undefined;
+    const span = ranged || this.view?.range?.live === false ? this.view?.range : undefined;
     switch (w.type) {
       case 'line':
       case 'area':
       case 'bar':
-        return common(html`<rt-chart plain data-widget=${w.id} .definition=${w} .state=${current}></rt-chart>`);
+        return common(html`<rt-chart plain data-widget=${w.id} .definition=${w} .state=${current} .range=${span} ?zoomable=${ranged} @rt-zoom=${this.#onZoom}></rt-chart>`);
       case 'stat':
         return common(html`<rt-stat plain data-widget=${w.id} .definition=${w} .state=${current}></rt-stat>`);
       case 'gauge':
@@ -232,6 +274,7 @@ export default class RtDashboard extends LitElement {
       <header part="header">
         <h1 part="title">${def?.title ?? this.dashboard}</h1>
         ${def && def.variables.length > 0 ? html`<div part="variables">${def.variables.map((v) => this.#picker(v))}</div>` : nothing}
+        ${def?.time ? rangePicker({ time: def.time, range: this.view?.range, pick: (range) => this.#pickRange(range), backToLive: this.#backToLive }) : nothing}
         ${message ? nothing : html`<rt-status .connection=${this.connection}></rt-status>`}
         ${message || !this.notice ? nothing : html`<p part="notice" role="alert">${this.notice}</p>`}
       </header>

@@ -28,8 +28,10 @@ export default [
       min-width: 0;
       letter-spacing: -0.01em;
     }
-    [part='variables'] {
+    [part='variables'],
+    [part='range'] {
       display: flex;
+      align-items: center;
       flex-wrap: wrap;
       gap: 0.5rem 0.75rem;
     }
@@ -50,6 +52,37 @@ export default [
       border-radius: 6px;
       padding: 0.25rem 0.5rem;
     }
+    [part='range'] {
+      flex-wrap: wrap;
+      gap: 0.5rem;
+      min-width: 0;
+      max-width: 100%;
+    }
+    [part='range'] label {
+      white-space: nowrap;
+      min-width: 0;
+      max-width: 100%;
+    }
+    [part='range'] select {
+      flex: 0 1 auto;
+      min-width: 0;
+      text-overflow: ellipsis;
+    }
+    [part='live'] {
+      font: inherit;
+      font-size: 0.85rem;
+      font-weight: 600;
+      color: var(--_accent);
+      background: var(--_panel-bg);
+      border: 1px solid var(--_accent);
+      border-radius: 6px;
+      padding: 0.25rem 0.6rem;
+      cursor: pointer;
+    }
+    [part='live']:hover {
+      background: color-mix(in srgb, var(--_accent) 12%, var(--_panel-bg));
+    }
+    [part='live']:focus-visible,
     select:focus-visible,
     input:focus-visible {
       outline: 2px solid var(--_accent);
