@@ -136,6 +136,8 @@ describe('time ranges in the dashboard (in Chromium)', function () {
     expect(await rangeSelect(page).inputValue()).to.equal(`${from}|${to}`);
     expect(await rangeSelect(page).locator('option:checked').innerText()).to.match(/\d{1,2}:\d{2}.*–/);
     await page.getByRole('button', { name: 'Back to live' }).waitFor();
+    // Connected, but a fixed range does not move: the status does not say "Live".
+    await page.getByRole('status').filter({ hasText: 'Connected, fixed range' }).waitFor();
   });
 
   it('takes the range from the from and to attributes, and follows them when they change', async () => {

@@ -275,7 +275,7 @@ export default class RtDashboard extends LitElement {
         <h1 part="title">${def?.title ?? this.dashboard}</h1>
         ${def && def.variables.length > 0 ? html`<div part="variables">${def.variables.map((v) => this.#picker(v))}</div>` : nothing}
         ${def?.time ? rangePicker({ time: def.time, range: this.view?.range, pick: (range) => this.#pickRange(range), backToLive: this.#backToLive }) : nothing}
-        ${message ? nothing : html`<rt-status .connection=${this.connection}></rt-status>`}
+        ${message ? nothing : html`<rt-status .connection=${this.connection} .fixedRange=${this.view?.range?.live === false}></rt-status>`}
         ${message || !this.notice ? nothing : html`<p part="notice" role="alert">${this.notice}</p>`}
       </header>
       ${message ? html`<div part="message" role="alert">${message}</div>` : nothing}

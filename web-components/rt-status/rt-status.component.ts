@@ -5,11 +5,11 @@ import styles from './rt-status.styles.js';
 
 const VIA: Record<ConnectionStatus['transport'], string> = { websocket: '', sse: ' (server-sent events)', poll: ' (polling)' };
 
-/** The words for a connection status, as `<rt-status>` shows them. */
-export function describeStatus(status: ConnectionStatus, now = Date.now()): string {
+/** The words for a connection status, as `<rt-status>` shows them; `fixedRange`: the dashboard shows a fixed time range, which does not move. */
+export function describeStatus(status: ConnectionStatus, now = Date.now(), fixedRange = false): string {
   switch (status.state) {
     case 'open':
-      return `Live${VIA[status.transport]}`;
+      return fixedRange ? `Connected${VIA[status.transport]}, fixed range` : `Live${VIA[status.transport]}`;
     case 'connecting':
       return 'Connecting…';
     case 'reconnecting': {
@@ -45,6 +45,8 @@ export default class RtStatus extends LitElement {
   @property() accessor server: string | undefined = undefined;
   /** The embed token of the connection to show (a page has one connection per server and token). */
   @property() accessor token: string | undefined = undefined;
+  /** Set by `<rt-dashboard>` while it shows a fixed (absolute) time range: connected, but the data does not move, so not "Live". */
+  @property({ type: Boolean, attribute: 'fixed-range' }) accessor fixedRange = false;
   /** The connection to show; set by `<rt-dashboard>`, or found from `server` and `token`. */
   @property({ attribute: false }) accessor connection: RtConnection | undefined = undefined;
 
@@ -88,7 +90,7 @@ export default class RtStatus extends LitElement {
   override render() {
     const status = this.status;
     if (status === undefined) return html``;
-    const words = describeStatus(status, this.now);
+    const words = describeStatus(status, this.now, this.fixedRange);
     return html`<span part="base" class=${status.state} role="status" aria-live="polite" title=${status.state === 'open' ? `connected over ${status.transport}` : words}
       ><span part="indicator"></span><span part="label">${words}</span></span
     >`;
