@@ -12,7 +12,7 @@ import type { Dashboard, Limits } from '../model.js';
 import type { Logger } from '../plugin.js';
 import type { Metrics } from '../metrics.js';
 import type { Scheduler } from '../scheduler.js';
-import { checkRange, type RangeSpec } from '../time-range.js';
+import type { RangeSpec } from '../time-range.js';
 import { variablesKey } from '../variables.js';
 import { Backpressure } from './backpressure.js';
 import { CLOSE, errorMessage, type Outgoing } from './protocol.js';
@@ -144,7 +144,7 @@ export class Hub {
     }
     this.#charge(peer);
     const { dashboard, variables } = this.#deps.access.admit(request.dashboard, peer.grant, this.#deps.dashboard, request.vars);
-    const range = checkRange(dashboard.id, dashboard.time, request.range, Date.now());
+    const range = this.#deps.access.range(peer.grant, dashboard, request.range);
     const previous = peer.views.get(dashboard.id);
     if (previous === undefined && peer.views.size >= this.#deps.limits.maxSubscriptionsPerConnection) {
       throw new RtdashError('RTDASH_BAD_MESSAGE', `a connection may watch at most ${this.#deps.limits.maxSubscriptionsPerConnection} dashboards`);
@@ -214,9 +214,9 @@ export class Hub {
         // The range the viewer chose stays when the new definition still accepts it; else the new default.
         let range: RangeSpec | undefined;
         try {
-          range = checkRange(id, dashboard.time, old.range === undefined ? undefined : { from: old.range.from, to: old.range.to }, Date.now());
+          range = this.#deps.access.range(peer.grant, dashboard, old.range === undefined ? undefined : { from: old.range.from, to: old.range.to });
         } catch {
-          range = checkRange(id, dashboard.time, undefined, Date.now());
+          range = this.#deps.access.range(peer.grant, dashboard, undefined);
         }
         const view = this.#viewFor(dashboard, variables, range);
         view.join(peer);
