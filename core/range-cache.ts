@@ -38,6 +38,8 @@ export class RangeCache {
   readonly #maxBytes: number;
   readonly #ttlMs: number;
   readonly #redis: Redis | undefined;
+  /** Settles when the first connection attempt has: commands wait for it rather than fail while the server starts. */
+  #connected: Promise<void> = Promise.resolve();
   readonly #prefix: string;
   readonly #logger: Logger;
   /** Whether Redis failed since it last answered: its outage is logged once, and its return once. */
@@ -62,7 +64,7 @@ export class RangeCache {
       // No offline queue: while Redis is away a command fails at once instead of making a viewer wait.
       this.#redis = new Redis(options.redis.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: REDIS_WAIT_MS, connectionName: 'rtdash:range-cache' });
       this.#redis.on('error', () => undefined); // reported through the commands that fail
-      this.#redis.connect().catch((err: unknown) => this.#failed(err));
+      this.#connected = this.#redis.connect().catch((err: unknown) => this.#failed(err));
     }
   }
 
@@ -139,7 +141,7 @@ export class RangeCache {
       const late = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no answer within ${REDIS_WAIT_MS} ms`)), REDIS_WAIT_MS);
       });
-      const answer = await Promise.race([command(), late]);
+      const answer = await Promise.race([this.#connected.then(command), late]);
       if (this.#redisDown) {
         this.#redisDown = false;
         this.#logger.info({}, 'cluster.redis answers again; the time-range cache is shared again');
