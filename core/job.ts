@@ -201,6 +201,7 @@ export class Job {
       if (source.fault !== undefined) throw source.fault; // its plugin is out of service: say why, ask it nothing
       // A fixed range's result does not change: a cached one answers without a query.
       const cached = await this.#deps.cache?.store.get(this.#deps.cache.key);
+      if (cached !== undefined) metrics.hot.queries--; // counted above as a query, and it was none
       // Promise.resolve().then turns a synchronous throw in the plugin into a rejection.
       const result = cached !== undefined ? Promise.resolve(cached) : Promise.resolve().then(() =>
         source.source.query(this.widget.query, { variables: this.variables, range, ...timed, intervalMs: this.intervalMs, signal: controller.signal, maxRows, maxColumns }),

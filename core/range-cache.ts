@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { Counter, Gauge } from 'prom-client';
 import { Redis } from 'ioredis';
 import { messageOf } from './errors.js';
-import type { Frame } from './frame.js';
+import { checkFrame, type Frame } from './frame.js';
 import type { Metrics } from './metrics.js';
 import type { Logger } from './plugin.js';
 
@@ -83,10 +83,11 @@ export class RangeCache {
       return JSON.parse(local) as Frame;
     }
     const shared = await this.#redisGet(key);
-    if (shared !== undefined) {
+    const frame = shared === undefined ? undefined : readFrame(shared);
+    if (shared !== undefined && frame !== undefined) {
       this.#remember(key, shared);
       this.#hits.inc({ tier: 'redis' });
-      return JSON.parse(shared) as Frame;
+      return frame;
     }
     this.#misses.inc();
     return undefined;
@@ -163,5 +164,15 @@ export class RangeCache {
 
   #redisKey(key: string): string {
     return this.#prefix + createHash('sha256').update(key).digest('base64url');
+  }
+}
+
+/** The frame a Redis entry holds, or undefined when it holds none (written by something else under our prefix): then the query runs. */
+function readFrame(text: string): Frame | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return checkFrame(value) === undefined ? (value as Frame) : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -218,6 +218,24 @@ describe('the fixed-range cache and downsampling', function () {
       const ttl = await admin!.pttl((await admin!.keys(`${prefix}:range-cache:*`))[0]!);
       expect(ttl).to.be.greaterThan(0).and.at.most(86_400_000);
     });
+
+    it('runs the query when what Redis holds under a key is not a frame', async () => {
+      const cluster = { redis: SERVICES.redis.url, prefix };
+      const a = await serverWith({ cluster });
+      servers.push(a);
+      const range = pastRange(15);
+      await view(a, range);
+      await a.stop();
+      servers.splice(servers.indexOf(a), 1);
+      const keys = await admin!.keys(`${prefix}:range-cache:*`);
+      expect(keys.length).to.be.at.least(1);
+      for (const key of keys) await admin!.set(key, '{"not":"a frame"', 'PX', 60_000);
+      const b = await serverWith({ cluster });
+      servers.push(b);
+      const onB = await view(b, range);
+      expect(onB.status).to.equal('ok');
+      expect(await queriesFor(range.to)).to.equal(2);
+    });
   });
 
   it('downsamples a source answering more rows than max_points by min/max per bucket, keeping a one-point spike, and says so', async () => {
