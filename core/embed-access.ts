@@ -7,6 +7,7 @@ import { RtdashError } from './errors.js';
 import { DEFAULT_EMBED_TOKEN_MAX_TTL_MS, decodeEmbedToken, expiredError, forbiddenError, lifetimeError, type EmbedClaims } from './embed-token.js';
 import type { Dashboard } from './model.js';
 import { OptionsPending, resolveVariables, type ResolveOptions } from './variables.js';
+import { checkRange, resolveEnd, type RangeEnd, type RangeSpec } from './time-range.js';
 
 /** What a verified embed token grants a connection or request. */
 export type Grant = EmbedClaims;
@@ -96,6 +97,32 @@ export class EmbedAccess {
     }
   }
 
+  /**
+   * The time range a viewer holding `grant` (or none) gets on `dashboard` for what it asked (`input`: {from, to}
+   * or nothing), checked with checkRange. A token that fixes the range gives that one, and refuses another with
+   * RTDASH_RANGE_FORBIDDEN (the same range written otherwise, `now-1d` for `now-24h`, is the same); a token that
+   * bounds it refuses a longer one, and a viewer who asked for none gets the dashboard default cut to the bound.
+   * @example access.range(grant, dashboard, { from: 'now-7d', to: 'now' }) // throws when the token allows 24h
+   */
+  range(grant: Grant | undefined, dashboard: Dashboard, input: unknown, now = Date.now()): RangeSpec | undefined {
+    const asked = input === undefined || input === null ? undefined : input;
+    const fixed = grant?.range;
+    if (fixed !== undefined) {
+      const own = checkRange(dashboard.id, dashboard.time, fixed, now);
+      if (asked === undefined) return own;
+      const wanted = checkRange(dashboard.id, dashboard.time, asked, now);
+      if (own !== undefined && wanted !== undefined && sameEnd(own.fromEnd, wanted.fromEnd) && sameEnd(own.toEnd, wanted.toEnd)) return own;
+      throw new RtdashError('RTDASH_RANGE_FORBIDDEN', `the embed token fixes the time range to ${JSON.stringify(fixed.from)} .. ${JSON.stringify(fixed.to)}; leave the range out or send that one`);
+    }
+    const spec = checkRange(dashboard.id, dashboard.time, asked, now);
+    const max = grant?.maxRangeMs;
+    if (spec === undefined || max === undefined) return spec;
+    if (resolveEnd(spec.toEnd, now) - resolveEnd(spec.fromEnd, now) <= max) return spec;
+    const bound = spanText(max);
+    if (asked === undefined) return checkRange(dashboard.id, dashboard.time, { from: `now-${bound}`, to: 'now' }, now);
+    throw new RtdashError('RTDASH_RANGE_FORBIDDEN', `the range ${JSON.stringify(spec.from)} .. ${JSON.stringify(spec.to)} is longer than the embed token allows (${bound}); ask for ${bound} or less`);
+  }
+
   #tokenRequired(dashboard: Dashboard): RtdashError {
     if (this.#secret === undefined) {
       return new RtdashError('RTDASH_TOKEN_REQUIRED', `dashboard "${dashboard.id}" is shown only with an embed token, and nobody can open it: this server cannot check tokens because ${NO_SECRET}`);
@@ -114,6 +141,16 @@ export function requestToken(params: URLSearchParams, authorization?: string): s
   const all = new Set([...inQuery, ...(bearer === undefined ? [] : [bearer])]);
   if (all.size > 1) throw new RtdashError('RTDASH_BAD_MESSAGE', 'the request carries more than one embed token; send one, as ?token= or as Authorization: Bearer');
   return all.values().next().value;
+}
+
+function sameEnd(a: RangeEnd, b: RangeEnd): boolean {
+  return a.kind === 'relative' ? b.kind === 'relative' && a.offsetMs === b.offsetMs : b.kind === 'absolute' && a.ms === b.ms;
+}
+
+/** A length in ms as a range-expression duration: the largest unit that writes it whole (`24h`, `90m`, `2w`). */
+export function spanText(ms: number): string {
+  for (const [unit, size] of [['w', 604_800_000], ['d', 86_400_000], ['h', 3_600_000], ['m', 60_000]] as const) if (ms % size === 0) return `${ms / size}${unit}`;
+  return `${Math.floor(ms / 1000)}s`;
 }
 
 /** A viewer's variable input with the token's fixed values in; a different value for a fixed one is refused. */

@@ -3,7 +3,8 @@
  *
  *     v1.<base64url(JSON payload)>.<base64url(HMAC-SHA256(auth.embed_secret, "v1.<payload part>"))>
  *
- * with the payload `{ "d": dashboardId, "v"?: { name: value }, "iat": epochSeconds, "exp": epochSeconds }`.
+ * with the payload `{ "d": dashboardId, "v"?: { name: value }, "r"?: { "f": from, "t": to }, "mr"?: ms, "iat": epochSeconds,
+ * "exp": epochSeconds }`: `r` fixes the time range (range expressions, docs/time.md), `mr` bounds its length.
  * Tokens are stateless: the server keeps no list of them, so rotating auth.embed_secret revokes them all.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -35,6 +36,10 @@ export interface EmbedClaims {
   dashboard: string;
   /** Variables the token fixes, with their values (empty when it fixes none). */
   vars: Record<string, string>;
+  /** The time range the token fixes, as range expressions (`now-24h`, an ISO-8601 time…). */
+  range?: { from: string; to: string };
+  /** The longest time range (ms) a viewer with the token may ask for. */
+  maxRangeMs?: number;
   issuedAt: number;
   expiresAt: number;
 }
@@ -43,6 +48,10 @@ export interface EmbedClaims {
 export interface EmbedTokenRequest {
   dashboard: string;
   vars?: Record<string, string>;
+  /** A time range to fix: viewers get this one and no other. */
+  range?: { from: string; to: string };
+  /** The longest time range (ms) viewers may ask for. */
+  maxRangeMs?: number;
   ttlMs: number;
   /** The signing time in epoch ms (default: now). */
   now?: number;
@@ -58,7 +67,10 @@ export function signEmbedToken(secret: string, request: EmbedTokenRequest): stri
   if (!(request.ttlMs > 0 && request.ttlMs <= MAX_TOKEN_TTL_MS)) throw new RangeError(`a token's lifetime must be more than 0 and at most 366 days; got ${request.ttlMs} ms`);
   const now = request.now ?? Date.now();
   const vars = request.vars ?? {};
-  const payload = { d: request.dashboard, ...(Object.keys(vars).length > 0 && { v: vars }), iat: Math.floor(now / 1000), exp: Math.ceil((now + request.ttlMs) / 1000) };
+  if (request.maxRangeMs !== undefined && !(Number.isSafeInteger(request.maxRangeMs) && request.maxRangeMs > 0)) throw new RangeError(`a token's longest range must be a whole number of ms over 0; got ${request.maxRangeMs}`);
+  const range = request.range === undefined ? {} : { r: { f: request.range.from, t: request.range.to } };
+  const maxRange = request.maxRangeMs === undefined ? {} : { mr: request.maxRangeMs };
+  const payload = { d: request.dashboard, ...(Object.keys(vars).length > 0 && { v: vars }), ...range, ...maxRange, iat: Math.floor(now / 1000), exp: Math.ceil((now + request.ttlMs) / 1000) };
   const signed = `${TOKEN_VERSION}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
   return `${signed}.${mac(secret, signed).toString('base64url')}`;
 }
@@ -88,14 +100,29 @@ export function decodeEmbedToken(token: string, secret: string): EmbedClaims {
     throw malformed('its payload is not JSON');
   }
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw malformed('its payload is not a JSON object');
-  const { d, v, iat, exp } = payload as Record<string, unknown>;
+  const { d, v, r, mr, iat, exp } = payload as Record<string, unknown>;
   if (typeof d !== 'string' || !DASHBOARD_ID.test(d)) throw malformed('its payload has no dashboard id "d"');
   if (!isEpochSecond(iat) || !isEpochSecond(exp)) throw malformed('its payload needs "iat" and "exp" as whole epoch seconds');
   if (v !== undefined && (typeof v !== 'object' || v === null || Array.isArray(v))) throw malformed('its variables "v" are not an object');
   const entries = Object.entries(v ?? {});
   for (const [name, value] of entries) if (typeof value !== 'string') throw malformed(`its variable "${name}" is not a string`);
+  const range = r === undefined ? undefined : rangeClaim(r);
+  if (mr !== undefined && !(Number.isSafeInteger(mr) && (mr as number) > 0)) throw malformed('its longest range "mr" is not a whole number of milliseconds over 0');
   // fromEntries defines properties, so even a "__proto__" name stays a plain key.
-  return { dashboard: d, vars: Object.fromEntries(entries) as Record<string, string>, issuedAt: iat * 1000, expiresAt: exp * 1000 };
+  return {
+    dashboard: d,
+    vars: Object.fromEntries(entries) as Record<string, string>,
+    ...(range === undefined ? {} : { range }),
+    ...(mr === undefined ? {} : { maxRangeMs: mr as number }),
+    issuedAt: iat * 1000,
+    expiresAt: exp * 1000,
+  };
+}
+
+function rangeClaim(r: unknown): { from: string; to: string } {
+  const { f, t } = (typeof r === 'object' && r !== null && !Array.isArray(r) ? r : {}) as Record<string, unknown>;
+  if (typeof f !== 'string' || typeof t !== 'string') throw malformed('its range "r" is not {"f": from, "t": to} with two strings');
+  return { from: f, to: t };
 }
 
 /**

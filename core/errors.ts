@@ -41,6 +41,7 @@ export const ERRORS = {
   RTDASH_TOKEN_EXPIRED: { status: 401, expose: true, summary: 'the embed token has expired' },
   RTDASH_TOKEN_FORBIDDEN: { status: 403, expose: true, summary: 'the embed token is for another dashboard' },
   RTDASH_VARIABLE_FIXED: { status: 403, expose: true, summary: 'the embed token fixes this variable to another value' },
+  RTDASH_RANGE_FORBIDDEN: { status: 403, expose: true, summary: 'the embed token fixes the time range to another one, or allows none this long' },
   RTDASH_TOO_MANY_CONNECTIONS: { status: 429, expose: true, summary: 'too many connections from one address' },
   RTDASH_RATE_LIMITED: { status: 429, expose: true, summary: 'a connection sent subscribe or unsubscribe messages faster than server.limits.max_subscribes_per_second, or messages of any kind faster than max_messages_per_second; or an address asked the widget API faster than max_subscribes_per_second' },
   RTDASH_SERVER_BUSY: { status: 503, expose: true, summary: 'the server is building as many snapshots as it allows per second; try again shortly' },

@@ -22,8 +22,11 @@ export interface Field {
 /** A columnar table: every field has the same number of values. */
 export interface Frame {
   fields: Field[];
-  /** Facts about the result: `truncated` when the source cut it at its row cap. */
-  meta?: { truncated?: boolean };
+  /**
+   * Facts about the result: `truncated` when the source cut it at its row cap; `downsampled` when the server
+   * cut a range widget's rows to the dashboard's max_points (core/downsample.ts).
+   */
+  meta?: { truncated?: boolean; downsampled?: { from: number; to: number; method: 'minmax' } };
 }
 
 const TYPEOF: Record<FieldType, string> = { time: 'number', number: 'number', string: 'string', boolean: 'boolean' };

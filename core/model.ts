@@ -219,5 +219,7 @@ export interface ServerConfig {
    */
   cluster: { redis?: string; prefix?: string; leaseTtlMs?: number };
   storage: { type: 'embedded' | 'redis'; dir: string };
+  /** `cache`: the fixed-range result cache (core/range-cache.ts): its memory bound and its entries' life in Redis. */
+  cache?: { rangeMaxBytes?: number; rangeTtlMs?: number };
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
 }

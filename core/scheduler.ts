@@ -14,6 +14,7 @@ import type { Logger } from './plugin.js';
 import type { Metrics } from './metrics.js';
 import type { SourceInstance } from './registry.js';
 import { Job, type JobListener } from './job.js';
+import type { RangeCache } from './range-cache.js';
 import { checkRange, type RangeSpec } from './time-range.js';
 
 /** The largest offset a job gets from the clock-aligned tick. */
@@ -30,6 +31,8 @@ export interface SchedulerDeps {
   source(name: string): SourceInstance | undefined;
   metrics: Metrics;
   logger: Logger;
+  /** Where fixed-range results are kept for later viewers (none: every fixed-range job queries). */
+  rangeCache?: RangeCache | undefined;
 }
 
 /** Owns every job and its timer. */
@@ -78,6 +81,8 @@ export class Scheduler {
         logger: this.#deps.logger,
         shutdown: this.#shutdown.signal,
         range: spec === undefined ? undefined : { spec, maxPoints: dashboard.time!.maxPoints },
+        // The dashboard's version in the key: an edited file never gets a result of its previous meaning.
+        cache: spec === undefined || spec.live || this.#deps.rangeCache === undefined ? undefined : { store: this.#deps.rangeCache, key: `${dashboard.version}/${key}` },
       });
       timed = { job };
       this.#jobs.set(key, timed);

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DashboardStore, type ReloadResult } from './dashboard-store.js';
 import { EmbedAccess } from './embed-access.js';
-import { AlertFolder, changedVersions, checkDatasources, dashboardContext } from './config/index.js';
+import { AlertFolder, DEFAULT_CLUSTER, changedVersions, checkDatasources, dashboardContext } from './config/index.js';
 import { Metrics } from './metrics.js';
 import type { ServerConfig } from './model.js';
 import { definePlugin, type Logger, type PluginDefinition, type RuntimeStats } from './plugin.js';
@@ -18,6 +18,7 @@ import { PluginRegistry, createSource, type SourceInstance } from './registry.js
 import type { PluginFaults } from './plugin-faults.js';
 import { Scheduler } from './scheduler.js';
 import { QueryVariableOptions } from './query-variables.js';
+import { DEFAULT_RANGE_CACHE_MAX_BYTES, DEFAULT_RANGE_CACHE_TTL_MS, RangeCache } from './range-cache.js';
 import type { ServerParts } from './server-parts.js';
 import { ConnectionGate } from './stream/connection-gate.js';
 import { AllowedHosts } from './allowed-hosts.js';
@@ -138,6 +139,7 @@ interface Built {
   alerting?: Alerting;
   scheduler?: Scheduler;
   variableOptions?: QueryVariableOptions;
+  rangeCache?: RangeCache;
   sources: Map<string, SourceInstance>;
   ws?: { close(): Promise<void> };
   memory?: MemoryRelease;
@@ -162,6 +164,7 @@ async function teardown(b: Built, reason: string, logger: Logger): Promise<void>
     ['close alerting', () => b.alerting?.close()], // state and outbox are flushed before the jobs stop
     ['stop the jobs', () => b.scheduler?.stop()],
     ['stop reading variable options', () => b.variableOptions?.stop()],
+    ['close the time-range cache', () => b.rangeCache?.close()],
     ['close the data sources', () => Promise.allSettled([...b.sources.values()].map((s) => s.close()))],
     ['wait for the sockets to close', () => b.listening && b.http !== undefined && waitForSockets(b.http)],
     ['close the WebSocket server', () => b.ws?.close()],
@@ -195,7 +198,15 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
   const sources = built.sources;
   await createSources(config, registry, sources, logger, stats);
   options.faults?.watchSources(sources);
-  scheduler = new Scheduler({ source: (name) => sources.get(name), metrics, logger });
+  const rangeCache = new RangeCache({
+    maxBytes: config.cache?.rangeMaxBytes ?? DEFAULT_RANGE_CACHE_MAX_BYTES,
+    ttlMs: config.cache?.rangeTtlMs ?? DEFAULT_RANGE_CACHE_TTL_MS,
+    redis: config.cluster.redis === undefined ? undefined : { url: config.cluster.redis, prefix: config.cluster.prefix ?? DEFAULT_CLUSTER.prefix },
+    metrics,
+    logger,
+  });
+  built.rangeCache = rangeCache;
+  scheduler = new Scheduler({ source: (name) => sources.get(name), metrics, logger, rangeCache });
   built.scheduler = scheduler;
   const variableOptions = new QueryVariableOptions({ source: (name) => sources.get(name), metrics, logger });
   built.variableOptions = variableOptions;

@@ -94,8 +94,10 @@ export class WidgetHistory {
       this.#frame = this.mode === 'append' && timeField(frame) ? trimmed(sortedByTime(frame), this.#keep) : frame;
       delta = this.#frame;
     }
-    const { meta: _meta, ...data } = delta;
-    return this.#record(now, { status: 'ok', op, frame: data, ...(frame.meta?.truncated && { truncated: true }) });
+    const { meta, ...data } = delta;
+    // A downsampled frame says so on the wire too, as its snapshot does.
+    const downsampled = meta?.downsampled;
+    return this.#record(now, { status: 'ok', op, frame: downsampled === undefined ? data : { ...data, meta: { downsampled } }, ...(frame.meta?.truncated && { truncated: true }) });
   }
 
   /**

@@ -7,14 +7,19 @@ import { DEFAULT_EMBED_TOKEN_MAX_TTL_MS, MAX_TOKEN_TTL_MS, signEmbedToken } from
 import { RtdashError } from '../../core/errors.js';
 import { VERSION, buildRegistry } from '../../core/server.js';
 import { resolveVariables } from '../../core/variables.js';
+import type { Dashboard } from '../../core/model.js';
+import { checkRange } from '../../core/time-range.js';
 import { builtinPlugins } from '../../plugins/builtin.js';
 import { parseCommand } from './args.js';
 
-const USAGE = `Usage: rtdash token create --dashboard ID [--var NAME=VALUE]... --ttl DURATION [--config FILE]
+const USAGE = `Usage: rtdash token create --dashboard ID [--var NAME=VALUE]... [--from FROM [--to TO] | --max-range DURATION]
+                           --ttl DURATION [--config FILE]
 
 Signs an embed token with auth.embed_secret of the config. The token opens dashboard ID and no other,
 until it expires. Each --var fixes a variable: viewers with the token get that value and cannot
-choose another. --ttl is how long the token lives, such as 15m, 12h or 7d: at most the config's
+choose another. --from (and --to, now unless given) fixes the time range of a dashboard with time:,
+in range expressions such as now-24h or 2026-12-01T00:00:00Z; --max-range, such as 24h, lets viewers
+choose any range up to that long instead. --ttl is how long the token lives, such as 15m, 12h or 7d: at most the config's
 auth.embed_token_max_ttl (30d unless set), since the server refuses tokens that live longer.
 The token alone goes to standard output, so this works:  TOKEN=$(rtdash token create --dashboard shop --ttl 1h)
 The config is FILE, else $RTDASH_CONFIG, else ./config.yaml if it exists, else the embedded defaults.`;
@@ -41,6 +46,9 @@ export async function tokenCommand(args: string[]): Promise<number> {
     dashboard: { type: 'string', short: 'd' },
     var: { type: 'string', multiple: true },
     ttl: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    'max-range': { type: 'string' },
     config: { type: 'string', short: 'c' },
   } as const;
   const parsed = parseCommand(rest, options, USAGE);
@@ -50,6 +58,9 @@ export async function tokenCommand(args: string[]): Promise<number> {
       dashboard: parsed.values.dashboard as string | undefined,
       vars: (parsed.values.var as string[] | undefined) ?? [],
       ttl: parsed.values.ttl as string | undefined,
+      from: parsed.values.from as string | undefined,
+      to: parsed.values.to as string | undefined,
+      maxRange: parsed.values['max-range'] as string | undefined,
       config: parsed.values.config as string | undefined,
       extra: parsed.positionals,
     });
@@ -68,6 +79,9 @@ interface TokenArgs {
   dashboard: string | undefined;
   vars: string[];
   ttl: string | undefined;
+  from: string | undefined;
+  to: string | undefined;
+  maxRange: string | undefined;
   config: string | undefined;
   extra: string[];
 }
@@ -102,11 +116,30 @@ async function createToken(args: TokenArgs): Promise<{ token: string; note: stri
   resolveVariables(dashboard, given);
   // One clock reading for both, so the printed expiry is the token's own even across a second boundary.
   const now = Date.now();
-  const token = signEmbedToken(secret, { dashboard: dashboard.id, vars: given, ttlMs, now });
+  const { range, maxRangeMs } = rangeOf(args, dashboard, now);
+  const token = signEmbedToken(secret, { dashboard: dashboard.id, vars: given, ...(range && { range }), ...(maxRangeMs && { maxRangeMs }), ttlMs, now });
   const expires = new Date(Math.ceil((now + ttlMs) / 1000) * 1000).toISOString();
   const fixed = Object.entries(given).map(([k, v]) => `${k}=${v}`).join(', ');
   const open = dashboard.access === 'public' ? ' (the dashboard is access: public, so it opens without a token too)' : '';
-  return { token, note: `token for dashboard "${dashboard.id}"${fixed ? ` with ${fixed} fixed` : ''}, expires ${expires} (in ${formatDuration(ttlMs)})${open}` };
+  const limits = range !== undefined ? `, range ${range.from} .. ${range.to} fixed` : maxRangeMs !== undefined ? `, ranges up to ${formatDuration(maxRangeMs)}` : '';
+  return { token, note: `token for dashboard "${dashboard.id}"${fixed ? ` with ${fixed} fixed` : ''}${limits}, expires ${expires} (in ${formatDuration(ttlMs)})${open}` };
+}
+
+/** The time range the token fixes or bounds, checked against the dashboard as a viewer's would be. */
+function rangeOf(args: TokenArgs, dashboard: Dashboard, now: number): { range?: { from: string; to: string }; maxRangeMs?: number } {
+  if (args.from === undefined && args.to === undefined && args.maxRange === undefined) return {};
+  if (dashboard.time === undefined) throw new Refused(`dashboard "${dashboard.id}" has no time range (no "time:" in its file), so a token cannot fix or bound one; leave out --from, --to and --max-range`);
+  if (args.maxRange !== undefined && (args.from !== undefined || args.to !== undefined)) throw new Refused('give --from/--to (a fixed range) or --max-range (a bound), not both');
+  if (args.maxRange !== undefined) {
+    const ms = parseDuration(args.maxRange);
+    if (typeof ms === 'string') throw new Refused(`--max-range: ${ms}`);
+    if (ms < 1000) throw new Refused(`--max-range must be at least 1s; got "${args.maxRange}"`);
+    return { maxRangeMs: ms };
+  }
+  if (args.from === undefined) throw new Refused('--to needs --from: the start of the range the token fixes');
+  const range = { from: args.from, to: args.to ?? 'now' };
+  checkRange(dashboard.id, dashboard.time, range, now); // a bad expression, from after to, over max: RTDASH_RANGE_INVALID
+  return { range };
 }
 
 function ttlOf(text: string): number {

@@ -301,3 +301,14 @@ describe('parseServerConfig: who may act', () => {
     expectOneProblem('auth:\n  embed_token_max_ttl: 400d\n', 'config.yaml:2:24', '"embed_token_max_ttl" must be at most 366d, got 400d');
   });
 });
+
+describe('parseServerConfig: the time-range cache', () => {
+  it('reads cache.range_max_bytes and cache.range_ttl, and leaves them out when not set', () => {
+    expect(parseServerConfig('cache:\n  range_max_bytes: 1048576\n  range_ttl: 6h\n', 'config.yaml', {}).cache).to.deep.equal({ rangeMaxBytes: 1_048_576, rangeTtlMs: 6 * 3_600_000 });
+    expect(parseServerConfig('log:\n  level: warn\n', 'config.yaml', {}).cache).to.deep.equal({});
+  });
+  it('refuses a negative size and a ttl under a second, naming the place', () => {
+    expectOneProblem('cache:\n  range_max_bytes: -1\n', 'config.yaml:2:20', 'range_max_bytes');
+    expectOneProblem('cache:\n  range_ttl: 200ms\n', 'config.yaml:2:14', '"range_ttl" must be at least 1000ms, got 200ms');
+  });
+});

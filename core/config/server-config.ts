@@ -210,8 +210,15 @@ function normalise(root: Plain, source: YamlFile, problems: Problem[], baseDir: 
     notifiers: notifiersOf(objectAt(root, 'notifiers'), source, problems),
     cluster: redis === undefined ? {} : { redis, prefix, leaseTtlMs },
     storage: { type: storageType, dir: resolve(baseDir, stringAt(storage, 'dir') ?? 'data') },
+    cache: cacheOf(objectAt(root, 'cache'), source, problems),
     log: { level: (stringAt(objectAt(root, 'log'), 'level') as ServerConfig['log']['level'] | undefined) ?? 'info' },
   };
+}
+
+function cacheOf(cache: Plain, source: YamlFile, problems: Problem[]): NonNullable<ServerConfig['cache']> {
+  const rangeMaxBytes = numberAt(cache, 'range_max_bytes');
+  const rangeTtlMs = durationAt(cache, 'range_ttl', ['cache'], source, problems, { minMs: 1000 });
+  return { ...(rangeMaxBytes === undefined ? {} : { rangeMaxBytes }), ...(rangeTtlMs === undefined ? {} : { rangeTtlMs }) };
 }
 
 function limitsOf(limits: Plain, source: YamlFile, problems: Problem[]): Limits {

@@ -21,7 +21,6 @@ import { badVariablesPage, dashboardPage, indexPage, notFoundPage } from './page
 import { isAdmin, requireAdmin } from './admin.js';
 import { varsFromQuery } from '../query-vars.js';
 import { rangeFromQuery } from '../stream/protocol.js';
-import { checkRange } from '../time-range.js';
 import { widgetData } from './widget-data.js';
 import { widgetLimits } from './widget-limits.js';
 import { webAssets } from './assets.js';
@@ -41,8 +40,8 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
   const admin = isAdmin(parts.config.auth.adminTokens);
   const bounded = widgetLimits(parts);
   /** The dashboard of an /api route, after the embed-token rules (`?token=` or `Authorization: Bearer`, unless that is an admin token). */
-  const admitted = (ctx: Koa.Context, vars?: Record<string, string>) =>
-    access.admitReady(ctx.params.id!, access.live(requestToken(ctx.URL.searchParams, (!admin(ctx) && ctx.get('Authorization')) || undefined)), find, vars);
+  const grantOf = (ctx: Koa.Context) => access.live(requestToken(ctx.URL.searchParams, (!admin(ctx) && ctx.get('Authorization')) || undefined));
+  const admitted = (ctx: Koa.Context, vars?: Record<string, string>) => access.admitReady(ctx.params.id!, grantOf(ctx), find, vars);
 
   app.use(jsonErrors(logger));
   // Before everything else, the bundle too: a rebound name gets nothing from this server.
@@ -64,8 +63,9 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
       return;
     }
     try {
-      await access.admitReady(dashboard.id, access.live(requestToken(ctx.URL.searchParams)), () => dashboard, varsFromQuery(ctx.URL.searchParams));
-      checkRange(dashboard.id, dashboard.time, rangeFromQuery(ctx.URL.searchParams), Date.now());
+      const grant = access.live(requestToken(ctx.URL.searchParams));
+      await access.admitReady(dashboard.id, grant, () => dashboard, varsFromQuery(ctx.URL.searchParams));
+      access.range(grant, dashboard, rangeFromQuery(ctx.URL.searchParams));
     } catch (err) {
       // A value the token fixes otherwise hides nothing: the element goes on with the token's value and says why.
       if (err instanceof RtdashError && err.code === 'RTDASH_VARIABLE_FIXED') {
@@ -123,7 +123,7 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
   });
   router.get('/api/dashboards/:id/widgets/:widget', async (ctx) => {
     const { dashboard, variables } = await admitted(ctx, varsFromQuery(ctx.URL.searchParams));
-    const range = checkRange(dashboard.id, dashboard.time, rangeFromQuery(ctx.URL.searchParams), Date.now());
+    const range = access.range(grantOf(ctx), dashboard, rangeFromQuery(ctx.URL.searchParams));
     ctx.type = 'application/json';
     ctx.body = await bounded(ctx, (gone) => widgetData(parts, dashboard, ctx.params.widget!, variables, admin(ctx), gone, range));
   });

@@ -12,7 +12,7 @@ import type { Dashboard, Limits } from '../model.js';
 import type { Logger } from '../plugin.js';
 import type { Metrics } from '../metrics.js';
 import type { Scheduler } from '../scheduler.js';
-import { checkRange, type RangeSpec } from '../time-range.js';
+import type { RangeSpec } from '../time-range.js';
 import type { QueryVariableOptions } from '../query-variables.js';
 import { OptionsPending, variablesKey } from '../variables.js';
 import { Backpressure } from './backpressure.js';
@@ -174,7 +174,7 @@ export class Hub {
       return undefined;
     }
     const { dashboard, variables } = admitted;
-    const range = checkRange(dashboard.id, dashboard.time, request.range, Date.now());
+    const range = this.#deps.access.range(peer.grant, dashboard, request.range);
     const previous = peer.views.get(dashboard.id);
     if (previous === undefined && peer.views.size >= this.#deps.limits.maxSubscriptionsPerConnection) {
       throw new RtdashError('RTDASH_BAD_MESSAGE', `a connection may watch at most ${this.#deps.limits.maxSubscriptionsPerConnection} dashboards`);

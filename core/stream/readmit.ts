@@ -6,7 +6,7 @@
 import { RtdashError, errorBody } from '../errors.js';
 import type { EmbedAccess } from '../embed-access.js';
 import type { Dashboard } from '../model.js';
-import { checkRange, type RangeSpec } from '../time-range.js';
+import type { RangeSpec } from '../time-range.js';
 import { OptionsPending } from '../variables.js';
 import { errorMessage } from './protocol.js';
 import type { Peer } from './peer.js';
@@ -59,7 +59,7 @@ export function readmit(rooms: Rooms, peer: Peer, old: View, dashboard: Dashboar
     peer.send(errorMessage(body.code, body.message, id));
     return;
   }
-  const view = rooms.viewFor(dashboard, variables, keptRange(dashboard, old.range));
+  const view = rooms.viewFor(dashboard, variables, keptRange(rooms.access, peer, dashboard, old.range));
   if (view === old) {
     if (always) peer.send(view.snapshot('reload'));
     return;
@@ -70,11 +70,11 @@ export function readmit(rooms: Rooms, peer: Peer, old: View, dashboard: Dashboar
   peer.send(view.snapshot('reload'));
 }
 
-/** The range the viewer chose, when the new definition still accepts it; else the new default (none without `time:`). */
-function keptRange(dashboard: Dashboard, old: RangeSpec | undefined): RangeSpec | undefined {
+/** The range the viewer chose, when the new definition (and its token) still accepts it; else the new default (none without `time:`). */
+function keptRange(access: EmbedAccess, peer: Peer, dashboard: Dashboard, old: RangeSpec | undefined): RangeSpec | undefined {
   try {
-    return checkRange(dashboard.id, dashboard.time, old === undefined ? undefined : { from: old.from, to: old.to }, Date.now());
+    return access.range(peer.grant, dashboard, old === undefined ? undefined : { from: old.from, to: old.to });
   } catch {
-    return checkRange(dashboard.id, dashboard.time, undefined, Date.now());
+    return access.range(peer.grant, dashboard, undefined);
   }
 }

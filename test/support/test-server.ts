@@ -52,6 +52,10 @@ export interface TestConfig {
   datasources?: ServerConfig['datasources'];
   /** `auth.admin_tokens` (none by default). */
   adminTokens?: string[];
+  /** `cluster` (none by default). */
+  cluster?: ServerConfig['cluster'];
+  /** `cache` (the defaults by default). */
+  cache?: ServerConfig['cache'];
 }
 
 /** Starts a server with the demo, system and test sources and the given dashboard files. */
@@ -82,7 +86,8 @@ export async function startTestServer(files: Record<string, string>, limits: Par
     dashboards: { dir, watch },
     notifiers: overrides.notifiers ?? {},
     ...(overrides.alertsDir === undefined ? {} : { alerts: { dir: overrides.alertsDir } }),
-    cluster: {},
+    cluster: overrides.cluster ?? {},
+    ...(overrides.cache === undefined ? {} : { cache: overrides.cache }),
     storage: { type: 'embedded', dir: overrides.storageDir ?? join(dir, 'data') },
     log: { level: 'silent' },
   };

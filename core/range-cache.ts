@@ -1,0 +1,178 @@
+/**
+ * The cache of fixed (absolute) time ranges (docs/time.md, "Caching"): the frame a widget's query gave for a
+ * range that has ended does not change, so it is kept and later viewers of the same range get it without a
+ * query. In memory, least recently used first out, bounded by bytes (`cache.range_max_bytes`); with
+ * `cluster.redis` also in Redis under `<prefix>:range-cache:<hash>`, so every instance shares it. Redis being
+ * away never costs a viewer more than a short wait: the memory cache goes on, and the outage is logged once.
+ */
+import { createHash } from 'node:crypto';
+import { Counter, Gauge } from 'prom-client';
+import { Redis } from 'ioredis';
+import { messageOf } from './errors.js';
+import { checkFrame, type Frame } from './frame.js';
+import type { Metrics } from './metrics.js';
+import type { Logger } from './plugin.js';
+
+/** The memory cache's size when `cache.range_max_bytes` is not set: 64 MiB. */
+export const DEFAULT_RANGE_CACHE_MAX_BYTES = 64 * 1024 * 1024;
+/** How long an entry lives in Redis when `cache.range_ttl` is not set: one day. */
+export const DEFAULT_RANGE_CACHE_TTL_MS = 86_400_000;
+/** The longest a Redis command may take before the cache goes on without it. */
+const REDIS_WAIT_MS = 500;
+
+/** Where the cache keeps entries and how much. */
+export interface RangeCacheOptions {
+  maxBytes: number;
+  ttlMs: number;
+  /** With `cluster.redis`: its URL and the key prefix (`cluster.prefix`). */
+  redis?: { url: string; prefix: string } | undefined;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+/** Cached frames by key: (dashboard version, widget, variable values used, absolute range). */
+export class RangeCache {
+  /** Key → the frame as JSON; a Map iterates in insertion order, so the first entry is the least recently used. */
+  readonly #entries = new Map<string, string>();
+  #bytes = 0;
+  readonly #maxBytes: number;
+  readonly #ttlMs: number;
+  readonly #redis: Redis | undefined;
+  /** Settles when the first connection attempt has: commands wait for it rather than fail while the server starts. */
+  #connected: Promise<void> = Promise.resolve();
+  readonly #prefix: string;
+  readonly #logger: Logger;
+  /** Whether Redis failed since it last answered: its outage is logged once, and its return once. */
+  #redisDown = false;
+  readonly #hits: Counter<'tier'>;
+  readonly #misses: Counter;
+  readonly #skipped: Counter<'reason'>;
+
+  constructor(options: RangeCacheOptions) {
+    this.#maxBytes = options.maxBytes;
+    this.#ttlMs = options.ttlMs;
+    this.#logger = options.logger;
+    this.#prefix = `${options.redis?.prefix ?? 'rtdash'}:range-cache:`;
+    const registers = [options.metrics.registry];
+    const cache = this;
+    this.#hits = new Counter({ name: 'rtdash_range_cache_hits_total', help: 'Fixed-range results served from the cache instead of a query, by where they were found (memory, redis)', labelNames: ['tier'], registers });
+    this.#misses = new Counter({ name: 'rtdash_range_cache_misses_total', help: 'Fixed-range results not in the cache: the query ran', registers });
+    this.#skipped = new Counter({ name: 'rtdash_range_cache_not_stored_total', help: 'Fixed-range results not cached, by reason (too_large: over cache.range_max_bytes)', labelNames: ['reason'], registers });
+    new Gauge({ name: 'rtdash_range_cache_bytes', help: 'Bytes of fixed-range results held in memory (at most cache.range_max_bytes)', registers, collect() { this.set(cache.#bytes); } });
+    new Gauge({ name: 'rtdash_range_cache_entries', help: 'Fixed-range results held in memory', registers, collect() { this.set(cache.#entries.size); } });
+    if (options.redis !== undefined) {
+      // No offline queue: while Redis is away a command fails at once instead of making a viewer wait.
+      this.#redis = new Redis(options.redis.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: REDIS_WAIT_MS, connectionName: 'rtdash:range-cache' });
+      this.#redis.on('error', () => undefined); // reported through the commands that fail
+      this.#connected = this.#redis.connect().catch((err: unknown) => this.#failed(err));
+    }
+  }
+
+  /** Bytes held in memory. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** The frame cached for `key`, from memory or else from Redis; undefined (a miss) when neither has it. */
+  async get(key: string): Promise<Frame | undefined> {
+    const local = this.#entries.get(key);
+    if (local !== undefined) {
+      this.#entries.delete(key);
+      this.#entries.set(key, local); // now the most recently used
+      this.#hits.inc({ tier: 'memory' });
+      return JSON.parse(local) as Frame;
+    }
+    const shared = await this.#redisGet(key);
+    const frame = shared === undefined ? undefined : readFrame(shared);
+    if (shared !== undefined && frame !== undefined) {
+      this.#remember(key, shared);
+      this.#hits.inc({ tier: 'redis' });
+      return frame;
+    }
+    this.#misses.inc();
+    return undefined;
+  }
+
+  /**
+   * Keeps a successful result. One larger than the whole cache is not kept (it would push out everything else
+   * and still not fit); the least recently used entries make room for the rest.
+   */
+  set(key: string, frame: Frame): void {
+    const json = JSON.stringify(frame);
+    if (Buffer.byteLength(json) > this.#maxBytes) {
+      this.#skipped.inc({ reason: 'too_large' });
+      this.#logger.debug({ key, bytes: Buffer.byteLength(json), max: this.#maxBytes }, 'a fixed-range result is larger than cache.range_max_bytes; not cached');
+      return;
+    }
+    this.#remember(key, json);
+    if (this.#redis !== undefined) void this.#redisCall(() => this.#redis!.set(this.#redisKey(key), json, 'PX', this.#ttlMs));
+  }
+
+  /** Ends the Redis connection. */
+  close(): void {
+    this.#redis?.disconnect();
+  }
+
+  #remember(key: string, json: string): void {
+    const size = Buffer.byteLength(json);
+    const old = this.#entries.get(key);
+    if (old !== undefined) {
+      this.#entries.delete(key);
+      this.#bytes -= Buffer.byteLength(old);
+    }
+    while (this.#bytes + size > this.#maxBytes && this.#entries.size > 0) {
+      const [oldest, text] = this.#entries.entries().next().value as [string, string];
+      this.#entries.delete(oldest);
+      this.#bytes -= Buffer.byteLength(text);
+    }
+    this.#entries.set(key, json);
+    this.#bytes += size;
+  }
+
+  async #redisGet(key: string): Promise<string | undefined> {
+    if (this.#redis === undefined) return undefined;
+    const text = await this.#redisCall(() => this.#redis!.get(this.#redisKey(key)));
+    return typeof text === 'string' && Buffer.byteLength(text) <= this.#maxBytes ? text : undefined;
+  }
+
+  /** A Redis command's answer, or undefined when Redis fails or is slower than REDIS_WAIT_MS. */
+  async #redisCall<T>(command: () => Promise<T>): Promise<T | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${REDIS_WAIT_MS} ms`)), REDIS_WAIT_MS);
+      });
+      const answer = await Promise.race([this.#connected.then(command), late]);
+      if (this.#redisDown) {
+        this.#redisDown = false;
+        this.#logger.info({}, 'cluster.redis answers again; the time-range cache is shared again');
+      }
+      return answer;
+    } catch (err) {
+      this.#failed(err);
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #failed(err: unknown): void {
+    if (this.#redisDown) return;
+    this.#redisDown = true;
+    this.#logger.warn({ err: messageOf(err) }, 'cluster.redis is unreachable; the time-range cache goes on in memory only, not shared with other instances');
+  }
+
+  #redisKey(key: string): string {
+    return this.#prefix + createHash('sha256').update(key).digest('base64url');
+  }
+}
+
+/** The frame a Redis entry holds, or undefined when it holds none (written by something else under our prefix): then the query runs. */
+function readFrame(text: string): Frame | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return checkFrame(value) === undefined ? (value as Frame) : undefined;
+  } catch {
+    return undefined;
+  }
+}
