@@ -82,6 +82,13 @@ export function rangesNoteLines(runs: readonly RangesRun[]): string[] {
   if (repeated.some((p) => p.queries > 0)) {
     notes.push(`- a fixed range asked again still queried the database (${repeated.map((p) => `${p.queries} of ${p.requests}`).join(', ')} requests): nothing was served from a cache`);
   }
+  const counted = runs.flatMap((r) => (r.cache === undefined ? [] : [r.cache]));
+  if (counted.some((c) => c.scans > c.queries)) {
+    notes.push(
+      `- PostgreSQL counted more scans of the table than rtdash sent queries (${counted.map((c) => `${c.scans} for ${c.queries}`).join(', ')}): ` +
+        "its statistics count scans, not statements (parallel workers and the planner's index probes count too), so the scans are an upper bound",
+    );
+  }
   const failed = runs.flatMap((r) => (r.cache?.firstError === undefined ? [] : [r.cache.firstError]));
   if (failed.length > 0) notes.push(`- a viewer failed: ${failed[0]}`);
   if (notes.length === 0) notes.push('- none');
