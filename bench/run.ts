@@ -4,7 +4,9 @@
  * CPU ratios and whether the product's goals are met. Then the PostgreSQL suite (pg-suite.ts): the
  * database's queries at 1 to 1,000 viewers and push latency from NOTIFY. Then the browser suite
  * (browser-suite.ts): the elements against a naive page in Chromium. Then the alert engine
- * (alerts-suite.ts): 1,000 rules over 100 widgets, and the delay from data to webhook. BENCH_SUITES picks the parts.
+ * (alerts-suite.ts): 1,000 rules over 100 widgets, and the delay from data to webhook. Then time ranges
+ * (ranges-suite.ts): "last 7 days" over 10 million rows in Chromium, the range cache, CPU per range request.
+ * BENCH_SUITES picks the parts.
  * Knobs: see settings.ts and docs/benchmarks.md.
  */
 import { killAll } from './child.js';
@@ -13,6 +15,7 @@ import { goalLines, machineLine, noteLines, profileLines, ratioLines, resultTabl
 import { interruptPostgresSuite, runPostgresSuite } from './pg-suite.js';
 import { interruptBrowserSuite, runBrowserSuite } from './browser-suite.js';
 import { runAlertsSuite } from './alerts-suite.js';
+import { runRangesSuite } from './ranges-suite.js';
 import { openFileLimit, readSettings, type Settings } from './settings.js';
 
 /** File descriptors one process needs besides its sockets. */
@@ -53,6 +56,10 @@ async function main(): Promise<number> {
   if (settings.suites.includes('alerts')) {
     if (settings.suites.some((suite) => suite !== 'alerts')) console.log('');
     failures += await runAlertsSuite((line) => console.error(line));
+  }
+  if (settings.suites.includes('ranges')) {
+    if (settings.suites.some((suite) => suite !== 'ranges')) console.log('');
+    failures += await runRangesSuite(settings, (line) => console.error(line));
   }
   return failures > 0 ? 1 : 0;
 }

@@ -6,7 +6,7 @@ import { DEFAULT_LIMITS } from '../core/config/index.js';
 export type Impl = 'rtdash' | 'naive';
 
 /** A part of `npm run bench`: the fan-out comparison, the PostgreSQL dashboard, or the elements in Chromium. */
-export type Suite = 'fanout' | 'postgres' | 'browser' | 'alerts';
+export type Suite = 'fanout' | 'postgres' | 'browser' | 'alerts' | 'ranges';
 
 /** A page the browser suite measures: the elements, or a page written the obvious way. */
 export type BrowserPage = 'rtdash' | 'naive';
@@ -47,6 +47,22 @@ export interface PgSettings {
   coalesce: number[];
 }
 
+/** The ranges suite's knobs (BENCH_RANGES_*); its database server is BENCH_PG_URL's. */
+export interface RangesSettings {
+  /** Rows in the generated table (BENCH_RANGES_ROWS=10000000). */
+  rows: number;
+  /** Interleaved runs of the three measurements (BENCH_RANGES_RUNS=3). */
+  runs: number;
+  /** Viewers opening the fixed ranges (BENCH_RANGES_VIEWERS=1000). */
+  viewers: number;
+  /** Distinct fixed ranges they open (BENCH_RANGES_DISTINCT=10). */
+  distinct: number;
+  /** Viewers connecting at once (BENCH_RANGES_CONCURRENCY=50). */
+  concurrency: number;
+  /** Widget API requests per CPU phase (BENCH_RANGES_REQUESTS=100). */
+  requests: number;
+}
+
 /** What one `npm run bench` does. */
 export interface Settings {
   /** Viewer counts to run, in order (BENCH_VIEWERS=100,1000,5000). */
@@ -61,9 +77,10 @@ export interface Settings {
   viewersPerLoad: number;
   /** Profile rtdash's measured window at each size and print the top functions (BENCH_PROFILE=1). */
   profile: boolean;
-  /** The parts to run, in order (BENCH_SUITES=fanout,postgres,browser,alerts). */
+  /** The parts to run, in order (BENCH_SUITES=fanout,postgres,browser,alerts,ranges). */
   suites: Suite[];
   pg: PgSettings;
+  ranges: RangesSettings;
   browser: BrowserSettings;
 }
 
@@ -80,8 +97,10 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     warmupSeconds: int(env.BENCH_WARMUP ?? '3', 'BENCH_WARMUP', 0, 60),
     viewersPerLoad: int(env.BENCH_VIEWERS_PER_LOAD ?? '5000', 'BENCH_VIEWERS_PER_LOAD', 100, 20_000),
     profile: env.BENCH_PROFILE === '1',
-    suites: list(env.BENCH_SUITES, 'fanout,postgres,browser,alerts', 'BENCH_SUITES').map((name) => {
-      if (name !== 'fanout' && name !== 'postgres' && name !== 'browser' && name !== 'alerts') throw new Error(`BENCH_SUITES: unknown suite "${name}"; expected fanout, postgres, browser or alerts`);
+    suites: list(env.BENCH_SUITES, 'fanout,postgres,browser,alerts,ranges', 'BENCH_SUITES').map((name) => {
+      if (name !== 'fanout' && name !== 'postgres' && name !== 'browser' && name !== 'alerts' && name !== 'ranges') {
+        throw new Error(`BENCH_SUITES: unknown suite "${name}"; expected fanout, postgres, browser, alerts or ranges`);
+      }
       return name;
     }),
     pg: {
@@ -93,6 +112,14 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       spacingMs: int(env.BENCH_PG_SPACING_MS ?? '317', 'BENCH_PG_SPACING_MS', 50, 10_000),
       syncCommit: env.BENCH_PG_SYNC_COMMIT === '1',
       coalesce: list(env.BENCH_PG_COALESCE, String(DEFAULT_LIMITS.coalesceMs), 'BENCH_PG_COALESCE').map((v) => int(v, 'BENCH_PG_COALESCE', 0, 1000)),
+    },
+    ranges: {
+      rows: int(env.BENCH_RANGES_ROWS ?? '10000000', 'BENCH_RANGES_ROWS', 1000, 200_000_000),
+      runs: int(env.BENCH_RANGES_RUNS ?? '3', 'BENCH_RANGES_RUNS', 1, 20),
+      viewers: int(env.BENCH_RANGES_VIEWERS ?? '1000', 'BENCH_RANGES_VIEWERS', 1, 20_000),
+      distinct: int(env.BENCH_RANGES_DISTINCT ?? '10', 'BENCH_RANGES_DISTINCT', 1, 25),
+      concurrency: int(env.BENCH_RANGES_CONCURRENCY ?? '50', 'BENCH_RANGES_CONCURRENCY', 1, 5000),
+      requests: int(env.BENCH_RANGES_REQUESTS ?? '100', 'BENCH_RANGES_REQUESTS', 1, 100_000),
     },
     browser: {
       seconds: int(env.BENCH_BROWSER_SECONDS ?? '120', 'BENCH_BROWSER_SECONDS', 5, 3600),
