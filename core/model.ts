@@ -40,6 +40,8 @@ export interface Widget {
   listen?: unknown;
   schedule: Schedule;
   keep: Keep;
+  /** `record:` in ms: the widget's points are kept this long whether anyone watches or not (docs/time.md). */
+  recordMs?: number;
   /** Time-out of one run in ms; falls back to the source's, then 10 s. */
   timeoutMs?: number;
   x?: string;
@@ -200,6 +202,7 @@ export interface ServerConfig {
    * Redis key and channel (`rtdash`); `leaseTtlMs` is how long a lease lasts without renewal (10 s).
    */
   cluster: { redis?: string; prefix?: string; leaseTtlMs?: number };
-  storage: { type: 'embedded' | 'redis'; dir: string };
+  /** `record_max_mb` as bytes: the most the points of recorded widgets may take in memory (64 MiB when absent). */
+  storage: { type: 'embedded' | 'redis'; dir: string; recordMaxBytes?: number };
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
 }

@@ -17,6 +17,8 @@ import { packageRoot } from './paths.js';
 import { PluginRegistry, createSource, type SourceInstance } from './registry.js';
 import type { PluginFaults } from './plugin-faults.js';
 import { Scheduler } from './scheduler.js';
+import { RecordStore } from './record-store.js';
+import { Recorder } from './recorder.js';
 import type { ServerParts } from './server-parts.js';
 import { ConnectionGate } from './stream/connection-gate.js';
 import { AllowedHosts } from './allowed-hosts.js';
@@ -136,6 +138,8 @@ interface Built {
   hub?: Hub;
   alerting?: Alerting;
   scheduler?: Scheduler;
+  recorder?: Recorder;
+  records?: RecordStore;
   sources: Map<string, SourceInstance>;
   ws?: { close(): Promise<void> };
   memory?: MemoryRelease;
@@ -159,6 +163,8 @@ async function teardown(b: Built, reason: string, logger: Logger): Promise<void>
     ['close the streams', () => b.hub?.close(CLOSE.GOING_AWAY, reason)],
     ['close alerting', () => b.alerting?.close()], // state and outbox are flushed before the jobs stop
     ['stop the jobs', () => b.scheduler?.stop()],
+    ['stop recording', () => b.recorder?.stop()],
+    ['write the recorded points', () => b.records?.close()],
     ['close the data sources', () => Promise.allSettled([...b.sources.values()].map((s) => s.close()))],
     ['wait for the sockets to close', () => b.listening && b.http !== undefined && waitForSockets(b.http)],
     ['close the WebSocket server', () => b.ws?.close()],
@@ -192,12 +198,16 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
   const sources = built.sources;
   await createSources(config, registry, sources, logger, stats);
   options.faults?.watchSources(sources);
-  scheduler = new Scheduler({ source: (name) => sources.get(name), metrics, logger });
+  const records = new RecordStore({ dir: config.storage.dir, ...(config.storage.recordMaxBytes === undefined ? {} : { maxBytes: config.storage.recordMaxBytes }), logger });
+  const recorder = new Recorder({ source: (name) => sources.get(name), store: records, metrics, logger });
+  Object.assign(built, { records, recorder });
+  scheduler = new Scheduler({ source: (name) => sources.get(name), metrics, logger, recorded: (d, w) => recorder.sourceFor(d, w) });
   built.scheduler = scheduler;
   const limits = config.server.limits;
   const context = dashboardContext(config, registry);
   let alerting: Alerting | undefined;
   const store: DashboardStore = new DashboardStore(config.dashboards.dir, context, logger, (id, dashboard) => {
+    recorder.sync(store.list()); // before the viewers' jobs restart, so they read the series of the new definition
     hub?.replaceDashboard(id, dashboard);
     void alerting?.refresh(); // a dashboard's rules change with its file
   });
@@ -224,6 +234,8 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
   const ws = attachWebSocket(http, { hub, gate, access, limits, logger, version: VERSION, path: '/ws' });
   Object.assign(built, { closeApp, http, ws, memory: memoryRelease(http, metrics) });
   await store.reload();
+  recorder.sync(store.list());
+  records.start();
   await alerting.refresh();
   if (config.dashboards.watch) {
     store.watch();

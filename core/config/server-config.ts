@@ -186,6 +186,7 @@ function normalise(root: Plain, source: YamlFile, problems: Problem[], baseDir: 
   }
   const leaseTtlMs = durationAt(cluster, 'lease_ttl', ['cluster'], source, problems, { minMs: 1000 }) ?? DEFAULT_CLUSTER.leaseTtlMs;
   const prefix = stringAt(cluster, 'prefix') ?? DEFAULT_CLUSTER.prefix;
+  const recordMaxMb = numberAt(storage, 'record_max_mb');
   return {
     file: source.file,
     server: {
@@ -209,7 +210,7 @@ function normalise(root: Plain, source: YamlFile, problems: Problem[], baseDir: 
     alerts: { dir: resolve(baseDir, stringAt(objectAt(root, 'alerts'), 'dir') ?? 'alerts') },
     notifiers: notifiersOf(objectAt(root, 'notifiers'), source, problems),
     cluster: redis === undefined ? {} : { redis, prefix, leaseTtlMs },
-    storage: { type: storageType, dir: resolve(baseDir, stringAt(storage, 'dir') ?? 'data') },
+    storage: { type: storageType, dir: resolve(baseDir, stringAt(storage, 'dir') ?? 'data'), ...(recordMaxMb === undefined ? {} : { recordMaxBytes: recordMaxMb * 1024 * 1024 }) },
     log: { level: (stringAt(objectAt(root, 'log'), 'level') as ServerConfig['log']['level'] | undefined) ?? 'info' },
   };
 }

@@ -1,0 +1,180 @@
+/**
+ * Recorded widgets (docs/time.md, "Recorded widgets"): a widget with `record:` has a job that runs on its
+ * schedule from server start whether anyone watches or not, and puts its points in the record store.
+ * Widgets that ask the same source the same query on the same schedule share one series and one job. The
+ * jobs of viewers of a recorded widget read the store instead of the source, so history is there at once and
+ * a range over the widget never asks the source for the past.
+ */
+import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
+import { RtdashError } from './errors.js';
+import type { Frame } from './frame.js';
+import { Job } from './job.js';
+import type { Metrics } from './metrics.js';
+import type { Dashboard, Widget } from './model.js';
+import type { Logger, QueryContext } from './plugin.js';
+import type { RecordStore } from './record-store.js';
+import type { SourceInstance } from './registry.js';
+import { isRangeWidget } from './time-range.js';
+
+/** What the recorder needs from the server. */
+export interface RecorderDeps {
+  source(name: string): SourceInstance | undefined;
+  store: RecordStore;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+interface Recording {
+  key: string;
+  job: Job;
+  widgets: string[];
+  timer?: NodeJS.Timeout;
+  cron?: ScheduledTask;
+}
+
+/** The series of a recorded widget: its source, query and schedule (not its id, title or looks). */
+export function seriesKey(widget: Widget): string {
+  const what = JSON.stringify({ source: widget.source, query: widget.query, schedule: widget.schedule, listen: widget.listen ?? null });
+  return createHash('sha256').update(what).digest('hex').slice(0, 20);
+}
+
+/** Runs the jobs of recorded widgets and serves their viewers from the store. */
+export class Recorder {
+  readonly #deps: RecorderDeps;
+  readonly #recordings = new Map<string, Recording>();
+  readonly #shutdown = new AbortController();
+
+  constructor(deps: RecorderDeps) {
+    this.#deps = deps;
+    setMaxListeners(0, this.#shutdown.signal);
+  }
+
+  /** The recording jobs, by series key (for tests and metrics). */
+  jobs(): Map<string, Job> {
+    return new Map([...this.#recordings].map(([key, r]) => [key, r.job]));
+  }
+
+  /**
+   * Brings the recordings in line with the dashboards: starts the series of new recorded widgets, updates how
+   * long each keeps its points (the longest `record` of its widgets), and stops those no widget records any more.
+   */
+  sync(dashboards: readonly Dashboard[]): void {
+    if (this.#shutdown.signal.aborted) return;
+    const wanted = new Map<string, { widget: Widget; keepMs: number; labels: string[] }>();
+    for (const dashboard of dashboards) {
+      for (const widget of dashboard.widgets) {
+        if (widget.recordMs === undefined || widget.source === undefined) continue;
+        const key = seriesKey(widget);
+        const label = `${dashboard.id}/${widget.id}`;
+        const entry = wanted.get(key);
+        if (entry === undefined) wanted.set(key, { widget, keepMs: widget.recordMs, labels: [label] });
+        else {
+          entry.keepMs = Math.max(entry.keepMs, widget.recordMs);
+          entry.labels.push(label);
+        }
+      }
+    }
+    for (const [key, recording] of this.#recordings) {
+      if (wanted.has(key)) continue;
+      this.#stopOne(recording);
+      this.#recordings.delete(key);
+      this.#deps.store.drop(key);
+    }
+    for (const [key, { widget, keepMs, labels }] of wanted) {
+      const label = `widget${labels.length > 1 ? 's' : ''} ${labels.join(', ')}`;
+      this.#deps.store.open(key, label, keepMs);
+      const known = this.#recordings.get(key);
+      if (known !== undefined) {
+        known.widgets = labels;
+        continue;
+      }
+      const source = this.#deps.source(widget.source!);
+      if (source === undefined) continue; // the dashboard was refused for it already
+      this.#start(key, widget, source, labels);
+    }
+  }
+
+  /**
+   * The source a viewer's job of a recorded widget asks: the store. A range chart on a dashboard with `time:`
+   * gets the range at its bucket; every other widget gets the points of its `keep` window as recorded.
+   * Undefined for a widget that is not recorded.
+   */
+  sourceFor(_dashboard: Dashboard, widget: Widget): SourceInstance | undefined {
+    if (widget.recordMs === undefined || widget.source === undefined) return undefined;
+    const real = this.#deps.source(widget.source);
+    if (real === undefined) return undefined;
+    const key = seriesKey(widget);
+    const store = this.#deps.store;
+    const read = (ctx: QueryContext): Frame => {
+      const ranged = ctx.bucketSeconds !== undefined && isRangeWidget(widget);
+      const keep = widget.keep;
+      const from = ranged ? ctx.range.from : Math.max(ctx.range.from, keep.kind === 'duration' ? ctx.range.to - keep.ms : -Infinity);
+      const frame = store.read(key, from, ctx.range.to, ranged ? ctx.bucketSeconds : undefined, keep.kind === 'points' && !ranged ? keep.count : Infinity);
+      if (frame !== undefined) return frame;
+      const recording = this.#recordings.get(key);
+      const error = recording?.job.history.errorDetail;
+      // Nothing recorded yet: say why when the recording fails, else an empty answer the next run fills.
+      if (error !== undefined && recording?.job.history.status === 'error') throw new RtdashError(recording.job.history.error!.code, error);
+      return { fields: [] };
+    };
+    return {
+      config: real.config,
+      plugin: real.plugin,
+      source: { query: (_query: unknown, ctx: QueryContext) => Promise.resolve().then(() => read(ctx)), health: (signal: AbortSignal) => real.source.health(signal) },
+      close: () => Promise.resolve(),
+    };
+  }
+
+  /** Stops every recording job and waits for runs in flight. */
+  async stop(): Promise<void> {
+    this.#shutdown.abort();
+    const inflight: Promise<void>[] = [];
+    for (const recording of this.#recordings.values()) {
+      this.#stopOne(recording);
+      if (recording.job.inflight) inflight.push(recording.job.inflight);
+    }
+    this.#recordings.clear();
+    await Promise.allSettled(inflight);
+  }
+
+  #start(key: string, widget: Widget, source: SourceInstance, labels: string[]): void {
+    const { metrics, logger, store } = this.#deps;
+    const intervalMs = widget.schedule.kind === 'every' ? widget.schedule.ms : 60_000;
+    // The job's own history only has to tell new points from old: the store keeps them.
+    const job = new Job(`record:${key}`, { ...widget, keep: { kind: 'points', count: 2 } }, {}, intervalMs, { source, metrics, logger, shutdown: this.#shutdown.signal });
+    job.listeners.add((_entry, ran) => {
+      if (ran.latest !== undefined && ran.history.status === 'ok') store.append(key, ran.latest, Date.now());
+    });
+    const recording: Recording = { key, job, widgets: labels };
+    this.#recordings.set(key, recording);
+    job.tick();
+    job.listen();
+    const schedule = widget.schedule;
+    if (schedule.kind === 'cron') {
+      recording.cron = cronSchedule(schedule.expression, () => job.tick(), { name: job.key });
+      return;
+    }
+    const interval = schedule.ms;
+    let due = Math.floor(Date.now() / interval) * interval;
+    const next = () => {
+      const now = Date.now();
+      due += interval;
+      if (due <= now) due += Math.ceil((now - due + 1) / interval) * interval; // missed ticks are skipped
+      recording.timer = setTimeout(() => {
+        job.tick();
+        if (this.#recordings.get(key) === recording) next();
+      }, due - now);
+    };
+    next();
+  }
+
+  #stopOne(recording: Recording): void {
+    recording.job.unlisten();
+    if (recording.timer !== undefined) clearTimeout(recording.timer);
+    recording.timer = undefined;
+    if (recording.cron !== undefined) void recording.cron.destroy();
+    recording.cron = undefined;
+  }
+}
