@@ -1,0 +1,30 @@
+import { expect } from 'chai';
+import { parseDashboard, type DashboardContext } from './dashboard-config.js';
+import { expectOneProblemIn, problemsFrom } from './testing.js';
+
+const ctx: DashboardContext = { sources: (name) => (name === 'db' ? { type: 'unchecked' } : undefined), sourceNames: () => ['db'] };
+const parse = (text: string) => parseDashboard(text, 'ops.yaml', ctx);
+const problemsOf = (text: string): string[] => problemsFrom(() => parse(text));
+
+describe('widget record:', () => {
+  it('reads record as a duration on charts, stats and gauges', () => {
+    const d = parse(`id: ops\ntitle: Ops\nwidgets:\n  - { id: a, type: line, source: db, query: q, record: 24h }\n  - { id: b, type: stat, source: db, query: q }\n`);
+    expect(d.widgets[0]!.recordMs).to.equal(86_400_000);
+    expect(d.widgets[1]!.recordMs).to.equal(undefined);
+  });
+
+  it('refuses record on a table, on a query with variables and on a query that takes the range, saying why', () => {
+    expectOneProblemIn(problemsOf(`id: ops\ntitle: Ops\nwidgets:\n  - id: a\n    type: table\n    source: db\n    query: q\n    record: 1h\n`), 'ops.yaml:8:5', 'widget "a" cannot "record"', 'a table widget has no points over time');
+    expectOneProblemIn(
+      problemsOf(`id: ops\ntitle: Ops\nvariables:\n  host: { type: select, options: [a, b] }\nwidgets:\n  - id: a\n    type: line\n    source: db\n    query: SELECT t, v FROM m WHERE host = :host\n    record: 1h\n`),
+      'ops.yaml:10:5',
+      'uses :host, and a recorded widget runs with nobody watching',
+    );
+    expectOneProblemIn(
+      problemsOf(`id: ops\ntitle: Ops\ntime: {}\nwidgets:\n  - id: a\n    type: line\n    source: db\n    query: SELECT t, v FROM m WHERE t >= :from\n    record: 1h\n`),
+      'ops.yaml:9:5',
+      'its source answers any range itself',
+    );
+    expectOneProblemIn(problemsOf(`id: ops\ntitle: Ops\nwidgets:\n  - id: a\n    type: line\n    source: db\n    query: q\n    record: 500ms\n`), 'ops.yaml:8:13', '"record" must be at least 1000ms');
+  });
+});
