@@ -30,7 +30,7 @@ describe('RecordStore', () => {
 
   it('buckets a range to at most (to - from) / bucket rows, each the mean of its points, at the bucket start', () => {
     const store = new RecordStore({ dir, logger: keptLogger().logger });
-    store.open('s', 'widget x', 86_400_000);
+    store.open('s', 'widget x', 86_400_000, 1000);
     const now = 1_800_000_000_000;
     store.append('s', rows(now - 100_000, 1000, 100), now); // 100 s of 100 ms points
     const frame = store.read('s', now - 60_000, now, 10)!;
@@ -44,20 +44,21 @@ describe('RecordStore', () => {
 
   it('keeps a series under its share of the byte cap, newest points first, and says so once', () => {
     const { logger, warnings } = keptLogger();
-    const store = new RecordStore({ dir, logger, maxBytes: 48 * 1000 });
-    store.open('s', 'widget x', 86_400_000);
+    const store = new RecordStore({ dir, logger, maxBytes: 24 * 1000 });
+    store.open('s', 'widget x', 86_400_000, 1000);
     const now = 1_800_000_000_000;
     for (let i = 0; i < 5; i++) store.append('s', rows(now - 10_000 + i * 2000, 2000, 1), now);
     const size = store.size('s');
-    expect(size.bytes).to.be.at.most(48 * 1000);
-    expect(size.rows).to.be.within(900, 1000);
+    expect(size.bytes).to.be.at.most(24 * 1000);
+    expect(size.rows).to.equal(1000); // 24 bytes a row: the time, the value and its size
+    expect(size.oldest).to.equal(now - 10_000 + 4 * 2000 + 1000);
     expect(warnings.filter((w) => w.includes('storage.record_max_mb'))).to.have.length(1);
     expect(warnings[0]).to.include('widget x: recording 1440 min needs more than its share');
   });
 
   it('drops points older than the series records', () => {
     const store = new RecordStore({ dir, logger: keptLogger().logger });
-    store.open('s', 'widget x', 60_000);
+    store.open('s', 'widget x', 60_000, 1000);
     const now = 1_800_000_000_000;
     store.append('s', rows(now - 120_000, 120, 1000), now);
     expect(store.size('s').oldest).to.equal(now - 60_000);

@@ -34,16 +34,17 @@ interface Header {
   fields: Column[];
 }
 
-/** One recorded series. Rows are [time, ...values in field order, with the time field left out]. */
+/** One recorded series, held by column (a column of numbers is a packed array of doubles). */
 class Series {
   readonly key: string;
   readonly file: string;
   label: string;
   keepMs: number;
+  /** How often it gets a point, about: its share of the byte cap follows keepMs / intervalMs. */
+  intervalMs: number;
   fields: Column[] | undefined;
   timeIndex = -1;
-  rows: FieldValue[][] = [];
-  times: number[] = [];
+  columns: FieldValue[][] = [];
   start = 0;
   sizes: number[] = [];
   bytes = 0;
@@ -56,23 +57,32 @@ class Series {
   warnedBudget = false;
   warnedShape = false;
 
-  constructor(key: string, file: string, label: string, keepMs: number) {
+  constructor(key: string, file: string, label: string, keepMs: number, intervalMs: number) {
+    this.intervalMs = Math.max(1, intervalMs);
     this.key = key;
     this.file = file;
     this.label = label;
     this.keepMs = keepMs;
   }
 
+  /** The time column. */
+  get times(): number[] {
+    return (this.columns[this.timeIndex] ?? []) as number[];
+  }
+
   get count(): number {
     return this.times.length - this.start;
   }
 
-  push(row: FieldValue[], time: number): void {
+  push(row: FieldValue[]): void {
     const size = rowBytes(row);
-    this.rows.push(row);
-    this.times.push(time);
+    row.forEach((v, c) => this.columns[c]!.push(v));
     this.sizes.push(size);
     this.bytes += size;
+  }
+
+  row(r: number): FieldValue[] {
+    return this.columns.map((c) => c[r]!);
   }
 
   dropOldest(): void {
@@ -83,8 +93,7 @@ class Series {
   /** Hands the dropped front of the arrays back once it is the larger part. */
   compact(): void {
     if (this.start < 1024 || this.start < this.times.length / 2) return;
-    this.rows = this.rows.slice(this.start);
-    this.times = this.times.slice(this.start);
+    this.columns = this.columns.map((c) => c.slice(this.start));
     this.sizes = this.sizes.slice(this.start);
     this.start = 0;
   }
@@ -92,8 +101,7 @@ class Series {
   clear(fields: Column[]): void {
     this.fields = fields;
     this.timeIndex = fields.findIndex((f) => f.type === 'time');
-    this.rows = [];
-    this.times = [];
+    this.columns = fields.map(() => []);
     this.sizes = [];
     this.start = 0;
     this.bytes = 0;
@@ -144,23 +152,31 @@ export class RecordStore {
     return [...this.#series.keys()];
   }
 
-  /** Bytes each series may hold: the cap shared evenly. */
-  get budget(): number {
-    return Math.floor(this.maxBytes / Math.max(1, this.#series.size));
+  /**
+   * Bytes a series may hold: its share of the cap, in proportion to the points it records (how long it keeps
+   * them over its interval), so a widget that runs every second gets twice the room of one that runs every two.
+   */
+  budgetOf(key: string): number {
+    const series = this.#series.get(key);
+    if (series === undefined) return 0;
+    let total = 0;
+    for (const s of this.#series.values()) total += s.keepMs / s.intervalMs;
+    return Math.floor((this.maxBytes * (series.keepMs / series.intervalMs)) / total);
   }
 
   /**
    * Opens a series (loading what its file holds) or updates how long it keeps its points. `label` names the
    * widgets that record it, for the file and the log.
    */
-  open(key: string, label: string, keepMs: number): void {
+  open(key: string, label: string, keepMs: number, intervalMs: number): void {
     const known = this.#series.get(key);
     if (known !== undefined) {
       known.keepMs = keepMs;
+      known.intervalMs = intervalMs;
       known.label = label;
       return;
     }
-    const series = new Series(key, join(this.dir, `${key}.jsonl`), label, keepMs);
+    const series = new Series(key, join(this.dir, `${key}.jsonl`), label, keepMs, intervalMs);
     this.#series.set(key, series);
     this.#load(series);
     this.#trim(series, Date.now());
@@ -195,7 +211,7 @@ export class RecordStore {
     order.sort((a, b) => (times[a] as number) - (times[b] as number));
     for (const i of order) {
       const row = frame.fields.map((f) => f.values[i] ?? null);
-      series.push(row, row[timeIndex] as number);
+      series.push(row);
       series.pending.push(row);
     }
     this.#trim(series, now);
@@ -209,7 +225,7 @@ export class RecordStore {
   read(key: string, from: number, to: number, bucketSeconds?: number, lastRows = Infinity): Frame | undefined {
     const series = this.#series.get(key);
     if (series === undefined || series.fields === undefined) return undefined;
-    const { times, rows, fields, timeIndex } = series;
+    const { times, columns, fields, timeIndex } = series;
     let lo = lowerBound(times, from, series.start);
     while (lo < times.length && times[lo]! <= from) lo++;
     let hi = lowerBound(times, to, lo);
@@ -217,7 +233,7 @@ export class RecordStore {
     if (hi - lo > lastRows) lo = hi - lastRows;
     const out: FieldValue[][] = fields.map(() => []);
     if (bucketSeconds === undefined) {
-      for (let r = lo; r < hi; r++) rows[r]!.forEach((v, c) => out[c]!.push(v));
+      columns.forEach((column, c) => (out[c] = column.slice(lo, hi)));
     } else {
       const width = bucketSeconds * 1000;
       const limit = Math.max(1, Math.floor((to - from) / width));
@@ -229,7 +245,7 @@ export class RecordStore {
         else buckets.push({ start, first: r, end: r + 1 });
       }
       for (const b of buckets.slice(Math.max(0, buckets.length - limit))) {
-        fields.forEach((f, c) => out[c]!.push(c === timeIndex ? b.start : aggregate(rows, c, b.first, b.end, f.type)));
+        fields.forEach((f, c) => out[c]!.push(c === timeIndex ? b.start : aggregate(columns[c]!, b.first, b.end, f.type)));
       }
     }
     return { fields: fields.map((f, c) => ({ name: f.name, type: f.type, values: out[c]! })) };
@@ -260,7 +276,7 @@ export class RecordStore {
     if (series.rewrite || series.linesOnDisk + series.pending.length > 2 * series.count + 1000) {
       const header: Header = { format: FORMAT, key: series.key, label: series.label, fields: series.fields };
       const lines = [JSON.stringify(header)];
-      for (let r = series.start; r < series.rows.length; r++) lines.push(JSON.stringify(series.rows[r]));
+      for (let r = series.start; r < series.times.length; r++) lines.push(JSON.stringify(series.row(r)));
       const temp = `${series.file}.tmp`;
       writeFileSync(temp, lines.join('\n') + '\n');
       renameSync(temp, series.file);
@@ -300,7 +316,7 @@ export class RecordStore {
         const time = Array.isArray(row) ? row[series.timeIndex] : undefined;
         if (!Array.isArray(row) || row.length !== header.fields.length || typeof time !== 'number') throw new Error(`line ${i + 1} is not a row of ${header.fields.length} values`);
         if (series.count > 0 && time <= series.times[series.times.length - 1]!) continue;
-        series.push(row, time);
+        series.push(row);
       }
       series.linesOnDisk = lines.length - 1;
       if (torn) this.#logger.warn({ file: series.file }, `the last line of ${series.file} was cut short (a crash while writing?); it is dropped`);
@@ -308,8 +324,7 @@ export class RecordStore {
     } catch (err) {
       const aside = `${series.file}.corrupt-${Date.now()}`;
       series.fields = undefined;
-      series.rows = [];
-      series.times = [];
+      series.columns = [];
       series.sizes = [];
       series.bytes = 0;
       series.start = 0;
@@ -326,7 +341,7 @@ export class RecordStore {
   #trim(series: Series, now: number): void {
     const cutoff = now - series.keepMs;
     while (series.count > 0 && series.times[series.start]! < cutoff) series.dropOldest();
-    const budget = this.budget;
+    const budget = this.budgetOf(series.key);
     if (series.bytes > budget) {
       if (!series.warnedBudget) {
         const heldMs = series.count > 1 ? series.times[series.times.length - 1]! - series.times[series.start]! : 0;
@@ -342,9 +357,9 @@ export class RecordStore {
   }
 }
 
-/** What one row costs in memory, roughly: the array and its values. */
+/** What one row costs in memory, roughly: its values in their columns, and its own size. */
 function rowBytes(row: FieldValue[]): number {
-  let bytes = 32;
+  let bytes = 8;
   for (const v of row) bytes += typeof v === 'string' ? 16 + 2 * v.length : 8;
   return bytes;
 }
@@ -365,12 +380,12 @@ function lowerBound(times: number[], t: number, from: number): number {
   return lo;
 }
 
-function aggregate(rows: FieldValue[][], column: number, first: number, end: number, type: FieldType): FieldValue {
-  if (type !== 'number') return rows[end - 1]![column] ?? null;
+function aggregate(column: FieldValue[], first: number, end: number, type: FieldType): FieldValue {
+  if (type !== 'number') return column[end - 1] ?? null;
   let sum = 0;
   let n = 0;
   for (let r = first; r < end; r++) {
-    const v = rows[r]![column];
+    const v = column[r];
     if (typeof v === 'number') {
       sum += v;
       n++;

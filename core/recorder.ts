@@ -84,7 +84,7 @@ export class Recorder {
     }
     for (const [key, { widget, keepMs, labels }] of wanted) {
       const label = `widget${labels.length > 1 ? 's' : ''} ${labels.join(', ')}`;
-      this.#deps.store.open(key, label, keepMs);
+      this.#deps.store.open(key, label, keepMs, widget.schedule.kind === 'every' ? widget.schedule.ms : 60_000);
       const known = this.#recordings.get(key);
       if (known !== undefined) {
         known.widgets = labels;
