@@ -5,9 +5,10 @@
  * a restart on the same data folder keeps the points, and a corrupt or torn series file does not stop the server.
  */
 import { expect } from 'chai';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bundledDashboardDir } from '../core/paths.js';
 import { calls, failing } from './support/test-plugin.js';
 import { connect, type Message, type TestClient } from './support/ws-client.js';
 import { sleep, startTestServer, until, type TestServer } from './support/test-server.js';
@@ -104,6 +105,24 @@ describe('recorded widgets', function () {
       await c.close();
       failing.delete('rec-a');
     });
+  });
+
+  it('opens the bundled system dashboard with what was recorded before anyone watched, and a range picker', async () => {
+    const t = await startTestServer({ 'system.yaml': readFileSync(join(bundledDashboardDir, 'system.yaml'), 'utf8') });
+    try {
+      await sleep(3500);
+      const c = await connect(t.wsUrl);
+      c.send({ type: 'subscribe', dashboard: 'system', range: { from: 'now-5m', to: 'now' } });
+      const snapshot = await c.nextOf('snapshot');
+      expect((snapshot.definition as { time?: { choices: string[] } }).time?.choices).to.include('24h');
+      // CPU every second for 3.5 s before the viewer came: its first answer already has those points.
+      const cpu = await firstData(c, 'cpu', 1500);
+      expect(column(cpu, 'time').length).to.be.at.least(3);
+      expect(column(cpu, 'time')[0]!).to.be.below(Date.now() - 2500);
+      await c.close();
+    } finally {
+      await t.stop();
+    }
   });
 
   describe('across restarts', () => {
