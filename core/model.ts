@@ -105,9 +105,11 @@ export interface SourceConfig {
   maxRows?: number;
   /** The column cap of one result (`max_columns`); 1,000 when unset. A wider result is an error. */
   maxColumns?: number;
+  /** `record`: the default `record` of its widgets, in ms (docs/time.md). */
+  recordMs?: number;
   /** How long the plugin's create() may take (`create_timeout`); 10 s when unset. */
   createTimeoutMs?: number;
-  /** Everything besides `type`, `timeout`, `max_rows`, `max_columns` and `create_timeout`, validated against the plugin's options schema. */
+  /** Everything besides `type`, `timeout`, `max_rows`, `max_columns`, `create_timeout` and `record`, validated against the plugin's options schema. */
   options: Record<string, unknown>;
   position?: Position;
 }

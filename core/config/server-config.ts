@@ -246,7 +246,7 @@ function builtinSources(): SourceConfig[] {
 }
 
 /** Keys of a data source that the core reads; the rest are the plugin's options. */
-const COMMON_SOURCE_KEYS = new Set(['type', 'timeout', 'max_rows', 'max_columns', 'create_timeout']);
+const COMMON_SOURCE_KEYS = new Set(['type', 'timeout', 'max_rows', 'max_columns', 'create_timeout', 'record']);
 
 function datasourcesOf(datasources: Plain, source: YamlFile, problems: Problem[]): SourceConfig[] {
   const out: SourceConfig[] = [];
@@ -257,6 +257,7 @@ function datasourcesOf(datasources: Plain, source: YamlFile, problems: Problem[]
     const path = ['datasources', name];
     const timeoutMs = durationAt(definition, 'timeout', path, source, problems);
     const createTimeoutMs = durationAt(definition, 'create_timeout', path, source, problems);
+    const recordMs = durationAt(definition, 'record', path, source, problems, { minMs: 1000 });
     // Object.fromEntries defines properties, so even a hostile key cannot reach a prototype.
     const maxRows = typeof definition['max_rows'] === 'number' ? definition['max_rows'] : undefined;
     const maxColumns = typeof definition['max_columns'] === 'number' ? definition['max_columns'] : undefined;
@@ -268,6 +269,7 @@ function datasourcesOf(datasources: Plain, source: YamlFile, problems: Problem[]
       ...(maxRows === undefined ? {} : { maxRows }),
       ...(maxColumns === undefined ? {} : { maxColumns }),
       ...(createTimeoutMs === undefined ? {} : { createTimeoutMs }),
+      ...(recordMs === undefined ? {} : { recordMs }),
       options,
       position: { file: source.file, ...source.position(path, 'key') },
     });

@@ -27,4 +27,19 @@ describe('widget record:', () => {
     );
     expectOneProblemIn(problemsOf(`id: ops\ntitle: Ops\nwidgets:\n  - id: a\n    type: line\n    source: db\n    query: q\n    record: 500ms\n`), 'ops.yaml:8:13', '"record" must be at least 1000ms');
   });
+
+  it("gives the widgets that can be recorded their source's record, unless they say record: false", () => {
+    const recording: DashboardContext = { sources: (name) => (name === 'db' ? { type: 'unchecked', recordMs: 3_600_000 } : undefined), sourceNames: () => ['db'] };
+    const d = parseDashboard(
+      `id: ops\ntitle: Ops\nvariables:\n  host: { type: select, options: [a, b] }\nwidgets:\n` +
+        `  - { id: a, type: line, source: db, query: q }\n` +
+        `  - { id: b, type: table, source: db, query: q }\n` +
+        `  - { id: c, type: line, source: db, query: "q :host" }\n` +
+        `  - { id: d, type: stat, source: db, query: q, record: false }\n` +
+        `  - { id: e, type: gauge, source: db, query: q, record: 2h }\n`,
+      'ops.yaml',
+      recording,
+    );
+    expect(d.widgets.map((w) => w.recordMs)).to.deep.equal([3_600_000, undefined, undefined, undefined, 7_200_000]);
+  });
 });

@@ -20,6 +20,8 @@ export interface SourceInfo {
   type: string;
   /** The source's plugin; when given, widget queries are checked against its `querySchema`. */
   plugin?: PluginDefinition;
+  /** The source's `record`: the default of its widgets that can be recorded. */
+  recordMs?: number;
 }
 
 /** The data sources dashboards may use. */
@@ -75,7 +77,7 @@ export function widgetOf(w: Plain, index: number, scope: WidgetScope, source: Ya
   const schedule = scheduleOf(w, index, label, scope, source, problems);
   const keep = keepOf(w, index, source, problems);
   const timeoutMs = durationAt(w, 'timeout', path, source, problems);
-  const recordMs = recordOf(w, index, label, type, variables, usesRange, source, problems);
+  const recordMs = recordOf(w, index, label, type, variables, usesRange, source, problems, sourceName === undefined ? undefined : scope.context.sources(sourceName)?.recordMs);
   const size = sizeOf(w, index, scope, source, problems);
   const min = numberAt(w, 'min');
   const max = numberAt(w, 'max');
@@ -170,8 +172,13 @@ export const RECORDABLE_TYPES: readonly WidgetType[] = ['line', 'area', 'bar', '
  * `record:`: how long the widget's points are kept whether anyone watches. A recorded job runs with nobody
  * watching, so it has no viewer's variable values; a query that takes :from/:to/:bucket answers ranges itself.
  */
-function recordOf(w: Plain, index: number, label: string, type: WidgetType | undefined, variables: string[], usesRange: boolean, source: YamlFile, problems: Problem[]): number | undefined {
-  if (w['record'] === undefined) return undefined;
+function recordOf(w: Plain, index: number, label: string, type: WidgetType | undefined, variables: string[], usesRange: boolean, source: YamlFile, problems: Problem[], sourceDefault?: number): number | undefined {
+  if (w['record'] === false) return undefined;
+  if (w['record'] === undefined) {
+    // The source's default applies to the widgets it can: the others show "now" as before.
+    const recordable = type !== undefined && RECORDABLE_TYPES.includes(type) && variables.length === 0 && !usesRange;
+    return recordable ? sourceDefault : undefined;
+  }
   const path = ['widgets', index, 'record'];
   const ms = durationAt(w, 'record', ['widgets', index], source, problems, { minMs: 1000 });
   if (ms === undefined) return undefined;
