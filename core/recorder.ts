@@ -12,16 +12,20 @@ import { RtdashError } from './errors.js';
 import type { Frame } from './frame.js';
 import { Job } from './job.js';
 import type { Metrics } from './metrics.js';
-import type { Dashboard, Widget } from './model.js';
+import type { Dashboard, ServerConfig, Widget } from './model.js';
 import type { Logger, QueryContext } from './plugin.js';
-import type { RecordStore } from './record-store.js';
+import { RecordStore } from './record-store.js';
 import type { SourceInstance } from './registry.js';
 import { isRangeWidget } from './time-range.js';
+
+/** How far ahead of the clock-aligned tick a recording runs. */
+const RECORD_LEAD_MS = 50;
 
 /** What the recorder needs from the server. */
 export interface RecorderDeps {
   source(name: string): SourceInstance | undefined;
-  store: RecordStore;
+  /** `storage` of the config: the store's folder is `dir/records`, its cap `recordMaxBytes`. */
+  storage: Pick<ServerConfig['storage'], 'dir' | 'recordMaxBytes'>;
   metrics: Metrics;
   logger: Logger;
 }
@@ -43,11 +47,16 @@ export function seriesKey(widget: Widget): string {
 /** Runs the jobs of recorded widgets and serves their viewers from the store. */
 export class Recorder {
   readonly #deps: RecorderDeps;
+  /** Where the points are kept. */
+  readonly store: RecordStore;
   readonly #recordings = new Map<string, Recording>();
   readonly #shutdown = new AbortController();
 
   constructor(deps: RecorderDeps) {
     this.#deps = deps;
+    const { dir, recordMaxBytes } = deps.storage;
+    this.store = new RecordStore({ dir, ...(recordMaxBytes === undefined ? {} : { maxBytes: recordMaxBytes }), logger: deps.logger });
+    this.store.start();
     setMaxListeners(0, this.#shutdown.signal);
   }
 
@@ -80,11 +89,11 @@ export class Recorder {
       if (wanted.has(key)) continue;
       this.#stopOne(recording);
       this.#recordings.delete(key);
-      this.#deps.store.drop(key);
+      this.store.drop(key);
     }
     for (const [key, { widget, keepMs, labels }] of wanted) {
       const label = `widget${labels.length > 1 ? 's' : ''} ${labels.join(', ')}`;
-      this.#deps.store.open(key, label, keepMs, widget.schedule.kind === 'every' ? widget.schedule.ms : 60_000);
+      this.store.open(key, label, keepMs, widget.schedule.kind === 'every' ? widget.schedule.ms : 60_000);
       const known = this.#recordings.get(key);
       if (known !== undefined) {
         known.widgets = labels;
@@ -106,7 +115,7 @@ export class Recorder {
     const real = this.#deps.source(widget.source);
     if (real === undefined) return undefined;
     const key = seriesKey(widget);
-    const store = this.#deps.store;
+    const store = this.store;
     const read = (ctx: QueryContext): Frame => {
       const ranged = ctx.bucketSeconds !== undefined && isRangeWidget(widget);
       const keep = widget.keep;
@@ -127,7 +136,7 @@ export class Recorder {
     };
   }
 
-  /** Stops every recording job and waits for runs in flight. */
+  /** Stops every recording job, waits for runs in flight, and writes the points not yet on disk. */
   async stop(): Promise<void> {
     this.#shutdown.abort();
     const inflight: Promise<void>[] = [];
@@ -137,10 +146,12 @@ export class Recorder {
     }
     this.#recordings.clear();
     await Promise.allSettled(inflight);
+    this.store.close();
   }
 
   #start(key: string, widget: Widget, source: SourceInstance, labels: string[]): void {
-    const { metrics, logger, store } = this.#deps;
+    const { metrics, logger } = this.#deps;
+    const store = this.store;
     const intervalMs = widget.schedule.kind === 'every' ? widget.schedule.ms : 60_000;
     // The job's own history only has to tell new points from old: the store keeps them.
     const job = new Job(`record:${key}`, { ...widget, keep: { kind: 'points', count: 2 } }, {}, intervalMs, { source, metrics, logger, shutdown: this.#shutdown.signal });
@@ -157,7 +168,9 @@ export class Recorder {
       return;
     }
     const interval = schedule.ms;
-    let due = Math.floor(Date.now() / interval) * interval;
+    // A little ahead of the clock-aligned ticks viewers' jobs run on, so the point is recorded when they read.
+    const lead = Math.min(RECORD_LEAD_MS, Math.floor(interval / 4));
+    let due = Math.floor(Date.now() / interval) * interval - lead;
     const next = () => {
       const now = Date.now();
       due += interval;

@@ -17,7 +17,6 @@ import { packageRoot } from './paths.js';
 import { PluginRegistry, createSource, type SourceInstance } from './registry.js';
 import type { PluginFaults } from './plugin-faults.js';
 import { Scheduler } from './scheduler.js';
-import { RecordStore } from './record-store.js';
 import { Recorder } from './recorder.js';
 import type { ServerParts } from './server-parts.js';
 import { ConnectionGate } from './stream/connection-gate.js';
@@ -139,7 +138,6 @@ interface Built {
   alerting?: Alerting;
   scheduler?: Scheduler;
   recorder?: Recorder;
-  records?: RecordStore;
   sources: Map<string, SourceInstance>;
   ws?: { close(): Promise<void> };
   memory?: MemoryRelease;
@@ -163,8 +161,7 @@ async function teardown(b: Built, reason: string, logger: Logger): Promise<void>
     ['close the streams', () => b.hub?.close(CLOSE.GOING_AWAY, reason)],
     ['close alerting', () => b.alerting?.close()], // state and outbox are flushed before the jobs stop
     ['stop the jobs', () => b.scheduler?.stop()],
-    ['stop recording', () => b.recorder?.stop()],
-    ['write the recorded points', () => b.records?.close()],
+    ['stop recording and write the recorded points', () => b.recorder?.stop()],
     ['close the data sources', () => Promise.allSettled([...b.sources.values()].map((s) => s.close()))],
     ['wait for the sockets to close', () => b.listening && b.http !== undefined && waitForSockets(b.http)],
     ['close the WebSocket server', () => b.ws?.close()],
@@ -198,9 +195,7 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
   const sources = built.sources;
   await createSources(config, registry, sources, logger, stats);
   options.faults?.watchSources(sources);
-  const records = new RecordStore({ dir: config.storage.dir, ...(config.storage.recordMaxBytes === undefined ? {} : { maxBytes: config.storage.recordMaxBytes }), logger });
-  const recorder = new Recorder({ source: (name) => sources.get(name), store: records, metrics, logger });
-  Object.assign(built, { records, recorder });
+  const recorder = (built.recorder = new Recorder({ source: (name) => sources.get(name), storage: config.storage, metrics, logger }));
   scheduler = new Scheduler({ source: (name) => sources.get(name), metrics, logger, recorded: (d, w) => recorder.sourceFor(d, w) });
   built.scheduler = scheduler;
   const limits = config.server.limits;
@@ -233,9 +228,7 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
   const http = createServer(app.callback());
   const ws = attachWebSocket(http, { hub, gate, access, limits, logger, version: VERSION, path: '/ws' });
   Object.assign(built, { closeApp, http, ws, memory: memoryRelease(http, metrics) });
-  await store.reload();
-  recorder.sync(store.list());
-  records.start();
+  await store.reload(); // starts the recordings too: every dashboard is a change on the first load
   await alerting.refresh();
   if (config.dashboards.watch) {
     store.watch();
