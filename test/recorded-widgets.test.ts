@@ -125,6 +125,24 @@ describe('recorded widgets', function () {
     }
   });
 
+  it('starts recording a widget that gains record: in a reload, and stops when it loses it', async () => {
+    const unrecorded = recordedPlain('rec-reload').replace(', record: 1h', '');
+    const t = await startTestServer({ 'plain.yaml': unrecorded }, {}, true);
+    try {
+      await sleep(400);
+      expect(calls.get('rec-reload') ?? 0).to.equal(0);
+      t.write('plain.yaml', recordedPlain('rec-reload'));
+      await until(() => (calls.get('rec-reload') ?? 0) >= 5, 3000, 'recording after the reload');
+      t.write('plain.yaml', unrecorded);
+      await sleep(400);
+      const stopped = calls.get('rec-reload') ?? 0;
+      await sleep(500);
+      expect(calls.get('rec-reload')).to.equal(stopped);
+    } finally {
+      await t.stop();
+    }
+  });
+
   describe('across restarts', () => {
     let data: string;
     before(() => {
