@@ -3,12 +3,16 @@
  * source names' options or credentials.
  */
 import type { Dashboard, Widget } from './model.js';
+import { isRangeWidget } from './time-range.js';
 
 /** The viewer-safe form of one widget: how to show it, never where its data comes from. */
 export type PublicWidget = Pick<Widget, 'id' | 'title' | 'type' | 'description' | 'x' | 'y' | 'unit' | 'size' | 'thresholds' | 'min' | 'max' | 'content'> & {
   /** How long between runs in ms (for `every`) so a client can tell stale data; absent for cron. */
   intervalMs?: number;
-  /** How much history the widget keeps (points or a time window): a client trims its copy to the same. */
+  /**
+   * How much history the widget keeps (points or a time window): a client trims its copy to the same. Absent
+   * for a range widget on a dashboard with `time:`: each frame is the whole range, and `keep` does not cut it.
+   */
   keep?: { points: number } | { ms: number };
 };
 
@@ -34,14 +38,14 @@ export function publicDashboard(dashboard: Dashboard): PublicDashboard {
     version: dashboard.version,
     layout: dashboard.layout,
     variables: dashboard.variables,
-    widgets: dashboard.widgets.map(publicWidget),
+    widgets: dashboard.widgets.map((w) => publicWidget(w, dashboard.time !== undefined && isRangeWidget(w))),
     ...(dashboard.time !== undefined && {
       time: { default: dashboard.time.default, choices: dashboard.time.choices, max: dashboard.time.max, maxPoints: dashboard.time.maxPoints },
     }),
   };
 }
 
-function publicWidget(w: Widget): PublicWidget {
+function publicWidget(w: Widget, ranged: boolean): PublicWidget {
   return {
     id: w.id,
     title: w.title,
@@ -56,6 +60,6 @@ function publicWidget(w: Widget): PublicWidget {
     ...(w.max !== undefined && { max: w.max }),
     ...(w.content !== undefined && { content: w.content }),
     ...(w.schedule.kind === 'every' && { intervalMs: w.schedule.ms }),
-    ...(w.source !== undefined && { keep: w.keep.kind === 'points' ? { points: w.keep.count } : { ms: w.keep.ms } }),
+    ...(w.source !== undefined && !ranged && { keep: w.keep.kind === 'points' ? { points: w.keep.count } : { ms: w.keep.ms } }),
   };
 }

@@ -45,6 +45,10 @@ describe('the bundled demo dashboard over time ranges', function () {
     await until(() => entries(a, 'revenue').length > 0 && entries(b, 'revenue').length > 0 && entries(c, 'response-time').length > 0, 5000, 'range answers');
     const snapshot = a.messages.find((m) => m.type === 'snapshot')!;
     expect(snapshot.range).to.include({ live: false, bucket: 900 });
+    // A range chart's frame is the whole range: the client is not told a keep to cut it by; a stat still is.
+    const defs = (snapshot.definition as { widgets: { id: string; keep?: unknown }[] }).widgets;
+    expect(defs.find((w) => w.id === 'revenue')).to.not.have.property('keep');
+    expect(defs.find((w) => w.id === 'revenue-now')).to.have.property('keep');
     const revenue = entries(a, 'revenue')[0]!;
     const times = column(revenue, 'time');
     expect(revenue.op).to.equal('replace');
