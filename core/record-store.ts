@@ -251,6 +251,17 @@ export class RecordStore {
     return { fields: fields.map((f, c) => ({ name: f.name, type: f.type, values: out[c]! })) };
   }
 
+  /** Series, points and bytes held in memory, all series together (for /metrics). */
+  totals(): { series: number; points: number; bytes: number } {
+    let points = 0;
+    let bytes = 0;
+    for (const s of this.#series.values()) {
+      points += s.count;
+      bytes += s.bytes;
+    }
+    return { series: this.#series.size, points, bytes };
+  }
+
   /** Rows and bytes a series holds (for tests and the log). */
   size(key: string): { rows: number; bytes: number; oldest?: number } {
     const s = this.#series.get(key);

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
+import { Gauge } from 'prom-client';
 import { RtdashError } from './errors.js';
 import type { Frame } from './frame.js';
 import { Job } from './job.js';
@@ -58,6 +59,11 @@ export class Recorder {
     this.store = new RecordStore({ dir, ...(recordMaxBytes === undefined ? {} : { maxBytes: recordMaxBytes }), logger: deps.logger });
     this.store.start();
     setMaxListeners(0, this.#shutdown.signal);
+    const registers = [deps.metrics.registry];
+    const store = this.store;
+    new Gauge({ name: 'rtdash_recorded_series', help: 'Series of recorded widgets held', registers, collect() { this.set(store.totals().series); } });
+    new Gauge({ name: 'rtdash_recorded_points', help: 'Points of recorded widgets held in memory', registers, collect() { this.set(store.totals().points); } });
+    new Gauge({ name: 'rtdash_recorded_bytes', help: 'Estimated memory the points of recorded widgets take, against storage.record_max_mb', registers, collect() { this.set(store.totals().bytes); } });
   }
 
   /** The recording jobs, by series key (for tests and metrics). */

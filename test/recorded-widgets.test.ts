@@ -61,6 +61,9 @@ describe('recorded widgets', function () {
       // Two widgets record the same query every 100 ms: one job, about ten runs a second, and no viewer's job.
       expect(ran).to.be.within(7, 12);
       expect(t.server.scheduler.size).to.equal(0);
+      const metrics = await (await fetch(`${t.server.url}/metrics`)).text();
+      expect(metrics).to.match(/^rtdash_recorded_series 1$/m);
+      expect(Number(/^rtdash_recorded_points (\d+)$/m.exec(metrics)?.[1])).to.be.at.least(7);
     });
 
     it('gives a viewer who comes later the history at once, from the record, not from the source', async () => {
