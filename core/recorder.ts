@@ -122,17 +122,21 @@ export class Recorder {
     if (real === undefined) return undefined;
     const key = seriesKey(widget);
     const store = this.store;
+    let answered = false;
     const read = (ctx: QueryContext): Frame => {
       const ranged = ctx.bucketSeconds !== undefined && isRangeWidget(widget);
       const keep = widget.keep;
-      const from = ranged ? ctx.range.from : Math.max(ctx.range.from, keep.kind === 'duration' ? ctx.range.to - keep.ms : -Infinity);
+      // Not "since the last run": a slow source's point may land after a viewer's read with a time before it.
+      // The whole keep window each run, and the viewer's history takes what is newer than what it has.
+      const from = ranged ? ctx.range.from : keep.kind === 'duration' ? ctx.range.to - keep.ms : -Infinity;
       const frame = store.read(key, from, ctx.range.to, ranged ? ctx.bucketSeconds : undefined, keep.kind === 'points' && !ranged ? keep.count : Infinity);
-      if (frame !== undefined) return frame;
-      const recording = this.#recordings.get(key);
-      const error = recording?.job.history.errorDetail;
-      // Nothing recorded yet: say why when the recording fails, else an empty answer the next run fills.
-      if (error !== undefined && recording?.job.history.status === 'error') throw new RtdashError(recording.job.history.error!.code, error);
-      return { fields: [] };
+      const history = this.#recordings.get(key)?.job.history;
+      // A failing recording shows its error over the data viewers have; a viewer's first answer is the history.
+      if (history?.status === 'error' && history.error !== undefined && (answered || frame === undefined)) {
+        throw new RtdashError(history.error.code, history.errorDetail ?? history.error.message);
+      }
+      answered = true;
+      return frame ?? { fields: [] };
     };
     return {
       config: real.config,

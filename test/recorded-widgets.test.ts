@@ -86,8 +86,12 @@ describe('recorded widgets', function () {
       // The stat keeps its 5 points, as recorded (100 ms apart), not bucketed.
       expect(column(stat, 'time')).to.have.length(5);
       expect(column(stat, 'time')[1]! - column(stat, 'time')[0]!).to.be.within(50, 200);
-      await c.close();
+      // The recording fails meanwhile: after the history, the viewer is told, and keeps the data it has.
+      const statuses = () => c.messages.flatMap((m) => (m.type === 'update' ? widgetsOf(m) : [])).filter((e) => e.w === 'chart').map((e) => e.status);
+      await until(() => statuses().includes('error'), 2000, 'the recording\'s error');
       failing.delete('rec-a');
+      await until(() => statuses().lastIndexOf('ok') > statuses().indexOf('error'), 2000, 'recovery');
+      await c.close();
     });
 
     it('serves a fixed range in the past from the record, in its buckets, within max_points', async () => {
