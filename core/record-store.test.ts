@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Frame } from './frame.js';
@@ -7,11 +7,20 @@ import type { Logger } from './plugin.js';
 import { RecordStore } from './record-store.js';
 
 /** A logger that keeps its warnings. */
-function keptLogger(): { logger: Logger; warnings: string[] } {
+function keptLogger(): { logger: Logger; warnings: string[]; errors: string[] } {
   const warnings: string[] = [];
+  const errors: string[] = [];
   const none = () => undefined;
-  const logger = { trace: none, debug: none, info: none, warn: (_fields: unknown, message: string) => warnings.push(message), error: none, fatal: none, child: () => logger } as unknown as Logger;
-  return { logger, warnings };
+  const logger = {
+    trace: none,
+    debug: none,
+    info: none,
+    warn: (_fields: unknown, message: string) => warnings.push(message),
+    error: (_fields: unknown, message: string) => errors.push(message),
+    fatal: none,
+    child: () => logger,
+  } as unknown as Logger;
+  return { logger, warnings, errors };
 }
 
 const rows = (from: number, n: number, step: number): Frame => ({
@@ -62,5 +71,26 @@ describe('RecordStore', () => {
     const now = 1_800_000_000_000;
     store.append('s', rows(now - 120_000, 120, 1000), now);
     expect(store.size('s').oldest).to.equal(now - 60_000);
+  });
+
+  it('keeps the points in memory when the folder cannot be written, says so once, and writes them whole later', () => {
+    const { logger, errors } = keptLogger();
+    const blocked = join(dir, 'blocked');
+    writeFileSync(blocked, 'a file where the data folder should be');
+    const store = new RecordStore({ dir: blocked, logger });
+    store.open('s', 'widget x', 86_400_000, 1000);
+    const now = 1_800_000_000_000;
+    store.append('s', rows(now - 10_000, 5, 1000), now);
+    store.flush();
+    store.append('s', rows(now - 5000, 5, 1000), now);
+    store.flush();
+    expect(errors).to.have.length(1);
+    expect(errors[0]).to.include('cannot write the recorded points of widget x');
+    expect(store.size('s').rows).to.equal(10);
+    rmSync(blocked);
+    store.flush();
+    const file = join(blocked, 'records', 's.jsonl');
+    expect(existsSync(file)).to.equal(true);
+    expect(readFileSync(file, 'utf8').trim().split('\n')).to.have.length(11); // the header and 10 points
   });
 });

@@ -55,6 +55,8 @@ class Series {
   /** The file must be written whole at the next flush (new header, torn line, or grown too long). */
   rewrite = false;
   warnedBudget = false;
+  /** The last write failed (and was logged). */
+  writeFailed = false;
   warnedShape = false;
 
   constructor(key: string, file: string, label: string, keepMs: number, intervalMs: number) {
@@ -186,7 +188,7 @@ export class RecordStore {
   drop(key: string): void {
     const series = this.#series.get(key);
     if (series === undefined) return;
-    this.#write(series);
+    this.#flushOne(series);
     this.#series.delete(key);
   }
 
@@ -271,12 +273,21 @@ export class RecordStore {
 
   /** Appends pending rows to each file, or rewrites a file whole (temp file + rename) when it must. */
   flush(): void {
-    for (const series of this.#series.values()) {
-      try {
-        this.#write(series);
-      } catch (err) {
-        this.#logger.error({ series: series.key, file: series.file, err: messageOf(err) }, `cannot write the recorded points of ${series.label}`);
-      }
+    for (const series of this.#series.values()) this.#flushOne(series);
+  }
+
+  /** Writes one series; a failure is logged once until a write succeeds again, and the points stay in memory. */
+  #flushOne(series: Series): void {
+    try {
+      this.#write(series);
+      series.writeFailed = false;
+    } catch (err) {
+      if (!series.writeFailed) this.#logger.error({ series: series.key, file: series.file, err: messageOf(err) }, `cannot write the recorded points of ${series.label}; they stay in memory and are written when the folder can be written again`);
+      series.writeFailed = true;
+      this.#folderMade = false;
+      // What was half written is replaced whole (temp file + rename) at the next write that works.
+      series.rewrite = true;
+      series.pending = [];
     }
   }
 
