@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { parseDashboard, type DashboardContext } from './dashboard-config.js';
 import { expectOneProblemIn, problemsFrom } from './testing.js';
+import { parseServerConfig } from './server-config.js';
 
 const ctx: DashboardContext = { sources: (name) => (name === 'db' ? { type: 'unchecked' } : undefined), sourceNames: () => ['db'] };
 const parse = (text: string) => parseDashboard(text, 'ops.yaml', ctx);
@@ -41,5 +42,20 @@ describe('widget record:', () => {
       recording,
     );
     expect(d.widgets.map((w) => w.recordMs)).to.deep.equal([3_600_000, undefined, undefined, undefined, 7_200_000]);
+  });
+});
+
+describe('config: record', () => {
+  it('reads storage.record_max_mb as bytes and a source record as its widgets default, outside the plugin options', () => {
+    const config = parseServerConfig('datasources:\n  box: { type: system, record: 6h }\nstorage:\n  record_max_mb: 8\n', 'config.yaml', {});
+    expect(config.storage.recordMaxBytes).to.equal(8 * 1024 * 1024);
+    expect(config.datasources[0]).to.include({ recordMs: 6 * 3_600_000 });
+    expect(config.datasources[0]!.options).to.deep.equal({});
+    expect(parseServerConfig('log: { level: info }\n', 'config.yaml', {}).storage).to.not.have.property('recordMaxBytes');
+  });
+
+  it('refuses a record_max_mb that is not a positive number, naming where', () => {
+    const problems = problemsFrom(() => parseServerConfig('storage:\n  record_max_mb: 0\n', 'config.yaml', {}));
+    expect(problems.join('\n')).to.match(/^config\.yaml:2:\d+: .*record_max_mb/m);
   });
 });
