@@ -129,7 +129,9 @@ export class Recorder {
       // Not "since the last run": a slow source's point may land after a viewer's read with a time before it.
       // The whole keep window each run, and the viewer's history takes what is newer than what it has.
       const from = ranged ? ctx.range.from : keep.kind === 'duration' ? ctx.range.to - keep.ms : -Infinity;
-      const frame = store.read(key, from, ctx.range.to, ranged ? ctx.bucketSeconds : undefined, keep.kind === 'points' && !ranged ? keep.count : Infinity);
+      // The newest rows when there are more than a result may hold (a 24h keep at 1s), never the oldest.
+      const newest = ranged ? Infinity : Math.min(keep.kind === 'points' ? keep.count : Infinity, ctx.maxRows);
+      const frame = store.read(key, from, ctx.range.to, ranged ? ctx.bucketSeconds : undefined, newest);
       const history = this.#recordings.get(key)?.job.history;
       // A failing recording shows its error over the data viewers have; a viewer's first answer is the history.
       if (history?.status === 'error' && history.error !== undefined && (answered || frame === undefined)) {

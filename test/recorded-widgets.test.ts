@@ -150,6 +150,23 @@ describe('recorded widgets', function () {
     }
   });
 
+  it("gives a viewer the newest points when its keep window holds more than the source's max_rows", async () => {
+    const yaml = recordedPlain('rec-capped').replace('source: test', 'source: capped');
+    const t = await startTestServer({ 'plain.yaml': yaml });
+    try {
+      await sleep(2500);
+      const c = await connect(t.wsUrl);
+      c.send({ type: 'subscribe', dashboard: 'plain' });
+      const times = column(await firstData(c, 'chart', 1000), 'time');
+      // `capped` holds 10 rows a result: the 10 newest of some 25 recorded, ending about now.
+      expect(times).to.have.length(10);
+      expect(Date.now() - times.at(-1)!).to.be.below(600);
+      await c.close();
+    } finally {
+      await t.stop();
+    }
+  });
+
   describe('across restarts', () => {
     let data: string;
     before(() => {
