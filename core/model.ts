@@ -58,6 +58,8 @@ export interface Widget {
   listen?: unknown;
   schedule: Schedule;
   keep: Keep;
+  /** `record:` in ms: the widget's points are kept this long whether anyone watches or not (docs/time.md). */
+  recordMs?: number;
   /** Time-out of one run in ms; falls back to the source's, then 10 s. */
   timeoutMs?: number;
   x?: string;
@@ -121,9 +123,11 @@ export interface SourceConfig {
   maxRows?: number;
   /** The column cap of one result (`max_columns`); 1,000 when unset. A wider result is an error. */
   maxColumns?: number;
+  /** `record`: the default `record` of its widgets, in ms (docs/time.md). */
+  recordMs?: number;
   /** How long the plugin's create() may take (`create_timeout`); 10 s when unset. */
   createTimeoutMs?: number;
-  /** Everything besides `type`, `timeout`, `max_rows`, `max_columns` and `create_timeout`, validated against the plugin's options schema. */
+  /** Everything besides `type`, `timeout`, `max_rows`, `max_columns`, `create_timeout` and `record`, validated against the plugin's options schema. */
   options: Record<string, unknown>;
   position?: Position;
 }
@@ -218,7 +222,8 @@ export interface ServerConfig {
    * Redis key and channel (`rtdash`); `leaseTtlMs` is how long a lease lasts without renewal (10 s).
    */
   cluster: { redis?: string; prefix?: string; leaseTtlMs?: number };
-  storage: { type: 'embedded' | 'redis'; dir: string };
+  /** `record_max_mb` as bytes: the most the points of recorded widgets may take in memory (64 MiB when absent). */
+  storage: { type: 'embedded' | 'redis'; dir: string; recordMaxBytes?: number };
   /** `cache`: the fixed-range result cache (core/range-cache.ts): its memory bound and its entries' life in Redis. */
   cache?: { rangeMaxBytes?: number; rangeTtlMs?: number };
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };

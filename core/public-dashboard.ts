@@ -9,7 +9,10 @@ import { isRangeWidget } from './time-range.js';
 export type PublicWidget = Pick<Widget, 'id' | 'title' | 'type' | 'description' | 'x' | 'y' | 'unit' | 'size' | 'thresholds' | 'min' | 'max' | 'content'> & {
   /** How long between runs in ms (for `every`) so a client can tell stale data; absent for cron. */
   intervalMs?: number;
-  /** How much history the widget keeps (points or a time window): a client trims its copy to the same. */
+  /**
+   * How much history the widget keeps (points or a time window): a client trims its copy to the same. Absent
+   * for a range widget on a dashboard with `time:`: each frame is the whole range, and `keep` does not cut it.
+   */
   keep?: { points: number } | { ms: number };
   /** Set on a range widget (a chart whose query uses :from, :to or :bucket): its frame is the whole time range. */
   range?: true;
@@ -45,7 +48,7 @@ export function publicDashboard(dashboard: Dashboard): PublicDashboard {
     version: dashboard.version,
     layout: dashboard.layout,
     variables: dashboard.variables.map(publicVariable),
-    widgets: dashboard.widgets.map(publicWidget),
+    widgets: dashboard.widgets.map((w) => publicWidget(w, dashboard.time !== undefined && isRangeWidget(w))),
     ...(dashboard.time !== undefined && {
       time: { default: dashboard.time.default, choices: dashboard.time.choices, max: dashboard.time.max, maxPoints: dashboard.time.maxPoints },
     }),
@@ -57,7 +60,7 @@ function publicVariable(v: Variable): PublicVariable {
   return { name: v.name, type: v.type, parents: v.parents, ...(v.default !== undefined && { default: v.default }), ...(v.label !== undefined && { label: v.label }) };
 }
 
-function publicWidget(w: Widget): PublicWidget {
+function publicWidget(w: Widget, ranged: boolean): PublicWidget {
   return {
     id: w.id,
     title: w.title,
@@ -72,7 +75,7 @@ function publicWidget(w: Widget): PublicWidget {
     ...(w.max !== undefined && { max: w.max }),
     ...(w.content !== undefined && { content: w.content }),
     ...(w.schedule.kind === 'every' && { intervalMs: w.schedule.ms }),
-    ...(w.source !== undefined && { keep: w.keep.kind === 'points' ? { points: w.keep.count } : { ms: w.keep.ms } }),
-    ...(isRangeWidget(w) && { range: true as const }),
+    ...(w.source !== undefined && !ranged && { keep: w.keep.kind === 'points' ? { points: w.keep.count } : { ms: w.keep.ms } }),
+    ...(ranged && { range: true as const }),
   };
 }

@@ -12,6 +12,8 @@ import { messageOf } from './errors.js';
 import { checkFrame, type Frame } from './frame.js';
 import type { Metrics } from './metrics.js';
 import type { Logger } from './plugin.js';
+import type { ServerConfig } from './model.js';
+import { DEFAULT_CLUSTER } from './config/index.js';
 
 /** The memory cache's size when `cache.range_max_bytes` is not set: 64 MiB. */
 export const DEFAULT_RANGE_CACHE_MAX_BYTES = 64 * 1024 * 1024;
@@ -175,4 +177,15 @@ function readFrame(text: string): Frame | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The cache a server's config asks for: `cache.*` bounds, shared through `cluster.redis` when set. */
+export function rangeCacheFor(config: Pick<ServerConfig, 'cache' | 'cluster'>, metrics: Metrics, logger: Logger): RangeCache {
+  return new RangeCache({
+    maxBytes: config.cache?.rangeMaxBytes ?? DEFAULT_RANGE_CACHE_MAX_BYTES,
+    ttlMs: config.cache?.rangeTtlMs ?? DEFAULT_RANGE_CACHE_TTL_MS,
+    redis: config.cluster.redis === undefined ? undefined : { url: config.cluster.redis, prefix: config.cluster.prefix ?? DEFAULT_CLUSTER.prefix },
+    metrics,
+    logger,
+  });
 }

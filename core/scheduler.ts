@@ -33,6 +33,8 @@ export interface SchedulerDeps {
   logger: Logger;
   /** Where fixed-range results are kept for later viewers (none: every fixed-range job queries). */
   rangeCache?: RangeCache | undefined;
+  /** The source a viewer's job of a recorded widget reads instead of the widget's own (core/recorder.ts). */
+  recorded?(dashboard: Dashboard, widget: Widget): SourceInstance | undefined;
 }
 
 /** Owns every job and its timer. */
@@ -72,7 +74,7 @@ export class Scheduler {
     // A fixed range that failed runs again for the next viewer rather than never.
     if (timed !== undefined && timed.job.fixed && timed.job.history.status === 'error' && !timed.job.running) timed.job.tick();
     if (timed === undefined) {
-      const source = widget.source === undefined ? undefined : this.#deps.source(widget.source);
+      const source = widget.source === undefined ? undefined : (this.#deps.recorded?.(dashboard, widget) ?? this.#deps.source(widget.source));
       if (source === undefined) throw new RtdashError('RTDASH_SOURCE_UNKNOWN', `widget "${widget.id}" uses unknown source "${widget.source}"`);
       const intervalMs = widget.schedule.kind === 'every' ? widget.schedule.ms : cronIntervalMs(widget.schedule.expression);
       const job = new Job(key, widget, used, intervalMs, {

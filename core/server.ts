@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DashboardStore, type ReloadResult } from './dashboard-store.js';
 import { EmbedAccess } from './embed-access.js';
-import { AlertFolder, DEFAULT_CLUSTER, changedVersions, checkDatasources, dashboardContext } from './config/index.js';
+import { AlertFolder, changedVersions, checkDatasources, dashboardContext } from './config/index.js';
 import { Metrics } from './metrics.js';
 import type { ServerConfig } from './model.js';
 import { definePlugin, type Logger, type PluginDefinition, type RuntimeStats } from './plugin.js';
@@ -18,7 +18,8 @@ import { PluginRegistry, createSource, type SourceInstance } from './registry.js
 import type { PluginFaults } from './plugin-faults.js';
 import { Scheduler } from './scheduler.js';
 import { QueryVariableOptions } from './query-variables.js';
-import { DEFAULT_RANGE_CACHE_MAX_BYTES, DEFAULT_RANGE_CACHE_TTL_MS, RangeCache } from './range-cache.js';
+import { rangeCacheFor, type RangeCache } from './range-cache.js';
+import { Recorder } from './recorder.js';
 import type { ServerParts } from './server-parts.js';
 import { ConnectionGate } from './stream/connection-gate.js';
 import { AllowedHosts } from './allowed-hosts.js';
@@ -140,6 +141,7 @@ interface Built {
   scheduler?: Scheduler;
   variableOptions?: QueryVariableOptions;
   rangeCache?: RangeCache;
+  recorder?: Recorder;
   sources: Map<string, SourceInstance>;
   ws?: { close(): Promise<void> };
   memory?: MemoryRelease;
@@ -164,6 +166,7 @@ async function teardown(b: Built, reason: string, logger: Logger): Promise<void>
     ['close alerting', () => b.alerting?.close()], // state and outbox are flushed before the jobs stop
     ['stop the jobs', () => b.scheduler?.stop()],
     ['stop reading variable options', () => b.variableOptions?.stop()],
+    ['stop recording and write the recorded points', () => b.recorder?.stop()],
     ['close the time-range cache', () => b.rangeCache?.close()],
     ['close the data sources', () => Promise.allSettled([...b.sources.values()].map((s) => s.close()))],
     ['wait for the sockets to close', () => b.listening && b.http !== undefined && waitForSockets(b.http)],
@@ -198,15 +201,9 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
   const sources = built.sources;
   await createSources(config, registry, sources, logger, stats);
   options.faults?.watchSources(sources);
-  const rangeCache = new RangeCache({
-    maxBytes: config.cache?.rangeMaxBytes ?? DEFAULT_RANGE_CACHE_MAX_BYTES,
-    ttlMs: config.cache?.rangeTtlMs ?? DEFAULT_RANGE_CACHE_TTL_MS,
-    redis: config.cluster.redis === undefined ? undefined : { url: config.cluster.redis, prefix: config.cluster.prefix ?? DEFAULT_CLUSTER.prefix },
-    metrics,
-    logger,
-  });
-  built.rangeCache = rangeCache;
-  scheduler = new Scheduler({ source: (name) => sources.get(name), metrics, logger, rangeCache });
+  const rangeCache = (built.rangeCache = rangeCacheFor(config, metrics, logger));
+  const recorder = (built.recorder = new Recorder({ source: (name) => sources.get(name), storage: config.storage, metrics, logger }));
+  scheduler = new Scheduler({ source: (name) => sources.get(name), metrics, logger, rangeCache, recorded: (d, w) => recorder.sourceFor(d, w) });
   built.scheduler = scheduler;
   const variableOptions = new QueryVariableOptions({ source: (name) => sources.get(name), metrics, logger });
   built.variableOptions = variableOptions;
@@ -214,6 +211,7 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
   const context = dashboardContext(config, registry);
   let alerting: Alerting | undefined;
   const store: DashboardStore = new DashboardStore(config.dashboards.dir, context, logger, (id, dashboard) => {
+    recorder.sync(store.list()); // before the viewers' jobs restart, so they read the series of the new definition
     hub?.replaceDashboard(id, dashboard);
     void alerting?.refresh(); // a dashboard's rules change with its file
   });
@@ -240,7 +238,7 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
   const http = createServer(app.callback());
   const ws = attachWebSocket(http, { hub, gate, access, limits, logger, version: VERSION, path: '/ws' });
   Object.assign(built, { closeApp, http, ws, memory: memoryRelease(http, metrics) });
-  await store.reload();
+  await store.reload(); // starts the recordings too: every dashboard is a change on the first load
   await alerting.refresh();
   if (config.dashboards.watch) {
     store.watch();

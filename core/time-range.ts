@@ -161,9 +161,10 @@ export function durationRange(duration: string): { from: string; to: string } {
 }
 
 /**
- * A range widget: a chart whose query uses :from, :to or :bucket. Each run's frame is its whole window, so
- * it replaces the previous one (never appends) and `keep` does not apply.
+ * A range widget: a chart whose query uses :from, :to or :bucket, or a recorded chart (served from its
+ * recorded points). Each run's frame is its whole window, so it replaces the previous one (never appends)
+ * and `keep` does not apply.
  */
-export function isRangeWidget(widget: Pick<Widget, 'type' | 'usesRange'>): boolean {
-  return widget.usesRange === true && (widget.type === 'line' || widget.type === 'area' || widget.type === 'bar');
+export function isRangeWidget(widget: Pick<Widget, 'type' | 'usesRange' | 'recordMs'>): boolean {
+  return (widget.usesRange === true || widget.recordMs !== undefined) && (widget.type === 'line' || widget.type === 'area' || widget.type === 'bar');
 }

@@ -147,7 +147,7 @@ export function dashboardContext(config: ServerConfig, plugins?: PluginLookup): 
   const byName = new Map<string, SourceInfo>();
   for (const sc of config.datasources) {
     const plugin = find(sc.type);
-    byName.set(sc.name, plugin === undefined ? { type: sc.type } : { type: sc.type, plugin });
+    byName.set(sc.name, { type: sc.type, ...(plugin === undefined ? {} : { plugin }), ...(sc.recordMs === undefined ? {} : { recordMs: sc.recordMs }) });
   }
   return { sources: (name) => byName.get(name), sourceNames: () => byName.keys(), notifierNames: () => Object.keys(config.notifiers) };
 }

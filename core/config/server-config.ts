@@ -186,6 +186,7 @@ function normalise(root: Plain, source: YamlFile, problems: Problem[], baseDir: 
   }
   const leaseTtlMs = durationAt(cluster, 'lease_ttl', ['cluster'], source, problems, { minMs: 1000 }) ?? DEFAULT_CLUSTER.leaseTtlMs;
   const prefix = stringAt(cluster, 'prefix') ?? DEFAULT_CLUSTER.prefix;
+  const recordMaxMb = numberAt(storage, 'record_max_mb');
   return {
     file: source.file,
     server: {
@@ -209,7 +210,7 @@ function normalise(root: Plain, source: YamlFile, problems: Problem[], baseDir: 
     alerts: { dir: resolve(baseDir, stringAt(objectAt(root, 'alerts'), 'dir') ?? 'alerts') },
     notifiers: notifiersOf(objectAt(root, 'notifiers'), source, problems),
     cluster: redis === undefined ? {} : { redis, prefix, leaseTtlMs },
-    storage: { type: storageType, dir: resolve(baseDir, stringAt(storage, 'dir') ?? 'data') },
+    storage: { type: storageType, dir: resolve(baseDir, stringAt(storage, 'dir') ?? 'data'), ...(recordMaxMb === undefined ? {} : { recordMaxBytes: recordMaxMb * 1024 * 1024 }) },
     cache: cacheOf(objectAt(root, 'cache'), source, problems),
     log: { level: (stringAt(objectAt(root, 'log'), 'level') as ServerConfig['log']['level'] | undefined) ?? 'info' },
   };
@@ -252,7 +253,7 @@ function builtinSources(): SourceConfig[] {
 }
 
 /** Keys of a data source that the core reads; the rest are the plugin's options. */
-const COMMON_SOURCE_KEYS = new Set(['type', 'timeout', 'max_rows', 'max_columns', 'create_timeout']);
+const COMMON_SOURCE_KEYS = new Set(['type', 'timeout', 'max_rows', 'max_columns', 'create_timeout', 'record']);
 
 function datasourcesOf(datasources: Plain, source: YamlFile, problems: Problem[]): SourceConfig[] {
   const out: SourceConfig[] = [];
@@ -263,6 +264,7 @@ function datasourcesOf(datasources: Plain, source: YamlFile, problems: Problem[]
     const path = ['datasources', name];
     const timeoutMs = durationAt(definition, 'timeout', path, source, problems);
     const createTimeoutMs = durationAt(definition, 'create_timeout', path, source, problems);
+    const recordMs = durationAt(definition, 'record', path, source, problems, { minMs: 1000 });
     // Object.fromEntries defines properties, so even a hostile key cannot reach a prototype.
     const maxRows = typeof definition['max_rows'] === 'number' ? definition['max_rows'] : undefined;
     const maxColumns = typeof definition['max_columns'] === 'number' ? definition['max_columns'] : undefined;
@@ -274,6 +276,7 @@ function datasourcesOf(datasources: Plain, source: YamlFile, problems: Problem[]
       ...(maxRows === undefined ? {} : { maxRows }),
       ...(maxColumns === undefined ? {} : { maxColumns }),
       ...(createTimeoutMs === undefined ? {} : { createTimeoutMs }),
+      ...(recordMs === undefined ? {} : { recordMs }),
       options,
       position: { file: source.file, ...source.position(path, 'key') },
     });

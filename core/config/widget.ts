@@ -20,6 +20,8 @@ export interface SourceInfo {
   type: string;
   /** The source's plugin; when given, widget queries are checked against its `querySchema`. */
   plugin?: PluginDefinition;
+  /** The source's `record`: the default of its widgets that can be recorded. */
+  recordMs?: number;
 }
 
 /** The data sources dashboards may use. */
@@ -77,6 +79,7 @@ export function widgetOf(w: Plain, index: number, scope: WidgetScope, source: Ya
   const schedule = scheduleOf(w, index, label, scope, source, problems);
   const keep = keepOf(w, index, source, problems);
   const timeoutMs = durationAt(w, 'timeout', path, source, problems);
+  const recordMs = recordOf(w, index, label, type, variables, usesRange, source, problems, sourceName === undefined ? undefined : scope.context.sources(sourceName)?.recordMs);
   const size = sizeOf(w, index, scope, source, problems);
   const min = numberAt(w, 'min');
   const max = numberAt(w, 'max');
@@ -97,6 +100,7 @@ export function widgetOf(w: Plain, index: number, scope: WidgetScope, source: Ya
   if (query !== undefined) widget.query = query;
   if (listen !== undefined) widget.listen = listen;
   if (timeoutMs !== undefined) widget.timeoutMs = timeoutMs;
+  if (recordMs !== undefined) widget.recordMs = recordMs;
   if (x !== undefined) widget.x = x;
   if (y !== undefined) widget.y = y;
   if (unit !== undefined) widget.unit = unit;
@@ -161,6 +165,38 @@ function keepOf(w: Plain, index: number, source: YamlFile, problems: Problem[]):
   if (typeof value === 'number') return Number.isInteger(value) && value >= 1 ? { kind: 'points', count: value } : undefined;
   const ms = durationAt(w, 'keep', ['widgets', index], source, problems);
   return ms === undefined ? undefined : { kind: 'duration', ms };
+}
+
+/** Widget types whose points a `record:` can keep: the ones that show values over time. */
+export const RECORDABLE_TYPES: readonly WidgetType[] = ['line', 'area', 'bar', 'stat', 'gauge'];
+
+/**
+ * `record:`: how long the widget's points are kept whether anyone watches. A recorded job runs with nobody
+ * watching, so it has no viewer's variable values; a query that takes :from/:to/:bucket answers ranges itself.
+ */
+function recordOf(w: Plain, index: number, label: string, type: WidgetType | undefined, variables: string[], usesRange: boolean, source: YamlFile, problems: Problem[], sourceDefault?: number): number | undefined {
+  if (w['record'] === false) return undefined;
+  if (w['record'] === undefined) {
+    // The source's default applies to the widgets it can: the others show "now" as before.
+    const recordable = type !== undefined && RECORDABLE_TYPES.includes(type) && variables.length === 0 && !usesRange;
+    return recordable ? sourceDefault : undefined;
+  }
+  const path = ['widgets', index, 'record'];
+  const ms = durationAt(w, 'record', ['widgets', index], source, problems, { minMs: 1000 });
+  if (ms === undefined) return undefined;
+  const why =
+    type !== undefined && !RECORDABLE_TYPES.includes(type)
+      ? `a ${type} widget has no points over time to record; "record" is for ${RECORDABLE_TYPES.join(', ')} widgets`
+      : w['source'] === undefined
+        ? 'it has no "source" to record'
+        : variables.length > 0
+          ? `its query uses ${variables.map((v) => `:${v}`).join(', ')}, and a recorded widget runs with nobody watching, so there is no viewer's value to use`
+          : usesRange
+            ? 'its query takes :from, :to or :bucket, so its source answers any range itself; remove "record"'
+            : undefined;
+  if (why === undefined) return ms;
+  problems.push(source.problem(path, `${label} cannot "record": ${why}`, 'key'));
+  return undefined;
 }
 
 function sizeOf(w: Plain, index: number, scope: WidgetScope, source: YamlFile, problems: Problem[]): { w: number; h: number } {

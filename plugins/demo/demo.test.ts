@@ -207,3 +207,63 @@ describe('demo plugin', () => {
     expect(performance.now() - started).to.be.below(1000);
   });
 });
+
+describe('demo plugin: ranges at a bucket (bucket: ":bucket")', () => {
+  let source: DataSource<DemoQuery>;
+  before(async () => {
+    source = await open();
+  });
+  after(async () => {
+    await source.close?.();
+  });
+
+  const ranged = (query: DemoQuery, range: TimeRange, bucketSeconds: number, rangeLive = false) =>
+    source.query(query, fakeQueryContext({ range, bucketSeconds, rangeLive, intervalMs: 2000 }));
+  const DAY = 24 * HOUR;
+
+  it('answers a past range the same every time, on the bucket grid, within max_points', async () => {
+    // Last week at the bucket 600 points choose: 1h.
+    const range = { from: NOON - 7 * DAY, to: NOON };
+    for (const metric of ['active_users', 'revenue', 'orders', 'response_time', 'conversion', 'error_rate'] as const) {
+      const query: DemoQuery = { metric, bucket: ':bucket' };
+      const a = await ranged(query, range, 3600);
+      expect(a, metric).to.deep.equal(await ranged(query, range, 3600));
+      const times = column(a, 'time') as number[];
+      expect(times, metric).to.have.length(168);
+      expect(times.every((t) => t % HOUR === 0 && t > range.from && t <= range.to), metric).to.equal(true);
+    }
+  });
+
+  it('keeps a range that does not start on the grid under (to - from) / bucket points', async () => {
+    const range = { from: NOON - 6 * HOUR + 1234, to: NOON + 777 };
+    const frame = await ranged({ metric: 'revenue', bucket: ':bucket' }, range, 60);
+    expect((column(frame, 'time') as number[]).length).to.be.at.most(Math.floor((range.to - range.from) / 60_000));
+  });
+
+  it('shows the daily rhythm over a day: the afternoon busier than the night', async () => {
+    const frame = await ranged({ metric: 'active_users', bucket: ':bucket' }, { from: NOON - 12 * HOUR, to: NOON + 12 * HOUR }, 300);
+    const times = column(frame, 'time') as number[];
+    const users = column(frame, 'active_users') as number[];
+    const at = (hour: number) => users[times.findIndex((t) => t >= Date.UTC(2024, 5, 12, hour))]!;
+    expect(at(15)).to.be.greaterThan(at(3) * 1.5);
+  });
+
+  it('ends a live range at its end, so the chart moves at each run, still within max_points', async () => {
+    const to = NOON + 4321;
+    const range = { from: to - 15 * 60_000, to };
+    const frame = await ranged({ metric: 'response_time', region: 'eu', bucket: ':bucket' }, range, 1, true);
+    const times = column(frame, 'time') as number[];
+    expect(times.at(-1)).to.equal(to);
+    expect(times).to.have.length(900);
+    // The points before it are the same as the fixed range's.
+    const fixed = await ranged({ metric: 'response_time', region: 'eu', bucket: ':bucket' }, range, 1, false);
+    expect(column(frame, 'p99').slice(0, -1)).to.deep.equal(column(fixed, 'p99').slice(1));
+  });
+
+  it('refuses a bucket on a metric that is not a series, and without a time range, saying so', async () => {
+    let error = await ranged({ metric: 'recent_orders', bucket: ':bucket' }, { from: NOON - HOUR, to: NOON }, 10).catch((e: Error) => e);
+    expect((error as Error).message).to.include('"recent_orders" is not a series over time');
+    error = await source.query({ metric: 'revenue', bucket: ':bucket' }, fakeQueryContext({ range: { from: NOON - HOUR, to: NOON } })).catch((e: Error) => e);
+    expect((error as Error).message).to.include('needs a dashboard with a "time:" block');
+  });
+});

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../core/paths.js';
 import { definePlugin, type DataSource, type JsonSchema } from '../../core/plugin.js';
-import { METRICS, metricFrame, type Metric, type RegionChoice } from './metrics.js';
+import { METRICS, SERIES_METRICS, bucketTimes, metricFrame, type Metric, type RegionChoice } from './metrics.js';
 import { REGIONS, Shop } from './model.js';
 
 /** Options of a `demo` instance in config.yaml. */
@@ -18,7 +18,7 @@ export interface DemoOptions {
 }
 
 /** A widget's `query:` for the demo source: a metric name, or a metric and a region (a literal or a `:variable`). */
-export type DemoQuery = Metric | { metric: Metric; region?: string };
+export type DemoQuery = Metric | { metric: Metric; region?: string; bucket?: ':bucket' };
 
 const REGION_CHOICES: readonly string[] = [...REGIONS, 'all'];
 const VARIABLE_REF = /^:([A-Za-z_][A-Za-z0-9_]*)$/;
@@ -68,7 +68,12 @@ export default definePlugin<DemoOptions, DemoQuery>({
         qctx.signal.throwIfAborted();
         if (closed) throw new Error(`demo source "${ctx.name}" is closed`);
         const { metric, region } = resolveQuery(query, qctx.variables);
-        return metricFrame(shop, metric, region, qctx.range, qctx.intervalMs);
+        if (typeof query !== 'object' || query?.bucket === undefined) return metricFrame(shop, metric, region, qctx.range, qctx.intervalMs);
+        // A range chart: the viewer's whole range, one point per bucket, computed for any time (past ones too).
+        if (!SERIES_METRICS.includes(metric)) throw new Error(`bucket: ${JSON.stringify(metric)} is not a series over time; "bucket" works with ${list(SERIES_METRICS)}`);
+        if (qctx.bucketSeconds === undefined) throw new Error('bucket: ":bucket" needs a dashboard with a "time:" block');
+        const times = bucketTimes(qctx.range, qctx.bucketSeconds * 1000, qctx.rangeLive === true);
+        return metricFrame(shop, metric, region, qctx.range, qctx.bucketSeconds * 1000, times);
       },
       async health() {
         return closed ? { status: 'down', message: 'closed' } : { status: 'ok' };

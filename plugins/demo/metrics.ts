@@ -45,6 +45,10 @@ export function baseStep(intervalMs: number): number {
  * @example stepTimes({ from: 1500, to: 4000 }, 1000) // [2000, 3000, 4000]
  */
 export function stepTimes(range: TimeRange, intervalMs: number, cap = MAX_POINTS): number[] {
+  return gridTimes(range, intervalMs, cap);
+}
+
+function gridTimes(range: TimeRange, intervalMs: number, cap = MAX_POINTS): number[] {
   const base = baseStep(intervalMs);
   const first = Math.floor(range.from / base) + 1;
   const last = Math.floor(range.to / base);
@@ -56,12 +60,34 @@ export function stepTimes(range: TimeRange, intervalMs: number, cap = MAX_POINTS
   return times;
 }
 
-/** Answers one metric for one region over a range. Pure: the same arguments give the same frame. */
-export function metricFrame(shop: Shop, metric: Metric, region: RegionChoice, range: TimeRange, intervalMs: number): Frame {
+/** The metrics that are series over time: the ones a `bucket: ":bucket"` query answers a range of. */
+export const SERIES_METRICS: readonly Metric[] = ['active_users', 'revenue', 'orders', 'response_time', 'conversion', 'error_rate'];
+
+/**
+ * The times of a range answered at a bucket (a range chart): multiples of the bucket in (from, to], at most
+ * floor((to - from) / bucket) of them, so a bucket chosen for max_points keeps the chart under it. A live
+ * (relative) range ends with a point at `to` itself, the figure of this moment, so the chart's right edge
+ * moves at every run; the oldest point makes room for it.
+ * @example bucketTimes({ from: 0, to: 4500 }, 1000, false) // [1000, 2000, 3000, 4000]
+ */
+export function bucketTimes(range: TimeRange, bucketMs: number, live: boolean): number[] {
+  const limit = Math.max(1, Math.floor((range.to - range.from) / bucketMs));
+  const times: number[] = [];
+  for (let t = (Math.floor(range.from / bucketMs) + 1) * bucketMs; t <= range.to; t += bucketMs) times.push(t);
+  if (live && times[times.length - 1] !== range.to) times.push(range.to);
+  return times.length > limit ? times.slice(times.length - limit) : times;
+}
+
+/**
+ * Answers one metric for one region over a range. Pure: the same arguments give the same frame. `times`, when
+ * given, are the points a series metric answers for (bucketTimes); otherwise the step grid of the interval.
+ */
+export function metricFrame(shop: Shop, metric: Metric, region: RegionChoice, range: TimeRange, intervalMs: number, at?: number[]): Frame {
   const regions: readonly Region[] = region === 'all' ? REGIONS : [region];
+  const stepTimes = (r: TimeRange, ms: number): number[] => at ?? gridTimes(r, ms);
   switch (metric) {
     case 'active_users': {
-      const times = activeUserTimes(range, intervalMs);
+      const times = at ?? activeUserTimes(range, intervalMs);
       return frame(['time', 'time', times], ['active_users', 'number', times.map((t) => sum(regions, (r) => shop.users(r, t)))]);
     }
     case 'revenue':
