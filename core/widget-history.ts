@@ -6,6 +6,7 @@ import type { Frame } from './frame.js';
 import { rowCount, sliceFrame, timeField } from './frame.js';
 import { ERRORS, type ErrorCode } from './errors.js';
 import type { Keep } from './model.js';
+import { widgetEntryJson } from './stream/protocol.js';
 
 /** `pending` until the first run ends. */
 export type WidgetStatus = 'pending' | 'ok' | 'error';
@@ -126,14 +127,14 @@ export class WidgetHistory {
 
   /** The whole state as one `replace` entry, serialised once per change. */
   snapshot(): string {
-    this.#snapshot ??= JSON.stringify(this.#entry({ status: this.status, error: this.error, op: 'replace', frame: this.#frame }));
+    this.#snapshot ??= this.#entry({ status: this.status, error: this.error, op: 'replace', frame: this.#frame });
     return this.#snapshot;
   }
 
   /** The snapshot with the error's full message as `error.detail`: for admins only. */
   detailedSnapshot(): string {
     if (this.error === undefined || this.errorDetail === undefined) return this.snapshot();
-    return JSON.stringify(this.#entry({ status: this.status, error: { ...this.error, detail: this.errorDetail }, op: 'replace', frame: this.#frame }));
+    return this.#entry({ status: this.status, error: { ...this.error, detail: this.errorDetail }, op: 'replace', frame: this.#frame });
   }
 
   /** Bytes and entries held by the update log (for metrics and tests). */
@@ -166,8 +167,8 @@ export class WidgetHistory {
     for (const f of this.#frame.fields) f.values.pop();
   }
 
-  #entry(body: Record<string, unknown>): Record<string, unknown> {
-    return { w: this.widgetId, seq: this.seq, at: this.at, lastGoodAt: this.lastGoodAt ?? null, ...body };
+  #entry(body: Record<string, unknown>): string {
+    return widgetEntryJson(this.widgetId, this.seq, this.at, this.lastGoodAt, body);
   }
 
   /** Nothing changed: say so only when viewers' `lastGoodAt` would otherwise look stale. */
@@ -180,7 +181,7 @@ export class WidgetHistory {
     this.seq += 1;
     this.at = now;
     this.#snapshot = undefined;
-    const entry = { seq: this.seq, json: JSON.stringify(this.#entry(body)) };
+    const entry = { seq: this.seq, json: this.#entry(body) };
     this.#log.push(entry);
     this.#logBytes += entry.json.length;
     while (this.#log.length > MAX_LOG_ENTRIES || (this.#logBytes > MAX_LOG_BYTES && this.#log.length > 1)) {
