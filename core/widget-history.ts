@@ -17,8 +17,9 @@ export interface UpdateEntry {
   json: string;
 }
 
-/** How a widget's frames combine: time series grow by their new points, everything else is replaced. */
-export type MergeMode = 'append' | 'replace';
+import { widgetTraits, type MergeMode } from './widget-types.js';
+
+export type { MergeMode };
 
 const MAX_LOG_ENTRIES = 512;
 const MAX_LOG_BYTES = 1 << 20;
@@ -191,9 +192,9 @@ export class WidgetHistory {
   }
 }
 
-/** Tables are replaced whole; other widgets append when their frames have a time field, else replace. */
+/** How a widget type's frames combine (core/widget-types.ts): tables are replaced whole; others append when their frames have a time field, else replace. */
 export function mergeModeFor(widgetType: string): MergeMode {
-  return widgetType === 'table' ? 'replace' : 'append';
+  return widgetTraits(widgetType).merge;
 }
 
 function sameShape(a: Frame, b: Frame): boolean {

@@ -4,6 +4,7 @@
  * still-filling last bucket, frameless confirmations, errors that keep the data), and trimmed to the history
  * each widget keeps, so a long-lived page holds no more than the server does.
  */
+import { widgetTraits } from '../../core/widget-types.js';
 import type { AlertItem, DashboardDefinition, DashboardRange, Frame, WidgetDefinition, WidgetState } from './types.js';
 
 /** One widget entry of a `snapshot` or `update` message. */
@@ -129,7 +130,7 @@ export function trim(frame: Frame, def: WidgetDefinition): Frame {
   const keep = def.keep;
   const rows = frame.fields[0]?.values.length ?? 0;
   const time = frame.fields.find((f) => f.type === 'time');
-  if (keep === undefined || rows === 0 || time === undefined || def.type === 'table') return frame;
+  if (keep === undefined || rows === 0 || time === undefined || widgetTraits(def.type).merge === 'replace') return frame;
   let from = 0;
   if ('points' in keep) from = Math.max(0, rows - keep.points);
   else {
