@@ -11,15 +11,13 @@
  * out, so the dashboard shows its default range; values the embed token fixes otherwise, asked for from the
  * start, are left out, so the dashboard shows on the token's values, with the refusal told beside it.
  */
-import { DashboardState, type SnapshotMessage, type UpdateMessage } from './dashboard-state.js';
+import { DashboardState } from './dashboard-state.js';
 import { backoffDelay, busyDelay } from './backoff.js';
 import { fixedVars, withoutFixed } from './embed-vars.js';
-import { dashboardLink, webSocketLink, type Link, type LinkEnd, type Refusal, type ServerMessage } from './transports.js';
+import { CODES, isMessage, subscribeMessage, unsubscribeMessage, type Refusal, type ServerMessage } from './protocol.js';
+import { dashboardLink, webSocketLink, type Link, type LinkEnd } from './transports.js';
 import type { RangeRequest } from './types.js';
 import type { ConnectionStatus, DashboardWatcher, Transport, Watch } from './watch.js';
-
-/** The code of a time range the server refuses. */
-export const RANGE_INVALID = 'RTDASH_RANGE_INVALID';
 
 export type { ConnectionState, ConnectionStatus, DashboardWatcher, Transport, Watch } from './watch.js';
 
@@ -126,7 +124,7 @@ export class RtConnection extends EventTarget {
     if (sub.watchers.size > 0) return;
     this.#subs.delete(sub.dashboard);
     this.#dropLink(sub);
-    this.#ws?.send?.({ type: 'unsubscribe', dashboard: sub.dashboard });
+    this.#ws?.send?.(unsubscribeMessage(sub.dashboard));
     if (this.#subs.size === 0) this.#shutdown();
   }
 
@@ -201,8 +199,7 @@ export class RtConnection extends EventTarget {
     const { state } = sub;
     const resuming = state.version !== undefined && !sub.changing;
     if (this.#transport === 'websocket') {
-      const resume = resuming ? { version: state.version, resume: state.positions() } : {};
-      this.#ws?.send?.({ type: 'subscribe', dashboard: sub.dashboard, vars: sub.vars, ...(sub.range && { range: sub.range }), ...resume });
+      this.#ws?.send?.(subscribeMessage(sub.dashboard, sub.vars, sub.range, resuming ? { version: state.version!, positions: state.positions() } : undefined));
       return;
     }
     // The server drops a view nobody watches, history and all: the old stream stays until the new one is open.
@@ -265,8 +262,8 @@ export class RtConnection extends EventTarget {
 
   /** What an event stream that never opened after a change was refused for, since it cannot read the server's answer. */
   #unexplained(sub: Subscription): Refusal {
-    if (sub.changingRange && sub.range !== undefined) return { code: RANGE_INVALID, message: `the server refused the time range ${sub.range.from} to ${sub.range.to}` };
-    return { code: 'RTDASH_VARIABLE_INVALID', message: `the server refused ${new URLSearchParams(sub.vars)}` };
+    if (sub.changingRange && sub.range !== undefined) return { code: CODES.RANGE_INVALID, message: `the server refused the time range ${sub.range.from} to ${sub.range.to}` };
+    return { code: CODES.VARIABLE_INVALID, message: `the server refused ${new URLSearchParams(sub.vars)}` };
   }
 
   /**
@@ -282,7 +279,7 @@ export class RtConnection extends EventTarget {
     sub.range = sub.goodRange;
     if (sub.previous === undefined) this.#subscribe(sub);
     else [sub.link, sub.previous] = [sub.previous, undefined];
-    for (const w of sub.watchers) (problem.code === RANGE_INVALID ? w.rangeRefused : w.varsRefused)?.call(w, sub.state, problem);
+    for (const w of sub.watchers) (problem.code === CODES.RANGE_INVALID ? w.rangeRefused : w.varsRefused)?.call(w, sub.state, problem);
   }
 
   /**
@@ -291,7 +288,7 @@ export class RtConnection extends EventTarget {
    * False when that is not the case.
    */
   #leaveOutRange(sub: Subscription, problem: Refusal): boolean {
-    if (sub.state.definition !== undefined || sub.changing || sub.range === undefined || problem.code !== RANGE_INVALID) return false;
+    if (sub.state.definition !== undefined || sub.changing || sub.range === undefined || problem.code !== CODES.RANGE_INVALID) return false;
     sub.range = undefined;
     sub.leftOut = problem;
     this.#subscribe(sub);
@@ -305,7 +302,7 @@ export class RtConnection extends EventTarget {
    * itself was refused, or the values were changed since): the refusal then stands.
    */
   #leaveOutFixed(sub: Subscription, problem?: Refusal): boolean {
-    if (sub.state.definition !== undefined || sub.changing || (problem !== undefined && problem.code !== 'RTDASH_VARIABLE_FIXED')) return false;
+    if (sub.state.definition !== undefined || sub.changing || (problem !== undefined && problem.code !== CODES.VARIABLE_FIXED)) return false;
     const kept = withoutFixed(sub.vars, this.#fixed);
     if (kept === undefined) return false;
     sub.vars = kept.vars;
@@ -315,9 +312,10 @@ export class RtConnection extends EventTarget {
   }
 
   #onMessage(msg: ServerMessage): void {
-    const sub = typeof msg.dashboard === 'string' ? this.#subs.get(msg.dashboard) : undefined;
+    const { dashboard } = msg as { dashboard?: unknown };
+    const sub = typeof dashboard === 'string' ? this.#subs.get(dashboard) : undefined;
     if (msg.type === 'hello') return;
-    if (msg.type === 'error') {
+    if (isMessage(msg, 'error')) {
       const problem = { code: String(msg.code), message: String(msg.message) };
       if (sub?.changing) return this.#changeRefused(sub, problem);
       if (sub !== undefined && (this.#leaveOutFixed(sub, problem) || this.#leaveOutRange(sub, problem))) return;
@@ -328,11 +326,11 @@ export class RtConnection extends EventTarget {
     }
     if (sub === undefined) return;
     if (msg.type === 'snapshot' || msg.type === 'update') this.#served();
-    if (msg.type === 'snapshot') {
+    if (isMessage(msg, 'snapshot')) {
       sub.changing = false;
       sub.changingRange = false;
       sub.goodRange = sub.range;
-      sub.state.applySnapshot(msg as unknown as SnapshotMessage);
+      sub.state.applySnapshot(msg);
       // The server moves a query variable whose value left its options: a reconnect asks for the new value.
       for (const v of sub.state.definition?.variables ?? []) {
         const now = sub.state.vars[v.name];
@@ -344,13 +342,13 @@ export class RtConnection extends EventTarget {
       if (leftOut !== undefined) {
         // The values in force are the ones asked for from now on, so a page going back to them asks for nothing.
         sub.vars = { ...sub.state.vars };
-        for (const w of sub.watchers) (leftOut.code === RANGE_INVALID ? w.rangeRefused : w.varsRefused)?.call(w, sub.state, leftOut);
+        for (const w of sub.watchers) (leftOut.code === CODES.RANGE_INVALID ? w.rangeRefused : w.varsRefused)?.call(w, sub.state, leftOut);
       }
-    } else if (msg.type === 'alerts') {
-      sub.state.alerts = Array.isArray(msg.alerts) ? (msg.alerts as DashboardState['alerts']) : [];
+    } else if (isMessage(msg, 'alerts')) {
+      sub.state.alerts = Array.isArray(msg.alerts) ? msg.alerts : [];
       for (const w of sub.watchers) w.alerts?.(sub.state);
-    } else if (msg.type === 'update') {
-      const ids = sub.state.applyUpdate(msg as unknown as UpdateMessage);
+    } else if (isMessage(msg, 'update')) {
+      const ids = sub.state.applyUpdate(msg);
       if (ids.length > 0) for (const w of sub.watchers) w.widgets?.(sub.state, ids);
     }
   }

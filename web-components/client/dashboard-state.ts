@@ -5,40 +5,10 @@
  * each widget keeps, so a long-lived page holds no more than the server does.
  */
 import { widgetTraits } from '../../core/widget-types.js';
+import { encodeCursor, type SnapshotMessage, type UpdateEntry, type UpdateMessage } from './protocol.js';
 import type { AlertItem, DashboardDefinition, DashboardRange, Frame, WidgetDefinition, WidgetState } from './types.js';
 
-/** One widget entry of a `snapshot` or `update` message. */
-export interface UpdateEntry {
-  w: string;
-  seq: number;
-  at: number;
-  lastGoodAt: number | null;
-  status: WidgetState['status'];
-  op?: 'append' | 'replace';
-  frame?: Frame;
-  error?: { code: string; message: string };
-}
-
-/** The `snapshot` message. */
-export interface SnapshotMessage {
-  type: 'snapshot';
-  dashboard: string;
-  version: string;
-  reason: 'subscribe' | 'reload';
-  vars: Record<string, string>;
-  /** The time range the data is for, on a dashboard with `definition.time`. */
-  range?: DashboardRange;
-  definition: DashboardDefinition;
-  widgets: UpdateEntry[];
-}
-
-/** The `update` message. */
-export interface UpdateMessage {
-  type: 'update';
-  dashboard: string;
-  updates: UpdateEntry[];
-  resumed?: boolean;
-}
+export type { SnapshotMessage, UpdateEntry, UpdateMessage } from './protocol.js';
 
 const EMPTY: Frame = { fields: [] };
 
@@ -83,9 +53,7 @@ export class DashboardState {
   /** The resume cursor of the SSE and poll endpoints (`VERSION|w1:12,w2:13`), or undefined before a snapshot. */
   cursor(): string | undefined {
     if (this.version === undefined) return undefined;
-    return `${this.version}|${Object.entries(this.positions())
-      .map(([w, s]) => `${w}:${s}`)
-      .join(',')}`;
+    return encodeCursor(this.version, this.positions());
   }
 
   #apply(entry: UpdateEntry): boolean {
