@@ -345,7 +345,7 @@ export class RtConnection extends EventTarget {
         for (const w of sub.watchers) (leftOut.code === CODES.RANGE_INVALID ? w.rangeRefused : w.varsRefused)?.call(w, sub.state, leftOut);
       }
     } else if (isMessage(msg, 'alerts')) {
-      sub.state.alerts = Array.isArray(msg.alerts) ? msg.alerts : [];
+      sub.state.applyAlerts(msg);
       for (const w of sub.watchers) w.alerts?.(sub.state);
     } else if (isMessage(msg, 'update')) {
       const ids = sub.state.applyUpdate(msg);

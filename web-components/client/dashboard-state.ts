@@ -5,7 +5,7 @@
  * each widget keeps, so a long-lived page holds no more than the server does.
  */
 import { widgetTraits } from '../../core/widget-types.js';
-import { encodeCursor, type SnapshotMessage, type UpdateEntry, type UpdateMessage } from './protocol.js';
+import { encodeCursor, type AlertsMessage, type SnapshotMessage, type UpdateEntry, type UpdateMessage } from './protocol.js';
 import type { AlertItem, DashboardDefinition, DashboardRange, Frame, WidgetDefinition, WidgetState } from './types.js';
 
 export type { SnapshotMessage, UpdateEntry, UpdateMessage } from './protocol.js';
@@ -41,6 +41,11 @@ export class DashboardState {
     const changed = new Set<string>();
     for (const entry of msg.updates) if (this.#apply(entry)) changed.add(entry.w);
     return [...changed];
+  }
+
+  /** Takes an `alerts` message: the dashboard's alerts as they are now. */
+  applyAlerts(msg: AlertsMessage): void {
+    this.alerts = Array.isArray(msg.alerts) ? msg.alerts : [];
   }
 
   /** The last sequence number seen of each widget, for a resume. */
