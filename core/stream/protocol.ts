@@ -178,6 +178,11 @@ export function pollBody(session: string, cursor: string | readonly string[] | n
   return `{"session":${JSON.stringify(session)},"cursor":${JSON.stringify(cursor)},"messages":[${messages.map((m) => m.json).join(',')}]}`;
 }
 
+/** The SSE `close` event that ends a stream, with the code and reason a WebSocket would be closed with. */
+export function sseCloseEvent(code: number, reason: string): string {
+  return `event: close\ndata: ${JSON.stringify({ code, reason })}\n\n`;
+}
+
 /** Encodes a dashboard version and widget positions as an SSE event id / poll cursor: `VERSION|w1:12,w2:13`. */
 export function encodeCursor(version: string, positions: ReadonlyMap<string, number>): string {
   return `${version}|${[...positions].map(([w, s]) => `${w}:${s}`).join(',')}`;
