@@ -78,7 +78,7 @@ export interface SnapshotMessage {
   type: 'snapshot';
   dashboard: string;
   version: string;
-  reason: 'subscribe' | 'reload' | 'resume';
+  reason: 'subscribe' | 'reload';
   vars: Record<string, string>;
   /** The time range the data is for, on a dashboard with `definition.time`. */
   range?: DashboardRange;
