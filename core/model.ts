@@ -13,7 +13,8 @@ export interface Position {
 }
 
 /** A widget type. */
-export type WidgetType = 'line' | 'area' | 'bar' | 'stat' | 'gauge' | 'table' | 'alerts' | 'text';
+import type { WidgetType } from './widget-types.js';
+export type { WidgetType };
 
 /** A template variable a viewer chooses. Values reach queries only as bound parameters. */
 export type Variable =

@@ -5,6 +5,7 @@
  */
 import { RtdashError } from './errors.js';
 import type { TimeSettings, Widget } from './model.js';
+import { chartKind } from './widget-types.js';
 
 /** Bucket widths in seconds, smallest first: a range gets the smallest that keeps it under max_points. */
 export const BUCKET_LADDER = [1, 5, 10, 30, 60, 300, 900, 3600, 21600, 86400] as const;
@@ -166,5 +167,5 @@ export function durationRange(duration: string): { from: string; to: string } {
  * and `keep` does not apply.
  */
 export function isRangeWidget(widget: Pick<Widget, 'type' | 'usesRange' | 'recordMs'>): boolean {
-  return (widget.usesRange === true || widget.recordMs !== undefined) && (widget.type === 'line' || widget.type === 'area' || widget.type === 'bar');
+  return (widget.usesRange === true || widget.recordMs !== undefined) && chartKind(widget.type) !== undefined;
 }

@@ -6,6 +6,7 @@ import type { Frame } from './frame.js';
 import { rowCount, sliceFrame, timeField } from './frame.js';
 import { ERRORS, type ErrorCode } from './errors.js';
 import type { Keep } from './model.js';
+import { widgetEntryJson } from './stream/protocol.js';
 
 /** `pending` until the first run ends. */
 export type WidgetStatus = 'pending' | 'ok' | 'error';
@@ -16,8 +17,9 @@ export interface UpdateEntry {
   json: string;
 }
 
-/** How a widget's frames combine: time series grow by their new points, everything else is replaced. */
-export type MergeMode = 'append' | 'replace';
+import { widgetTraits, type MergeMode } from './widget-types.js';
+
+export type { MergeMode };
 
 const MAX_LOG_ENTRIES = 512;
 const MAX_LOG_BYTES = 1 << 20;
@@ -128,14 +130,14 @@ export class WidgetHistory {
 
   /** The whole state as one `replace` entry, serialised once per change. */
   snapshot(): string {
-    this.#snapshot ??= JSON.stringify(this.#entry({ status: this.status, error: this.error, op: 'replace', frame: this.#frame }));
+    this.#snapshot ??= this.#entry({ status: this.status, error: this.error, op: 'replace', frame: this.#frame });
     return this.#snapshot;
   }
 
   /** The snapshot with the error's full message as `error.detail`: for admins only. */
   detailedSnapshot(): string {
     if (this.error === undefined || this.errorDetail === undefined) return this.snapshot();
-    return JSON.stringify(this.#entry({ status: this.status, error: { ...this.error, detail: this.errorDetail }, op: 'replace', frame: this.#frame }));
+    return this.#entry({ status: this.status, error: { ...this.error, detail: this.errorDetail }, op: 'replace', frame: this.#frame });
   }
 
   /** Bytes and entries held by the update log (for metrics and tests). */
@@ -168,8 +170,8 @@ export class WidgetHistory {
     for (const f of this.#frame.fields) f.values.pop();
   }
 
-  #entry(body: Record<string, unknown>): Record<string, unknown> {
-    return { w: this.widgetId, seq: this.seq, at: this.at, lastGoodAt: this.lastGoodAt ?? null, ...body };
+  #entry(body: Record<string, unknown>): string {
+    return widgetEntryJson(this.widgetId, this.seq, this.at, this.lastGoodAt, body);
   }
 
   /** Nothing changed: say so only when viewers' `lastGoodAt` would otherwise look stale. */
@@ -182,7 +184,7 @@ export class WidgetHistory {
     this.seq += 1;
     this.at = now;
     this.#snapshot = undefined;
-    const entry = { seq: this.seq, json: JSON.stringify(this.#entry(body)) };
+    const entry = { seq: this.seq, json: this.#entry(body) };
     this.#log.push(entry);
     this.#logBytes += entry.json.length;
     while (this.#log.length > MAX_LOG_ENTRIES || (this.#logBytes > MAX_LOG_BYTES && this.#log.length > 1)) {
@@ -192,9 +194,9 @@ export class WidgetHistory {
   }
 }
 
-/** Tables are replaced whole; other widgets append when their frames have a time field, else replace. */
+/** How a widget type's frames combine (core/widget-types.ts): tables are replaced whole; others append when their frames have a time field, else replace. */
 export function mergeModeFor(widgetType: string): MergeMode {
-  return widgetType === 'table' ? 'replace' : 'append';
+  return widgetTraits(widgetType).merge;
 }
 
 function sameShape(a: Frame, b: Frame): boolean {

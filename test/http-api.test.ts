@@ -43,7 +43,7 @@ describe('HTTP API', function () {
   });
 
   it('serves the JSON Schemas, health, readiness and data-source health', async () => {
-    for (const name of ['config', 'dashboard', 'frame']) {
+    for (const name of ['config', 'dashboard', 'frame', 'protocol']) {
       const schema = (await (await get(`/schemas/${name}.json`)).json()) as { $id: string };
       expect(schema.$id).to.equal(`https://rtdash.dev/schemas/${name}.json`);
     }

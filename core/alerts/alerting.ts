@@ -13,7 +13,7 @@ import type { Dashboard, ServerConfig } from '../model.js';
 import type { Logger } from '../plugin.js';
 import type { Scheduler } from '../scheduler.js';
 import { DEFAULT_CLUSTER, type AlertFolder, type DashboardContext } from '../config/index.js';
-import { Outgoing } from '../stream/protocol.js';
+import { alertsMessage, type Outgoing } from '../stream/protocol.js';
 import { DocumentAlertStore } from './alert-store.js';
 import { AlertEngine } from './engine.js';
 import { FileMedium } from './file-medium.js';
@@ -86,7 +86,7 @@ export async function startAlerting(deps: AlertingDeps): Promise<Alerting> {
     const rules = own + standaloneRules.filter((r) => r.dashboard === dashboardId).length;
     const alerts = engine.alerts(dashboardId);
     if (rules === 0 && alerts.length === 0) return undefined;
-    return new Outgoing(JSON.stringify({ type: 'alerts', dashboard: dashboardId, alerts }));
+    return alertsMessage(dashboardId, alerts);
   };
   // A dashboard's rules may all change within one job delivery: its viewers get one message per turn of the loop.
   const changed = new Set<string>();

@@ -18,6 +18,7 @@ import { didYouMean, listNames } from './suggest.js';
 import { isPlainObject } from './to-plain.js';
 import { defaultWhere, dottedPath, validateData, type Where } from './validate.js';
 import { MIN_EVERY_MS, type DashboardContext } from './widget.js';
+import { widgetTraits } from '../widget-types.js';
 import type { DocPath, YamlFile } from './yaml-file.js';
 
 /** The severity of a rule that sets none. */
@@ -180,7 +181,7 @@ function dataOf(r: Plain, path: DocPath, label: string, scope: RuleScope, condit
     problems.push(source.problem([...path, 'widget'], `unknown widget "${widgetId}" in ${label}${didYouMean(widgetId, ids)} (widgets of dashboard "${dashboard.id}": ${listNames(ids)})`));
     return undefined;
   }
-  if (widget.type === 'text' || widget.type === 'alerts') {
+  if (!widgetTraits(widget.type).data) {
     problems.push(source.problem([...path, 'widget'], `${label} watches widget "${widgetId}", a ${widget.type} widget, which has no data to alert on; pick a widget with a source and a query`));
     return undefined;
   }

@@ -4,6 +4,7 @@
  */
 import { validateDetailed } from 'node-cron';
 import type { Keep, Schedule, Widget, WidgetType } from '../model.js';
+import { WIDGET_TYPES } from '../widget-types.js';
 import type { PluginDefinition } from '../plugin.js';
 import { queryVariables } from './dashboard-variables.js';
 import type { JsonSchema } from '../plugin.js';
@@ -35,7 +36,7 @@ export interface DashboardContext {
 }
 
 /** The widget types, as the schema lists them. */
-export const WIDGET_TYPES: readonly WidgetType[] = ['line', 'area', 'bar', 'stat', 'gauge', 'table', 'alerts', 'text'];
+export { WIDGET_TYPES } from '../widget-types.js';
 
 /** Points of history kept when a widget does not say. */
 export const DEFAULT_KEEP_POINTS = 300;

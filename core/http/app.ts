@@ -28,7 +28,7 @@ import { variableStates } from './variable-states.js';
 import { alertRoutes } from './alerts-api.js';
 import { hostCheck, originCheck } from './origins.js';
 
-const SCHEMAS: Record<string, string> = { 'config.json': 'config.schema.json', 'dashboard.json': 'dashboard.schema.json', 'alerts.json': 'alerts.schema.json', 'frame.json': 'frame.schema.json' };
+const SCHEMAS: Record<string, string> = { 'config.json': 'config.schema.json', 'dashboard.json': 'dashboard.schema.json', 'alerts.json': 'alerts.schema.json', 'frame.json': 'frame.schema.json', 'protocol.json': 'protocol.schema.json' };
 
 /** Builds the Koa application; `close` ends the long-poll sessions. */
 export function createApp(parts: ServerParts): { app: Koa; close(): void } {

@@ -15,7 +15,7 @@ import { expiredError } from '../embed-token.js';
 import type { ConnectionGate } from './connection-gate.js';
 import type { Hub } from './hub.js';
 import type { Peer } from './peer.js';
-import { decodeCursor, subscriptionFromQuery, type Outgoing } from './protocol.js';
+import { decodeCursor, pollBody, subscriptionFromQuery, type Outgoing } from './protocol.js';
 import type { RangeSpec } from '../time-range.js';
 
 /** A session ends when no poll came for this long. */
@@ -129,7 +129,7 @@ export function pollHandler(hub: Hub, access: EmbedAccess, gate: ConnectionGate)
       const last = messages.findLast((m) => m.eventId !== undefined);
       ctx.type = 'application/json';
       ctx.set('Cache-Control', 'no-store');
-      ctx.body = `{"session":${JSON.stringify(session.id)},"cursor":${JSON.stringify(last?.eventId ?? ctx.query.cursor ?? null)},"messages":[${messages.map((m) => m.json).join(',')}]}`;
+      ctx.body = pollBody(session.id, last?.eventId ?? ctx.query.cursor ?? null, messages);
     },
     close() {
       for (const session of [...sessions.values()]) endSession(session);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { RtdashError } from '../errors.js';
-import { decodeCursor, encodeCursor, parseClientMessage, subscriptionFromQuery } from './protocol.js';
+import { PONG, alertsMessage, decodeCursor, encodeCursor, errorMessage, parseClientMessage, pollBody, snapshotMessage, sseCloseEvent, subscriptionFromQuery, updateMessage, updatePrefix, widgetEntryJson } from './protocol.js';
 
 describe('protocol', () => {
   it('round-trips a resume cursor and drops malformed parts', () => {
@@ -30,5 +30,27 @@ describe('protocol', () => {
     expect(subscriptionFromQuery(new URLSearchParams('dashboard=d&var-region=eu&session=s'))).to.deep.equal({ dashboard: 'd', vars: { region: 'eu' } });
     expect(() => subscriptionFromQuery(new URLSearchParams('dashboard=d&region=eu'))).to.throw(/var-region=/);
     expect(() => subscriptionFromQuery(new URLSearchParams('var-region=eu'))).to.throw(/"dashboard" query parameter is required/);
+  });
+
+  it('builds the server messages as docs/protocol.md shows them, from pre-serialised parts', () => {
+    const entry = widgetEntryJson('revenue', 12, 1000, undefined, { status: 'ok', op: 'append', frame: { fields: [] } });
+    expect(entry).to.equal('{"w":"revenue","seq":12,"at":1000,"lastGoodAt":null,"status":"ok","op":"append","frame":{"fields":[]}}');
+    const prefix = updatePrefix('demo');
+    const update = updateMessage(prefix, [entry, entry], 'v|revenue:12');
+    expect(update.json).to.equal(`{"type":"update","dashboard":"demo","updates":[${entry},${entry}]}`);
+    expect(update.eventId).to.equal('v|revenue:12');
+    expect(updateMessage(prefix, [], 'v|').json).to.equal('{"type":"update","dashboard":"demo","updates":[]}');
+    expect(updateMessage(prefix, [entry], 'v|', true).json).to.equal(`{"type":"update","dashboard":"demo","updates":[${entry}],"resumed":true}`);
+    const range = { from: 'now-6h', to: 'now', fromMs: 1, toMs: 2, live: true, bucket: 60 };
+    const snapshot = snapshotMessage({ dashboard: 'demo', version: 'v', reason: 'subscribe', vars: { region: 'eu' }, range, definitionJson: '{"id":"demo"}', widgets: [entry] }, 'v|revenue:12');
+    expect(JSON.parse(snapshot.json)).to.deep.equal({ type: 'snapshot', dashboard: 'demo', version: 'v', reason: 'subscribe', vars: { region: 'eu' }, range, definition: { id: 'demo' }, widgets: [JSON.parse(entry)] });
+    expect(snapshot.json.startsWith('{"type":"snapshot","dashboard":"demo","version":"v","reason":"subscribe","vars":{"region":"eu"},"range":')).to.equal(true);
+    expect(snapshotMessage({ dashboard: 'demo', version: 'v', reason: 'reload', vars: {}, definitionJson: '{}', widgets: [] }, 'v|').json).to.not.include('range');
+    expect(alertsMessage('demo', []).json).to.equal('{"type":"alerts","dashboard":"demo","alerts":[]}');
+    expect(errorMessage('RTDASH_X', 'bad', 'demo').json).to.equal('{"type":"error","code":"RTDASH_X","message":"bad","dashboard":"demo"}');
+    expect(PONG.json).to.equal('{"type":"pong"}');
+    expect(pollBody('s1', null, [PONG, update])).to.equal(`{"session":"s1","cursor":null,"messages":[{"type":"pong"},${update.json}]}`);
+    expect(sseCloseEvent(4401, 'token expired')).to.equal('event: close\ndata: {"code":4401,"reason":"token expired"}\n\n');
+    expect(update.sse.toString()).to.equal(`id: v|revenue:12\ndata: ${update.json}\n\n`);
   });
 });

@@ -119,6 +119,70 @@ export function errorMessage(code: string, message: string, dashboard?: string):
   return new Outgoing(JSON.stringify({ type: 'error', code, message, ...(dashboard !== undefined && { dashboard }) }));
 }
 
+/** The answer to a client's `ping`: one message, shared by every connection. */
+export const PONG = new Outgoing('{"type":"pong"}');
+
+/** An `alerts` message: every alert of a dashboard as viewers see it. */
+export function alertsMessage(dashboard: string, alerts: readonly unknown[]): Outgoing {
+  return new Outgoing(JSON.stringify({ type: 'alerts', dashboard, alerts }));
+}
+
+/**
+ * One widget's entry in a `snapshot` or an `update` (`{w, seq, at, lastGoodAt, status, …}`), serialised
+ * once: every viewer of the widget shares the string.
+ */
+export function widgetEntryJson(widget: string, seq: number, at: number, lastGoodAt: number | undefined, body: Record<string, unknown>): string {
+  return JSON.stringify({ w: widget, seq, at, lastGoodAt: lastGoodAt ?? null, ...body });
+}
+
+/** The start of every `update` message of a dashboard, built once per view: the entries follow. */
+export function updatePrefix(dashboard: string): string {
+  return `{"type":"update","dashboard":${JSON.stringify(dashboard)},"updates":[`;
+}
+
+/**
+ * An `update` message from its prefix (`updatePrefix`) and pre-serialised widget entries; `resumed` marks
+ * the catch-up sent after a resuming subscribe.
+ */
+export function updateMessage(prefix: string, entries: readonly string[], cursor: string, resumed = false): Outgoing {
+  return new Outgoing(`${prefix}${entries.join(',')}]${resumed ? ',"resumed":true' : ''}}`, cursor);
+}
+
+/** The range a snapshot is for, as asked and as resolved when it was built. */
+export interface SnapshotRange {
+  from: string;
+  to: string;
+  fromMs: number;
+  toMs: number;
+  live: boolean;
+  bucket: number;
+}
+
+/**
+ * A `snapshot` message from pre-serialised parts: the viewer-safe definition (JSON) and the widgets'
+ * entries (JSON each), so a view serialises them once per state and every viewer shares the bytes.
+ */
+export function snapshotMessage(
+  parts: { dashboard: string; version: string; reason: string; vars: Readonly<Record<string, string>>; range?: SnapshotRange; definitionJson: string; widgets: readonly string[] },
+  cursor: string,
+): Outgoing {
+  const range = parts.range === undefined ? '' : `"range":${JSON.stringify(parts.range)},`;
+  const json =
+    `{"type":"snapshot","dashboard":${JSON.stringify(parts.dashboard)},"version":${JSON.stringify(parts.version)},` +
+    `"reason":"${parts.reason}","vars":${JSON.stringify(parts.vars)},${range}"definition":${parts.definitionJson},"widgets":[${parts.widgets.join(',')}]}`;
+  return new Outgoing(json, cursor);
+}
+
+/** The body of a long-poll answer: the session, the cursor to send next, and the messages (already JSON). */
+export function pollBody(session: string, cursor: string | readonly string[] | null, messages: readonly Outgoing[]): string {
+  return `{"session":${JSON.stringify(session)},"cursor":${JSON.stringify(cursor)},"messages":[${messages.map((m) => m.json).join(',')}]}`;
+}
+
+/** The SSE `close` event that ends a stream, with the code and reason a WebSocket would be closed with. */
+export function sseCloseEvent(code: number, reason: string): string {
+  return `event: close\ndata: ${JSON.stringify({ code, reason })}\n\n`;
+}
+
 /** Encodes a dashboard version and widget positions as an SSE event id / poll cursor: `VERSION|w1:12,w2:13`. */
 export function encodeCursor(version: string, positions: ReadonlyMap<string, number>): string {
   return `${version}|${[...positions].map(([w, s]) => `${w}:${s}`).join(',')}`;

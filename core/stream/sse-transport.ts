@@ -13,7 +13,7 @@ import type { Limits } from '../model.js';
 import type { Hub } from './hub.js';
 import type { ConnectionGate } from './connection-gate.js';
 import { CLOSE_GRACE_MS } from './peer.js';
-import { CLOSE, decodeCursor, errorMessage, helloMessage, subscriptionFromQuery, type Outgoing } from './protocol.js';
+import { CLOSE, decodeCursor, errorMessage, helloMessage, sseCloseEvent, subscriptionFromQuery, type Outgoing } from './protocol.js';
 
 /** What the endpoint needs. */
 export interface SseDeps {
@@ -44,7 +44,7 @@ export function sseHandler(deps: SseDeps): (ctx: Context) => Promise<void> {
       res.write(hello.sse);
       const body = errorBody(expiredError(grant));
       res.write(errorMessage(body.code, body.message).sse);
-      res.end(closeEvent(CLOSE.TOKEN_EXPIRED, 'token expired'));
+      res.end(sseCloseEvent(CLOSE.TOKEN_EXPIRED, 'token expired'));
       return;
     }
     let ended = false;
@@ -66,7 +66,7 @@ export function sseHandler(deps: SseDeps): (ctx: Context) => Promise<void> {
       },
       bufferedBytes: () => res.writableLength,
       close: (code, reason) => {
-        if (!res.writableEnded) res.end(closeEvent(code, reason));
+        if (!res.writableEnded) res.end(sseCloseEvent(code, reason));
         // A client that stopped reading never takes the rest: its socket (and what is queued on it) goes.
         if (!res.writableFinished) setTimeout(() => res.destroy(), CLOSE_GRACE_MS).unref();
         end();
@@ -99,9 +99,4 @@ function startStream(res: ServerResponse): void {
     'X-Accel-Buffering': 'no',
   });
   res.write(`retry: 2000\n\n`);
-}
-
-/** The `close` event that ends a stream, with the same code a WebSocket would be closed with. */
-function closeEvent(code: number, reason: string): string {
-  return `event: close\ndata: ${JSON.stringify({ code, reason })}\n\n`;
 }

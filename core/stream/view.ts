@@ -10,7 +10,7 @@ import { publicDashboard } from '../public-dashboard.js';
 import { resolveRange, type RangeSpec } from '../time-range.js';
 import type { QueryVariableOptions } from '../query-variables.js';
 import { parentValues } from '../variables.js';
-import { Outgoing, encodeCursor } from './protocol.js';
+import { encodeCursor, snapshotMessage, updateMessage, updatePrefix, type Outgoing, type SnapshotRange } from './protocol.js';
 import type { Peer } from './peer.js';
 
 /** Why a snapshot is sent. */
@@ -60,7 +60,7 @@ export class View {
     this.#scheduler = scheduler;
     this.#options = options;
     this.#release = options?.hold(dashboard, variables) ?? (() => undefined);
-    this.#prefix = `{"type":"update","dashboard":${JSON.stringify(dashboard.id)},"updates":[`;
+    this.#prefix = updatePrefix(dashboard.id);
     this.#definition = this.#describe();
     this.#listener = (entry, job) => {
       this.#pending.push(entry.json);
@@ -134,11 +134,11 @@ export class View {
   /** The pending updates as one batch, or undefined when there are none. */
   takeBatch(): Batch | undefined {
     if (this.#pending.length === 0) return undefined;
-    const json = `${this.#prefix}${this.#pending.join(',')}]}`;
+    const entries = this.#pending;
     this.#pending = [];
     const before = Object.fromEntries(this.#positions);
     this.#positions = this.currentPositions();
-    return { view: this, message: new Outgoing(json, encodeCursor(this.dashboard.version, this.#positions)), before };
+    return { view: this, message: updateMessage(this.#prefix, entries, encodeCursor(this.dashboard.version, this.#positions)), before };
   }
 
   /** Every widget's whole state, with the viewer-safe definition. */
@@ -147,11 +147,12 @@ export class View {
     const cached = this.#snapshots.get(reason);
     // A widget's snapshot string is rebuilt only when its state changes, so the same strings mean the same state.
     if (cached !== undefined && cached.widgets.length === widgets.length && cached.widgets.every((w, i) => w === widgets[i])) return cached.message;
-    const range = this.#rangeJson();
-    const json =
-      `{"type":"snapshot","dashboard":${JSON.stringify(this.dashboard.id)},"version":${JSON.stringify(this.dashboard.version)},` +
-      `"reason":"${reason}","vars":${JSON.stringify(this.variables)},${range}"definition":${this.#definition},"widgets":[${widgets.join(',')}]}`;
-    const message = new Outgoing(json, encodeCursor(this.dashboard.version, this.currentPositions()));
+    const { id: dashboard, version } = this.dashboard;
+    const range = this.#resolvedRange();
+    const message = snapshotMessage(
+      { dashboard, version, reason, vars: this.variables, ...(range !== undefined && { range }), definitionJson: this.#definition, widgets },
+      encodeCursor(version, this.currentPositions()),
+    );
     this.#snapshots.set(reason, { widgets, message });
     return message;
   }
@@ -170,16 +171,15 @@ export class View {
       // job's first run sends the whole history.
       else if (job.history.status !== 'pending' || seen === undefined) parts.push(job.history.snapshot());
     }
-    return new Outgoing(`${this.#prefix}${parts.join(',')}],"resumed":true}`, encodeCursor(this.dashboard.version, this.currentPositions()));
+    return updateMessage(this.#prefix, parts, encodeCursor(this.dashboard.version, this.currentPositions()), true);
   }
 
-  /** The snapshot's `"range":{…},` part: the range as asked and as resolved when the snapshot is built; empty without `time:`. */
-  #rangeJson(): string {
+  /** The snapshot's range: as asked and as resolved when the snapshot is built; undefined without `time:`. */
+  #resolvedRange(): SnapshotRange | undefined {
     const { range, dashboard } = this;
-    if (range === undefined || dashboard.time === undefined) return '';
+    if (range === undefined || dashboard.time === undefined) return undefined;
     const resolved = resolveRange(range, dashboard.time.maxPoints, Date.now());
-    const body = { from: range.from, to: range.to, fromMs: resolved.fromMs, toMs: resolved.toMs, live: resolved.live, bucket: resolved.bucketSeconds };
-    return `"range":${JSON.stringify(body)},`;
+    return { from: range.from, to: range.to, fromMs: resolved.fromMs, toMs: resolved.toMs, live: resolved.live, bucket: resolved.bucketSeconds };
   }
 
   /** Widget id → the seq of its latest state. */

@@ -11,7 +11,7 @@ import { requestToken, type EmbedAccess, type Grant } from '../embed-access.js';
 import type { Logger } from '../plugin.js';
 import type { Limits } from '../model.js';
 import type { Hub } from './hub.js';
-import { CLOSE, Outgoing, errorMessage, helloMessage, parseClientMessage, type ClientMessage } from './protocol.js';
+import { CLOSE, PONG, errorMessage, helloMessage, parseClientMessage, type ClientMessage, type Outgoing } from './protocol.js';
 import type { ConnectionGate } from './connection-gate.js';
 import { CLOSE_GRACE_MS } from './peer.js';
 import { InboundRate } from './inbound-rate.js';
@@ -159,4 +159,3 @@ export function attachWebSocket(server: HttpServer, deps: WsDeps): { close(): Pr
   };
 }
 
-const PONG = new Outgoing('{"type":"pong"}');

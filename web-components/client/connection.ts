@@ -9,44 +9,22 @@
  * allowed, token expired) stops it and says why. Other variable values or another time range the server refuses
  * leave the dashboard on the values and range it had, data and all; a time range refused from the start is left
  * out, so the dashboard shows its default range; values the embed token fixes otherwise, asked for from the
- * start, are left out, so the dashboard shows on the token's values, with the refusal told beside it.
+ * start, are left out, so the dashboard shows on the token's values, with the refusal told beside it. What a
+ * refusal does to one dashboard's subscription is decided in subscription.ts; the messages are in protocol.ts.
  */
-import { DashboardState, type SnapshotMessage, type UpdateMessage } from './dashboard-state.js';
 import { backoffDelay, busyDelay } from './backoff.js';
-import { fixedVars, withoutFixed } from './embed-vars.js';
-import { dashboardLink, webSocketLink, type Link, type LinkEnd, type Refusal, type ServerMessage } from './transports.js';
+import { fixedVars } from './embed-vars.js';
+import { isMessage, subscribeMessage, unsubscribeMessage, type Refusal, type ServerMessage } from './protocol.js';
+import { leaveOutFixed, leaveOutRange, newSubscription, rollBack, takeSnapshot, tellRefused, unexplainedRefusal, type Subscription } from './subscription.js';
+import { dashboardLink, webSocketLink, type Link, type LinkEnd } from './transports.js';
 import type { RangeRequest } from './types.js';
 import type { ConnectionStatus, DashboardWatcher, Transport, Watch } from './watch.js';
-
-/** The code of a time range the server refuses. */
-export const RANGE_INVALID = 'RTDASH_RANGE_INVALID';
 
 export type { ConnectionState, ConnectionStatus, DashboardWatcher, Transport, Watch } from './watch.js';
 
 /** The ways to reach the stream, in the order they are tried. */
 const LADDER: Transport[] = ['websocket', 'sse', 'poll'];
 
-interface Subscription {
-  dashboard: string;
-  state: DashboardState;
-  watchers: Set<DashboardWatcher>;
-  /** The variable values asked for (the snapshot's `vars` say which apply). */
-  vars: Record<string, string>;
-  /** The time range asked for (undefined: the dashboard's default). */
-  range?: RangeRequest | undefined;
-  /** The range the data on screen was asked with, to go back to when the server refuses another. */
-  goodRange?: RangeRequest | undefined;
-  /** Set from a `setVars` or `setRange` until its snapshot (or its refusal) comes; the data before stays meanwhile. */
-  changing?: boolean;
-  /** Whether the pending change is of the range (what a refusal the transport cannot explain is about). */
-  changingRange?: boolean;
-  /** The SSE or poll link of this dashboard, in those modes. */
-  link?: Link;
-  /** While a change is pending in those modes, the link of the values before: it streams on until the new one opens. */
-  previous?: Link;
-  /** Why values asked for from the start were left out: told to the watchers with the first snapshot. */
-  leftOut?: Refusal;
-}
 
 /** The base URL of the server that served this bundle, the default for elements without a `server`. */
 export function bundleServer(): string {
@@ -84,7 +62,7 @@ export class RtConnection extends EventTarget {
   watch(dashboard: string, vars: Record<string, string>, watcher: DashboardWatcher, range?: RangeRequest): Watch {
     let sub = this.#subs.get(dashboard);
     if (sub === undefined) {
-      sub = { dashboard, state: new DashboardState(), watchers: new Set(), vars, range };
+      sub = newSubscription(dashboard, vars, range);
       this.#subs.set(dashboard, sub);
       if (this.#subs.size === 1 && this.#status.state !== 'refused') this.#attempt();
       else this.#subscribe(sub);
@@ -126,7 +104,7 @@ export class RtConnection extends EventTarget {
     if (sub.watchers.size > 0) return;
     this.#subs.delete(sub.dashboard);
     this.#dropLink(sub);
-    this.#ws?.send?.({ type: 'unsubscribe', dashboard: sub.dashboard });
+    this.#ws?.send?.(unsubscribeMessage(sub.dashboard));
     if (this.#subs.size === 0) this.#shutdown();
   }
 
@@ -201,8 +179,7 @@ export class RtConnection extends EventTarget {
     const { state } = sub;
     const resuming = state.version !== undefined && !sub.changing;
     if (this.#transport === 'websocket') {
-      const resume = resuming ? { version: state.version, resume: state.positions() } : {};
-      this.#ws?.send?.({ type: 'subscribe', dashboard: sub.dashboard, vars: sub.vars, ...(sub.range && { range: sub.range }), ...resume });
+      this.#ws?.send?.(subscribeMessage(sub.dashboard, sub.vars, sub.range, resuming ? { version: state.version!, positions: state.positions() } : undefined));
       return;
     }
     // The server drops a view nobody watches, history and all: the old stream stays until the new one is open.
@@ -221,7 +198,7 @@ export class RtConnection extends EventTarget {
         if (sub.link !== link) return; // closed on purpose, or replaced by a newer link
         sub.link = undefined;
         // An event stream cannot read why it was refused (an HTTP status): a change that never opened counts as refused.
-        if (sub.changing && !info.opened && !info.refusal && !info.busy) this.#changeRefused(sub, info.dashboardError ?? this.#unexplained(sub));
+        if (sub.changing && !info.opened && !info.refusal && !info.busy) this.#changeRefused(sub, info.dashboardError ?? unexplainedRefusal(sub));
         else if (info.dashboardError) {
           if (!this.#leaveOutFixed(sub, info.dashboardError) && !this.#leaveOutRange(sub, info.dashboardError)) for (const w of sub.watchers) w.error?.(info.dashboardError);
         }
@@ -263,12 +240,6 @@ export class RtConnection extends EventTarget {
     this.#retry = setTimeout(() => this.#attempt(), delay);
   }
 
-  /** What an event stream that never opened after a change was refused for, since it cannot read the server's answer. */
-  #unexplained(sub: Subscription): Refusal {
-    if (sub.changingRange && sub.range !== undefined) return { code: RANGE_INVALID, message: `the server refused the time range ${sub.range.from} to ${sub.range.to}` };
-    return { code: 'RTDASH_VARIABLE_INVALID', message: `the server refused ${new URLSearchParams(sub.vars)}` };
-  }
-
   /**
    * The server refused the values of a `setVars` or the range of a `setRange`: back to the values and range the
    * data is for. Over a WebSocket the server kept the old subscription, so resuming costs only a catch-up; over
@@ -276,48 +247,31 @@ export class RtConnection extends EventTarget {
    * panels keep their data all along, and watchers are told why.
    */
   #changeRefused(sub: Subscription, problem: Refusal): void {
-    sub.changing = false;
-    sub.changingRange = false;
-    sub.vars = { ...sub.state.vars };
-    sub.range = sub.goodRange;
+    rollBack(sub);
     if (sub.previous === undefined) this.#subscribe(sub);
     else [sub.link, sub.previous] = [sub.previous, undefined];
-    for (const w of sub.watchers) (problem.code === RANGE_INVALID ? w.rangeRefused : w.varsRefused)?.call(w, sub.state, problem);
+    tellRefused(sub, problem);
   }
 
-  /**
-   * A first subscription refused for its time range (a hand-edited address, a range past the dashboard's `max`):
-   * subscribes again with the dashboard's default range, and the watchers are told why with the first snapshot.
-   * False when that is not the case.
-   */
+  /** A first subscription refused for its range: subscribes again with the dashboard's default (subscription.ts). False when that is not the case. */
   #leaveOutRange(sub: Subscription, problem: Refusal): boolean {
-    if (sub.state.definition !== undefined || sub.changing || sub.range === undefined || problem.code !== RANGE_INVALID) return false;
-    sub.range = undefined;
-    sub.leftOut = problem;
+    if (!leaveOutRange(sub, problem)) return false;
     this.#subscribe(sub);
     return true;
   }
 
-  /**
-   * A first subscription refused for values the token fixes otherwise (`problem`, or none where the transport
-   * cannot say why): subscribes again without them, so the server applies the token's values (and the defaults),
-   * and the watchers are told why with the first snapshot. False when that is not the case (the dashboard
-   * itself was refused, or the values were changed since): the refusal then stands.
-   */
+  /** A first subscription refused for values the token fixes otherwise: subscribes again without them (subscription.ts). False when that is not the case. */
   #leaveOutFixed(sub: Subscription, problem?: Refusal): boolean {
-    if (sub.state.definition !== undefined || sub.changing || (problem !== undefined && problem.code !== 'RTDASH_VARIABLE_FIXED')) return false;
-    const kept = withoutFixed(sub.vars, this.#fixed);
-    if (kept === undefined) return false;
-    sub.vars = kept.vars;
-    sub.leftOut = problem ?? kept.problem;
+    if (!leaveOutFixed(sub, this.#fixed, problem)) return false;
     this.#subscribe(sub);
     return true;
   }
 
   #onMessage(msg: ServerMessage): void {
-    const sub = typeof msg.dashboard === 'string' ? this.#subs.get(msg.dashboard) : undefined;
+    const { dashboard } = msg as { dashboard?: unknown };
+    const sub = typeof dashboard === 'string' ? this.#subs.get(dashboard) : undefined;
     if (msg.type === 'hello') return;
-    if (msg.type === 'error') {
+    if (isMessage(msg, 'error')) {
       const problem = { code: String(msg.code), message: String(msg.message) };
       if (sub?.changing) return this.#changeRefused(sub, problem);
       if (sub !== undefined && (this.#leaveOutFixed(sub, problem) || this.#leaveOutRange(sub, problem))) return;
@@ -328,29 +282,12 @@ export class RtConnection extends EventTarget {
     }
     if (sub === undefined) return;
     if (msg.type === 'snapshot' || msg.type === 'update') this.#served();
-    if (msg.type === 'snapshot') {
-      sub.changing = false;
-      sub.changingRange = false;
-      sub.goodRange = sub.range;
-      sub.state.applySnapshot(msg as unknown as SnapshotMessage);
-      // The server moves a query variable whose value left its options: a reconnect asks for the new value.
-      for (const v of sub.state.definition?.variables ?? []) {
-        const now = sub.state.vars[v.name];
-        if (v.type === 'query' && Object.hasOwn(sub.vars, v.name) && now !== undefined && now !== sub.vars[v.name]) sub.vars = { ...sub.vars, [v.name]: now };
-      }
-      for (const w of sub.watchers) w.snapshot?.(sub.state);
-      const leftOut = sub.leftOut;
-      sub.leftOut = undefined;
-      if (leftOut !== undefined) {
-        // The values in force are the ones asked for from now on, so a page going back to them asks for nothing.
-        sub.vars = { ...sub.state.vars };
-        for (const w of sub.watchers) (leftOut.code === RANGE_INVALID ? w.rangeRefused : w.varsRefused)?.call(w, sub.state, leftOut);
-      }
-    } else if (msg.type === 'alerts') {
-      sub.state.alerts = Array.isArray(msg.alerts) ? (msg.alerts as DashboardState['alerts']) : [];
+    if (isMessage(msg, 'snapshot')) takeSnapshot(sub, msg);
+    else if (isMessage(msg, 'alerts')) {
+      sub.state.applyAlerts(msg);
       for (const w of sub.watchers) w.alerts?.(sub.state);
-    } else if (msg.type === 'update') {
-      const ids = sub.state.applyUpdate(msg as unknown as UpdateMessage);
+    } else if (isMessage(msg, 'update')) {
+      const ids = sub.state.applyUpdate(msg);
       if (ids.length > 0) for (const w of sub.watchers) w.widgets?.(sub.state, ids);
     }
   }

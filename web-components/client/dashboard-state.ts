@@ -4,40 +4,11 @@
  * still-filling last bucket, frameless confirmations, errors that keep the data), and trimmed to the history
  * each widget keeps, so a long-lived page holds no more than the server does.
  */
+import { widgetTraits } from '../../core/widget-types.js';
+import { encodeCursor, type AlertsMessage, type SnapshotMessage, type UpdateEntry, type UpdateMessage } from './protocol.js';
 import type { AlertItem, DashboardDefinition, DashboardRange, Frame, WidgetDefinition, WidgetState } from './types.js';
 
-/** One widget entry of a `snapshot` or `update` message. */
-export interface UpdateEntry {
-  w: string;
-  seq: number;
-  at: number;
-  lastGoodAt: number | null;
-  status: WidgetState['status'];
-  op?: 'append' | 'replace';
-  frame?: Frame;
-  error?: { code: string; message: string };
-}
-
-/** The `snapshot` message. */
-export interface SnapshotMessage {
-  type: 'snapshot';
-  dashboard: string;
-  version: string;
-  reason: 'subscribe' | 'reload';
-  vars: Record<string, string>;
-  /** The time range the data is for, on a dashboard with `definition.time`. */
-  range?: DashboardRange;
-  definition: DashboardDefinition;
-  widgets: UpdateEntry[];
-}
-
-/** The `update` message. */
-export interface UpdateMessage {
-  type: 'update';
-  dashboard: string;
-  updates: UpdateEntry[];
-  resumed?: boolean;
-}
+export type { SnapshotMessage, UpdateEntry, UpdateMessage } from './protocol.js';
 
 const EMPTY: Frame = { fields: [] };
 
@@ -72,6 +43,11 @@ export class DashboardState {
     return [...changed];
   }
 
+  /** Takes an `alerts` message: the dashboard's alerts as they are now. */
+  applyAlerts(msg: AlertsMessage): void {
+    this.alerts = Array.isArray(msg.alerts) ? msg.alerts : [];
+  }
+
   /** The last sequence number seen of each widget, for a resume. */
   positions(): Record<string, number> {
     const out: Record<string, number> = {};
@@ -82,9 +58,7 @@ export class DashboardState {
   /** The resume cursor of the SSE and poll endpoints (`VERSION|w1:12,w2:13`), or undefined before a snapshot. */
   cursor(): string | undefined {
     if (this.version === undefined) return undefined;
-    return `${this.version}|${Object.entries(this.positions())
-      .map(([w, s]) => `${w}:${s}`)
-      .join(',')}`;
+    return encodeCursor(this.version, this.positions());
   }
 
   #apply(entry: UpdateEntry): boolean {
@@ -129,7 +103,7 @@ export function trim(frame: Frame, def: WidgetDefinition): Frame {
   const keep = def.keep;
   const rows = frame.fields[0]?.values.length ?? 0;
   const time = frame.fields.find((f) => f.type === 'time');
-  if (keep === undefined || rows === 0 || time === undefined || def.type === 'table') return frame;
+  if (keep === undefined || rows === 0 || time === undefined || widgetTraits(def.type).merge === 'replace') return frame;
   let from = 0;
   if ('points' in keep) from = Math.max(0, rows - keep.points);
   else {

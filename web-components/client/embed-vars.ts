@@ -3,7 +3,7 @@
  * signature is secret), so the elements can show those pickers as fixed and, when the page asks for other
  * values of them, go on with the token's values instead of showing nothing.
  */
-import type { Refusal } from './transports.js';
+import type { Refusal } from './protocol.js';
 
 /** The variables `token` fixes, by name; none for no token or one the page cannot read. */
 export function fixedVars(token: string | undefined): Record<string, string> {

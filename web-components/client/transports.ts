@@ -5,14 +5,8 @@
  * itself: the connection decides what to try next.
  */
 
-/** A server message, parsed. */
-export type ServerMessage = { type: string; [key: string]: unknown };
-
-/** Why the server refused us for good (the origin is not allowed, a token expired…): retrying will not help. */
-export interface Refusal {
-  code: string;
-  message: string;
-}
+import { CLOSE, CODES, PING, asServerMessage, closeRefusal, isRefusal, parseServerMessage, streamQuery, type PollBody, type Refusal, type ServerMessage } from './protocol.js';
+import type { RangeRequest } from './types.js';
 
 /** How a link ended. */
 export interface LinkEnd {
@@ -44,27 +38,6 @@ export interface Link {
   close(): void;
 }
 
-/** Close codes of an expired and of an invalid embed token (docs/protocol.md). */
-export const TOKEN_EXPIRED_CODE = 4401;
-export const TOKEN_INVALID_CODE = 4403;
-/** The close code of a server at its snapshot rate ("try again later"), and the error code it says it with. */
-export const TRY_AGAIN_LATER_CODE = 1013;
-export const BUSY = 'RTDASH_SERVER_BUSY';
-
-/** Whether an error code means the server will keep refusing this page, whatever the dashboard. */
-export function isRefusal(code: string): boolean {
-  return code === 'RTDASH_ORIGIN_NOT_ALLOWED' || code === 'RTDASH_TOKEN_EXPIRED' || code === 'RTDASH_TOKEN_INVALID';
-}
-
-function parse(data: unknown): ServerMessage | undefined {
-  if (typeof data !== 'string') return undefined;
-  try {
-    const msg = JSON.parse(data) as unknown;
-    return msg !== null && typeof msg === 'object' && typeof (msg as ServerMessage).type === 'string' ? (msg as ServerMessage) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** How often a WebSocket link checks the server still answers (browsers cannot send ping frames). */
 const PING_EVERY_MS = 15_000;
@@ -103,8 +76,8 @@ export function webSocketLink(url: string, on: LinkEvents): Link {
   let refusal: Refusal | undefined;
   const pinger = setInterval(() => {
     if (ws.readyState !== OPEN || pongDue !== undefined) return;
-    ws.send('{"type":"ping"}');
-    pongDue = setTimeout(() => ws.close(4000, 'no pong'), PONG_WITHIN_MS);
+    ws.send(PING);
+    pongDue = setTimeout(() => ws.close(CLOSE.NO_PONG, 'no pong'), PONG_WITHIN_MS);
   }, PING_EVERY_MS);
   const finish = (info: LinkEnd): void => {
     if (ended) return;
@@ -118,19 +91,18 @@ export function webSocketLink(url: string, on: LinkEvents): Link {
     on.open();
   };
   ws.onmessage = (event) => {
-    const msg = parse(event.data);
+    const msg = parseServerMessage(event.data);
     if (msg === undefined) return;
     clearTimeout(pongDue);
     pongDue = undefined;
     if (msg.type === 'error' && typeof msg.code === 'string' && isRefusal(msg.code)) refusal = { code: msg.code, message: String(msg.message) };
     // Busy is about the server, not the dashboard: the 1013 close that follows says it to the connection.
-    else if (msg.type !== 'pong' && !(msg.type === 'error' && msg.code === BUSY)) on.message(msg);
+    else if (msg.type !== 'pong' && !(msg.type === 'error' && msg.code === CODES.BUSY)) on.message(msg);
   };
   ws.onclose = (event) => {
-    if (event.code === TOKEN_EXPIRED_CODE) refusal ??= { code: 'RTDASH_TOKEN_EXPIRED', message: 'the embed token expired' };
-    if (event.code === TOKEN_INVALID_CODE) refusal ??= { code: 'RTDASH_TOKEN_INVALID', message: 'the embed token is not valid' };
-    const forGood = event.code === TOKEN_EXPIRED_CODE || event.code === TOKEN_INVALID_CODE;
-    finish({ opened, code: event.code, ...(forGood && refusal && { refusal }), ...(event.code === TRY_AGAIN_LATER_CODE && { busy: true }) });
+    const forGood = closeRefusal(event.code);
+    if (forGood !== undefined) refusal ??= forGood;
+    finish({ opened, code: event.code, ...(forGood && refusal && { refusal }), ...(event.code === CLOSE.TRY_AGAIN_LATER && { busy: true }) });
   };
   return {
     send: (msg) => {
@@ -138,8 +110,8 @@ export function webSocketLink(url: string, on: LinkEvents): Link {
     },
     close: () => {
       ws.onclose = null;
-      ws.close(1000);
-      finish({ opened, code: 1000 });
+      ws.close(CLOSE.NORMAL);
+      finish({ opened, code: CLOSE.NORMAL });
     },
   };
 }
@@ -165,7 +137,7 @@ export function sseLink(url: string, on: LinkEvents): Link {
     on.open();
   };
   const onData = (event: MessageEvent): void => {
-    const msg = parse(event.data);
+    const msg = parseServerMessage(event.data);
     if (msg === undefined) return;
     if (msg.type === 'error' && typeof msg.code === 'string' && isRefusal(msg.code)) finish({ opened, refusal: { code: msg.code, message: String(msg.message) } });
     else on.message(msg);
@@ -201,7 +173,7 @@ async function refusedForBusy(url: string, signal: AbortSignal): Promise<boolean
     const res = await fetch(url, { signal: ask.signal, cache: 'no-store', headers: { Accept: 'text/event-stream' } });
     if (res.status !== 503) return false;
     const body = (await res.json().catch(() => undefined)) as { error?: { code?: string } } | undefined;
-    return body?.error?.code === BUSY;
+    return body?.error?.code === CODES.BUSY;
   } catch {
     return false;
   } finally {
@@ -235,12 +207,10 @@ export function pollLink(url: (session: string | undefined, cursor: string | und
         finish({ opened });
         return;
       }
-      const body = (await res.json().catch(() => undefined)) as
-        | { session?: string; cursor?: string | null; messages?: unknown[]; error?: { code?: string; message?: string } }
-        | undefined;
+      const body = (await res.json().catch(() => undefined)) as PollBody | undefined;
       if (!res.ok) {
         const problem = { code: body?.error?.code ?? `HTTP_${res.status}`, message: body?.error?.message ?? `the server answered ${res.status}` };
-        finish(isRefusal(problem.code) ? { opened, refusal: problem } : problem.code === BUSY ? { opened, busy: true } : res.status >= 500 ? { opened } : { opened, dashboardError: problem });
+        finish(isRefusal(problem.code) ? { opened, refusal: problem } : problem.code === CODES.BUSY ? { opened, busy: true } : res.status >= 500 ? { opened } : { opened, dashboardError: problem });
         return;
       }
       if (!opened) {
@@ -249,7 +219,10 @@ export function pollLink(url: (session: string | undefined, cursor: string | und
       }
       session = body?.session;
       cursor = body?.cursor ?? cursor;
-      for (const m of body?.messages ?? []) if (!ended && m !== null && typeof m === 'object') on.message(m as ServerMessage);
+      for (const m of body?.messages ?? []) {
+        const msg = asServerMessage(m);
+        if (!ended && msg !== undefined) on.message(msg);
+      }
     }
   })();
   return { close: () => finish({ opened }) };
@@ -261,7 +234,7 @@ export interface DashboardRequest {
   dashboard: string;
   vars: Record<string, string>;
   /** The time range (undefined: the dashboard's default). */
-  range?: { from: string; to: string } | undefined;
+  range?: RangeRequest | undefined;
   token: string | undefined;
   /** Where to resume from (DashboardState.cursor), or nothing for a fresh snapshot. */
   cursor: string | undefined;
@@ -270,13 +243,7 @@ export interface DashboardRequest {
 /** Opens the Server-Sent Events (`sse`) or long-poll (`poll`) link of one dashboard. */
 export function dashboardLink(kind: 'sse' | 'poll', request: DashboardRequest, on: LinkEvents): Link {
   const { server, cursor } = request;
-  const params = new URLSearchParams({ dashboard: request.dashboard });
-  for (const [k, v] of Object.entries(request.vars)) params.set(`var-${k}`, v);
-  if (request.range !== undefined) {
-    params.set('from', request.range.from);
-    params.set('to', request.range.to);
-  }
-  if (request.token) params.set('token', request.token);
+  const params = streamQuery(request.dashboard, request.vars, request.range, request.token);
   if (kind === 'sse') {
     if (cursor !== undefined) params.set('lastEventId', cursor);
     return sseLink(`${server}/sse?${params}`, on);

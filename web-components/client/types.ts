@@ -25,8 +25,9 @@ export interface Threshold {
   color: string;
 }
 
-/** The widget types a dashboard may declare. */
-export type WidgetType = 'line' | 'area' | 'bar' | 'stat' | 'gauge' | 'table' | 'alerts' | 'text';
+/** The widget types a dashboard may declare (their traits: core/widget-types.ts, bundled with the elements). */
+export type { WidgetType } from '../../core/widget-types.js';
+import type { WidgetType } from '../../core/widget-types.js';
 
 /** A widget as a viewer may see it: how to show it, never where its data comes from. */
 export interface WidgetDefinition {

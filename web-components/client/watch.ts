@@ -3,7 +3,7 @@
  * shows), what an element watching a dashboard is told, and the watch it holds.
  */
 import type { DashboardState } from './dashboard-state.js';
-import type { Refusal } from './transports.js';
+import type { Refusal } from './protocol.js';
 import type { RangeRequest } from './types.js';
 
 /** Where the connection is. */

@@ -9,7 +9,8 @@ import type { ChartData } from './chart-data.js';
 import type { Palette } from './chart-theme.js';
 
 /** The chart types `<rt-chart>` draws. */
-export type ChartKind = 'line' | 'area' | 'bar';
+export type { ChartKind } from '../../core/widget-types.js';
+import type { ChartKind } from '../../core/widget-types.js';
 
 /** What the options depend on besides the data. */
 export interface OptionInputs {

@@ -11,6 +11,7 @@ import styles from './rt-chart.styles.js';
 import { cancelDraw, scheduleDraw } from '../client/draw-queue.js';
 import { tuneApexCharts } from './apexcharts-tuning.js';
 import { drawInPlace } from './in-place.js';
+import { chartKind } from '../../core/widget-types.js';
 
 /** ApexCharts, fetched the first time a chart is on the page: it weighs several times the rest of the bundle. */
 let library: Promise<typeof ApexCharts> | undefined;
@@ -87,7 +88,7 @@ export default class RtChart extends RtWidgetElement {
   /** The chart type drawn: the `type` attribute, else the widget's type when it is a chart type, else `line`. */
   get kind(): ChartKind {
     const type = this.type ?? this.definition?.type;
-    return type === 'area' || type === 'bar' ? type : 'line';
+    return chartKind(type) ?? 'line';
   }
 
   override connectedCallback(): void {
