@@ -192,9 +192,14 @@ export class Job {
     const maxRows = source.config.maxRows ?? DEFAULT_MAX_ROWS;
     const maxColumns = source.config.maxColumns ?? DEFAULT_MAX_COLUMNS;
     const now = Date.now();
-    // A viewer's range is resolved anew each run, so a relative one slides; otherwise the keep window, then since the last run.
+    // A viewer's range is resolved anew each run, so a relative one slides; otherwise the keep window, then since the
+    // last run. A widget that appends gets the viewer's range on its first run and what is new since on later ones:
+    // the whole range again would be appended twice.
     const resolved = this.#deps.range === undefined ? undefined : resolveRange(this.#deps.range.spec, this.#deps.range.maxPoints, now);
-    const range = resolved === undefined ? { from: this.#lastTo ?? now - this.#historySpanMs(), to: now } : { from: resolved.fromMs, to: resolved.toMs };
+    const range =
+      resolved === undefined
+        ? { from: this.#lastTo ?? now - this.#historySpanMs(), to: now }
+        : { from: this.history.mode === 'append' && this.#lastTo !== undefined ? Math.max(resolved.fromMs, this.#lastTo) : resolved.fromMs, to: resolved.toMs };
     const timed = resolved === undefined ? {} : { bucketSeconds: resolved.bucketSeconds, rangeLive: resolved.live };
     const started = performance.now();
     try {
@@ -218,7 +223,7 @@ export class Job {
       this.failures = 0;
       this.#backoffUntil = 0;
       this.#sourceWasDown = false;
-      this.#lastTo = now;
+      this.#lastTo = range.to;
       const update = this.history.applyFrame(capped, Date.now());
       // The history may adopt the frame itself and grow it in place later: the latest delivery is kept apart then.
       this.latest = this.history.frame === capped ? sliceFrame(capped, 0) : capped;

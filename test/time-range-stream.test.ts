@@ -5,7 +5,7 @@
  * and the page. The test source counts its queries and answers with the range it was asked for.
  */
 import { expect } from 'chai';
-import { calls } from './support/test-plugin.js';
+import { askedRanges, calls } from './support/test-plugin.js';
 import { errorOf, request } from './support/http-client.js';
 import { connect, type Message } from './support/ws-client.js';
 import { sleep, startTestServer, until, type TestServer } from './support/test-server.js';
@@ -77,6 +77,18 @@ describe('time ranges over the stream', function () {
     // The widget that does not use :from/:to still appends as before.
     await c.next((m) => m.type === 'update' && widgetsOf(m).some((w) => w.w === 'now' && w.op === 'append'));
     await c.close();
+  });
+
+  it('asks a widget that appends for the whole range on its first run and only what is new on later ones', async () => {
+    askedRanges.delete('now-only');
+    const c = await connect(t.wsUrl);
+    c.send({ type: 'subscribe', dashboard: 'timed', range: { from: 'now-15m', to: 'now' } });
+    await until(() => (askedRanges.get('now-only')?.length ?? 0) >= 3, 5000, 'three runs of the appending widget');
+    await c.close();
+    const [first, ...later] = askedRanges.get('now-only')!;
+    expect(first!.to - first!.from, 'the first run covers the viewer range').to.be.closeTo(15 * 60_000, 1000);
+    // Each later run starts where the one before ended: asking the whole range again would append it twice.
+    later.forEach((r, i) => expect(r.from, `run ${i + 2}`).to.equal([first!, ...later][i]!.to));
   });
 
   it('runs a fixed range once, with no schedule, and keys jobs by range', async () => {

@@ -24,6 +24,8 @@ export const channels = new EventEmitter();
 
 /** Calls per tag (or behaviour), shared by every instance in the process. */
 export const calls = new Map<string, number>();
+/** The time range each call was asked for, by tag (or behaviour), in order. */
+export const askedRanges = new Map<string, { from: number; to: number }[]>();
 
 /** Health checks asked of test sources, all instances together. */
 export const healthChecks = { count: 0 };
@@ -63,6 +65,7 @@ export const testPlugin = definePlugin<Record<string, unknown>, TestQuery>({
       query(query, ctx): Promise<Frame> {
         const key = query.tag ?? query.behave;
         calls.set(key, (calls.get(key) ?? 0) + 1);
+        askedRanges.set(key, [...(askedRanges.get(key) ?? []), { from: ctx.range.from, to: ctx.range.to }]);
         n++;
         const now = ctx.range.to;
         if (query.tag !== undefined && failing.has(query.tag)) return Promise.reject(new Error(`the test source "${query.tag}" is down for now`));
