@@ -1,6 +1,6 @@
 /**
  * The server under soak: the real `rtdash serve` process of the built CLI, on a free loopback port, on a
- * config of its own (the demo source and dashboard, per-IP cap raised for 700 clients from 127.0.0.1);
+ * config of its own (the demo source and the soak's own copy of the demo dashboard, per-IP cap raised for 700 clients from 127.0.0.1);
  * and what the soak reads from outside it: RSS from /proc, and the gauges of /metrics.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -8,7 +8,13 @@ import { once } from 'node:events';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundledDashboardDir, packageRoot } from '../core/paths.js';
+import { packageRoot } from '../core/paths.js';
+
+/**
+ * The soak's dashboard: the demo shop as it was before it had a time range (charts appending a point per run), kept
+ * here so that changes to the bundled demo do not change what the soak measures from one version to the next.
+ */
+const SOAK_DASHBOARD = join(packageRoot, 'bench', 'soak-dashboard.yaml');
 
 /** How long the server gets to print its URL. */
 const START_TIMEOUT_MS = 30_000;
@@ -42,7 +48,7 @@ export interface SoakServer {
 export async function startSoakServer(maxPerIp: number): Promise<SoakServer> {
   const dir = mkdtempSync(join(tmpdir(), 'rtdash-soak-'));
   mkdirSync(join(dir, 'dashboards'));
-  copyFileSync(join(bundledDashboardDir, 'demo.yaml'), join(dir, 'dashboards', 'demo.yaml'));
+  copyFileSync(SOAK_DASHBOARD, join(dir, 'dashboards', 'demo.yaml'));
   writeFileSync(
     join(dir, 'config.yaml'),
     `server:
