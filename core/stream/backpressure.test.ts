@@ -9,7 +9,7 @@ describe('Backpressure', () => {
   const setup = (maxClientQueueBytes: number) => {
     const dropped: number[] = [];
     const metrics = testMetrics();
-    const pressure = new Backpressure({ limits: testLimits({ maxClientQueueBytes }), metrics, logger: silentLogger(), drop: (_peer, code) => dropped.push(code) });
+    const pressure = new Backpressure({ limits: testLimits({ maxClientQueueBytes }), metrics, logger: silentLogger(), drop: (_peer, code) => dropped.push(code), flush: () => undefined });
     const transport = new RecordingTransport();
     const peer = new Peer(transport, undefined, (p, m) => pressure.send(p, m));
     return { pressure, transport, peer, dropped, metrics };

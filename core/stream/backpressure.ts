@@ -25,6 +25,8 @@ export interface BackpressureDeps {
   logger: Logger;
   /** Closes a client with a code and forgets it with all it watches. */
   drop(peer: Peer, code: number, reason: string): void;
+  /** Sends a view's pending updates to its peers now, instead of at the next flush. */
+  flush(view: View): void;
 }
 
 /** Where a client that fell behind stands: per view, the positions before the first batch it missed. */
@@ -124,8 +126,10 @@ export class Backpressure {
         continue;
       }
       if (peer.transport.bufferedBytes() <= slowClientBytes / 2) {
-        // Wait for the next flush first, so the catch-up holds nothing that the flush sends again.
-        if ([...lag.views.keys()].some((view) => view.hasPending)) continue;
+        // Pending updates go out first (this peer skips them: it is still behind on the view), so the catch-up holds
+        // nothing that a flush sends again. Waiting for the flush instead could wait for ever: a job whose interval
+        // divides this check's keeps the check in step with its coalescing window.
+        for (const view of lag.views.keys()) if (view.hasPending) this.#deps.flush(view);
         this.forget(peer);
         for (const [view, positions] of lag.views) this.send(peer, view.catchUp(positions));
       } else if (Date.now() - lag.since > slowClientTimeoutMs) {

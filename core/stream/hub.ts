@@ -74,7 +74,7 @@ export class Hub {
   constructor(deps: HubDeps) {
     this.#deps = deps;
     const { limits, metrics, logger } = deps;
-    this.#pressure = new Backpressure({ limits, metrics, logger, drop: (peer, code, reason) => this.#drop(peer, code, reason) });
+    this.#pressure = new Backpressure({ limits, metrics, logger, drop: (peer, code, reason) => this.#drop(peer, code, reason), flush: (view) => this.#flushView(view) });
     this.#snapshots = new TokenBucket(limits.maxSnapshotsPerSecond, 2 * limits.maxSnapshotsPerSecond);
     this.#rooms = { access: deps.access, has: (p) => this.#peers.has(p), viewFor: (d, v, r) => this.#viewFor(d, v, r), leave: (p, v) => this.#leave(p, v) };
     deps.options?.onChange((id) => this.#optionsChanged(id));
