@@ -42,13 +42,7 @@ export class BenchDatabase {
    * the connection (the caller skips the suite), or an Error when another run holds the lock.
    */
   static async open(url: string): Promise<BenchDatabase> {
-    const client = connection(url, 'rtdash-bench-admin');
-    try {
-      await client.connect();
-    } catch (err) {
-      await client.end().catch(() => undefined);
-      throw new Unreachable(describeError(err));
-    }
+    const client = await connected(url, 'rtdash-bench-admin');
     try {
       const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [PG_SCHEMA]);
       if (rows[0]?.locked !== true) throw new Error(`another bench run holds the lock on schema ${PG_SCHEMA}`);
@@ -150,8 +144,21 @@ export class BenchDatabase {
   }
 }
 
-function connection(url: string, applicationName: string): Client {
+/** A client of the bench's own, not yet connected; a lost connection fails the next query instead of the process. */
+export function connection(url: string, applicationName: string): Client {
   const client = new Client({ connectionString: url, application_name: applicationName, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   client.on('error', () => undefined); // a lost connection fails the next query instead
   return client;
+}
+
+/** A connected client; throws Unreachable (the caller skips the suite) when the server does not accept the connection. */
+export async function connected(url: string, applicationName: string): Promise<Client> {
+  const client = connection(url, applicationName);
+  try {
+    await client.connect();
+    return client;
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw new Unreachable(describeError(err));
+  }
 }

@@ -5,11 +5,9 @@
  * counts the table's scans and runs the chart's query directly, the floor the suite compares rtdash against.
  */
 import { Client } from 'pg';
-import { describeError } from '../plugins/postgres/pool.js';
 import { DIRECT_SQL, RANGES_DATABASE, SCANS_SQL, STALE_MS, STATE_SQL, VACUUM_SQL, generateSql } from './ranges-scenario.js';
-import { Unreachable } from './pg-db.js';
+import { connected, connection } from './pg-db.js';
 
-const CONNECT_TIMEOUT_MS = 3000;
 const POLL_MS = 50;
 
 /** What preparing the table did. */
@@ -40,13 +38,7 @@ export class RangesDatabase {
   static async open(serverUrl: string, database = RANGES_DATABASE): Promise<RangesDatabase> {
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(database)) throw new Error(`bad bench database name "${database}"`);
     const url = benchUrl(serverUrl, database);
-    const admin = connection(serverUrl, 'rtdash-bench-ranges-admin');
-    try {
-      await admin.connect();
-    } catch (err) {
-      await admin.end().catch(() => undefined);
-      throw new Unreachable(describeError(err));
-    }
+    const admin = await connected(serverUrl, 'rtdash-bench-ranges-admin');
     try {
       const { rows } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
       if (rows.length === 0) await admin.query(`CREATE DATABASE ${database}`);
@@ -151,8 +143,3 @@ export function benchUrl(serverUrl: string, database = RANGES_DATABASE): string 
   return u.toString();
 }
 
-function connection(url: string, applicationName: string): Client {
-  const client = new Client({ connectionString: url, application_name: applicationName, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
-  client.on('error', () => undefined);
-  return client;
-}
