@@ -181,12 +181,18 @@ const ENVIRONMENT = `(async () => {
   };
 })()`;
 
+/** A widget entry: whole (`frame`), or a change with data (`a`, `v`, `f`) or without. */
+type DataEntry = { frame?: unknown; a?: unknown; v?: unknown; f?: unknown };
+
+/** Whether an entry brings data: a whole state, or a change of the rows. */
+const hasData = (e: DataEntry): boolean => e.frame !== undefined || e.a !== undefined || e.v !== undefined || e.f !== undefined;
+
 /** The widget entries of an `update` or `snapshot` message, and whether it is a catch-up after the server held the page back as slow. */
-function updateEntries(payload: string | Buffer): { entries: { frame?: unknown }[]; resumed: boolean } {
+function updateEntries(payload: string | Buffer): { entries: DataEntry[]; resumed: boolean } {
   try {
     const msg = JSON.parse(String(payload)) as { updates?: unknown; widgets?: unknown; resumed?: unknown };
     const list = msg.updates ?? msg.widgets;
-    return { entries: Array.isArray(list) ? (list as { frame?: unknown }[]) : [], resumed: msg.resumed === true };
+    return { entries: Array.isArray(list) ? (list as DataEntry[]) : [], resumed: msg.resumed === true };
   } catch {
     return { entries: [], resumed: false };
   }
@@ -298,7 +304,7 @@ export async function measurePage(browser: Browser, kind: BrowserPage, settings:
         received.bytes += typeof frame.payload === 'string' ? Buffer.byteLength(frame.payload) : frame.payload.length;
         const { entries, resumed } = updateEntries(frame.payload);
         received.entries += entries.length;
-        received.dataEntries += entries.filter((e) => e.frame !== undefined).length;
+        received.dataEntries += entries.filter(hasData).length;
         if (resumed) received.resumed++;
       });
       ws.on('close', () => {

@@ -112,23 +112,29 @@ export const SCANS_SQL = `SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0) A
 export const CLEANUP_SQL = `DROP SCHEMA IF EXISTS ${PG_SCHEMA} CASCADE`;
 
 const LIVE_MARK = Buffer.from(`{"w":"${LIVE_WIDGET}",`);
-const ID_VALUES = Buffer.from('"frame":{"fields":[{"name":"id","type":"number","values":[');
-const NEXT_ENTRY = Buffer.from('{"w":"');
+const AGE = Buffer.from('"dt":');
+/** How the listening table's first column can start in an update entry: new values, or a new frame. */
+const ID_STARTS = [Buffer.from('"v":[['), Buffer.from('"f":{"fields":[{"name":"id","type":"number","values":[')];
 const ZERO = 0x30;
 const NINE = 0x39;
 
 /**
- * The newest order id in the listening widget's entry of an `update` message, read from the bytes, or
- * undefined when the message has no such entry with a frame (another widget's update, an error).
+ * The newest order id in the listening widget's entry of an `update` message (protocol 2: its `v` values or its
+ * `f` frame, after an optional `dt`), read from the bytes; undefined when the message has no such entry with data
+ * (another widget's update, an error, a run that changed nothing).
  */
 export function scanLiveId(data: Buffer): number | undefined {
   const at = data.indexOf(LIVE_MARK);
   if (at < 0) return undefined;
-  const values = data.indexOf(ID_VALUES, at + LIVE_MARK.length);
-  if (values < 0) return undefined;
-  const next = data.indexOf(NEXT_ENTRY, at + LIVE_MARK.length);
-  if (next >= 0 && next < values) return undefined; // the frame belongs to a later entry
-  let j = values + ID_VALUES.length;
+  let j = at + LIVE_MARK.length;
+  if (data.subarray(j, j + AGE.length).equals(AGE)) {
+    j += AGE.length;
+    while (data[j] !== undefined && data[j]! >= ZERO && data[j]! <= NINE) j++;
+    j++; // the comma
+  }
+  const start = ID_STARTS.find((s) => data.subarray(j, j + s.length).equals(s));
+  if (start === undefined) return undefined;
+  j += start.length;
   let c = data[j];
   if (c === undefined || c < ZERO || c > NINE) return undefined;
   let id = 0;
@@ -137,10 +143,10 @@ export function scanLiveId(data: Buffer): number | undefined {
 }
 
 /** The same as scanLiveId from a parsed message, to check the scan against. */
-export function parsedLiveId(message: { updates?: { w?: string; frame?: { fields?: { name?: string; values?: unknown[] }[] } }[] }): number | undefined {
+export function parsedLiveId(message: { updates?: { w?: string; v?: unknown[][]; f?: { fields?: { name?: string; values?: unknown[] }[] } }[] }): number | undefined {
   const entry = message.updates?.find((u) => u.w === LIVE_WIDGET);
-  const field = entry?.frame?.fields?.[0];
-  const id = field?.name === 'id' ? field.values?.[0] : undefined;
+  const field = entry?.f?.fields?.[0];
+  const id = entry?.v !== undefined ? entry.v[0]?.[0] : field?.name === 'id' ? field.values?.[0] : undefined;
   return typeof id === 'number' ? id : undefined;
 }
 

@@ -118,7 +118,7 @@ export async function measureCache(db: RangesDatabase, viewers: number, concurre
   };
 }
 
-type Entry = { w?: string; status?: string; frame?: { fields?: { values?: unknown[] }[] }; error?: { message?: string } };
+type Entry = { w?: string; status?: string; frame?: { fields?: { values?: unknown[] }[] }; f?: { fields?: { values?: unknown[] }[] }; e?: { message?: string }; error?: { message?: string } };
 
 /** One viewer: subscribes at `range`, resolves once the chart's data has arrived, then closes. */
 function viewChart(url: string, range: { from: string; to: string }): Promise<void> {
@@ -139,8 +139,8 @@ function viewChart(url: string, range: { from: string; to: string }): Promise<vo
       if (msg.type === 'hello') return ws.send(JSON.stringify({ type: 'subscribe', dashboard: RANGES_DASHBOARD_ID, range }));
       if (msg.type === 'error') return finish(new Error(msg.message ?? 'error message'));
       const entry = (msg.widgets ?? msg.updates ?? []).find((e) => e.w === RANGES_WIDGET);
-      if (entry?.status === 'error') return finish(new Error(entry.error?.message ?? 'the chart failed'));
-      if ((entry?.frame?.fields?.[0]?.values?.length ?? 0) > 0) finish();
+      if (entry?.status === 'error' || entry?.e !== undefined) return finish(new Error((entry.error ?? entry.e)?.message ?? 'the chart failed'));
+      if (((entry?.frame ?? entry?.f)?.fields?.[0]?.values?.length ?? 0) > 0) finish();
     });
   });
 }

@@ -50,7 +50,7 @@ describe('Job', () => {
     await job.inflight;
     expect(job.failures).to.equal(1);
     expect(job.history.status).to.equal('error');
-    expect(entries.at(-1)!.json).to.include('RTDASH_QUERY_TIMEOUT');
+    expect(entries.at(-1)!.body).to.include('RTDASH_QUERY_TIMEOUT');
     job.tick(); // within the back-off
     expect(calls()).to.equal(1);
   });
@@ -60,6 +60,6 @@ describe('Job', () => {
     const { job, entries } = jobOf(instance, 3);
     job.tick();
     await until(() => entries.length === 1, 2000, 'the run');
-    expect(entries[0]!.json).to.include('"truncated":true');
+    expect(entries[0]!.body).to.include('"meta":{"truncated":true}');
   });
 });

@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import type { Frame } from './frame.js';
-import { WidgetHistory } from './widget-history.js';
+import { WidgetHistory, type UpdateEntry } from './widget-history.js';
+import { entryJson } from './stream/protocol.js';
+import { applyChange } from '../web-components/client/dashboard-state.js';
+import type { DeltaEntry } from '../web-components/client/protocol.js';
 
 const series = (times: number[], values: number[]): Frame => ({
   fields: [
@@ -8,26 +11,71 @@ const series = (times: number[], values: number[]): Frame => ({
     { name: 'v', type: 'number', values },
   ],
 });
-const body = (json: string) => JSON.parse(json) as { seq: number; op?: string; status: string; frame?: Frame; error?: { message: string } };
+/** An update entry as it goes on the wire (in a message built when it was made). */
+const wire = (entry: UpdateEntry | undefined) => JSON.parse(entryJson(entry!, entry!.at)) as DeltaEntry & Record<string, unknown>;
+const full = (json: string) => JSON.parse(json) as { seq: number; status: string; frame: Frame; lastGoodAt: number | null; error?: { message: string } };
 
 describe('WidgetHistory', () => {
-  it('replaces on the first frame, then sends only new points', () => {
+  it('sends the first frame whole, then only the new points as values per column', () => {
     const h = new WidgetHistory('w', 'append', { kind: 'points', count: 100 }, 1000);
-    const first = body(h.applyFrame(series([1, 2, 3], [10, 20, 30]), 5)!.json);
-    expect(first).to.include({ seq: 1001, op: 'replace', status: 'ok' });
-    const next = body(h.applyFrame(series([2, 3, 4, 5], [20, 30, 40, 50]), 6)!.json);
-    expect(next.op).to.equal('append');
-    expect(next.frame!.fields[0]!.values).to.deep.equal([4, 5]);
+    const first = h.applyFrame(series([1, 2, 3], [10, 20, 30]), 5)!;
+    expect(first.seq).to.equal(1001);
+    expect(wire(first)).to.deep.equal({ w: 'w', f: series([1, 2, 3], [10, 20, 30]) });
+    expect(full(h.snapshot())).to.deep.include({ seq: 1001, status: 'ok', lastGoodAt: 5, frame: series([1, 2, 3], [10, 20, 30]) });
+    const next = h.applyFrame(series([2, 3, 4, 5], [20, 30, 40, 50]), 6)!;
+    expect(entryJson(next, 6)).to.equal('{"w":"w","a":[[4,5],[40,50]]}');
+    expect(entryJson(next, 9), 'an entry sent later says how old it is').to.equal('{"w":"w","dt":3,"a":[[4,5],[40,50]]}');
     expect(h.frame.fields[1]!.values).to.deep.equal([10, 20, 30, 40, 50]);
   });
 
-  it('replaces the last point when its bucket is still filling, and sends nothing when nothing changed', () => {
+  it('takes back the last point when its bucket is still filling, and sends nothing when nothing changed', () => {
     const h = new WidgetHistory('w', 'append', { kind: 'points', count: 100 }, 0);
     h.applyFrame(series([60, 120], [1, 2]), 1);
-    const update = body(h.applyFrame(series([60, 120], [1, 5]), 2)!.json);
-    expect(update.frame!.fields[1]!.values).to.deep.equal([5]);
+    expect(wire(h.applyFrame(series([60, 120], [1, 5]), 2))).to.deep.equal({ w: 'w', a: [[120], [5]], p: 1 });
     expect(h.frame.fields[1]!.values).to.deep.equal([1, 5]);
     expect(h.applyFrame(series([60, 120], [1, 5]), 3)).to.equal(undefined);
+  });
+
+  it('says how many points fell out of what the widget keeps', () => {
+    const h = new WidgetHistory('w', 'append', { kind: 'points', count: 3 }, 0);
+    h.applyFrame(series([1, 2, 3], [1, 2, 3]), 1);
+    expect(wire(h.applyFrame(series([4, 5], [4, 5]), 2))).to.deep.equal({ w: 'w', a: [[4, 5], [4, 5]], x: 2 });
+    expect(h.frame.fields[0]!.values).to.deep.equal([3, 4, 5]);
+  });
+
+  it('sends a sliding range window as the rows it dropped and added, not the whole window', () => {
+    const h = new WidgetHistory('r', 'replace', { kind: 'points', count: 2 }, 0);
+    h.applyFrame(series([0, 60, 120, 180], [1, 2, 3, 4]), 1);
+    // The window moved by a bucket: the oldest went, the last (still filling) changed, a new one began.
+    expect(wire(h.applyFrame(series([60, 120, 180, 240], [2, 3, 9, 1]), 2))).to.deep.equal({ w: 'r', a: [[180, 240], [9, 1]], p: 1, x: 1 });
+    expect(h.frame).to.deep.equal(series([60, 120, 180, 240], [2, 3, 9, 1]));
+    // Rows that changed inside the window: the values are sent, under the columns viewers have.
+    expect(wire(h.applyFrame(series([60, 120, 180, 240], [7, 3, 9, 1]), 3))).to.deep.equal({ w: 'r', v: [[60, 120, 180, 240], [7, 3, 9, 1]] });
+  });
+
+  it('sends a new frame whole when its columns change, with its facts', () => {
+    const h = new WidgetHistory('t', 'replace', { kind: 'points', count: 10 }, 0);
+    h.applyFrame({ fields: [{ name: 'a', type: 'number', values: [1] }] }, 1);
+    const wider: Frame = { fields: [{ name: 'a', type: 'number', values: [1] }, { name: 'b', type: 'string', values: ['x'] }], meta: { truncated: true } };
+    expect(wire(h.applyFrame(wider, 2))).to.deep.equal({ w: 't', f: { fields: wider.fields }, meta: { truncated: true } });
+  });
+
+  it('gives the same state to a viewer that applies each update as the server keeps, over many random runs', () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    for (const [mode, keep] of [['append', { kind: 'points', count: 8 }], ['append', { kind: 'duration', ms: 5 }], ['replace', { kind: 'points', count: 8 }]] as const) {
+      const h = new WidgetHistory('w', mode, keep, 0);
+      let start = 0;
+      let client: Frame = { fields: [] };
+      for (let run = 1; run <= 300; run++) {
+        start += Math.floor(random() * 3);
+        const length = 1 + Math.floor(random() * 6);
+        const times = Array.from({ length }, (_, i) => start + i);
+        const entry = h.applyFrame(series(times, times.map(() => Math.floor(random() * 3))), run);
+        if (entry !== undefined) client = applyChange(client, wire(entry));
+        expect(client, `${mode} run ${run}`).to.deep.equal({ fields: h.frame.fields });
+      }
+    }
   });
 
   it('keeps a bounded history by points or by duration', () => {
@@ -43,18 +91,20 @@ describe('WidgetHistory', () => {
   it('keeps the data on an error, sends a repeated error once, and recovers', () => {
     const h = new WidgetHistory('w', 'append', { kind: 'points', count: 10 }, 0);
     h.applyFrame(series([1], [1]), 100);
-    const err = body(h.applyError('RTDASH_QUERY_FAILED', 'down', 200)!.json);
-    expect(err).to.include({ status: 'error' });
+    expect(wire(h.applyError('RTDASH_QUERY_FAILED', 'down', 200))).to.deep.equal({ w: 'w', e: { code: 'RTDASH_QUERY_FAILED', message: 'the query failed' } });
+    expect(full(h.snapshot())).to.deep.include({ status: 'error', lastGoodAt: 100 });
     expect(h.frame.fields[0]!.values).to.deep.equal([1]);
     expect(h.lastGoodAt).to.equal(100);
     expect(h.applyError('RTDASH_QUERY_FAILED', 'down', 300)).to.equal(undefined);
-    expect(body(h.applyFrame(series([1], [1]), 400)!.json)).to.include({ status: 'ok' });
+    // Back to good with the same data: a bare entry says so (the viewer kept the data through the error).
+    expect(wire(h.applyFrame(series([1], [1]), 400))).to.deep.equal({ w: 'w' });
+    expect(full(h.snapshot())).to.deep.include({ status: 'ok', lastGoodAt: 400 });
   });
 
   it('shows viewers only the sentence of a source failure and keeps the full message for admins', () => {
     const h = new WidgetHistory('w', 'append', { kind: 'points', count: 10 }, 0);
-    const entry = body(h.applyError('RTDASH_QUERY_FAILED', `syntax error at or near "ANDD"`, 100)!.json);
-    expect(entry.error).to.deep.equal({ code: 'RTDASH_QUERY_FAILED', message: 'the query failed' });
+    const entry = wire(h.applyError('RTDASH_QUERY_FAILED', `syntax error at or near "ANDD"`, 100));
+    expect(entry.e).to.deep.equal({ code: 'RTDASH_QUERY_FAILED', message: 'the query failed' });
     expect(h.snapshot()).not.to.include('ANDD');
     expect(JSON.parse(h.detailedSnapshot()).error).to.deep.equal({ code: 'RTDASH_QUERY_FAILED', message: 'the query failed', detail: 'syntax error at or near "ANDD"' });
     // Another driver message behind the same sentence changes nothing for viewers.
@@ -77,7 +127,7 @@ describe('WidgetHistory', () => {
   it('replaces tables whole and skips identical ones', () => {
     const h = new WidgetHistory('t', 'replace', { kind: 'points', count: 10 }, 0);
     const table: Frame = { fields: [{ name: 'name', type: 'string', values: ['a'] }] };
-    expect(body(h.applyFrame(table, 1)!.json).op).to.equal('replace');
+    expect(wire(h.applyFrame(table, 1))).to.deep.equal({ w: 't', f: table });
     expect(h.applyFrame({ fields: [{ name: 'name', type: 'string', values: ['a'] }] }, 2)).to.equal(undefined);
   });
 
@@ -86,9 +136,9 @@ describe('WidgetHistory', () => {
     const table: Frame = { fields: [{ name: 'name', type: 'string', values: ['a'] }] };
     h.applyFrame(table, 1000);
     expect(h.applyFrame(table, 1100)).to.equal(undefined);
-    const confirm = JSON.parse(h.applyFrame(table, 1300)!.json) as Record<string, unknown>;
-    expect(confirm).to.include({ status: 'ok', lastGoodAt: 1300 });
-    expect(confirm).to.not.have.property('frame');
+    const confirm = h.applyFrame(table, 1300)!;
+    expect(wire(confirm), 'a good run that changed nothing').to.deep.equal({ w: 't' });
+    expect(confirm.at).to.equal(1300);
     expect(h.applyFrame(table, 1400)).to.equal(undefined);
   });
 

@@ -6,15 +6,22 @@ import type { Frame } from './frame.js';
 import { rowCount, sliceFrame, timeField } from './frame.js';
 import { ERRORS, type ErrorCode } from './errors.js';
 import type { Keep } from './model.js';
-import { widgetEntryJson } from './stream/protocol.js';
+import { entryHead } from './stream/protocol.js';
+import { frameDelta, rowEquals, sameColumns, type FrameDelta } from './frame-delta.js';
 
 /** `pending` until the first run ends. */
 export type WidgetStatus = 'pending' | 'ok' | 'error';
 
-/** An update as it goes on the wire: serialised once, shared by every viewer. */
+/**
+ * An update as it goes on the wire, serialised once and shared by every viewer: `head` (`{"w":"ID"`) and
+ * `body` (what changed, closing the object) are joined with its age in the message (protocol.ts entryJson).
+ */
 export interface UpdateEntry {
-  seq: number;
-  json: string;
+  readonly seq: number;
+  /** When the state changed, epoch ms. */
+  readonly at: number;
+  readonly head: string;
+  readonly body: string;
 }
 
 import { widgetTraits, type MergeMode } from './widget-types.js';
@@ -45,6 +52,7 @@ export class WidgetHistory {
   #log: UpdateEntry[] = [];
   #logBytes = 0;
   #snapshot: string | undefined;
+  readonly #head: string;
   readonly #confirmAfterMs: number;
   /** The `lastGoodAt` viewers last heard of. */
   #confirmedGoodAt = 0;
@@ -53,11 +61,12 @@ export class WidgetHistory {
    * @param firstSeq where sequence numbers start; pass something larger than any seq an earlier
    *   life of this job handed out (the clock in ms does: a job never makes 1,000 updates a second).
    * @param confirmAfterMs how long unchanged data may go without an update; then a small one (no
-   *   frame) carries the new `lastGoodAt`, so viewers can tell "unchanged" from "stale".
+   *   data) carries the new last good time, so viewers can tell "unchanged" from "stale".
    */
   constructor(widgetId: string, mode: MergeMode, keep: Keep, firstSeq: number, confirmAfterMs = Infinity) {
     this.#confirmAfterMs = confirmAfterMs;
     this.widgetId = widgetId;
+    this.#head = entryHead(widgetId);
     this.mode = mode;
     this.#keep = keep;
     this.firstSeq = firstSeq;
@@ -77,29 +86,28 @@ export class WidgetHistory {
     return n > 0 ? (t!.values[n - 1] as number) : undefined;
   }
 
-  /** Applies a successful run. Returns the update to send, or undefined when nothing changed. */
+  /**
+   * Applies a successful run. Returns the update to send (only what changed: rows added and dropped, or
+   * values under the columns viewers know), or undefined when nothing changed.
+   */
   applyFrame(frame: Frame, now: number): UpdateEntry | undefined {
     const recovered = this.status !== 'ok';
     this.status = 'ok';
     this.error = undefined;
     this.errorDetail = undefined;
     this.lastGoodAt = now;
-    let op: MergeMode = 'replace';
-    let delta = frame;
-    if (this.mode === 'append' && sameShape(this.#frame, frame) && rowCount(this.#frame) > 0) {
+    const prev = this.#frame;
+    let delta: FrameDelta;
+    if (this.mode === 'append' && timeField(frame) && sameColumns(prev, frame) && rowCount(prev) > 0) {
       delta = this.#appendRows(frame);
-      op = 'append';
-      if (rowCount(delta) === 0 && !recovered) return this.#confirm(now);
     } else {
-      if (!recovered && JSON.stringify(frame) === JSON.stringify(this.#frame)) return this.#confirm(now);
       // `keep` bounds a time series' history; a frame without time (a bar per region) is a whole state.
-      this.#frame = this.mode === 'append' && timeField(frame) ? trimmed(sortedByTime(frame), this.#keep) : frame;
-      delta = this.#frame;
+      const next = this.mode === 'append' && timeField(frame) ? trimmed(sortedByTime(frame), this.#keep) : frame;
+      delta = frameDelta(prev, next);
+      this.#frame = next;
     }
-    const { meta, ...data } = delta;
-    // A downsampled frame says so on the wire too, as its snapshot does.
-    const downsampled = meta?.downsampled;
-    return this.#record(now, { status: 'ok', op, frame: downsampled === undefined ? data : { ...data, meta: { downsampled } }, ...(frame.meta?.truncated && { truncated: true }) });
+    if (delta.kind === 'same') return recovered ? this.#record(now, '}') : this.#confirm(now);
+    return this.#record(now, `${deltaBody(delta, this.#frame)}${metaBody(this.#frame)}}`);
   }
 
   /**
@@ -113,7 +121,7 @@ export class WidgetHistory {
     if (this.status === 'error' && this.error?.code === code && this.error.message === message) return undefined;
     this.status = 'error';
     this.error = { code, message };
-    return this.#record(now, { status: 'error', error: this.error });
+    return this.#record(now, `,"e":${JSON.stringify(this.error)}}`);
   }
 
   /**
@@ -128,16 +136,16 @@ export class WidgetHistory {
     return this.#log.slice(seq + 1 - first.seq);
   }
 
-  /** The whole state as one `replace` entry, serialised once per change. */
+  /** The whole state as one full entry (with its seq, times, status and frame), serialised once per change. */
   snapshot(): string {
-    this.#snapshot ??= this.#entry({ status: this.status, error: this.error, op: 'replace', frame: this.#frame });
+    this.#snapshot ??= this.#full(this.error);
     return this.#snapshot;
   }
 
   /** The snapshot with the error's full message as `error.detail`: for admins only. */
   detailedSnapshot(): string {
     if (this.error === undefined || this.errorDetail === undefined) return this.snapshot();
-    return this.#entry({ status: this.status, error: { ...this.error, detail: this.errorDetail }, op: 'replace', frame: this.#frame });
+    return this.#full({ ...this.error, detail: this.errorDetail });
   }
 
   /** Bytes and entries held by the update log (for metrics and tests). */
@@ -145,67 +153,83 @@ export class WidgetHistory {
     return { entries: this.#log.length, bytes: this.#logBytes };
   }
 
-  #appendRows(frame: Frame): Frame {
+  /** Adds the rows of `frame` newer than the history's last (that one replaced if it changed), then trims. */
+  #appendRows(frame: Frame): FrameDelta {
     const incoming = sortedByTime(frame);
     const times = timeField(incoming)!.values as number[];
     const last = this.lastTime()!;
     let start = 0;
     while (start < times.length && (times[start] as number) < last) start++;
+    let pop = 0;
     // A row at the last kept time may be a bucket still filling up (revenue this minute): it replaces ours if it changed.
     if (start < times.length && times[start] === last) {
       if (rowEquals(this.#frame, rowCount(this.#frame) - 1, incoming, start)) start++;
-      else this.#dropLastRow();
+      else {
+        for (const f of this.#frame.fields) f.values.pop();
+        pop = 1;
+      }
     }
-    const delta = sliceFrame(incoming, start);
-    if (rowCount(delta) > 0) {
-      this.#frame.fields.forEach((f, i) => {
-        for (const v of delta.fields[i]!.values) f.values.push(v);
-      });
-      this.#frame = trimmed(this.#frame, this.#keep);
-    }
-    return delta;
+    const rows = sliceFrame(incoming, start);
+    const added = rowCount(rows);
+    if (added === 0) return { kind: 'same' };
+    this.#frame.fields.forEach((f, i) => {
+      for (const v of rows.fields[i]!.values) f.values.push(v);
+    });
+    const before = rowCount(this.#frame);
+    this.#frame = trimmed(this.#frame, this.#keep);
+    return { kind: 'slide', drop: before - rowCount(this.#frame), pop, rows };
   }
 
-  #dropLastRow(): void {
-    for (const f of this.#frame.fields) f.values.pop();
+  #full(error: { code: ErrorCode; message: string; detail?: string } | undefined): string {
+    const lastGood = this.lastGoodAt ?? null;
+    return `${this.#head},"seq":${this.seq},"at":${this.at},"lastGoodAt":${lastGood},"status":"${this.status}"${error === undefined ? '' : `,"error":${JSON.stringify(error)}`},"frame":${JSON.stringify(this.#frame)}}`;
   }
 
-  #entry(body: Record<string, unknown>): string {
-    return widgetEntryJson(this.widgetId, this.seq, this.at, this.lastGoodAt, body);
-  }
-
-  /** Nothing changed: say so only when viewers' `lastGoodAt` would otherwise look stale. */
+  /** Nothing changed: say so only when viewers' last good time would otherwise look stale. */
   #confirm(now: number): UpdateEntry | undefined {
-    return now - this.#confirmedGoodAt >= this.#confirmAfterMs ? this.#record(now, { status: 'ok' }) : undefined;
+    return now - this.#confirmedGoodAt >= this.#confirmAfterMs ? this.#record(now, '}') : undefined;
   }
 
-  #record(now: number, body: Record<string, unknown>): UpdateEntry {
-    if (body.status === 'ok') this.#confirmedGoodAt = now;
+  #record(now: number, body: string): UpdateEntry {
+    if (this.status === 'ok') this.#confirmedGoodAt = now;
     this.seq += 1;
     this.at = now;
     this.#snapshot = undefined;
-    const entry = { seq: this.seq, json: this.#entry(body) };
+    const entry: UpdateEntry = { seq: this.seq, at: now, head: this.#head, body };
     this.#log.push(entry);
-    this.#logBytes += entry.json.length;
+    this.#logBytes += body.length;
     while (this.#log.length > MAX_LOG_ENTRIES || (this.#logBytes > MAX_LOG_BYTES && this.#log.length > 1)) {
-      this.#logBytes -= this.#log.shift()!.json.length;
+      this.#logBytes -= this.#log.shift()!.body.length;
     }
     return entry;
   }
 }
 
+/** An update's data as the protocol carries it: `a` (rows added, after `x` dropped and `p` taken back), `v` or `f`. */
+function deltaBody(delta: Exclude<FrameDelta, { kind: 'same' }>, frame: Frame): string {
+  switch (delta.kind) {
+    case 'slide':
+      return `,"a":${columnsJson(delta.rows)}${delta.drop > 0 ? `,"x":${delta.drop}` : ''}${delta.pop > 0 ? `,"p":${delta.pop}` : ''}`;
+    case 'values':
+      return `,"v":${columnsJson(frame)}`;
+    case 'frame':
+      return `,"f":${JSON.stringify({ fields: frame.fields })}`;
+  }
+}
+
+/** The frame's facts (truncated, downsampled), sent with every entry that carries data. */
+function metaBody(frame: Frame): string {
+  return frame.meta === undefined || Object.keys(frame.meta).length === 0 ? '' : `,"meta":${JSON.stringify(frame.meta)}`;
+}
+
+/** The values of each column, in the frame's column order: `[[t1,t2],[v1,v2]]`. */
+function columnsJson(frame: Frame): string {
+  return `[${frame.fields.map((f) => JSON.stringify(f.values)).join(',')}]`;
+}
+
 /** How a widget type's frames combine (core/widget-types.ts): tables are replaced whole; others append when their frames have a time field, else replace. */
 export function mergeModeFor(widgetType: string): MergeMode {
   return widgetTraits(widgetType).merge;
-}
-
-function sameShape(a: Frame, b: Frame): boolean {
-  if (a.fields.length !== b.fields.length || !timeField(b)) return false;
-  return a.fields.every((f, i) => f.name === b.fields[i]!.name && f.type === b.fields[i]!.type);
-}
-
-function rowEquals(a: Frame, i: number, b: Frame, j: number): boolean {
-  return a.fields.every((f, k) => f.values[i] === b.fields[k]!.values[j]);
 }
 
 function sortedByTime(frame: Frame): Frame {

@@ -3,6 +3,8 @@ import { expect } from 'chai';
 import http from 'node:http';
 import { startTestServer, testDashboard, type TestServer, VARS_DASHBOARD } from './support/test-server.js';
 import { errorOf, request } from './support/http-client.js';
+import { WireDecoder } from './support/wire-decoder.js';
+import { decodeCursor } from '../core/stream/protocol.js';
 
 describe('HTTP API', function () {
   let t: TestServer;
@@ -109,13 +111,18 @@ describe('HTTP API', function () {
         });
         req.on('error', (err) => (events.length >= count ? undefined : reject(err)));
       });
-    const first = await read({}, 5);
-    expect(first.map((e) => e.data.type)).to.deep.equal(['hello', 'snapshot', 'update', 'update', 'update']);
-    const last = first.at(-1)!;
-    const lastSeq = last.data.updates!.at(-1)!.seq;
-    const resumed = await read({ 'Last-Event-ID': last.id! }, 3);
-    expect(resumed[1]!.data).to.include({ type: 'update', resumed: true });
-    const seqs = resumed.slice(1).flatMap((e) => e.data.updates!.map((u) => u.seq));
+    // Each stream read as a client does: from its snapshot, or from where the Last-Event-ID says it stood.
+    const spelt = (events: Awaited<ReturnType<typeof read>>, decoder: WireDecoder) => events.map((e) => decoder.decode(e.data) as (typeof events)[number]['data']);
+    const raw = await read({}, 5);
+    const first = spelt(raw, new WireDecoder());
+    expect(first.map((m) => m.type)).to.deep.equal(['hello', 'snapshot', 'update', 'update', 'update']);
+    const last = raw.at(-1)!;
+    const lastSeq = first.at(-1)!.updates!.at(-1)!.seq;
+    const resuming = new WireDecoder();
+    resuming.resume('api', decodeCursor(last.id).positions);
+    const resumed = spelt(await read({ 'Last-Event-ID': last.id! }, 3), resuming);
+    expect(resumed[1]).to.include({ type: 'update', resumed: true });
+    const seqs = resumed.slice(1).flatMap((m) => m.updates!.map((u) => u.seq));
     seqs.forEach((s, i) => expect(s).to.equal(lastSeq + 1 + i));
   });
 

@@ -1,8 +1,14 @@
 import { expect } from 'chai';
 import { RtdashError } from '../errors.js';
-import { PONG, alertsMessage, decodeCursor, encodeCursor, errorMessage, parseClientMessage, pollBody, snapshotMessage, sseCloseEvent, subscriptionFromQuery, updateMessage, updatePrefix, widgetEntryJson } from './protocol.js';
+import { PROTOCOL_VERSION as CLIENT_PROTOCOL_VERSION } from '../../web-components/client/protocol.js';
+import { PONG, PROTOCOL_VERSION, helloMessage, alertsMessage, decodeCursor, encodeCursor, errorMessage, parseClientMessage, pollBody, snapshotMessage, sseCloseEvent, subscriptionFromQuery, updateMessage, updatePrefix, entryHead } from './protocol.js';
 
 describe('protocol', () => {
+  it('is the version the bundled client speaks', () => {
+    expect(PROTOCOL_VERSION).to.equal(CLIENT_PROTOCOL_VERSION);
+    expect(JSON.parse(helloMessage('1.0.0', 30_000).json)).to.include({ protocol: PROTOCOL_VERSION });
+  });
+
   it('round-trips a resume cursor and drops malformed parts', () => {
     const cursor = encodeCursor('abc123', new Map([['revenue', 17], ['active-users', 1795847509882]]));
     expect(decodeCursor(cursor)).to.deep.equal({ version: 'abc123', positions: { revenue: 17, 'active-users': 1795847509882 } });
@@ -33,14 +39,14 @@ describe('protocol', () => {
   });
 
   it('builds the server messages as docs/protocol.md shows them, from pre-serialised parts', () => {
-    const entry = widgetEntryJson('revenue', 12, 1000, undefined, { status: 'ok', op: 'append', frame: { fields: [] } });
-    expect(entry).to.equal('{"w":"revenue","seq":12,"at":1000,"lastGoodAt":null,"status":"ok","op":"append","frame":{"fields":[]}}');
+    const change = { at: 990, head: entryHead('revenue'), body: ',"a":[[1000],[5]]}' };
     const prefix = updatePrefix('demo');
-    const update = updateMessage(prefix, [entry, entry], 'v|revenue:12');
-    expect(update.json).to.equal(`{"type":"update","dashboard":"demo","updates":[${entry},${entry}]}`);
+    const update = updateMessage(prefix, 1000, [change, { ...change, at: 1000 }], () => 'v|revenue:12');
+    expect(update.json).to.equal('{"type":"update","dashboard":"demo","at":1000,"updates":[{"w":"revenue","dt":10,"a":[[1000],[5]]},{"w":"revenue","a":[[1000],[5]]}]}');
     expect(update.eventId).to.equal('v|revenue:12');
-    expect(updateMessage(prefix, [], 'v|').json).to.equal('{"type":"update","dashboard":"demo","updates":[]}');
-    expect(updateMessage(prefix, [entry], 'v|', true).json).to.equal(`{"type":"update","dashboard":"demo","updates":[${entry}],"resumed":true}`);
+    expect(updateMessage(prefix, 5, [], () => 'v|').json).to.equal('{"type":"update","dashboard":"demo","at":5,"updates":[]}');
+    const entry = '{"w":"revenue","seq":12,"at":1000,"lastGoodAt":null,"status":"ok","frame":{"fields":[]}}';
+    expect(updateMessage(prefix, 7, [entry], () => 'v|', true).json).to.equal(`{"type":"update","dashboard":"demo","at":7,"updates":[${entry}],"resumed":true}`);
     const range = { from: 'now-6h', to: 'now', fromMs: 1, toMs: 2, live: true, bucket: 60 };
     const snapshot = snapshotMessage({ dashboard: 'demo', version: 'v', reason: 'subscribe', vars: { region: 'eu' }, range, definitionJson: '{"id":"demo"}', widgets: [entry] }, 'v|revenue:12');
     expect(JSON.parse(snapshot.json)).to.deep.equal({ type: 'snapshot', dashboard: 'demo', version: 'v', reason: 'subscribe', vars: { region: 'eu' }, range, definition: { id: 'demo' }, widgets: [JSON.parse(entry)] });

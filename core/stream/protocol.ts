@@ -6,7 +6,7 @@ import { RtdashError } from '../errors.js';
 import { varsFromQuery } from '../query-vars.js';
 
 /** Bumped on any change a client could notice. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Close codes the server uses besides the standard ones (1001 going away, 1009 too big). */
 export const CLOSE = {
@@ -86,14 +86,20 @@ function checkResume(resume: unknown): void {
  */
 export class Outgoing {
   readonly json: string;
-  /** The SSE event id (resume positions), when the message carries positions. */
-  readonly eventId: string | undefined;
+  #eventId: string | (() => string) | undefined;
   #buffer: Buffer | undefined;
   #sse: Buffer | undefined;
 
-  constructor(json: string, eventId?: string) {
+  /** @param eventId the SSE event id (resume positions), or what makes it when an SSE stream first asks. */
+  constructor(json: string, eventId?: string | (() => string)) {
     this.json = json;
-    this.eventId = eventId;
+    this.#eventId = eventId;
+  }
+
+  /** The SSE event id (resume positions), when the message carries positions. */
+  get eventId(): string | undefined {
+    if (typeof this.#eventId === 'function') this.#eventId = this.#eventId();
+    return this.#eventId;
   }
 
   /** UTF-8 bytes for a WebSocket text frame. */
@@ -127,25 +133,45 @@ export function alertsMessage(dashboard: string, alerts: readonly unknown[]): Ou
   return new Outgoing(JSON.stringify({ type: 'alerts', dashboard, alerts }));
 }
 
-/**
- * One widget's entry in a `snapshot` or an `update` (`{w, seq, at, lastGoodAt, status, …}`), serialised
- * once: every viewer of the widget shares the string.
- */
-export function widgetEntryJson(widget: string, seq: number, at: number, lastGoodAt: number | undefined, body: Record<string, unknown>): string {
-  return JSON.stringify({ w: widget, seq, at, lastGoodAt: lastGoodAt ?? null, ...body });
+/** The start every entry of a widget shares, `{"w":"ID"`: built once per widget. */
+export function entryHead(widget: string): string {
+  return `{"w":${JSON.stringify(widget)}`;
 }
 
-/** The start of every `update` message of a dashboard, built once per view: the entries follow. */
+/** An update's parts as widget-history.ts keeps them: the widget's head, what changed, and when. */
+export interface EntryParts {
+  readonly at: number;
+  readonly head: string;
+  readonly body: string;
+}
+
+/**
+ * One update entry in a message built at `messageAt`: its head, its age `dt` in ms when it has one, and what
+ * changed (`{"w":"cpu","dt":3,"a":[[1700000000000],[0.42]]}`).
+ */
+export function entryJson(entry: EntryParts, messageAt: number): string {
+  const age = messageAt - entry.at;
+  return age > 0 ? `${entry.head},"dt":${age}${entry.body}` : `${entry.head}${entry.body}`;
+}
+
+/** The start of every `update` message of a dashboard, built once per view: its time and the entries follow. */
 export function updatePrefix(dashboard: string): string {
-  return `{"type":"update","dashboard":${JSON.stringify(dashboard)},"updates":[`;
+  return `{"type":"update","dashboard":${JSON.stringify(dashboard)},"at":`;
 }
 
 /**
- * An `update` message from its prefix (`updatePrefix`) and pre-serialised widget entries; `resumed` marks
- * the catch-up sent after a resuming subscribe.
+ * An `update` message at `at` from its prefix (`updatePrefix`) and widget entries: update entries (their age
+ * is taken from `at`) or whole states (strings from WidgetHistory.snapshot). `resumed` marks the catch-up
+ * sent after a resuming subscribe. `cursor` (the SSE event id) is made only when a transport asks for it.
  */
-export function updateMessage(prefix: string, entries: readonly string[], cursor: string, resumed = false): Outgoing {
-  return new Outgoing(`${prefix}${entries.join(',')}]${resumed ? ',"resumed":true' : ''}}`, cursor);
+export function updateMessage(prefix: string, at: number, entries: readonly (EntryParts | string)[], cursor: () => string, resumed = false): Outgoing {
+  let json = `${prefix}${at},"updates":[`;
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    if (i > 0) json += ',';
+    json += typeof entry === 'string' ? entry : entryJson(entry, at);
+  }
+  return new Outgoing(`${json}]${resumed ? ',"resumed":true' : ''}}`, cursor);
 }
 
 /** The range a snapshot is for, as asked and as resolved when it was built. */

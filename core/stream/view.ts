@@ -5,6 +5,7 @@
  */
 import type { Dashboard } from '../model.js';
 import type { Job, JobListener } from '../job.js';
+import type { UpdateEntry } from '../widget-history.js';
 import type { Scheduler } from '../scheduler.js';
 import { publicDashboard } from '../public-dashboard.js';
 import { resolveRange, type RangeSpec } from '../time-range.js';
@@ -34,8 +35,8 @@ export class View {
   /** Widget id → its job, for widgets with a source. */
   readonly jobs = new Map<string, Job>();
   readonly #peers = new Set<Peer>();
-  /** Serialised updates waiting for the next flush. */
-  #pending: string[] = [];
+  /** Updates waiting for the next flush. */
+  #pending: UpdateEntry[] = [];
   /** Widget id → the seq every in-step peer has seen (as of the last flush). */
   #positions = new Map<string, number>();
   readonly #listener: JobListener;
@@ -63,7 +64,7 @@ export class View {
     this.#prefix = updatePrefix(dashboard.id);
     this.#definition = this.#describe();
     this.#listener = (entry, job) => {
-      this.#pending.push(entry.json);
+      this.#pending.push(entry);
       onDirty(this, job.pushed);
     };
     for (const widget of dashboard.widgets) {
@@ -137,8 +138,10 @@ export class View {
     const entries = this.#pending;
     this.#pending = [];
     const before = Object.fromEntries(this.#positions);
-    this.#positions = this.currentPositions();
-    return { view: this, message: updateMessage(this.#prefix, entries, encodeCursor(this.dashboard.version, this.#positions)), before };
+    const positions = this.currentPositions();
+    this.#positions = positions;
+    const version = this.dashboard.version;
+    return { view: this, message: updateMessage(this.#prefix, Date.now(), entries, () => encodeCursor(version, positions)), before };
   }
 
   /** Every widget's whole state, with the viewer-safe definition. */
@@ -162,16 +165,18 @@ export class View {
    * updates where the history reaches back, the whole state of a widget where it does not.
    */
   catchUp(from: Readonly<Record<string, number>>): Outgoing {
-    const parts: string[] = [];
+    const parts: (UpdateEntry | string)[] = [];
     for (const [id, job] of this.jobs) {
       const seen = from[id];
       const missed = seen === undefined ? undefined : job.history.since(seen);
-      if (missed !== undefined) for (const entry of missed) parts.push(entry.json);
+      if (missed !== undefined) for (const entry of missed) parts.push(entry);
       // A job that restarted has no data yet: say nothing, so the client keeps what it has until the
       // job's first run sends the whole history.
       else if (job.history.status !== 'pending' || seen === undefined) parts.push(job.history.snapshot());
     }
-    return updateMessage(this.#prefix, parts, encodeCursor(this.dashboard.version, this.currentPositions()), true);
+    const positions = this.currentPositions();
+    const version = this.dashboard.version;
+    return updateMessage(this.#prefix, Date.now(), parts, () => encodeCursor(version, positions), true);
   }
 
   /** The snapshot's range: as asked and as resolved when the snapshot is built; undefined without `time:`. */

@@ -2,6 +2,7 @@
  * HTTP requests as a browser on another site makes them: node:http sends an Origin header exactly as
  * given (fetch may not). Streams (SSE, a waiting poll) are read for a while, or to their end, then dropped.
  */
+import { WireDecoder } from './wire-decoder.js';
 import http, { type IncomingHttpHeaders } from 'node:http';
 
 /** What came back. */
@@ -68,13 +69,14 @@ export interface SseEvent {
   data: { type?: string; code?: string | number; [key: string]: unknown };
 }
 
-/** The events of an SSE body, in order (comments and `retry:` lines left out). */
+/** The events of an SSE body, in order (comments and `retry:` lines left out), update entries spelt out (wire-decoder.ts). */
 export function sseEvents(body: string): SseEvent[] {
   const events: SseEvent[] = [];
+  const decoder = new WireDecoder();
   for (const block of body.split('\n\n')) {
     const data = /^data: (.*)$/m.exec(block)?.[1];
     if (data === undefined) continue;
-    events.push({ event: /^event: (.*)$/m.exec(block)?.[1] ?? 'message', data: JSON.parse(data) as SseEvent['data'] });
+    events.push({ event: /^event: (.*)$/m.exec(block)?.[1] ?? 'message', data: decoder.decode(JSON.parse(data) as { type: string }) as SseEvent['data'] });
   }
   return events;
 }

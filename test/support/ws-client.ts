@@ -1,13 +1,20 @@
 /** A WebSocket client for tests that records every message and waits for the ones it needs. */
 import WebSocket from 'ws';
+import { WireDecoder } from './wire-decoder.js';
 
 /** A parsed protocol message. */
 export type Message = { type: string; [key: string]: unknown };
 
-/** Records messages; `next` waits for the first unread one that matches. */
+/**
+ * Records messages; `next` waits for the first unread one that matches. Update entries are spelt out
+ * (wire-decoder.ts: seq, time, status, op, frame and the state after each); `raw` has them as sent.
+ */
 export class TestClient {
   readonly ws: WebSocket;
   readonly messages: Message[] = [];
+  /** The messages as they came over the wire. */
+  readonly raw: Message[] = [];
+  readonly #decoder = new WireDecoder();
   /** Wall-clock receipt time of each message, same index as `messages`. */
   readonly received: number[] = [];
   closeCode: number | undefined;
@@ -32,14 +39,20 @@ export class TestClient {
     }));
     this.ws.on('error', () => undefined);
     this.ws.on('message', (data) => {
-      this.messages.push(JSON.parse(data.toString()) as Message);
+      const message = JSON.parse(data.toString()) as Message;
+      this.raw.push(message);
+      this.messages.push(this.#decoder.decode(message));
       this.received.push(Date.now());
       this.#wake();
     });
   }
 
-  /** Sends a message (an object is JSON-encoded). */
+  /** Sends a message (an object is JSON-encoded); a resuming subscribe tells the decoder where the client stands. */
   send(message: object | string): void {
+    const m = message as { type?: unknown; dashboard?: unknown; resume?: unknown };
+    if (typeof message === 'object' && m.type === 'subscribe' && typeof m.dashboard === 'string' && typeof m.resume === 'object' && m.resume !== null) {
+      this.#decoder.resume(m.dashboard, m.resume as Record<string, number>);
+    }
     this.ws.send(typeof message === 'string' ? message : JSON.stringify(message));
   }
 

@@ -14,7 +14,7 @@
  */
 import { backoffDelay, busyDelay } from './backoff.js';
 import { fixedVars } from './embed-vars.js';
-import { isMessage, subscribeMessage, unsubscribeMessage, type Refusal, type ServerMessage } from './protocol.js';
+import { CODES, PROTOCOL_VERSION, isMessage, subscribeMessage, unsubscribeMessage, type Refusal, type ServerMessage } from './protocol.js';
 import { leaveOutFixed, leaveOutRange, newSubscription, rollBack, takeSnapshot, tellRefused, unexplainedRefusal, type Subscription } from './subscription.js';
 import { dashboardLink, webSocketLink, type Link, type LinkEnd } from './transports.js';
 import type { RangeRequest } from './types.js';
@@ -270,7 +270,14 @@ export class RtConnection extends EventTarget {
   #onMessage(msg: ServerMessage): void {
     const { dashboard } = msg as { dashboard?: unknown };
     const sub = typeof dashboard === 'string' ? this.#subs.get(dashboard) : undefined;
-    if (msg.type === 'hello') return;
+    if (isMessage(msg, 'hello')) {
+      // A page with an older or newer rt-dashboard.js than the server's would misread its updates: say so.
+      if (msg.protocol !== PROTOCOL_VERSION) {
+        const problem = { code: CODES.PROTOCOL_MISMATCH, message: `this page's rt-dashboard.js speaks protocol ${PROTOCOL_VERSION} and the server ${String(msg.protocol)}: load the script from the server again` };
+        for (const s of this.#subs.values()) for (const w of s.watchers) w.error?.(problem);
+      }
+      return;
+    }
     if (isMessage(msg, 'error')) {
       const problem = { code: String(msg.code), message: String(msg.message) };
       if (sub?.changing) return this.#changeRefused(sub, problem);

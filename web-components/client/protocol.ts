@@ -5,6 +5,9 @@
  */
 import type { DashboardDefinition, DashboardRange, Frame, RangeRequest, AlertItem, WidgetState } from './types.js';
 
+/** The protocol version this client speaks (the server's `hello` says its own). */
+export const PROTOCOL_VERSION = 2;
+
 /** Close codes the client acts on (the server's CLOSE in core/stream/protocol.ts). */
 export const CLOSE = {
   /** The client closes on purpose. */
@@ -29,6 +32,8 @@ export const CODES = {
   ORIGIN_NOT_ALLOWED: 'RTDASH_ORIGIN_NOT_ALLOWED',
   TOKEN_EXPIRED: 'RTDASH_TOKEN_EXPIRED',
   TOKEN_INVALID: 'RTDASH_TOKEN_INVALID',
+  /** The server speaks another protocol version than this script (a page holding an old rt-dashboard.js). */
+  PROTOCOL_MISMATCH: 'RTDASH_PROTOCOL_MISMATCH',
 } as const;
 
 /** Why the server refused us (for good, or one dashboard's values): an error's code and message. */
@@ -51,18 +56,41 @@ export function closeRefusal(code: number): Refusal | undefined {
 
 // ---- Server → client ----
 
-/** One widget entry of a `snapshot` or `update` message. */
-export interface UpdateEntry {
+/** A widget's whole state: every snapshot entry, and an update's when the viewer's history was lost. */
+export interface FullEntry {
   w: string;
   seq: number;
   at: number;
   lastGoodAt: number | null;
   status: WidgetState['status'];
-  op?: 'append' | 'replace';
-  frame?: Frame;
   error?: { code: string; message: string };
-  /** Set when the source gave more rows than the server keeps. */
-  truncated?: true;
+  frame: Frame;
+}
+
+/**
+ * What changed in one widget (docs/protocol.md): its seq advances by one, its time is the message's `at`
+ * minus `dt`. `p` last rows are taken back, rows `a` (values per column) added, then `x` first rows dropped;
+ * or `v` replaces the values under the same columns, or `f` is a new frame. `e`: the run failed (the data
+ * stays). No data and no `e`: a good run that changed nothing.
+ */
+export interface DeltaEntry {
+  w: string;
+  dt?: number;
+  a?: Frame['fields'][number]['values'][];
+  x?: number;
+  p?: number;
+  v?: Frame['fields'][number]['values'][];
+  f?: Frame;
+  meta?: Frame['meta'];
+  e?: { code: string; message: string };
+}
+
+/** One widget entry of a `snapshot` (always whole) or an `update` message. */
+export type UpdateEntry = FullEntry | DeltaEntry;
+
+/** Whether an entry is a whole state (it carries its own seq). */
+export function isFullEntry(entry: UpdateEntry): entry is FullEntry {
+  return typeof (entry as Partial<FullEntry>).seq === 'number';
 }
 
 /** The greeting the server sends first. */
@@ -83,13 +111,15 @@ export interface SnapshotMessage {
   /** The time range the data is for, on a dashboard with `definition.time`. */
   range?: DashboardRange;
   definition: DashboardDefinition;
-  widgets: UpdateEntry[];
+  widgets: FullEntry[];
 }
 
 /** The `update` message. */
 export interface UpdateMessage {
   type: 'update';
   dashboard: string;
+  /** When the server built it, epoch ms: each entry's time is this minus its `dt`. */
+  at: number;
   updates: UpdateEntry[];
   resumed?: boolean;
 }

@@ -1,0 +1,73 @@
+/**
+ * What changed between two states of a widget's frame, in the terms of the wire protocol's update entries
+ * (docs/protocol.md): rows dropped at the head, a last row taken back (a bucket still filling), rows added
+ * at the tail; or the values replaced under the same columns; or a new frame. A live range chart whose
+ * window slid by one bucket changes by one dropped and one added row, and that is all it sends.
+ */
+import { rowCount, timeField, type Field, type Frame } from './frame.js';
+
+/** A change from one frame to the next. */
+export type FrameDelta =
+  | { kind: 'same' }
+  /** Drop `drop` rows at the head, then `pop` rows at the tail, then append `rows`. */
+  | { kind: 'slide'; drop: number; pop: number; rows: Frame }
+  /** The same columns with other values. */
+  | { kind: 'values' }
+  /** Other columns (names, types or order). */
+  | { kind: 'frame' };
+
+/** Whether two frames have the same columns: names and types, in order. */
+export function sameColumns(a: Frame, b: Frame): boolean {
+  if (a.fields.length !== b.fields.length) return false;
+  return a.fields.every((f, i) => f.name === b.fields[i]!.name && f.type === b.fields[i]!.type);
+}
+
+/** Whether row `i` of `a` equals row `j` of `b` (frames with the same columns). */
+export function rowEquals(a: Frame, i: number, b: Frame, j: number): boolean {
+  return a.fields.every((f, k) => f.values[i] === b.fields[k]!.values[j]);
+}
+
+/**
+ * How `next` follows from `prev`. For time series, a window that moved (rows gone at the head, the last
+ * bucket updated, new rows at the tail) is a slide; anything else with the same columns is `values`.
+ */
+export function frameDelta(prev: Frame, next: Frame): FrameDelta {
+  if (!sameColumns(prev, next)) return { kind: 'frame' };
+  const n = rowCount(prev);
+  const m = rowCount(next);
+  if (n === m && valuesEqual(prev.fields, next.fields)) return { kind: 'same' };
+  const slide = timeField(next) === undefined || n === 0 ? undefined : slideOf(prev, next, n, m);
+  return slide ?? { kind: 'values' };
+}
+
+/** The slide from `prev` to `next` when `next` starts inside `prev` and agrees with it there; else undefined. */
+function slideOf(prev: Frame, next: Frame, n: number, m: number): FrameDelta | undefined {
+  const pt = timeField(prev)!.values as number[];
+  const first = timeField(next)!.values[0] as number | undefined;
+  if (first === undefined) return undefined;
+  let drop = 0;
+  while (drop < n && pt[drop]! < first) drop++;
+  const overlap = n - drop;
+  if (overlap > m) return undefined;
+  // Every kept row but the last must come back unchanged; the last may be a bucket still filling.
+  for (let i = 0; i < overlap - 1; i++) if (!rowEquals(prev, drop + i, next, i)) return undefined;
+  let pop = 0;
+  let start = overlap;
+  if (overlap > 0 && !rowEquals(prev, n - 1, next, overlap - 1)) {
+    if (pt[n - 1] !== timeField(next)!.values[overlap - 1]) return undefined;
+    pop = 1;
+    start = overlap - 1;
+  }
+  // Sending most of the window as "added" is no saving over sending its values.
+  if (m - start >= m && drop > 0) return undefined;
+  return { kind: 'slide', drop, pop, rows: { fields: next.fields.map((f) => ({ name: f.name, type: f.type, values: f.values.slice(start) })) } };
+}
+
+function valuesEqual(a: readonly Field[], b: readonly Field[]): boolean {
+  for (let k = 0; k < a.length; k++) {
+    const x = a[k]!.values;
+    const y = b[k]!.values;
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  }
+  return true;
+}
