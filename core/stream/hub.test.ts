@@ -49,6 +49,40 @@ describe('Hub', () => {
     expect(t2.sent.find((m) => t1.sent.at(-1) === m)).to.not.equal(undefined);
   });
 
+  it('sends a lone update at once, and a burst within the coalescing window as one more message', async () => {
+    const slow = unitDashboard(`id: d
+title: D
+widgets:
+  - { id: a, title: A, type: line, source: s, query: qa, every: 1h }
+  - { id: b, title: B, type: line, source: s, query: qb, every: 1h }
+`);
+    scheduler = new Scheduler({ source: () => countingSource().instance, metrics: testMetrics(), logger: silentLogger() });
+    hub = new Hub({ dashboard: () => slow, scheduler, metrics: testMetrics(), logger: silentLogger(), limits: testLimits({ coalesceMs: 300 }), access: new EmbedAccess(undefined) });
+    const t = new RecordingTransport();
+    const view = hub.subscribe(hub.addPeer(t), { dashboard: 'd' })!;
+    // The first runs of both widgets finish in the same turn: one message.
+    await until(() => t.types().filter((x) => x === 'update').length === 1, 2000, 'the first runs');
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    const updates = () => t.sent.filter((m) => m.json.startsWith('{"type":"update"')).length;
+    expect(updates()).to.equal(1);
+    const [a, b] = [view.jobs.get('a')!, view.jobs.get('b')!];
+    const lone = performance.now();
+    a.tick();
+    await until(() => updates() === 2, 2000, 'the lone update');
+    expect(performance.now() - lone, 'a lone update does not wait for the 300 ms window').to.be.below(100);
+    // A burst right after: both widgets twice, in separate turns, within the window.
+    a.tick();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    b.tick();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    a.tick();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(updates(), 'the burst waits for the window to end').to.equal(2);
+    await until(() => updates() === 3, 2000, 'the burst');
+    const burst = JSON.parse(t.sent.at(-1)!.json) as { updates: { w: string }[] };
+    expect(burst.updates.map((u) => u.w)).to.deep.equal(['a', 'b', 'a']);
+  });
+
   it('lets a peer past slow_client_bytes fall behind, then catches it up once it drains', async () => {
     start({ slowClientBytes: 1000 });
     const t = new RecordingTransport();

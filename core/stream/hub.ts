@@ -67,7 +67,10 @@ export class Hub {
   readonly #pressure: Backpressure;
   /** Snapshots (and catch-ups) the whole server may still build this second for subscribes. */
   readonly #snapshots: TokenBucket;
-  #flushTimer: NodeJS.Timeout | undefined;
+  /** The flush to come: at the next turn of the event loop (leading edge), or when the coalescing window ends. */
+  #flushTimer: { immediate: NodeJS.Immediate } | { timeout: NodeJS.Timeout } | undefined;
+  /** When the last flush ran (performance.now()): updates within `coalesce` of it wait for the window's end. */
+  #lastFlush = -Infinity;
   /** What moving viewers between views (readmit.ts) may do here. */
   readonly #rooms: Rooms;
 
@@ -252,8 +255,8 @@ export class Hub {
 
   /** Sends every gathered update now. */
   flush(): void {
-    if (this.#flushTimer) clearTimeout(this.#flushTimer);
-    this.#flushTimer = undefined;
+    this.#cancelFlush();
+    this.#lastFlush = performance.now();
     for (const view of this.#dirty) this.#flushView(view);
     this.#dirty.clear();
   }
@@ -308,15 +311,26 @@ export class Hub {
   }
 
   /**
-   * Scheduled updates wait `coalesce` for the others due in the same tick; an update a pushed change
-   * caused is usually alone, so it goes out at the next turn of the event loop instead.
+   * Leading edge, then coalesce: an update after a quiet spell goes out at the next turn of the event loop
+   * (with whatever else finished in the same turn: the widgets of one tick); updates within `coalesce` of
+   * that flush wait for the window's end and go out together, so a burst is one message per viewer per
+   * window. An update a pushed change caused never waits for the window.
    */
   #markDirty(view: View, urgent: boolean): void {
     this.#dirty.add(view);
-    if (urgent) {
-      if (this.#flushTimer) clearTimeout(this.#flushTimer);
-      this.#flushTimer = setTimeout(() => this.flush(), 0);
-    } else if (this.#flushTimer === undefined) this.#flushTimer = setTimeout(() => this.flush(), this.#deps.limits.coalesceMs);
+    const pending = this.#flushTimer;
+    if (pending !== undefined && ('immediate' in pending || !urgent)) return;
+    const wait = urgent ? 0 : this.#deps.limits.coalesceMs - (performance.now() - this.#lastFlush);
+    this.#cancelFlush();
+    this.#flushTimer = wait <= 0 ? { immediate: setImmediate(() => this.flush()) } : { timeout: setTimeout(() => this.flush(), wait) };
+  }
+
+  #cancelFlush(): void {
+    const pending = this.#flushTimer;
+    if (pending === undefined) return;
+    if ('immediate' in pending) clearImmediate(pending.immediate);
+    else clearTimeout(pending.timeout);
+    this.#flushTimer = undefined;
   }
 
   #flushView(view: View): void {
