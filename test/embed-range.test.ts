@@ -79,6 +79,12 @@ describe('embed tokens that fix or bound the time range', function () {
     const page = await request(`${t.server.url}/d/timed?token=${encodeURIComponent(token)}&from=now-2d&to=now`);
     expect(page.status).to.equal(403);
     expect(page.body).to.include('longer than the embed token allows (6h)');
+    // The page links back to the list, and to the dashboard's defaults with the same token (which cut the range to 6h).
+    expect(page.body).to.include('<a href="/">Dashboards</a>');
+    const back = /<a href="([^"]+)">Open it with the default values and range<\/a>/.exec(page.body)?.[1]?.replaceAll('&amp;', '&');
+    expect(back).to.equal(`/d/timed?token=${encodeURIComponent(token)}`);
+    expect(page.headers['referrer-policy']).to.equal('no-referrer');
+    expect((await request(t.server.url + back)).status).to.equal(200);
     // A token without a bound leaves the dashboard's own rules.
     expect((await subscribe(sign({}), { from: 'now-7d', to: 'now' })).type).to.equal('snapshot');
   });

@@ -80,7 +80,8 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
         ctx.body = `${err.message}\n`;
         return;
       }
-      ctx.body = badVariablesPage(dashboard, messageOf(err));
+      if (ctx.URL.searchParams.has('token')) ctx.set('Referrer-Policy', 'no-referrer');
+      ctx.body = badVariablesPage(dashboard, messageOf(err), ctx.URL.searchParams);
       return;
     }
     // The token is in this page's URL: links out of it must not carry it away in a Referer.
