@@ -66,6 +66,18 @@ describe('EmbedAccess', () => {
     expect(() => access.verify(signEmbedToken(SECRET, { dashboard: 'shop', ttlMs: 31 * 86_400_000 }))).to.throw(/auth\.embed_token_max_ttl: 30d/);
   });
 
+  it('narrows the time settings a viewer is sent as its token fixes or bounds the range, and leaves them otherwise', () => {
+    const timed = parseDashboard('id: timed\ntitle: Timed\ntime: { default: 7d, choices: [1h, 24h, 90h, 7d], max: 14d }\n', 'timed.yaml', ctx);
+    const own = { default: { from: 'now-7d', to: 'now' }, choices: ['1h', '24h', '90h', '7d'], max: '14d', maxPoints: 600 };
+    const withClaims = (claims: { range?: { from: string; to: string }; maxRangeMs?: number }) => access.verify(signEmbedToken(SECRET, { dashboard: 'timed', ttlMs: 60_000, ...claims }));
+    expect(access.timeFor(withClaims({ range: { from: 'now-1d', to: 'now' } }), timed)).to.deep.equal({ ...own, default: { from: 'now-1d', to: 'now' }, choices: [], fixed: true });
+    expect(access.timeFor(withClaims({ maxRangeMs: 90 * 3_600_000 }), timed)).to.deep.equal({ ...own, default: { from: 'now-90h', to: 'now' }, choices: ['1h', '24h', '90h'], max: '90h' });
+    expect(access.timeFor(withClaims({ maxRangeMs: 30 * 86_400_000 }), timed), 'a bound past max changes nothing').to.deep.equal(own);
+    expect(access.timeFor(withClaims({}), timed)).to.equal(undefined);
+    expect(access.timeFor(undefined, timed)).to.equal(undefined);
+    expect(access.timeFor(withClaims({ maxRangeMs: 3_600_000 }), open), 'a dashboard without time:').to.equal(undefined);
+  });
+
   it('without a secret, says that nobody can open a token dashboard and that no token can be checked', () => {
     const none = new EmbedAccess(undefined);
     expect(none.enabled).to.equal(false);

@@ -6,6 +6,8 @@
 import { RtdashError } from './errors.js';
 import { DEFAULT_EMBED_TOKEN_MAX_TTL_MS, decodeEmbedToken, expiredError, forbiddenError, lifetimeError, type EmbedClaims } from './embed-token.js';
 import type { Dashboard } from './model.js';
+import type { PublicTime } from './public-dashboard.js';
+import { parseDuration } from './duration.js';
 import { OptionsPending, resolveVariables, type ResolveOptions } from './variables.js';
 import { checkRange, resolveEnd, type RangeEnd, type RangeSpec } from './time-range.js';
 
@@ -121,6 +123,29 @@ export class EmbedAccess {
     const bound = spanText(max);
     if (asked === undefined) return checkRange(dashboard.id, dashboard.time, { from: `now-${bound}`, to: 'now' }, now);
     throw new RtdashError('RTDASH_RANGE_FORBIDDEN', `the range ${JSON.stringify(spec.from)} .. ${JSON.stringify(spec.to)} is longer than the embed token allows (${bound}); ask for ${bound} or less`);
+  }
+
+  /**
+   * The dashboard's `time:` as a viewer holding `grant` may use it, for the definition that viewer is sent, so a
+   * picker offers only what `range` accepts; undefined when the token leaves it as the dashboard has it. A token that
+   * fixes the range makes it the default, with no choices and `fixed: true`; one that bounds it keeps the choices
+   * within the bound, makes the bound `max` when shorter, and cuts the default as `range` does.
+   * @example access.timeFor(grant, dashboard) // { default: { from: 'now-24h', to: 'now' }, choices: ['1h', '24h'], max: '24h', maxPoints: 600 }
+   */
+  timeFor(grant: Grant | undefined, dashboard: Dashboard, now = Date.now()): PublicTime | undefined {
+    const time = dashboard.time;
+    if (time === undefined || grant === undefined) return undefined;
+    const own = { default: time.default, choices: time.choices, max: time.max, maxPoints: time.maxPoints };
+    if (grant.range !== undefined) return { ...own, default: { ...grant.range }, choices: [], fixed: true };
+    const max = grant.maxRangeMs;
+    if (max === undefined) return undefined;
+    const cut = this.range(grant, dashboard, undefined, now);
+    return {
+      ...own,
+      ...(cut !== undefined && { default: { from: cut.from, to: cut.to } }),
+      choices: time.choices.filter((c) => Number(parseDuration(c)) <= max),
+      max: max < time.maxMs ? spanText(max) : time.max,
+    };
   }
 
   #tokenRequired(dashboard: Dashboard): RtdashError {

@@ -36,7 +36,19 @@ export interface PublicDashboard {
   variables: PublicVariable[];
   widgets: PublicWidget[];
   /** The dashboard's time range settings (docs/time.md), when it has `time:`. */
-  time?: { default: { from: string; to: string }; choices: string[]; max: string; maxPoints: number };
+  time?: PublicTime;
+}
+
+/**
+ * A dashboard's time range settings as a viewer may use them: the dashboard's own, or as its embed token narrows
+ * them (EmbedAccess.timeFor). `fixed` is set when the token fixes the range: `default` is then that range.
+ */
+export interface PublicTime {
+  default: { from: string; to: string };
+  choices: string[];
+  max: string;
+  maxPoints: number;
+  fixed?: true;
 }
 
 /** Strips everything a viewer must not see. */

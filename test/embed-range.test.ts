@@ -5,10 +5,11 @@
  */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packageRoot } from '../core/paths.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { packageRoot, schemaDir } from '../core/paths.js';
 import { signEmbedToken, verifyEmbedToken } from '../core/embed-token.js';
 import { connect, type Message } from './support/ws-client.js';
 import { errorOf, request } from './support/http-client.js';
@@ -25,6 +26,9 @@ widgets:
 `;
 
 const sign = (claims: { range?: { from: string; to: string }; maxRangeMs?: number }) => signEmbedToken(SECRET, { dashboard: 'timed', ttlMs: 60_000, ...claims });
+
+/** The `definition.time` of a snapshot. */
+const timeOf = (m: Message) => (m.definition as { time?: { choices: string[] } }).time;
 
 describe('embed tokens that fix or bound the time range', function () {
   this.timeout(20_000);
@@ -75,8 +79,49 @@ describe('embed tokens that fix or bound the time range', function () {
     const page = await request(`${t.server.url}/d/timed?token=${encodeURIComponent(token)}&from=now-2d&to=now`);
     expect(page.status).to.equal(403);
     expect(page.body).to.include('longer than the embed token allows (6h)');
+    // The page links back to the list, and to the dashboard's defaults with the same token (which cut the range to 6h).
+    expect(page.body).to.include('<a href="/">Dashboards</a>');
+    const back = /<a href="([^"]+)">Open it with the default values and range<\/a>/.exec(page.body)?.[1]?.replaceAll('&amp;', '&');
+    expect(back).to.equal(`/d/timed?token=${encodeURIComponent(token)}`);
+    expect(page.headers['referrer-policy']).to.equal('no-referrer');
+    expect((await request(t.server.url + back)).status).to.equal(200);
     // A token without a bound leaves the dashboard's own rules.
     expect((await subscribe(sign({}), { from: 'now-7d', to: 'now' })).type).to.equal('snapshot');
+  });
+
+  it('tells each viewer what its token leaves of the picker, in the definition of its snapshot and of the API', async () => {
+    const own = { default: { from: 'now-24h', to: 'now' }, choices: ['5m', '15m', '1h', '6h', '24h', '7d'], max: '30d', maxPoints: 600 };
+    const fixed = await subscribe(sign({ range: { from: 'now-2h', to: 'now' } }));
+    expect(timeOf(fixed)).to.deep.equal({ ...own, default: { from: 'now-2h', to: 'now' }, choices: [], fixed: true });
+    const bounded = sign({ maxRangeMs: 6 * HOUR });
+    const expected = { ...own, default: { from: 'now-6h', to: 'now' }, choices: ['5m', '15m', '1h', '6h'], max: '6h' };
+    expect(timeOf(await subscribe(bounded))).to.deep.equal(expected);
+    // A bound longer than the dashboard's own max leaves max as it is.
+    expect(timeOf(await subscribe(sign({ maxRangeMs: 60 * 24 * HOUR })))).to.deep.equal(own);
+    expect(timeOf(await subscribe(sign({})))).to.deep.equal(own);
+    // The protocol schema describes the narrowed definition too.
+    const ajv = new Ajv2020({ strict: true, allowUnionTypes: true });
+    for (const name of ['frame', 'protocol']) ajv.addSchema(JSON.parse(readFileSync(join(schemaDir, `${name}.schema.json`), 'utf8')) as object);
+    const valid = ajv.getSchema('https://rtdash.dev/schemas/protocol.json')!;
+    expect(valid(fixed), JSON.stringify(valid.errors)).to.equal(true);
+    const api = await request(`${t.server.url}/api/dashboards/timed?token=${encodeURIComponent(bounded)}`);
+    expect(JSON.parse(api.body).time).to.deep.equal(expected);
+  });
+
+  it('keeps viewers of the same range with different bounds apart: each gets its own definition, both get the data', async () => {
+    const [narrow, wide] = await Promise.all([connect(`${t.wsUrl}?token=${sign({ maxRangeMs: HOUR })}`), connect(`${t.wsUrl}?token=${sign({})}`)]);
+    try {
+      const range = { from: 'now-1h', to: 'now' };
+      narrow.send({ type: 'subscribe', dashboard: 'timed', range });
+      const first = await narrow.next((m) => m.type === 'snapshot');
+      wide.send({ type: 'subscribe', dashboard: 'timed', range });
+      const second = await wide.next((m) => m.type === 'snapshot');
+      expect(timeOf(first)?.choices).to.deep.equal(['5m', '15m', '1h']);
+      expect(timeOf(second)?.choices).to.deep.equal(['5m', '15m', '1h', '6h', '24h', '7d']);
+      await Promise.all([narrow.next((m) => m.type === 'update'), wide.next((m) => m.type === 'update')]);
+    } finally {
+      await Promise.all([narrow.close(), wide.close()]);
+    }
   });
 
   describe('rtdash token create --from / --max-range', () => {

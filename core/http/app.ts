@@ -80,7 +80,8 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
         ctx.body = `${err.message}\n`;
         return;
       }
-      ctx.body = badVariablesPage(dashboard, messageOf(err));
+      if (ctx.URL.searchParams.has('token')) ctx.set('Referrer-Policy', 'no-referrer');
+      ctx.body = badVariablesPage(dashboard, messageOf(err), ctx.URL.searchParams);
       return;
     }
     // The token is in this page's URL: links out of it must not carry it away in a Referer.
@@ -115,7 +116,9 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
     ctx.body = store.list().filter((d) => access.listed(d)).map((d) => ({ id: d.id, title: d.title, description: d.description ?? null, version: d.version, widgets: d.widgets.length }));
   });
   router.get('/api/dashboards/:id', async (ctx) => {
-    ctx.body = publicDashboard((await admitted(ctx)).dashboard);
+    const { dashboard } = await admitted(ctx);
+    const time = access.timeFor(grantOf(ctx), dashboard);
+    ctx.body = { ...publicDashboard(dashboard), ...(time !== undefined && { time }) };
   });
   router.get('/api/dashboards/:id/variables', async (ctx) => {
     const { dashboard, variables } = await admitted(ctx, varsFromQuery(ctx.URL.searchParams));

@@ -49,12 +49,17 @@ export function indexPage(_dashboards: Dashboard[], problems: readonly Problem[]
   );
 }
 
-/** A dashboard page asked for with variable values it does not accept. */
-export function badVariablesPage(dashboard: Dashboard, message: string): string {
+/**
+ * A dashboard page asked for with variable values or a time range it does not accept, with links to the list of
+ * dashboards and to the dashboard with its defaults (keeping the page's embed token and theme, so the link opens).
+ */
+export function badVariablesPage(dashboard: Dashboard, message: string, params: URLSearchParams = new URLSearchParams()): string {
+  const kept = new URLSearchParams([...params].filter(([k]) => k === 'token' || k === 'theme')).toString();
+  const defaults = `/d/${encodeURIComponent(dashboard.id)}${kept === '' ? '' : `?${kept}`}`;
   return page(
     dashboard.title,
-    `${nav()}<h1>${escapeHtml(dashboard.title)}</h1><div class="problems" role="alert">${escapeHtml(message)}</div>
-<p class="muted"><a href="/d/${encodeURIComponent(dashboard.id)}">Open it with the default values</a></p>`,
+    `${nav('<a href="/">Dashboards</a>')}<h1>${escapeHtml(dashboard.title)}</h1><div class="problems" role="alert">${escapeHtml(message)}</div>
+<p class="muted"><a href="${escapeHtml(defaults)}">Open it with the default values and range</a> · <a href="/">See the dashboards there are</a></p>`,
   );
 }
 

@@ -79,7 +79,7 @@ export class Hub {
     const { limits, metrics, logger } = deps;
     this.#pressure = new Backpressure({ limits, metrics, logger, drop: (peer, code, reason) => this.#drop(peer, code, reason), flush: (view) => this.#flushView(view) });
     this.#snapshots = new TokenBucket(limits.maxSnapshotsPerSecond, 2 * limits.maxSnapshotsPerSecond);
-    this.#rooms = { access: deps.access, has: (p) => this.#peers.has(p), viewFor: (d, v, r) => this.#viewFor(d, v, r), leave: (p, v) => this.#leave(p, v) };
+    this.#rooms = { access: deps.access, has: (p) => this.#peers.has(p), viewFor: (d, v, r, g) => this.#viewFor(d, v, r, g), leave: (p, v) => this.#leave(p, v) };
     deps.options?.onChange((id) => this.#optionsChanged(id));
   }
 
@@ -185,7 +185,7 @@ export class Hub {
     if (!this.#snapshots.take()) {
       throw new RtdashError('RTDASH_SERVER_BUSY', 'the server is busy sending snapshots to new viewers; reconnect in a moment');
     }
-    const view = this.#viewFor(dashboard, variables, range);
+    const view = this.#viewFor(dashboard, variables, range, peer.grant);
     if (previous !== view) {
       // Updates gathered before this peer joined are already in the snapshot it gets now.
       this.#flushView(view);
@@ -289,12 +289,16 @@ export class Hub {
     state.expiry = setTimeout(() => (this.#deps.access.expired(grant) ? this.expire(peer) : this.#armExpiry(peer, state, grant)), Math.min(left, MAX_TIMER_MS));
   }
 
-  #viewFor(dashboard: Dashboard, variables: Record<string, string>, range: RangeSpec | undefined): View {
-    const ranged = range === undefined ? '' : `#${encodeURIComponent(range.from)}|${encodeURIComponent(range.to)}`;
+  /** The view of (dashboard, values, range) as `grant` narrows the time settings its definition shows; made when there is none. */
+  #viewFor(dashboard: Dashboard, variables: Record<string, string>, range: RangeSpec | undefined, grant: Grant | undefined): View {
+    const time = this.#deps.access.timeFor(grant, dashboard);
+    // Viewers whose tokens narrow the picker differently see different definitions: each gets its own view (the jobs stay shared).
+    const narrowed = time === undefined ? '' : `|${encodeURIComponent(JSON.stringify(time))}`;
+    const ranged = range === undefined ? '' : `#${encodeURIComponent(range.from)}|${encodeURIComponent(range.to)}${narrowed}`;
     const key = `${dashboard.id}@${dashboard.version}?${variablesKey(variables)}${ranged}`;
     let view = this.#views.get(key);
     if (view === undefined) {
-      view = new View(key, dashboard, variables, this.#deps.scheduler, (v, urgent) => this.#markDirty(v, urgent), range, this.#deps.options);
+      view = new View(key, dashboard, variables, this.#deps.scheduler, (v, urgent) => this.#markDirty(v, urgent), range, this.#deps.options, time);
       this.#views.set(key, view);
     }
     return view;

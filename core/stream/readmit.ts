@@ -4,7 +4,7 @@
  * end the subscription; a viewer the new state refuses outright gets an `error`.
  */
 import { RtdashError, errorBody } from '../errors.js';
-import type { EmbedAccess } from '../embed-access.js';
+import type { EmbedAccess, Grant } from '../embed-access.js';
 import type { Dashboard } from '../model.js';
 import type { RangeSpec } from '../time-range.js';
 import { OptionsPending } from '../variables.js';
@@ -17,8 +17,8 @@ export interface Rooms {
   access: EmbedAccess;
   /** Whether the hub still serves the peer. */
   has(peer: Peer): boolean;
-  /** The view of (dashboard, values, range), made when there is none. */
-  viewFor(dashboard: Dashboard, variables: Record<string, string>, range: RangeSpec | undefined): View;
+  /** The view of (dashboard, values, range) for a viewer holding `grant` (or none), made when there is none. */
+  viewFor(dashboard: Dashboard, variables: Record<string, string>, range: RangeSpec | undefined, grant: Grant | undefined): View;
   /** Takes the peer off the view (which ends when nobody is left). */
   leave(peer: Peer, view: View): void;
 }
@@ -59,7 +59,7 @@ export function readmit(rooms: Rooms, peer: Peer, old: View, dashboard: Dashboar
     peer.send(errorMessage(body.code, body.message, id));
     return;
   }
-  const view = rooms.viewFor(dashboard, variables, keptRange(rooms.access, peer, dashboard, old.range));
+  const view = rooms.viewFor(dashboard, variables, keptRange(rooms.access, peer, dashboard, old.range), peer.grant);
   if (view === old) {
     if (always) peer.send(view.snapshot('reload'));
     return;

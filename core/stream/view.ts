@@ -7,7 +7,7 @@ import type { Dashboard } from '../model.js';
 import type { Job, JobListener } from '../job.js';
 import type { UpdateEntry } from '../widget-history.js';
 import type { Scheduler } from '../scheduler.js';
-import { publicDashboard } from '../public-dashboard.js';
+import { publicDashboard, type PublicTime } from '../public-dashboard.js';
 import { resolveRange, type RangeSpec } from '../time-range.js';
 import type { QueryVariableOptions } from '../query-variables.js';
 import { parentValues } from '../variables.js';
@@ -44,6 +44,7 @@ export class View {
   readonly #prefix: string;
   #definition: string;
   readonly #options: QueryVariableOptions | undefined;
+  readonly #time: PublicTime | undefined;
   /** Lets go of the options of its query variables. */
   readonly #release: () => void;
   /**
@@ -53,13 +54,15 @@ export class View {
    */
   readonly #snapshots = new Map<SnapshotReason, { widgets: string[]; message: Outgoing }>();
 
-  constructor(key: string, dashboard: Dashboard, variables: Record<string, string>, scheduler: Scheduler, onDirty: (view: View, urgent: boolean) => void, range?: RangeSpec, options?: QueryVariableOptions) {
+  /** `time`: the dashboard's time settings as its viewers' embed token narrows them (EmbedAccess.timeFor), shown in the definition. */
+  constructor(key: string, dashboard: Dashboard, variables: Record<string, string>, scheduler: Scheduler, onDirty: (view: View, urgent: boolean) => void, range?: RangeSpec, options?: QueryVariableOptions, time?: PublicTime) {
     this.key = key;
     this.dashboard = dashboard;
     this.variables = variables;
     this.range = range;
     this.#scheduler = scheduler;
     this.#options = options;
+    this.#time = time;
     this.#release = options?.hold(dashboard, variables) ?? (() => undefined);
     this.#prefix = updatePrefix(dashboard.id);
     this.#definition = this.#describe();
@@ -111,6 +114,7 @@ export class View {
   /** The viewer-safe definition, each query variable with its options for this view's values. */
   #describe(): string {
     const definition = publicDashboard(this.dashboard);
+    if (this.#time !== undefined) definition.time = this.#time;
     const options = this.#options;
     if (options !== undefined) {
       definition.variables = definition.variables.map((pv) => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { absoluteMs, describeRange, isRelative, pickerChoices, relativeLabel, sameRange, zoomEnd } from './time-range.js';
+import { absoluteMs, describeRange, durationMs, isRelative, pickerChoices, relativeLabel, sameRange, zoomEnd, zoomRange } from './time-range.js';
 import type { TimeDefinition } from './types.js';
 
 const TIME: TimeDefinition = { default: { from: 'now-1h', to: 'now' }, choices: ['5m', '1h', '6h', '7d'], max: '30d', maxPoints: 600 };
@@ -43,5 +43,15 @@ describe('time ranges in the viewer', () => {
     expect(sameRange({ from: 'now-1h', to: 'now' }, undefined)).to.equal(false);
     expect(zoomEnd(1_800_000_000_999, 'down')).to.equal('1800000000000');
     expect(zoomEnd(1_800_000_000_001, 'up')).to.equal('1800000001000');
+  });
+
+  it('never zooms to a range longer than the max (the dashboard\'s, or what the embed token allows)', () => {
+    expect(durationMs('24h')).to.equal(86_400_000);
+    expect(durationMs('1d12h')).to.equal(129_600_000);
+    expect(durationMs('soon')).to.equal(undefined);
+    expect(zoomRange(1_000_500, 9_000_500)).to.deep.equal({ from: '1000000', to: '9000000' });
+    expect(zoomRange(1_000_500, 9_000_500, 5000)).to.deep.equal({ from: '8995000', to: '9000000' });
+    // A drag over the whole of a range exactly as long as the max, rounded down at both ends, still fits.
+    expect(zoomRange(1_000_999, 1_006_999, 6000)).to.deep.equal({ from: '1000000', to: '1006000' });
   });
 });

@@ -5,6 +5,8 @@
  */
 import type { DashboardRange, RangeRequest, TimeDefinition } from './types.js';
 
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
 const UNITS: Record<string, [string, string]> = {
   s: ['second', 'seconds'],
   m: ['minute', 'minutes'],
@@ -93,6 +95,29 @@ export function pickerChoices(time: TimeDefinition, current: RangeRequest | unde
   });
   if (current !== undefined && !choices.some((c) => sameRange(c.range, current))) choices.unshift({ range: current, label: describeRange(current, resolved, locale) });
   return choices;
+}
+
+/**
+ * A duration as `definition.time` writes it (`24h`, `90m`, `1d12h`) in ms; undefined for anything else.
+ * @example durationMs('1d12h') // 129600000
+ */
+export function durationMs(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (!/^(\d+(\.\d+)?(ms|[smhdw]))+$/.test(trimmed)) return undefined;
+  let total = 0;
+  for (const [, n, unit] of trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|[smhdw])/g)) total += Number(n) * (unit === 'ms' ? 1 : UNIT_MS[unit!]!);
+  return total;
+}
+
+/**
+ * The absolute range a drag from `fromMs` to `toMs` zooms to, in whole seconds, never longer than `maxMs` (the
+ * dashboard's `max`, or the embed token's bound): a longer one keeps its end and starts `maxMs` before it.
+ * @example zoomRange(1_000_500, 9_000_500, 5000) // { from: '8995000', to: '9000000' }
+ */
+export function zoomRange(fromMs: number, toMs: number, maxMs?: number): RangeRequest {
+  const to = Number(zoomEnd(toMs, 'down'));
+  const from = Number(zoomEnd(fromMs, 'down'));
+  return { from: String(maxMs !== undefined && to - from > maxMs ? Number(zoomEnd(to - maxMs, 'up')) : from), to: String(to) };
 }
 
 /** The epoch-ms expression of a time a viewer zoomed to (whole seconds: the server's buckets are no finer). */

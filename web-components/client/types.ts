@@ -81,9 +81,11 @@ export interface TimeDefinition {
   default: RangeRequest;
   /** Durations such as `6h`, each the range from `now-6h` to `now`. */
   choices: string[];
-  /** The longest range a viewer may ask for, such as `30d`. */
+  /** The longest range a viewer may ask for, such as `30d` (shorter when the embed token bounds it). */
   max: string;
   maxPoints: number;
+  /** Set when the embed token fixes the range: `default` is that range, and there are no `choices`. */
+  fixed?: true;
 }
 
 /** The range a snapshot is for: as asked, resolved to epoch ms, whether it slides with the clock, and its bucket in seconds. */

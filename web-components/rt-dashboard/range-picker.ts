@@ -1,7 +1,9 @@
 /**
  * The time-range controls of a dashboard's header: a picker of the dashboard's choices that names the range shown
  * ("Last 6 hours", or the two times of a zoom), and a "Back to live" button while the range is absolute. A real
- * `<select>` and `<button>`, so the keyboard and assistive technology work as everywhere else.
+ * `<select>` and `<button>`, so the keyboard and assistive technology work as everywhere else. The choices are the
+ * ones the server sent this viewer (an embed token's bound leaves out the longer ones); a range the token fixes
+ * shows disabled, saying why, with no "Back to live".
  */
 import { html, nothing } from 'lit';
 import { pickerChoices, rangeKey } from '../client/time-range.js';
@@ -33,13 +35,21 @@ export function rangePicker({ time, range, locale, pick, backToLive }: RangePick
     const chosen = choices.find((c) => rangeKey(c.range) === (event.target as HTMLSelectElement).value);
     if (chosen !== undefined && rangeKey(chosen.range) !== key) pick(chosen.range);
   };
+  const fixed = time.fixed === true;
+  // Said on the control too: a disabled control shows no reason of its own.
+  const why = fixed ? `fixed to ${quoted(choices.find((c) => rangeKey(c.range) === key)?.label ?? key)} by the embed token` : nothing;
   return html`<div part="range">
-    <label
+    <label title=${why}
       >Time range
-      <select name="range" @change=${onChange}>
+      <select name="range" title=${why} ?disabled=${fixed} @change=${onChange}>
         ${choices.map((c) => html`<option value=${rangeKey(c.range)} ?selected=${rangeKey(c.range) === key}>${c.label}</option>`)}
       </select></label
     >
-    ${range !== undefined && !range.live ? html`<button part="live" type="button" @click=${backToLive}>Back to live</button>` : nothing}
+    ${range !== undefined && !range.live && !fixed ? html`<button part="live" type="button" @click=${backToLive}>Back to live</button>` : nothing}
   </div>`;
+}
+
+/** A picker label in quotes, to go in a sentence: "Last 24 hours" as `"the last 24 hours"`, two times as they are. */
+function quoted(label: string): string {
+  return `"${label.startsWith('Last ') ? `the l${label.slice(1)}` : label}"`;
 }

@@ -5,7 +5,7 @@ import { bundleServer, connectionFor, type RtConnection, type Watch } from '../c
 import type { DashboardState } from '../client/dashboard-state.js';
 import { fixedVars } from '../client/embed-vars.js';
 import { publicVars, type ThemeName } from '../client/theme.js';
-import { sameRange, zoomEnd } from '../client/time-range.js';
+import { durationMs, sameRange, zoomRange } from '../client/time-range.js';
 import type { RangeRequest, VariableDefinition, WidgetDefinition } from '../client/types.js';
 import type { RtWidgetElement } from '../client/widget-element.js';
 import { rangeInForce, rangePicker } from './range-picker.js';
@@ -35,7 +35,9 @@ export function parseVars(text: string | null | undefined): Record<string, strin
  * @summary A whole live dashboard: its title, its variable pickers, its time-range picker (on a dashboard with a
  * time range), the connection state, and its widgets laid out on the dashboard's grid (stacked in one column on
  * narrow screens). Dragging across a time chart zooms the whole dashboard to that absolute range, which stands
- * still until "Back to live" returns to the live range before it.
+ * still until "Back to live" returns to the live range before it. With an embed token that fixes the range, the
+ * picker shows it disabled and charts do not zoom; with one that bounds it, the picker offers only the choices
+ * within the bound, and a zoom or "Back to live" never asks for more.
  *
  * @event rt-vars-change - A viewer picked other variable values; `detail.vars` holds them all.
  * @event rt-range-change - A viewer picked a time range, zoomed, or went back to live; `detail.from` and `detail.to` hold the range (as for the `from` and `to` attributes).
@@ -223,9 +225,10 @@ export default class RtDashboard extends LitElement {
   /** A chart was dragged across: the whole dashboard shows that absolute range, remembering the live one for later. */
   #onZoom = (event: CustomEvent<{ fromMs: number; toMs: number }>): void => {
     const range = this.view?.range;
-    if (this.view?.definition?.time === undefined) return;
+    const time = this.view?.definition?.time;
+    if (time === undefined || time.fixed) return;
     if (range?.live) this.#liveRange = { from: String(range.from), to: String(range.to) };
-    this.#pickRange({ from: zoomEnd(event.detail.fromMs, 'down'), to: zoomEnd(event.detail.toMs, 'down') });
+    this.#pickRange(zoomRange(event.detail.fromMs, event.detail.toMs, durationMs(time.max)));
   };
 
   #backToLive = (): void => {
@@ -246,13 +249,14 @@ export default class RtDashboard extends LitElement {
     const common = (body: unknown) => html`<section part="panel panel-${w.type}" style=${style} aria-label=${w.title}>${body}</section>`;
     // A range widget's axis spans the dashboard's range, and a drag across it zooms. Other charts stay live on their
     // own window, but under an absolute range (which the server runs once) their data ends at its end: they span it too.
-    const ranged = w.range === true && this.view?.definition?.time !== undefined;
+    const time = this.view?.definition?.time;
+    const ranged = w.range === true && time !== undefined;
     const span = ranged || this.view?.range?.live === false ? this.view?.range : undefined;
     switch (w.type) {
       case 'line':
       case 'area':
       case 'bar':
-        return common(html`<rt-chart plain data-widget=${w.id} .definition=${w} .state=${current} .range=${span} ?zoomable=${ranged} @rt-zoom=${this.#onZoom}></rt-chart>`);
+        return common(html`<rt-chart plain data-widget=${w.id} .definition=${w} .state=${current} .range=${span} ?zoomable=${ranged && !time.fixed} @rt-zoom=${this.#onZoom}></rt-chart>`);
       case 'stat':
         return common(html`<rt-stat plain data-widget=${w.id} .definition=${w} .state=${current}></rt-stat>`);
       case 'gauge':

@@ -91,6 +91,18 @@ export default [
     input:invalid {
       border-color: var(--_error);
     }
+    /* What the embed token fixes reads as a value, not as a control that failed to answer: no arrow, a dashed edge. */
+    select:disabled,
+    input:disabled {
+      appearance: none;
+      /* As tall as the native select beside it would be. */
+      line-height: 1.25;
+      color: var(--_muted);
+      background: transparent;
+      border-style: dashed;
+      cursor: not-allowed;
+      opacity: 1;
+    }
     [part='grid'] {
       display: grid;
       grid-template-columns: repeat(var(--_columns, 12), minmax(0, 1fr));
