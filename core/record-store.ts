@@ -1,15 +1,15 @@
 /**
  * The points of recorded widgets (docs/time.md, "Recorded widgets"): one series per recorded query, held in
- * memory within a byte cap shared by all series, and in an append log per series under `<storage.dir>/records/`
- * so that a restart keeps them. A log is appended to every few seconds and rewritten (temp file + rename) when
- * it has grown to twice what it holds; a torn last line (a crash mid-write) is dropped at load, and a file that
- * cannot be read is moved aside and logged while the server starts without it.
+ * memory within a byte cap shared by all series, and written every few seconds where a restart finds them:
+ * an append log per series under `<storage.dir>/records/` (core/record-files.ts), or with `cluster.redis` a
+ * sorted set per series in Redis (core/record-redis.ts), shared by the instances on it.
  */
-import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { messageOf } from './errors.js';
 import type { FieldValue, Frame } from './frame.js';
-import { Series, aggregate, lowerBound, sameColumns, type Header } from './record-series.js';
+import { RecordFiles } from './record-files.js';
+import { RecordRedis, type RecordRedisOptions } from './record-redis.js';
+import { Series, aggregate, lowerBound, sameColumns } from './record-series.js';
 import type { Logger } from './plugin.js';
 
 /** The most bytes the recorded points take in memory when `storage.record_max_mb` is not set (64 MiB). */
@@ -18,8 +18,7 @@ export const DEFAULT_RECORD_MAX_BYTES = 64 * 1024 * 1024;
 export const FLUSH_EVERY_MS = 5_000;
 /** The folder under `storage.dir` that holds the series files. */
 export const RECORDS_FOLDER = 'records';
-/** The version of the series file format, in each header. */
-export const FORMAT = 1;
+export { FORMAT } from './record-files.js';
 
 /** What a store needs. */
 export interface RecordStoreOptions {
@@ -27,35 +26,60 @@ export interface RecordStoreOptions {
   dir: string;
   /** The byte cap shared by every series. */
   maxBytes?: number;
+  /** With `cluster.redis` (storage type `redis`): the points go to Redis instead of the folder. */
+  redis?: RecordRedisOptions | undefined;
   logger: Logger;
 }
 
-/** Every recorded series: kept in memory, written to the data folder. */
+/** Every recorded series: kept in memory, written to the data folder or to Redis. */
 export class RecordStore {
   readonly dir: string;
   readonly maxBytes: number;
   readonly #series = new Map<string, Series>();
   readonly #logger: Logger;
   #timer: NodeJS.Timeout | undefined;
-  #folderMade = false;
+  readonly #files: RecordFiles;
+  readonly #redis: RecordRedis | undefined;
+  /** Loads from Redis and writes to it under way, so that `settled()` and `close()` can wait for them. */
+  readonly #busy = new Set<Promise<void>>();
 
   constructor(options: RecordStoreOptions) {
     this.dir = join(options.dir, RECORDS_FOLDER);
     this.maxBytes = options.maxBytes ?? DEFAULT_RECORD_MAX_BYTES;
     this.#logger = options.logger;
+    this.#files = new RecordFiles(this.dir, options.logger);
+    this.#redis = options.redis === undefined ? undefined : new RecordRedis({ ...options.redis, logger: options.logger });
   }
 
-  /** Starts appending new points to the files every few seconds. */
+  /** Where the points are written: `redis` or `files`. */
+  get writesTo(): 'redis' | 'files' {
+    return this.#redis === undefined ? 'files' : 'redis';
+  }
+
+  /** The Redis key of a series' sorted set, with `cluster.redis`. */
+  redisKey(key: string): string | undefined {
+    return this.#redis?.keyOf(key);
+  }
+
+  /** Starts writing new points every few seconds. */
   start(): void {
     this.#timer ??= setInterval(() => this.flush(), FLUSH_EVERY_MS);
     this.#timer.unref();
   }
 
-  /** Writes what is pending and stops the timer. */
-  close(): void {
+  /** Writes what is pending, stops the timer and, with Redis, disconnects. */
+  async close(): Promise<void> {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
+    await this.settled();
     this.flush();
+    await this.settled();
+    await this.#redis?.close(this.keys());
+  }
+
+  /** Resolves when the loads from Redis and the writes to it under way have ended. */
+  async settled(): Promise<void> {
+    while (this.#busy.size > 0) await Promise.allSettled([...this.#busy]);
   }
 
   /** The keys of the series held. */
@@ -89,7 +113,8 @@ export class RecordStore {
     }
     const series = new Series(key, join(this.dir, `${key}.jsonl`), label, keepMs, intervalMs);
     this.#series.set(key, series);
-    this.#load(series);
+    if (this.#redis === undefined) this.#files.load(series);
+    else this.#track(this.#loadShared(series, this.#redis));
     this.#trim(series, Date.now());
   }
 
@@ -123,7 +148,7 @@ export class RecordStore {
     for (const i of order) {
       const row = frame.fields.map((f) => f.values[i] ?? null);
       series.push(row);
-      series.pending.push(row);
+      if (this.#redis === undefined) series.pending.push(row); // the Redis writer finds new rows by time
     }
     this.#trim(series, now);
   }
@@ -180,91 +205,93 @@ export class RecordStore {
     return { rows: s.count, bytes: s.bytes, ...(s.count > 0 && { oldest: s.times[s.start]! }) };
   }
 
-  /** Appends pending rows to each file, or rewrites a file whole (temp file + rename) when it must. */
+  /** Writes the new points of each series: appended to its file (or the file rewritten whole), or sent to Redis. */
   flush(): void {
     for (const series of this.#series.values()) this.#flushOne(series);
   }
 
   /** Writes one series; a failure is logged once until a write succeeds again, and the points stay in memory. */
   #flushOne(series: Series): void {
+    if (this.#redis !== undefined) {
+      if (series.shared === 'unloaded') this.#track(this.#loadShared(series, this.#redis));
+      else if (series.shared === 'loaded' && !series.writing) this.#track(this.#writeShared(series, this.#redis));
+      return;
+    }
     try {
-      this.#write(series);
+      this.#files.write(series);
       series.writeFailed = false;
     } catch (err) {
       if (!series.writeFailed) this.#logger.error({ series: series.key, file: series.file, err: messageOf(err) }, `cannot write the recorded points of ${series.label}; they stay in memory and are written when the folder can be written again`);
       series.writeFailed = true;
-      this.#folderMade = false;
+      this.#files.folderMade = false;
       // What was half written is replaced whole (temp file + rename) at the next write that works.
       series.rewrite = true;
       series.pending = [];
     }
   }
 
-  #write(series: Series): void {
-    if (series.fields === undefined) return;
-    if (!series.rewrite && series.pending.length === 0) return;
-    this.#ensureFolder();
-    if (series.rewrite || series.linesOnDisk + series.pending.length > 2 * series.count + 1000) {
-      const header: Header = { format: FORMAT, key: series.key, label: series.label, fields: series.fields };
-      const lines = [JSON.stringify(header)];
-      for (let r = series.start; r < series.times.length; r++) lines.push(JSON.stringify(series.row(r)));
-      const temp = `${series.file}.tmp`;
-      writeFileSync(temp, lines.join('\n') + '\n');
-      renameSync(temp, series.file);
-      series.linesOnDisk = series.count;
-      series.rewrite = false;
-    } else {
-      appendFileSync(series.file, series.pending.map((row) => JSON.stringify(row)).join('\n') + '\n');
-      series.linesOnDisk += series.pending.length;
-    }
-    series.pending = [];
+  #track(work: Promise<void>): void {
+    const done = work.catch((err: unknown) => this.#logger.error({ err: messageOf(err) }, 'recorded points: a Redis load or write failed unexpectedly')).finally(() => this.#busy.delete(done));
+    this.#busy.add(done);
   }
 
-  #ensureFolder(): void {
-    if (this.#folderMade) return;
-    mkdirSync(this.dir, { recursive: true });
-    this.#folderMade = true;
+  /**
+   * Reads what Redis holds of a series into memory, before the points recorded since it opened. Points of other
+   * columns than the series records now are left out (the next write replaces them).
+   */
+  async #loadShared(series: Series, redis: RecordRedis): Promise<void> {
+    series.shared = 'loading';
+    const answer = await redis.load(series.key, Date.now() - series.keepMs);
+    if (this.#series.get(series.key) !== series) return;
+    series.shared = answer === undefined ? 'unloaded' : 'loaded';
+    const found = answer?.found;
+    if (found === undefined) return;
+    const fields = found.fields.map((f) => ({ name: String(f.name), type: f.type }));
+    const timeIndex = fields.findIndex((f) => f.type === 'time');
+    if (timeIndex < 0 || (series.fields !== undefined && !sameColumns(series.fields, fields))) return;
+    const before = series.count > 0 ? series.times[series.start]! : Infinity;
+    const older: FieldValue[][] = [];
+    let last = -Infinity;
+    for (const row of found.rows) {
+      const time = row[timeIndex];
+      if (typeof time !== 'number' || time <= last || time >= before) continue;
+      older.push(row);
+      last = time;
+    }
+    if (series.fields === undefined) series.clear(fields);
+    series.prepend(older);
+    if (older.length > 0) series.redisUpTo = last;
+    this.#logger.info({ series: series.key, rows: older.length }, `loaded the recorded points of ${series.label} from Redis`);
+    this.#trim(series, Date.now());
   }
 
-  /** Reads a series file; one that cannot be read is moved aside so the server starts without it. */
-  #load(series: Series): void {
-    let text: string;
+  /** Sends Redis the points it does not have yet; when another instance writes the series, these are not sent. */
+  async #writeShared(series: Series, redis: RecordRedis): Promise<void> {
+    series.writing = true;
     try {
-      text = readFileSync(series.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.#logger.warn({ file: series.file, err: messageOf(err) }, `cannot read the recorded points of ${series.label}; starting without them`);
-      return;
-    }
-    const lines = text.split('\n');
-    const torn = lines.pop() !== ''; // a file written whole ends with a newline
-    try {
-      const header = JSON.parse(lines[0] ?? '') as Header;
-      if (header.format !== FORMAT || header.key !== series.key || !Array.isArray(header.fields)) throw new Error('its first line is not a series header of this widget');
-      series.clear(header.fields.map((f) => ({ name: String(f.name), type: f.type })));
-      series.rewrite = torn;
-      for (let i = 1; i < lines.length; i++) {
-        const row = JSON.parse(lines[i]!) as FieldValue[];
-        const time = Array.isArray(row) ? row[series.timeIndex] : undefined;
-        if (!Array.isArray(row) || row.length !== header.fields.length || typeof time !== 'number') throw new Error(`line ${i + 1} is not a row of ${header.fields.length} values`);
-        if (series.count > 0 && time <= series.times[series.times.length - 1]!) continue;
-        series.push(row);
+      // Once more, with every point held, when Redis lost what was written (a restart without persistence).
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const fields = series.fields;
+        if (fields === undefined || series.count === 0) return;
+        const times = series.times;
+        const writtenUpTo = series.redisUpTo;
+        let from = lowerBound(times, writtenUpTo, series.start);
+        while (from < times.length && times[from]! <= writtenUpTo) from++;
+        if (from >= times.length) return;
+        const rows: { time: number; row: FieldValue[] }[] = [];
+        for (let r = from; r < times.length; r++) rows.push({ time: times[r]!, row: series.row(r) });
+        const maxPoints = Math.max(1, Math.floor(this.budgetOf(series.key) / (series.bytes / series.count)));
+        const outcome = await redis.write({ key: series.key, fields, keepMs: series.keepMs, rows, writtenUpTo, maxPoints, now: Date.now() });
+        // Columns that changed meanwhile start over from the first point of the new ones.
+        if (series.fields !== fields || outcome === 'failed') return;
+        if (outcome !== 'lost') {
+          series.redisUpTo = rows[rows.length - 1]!.time;
+          return;
+        }
+        series.redisUpTo = -Infinity;
       }
-      series.linesOnDisk = lines.length - 1;
-      if (torn) this.#logger.warn({ file: series.file }, `the last line of ${series.file} was cut short (a crash while writing?); it is dropped`);
-      this.#logger.info({ file: series.file, rows: series.count }, `loaded the recorded points of ${series.label}`);
-    } catch (err) {
-      const aside = `${series.file}.corrupt-${Date.now()}`;
-      series.fields = undefined;
-      series.columns = [];
-      series.sizes = [];
-      series.bytes = 0;
-      series.start = 0;
-      try {
-        renameSync(series.file, aside);
-      } catch {
-        // If it cannot be moved it is overwritten at the next flush; the server starts either way.
-      }
-      this.#logger.error({ file: series.file, movedTo: aside, err: messageOf(err) }, `the recorded points of ${series.label} in ${series.file} are unreadable (${messageOf(err)}); moved to ${aside}, starting without them`);
+    } finally {
+      series.writing = false;
     }
   }
 
