@@ -47,6 +47,8 @@ export class Series {
   redisUpTo = -Infinity;
   /** With Redis: `unloaded` until what Redis holds has been read into memory (tried again at each flush). */
   shared: 'unloaded' | 'loading' | 'loaded' = 'unloaded';
+  /** With Redis: the load under way, which a viewer's first read waits for. */
+  loading: Promise<void> | undefined;
   /** With Redis: a write is under way. */
   writing = false;
 

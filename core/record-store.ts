@@ -114,8 +114,13 @@ export class RecordStore {
     const series = new Series(key, join(this.dir, `${key}.jsonl`), label, keepMs, intervalMs);
     this.#series.set(key, series);
     if (this.#redis === undefined) this.#files.load(series);
-    else this.#track(this.#loadShared(series, this.#redis));
+    else this.#track((series.loading = this.#loadShared(series, this.#redis)));
     this.#trim(series, Date.now());
+  }
+
+  /** Resolves when what Redis holds of a series is in memory (or Redis failed to answer): at once without Redis. */
+  async ready(key: string): Promise<void> {
+    await this.#series.get(key)?.loading?.catch(() => undefined);
   }
 
   /** Stops holding a series in memory (its file stays, so a widget that comes back has its points). */
@@ -213,7 +218,7 @@ export class RecordStore {
   /** Writes one series; a failure is logged once until a write succeeds again, and the points stay in memory. */
   #flushOne(series: Series): void {
     if (this.#redis !== undefined) {
-      if (series.shared === 'unloaded') this.#track(this.#loadShared(series, this.#redis));
+      if (series.shared === 'unloaded') this.#track((series.loading = this.#loadShared(series, this.#redis)));
       else if (series.shared === 'loaded' && !series.writing) this.#track(this.#writeShared(series, this.#redis));
       return;
     }

@@ -146,7 +146,7 @@ export class Recorder {
     return {
       config: real.config,
       plugin: real.plugin,
-      source: { query: (_query: unknown, ctx: QueryContext) => Promise.resolve().then(() => read(ctx)), health: (signal: AbortSignal) => real.source.health(signal) },
+      source: { query: (_query: unknown, ctx: QueryContext) => store.ready(key).then(() => read(ctx)), health: (signal: AbortSignal) => real.source.health(signal) },
       close: () => Promise.resolve(),
     };
   }
