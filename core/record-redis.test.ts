@@ -16,6 +16,7 @@ import type { Logger } from './plugin.js';
 import { RecordStore } from './record-store.js';
 import { SERVICES, needService } from '../test/support/services.js';
 import { usePrivateRedis } from '../test/support/private-redis.js';
+import { until } from '../test/support/served-cli.js';
 
 /** A logger that keeps its warnings and infos. */
 function keptLogger(): { logger: Logger; warnings: string[]; infos: string[] } {
@@ -204,5 +205,36 @@ describe('RecordStore with Redis', function () {
         direct.disconnect();
       }
     });
+
+    it('starts with Redis away, records in memory, and loads and writes once Redis answers', async () => {
+      await redis().kill();
+      const { logger, warnings } = keptLogger();
+      const store = storeOn(redis().url, logger);
+      const now = Date.now();
+      store.open('s', 'widget x', 60 * MINUTE, 1000);
+      await store.ready('s'); // a viewer's first read does not wait for Redis longer than its command timeout
+      store.append('s', rows(now - 10_000, 10, 1000), now);
+      store.flush();
+      await store.settled();
+      expect(warnings.filter((w) => w.includes('cluster.redis is unreachable'))).to.have.length(1);
+      expect(store.read('s', now - 11_000, now)!.fields[0]!.values).to.have.length(10);
+
+      await redis().start();
+      const direct = new Redis(redis().url);
+      try {
+        const key = store.redisKey('s')!;
+        await direct.zadd(key, now - 20_000, JSON.stringify([now - 20_000, 42])); // what another instance wrote meanwhile
+        await direct.set(`${key}:header`, JSON.stringify({ fields: [{ name: 'time', type: 'time' }, { name: 'v', type: 'number' }] }));
+        await until('the points written to the Redis that is back', async () => {
+          store.flush();
+          await store.settled();
+          return (await direct.zcard(key)) === 11;
+        });
+        expect(store.read('s', now - 21_000, now)!.fields[1]!.values).to.deep.equal([42, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      } finally {
+        direct.disconnect();
+      }
+    });
   });
 });
+

@@ -9,6 +9,7 @@ import { messageOf } from './errors.js';
 import type { FieldValue, Frame } from './frame.js';
 import { RecordFiles } from './record-files.js';
 import { RecordRedis, type RecordRedisOptions } from './record-redis.js';
+import { loadShared, writeShared } from './record-shared.js';
 import { Series, aggregate, lowerBound, sameColumns } from './record-series.js';
 import type { Logger } from './plugin.js';
 
@@ -240,64 +241,12 @@ export class RecordStore {
     this.#busy.add(done);
   }
 
-  /**
-   * Reads what Redis holds of a series into memory, before the points recorded since it opened. Points of other
-   * columns than the series records now are left out (the next write replaces them).
-   */
   async #loadShared(series: Series, redis: RecordRedis): Promise<void> {
-    series.shared = 'loading';
-    const answer = await redis.load(series.key, Date.now() - series.keepMs);
-    if (this.#series.get(series.key) !== series) return;
-    series.shared = answer === undefined ? 'unloaded' : 'loaded';
-    const found = answer?.found;
-    if (found === undefined) return;
-    const fields = found.fields.map((f) => ({ name: String(f.name), type: f.type }));
-    const timeIndex = fields.findIndex((f) => f.type === 'time');
-    if (timeIndex < 0 || (series.fields !== undefined && !sameColumns(series.fields, fields))) return;
-    const before = series.count > 0 ? series.times[series.start]! : Infinity;
-    const older: FieldValue[][] = [];
-    let last = -Infinity;
-    for (const row of found.rows) {
-      const time = row[timeIndex];
-      if (typeof time !== 'number' || time <= last || time >= before) continue;
-      older.push(row);
-      last = time;
-    }
-    if (series.fields === undefined) series.clear(fields);
-    series.prepend(older);
-    if (older.length > 0) series.redisUpTo = last;
-    this.#logger.info({ series: series.key, rows: older.length }, `loaded the recorded points of ${series.label} from Redis`);
-    this.#trim(series, Date.now());
+    if (await loadShared(series, redis, this.#logger, () => this.#series.get(series.key) === series)) this.#trim(series, Date.now());
   }
 
-  /** Sends Redis the points it does not have yet; when another instance writes the series, these are not sent. */
-  async #writeShared(series: Series, redis: RecordRedis): Promise<void> {
-    series.writing = true;
-    try {
-      // Once more, with every point held, when Redis lost what was written (a restart without persistence).
-      for (let attempt = 0; attempt < 2; attempt++) {
-        const fields = series.fields;
-        if (fields === undefined || series.count === 0) return;
-        const times = series.times;
-        const writtenUpTo = series.redisUpTo;
-        let from = lowerBound(times, writtenUpTo, series.start);
-        while (from < times.length && times[from]! <= writtenUpTo) from++;
-        if (from >= times.length) return;
-        const rows: { time: number; row: FieldValue[] }[] = [];
-        for (let r = from; r < times.length; r++) rows.push({ time: times[r]!, row: series.row(r) });
-        const maxPoints = Math.max(1, Math.floor(this.budgetOf(series.key) / (series.bytes / series.count)));
-        const outcome = await redis.write({ key: series.key, fields, keepMs: series.keepMs, rows, writtenUpTo, maxPoints, now: Date.now() });
-        // Columns that changed meanwhile start over from the first point of the new ones.
-        if (series.fields !== fields || outcome === 'failed') return;
-        if (outcome !== 'lost') {
-          series.redisUpTo = rows[rows.length - 1]!.time;
-          return;
-        }
-        series.redisUpTo = -Infinity;
-      }
-    } finally {
-      series.writing = false;
-    }
+  #writeShared(series: Series, redis: RecordRedis): Promise<void> {
+    return writeShared(series, redis, this.budgetOf(series.key));
   }
 
   /** Drops points older than the series keeps, then the oldest while it holds more than its share of the cap. */
