@@ -153,10 +153,14 @@ export class RecordRedis {
     this.#redis.disconnect();
   }
 
+  /** A command's answer, or undefined when Redis fails or takes longer than REDIS_WAIT_MS (a connection attempt too). */
   async #call<T>(command: () => Promise<T>): Promise<T | undefined> {
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await this.#connected;
-      const answer = await command();
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${REDIS_WAIT_MS} ms`)), REDIS_WAIT_MS);
+      });
+      const answer = await Promise.race([this.#connected.then(command), late]);
       if (this.#down) {
         this.#down = false;
         this.#logger.info({}, 'cluster.redis answers again; the recorded points held in memory are written to it');
@@ -165,6 +169,8 @@ export class RecordRedis {
     } catch (err) {
       this.#failed(err);
       return undefined;
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -219,8 +219,11 @@ export class RecordStore {
   /** Writes one series; a failure is logged once until a write succeeds again, and the points stay in memory. */
   #flushOne(series: Series): void {
     if (this.#redis !== undefined) {
-      if (series.shared === 'unloaded') this.#track((series.loading = this.#loadShared(series, this.#redis)));
-      else if (series.shared === 'loaded' && !series.writing) this.#track(this.#writeShared(series, this.#redis));
+      const redis = this.#redis;
+      const write = () => (series.shared === 'loaded' && !series.writing ? this.#writeShared(series, redis) : Promise.resolve());
+      // A load that failed (Redis was away) is tried again first, so its points come before these.
+      if (series.shared === 'unloaded') this.#track((series.loading = this.#loadShared(series, redis)).then(write));
+      else this.#track(write());
       return;
     }
     try {
