@@ -52,12 +52,7 @@ export class RecordStore {
     this.#redis = options.redis === undefined ? undefined : new RecordRedis({ ...options.redis, logger: options.logger });
   }
 
-  /** Where the points are written: `redis` or `files`. */
-  get writesTo(): 'redis' | 'files' {
-    return this.#redis === undefined ? 'files' : 'redis';
-  }
-
-  /** The Redis key of a series' sorted set, with `cluster.redis`. */
+  /** The Redis key of a series' sorted set, with `cluster.redis` (for tests and the log). */
   redisKey(key: string): string | undefined {
     return this.#redis?.keyOf(key);
   }
@@ -124,7 +119,7 @@ export class RecordStore {
     await this.#series.get(key)?.loading?.catch(() => undefined);
   }
 
-  /** Stops holding a series in memory (its file stays, so a widget that comes back has its points). */
+  /** Stops holding a series in memory (its file stays, or its Redis set for its record duration, so a widget that comes back has its points). */
   drop(key: string): void {
     const series = this.#series.get(key);
     if (series === undefined) return;
