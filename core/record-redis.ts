@@ -23,6 +23,8 @@ const REDIS_WAIT_MS = 2_000;
 export const WRITER_TTL_MS = 15_000;
 /** At most this many points go in one script call, so a catch-up after an outage never blocks Redis long. */
 const BATCH_ROWS = 2_000;
+/** At most this many points are read per command when a series is loaded (a day at 1 s is 86,400). */
+const LOAD_PAGE = 10_000;
 
 // KEYS: the set, its header, its writer. ARGV: header, ttl ms, cutoff, point cap (0: none), writer id, writer
 // ttl, the time of the newest point this instance wrote before (-1: none), then time, row pairs in ascending
@@ -86,7 +88,7 @@ export class RecordRedis {
   readonly #prefix: string;
   readonly #logger: Logger;
   readonly #id = randomUUID();
-  #connected: Promise<void>;
+  readonly #connected: Promise<void>;
   #down = false;
 
   constructor(options: RecordRedisOptions & { logger: Logger }) {
@@ -108,16 +110,23 @@ export class RecordRedis {
    */
   async load(series: string, from: number): Promise<{ found?: { fields: Column[]; rows: FieldValue[][] } } | undefined> {
     const key = this.keyOf(series);
-    const answer = await this.#call(async () => {
-      const [header, members] = await Promise.all([this.#redis.get(`${key}:header`), this.#redis.zrangebyscore(key, from, '+inf')]);
-      return { header, members };
-    });
-    if (answer === undefined) return undefined;
-    if (answer.header === null) return {};
+    const text = await this.#call(() => this.#redis.get(`${key}:header`));
+    if (text === undefined) return undefined;
+    if (text === null) return {};
+    // Page by score: each point has a time of its own, so the next page starts after the last one read.
+    const members: string[] = [];
+    let low = String(from);
+    for (;;) {
+      const page = await this.#call(() => this.#redis.zrangebyscore(key, low, '+inf', 'WITHSCORES', 'LIMIT', 0, LOAD_PAGE));
+      if (page === undefined) return undefined;
+      for (let i = 0; i < page.length; i += 2) members.push(page[i]!);
+      if (page.length < 2 * LOAD_PAGE) break;
+      low = `(${page[page.length - 1]!}`;
+    }
     try {
-      const header = JSON.parse(answer.header) as { fields?: Column[] };
+      const header = JSON.parse(text) as { fields?: Column[] };
       if (!Array.isArray(header.fields)) throw new Error('its header lists no columns');
-      const rows = answer.members.map((m) => JSON.parse(m) as FieldValue[]).filter((r) => Array.isArray(r) && r.length === header.fields!.length);
+      const rows = members.map((m) => JSON.parse(m) as FieldValue[]).filter((r) => Array.isArray(r) && r.length === header.fields!.length);
       return { found: { fields: header.fields, rows } };
     } catch (err) {
       this.#logger.warn({ key, err: messageOf(err) }, `the recorded points in Redis under ${key} are unreadable (${messageOf(err)}); starting without them, and they are replaced`);
