@@ -43,6 +43,14 @@ export class Series {
   /** The last write failed (and was logged). */
   writeFailed = false;
   warnedShape = false;
+  /** With Redis: the time of the newest point Redis has from this series (those after it are written next). */
+  redisUpTo = -Infinity;
+  /** With Redis: `unloaded` until what Redis holds has been read into memory (tried again at each flush). */
+  shared: 'unloaded' | 'loading' | 'loaded' = 'unloaded';
+  /** With Redis: the load under way, which a viewer's first read waits for. */
+  loading: Promise<void> | undefined;
+  /** With Redis: a write is under way. */
+  writing = false;
 
   constructor(key: string, file: string, label: string, keepMs: number, intervalMs: number) {
     this.intervalMs = Math.max(1, intervalMs);
@@ -85,6 +93,19 @@ export class Series {
     this.start = 0;
   }
 
+  /** Puts older rows (ascending times, all older than what it holds) before the series' own. */
+  prepend(rows: FieldValue[][]): void {
+    if (rows.length === 0) return;
+    const own: FieldValue[][] = [];
+    for (let r = this.start; r < this.times.length; r++) own.push(this.row(r));
+    this.columns = this.columns.map(() => []);
+    this.sizes = [];
+    this.bytes = 0;
+    this.start = 0;
+    for (const row of rows) this.push(row);
+    for (const row of own) this.push(row);
+  }
+
   clear(fields: Column[]): void {
     this.fields = fields;
     this.timeIndex = fields.findIndex((f) => f.type === 'time');
@@ -94,6 +115,7 @@ export class Series {
     this.bytes = 0;
     this.pending = [];
     this.rewrite = true;
+    this.redisUpTo = -Infinity;
   }
 }
 

@@ -1,15 +1,16 @@
 /**
  * The points of recorded widgets (docs/time.md, "Recorded widgets"): one series per recorded query, held in
- * memory within a byte cap shared by all series, and in an append log per series under `<storage.dir>/records/`
- * so that a restart keeps them. A log is appended to every few seconds and rewritten (temp file + rename) when
- * it has grown to twice what it holds; a torn last line (a crash mid-write) is dropped at load, and a file that
- * cannot be read is moved aside and logged while the server starts without it.
+ * memory within a byte cap shared by all series, and written every few seconds where a restart finds them:
+ * an append log per series under `<storage.dir>/records/` (core/record-files.ts), or with `cluster.redis` a
+ * sorted set per series in Redis (core/record-redis.ts), shared by the instances on it.
  */
-import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { messageOf } from './errors.js';
 import type { FieldValue, Frame } from './frame.js';
-import { Series, aggregate, lowerBound, sameColumns, type Header } from './record-series.js';
+import { RecordFiles } from './record-files.js';
+import { RecordRedis, type RecordRedisOptions } from './record-redis.js';
+import { loadShared, writeShared } from './record-shared.js';
+import { Series, aggregate, lowerBound, sameColumns } from './record-series.js';
 import type { Logger } from './plugin.js';
 
 /** The most bytes the recorded points take in memory when `storage.record_max_mb` is not set (64 MiB). */
@@ -18,8 +19,7 @@ export const DEFAULT_RECORD_MAX_BYTES = 64 * 1024 * 1024;
 export const FLUSH_EVERY_MS = 5_000;
 /** The folder under `storage.dir` that holds the series files. */
 export const RECORDS_FOLDER = 'records';
-/** The version of the series file format, in each header. */
-export const FORMAT = 1;
+export { FORMAT } from './record-files.js';
 
 /** What a store needs. */
 export interface RecordStoreOptions {
@@ -27,35 +27,55 @@ export interface RecordStoreOptions {
   dir: string;
   /** The byte cap shared by every series. */
   maxBytes?: number;
+  /** With `cluster.redis` (storage type `redis`): the points go to Redis instead of the folder. */
+  redis?: RecordRedisOptions | undefined;
   logger: Logger;
 }
 
-/** Every recorded series: kept in memory, written to the data folder. */
+/** Every recorded series: kept in memory, written to the data folder or to Redis. */
 export class RecordStore {
   readonly dir: string;
   readonly maxBytes: number;
   readonly #series = new Map<string, Series>();
   readonly #logger: Logger;
   #timer: NodeJS.Timeout | undefined;
-  #folderMade = false;
+  readonly #files: RecordFiles;
+  readonly #redis: RecordRedis | undefined;
+  /** Loads from Redis and writes to it under way, so that `settled()` and `close()` can wait for them. */
+  readonly #busy = new Set<Promise<void>>();
 
   constructor(options: RecordStoreOptions) {
     this.dir = join(options.dir, RECORDS_FOLDER);
     this.maxBytes = options.maxBytes ?? DEFAULT_RECORD_MAX_BYTES;
     this.#logger = options.logger;
+    this.#files = new RecordFiles(this.dir, options.logger);
+    this.#redis = options.redis === undefined ? undefined : new RecordRedis({ ...options.redis, logger: options.logger });
   }
 
-  /** Starts appending new points to the files every few seconds. */
+  /** The Redis key of a series' sorted set, with `cluster.redis` (for tests and the log). */
+  redisKey(key: string): string | undefined {
+    return this.#redis?.keyOf(key);
+  }
+
+  /** Starts writing new points every few seconds. */
   start(): void {
     this.#timer ??= setInterval(() => this.flush(), FLUSH_EVERY_MS);
     this.#timer.unref();
   }
 
-  /** Writes what is pending and stops the timer. */
-  close(): void {
+  /** Writes what is pending, stops the timer and, with Redis, disconnects. */
+  async close(): Promise<void> {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
+    await this.settled();
     this.flush();
+    await this.settled();
+    await this.#redis?.close(this.keys());
+  }
+
+  /** Resolves when the loads from Redis and the writes to it under way have ended. */
+  async settled(): Promise<void> {
+    while (this.#busy.size > 0) await Promise.allSettled([...this.#busy]);
   }
 
   /** The keys of the series held. */
@@ -89,11 +109,17 @@ export class RecordStore {
     }
     const series = new Series(key, join(this.dir, `${key}.jsonl`), label, keepMs, intervalMs);
     this.#series.set(key, series);
-    this.#load(series);
+    if (this.#redis === undefined) this.#files.load(series);
+    else this.#track((series.loading = this.#loadShared(series, this.#redis)));
     this.#trim(series, Date.now());
   }
 
-  /** Stops holding a series in memory (its file stays, so a widget that comes back has its points). */
+  /** Resolves when what Redis holds of a series is in memory (or Redis failed to answer): at once without Redis. */
+  async ready(key: string): Promise<void> {
+    await this.#series.get(key)?.loading?.catch(() => undefined);
+  }
+
+  /** Stops holding a series in memory (its file stays, or its Redis set for its record duration, so a widget that comes back has its points). */
   drop(key: string): void {
     const series = this.#series.get(key);
     if (series === undefined) return;
@@ -123,7 +149,7 @@ export class RecordStore {
     for (const i of order) {
       const row = frame.fields.map((f) => f.values[i] ?? null);
       series.push(row);
-      series.pending.push(row);
+      if (this.#redis === undefined) series.pending.push(row); // the Redis writer finds new rows by time
     }
     this.#trim(series, now);
   }
@@ -180,92 +206,45 @@ export class RecordStore {
     return { rows: s.count, bytes: s.bytes, ...(s.count > 0 && { oldest: s.times[s.start]! }) };
   }
 
-  /** Appends pending rows to each file, or rewrites a file whole (temp file + rename) when it must. */
+  /** Writes the new points of each series: appended to its file (or the file rewritten whole), or sent to Redis. */
   flush(): void {
     for (const series of this.#series.values()) this.#flushOne(series);
   }
 
   /** Writes one series; a failure is logged once until a write succeeds again, and the points stay in memory. */
   #flushOne(series: Series): void {
+    if (this.#redis !== undefined) {
+      const redis = this.#redis;
+      const write = () => (series.shared === 'loaded' && !series.writing ? this.#writeShared(series, redis) : Promise.resolve());
+      // A load that failed (Redis was away) is tried again first, so its points come before these.
+      if (series.shared === 'unloaded') this.#track((series.loading = this.#loadShared(series, redis)).then(write));
+      else this.#track(write());
+      return;
+    }
     try {
-      this.#write(series);
+      this.#files.write(series);
       series.writeFailed = false;
     } catch (err) {
       if (!series.writeFailed) this.#logger.error({ series: series.key, file: series.file, err: messageOf(err) }, `cannot write the recorded points of ${series.label}; they stay in memory and are written when the folder can be written again`);
       series.writeFailed = true;
-      this.#folderMade = false;
+      this.#files.folderMade = false;
       // What was half written is replaced whole (temp file + rename) at the next write that works.
       series.rewrite = true;
       series.pending = [];
     }
   }
 
-  #write(series: Series): void {
-    if (series.fields === undefined) return;
-    if (!series.rewrite && series.pending.length === 0) return;
-    this.#ensureFolder();
-    if (series.rewrite || series.linesOnDisk + series.pending.length > 2 * series.count + 1000) {
-      const header: Header = { format: FORMAT, key: series.key, label: series.label, fields: series.fields };
-      const lines = [JSON.stringify(header)];
-      for (let r = series.start; r < series.times.length; r++) lines.push(JSON.stringify(series.row(r)));
-      const temp = `${series.file}.tmp`;
-      writeFileSync(temp, lines.join('\n') + '\n');
-      renameSync(temp, series.file);
-      series.linesOnDisk = series.count;
-      series.rewrite = false;
-    } else {
-      appendFileSync(series.file, series.pending.map((row) => JSON.stringify(row)).join('\n') + '\n');
-      series.linesOnDisk += series.pending.length;
-    }
-    series.pending = [];
+  #track(work: Promise<void>): void {
+    const done = work.catch((err: unknown) => this.#logger.error({ err: messageOf(err) }, 'recorded points: a Redis load or write failed unexpectedly')).finally(() => this.#busy.delete(done));
+    this.#busy.add(done);
   }
 
-  #ensureFolder(): void {
-    if (this.#folderMade) return;
-    mkdirSync(this.dir, { recursive: true });
-    this.#folderMade = true;
+  async #loadShared(series: Series, redis: RecordRedis): Promise<void> {
+    if (await loadShared(series, redis, this.#logger, () => this.#series.get(series.key) === series)) this.#trim(series, Date.now());
   }
 
-  /** Reads a series file; one that cannot be read is moved aside so the server starts without it. */
-  #load(series: Series): void {
-    let text: string;
-    try {
-      text = readFileSync(series.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.#logger.warn({ file: series.file, err: messageOf(err) }, `cannot read the recorded points of ${series.label}; starting without them`);
-      return;
-    }
-    const lines = text.split('\n');
-    const torn = lines.pop() !== ''; // a file written whole ends with a newline
-    try {
-      const header = JSON.parse(lines[0] ?? '') as Header;
-      if (header.format !== FORMAT || header.key !== series.key || !Array.isArray(header.fields)) throw new Error('its first line is not a series header of this widget');
-      series.clear(header.fields.map((f) => ({ name: String(f.name), type: f.type })));
-      series.rewrite = torn;
-      for (let i = 1; i < lines.length; i++) {
-        const row = JSON.parse(lines[i]!) as FieldValue[];
-        const time = Array.isArray(row) ? row[series.timeIndex] : undefined;
-        if (!Array.isArray(row) || row.length !== header.fields.length || typeof time !== 'number') throw new Error(`line ${i + 1} is not a row of ${header.fields.length} values`);
-        if (series.count > 0 && time <= series.times[series.times.length - 1]!) continue;
-        series.push(row);
-      }
-      series.linesOnDisk = lines.length - 1;
-      if (torn) this.#logger.warn({ file: series.file }, `the last line of ${series.file} was cut short (a crash while writing?); it is dropped`);
-      this.#logger.info({ file: series.file, rows: series.count }, `loaded the recorded points of ${series.label}`);
-    } catch (err) {
-      const aside = `${series.file}.corrupt-${Date.now()}`;
-      series.fields = undefined;
-      series.columns = [];
-      series.sizes = [];
-      series.bytes = 0;
-      series.start = 0;
-      try {
-        renameSync(series.file, aside);
-      } catch {
-        // If it cannot be moved it is overwritten at the next flush; the server starts either way.
-      }
-      this.#logger.error({ file: series.file, movedTo: aside, err: messageOf(err) }, `the recorded points of ${series.label} in ${series.file} are unreadable (${messageOf(err)}); moved to ${aside}, starting without them`);
-    }
+  #writeShared(series: Series, redis: RecordRedis): Promise<void> {
+    return writeShared(series, redis, this.budgetOf(series.key));
   }
 
   /** Drops points older than the series keeps, then the oldest while it holds more than its share of the cap. */

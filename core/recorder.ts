@@ -15,6 +15,7 @@ import { Job } from './job.js';
 import type { Metrics } from './metrics.js';
 import type { Dashboard, ServerConfig, Widget } from './model.js';
 import type { Logger, QueryContext } from './plugin.js';
+import type { RecordRedisOptions } from './record-redis.js';
 import { RecordStore } from './record-store.js';
 import type { SourceInstance } from './registry.js';
 import { isRangeWidget } from './time-range.js';
@@ -27,6 +28,8 @@ export interface RecorderDeps {
   source(name: string): SourceInstance | undefined;
   /** `storage` of the config: the store's folder is `dir/records`, its cap `recordMaxBytes`. */
   storage: Pick<ServerConfig['storage'], 'dir' | 'recordMaxBytes'>;
+  /** With `cluster.redis` and storage type `redis`: the points are kept in Redis instead of the folder. */
+  redis?: RecordRedisOptions | undefined;
   metrics: Metrics;
   logger: Logger;
 }
@@ -56,7 +59,7 @@ export class Recorder {
   constructor(deps: RecorderDeps) {
     this.#deps = deps;
     const { dir, recordMaxBytes } = deps.storage;
-    this.store = new RecordStore({ dir, ...(recordMaxBytes === undefined ? {} : { maxBytes: recordMaxBytes }), logger: deps.logger });
+    this.store = new RecordStore({ dir, ...(recordMaxBytes === undefined ? {} : { maxBytes: recordMaxBytes }), redis: deps.redis, logger: deps.logger });
     this.store.start();
     setMaxListeners(0, this.#shutdown.signal);
     const registers = [deps.metrics.registry];
@@ -143,12 +146,12 @@ export class Recorder {
     return {
       config: real.config,
       plugin: real.plugin,
-      source: { query: (_query: unknown, ctx: QueryContext) => Promise.resolve().then(() => read(ctx)), health: (signal: AbortSignal) => real.source.health(signal) },
+      source: { query: (_query: unknown, ctx: QueryContext) => store.ready(key).then(() => read(ctx)), health: (signal: AbortSignal) => real.source.health(signal) },
       close: () => Promise.resolve(),
     };
   }
 
-  /** Stops every recording job, waits for runs in flight, and writes the points not yet on disk. */
+  /** Stops every recording job, waits for runs in flight, and writes the points not yet on disk or in Redis. */
   async stop(): Promise<void> {
     this.#shutdown.abort();
     const inflight: Promise<void>[] = [];
@@ -158,7 +161,7 @@ export class Recorder {
     }
     this.#recordings.clear();
     await Promise.allSettled(inflight);
-    this.store.close();
+    await this.store.close();
   }
 
   #start(key: string, widget: Widget, source: SourceInstance, labels: string[]): void {

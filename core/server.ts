@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DashboardStore, type ReloadResult } from './dashboard-store.js';
 import { EmbedAccess } from './embed-access.js';
-import { AlertFolder, changedVersions, checkDatasources, dashboardContext } from './config/index.js';
+import { AlertFolder, DEFAULT_CLUSTER, changedVersions, checkDatasources, dashboardContext } from './config/index.js';
 import { Metrics } from './metrics.js';
 import type { ServerConfig } from './model.js';
 import { definePlugin, type Logger, type PluginDefinition, type RuntimeStats } from './plugin.js';
@@ -202,7 +202,8 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
   await createSources(config, registry, sources, logger, stats);
   options.faults?.watchSources(sources);
   const rangeCache = (built.rangeCache = rangeCacheFor(config, metrics, logger));
-  const recorder = (built.recorder = new Recorder({ source: (name) => sources.get(name), storage: config.storage, metrics, logger }));
+  const recordRedis = config.storage.type === 'redis' && config.cluster.redis !== undefined ? { url: config.cluster.redis, prefix: config.cluster.prefix ?? DEFAULT_CLUSTER.prefix } : undefined;
+  const recorder = (built.recorder = new Recorder({ source: (name) => sources.get(name), storage: config.storage, redis: recordRedis, metrics, logger }));
   scheduler = new Scheduler({ source: (name) => sources.get(name), metrics, logger, rangeCache, recorded: (d, w) => recorder.sourceFor(d, w) });
   built.scheduler = scheduler;
   const variableOptions = new QueryVariableOptions({ source: (name) => sources.get(name), metrics, logger });

@@ -13,8 +13,8 @@ import { builtinPlugins } from '../plugins/builtin.js';
 const registry = new PluginRegistry();
 for (const p of builtinPlugins) registry.register(p);
 
-// The notifier the docs' alert rules name, the SQL sources of docs/time.md's bucketing examples and docs/variables.md.
-const EMBEDDED = 'datasources: { demo: { type: demo }, system: { type: system }, shopdb: { type: postgres, url: "postgres://rtdash@127.0.0.1:5432/shop" }, shopmy: { type: mysql, url: "mysql://rtdash@127.0.0.1/shop" } }\nnotifiers: { ops-webhook: { type: webhook, url: "https://hooks.example.com/rtdash" } }';
+// The notifier the docs' alert rules name, the SQL and Redis sources of docs/time.md's bucketing examples and docs/variables.md.
+const EMBEDDED = 'datasources: { demo: { type: demo }, system: { type: system }, shopdb: { type: postgres, url: "postgres://rtdash@127.0.0.1:5432/shop" }, shopmy: { type: mysql, url: "mysql://rtdash@127.0.0.1/shop" }, live: { type: redis, url: "redis://127.0.0.1:6379/0" } }\nnotifiers: { ops-webhook: { type: webhook, url: "https://hooks.example.com/rtdash" } }';
 const context = dashboardContext(parseServerConfig(EMBEDDED, 'embedded.yaml', {}, registry), registry);
 /** The bundled dashboards, which standalone alert files in the docs refer to. */
 const bundled = readdirSync(join(packageRoot, 'dashboards'))

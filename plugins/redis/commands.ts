@@ -9,6 +9,7 @@ import {
   infoFrame,
   listFrame,
   rowFrame,
+  scoredFrame,
   sortedSetFrame,
   streamFieldNames,
   streamFrame,
@@ -58,6 +59,7 @@ const RUNNERS: Record<ReadCommand, Runner> = {
   },
   ZRANGE: sortedSet,
   ZREVRANGE: sortedSet,
+  ZRANGEBYSCORE: byScore,
   XRANGE: stream,
   XREVRANGE: stream,
   'TS.RANGE': timeSeries,
@@ -97,6 +99,18 @@ async function sortedSet(a: QueryArgs, ctx: QueryContext, { exec }: CommandDeps)
 }
 
 /**
+ * ZRANGEBYSCORE on a sorted set scored by time (epoch ms): the members with scores in [min, max] (`:from`/`:to`
+ * for the query's range), oldest first, at most maxRows + 1 of them (LIMIT).
+ */
+async function byScore(a: QueryArgs, ctx: QueryContext, { exec }: CommandDeps): Promise<Frame> {
+  const min = a.bound('min', ctx.range, 'ceil') ?? '-inf';
+  const max = a.bound('max', ctx.range, 'floor') ?? '+inf';
+  const count = Math.min(a.int('count') ?? Infinity, ctx.maxRows + 1);
+  const flat = strings(await exec('ZRANGEBYSCORE', [a.key(), min, max, 'WITHSCORES', 'LIMIT', 0, count])).map((v) => v ?? '');
+  return scoredFrame(flat.slice(0, 2 * ctx.maxRows), a.literals('fields'), flat.length > 2 * ctx.maxRows);
+}
+
+/**
  * The index window of an LRANGE/ZRANGE, cut to maxRows + 1 items. Negative indexes count from the end, so for
  * them the length is asked first: only absolute indexes can be cut without knowing how long the range is.
  */
@@ -119,8 +133,8 @@ async function boundedWindow(a: QueryArgs, maxRows: number, length: () => Promis
 async function stream(a: QueryArgs, ctx: QueryContext, { exec }: CommandDeps): Promise<Frame> {
   const key = a.key();
   const explicit = a.has('start') || a.has('end');
-  const low = explicit ? (a.literal('start') ?? '-') : String(Math.max(0, Math.floor(ctx.range.from) + 1));
-  const high = explicit ? (a.literal('end') ?? '+') : String(Math.floor(ctx.range.to));
+  const low = explicit ? (a.bound('start', ctx.range, 'ceil') ?? '-') : String(Math.max(0, Math.floor(ctx.range.from) + 1));
+  const high = explicit ? (a.bound('end', ctx.range, 'floor') ?? '+') : String(Math.floor(ctx.range.to));
   const count = Math.min(a.int('count') ?? Infinity, ctx.maxRows + 1);
   const bounds = a.command === 'XRANGE' ? [low, high] : [high, low];
   const entries = streamEntries(await exec(a.command, [key, ...bounds, 'COUNT', count]));

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { checkFrame } from '../../core/frame.js';
-import { ColumnNames, entryTime, infoFrame, parseNumber, rowFrame, sortedSetFrame, streamFrame, textColumn, timeSeriesFrame, type StreamEntry } from './frames.js';
+import { ColumnNames, entryTime, infoFrame, parseNumber, rowFrame, scoredFrame, sortedSetFrame, streamFrame, textColumn, timeSeriesFrame, type StreamEntry } from './frames.js';
 
 const entry = (id: string, values: Record<string, string>): StreamEntry => ({ id, values: new Map(Object.entries(values)) });
 
@@ -20,6 +20,20 @@ describe('redis frames', () => {
     expect(textColumn('a', [null])).to.deep.equal({ name: 'a', type: 'number', values: [null] });
     expect(textColumn('a', [], 'eu').type, 'an empty column typed by a sample').to.equal('string');
     expect(textColumn('a', [], '3').type).to.equal('number');
+  });
+
+  it('reads a sorted set scored by time as a time series: JSON-object members as columns, other members as value', () => {
+    const json = scoredFrame(['{"total":12.5,"region":"eu"}', '1000', '{"total":3}', '2000'], undefined, false);
+    expect(checkFrame(json)).to.equal(undefined);
+    expect(json.fields).to.deep.equal([
+      { name: 'time', type: 'time', values: [1000, 2000] },
+      { name: 'total', type: 'number', values: [12.5, 3] },
+      { name: 'region', type: 'string', values: ['eu', null] },
+    ]);
+    expect(scoredFrame(['{"total":1,"time":5}', '1000'], ['time', 'total'], false).fields.map((f) => f.name)).to.deep.equal(['time', 'time_', 'total']);
+    const plain = scoredFrame(['4.5', '1000', '7', '2000', 'x', 'inf'], undefined, true);
+    expect(plain).to.deep.equal({ fields: [{ name: 'time', type: 'time', values: [1000, 2000] }, { name: 'value', type: 'number', values: [4.5, 7] }], meta: { truncated: true } });
+    expect(scoredFrame(['{"a":1}', '1000', 'b', '2000'], undefined, false).fields.map((f) => f.name), 'one member not an object: value').to.deep.equal(['time', 'value']);
   });
 
   it('hands out unique non-empty names', () => {

@@ -80,6 +80,45 @@ export function sortedSetFrame(flat: readonly string[], truncated: boolean): Fra
   return withMeta({ fields: [{ name: 'member', type: 'string', values: members }, { name: 'score', type: 'number', values: scores }] }, truncated);
 }
 
+/**
+ * ZRANGEBYSCORE WITHSCORES on a sorted set scored by time (flat member, score, …): `time` from each score, then
+ * the members: when every member is a JSON object (`{"total": 12.5, "items": 3}`), one column per key, in the
+ * order of `fieldNames` or of first appearance, like stream fields; otherwise one column `value`.
+ */
+export function scoredFrame(flat: readonly string[], fieldNames: readonly string[] | undefined, truncated: boolean): Frame {
+  const times: number[] = [];
+  const members: string[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const time = finiteOrNull(flat[i + 1] as string);
+    if (time === null) continue; // -inf/+inf: not a time
+    times.push(time);
+    members.push(flat[i] as string);
+  }
+  const objects = members.map(jsonObject);
+  if (members.length === 0 || objects.some((o) => o === undefined)) {
+    return withMeta({ fields: [{ name: 'time', type: 'time', values: times }, textColumn('value', members)] }, truncated);
+  }
+  const entries = objects.map((values) => ({ id: '', values: values! }));
+  const names = new ColumnNames(['time']);
+  const fields: Field[] = [{ name: 'time', type: 'time', values: times }];
+  for (const field of fieldNames ?? streamFieldNames(entries)) fields.push(textColumn(names.claim(field), entries.map((e) => e.values.get(field) ?? null)));
+  return withMeta({ fields }, truncated);
+}
+
+/** A JSON object member as field → text (numbers as written, nested values as JSON), or undefined when it is none. */
+function jsonObject(member: string): Map<string, string> | undefined {
+  if (!member.startsWith('{')) return undefined;
+  try {
+    const value: unknown = JSON.parse(member);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    const fields = new Map<string, string>();
+    for (const [k, v] of Object.entries(value)) if (v !== null) fields.set(k, typeof v === 'string' ? v : JSON.stringify(v));
+    return fields;
+  } catch {
+    return undefined;
+  }
+}
+
 /** One stream entry: its id and its field/value pairs. */
 export interface StreamEntry {
   id: string;

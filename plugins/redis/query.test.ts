@@ -30,6 +30,9 @@ describe('redis queries', () => {
         '{ command: LRANGE, key: l, start: -10, stop: ":region" }',
         '{ command: ZRANGE, key: z }',
         '{ command: ZREVRANGE, key: z, start: 0, stop: 9 }',
+        '{ command: ZRANGEBYSCORE, key: z }',
+        '{ command: ZRANGEBYSCORE, key: z, min: 1700000000000, max: "(1700000060000", count: 10, fields: [total] }',
+        '{ command: ZRANGEBYSCORE, key: z, min: "-inf", max: "+inf" }',
         '{ command: SCARD, key: s }',
         '{ command: PFCOUNT, key: p }',
         '{ command: XRANGE, key: x, fields: [total] }',
@@ -44,12 +47,25 @@ describe('redis queries', () => {
       }
     });
 
+    it('takes :from and :to as score bounds and stream ids only on a dashboard with time:, and nothing else there', () => {
+      const timed = (query: string) => {
+        const text = `id: t\ntitle: T\ntime: { default: 1h }\nwidgets:\n  - id: w\n    type: line\n    source: live\n    query: ${query}\n`;
+        return parseDashboard(text, 'd.yaml', { sources: (name) => (name === 'live' ? { type: 'redis', plugin: redis as PluginDefinition } : undefined) });
+      };
+      expect(timed('{ command: ZRANGEBYSCORE, key: z, min: ":from", max: ":to" }').widgets[0]!.usesRange).to.equal(true);
+      expect(timed('{ command: XRANGE, key: x, start: "(:from", end: ":to" }').widgets[0]!.usesRange).to.equal(true);
+      expect(problemsOf('{ command: ZRANGEBYSCORE, key: z, min: ":from" }')[0]).to.include('add a "time:" block');
+      expect(problemsOf('{ command: ZRANGEBYSCORE, key: z, min: ":region" }')[0]).to.include('"min"');
+      expect(problemsOf('{ command: ZRANGEBYSCORE, key: z, start: 0 }')[0]).to.include('key "start" is not allowed');
+      expect(problemsOf('{ command: GET, key: a, min: 0 }')[0]).to.include('key "min" is not allowed');
+    });
+
     it('rejects write commands with the list of allowed ones, at the command', () => {
       for (const command of ['SET', 'DEL', 'FLUSHALL', 'EVAL', 'CONFIG', 'set']) {
         const problems = problemsOf(`{ command: ${command}, key: a }`);
         expect(problems, command).to.have.length(1);
         expect(problems[0]).to.match(
-          new RegExp(`^d\\.yaml:9:23: "command" must be one of GET, MGET, HGET, HGETALL, LRANGE, ZRANGE, ZREVRANGE, SCARD, PFCOUNT, XRANGE, XREVRANGE, INFO, DBSIZE, TS\\.RANGE; got "${command}"`),
+          new RegExp(`^d\\.yaml:9:23: "command" must be one of GET, MGET, HGET, HGETALL, LRANGE, ZRANGE, ZREVRANGE, ZRANGEBYSCORE, SCARD, PFCOUNT, XRANGE, XREVRANGE, INFO, DBSIZE, TS\\.RANGE; got "${command}"`),
         );
       }
       expect(problemsOf('"SET a 1"')).to.deep.equal(['d.yaml:9:12: "query" must be a mapping, got the string "SET a 1"']);
@@ -103,6 +119,16 @@ describe('redis queries', () => {
       expect(() => args.int('count')).to.throw('LRANGE "count" must be an integer or ":name"; got "x"');
       const bad = new QueryArgs({ command: 'LRANGE', key: 'l', start: ':bad' }, { bad: '1; FLUSHALL' }, '');
       expect(() => bad.int('start', 0)).to.throw('LRANGE "start" must be an integer; got "1; FLUSHALL" (from variable "bad")');
+    });
+
+    it('binds :from and :to in score and stream id bounds as whole numbers, each one argument', () => {
+      const range = { from: 1_700_000_000_000.4, to: 1_700_000_060_000.6 };
+      const args = new QueryArgs({ command: 'ZRANGEBYSCORE', key: 'z', min: ':from', max: '(:to', count: 5 }, {}, '');
+      expect(args.bound('min', range, 'ceil')).to.equal('1700000000001');
+      expect(args.bound('max', range, 'floor')).to.equal('(1700000060000');
+      expect(args.bound('missing', range, 'ceil')).to.equal(undefined);
+      expect(new QueryArgs({ command: 'ZRANGEBYSCORE', key: 'z', min: 5, max: '+inf' }, {}, '').bound('min', range, 'ceil')).to.equal('5');
+      expect(() => new QueryArgs({ command: 'ZRANGEBYSCORE', key: 'z', min: [1] }, {}, '').bound('min', range, 'ceil')).to.throw('ZRANGEBYSCORE "min" must be a number');
     });
 
     it('refuses anything but an allowed command, whatever the caller skipped', () => {

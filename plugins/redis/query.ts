@@ -6,7 +6,7 @@
 import { VARIABLE_REFERENCE } from '../../core/config/index.js';
 
 /** The commands a dashboard may run: reads only. */
-export const READ_COMMANDS = ['GET', 'MGET', 'HGET', 'HGETALL', 'LRANGE', 'ZRANGE', 'ZREVRANGE', 'SCARD', 'PFCOUNT', 'XRANGE', 'XREVRANGE', 'INFO', 'DBSIZE', 'TS.RANGE'] as const;
+export const READ_COMMANDS = ['GET', 'MGET', 'HGET', 'HGETALL', 'LRANGE', 'ZRANGE', 'ZREVRANGE', 'ZRANGEBYSCORE', 'SCARD', 'PFCOUNT', 'XRANGE', 'XREVRANGE', 'INFO', 'DBSIZE', 'TS.RANGE'] as const;
 
 /** One of the allowed commands. */
 export type ReadCommand = (typeof READ_COMMANDS)[number];
@@ -30,12 +30,15 @@ export type RedisQuery =
   | { command: 'MGET'; keys: readonly TextArg[] | Readonly<Record<string, TextArg>> }
   | { command: 'HGET'; key: TextArg; field: TextArg }
   | { command: 'LRANGE' | 'ZRANGE' | 'ZREVRANGE'; key: TextArg; start?: IntArg; stop?: IntArg }
+  | { command: 'ZRANGEBYSCORE'; key: TextArg; min?: number | string; max?: number | string; count?: IntArg; fields?: readonly string[] }
   | { command: 'XRANGE' | 'XREVRANGE'; key: TextArg; start?: string; end?: string; count?: IntArg; fields?: readonly string[] }
   | { command: 'INFO'; section?: string }
   | { command: 'DBSIZE' }
   | { command: 'TS.RANGE'; key: TextArg; count?: IntArg; aggregation?: TsAggregation; bucket?: string };
 
 const WHOLE_REFERENCE = /^:([A-Za-z_]\w*)$/;
+/** A range end in a score or stream id argument: `:from` or `:to`, with `(` in front to exclude it. */
+const RANGE_END = /^(\(?):(from|to)$/;
 
 /**
  * Reads one query's arguments, filling in variables and the key prefix. Every problem is an Error whose
@@ -120,6 +123,23 @@ export class QueryArgs {
     if (value === undefined) return undefined;
     if (typeof value !== 'string') throw new Error(`${this.command} "${name}" must be a string; got ${describe(value)}`);
     return value;
+  }
+
+  /**
+   * An optional score (ZRANGEBYSCORE `min`, `max`) or stream id (XRANGE `start`, `end`) argument: literal, or
+   * `:from`/`:to` (optionally after `(`) for the query's time range in epoch milliseconds, sent as that one
+   * argument. A stream id must be whole milliseconds: `round` says which way (`ceil` for a lower end).
+   * @example a.bound('min', range, 'ceil') // "1700000000000" for min: ":from"
+   */
+  bound(name: string, range: { from: number; to: number }, round: 'ceil' | 'floor'): string | undefined {
+    const value = this.#query[name];
+    if (value === undefined) return undefined;
+    if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+    if (typeof value !== 'string') throw new Error(`${this.command} "${name}" must be a number, a string or ":from"/":to"; got ${describe(value)}`);
+    const end = RANGE_END.exec(value);
+    if (end === null) return value;
+    const ms = end[2] === 'from' ? range.from : range.to;
+    return `${end[1]}${Math[round](ms)}`;
   }
 
   /** An optional list of literal strings (XRANGE `fields`). */

@@ -54,6 +54,8 @@ export interface TestConfig {
   adminTokens?: string[];
   /** `cluster` (none by default). */
   cluster?: ServerConfig['cluster'];
+  /** `storage.type`: `embedded` by default, even with `cluster.redis`. */
+  storageType?: ServerConfig['storage']['type'];
   /** `cache` (the defaults by default). */
   cache?: ServerConfig['cache'];
 }
@@ -88,7 +90,7 @@ export async function startTestServer(files: Record<string, string>, limits: Par
     ...(overrides.alertsDir === undefined ? {} : { alerts: { dir: overrides.alertsDir } }),
     cluster: overrides.cluster ?? {},
     ...(overrides.cache === undefined ? {} : { cache: overrides.cache }),
-    storage: { type: 'embedded', dir: overrides.storageDir ?? join(dir, 'data') },
+    storage: { type: overrides.storageType ?? 'embedded', dir: overrides.storageDir ?? join(dir, 'data') },
     log: { level: 'silent' },
   };
   const server = await startServer(config, { plugins: [...builtinPlugins, testPlugin], logger: overrides.logger ?? silentLogger(), port: overrides.port ?? 0 });
