@@ -9,7 +9,7 @@ import { closeSockets, openAll, subscribeViewer } from './viewer-pool.js';
 import WebSocket from 'ws';
 import type { LoadCommand, LoadReport } from './ipc.js';
 import { Histogram } from './stats.js';
-import { isResumed, isUpdate, scanAts } from './update-scan.js';
+import { entryTimes, isResumed, isUpdate, scanAts } from './update-scan.js';
 
 /** How long the viewers get to finish their close handshakes before their sockets are destroyed. */
 const CLOSE_WAIT_MS = 5000;
@@ -17,7 +17,9 @@ const CLOSE_WAIT_MS = 5000;
 /** The fields of a server message that the viewers read. */
 interface ServerMessage {
   type: string;
-  updates?: { at: number }[];
+  /** Protocol 2: when the message was built; each entry's time is this minus its `dt`. */
+  at?: number;
+  updates?: { at?: number; dt?: number }[];
   resumed?: boolean;
 }
 
@@ -63,7 +65,7 @@ function record(bytes: Buffer): void {
 function check(bytes: Buffer, msg: ServerMessage): void {
   ats.length = 0;
   scanAts(bytes, ats);
-  const parsed = (msg.updates ?? []).map((u) => u.at);
+  const parsed = entryTimes(msg);
   if (!isUpdate(bytes) || isResumed(bytes) !== (msg.resumed === true) || ats.join() !== parsed.join()) scanMismatches++;
 }
 
