@@ -1,6 +1,6 @@
 /**
- * The viewers: a process of its own that opens WebSocket viewers of the bench dashboard (hello →
- * subscribe → snapshot) and, in the measured window, counts each widget update received and its
+ * The viewers of rtdash and the naive peer: a process of its own that opens WebSocket viewers of the
+ * bench dashboards (hello → subscribe → snapshot) and, in the measured window, counts each widget update received and its
  * latency: receipt time minus the update's `at` (both from this machine's clock). In the window
  * updates are read with a byte scan rather than JSON.parse (see update-scan.ts), so that this
  * process's own work adds as little as possible to the latencies it records.
@@ -8,6 +8,7 @@
 import { closeSockets, openAll, subscribeViewer } from './viewer-pool.js';
 import WebSocket from 'ws';
 import type { LoadCommand, LoadReport } from './ipc.js';
+import { dashboardOf } from './scenario.js';
 import { Histogram } from './stats.js';
 import { entryTimes, isResumed, isUpdate, scanAts } from './update-scan.js';
 
@@ -70,7 +71,10 @@ function check(bytes: Buffer, msg: ServerMessage): void {
 }
 
 async function open(command: Extract<LoadCommand, { type: 'open' }>): Promise<void> {
-  const { viewers: opened, failed, ms, firstError } = await openAll(command.viewers, command.concurrency, () => openViewer(command.url, command.dashboard, command.timeoutMs));
+  let next = command.first;
+  const { viewers: opened, failed, ms, firstError } = await openAll(command.viewers, command.concurrency, () =>
+    openViewer(command.url, dashboardOf(next++, command.dashboards), command.timeoutMs),
+  );
   viewers.push(...opened);
   report({ type: 'opened', subscribed: viewers.length, failed, ms, ...(firstError !== undefined && { firstError }) });
 }
