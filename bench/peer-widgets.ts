@@ -74,21 +74,29 @@ export function peerSnapshot(dashboard: string, widgets: readonly PeerWidget[]):
 }
 
 /**
- * Calls `tick` for each widget every INTERVAL_MS, starting on the next whole second, one
- * `setInterval` per widget; returns a function that stops them all.
+ * Calls `tick` for each widget every INTERVAL_MS on whole seconds, one timer per widget; returns a
+ * function that stops them all. Each widget's next tick is the previous one's second plus
+ * INTERVAL_MS, as in rtdash's scheduler, so a late timer on a busy loop does not push the later
+ * ticks off the second (a bare `setInterval` would drift, and its ticks would wander across the
+ * measured window's edges).
  */
 export function tickOnWholeSeconds(widgets: Iterable<PeerWidget>, tick: (widget: PeerWidget) => void): () => void {
-  const timers: NodeJS.Timeout[] = [];
-  const all = [...widgets];
-  timers.push(
-    setTimeout(() => {
-      for (const widget of all) {
-        tick(widget);
-        timers.push(setInterval(() => tick(widget), INTERVAL_MS));
-      }
-    }, INTERVAL_MS - (Date.now() % INTERVAL_MS)),
-  );
+  const timers = new Set<NodeJS.Timeout>();
+  const schedule = (widget: PeerWidget, due: number) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      tick(widget);
+      // A tick more than a whole interval late skips to the next second to come, as rtdash's scheduler does.
+      let next = due + INTERVAL_MS;
+      while (next <= Date.now()) next += INTERVAL_MS;
+      schedule(widget, next);
+    }, Math.max(0, due - Date.now()));
+    timers.add(timer);
+  };
+  const first = Date.now() - (Date.now() % INTERVAL_MS) + INTERVAL_MS;
+  for (const widget of widgets) schedule(widget, first);
   return () => {
     for (const timer of timers) clearTimeout(timer);
+    timers.clear();
   };
 }
