@@ -1,7 +1,8 @@
 /**
  * The naive peer: what a straightforward server looks like. A plain `ws` WebSocketServer speaking the
- * same hello/subscribe/snapshot/update messages, one timer per widget ticking on whole seconds, and on each tick,
- * for each viewer of that widget's dashboard, one `JSON.stringify` of the widget's update and one `ws.send`.
+ * same hello/subscribe/snapshot/update messages, one timer per widget ticking on whole seconds, and
+ * on each tick, for each viewer of that widget's dashboard, one `JSON.stringify` of the widget's
+ * update and one `ws.send`.
  */
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
