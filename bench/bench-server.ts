@@ -13,7 +13,7 @@ export function benchConfig(prefix: string, file: string, yaml: string, sources:
   writeFileSync(join(dir, file), yaml);
   // Every viewer comes from 127.0.0.1, so the per-address cap must let the whole load in.
   const config: ServerConfig = {
-    server: { host: '127.0.0.1', port: 0, allowedOrigins: [], limits: { ...DEFAULT_LIMITS, maxConnectionsPerIp: 10_000, ...limits } },
+    server: { host: '127.0.0.1', port: 0, allowedOrigins: [], limits: { ...DEFAULT_LIMITS, maxConnectionsPerIp: 20_000, ...limits } },
     auth: { adminTokens: [] },
     datasources: sources,
     plugins: [],

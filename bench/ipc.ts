@@ -22,10 +22,13 @@ export type ServerReport =
   | { type: 'stopped' }
   | { type: 'failed'; error: string };
 
-/** Orchestrator → load process. */
+/** Orchestrator → load process (load.ts, socketio-load.ts). */
 export type LoadCommand =
-  /** Opens `viewers` viewers of `dashboard`, at most `concurrency` connecting at once. */
-  | { type: 'open'; url: string; dashboard: string; viewers: number; concurrency: number; timeoutMs: number }
+  /**
+   * Opens `viewers` viewers, at most `concurrency` connecting at once. Viewer `first + i` watches
+   * `dashboards[(first + i) mod dashboards.length]`, so the viewers of all load processes spread evenly.
+   */
+  | { type: 'open'; url: string; dashboards: string[]; first: number; viewers: number; concurrency: number; timeoutMs: number }
   /** Starts the measured window: counters and the CPU clock restart. */
   | { type: 'start' }
   /** Ends the measured window and reports it. */

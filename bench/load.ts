@@ -1,6 +1,6 @@
 /**
- * The viewers: a process of its own that opens WebSocket viewers of the bench dashboard (hello →
- * subscribe → snapshot) and, in the measured window, counts each widget update received and its
+ * The viewers of rtdash and the naive peer: a process of its own that opens WebSocket viewers of the
+ * bench dashboards (hello → subscribe → snapshot) and, in the measured window, counts each widget update received and its
  * latency: receipt time minus the update's `at` (both from this machine's clock). In the window
  * updates are read with a byte scan rather than JSON.parse (see update-scan.ts), so that this
  * process's own work adds as little as possible to the latencies it records.
@@ -8,8 +8,9 @@
 import { closeSockets, openAll, subscribeViewer } from './viewer-pool.js';
 import WebSocket from 'ws';
 import type { LoadCommand, LoadReport } from './ipc.js';
+import { dashboardOf } from './scenario.js';
 import { Histogram } from './stats.js';
-import { isResumed, isUpdate, scanAts } from './update-scan.js';
+import { entryTimes, isResumed, isUpdate, scanAts } from './update-scan.js';
 
 /** How long the viewers get to finish their close handshakes before their sockets are destroyed. */
 const CLOSE_WAIT_MS = 5000;
@@ -17,7 +18,9 @@ const CLOSE_WAIT_MS = 5000;
 /** The fields of a server message that the viewers read. */
 interface ServerMessage {
   type: string;
-  updates?: { at: number }[];
+  /** Protocol 2: when the message was built; each entry's time is this minus its `dt`. */
+  at?: number;
+  updates?: { at?: number; dt?: number }[];
   resumed?: boolean;
 }
 
@@ -63,12 +66,15 @@ function record(bytes: Buffer): void {
 function check(bytes: Buffer, msg: ServerMessage): void {
   ats.length = 0;
   scanAts(bytes, ats);
-  const parsed = (msg.updates ?? []).map((u) => u.at);
+  const parsed = entryTimes(msg);
   if (!isUpdate(bytes) || isResumed(bytes) !== (msg.resumed === true) || ats.join() !== parsed.join()) scanMismatches++;
 }
 
 async function open(command: Extract<LoadCommand, { type: 'open' }>): Promise<void> {
-  const { viewers: opened, failed, ms, firstError } = await openAll(command.viewers, command.concurrency, () => openViewer(command.url, command.dashboard, command.timeoutMs));
+  let next = command.first;
+  const { viewers: opened, failed, ms, firstError } = await openAll(command.viewers, command.concurrency, () =>
+    openViewer(command.url, dashboardOf(next++, command.dashboards), command.timeoutMs),
+  );
   viewers.push(...opened);
   report({ type: 'opened', subscribed: viewers.length, failed, ms, ...(firstError !== undefined && { firstError }) });
 }

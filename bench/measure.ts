@@ -1,5 +1,6 @@
 /**
- * One measurement: one server implementation at one number of viewers. Starts the server process,
+ * One measurement: one server implementation at one number of viewers, in one scenario (dashboards and
+ * widgets, scenario.ts). Starts the server process,
  * samples its memory, opens the viewers from load processes, warms up, measures a window that starts
  * half-way between two ticks (so no tick's fan-out straddles its edges), and shuts everything down.
  */
@@ -11,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Child } from './child.js';
 import type { LoadCommand, LoadReport, LoadWindow, ServerCommand, ServerReport } from './ipc.js';
 import { topSelfTime, type ProfileLine } from './profiler.js';
-import { DASHBOARD_ID, INTERVAL_MS } from './scenario.js';
+import { DEFAULT_SCENARIO, INTERVAL_MS, dashboardIds, scenarioEnv, type Scenario } from './scenario.js';
 import type { Impl, Settings } from './settings.js';
 import { Histogram } from './stats.js';
 
@@ -24,10 +25,20 @@ const OPEN_TIMEOUT_MS = 120_000;
 /** Functions listed from a profile. */
 const PROFILE_TOP = 15;
 
+/** Each implementation's server script, load script, and the URL its viewers connect to. */
+const PROCESSES: Record<Impl, { server: string; load: string; url: (port: number) => string }> = {
+  rtdash: { server: './rtdash-peer.js', load: './load.js', url: (port) => `ws://127.0.0.1:${port}/ws` },
+  naive: { server: './naive-peer.js', load: './load.js', url: (port) => `ws://127.0.0.1:${port}/ws` },
+  socketio: { server: './socketio-peer.js', load: './socketio-load.js', url: (port) => `http://127.0.0.1:${port}` },
+};
+
 /** Everything measured for one (implementation, viewers). */
 export interface Measurement {
   impl: Impl;
   viewers: number;
+  scenario: Scenario;
+  /** Which of the interleaved runs (BENCH_RUNS) this is, from 1. */
+  run: number;
   /** Viewers per load process. */
   split: number[];
   subscribed: number;
@@ -50,20 +61,39 @@ export interface Measurement {
   killed: string[];
 }
 
-/** Runs one implementation at one size; every child process it starts is gone when it returns or throws. */
-export async function measure(impl: Impl, viewers: number, settings: Settings, log: (line: string) => void): Promise<Measurement> {
-  const script = impl === 'rtdash' ? './rtdash-peer.js' : './naive-peer.js';
-  const server = new Child<ServerCommand, ServerReport>(`${impl} server`, script, ['--expose-gc']);
+/**
+ * Runs one implementation at one size in `scenario`; every child process it starts is gone when it
+ * returns or throws.
+ */
+export async function measure(
+  impl: Impl,
+  viewers: number,
+  settings: Settings,
+  log: (line: string) => void,
+  scenario: Scenario = DEFAULT_SCENARIO,
+  run = 1,
+): Promise<Measurement> {
+  const processes = PROCESSES[impl];
+  const server = new Child<ServerCommand, ServerReport>(`${impl} server`, processes.server, ['--expose-gc'], scenarioEnv(scenario));
   const split = splitEvenly(viewers, Math.ceil(viewers / settings.viewersPerLoad));
-  const loads = split.map((_, i) => new Child<LoadCommand, LoadReport>(`load ${i + 1}`, './load.js'));
+  const loads = split.map((_, i) => new Child<LoadCommand, LoadReport>(`load ${i + 1}`, processes.load));
+  const dashboards = dashboardIds(scenario.dashboards);
   try {
     const { port } = await server.next('ready', 30_000);
     const before = await server.request({ type: 'sample', gc: true }, 'sample', 10_000);
-    const url = `ws://127.0.0.1:${port}/ws`;
+    const url = processes.url(port);
     const opened = await Promise.all(
       loads.map((load, i) =>
         load.request(
-          { type: 'open', url, dashboard: DASHBOARD_ID, viewers: split[i]!, concurrency: CONNECT_CONCURRENCY, timeoutMs: VIEWER_TIMEOUT_MS },
+          {
+            type: 'open',
+            url,
+            dashboards,
+            first: split.slice(0, i).reduce((a, b) => a + b, 0),
+            viewers: split[i]!,
+            concurrency: CONNECT_CONCURRENCY,
+            timeoutMs: VIEWER_TIMEOUT_MS,
+          },
           'opened',
           OPEN_TIMEOUT_MS,
         ),
@@ -105,6 +135,8 @@ export async function measure(impl: Impl, viewers: number, settings: Settings, l
     return {
       impl,
       viewers,
+      scenario,
+      run,
       split,
       subscribed,
       failedToSubscribe: opened.reduce((n, o) => n + o.failed, 0),

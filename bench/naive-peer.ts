@@ -1,28 +1,18 @@
 /**
  * The naive peer: what a straightforward server looks like. A plain `ws` WebSocketServer speaking the
- * same hello/subscribe/snapshot/update messages, ten `setInterval(1000)` widgets, and on each tick,
- * for each viewer, one `JSON.stringify` of that widget's update and one `ws.send`.
+ * same hello/subscribe/snapshot/update messages, one timer per widget ticking on whole seconds, and
+ * on each tick, for each viewer of that widget's dashboard, one `JSON.stringify` of the widget's
+ * update and one `ws.send`.
  */
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { DASHBOARD_ID, INTERVAL_MS, KEEP_POINTS, WIDGET_IDS } from './scenario.js';
+import { peerSnapshot, peerWidgets, tickOnWholeSeconds, tickWidget, type PeerWidget } from './peer-widgets.js';
+import { scenarioFromEnv } from './scenario.js';
 import { serveOverIpc } from './server-child.js';
 
-/** One widget's history and sequence. */
-interface NaiveWidget {
-  id: string;
-  seq: number;
-  at: number;
-  time: number[];
-  value: number[];
-}
-
-const started = Date.now();
-const widgets: NaiveWidget[] = WIDGET_IDS.map((id) => ({ id, seq: started, at: started, time: [], value: [] }));
-const viewers = new Set<WebSocket>();
-const timers: NodeJS.Timeout[] = [];
+const widgets = peerWidgets(scenarioFromEnv());
+const viewers = new Map<string, Set<WebSocket>>([...widgets.keys()].map((dashboard) => [dashboard, new Set<WebSocket>()]));
 let fanoutMs: number[] = [];
-let n = 0;
 
 const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/ws', perMessageDeflate: false });
 wss.on('connection', (ws) => {
@@ -34,71 +24,26 @@ wss.on('connection', (ws) => {
     } catch {
       return;
     }
-    if (msg.type === 'subscribe' && msg.dashboard === DASHBOARD_ID) {
-      ws.send(snapshot());
-      viewers.add(ws);
-    } else if (msg.type === 'unsubscribe') viewers.delete(ws);
+    const dashboard = typeof msg.dashboard === 'string' ? msg.dashboard : '';
+    if (msg.type === 'subscribe' && widgets.has(dashboard)) {
+      ws.send(JSON.stringify(peerSnapshot(dashboard, widgets.get(dashboard)!)));
+      viewers.get(dashboard)!.add(ws);
+    } else if (msg.type === 'unsubscribe') viewers.get(dashboard)?.delete(ws);
   });
   ws.on('error', () => undefined);
-  ws.on('close', () => viewers.delete(ws));
+  ws.on('close', () => {
+    for (const set of viewers.values()) set.delete(ws);
+  });
 });
 await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
 
-// Tick on whole seconds like rtdash's scheduler does, so both put their updates at the same phase.
-timers.push(
-  setTimeout(() => {
-    for (const widget of widgets) {
-      tick(widget);
-      timers.push(setInterval(() => tick(widget), INTERVAL_MS));
-    }
-  }, INTERVAL_MS - (Date.now() % INTERVAL_MS)),
-);
+const stopTicking = tickOnWholeSeconds([...widgets.values()].flat(), tick);
 
-function tick(widget: NaiveWidget): void {
-  const time = Date.now();
-  const value = ++n;
-  widget.time.push(time);
-  widget.value.push(value);
-  if (widget.time.length > KEEP_POINTS) {
-    widget.time.shift();
-    widget.value.shift();
-  }
-  widget.seq++;
-  widget.at = Date.now();
+function tick(widget: PeerWidget): void {
+  const message = tickWidget(widget);
   const started = performance.now();
-  for (const ws of viewers) {
-    const update = {
-      w: widget.id,
-      seq: widget.seq,
-      at: widget.at,
-      lastGoodAt: widget.at,
-      status: 'ok',
-      op: 'append',
-      frame: { fields: [{ name: 'time', type: 'time', values: [time] }, { name: 'value', type: 'number', values: [value] }] },
-    };
-    ws.send(JSON.stringify({ type: 'update', dashboard: DASHBOARD_ID, updates: [update] }));
-  }
+  for (const ws of viewers.get(widget.dashboard)!) ws.send(JSON.stringify(message));
   fanoutMs.push(performance.now() - started);
-}
-
-function snapshot(): string {
-  return JSON.stringify({
-    type: 'snapshot',
-    dashboard: DASHBOARD_ID,
-    version: 'naive',
-    reason: 'subscribe',
-    vars: {},
-    definition: { id: DASHBOARD_ID, title: 'Fan-out benchmark', widgets: WIDGET_IDS.map((id) => ({ id, type: 'line' })) },
-    widgets: widgets.map((w) => ({
-      w: w.id,
-      seq: w.seq,
-      at: w.at,
-      lastGoodAt: w.at,
-      status: 'ok',
-      op: 'replace',
-      frame: { fields: [{ name: 'time', type: 'time', values: w.time }, { name: 'value', type: 'number', values: w.value }] },
-    })),
-  });
 }
 
 serveOverIpc({
@@ -107,7 +52,7 @@ serveOverIpc({
   takeFanoutMs: () => fanoutMs.splice(0),
   close: () =>
     new Promise<void>((resolve) => {
-      for (const timer of timers) clearTimeout(timer);
+      stopTicking();
       for (const ws of wss.clients) ws.terminate();
       wss.close(() => resolve());
     }),

@@ -10,7 +10,7 @@ import WebSocket from 'ws';
 import type { PgLoadCommand, PgLoadReport } from './pg-ipc.js';
 import { parsedLiveId, scanLiveId, clockMs } from './pg-scenario.js';
 import { Histogram } from './stats.js';
-import { isResumed, isUpdate, scanAts } from './update-scan.js';
+import { entryTimes, isResumed, isUpdate, scanAts } from './update-scan.js';
 
 /** How long the viewers get to finish their close handshakes before their sockets are destroyed. */
 const CLOSE_WAIT_MS = 5000;
@@ -43,7 +43,7 @@ async function openViewer(url: string, dashboard: string, timeoutMs: number): Pr
     message(bytes) {
       const received = clockMs();
       if (measuring && isUpdate(bytes)) return record(viewer, bytes, received);
-      const msg = JSON.parse(bytes.toString()) as { type: string; resumed?: boolean; updates?: { at: number }[] };
+      const msg = JSON.parse(bytes.toString()) as { type: string; resumed?: boolean; at?: number; updates?: { at?: number; dt?: number }[] };
       if (msg.type === 'update') check(viewer, bytes, msg);
       else if (measuring) counts.other++;
     },
@@ -70,10 +70,10 @@ function record(viewer: Viewer, bytes: Buffer, received: number): void {
 }
 
 /** Outside the window: the byte scans must find what JSON.parse finds. */
-function check(viewer: Viewer, bytes: Buffer, msg: { resumed?: boolean; updates?: { at: number }[] }): void {
+function check(viewer: Viewer, bytes: Buffer, msg: { resumed?: boolean; at?: number; updates?: { at?: number; dt?: number }[] }): void {
   ats.length = 0;
   scanAts(bytes, ats);
-  const parsed = (msg.updates ?? []).map((u) => u.at);
+  const parsed = entryTimes(msg);
   if (!isUpdate(bytes) || isResumed(bytes) !== (msg.resumed === true) || ats.join() !== parsed.join()) scanMismatches++;
   const id = parsedLiveId(msg as Parameters<typeof parsedLiveId>[0]);
   if (scanLiveId(bytes) !== id) liveMismatches++;

@@ -1,15 +1,8 @@
-/** Turns measurements into the printed report: the machine, the table, the ratios, the goals, and notes. */
+/** Turns measurements into the printed report: the machine, the table of every run, and notes (ratios: summary.ts, goals: goals.ts). */
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import type { Measurement } from './measure.js';
-import { INTERVAL_MS, WIDGET_COUNT } from './scenario.js';
+import { INTERVAL_MS, WIDGET_COUNT, describeScenario } from './scenario.js';
 import { fixed, formatTable } from './stats.js';
-
-/** The product's goals at this many viewers. */
-export const GOAL_VIEWERS = 5000;
-/** rtdash's server CPU per delivery may be at most this share of the naive peer's. */
-export const GOAL_CPU_RATIO = 1 / 3;
-/** rtdash's p99 latency must be under this. */
-export const GOAL_P99_MS = 100;
 
 /** RSS changes smaller than this are within the noise of a collected heap. */
 const RSS_NOISE_BYTES = 2 * 2 ** 20;
@@ -35,7 +28,7 @@ export interface Figures {
 export function figures(m: Measurement): Figures {
   const deliveries = m.windows.reduce((n, w) => n + w.deliveries, 0);
   const seconds = m.windows.reduce((s, w) => s + w.wallMs, 0) / m.windows.length / 1000;
-  const expected = m.viewers * WIDGET_COUNT * Math.round((seconds * 1000) / INTERVAL_MS);
+  const expected = m.viewers * m.scenario.widgets * Math.round((seconds * 1000) / INTERVAL_MS);
   return {
     deliveriesPerSec: deliveries / seconds,
     cpuPer1k: deliveries > 0 ? m.serverCpuMicros / 1e6 / (deliveries / 1000) : Number.NaN,
@@ -56,13 +49,15 @@ export function machineLine(fdLimit: number | undefined): string {
   return `machine: ${availableParallelism()} CPUs (${model}), ${gib} GiB RAM, node ${process.version}, open files limit ${fdLimit ?? 'unknown'}`;
 }
 
-/** The results table (columns as in docs/benchmarks.md). */
+/** The results table (columns as in docs/benchmarks.md), one row per run; a `run` column when there are several. */
 export function resultTable(results: readonly Measurement[]): string {
+  const runs = results.some((m) => m.run > 1);
   const rows = results.map((m) => {
     const f = figures(m);
     return [
       m.impl,
       String(m.viewers),
+      ...(runs ? [String(m.run)] : []),
       fixed(f.deliveriesPerSec, 0),
       fixed(f.cpuPer1k, 5),
       fixed(f.p50, 0),
@@ -73,42 +68,7 @@ export function resultTable(results: readonly Measurement[]): string {
       fixed(f.deliveredPercent, 1),
     ];
   });
-  return formatTable(['impl', 'viewers', 'deliveries/s', 'cpu s/1k deliv', 'p50 ms', 'p99 ms', 'rss KiB/conn', 'load cpu %', 'srv cpu %', 'delivered %'], rows);
-}
-
-/**
- * rtdash's CPU per delivery over the naive peer's at each size both ran; and the same per scheduled
- * update, which does not credit rtdash for extra updates (see the `delivered %` column).
- */
-export function ratioLines(results: readonly Measurement[]): string[] {
-  const lines: string[] = [];
-  for (const viewers of [...new Set(results.map((m) => m.viewers))]) {
-    const ratio = cpuRatio(results, viewers);
-    const scheduled = cpuRatio(results, viewers, 'cpuPer1kScheduled');
-    if (ratio === undefined || scheduled === undefined) continue;
-    lines.push(
-      `  ${String(viewers).padStart(5)} viewers: ${ratio.toFixed(3)} per delivery (${(1 / ratio).toFixed(1)}x less CPU), ` +
-        `${scheduled.toFixed(3)} per scheduled update (${(1 / scheduled).toFixed(1)}x less)`,
-    );
-  }
-  return lines;
-}
-
-/** Whether the product's goals are met, one line each. */
-export function goalLines(results: readonly Measurement[]): string[] {
-  const rtdash = results.find((m) => m.impl === 'rtdash' && m.viewers === GOAL_VIEWERS);
-  if (rtdash === undefined) return [`  not measured: the goals are at ${GOAL_VIEWERS} rtdash viewers (BENCH_VIEWERS)`];
-  const ratio = cpuRatio(results, GOAL_VIEWERS);
-  const scheduled = cpuRatio(results, GOAL_VIEWERS, 'cpuPer1kScheduled');
-  const p99 = figures(rtdash).p99;
-  const verdict = (ok: boolean) => (ok ? 'MET' : 'NOT MET');
-  return [
-    ratio === undefined
-      ? `  CPU per delivery <= 1/3 of naive at ${GOAL_VIEWERS}: not measured (no naive run at ${GOAL_VIEWERS})`
-      : `  CPU per delivery <= 1/3 of naive at ${GOAL_VIEWERS}: ${verdict(ratio <= GOAL_CPU_RATIO)} (ratio ${ratio.toFixed(3)}; ` +
-        `${fixed(scheduled ?? Number.NaN, 3)} per scheduled update: ${verdict(scheduled !== undefined && scheduled <= GOAL_CPU_RATIO)})`,
-    `  p99 latency < ${GOAL_P99_MS} ms at ${GOAL_VIEWERS}: ${verdict(p99 < GOAL_P99_MS)} (p99 ${fixed(p99, 0)} ms)`,
-  ];
+  return formatTable(['impl', 'viewers', ...(runs ? ['run'] : []), 'deliveries/s', 'cpu s/1k deliv', 'p50 ms', 'p99 ms', 'rss KiB/conn', 'load cpu %', 'srv cpu %', 'delivered %'], rows);
 }
 
 /** Anything unusual in a run: viewers that failed, server closes, catch-ups, missing deliveries, killed processes. */
@@ -116,7 +76,7 @@ export function noteLines(results: readonly Measurement[]): string[] {
   const lines: string[] = [];
   for (const m of results) {
     const f = figures(m);
-    const label = `  ${m.impl} @ ${m.viewers}:`;
+    const label = `  ${m.impl} @ ${m.viewers}${m.run > 1 || results.some((r) => r.run > 1) ? ` run ${m.run}` : ''}${isDefault(m) ? '' : ` (${describeScenario(m.scenario)})`}:`;
     const sum = (key: 'resumed' | 'other' | 'errors' | 'messages') => m.windows.reduce((n, w) => n + w[key], 0);
     const closes = m.windows.flatMap((w) => Object.entries(w.closes));
     const messages = sum('messages');
@@ -157,11 +117,6 @@ export function profileLines(results: readonly Measurement[]): string[] {
   return lines;
 }
 
-function cpuRatio(results: readonly Measurement[], viewers: number, per: 'cpuPer1k' | 'cpuPer1kScheduled' = 'cpuPer1k'): number | undefined {
-  const of = (impl: string) => results.find((m) => m.impl === impl && m.viewers === viewers);
-  const rtdash = of('rtdash');
-  const naive = of('naive');
-  if (rtdash === undefined || naive === undefined) return undefined;
-  const ratio = figures(rtdash)[per] / figures(naive)[per];
-  return Number.isFinite(ratio) ? ratio : undefined;
+function isDefault(m: Measurement): boolean {
+  return m.scenario.widgets === WIDGET_COUNT && m.scenario.dashboards === 1;
 }

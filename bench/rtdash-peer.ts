@@ -1,22 +1,30 @@
 /**
  * The rtdash server process of the benchmark: the real server, configured by hand, serving the
- * bench dashboard from the bench plugin, driven by the orchestrator over IPC.
+ * bench dashboards (scenario.ts) from the bench plugin, driven by the orchestrator over IPC.
  */
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { silentLogger } from '../core/logger.js';
 import type { PluginDefinition } from '../core/plugin.js';
 import { startServer } from '../core/server.js';
 import type { Hub } from '../core/stream/hub.js';
 import { benchPlugin } from './bench-plugin.js';
-import { dashboardYaml } from './scenario.js';
+import { dashboardIds, dashboardYaml, scenarioFromEnv } from './scenario.js';
 import { serveOverIpc } from './server-child.js';
 import { asBenchServer, benchConfig } from './bench-server.js';
 
-const { dir, config } = benchConfig('rtdash-bench-', 'bench.yaml', dashboardYaml('bench'), [{ name: 'bench', type: 'bench', options: {} }]);
+const scenario = scenarioFromEnv();
+const [first, ...others] = dashboardIds(scenario.dashboards);
+// The snapshot budget (1,000 a second, bursts of 2,000) would turn away part of 10,000 viewers connecting at
+// once with 1013; the other servers have none, and the bench measures the steady fan-out, not admission.
+const limits = { maxSnapshotsPerSecond: 20_000 };
+const { dir, config } = benchConfig('rtdash-bench-', `${first}.yaml`, dashboardYaml('bench', first, scenario.widgets), [{ name: 'bench', type: 'bench', options: {} }], limits);
+for (const id of others) writeFileSync(join(dir, `${id}.yaml`), dashboardYaml('bench', id, scenario.widgets));
 
 try {
   const server = await startServer(config, { plugins: [benchPlugin as PluginDefinition], logger: silentLogger(), port: 0 });
-  if (server.store.get('bench') === undefined) throw new Error(`the bench dashboard did not load: ${JSON.stringify(server.store.problems)}`);
+  const missing = dashboardIds(scenario.dashboards).filter((id) => server.store.get(id) === undefined);
+  if (missing.length > 0) throw new Error(`dashboards ${missing.join(', ')} did not load: ${JSON.stringify(server.store.problems)}`);
   const fanoutMs = timeFlushes(server.hub);
   serveOverIpc(asBenchServer(server, dir, fanoutMs));
 } catch (err) {

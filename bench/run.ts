@@ -1,7 +1,8 @@
 /**
- * `npm run bench`: the fan-out benchmark. For each number of viewers, runs rtdash and the naive peer
- * in turn, each in its own process, loaded by separate viewer processes; then prints the table, the
- * CPU ratios and whether the product's goals are met. Then the PostgreSQL suite (pg-suite.ts): the
+ * `npm run bench`: the fan-out benchmark. For each number of viewers, runs rtdash, the socket.io rooms
+ * peer and the naive peer in turn (BENCH_RUNS times, interleaved), each in its own process, loaded by
+ * separate viewer processes; then prints the table, the CPU ratios and whether the product's goals are
+ * met. Then the scale suite (scale-suite.ts): server CPU as widgets and dashboards grow. Then the PostgreSQL suite (pg-suite.ts): the
  * database's queries at 1 to 1,000 viewers and push latency from NOTIFY. Then the browser suite
  * (browser-suite.ts): the elements against a naive page in Chromium. Then the alert engine
  * (alerts-suite.ts): 1,000 rules over 100 widgets, and the delay from data to webhook. Then time ranges
@@ -11,7 +12,10 @@
  */
 import { killAll } from './child.js';
 import { measure, type Measurement } from './measure.js';
-import { goalLines, machineLine, noteLines, profileLines, ratioLines, resultTable } from './report.js';
+import { goalLines } from './goals.js';
+import { machineLine, noteLines, profileLines, resultTable } from './report.js';
+import { runScaleSuite } from './scale-suite.js';
+import { groups, ratioLines, summaryTable } from './summary.js';
 import { interruptPostgresSuite, runPostgresSuite } from './pg-suite.js';
 import { interruptBrowserSuite, runBrowserSuite } from './browser-suite.js';
 import { runAlertsSuite } from './alerts-suite.js';
@@ -37,6 +41,7 @@ async function main(): Promise<number> {
   // The server holds one socket per viewer and so does a load process: each is its own process with this limit.
   const sizes = [
     ...(settings.suites.includes('fanout') ? settings.viewers : []),
+    ...(settings.suites.includes('scale') ? [settings.scale.widgetViewers, settings.scale.dashboardViewers] : []),
     ...(settings.suites.includes('postgres') ? [...settings.pg.viewers, ...settings.pg.pushViewers] : []),
   ];
   const need = Math.max(0, ...sizes) + FD_HEADROOM;
@@ -45,8 +50,12 @@ async function main(): Promise<number> {
   }
   let failures = 0;
   if (settings.suites.includes('fanout')) failures += await fanout(settings);
-  if (settings.suites.includes('postgres')) {
+  if (settings.suites.includes('scale')) {
     if (settings.suites.includes('fanout')) console.log('');
+    failures += await runScaleSuite(settings, (line) => console.error(line));
+  }
+  if (settings.suites.includes('postgres')) {
+    if (settings.suites.includes('fanout') || settings.suites.includes('scale')) console.log('');
     failures += await runPostgresSuite(settings, (line) => console.error(line));
   }
   if (settings.suites.includes('browser')) {
@@ -68,28 +77,34 @@ async function main(): Promise<number> {
 async function fanout(settings: Settings): Promise<number> {
   console.log(
     `scenario: 10 line widgets at 1 Hz, ${settings.seconds} s window after ${settings.warmupSeconds} s warm-up, ` +
-      `up to ${settings.viewersPerLoad} viewers per load process`,
+      `up to ${settings.viewersPerLoad} viewers per load process, ${settings.runs} interleaved run(s)`,
   );
   const results: Measurement[] = [];
   let failures = 0;
   for (const viewers of settings.viewers) {
-    for (const impl of settings.impls) {
-      console.error(`bench: ${impl} with ${viewers} viewers`);
-      try {
-        results.push(await measure(impl, viewers, settings, (line) => console.error(line)));
-      } catch (err) {
-        failures++;
-        console.log(`FAILED: ${impl} with ${viewers} viewers: ${err instanceof Error ? err.message : String(err)}`);
+    for (let run = 1; run <= settings.runs; run++) {
+      for (const impl of settings.impls) {
+        console.error(`bench: ${impl} with ${viewers} viewers${settings.runs > 1 ? `, run ${run}` : ''}`);
+        try {
+          results.push(await measure(impl, viewers, settings, (line) => console.error(line), undefined, run));
+        } catch (err) {
+          failures++;
+          console.log(`FAILED: ${impl} with ${viewers} viewers${settings.runs > 1 ? `, run ${run}` : ''}: ${err instanceof Error ? err.message : String(err)}`);
+        }
       }
     }
   }
 
   console.log('');
   console.log(resultTable(results));
+  const all = groups(results);
+  if (settings.runs > 1) console.log(['', `min/median/max over ${settings.runs} runs:`, summaryTable(all)].join('\n'));
   console.log('');
-  const ratios = ratioLines(results);
-  if (ratios.length > 0) console.log(['server CPU per delivery, rtdash / naive:', ...ratios].join('\n'));
-  console.log(['goals:', ...goalLines(results)].join('\n'));
+  for (const other of ['socketio', 'naive'] as const) {
+    const ratios = ratioLines(all, other);
+    if (ratios.length > 0) console.log([`server CPU per delivery, rtdash / ${other}${settings.runs > 1 ? ' (medians)' : ''}:`, ...ratios].join('\n'));
+  }
+  console.log(['goals:', ...goalLines(all)].join('\n'));
   console.log(['notes:', ...noteLines(results)].join('\n'));
   const profiles = profileLines(results);
   if (profiles.length > 0) console.log(['', ...profiles].join('\n'));

@@ -2,11 +2,31 @@
 import { readFileSync } from 'node:fs';
 import { DEFAULT_LIMITS } from '../core/config/index.js';
 
-/** A server implementation under test. */
-export type Impl = 'rtdash' | 'naive';
+/** A server implementation under test: rtdash, a socket.io server with a room per dashboard, or a naive `ws` loop. */
+export type Impl = 'rtdash' | 'socketio' | 'naive';
+
+/** Every implementation, in the default order. */
+export const IMPLS: readonly Impl[] = ['rtdash', 'socketio', 'naive'];
 
 /** A part of `npm run bench`: the fan-out comparison, the PostgreSQL dashboard, or the elements in Chromium. */
-export type Suite = 'fanout' | 'postgres' | 'browser' | 'alerts' | 'ranges';
+export type Suite = 'fanout' | 'scale' | 'postgres' | 'browser' | 'alerts' | 'ranges';
+
+/** Every suite, in the default order. */
+const SUITES: readonly Suite[] = ['fanout', 'scale', 'postgres', 'browser', 'alerts', 'ranges'];
+
+/** The scale suite's knobs (BENCH_SCALE_*): how server CPU grows with widgets and with dashboards. */
+export interface ScaleSettings {
+  /** Implementations to run (BENCH_SCALE_IMPLS=rtdash,socketio). */
+  impls: Impl[];
+  /** Widgets on the one dashboard, one run each (BENCH_SCALE_WIDGETS=10,50,200). */
+  widgets: number[];
+  /** Viewers for the widget runs (BENCH_SCALE_WIDGET_VIEWERS=100). */
+  widgetViewers: number;
+  /** Dashboards of 10 widgets the viewers are spread over, one run each (BENCH_SCALE_DASHBOARDS=1,20). */
+  dashboards: number[];
+  /** Viewers in all for the dashboard runs (BENCH_SCALE_DASHBOARD_VIEWERS=1000). */
+  dashboardViewers: number;
+}
 
 /** A page the browser suite measures: the elements, or a page written the obvious way. */
 export type BrowserPage = 'rtdash' | 'naive';
@@ -65,10 +85,12 @@ export interface RangesSettings {
 
 /** What one `npm run bench` does. */
 export interface Settings {
-  /** Viewer counts to run, in order (BENCH_VIEWERS=100,1000,5000). */
+  /** Viewer counts to run, in order (BENCH_VIEWERS=100,1000,2000,5000,10000). */
   viewers: number[];
-  /** Implementations, in order (BENCH_IMPLS=rtdash,naive). */
+  /** Implementations, in order, one after the other at each size (BENCH_IMPLS=rtdash,socketio,naive). */
   impls: Impl[];
+  /** Interleaved runs of every (size, implementation) in the fan-out and scale suites (BENCH_RUNS=1); the report gives min/median/max. */
+  runs: number;
   /** Length of the measured window (BENCH_SECONDS=10). */
   seconds: number;
   /** Time between the last viewer subscribing and the window (BENCH_WARMUP=3). */
@@ -77,8 +99,9 @@ export interface Settings {
   viewersPerLoad: number;
   /** Profile rtdash's measured window at each size and print the top functions (BENCH_PROFILE=1). */
   profile: boolean;
-  /** The parts to run, in order (BENCH_SUITES=fanout,postgres,browser,alerts,ranges). */
+  /** The parts to run, in order (BENCH_SUITES=fanout,scale,postgres,browser,alerts,ranges). */
   suites: Suite[];
+  scale: ScaleSettings;
   pg: PgSettings;
   ranges: RangesSettings;
   browser: BrowserSettings;
@@ -86,23 +109,26 @@ export interface Settings {
 
 /** Reads the settings; throws with the variable's name when one is malformed or out of range. */
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
-  const impls = list(env.BENCH_IMPLS, 'rtdash,naive', 'BENCH_IMPLS').map((name) => {
-    if (name !== 'rtdash' && name !== 'naive') throw new Error(`BENCH_IMPLS: unknown implementation "${name}"; expected rtdash or naive`);
-    return name;
-  });
   return {
-    viewers: list(env.BENCH_VIEWERS, '100,1000,5000', 'BENCH_VIEWERS').map((v) => int(v, 'BENCH_VIEWERS', 1, 20_000)),
-    impls,
+    viewers: list(env.BENCH_VIEWERS, '100,1000,2000,5000,10000', 'BENCH_VIEWERS').map((v) => int(v, 'BENCH_VIEWERS', 1, 20_000)),
+    impls: impls(env.BENCH_IMPLS, IMPLS.join(','), 'BENCH_IMPLS'),
+    runs: int(env.BENCH_RUNS ?? '1', 'BENCH_RUNS', 1, 20),
     seconds: int(env.BENCH_SECONDS ?? '10', 'BENCH_SECONDS', 1, 120),
     warmupSeconds: int(env.BENCH_WARMUP ?? '3', 'BENCH_WARMUP', 0, 60),
     viewersPerLoad: int(env.BENCH_VIEWERS_PER_LOAD ?? '5000', 'BENCH_VIEWERS_PER_LOAD', 100, 20_000),
     profile: env.BENCH_PROFILE === '1',
-    suites: list(env.BENCH_SUITES, 'fanout,postgres,browser,alerts,ranges', 'BENCH_SUITES').map((name) => {
-      if (name !== 'fanout' && name !== 'postgres' && name !== 'browser' && name !== 'alerts' && name !== 'ranges') {
-        throw new Error(`BENCH_SUITES: unknown suite "${name}"; expected fanout, postgres, browser, alerts or ranges`);
-      }
-      return name;
+    suites: list(env.BENCH_SUITES, SUITES.join(','), 'BENCH_SUITES').map((name) => {
+      const suite = SUITES.find((known) => known === name);
+      if (suite === undefined) throw new Error(`BENCH_SUITES: unknown suite "${name}"; expected one of ${SUITES.join(', ')}`);
+      return suite;
     }),
+    scale: {
+      impls: impls(env.BENCH_SCALE_IMPLS, 'rtdash,socketio', 'BENCH_SCALE_IMPLS'),
+      widgets: list(env.BENCH_SCALE_WIDGETS, '10,50,200', 'BENCH_SCALE_WIDGETS').map((v) => int(v, 'BENCH_SCALE_WIDGETS', 1, 1000)),
+      widgetViewers: int(env.BENCH_SCALE_WIDGET_VIEWERS ?? '100', 'BENCH_SCALE_WIDGET_VIEWERS', 1, 20_000),
+      dashboards: list(env.BENCH_SCALE_DASHBOARDS, '1,20', 'BENCH_SCALE_DASHBOARDS').map((v) => int(v, 'BENCH_SCALE_DASHBOARDS', 1, 1000)),
+      dashboardViewers: int(env.BENCH_SCALE_DASHBOARD_VIEWERS ?? '1000', 'BENCH_SCALE_DASHBOARD_VIEWERS', 1, 20_000),
+    },
     pg: {
       url: env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
       viewers: list(env.BENCH_PG_VIEWERS, '1,100,1000', 'BENCH_PG_VIEWERS').map((v) => int(v, 'BENCH_PG_VIEWERS', 1, 20_000)),
@@ -141,6 +167,14 @@ export function openFileLimit(): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+function impls(value: string | undefined, fallback: string, name: string): Impl[] {
+  return list(value, fallback, name).map((item) => {
+    const impl = IMPLS.find((known) => known === item);
+    if (impl === undefined) throw new Error(`${name}: unknown implementation "${item}"; expected one of ${IMPLS.join(', ')}`);
+    return impl;
+  });
 }
 
 function list(value: string | undefined, fallback: string, name: string): string[] {

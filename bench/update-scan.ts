@@ -1,17 +1,25 @@
 /**
- * Reads the `at` of every entry of an `update` message straight from its bytes. A viewer process
+ * Reads the time of every entry of an `update` message straight from its bytes. A viewer process
  * that JSON.parses 5,000 messages of 2 KB in one burst spends ~100 ms doing it on a small machine,
  * which would show up as server latency; scanning takes a tenth of that. load.ts checks the scan
- * against JSON.parse on every update outside the measured window.
+ * against JSON.parse (`entryTimes`) on every update outside the measured window.
+ *
+ * Both wire protocols are read:
+ * - protocol 1: every entry carries its own `"at":A`;
+ * - protocol 2: the message carries `"at":T` before `"updates"`, and a delta entry `"dt":N` (omitted
+ *   when 0), so the entry's time is T − N; a full-state entry in an update still carries its own `"at"`.
  */
 
 const UPDATE_PREFIX = Buffer.from('{"type":"update"');
+const UPDATES_KEY = Buffer.from('"updates":[');
+const ENTRY_KEY = Buffer.from('{"w":');
 const AT_KEY = Buffer.from('"at":');
+const DT_KEY = Buffer.from('"dt":');
 const RESUMED = Buffer.from('"resumed":true');
 const ZERO = 0x30;
 const NINE = 0x39;
 
-/** Whether the message is an `update` (both servers write `type` first). */
+/** Whether the message is an `update` (every server in the bench writes `type` first). */
 export function isUpdate(data: Buffer): boolean {
   return data.length >= UPDATE_PREFIX.length && data.compare(UPDATE_PREFIX, 0, UPDATE_PREFIX.length, 0, UPDATE_PREFIX.length) === 0;
 }
@@ -22,19 +30,48 @@ export function isResumed(data: Buffer): boolean {
 }
 
 /**
- * Appends the `at` of each entry to `out` and returns how many it found. Relies on the bench's
- * frames holding only numbers, so `"at":` cannot occur inside a value.
+ * Appends the time of each entry to `out` and returns how many entries it found. Relies on the
+ * bench's frames holding only numbers, so `{"w":`, `"at":` and `"dt":` cannot occur inside a value,
+ * and on entries writing `w` first (both protocols do). An entry with no time of its own and no
+ * message time is counted but adds nothing to `out`.
+ * @example scanAts(Buffer.from('{"type":"update","dashboard":"d","at":1000,"updates":[{"w":"a","dt":3,"a":[[1],[2]]}]}'), out) // 1; out: [997]
  */
 export function scanAts(data: Buffer, out: number[]): number {
+  const updates = data.indexOf(UPDATES_KEY);
+  if (updates < 0) return 0;
+  const head = data.indexOf(AT_KEY);
+  const messageAt = head >= 0 && head < updates ? readInt(data, head + AT_KEY.length) : undefined;
   let found = 0;
-  let i = data.indexOf(AT_KEY);
-  while (i >= 0) {
-    let j = i + AT_KEY.length;
-    let value = 0;
-    for (let c = data[j]; c !== undefined && c >= ZERO && c <= NINE; c = data[++j]) value = value * 10 + (c - ZERO);
-    out.push(value);
+  let entry = data.indexOf(ENTRY_KEY, updates);
+  // The next `"at":` and `"dt":` at or after the current entry: each key is searched for once in all.
+  let at = data.indexOf(AT_KEY, updates);
+  let dt = data.indexOf(DT_KEY, updates);
+  while (entry >= 0) {
+    const next = data.indexOf(ENTRY_KEY, entry + ENTRY_KEY.length);
+    const end = next < 0 ? data.length : next;
+    if (at >= 0 && at < end) out.push(readInt(data, at + AT_KEY.length));
+    else if (messageAt !== undefined) out.push(dt >= 0 && dt < end ? messageAt - readInt(data, dt + DT_KEY.length) : messageAt);
     found++;
-    i = data.indexOf(AT_KEY, j);
+    while (at >= 0 && at < end) at = data.indexOf(AT_KEY, at + AT_KEY.length);
+    while (dt >= 0 && dt < end) dt = data.indexOf(DT_KEY, dt + DT_KEY.length);
+    entry = next;
   }
   return found;
+}
+
+/** The entry times of a parsed update, by the same rules: what `scanAts` must find. */
+export function entryTimes(message: { at?: number; updates?: readonly { at?: number; dt?: number }[] }): number[] {
+  const times: number[] = [];
+  for (const entry of message.updates ?? []) {
+    if (entry.at !== undefined) times.push(entry.at);
+    else if (message.at !== undefined) times.push(message.at - (entry.dt ?? 0));
+  }
+  return times;
+}
+
+/** The non-negative integer written at `i`. */
+function readInt(data: Buffer, i: number): number {
+  let value = 0;
+  for (let c = data[i]; c !== undefined && c >= ZERO && c <= NINE; c = data[++i]) value = value * 10 + (c - ZERO);
+  return value;
 }

@@ -1,0 +1,95 @@
+/**
+ * The scale suite: how the server's CPU per second grows with the number of widgets (one dashboard,
+ * BENCH_SCALE_WIDGETS at BENCH_SCALE_WIDGET_VIEWERS viewers) and with the number of dashboards the same
+ * viewers are spread over (BENCH_SCALE_DASHBOARDS of 10 widgets, BENCH_SCALE_DASHBOARD_VIEWERS viewers
+ * in all), for each of BENCH_SCALE_IMPLS, interleaved like the fan-out runs (BENCH_RUNS).
+ */
+import { measure, type Measurement } from './measure.js';
+import { noteLines } from './report.js';
+import { WIDGET_COUNT, type Scenario } from './scenario.js';
+import type { Settings } from './settings.js';
+import { fixed, formatTable } from './stats.js';
+import { findGroup, groups, median, spread, type Group } from './summary.js';
+
+/** One point of a sweep. */
+interface Step {
+  sweep: 'widgets' | 'dashboards';
+  scenario: Scenario;
+  viewers: number;
+}
+
+/** The steps the settings ask for, widget sweep first. */
+export function scaleSteps(settings: Settings): Step[] {
+  const { scale } = settings;
+  return [
+    ...scale.widgets.map((widgets): Step => ({ sweep: 'widgets', scenario: { widgets, dashboards: 1 }, viewers: scale.widgetViewers })),
+    ...scale.dashboards.map((dashboards): Step => ({ sweep: 'dashboards', scenario: { widgets: WIDGET_COUNT, dashboards }, viewers: scale.dashboardViewers })),
+  ];
+}
+
+/** Runs the sweeps and prints their table; returns the number of measurements that failed. */
+export async function runScaleSuite(settings: Settings, log: (line: string) => void): Promise<number> {
+  const steps = scaleSteps(settings);
+  console.log(`scale: server CPU as widgets and dashboards grow, ${settings.seconds} s windows, ${settings.runs} run(s) of each`);
+  const results: Measurement[] = [];
+  let failures = 0;
+  for (const step of steps) {
+    for (let run = 1; run <= settings.runs; run++) {
+      for (const impl of settings.scale.impls) {
+        const what = `${impl} with ${step.viewers} viewers on ${step.scenario.dashboards} dashboard(s) of ${step.scenario.widgets} widgets`;
+        log(`bench: scale: ${what}${settings.runs > 1 ? `, run ${run}` : ''}`);
+        try {
+          results.push(await measure(impl, step.viewers, settings, log, step.scenario, run));
+        } catch (err) {
+          failures++;
+          console.log(`FAILED: scale: ${what}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+    }
+  }
+  console.log('');
+  console.log(scaleTable(steps, groups(results)));
+  console.log(['notes:', ...noteLines(results)].join('\n'));
+  return failures;
+}
+
+/**
+ * One row per (step, implementation): server CPU in ms per second of wall time and how many times the
+ * sweep's first step's that is, with the updates it delivered and their latency.
+ */
+export function scaleTable(steps: readonly Step[], all: readonly Group[]): string {
+  const rows: string[][] = [];
+  for (const step of steps) {
+    for (const g of all.filter((g) => g.viewers === step.viewers && same(g.scenario, step.scenario))) {
+      const first = steps.find((s) => s.sweep === step.sweep)!;
+      const base = findGroup(all, g.impl, first.viewers, first.scenario);
+      const growth = base === undefined ? Number.NaN : median(g, 'serverCpuPercent') / median(base, 'serverCpuPercent');
+      rows.push([
+        step.sweep,
+        g.impl,
+        String(g.scenario.dashboards),
+        String(g.scenario.widgets),
+        String(g.viewers),
+        spread(g, 'deliveriesPerSec', 0),
+        msPerSecond(g),
+        `${fixed(growth, 2)}x`,
+        spread(g, 'cpuPer1k', 5),
+        spread(g, 'p50', 0),
+        spread(g, 'p99', 0),
+        spread(g, 'deliveredPercent', 1),
+      ]);
+    }
+  }
+  const headers = ['sweep', 'impl', 'dashboards', 'widgets each', 'viewers', 'deliveries/s', 'srv cpu ms/s', 'x first', 'cpu s/1k deliv', 'p50 ms', 'p99 ms', 'delivered %'];
+  return formatTable(headers, rows);
+}
+
+/** Server CPU ms per second of wall time (10 × srv cpu %), min/median/max over the runs. */
+function msPerSecond(g: Group): string {
+  const scaled: Group = { ...g, runs: g.runs.map((f) => ({ ...f, serverCpuPercent: f.serverCpuPercent * 10 })) };
+  return spread(scaled, 'serverCpuPercent', 0);
+}
+
+function same(a: Scenario, b: Scenario): boolean {
+  return a.widgets === b.widgets && a.dashboards === b.dashboards;
+}
