@@ -1,6 +1,6 @@
 /**
  * Reads protocol 2's compact update entries the way the elements do (web-components/client/dashboard-state.ts)
- * and spells each one out for assertions: its seq, time, status, last good time, what it did (`op`: `append`
+ * and spells out each entry of an update (snapshots are whole states, and are left as they are) for assertions: its seq, time, status, last good time, what it did (`op`: `append`
  * with the rows it added, `replace` with the whole frame) and the widget's whole frame after it (`state`).
  * Tests then say what a viewer saw without re-deriving the wire's shorthand.
  */
@@ -50,7 +50,9 @@ export class WireDecoder {
     if (msg.type === 'snapshot' && Array.isArray(msg.widgets)) {
       const states = new Map<string, WidgetState>();
       this.#states.set(dashboard, states);
-      return { ...msg, widgets: (msg.widgets as FullEntry[]).map((e) => this.#spell(states, e, 0)) };
+      // A snapshot's entries are whole states, already spelt out: they are taken as they are.
+      for (const e of msg.widgets as FullEntry[]) this.#spell(states, e, 0);
+      return msg;
     }
     if (msg.type === 'update' && Array.isArray(msg.updates)) {
       let states = this.#states.get(dashboard);
