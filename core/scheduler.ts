@@ -2,8 +2,8 @@
  * The scheduler: one job per (widget, variable values, time range on a dashboard with `time:`), started by
  * its first listener (a viewer or a rule), stopped at its first tick after the last listener left. A job
  * for a fixed (absolute) range runs once, with no schedule, and ends when its last listener leaves. Jobs
- * that share an interval are aligned to the clock, each with a small stable offset so they do not all
- * fire in the same millisecond.
+ * that share an interval are aligned to the clock, each dashboard's with a small stable offset so that
+ * different dashboards do not all fire in the same millisecond.
  */
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
@@ -135,7 +135,9 @@ export class Scheduler {
       return;
     }
     const interval = schedule.ms;
-    const offset = jitterOf(job.key, Math.min(MAX_JITTER_MS, Math.floor(interval / 10)));
+    // The offset is the dashboard's, not each widget's: its widgets due together run in one timer turn and their
+    // results go out as one message at once, while different dashboards' queries still spread over a few ms.
+    const offset = jitterOf(`${job.key.slice(0, job.key.indexOf('/'))}|${interval}`, Math.min(MAX_JITTER_MS, Math.floor(interval / 10)));
     // Timers may fire a little before `due` by Date.now(); deriving the next tick from the previous
     // one (not from the clock) keeps one tick per interval instead of firing twice.
     let due = Math.floor((Date.now() - offset) / interval) * interval + offset;
