@@ -7,7 +7,7 @@ import { goalLines } from './goals.js';
 import type { Measurement } from './measure.js';
 import { DEFAULT_SCENARIO } from './scenario.js';
 import { readSettings, type Impl } from './settings.js';
-import { scaleSteps } from './scale-suite.js';
+import { scaleGoalLines, scaleSteps } from './scale-suite.js';
 import { Histogram } from './stats.js';
 import { groups, summaryTable } from './summary.js';
 
@@ -88,5 +88,25 @@ describe('bench: the fan-out settings', () => {
     expect(() => readSettings({ BENCH_RUNS: '0' })).to.throw(/BENCH_RUNS/);
     expect(() => readSettings({ BENCH_SCALE_IMPLS: 'socket.io' })).to.throw(/BENCH_SCALE_IMPLS/);
     expect(readSettings({ BENCH_RUNS: '3', BENCH_SCALE_DASHBOARDS: '1,5,20' }).scale.dashboards).to.deep.equal([1, 5, 20]);
+  });
+});
+
+describe('bench: the scale goals', () => {
+  const at = (m: Measurement, widgets: number, dashboards: number): Measurement => ({ ...m, scenario: { widgets, dashboards } });
+  it('compares rtdash with socket.io at the most widgets, and its own CPU with the most dashboards against one', () => {
+    const settings = readSettings({});
+    const steps = scaleSteps(settings);
+    const results = [
+      at(run('rtdash', 100, 1, 5, 300, 8), 200, 1),
+      at(run('socketio', 100, 1, 5, 1300, 40), 200, 1),
+      at(run('rtdash', 1000, 1, 5, 100, 8), 10, 1),
+      at(run('rtdash', 1000, 1, 5, 150, 8), 10, 20),
+    ];
+    const lines = scaleGoalLines(steps, groups(results));
+    expect(lines).to.deep.equal([
+      "  rtdash server CPU with 200 widgets at 100 viewers <= socket.io's: MET (30 vs 130 ms/s)",
+      '  rtdash server CPU with 20 dashboards <= 1.3x with 1, 1000 viewers: NOT MET (x1.50)',
+    ]);
+    expect(scaleGoalLines(steps, groups(results.slice(2)))[0]).to.match(/not measured/);
   });
 });

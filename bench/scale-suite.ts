@@ -48,7 +48,9 @@ export async function runScaleSuite(settings: Settings, log: (line: string) => v
     }
   }
   console.log('');
-  console.log(scaleTable(steps, groups(results)));
+  const all = groups(results);
+  console.log(scaleTable(steps, all));
+  console.log(['goals:', ...scaleGoalLines(steps, all)].join('\n'));
   console.log(['notes:', ...noteLines(results)].join('\n'));
   return failures;
 }
@@ -82,6 +84,41 @@ export function scaleTable(steps: readonly Step[], all: readonly Group[]): strin
   }
   const headers = ['sweep', 'impl', 'dashboards', 'widgets each', 'viewers', 'deliveries/s', 'srv cpu ms/s', 'x first', 'cpu s/1k deliv', 'p50 ms', 'p99 ms', 'delivered %'];
   return formatTable(headers, rows);
+}
+
+/** rtdash's CPU with the most dashboards may be at most this many times its CPU with one, for the same viewers. */
+export const GOAL_DASHBOARDS_GROWTH = 1.3;
+
+/**
+ * The scale goals, one line each (medians over the runs): with the most widgets, rtdash's server CPU is no more
+ * than socket.io's; with the most dashboards, at most GOAL_DASHBOARDS_GROWTH times its own with the fewest.
+ */
+export function scaleGoalLines(steps: readonly Step[], all: readonly Group[]): string[] {
+  const lines: string[] = [];
+  const widgetSteps = steps.filter((s) => s.sweep === 'widgets');
+  const most = widgetSteps.at(-1);
+  const goal = most && `rtdash server CPU with ${most.scenario.widgets} widgets at ${most.viewers} viewers <= socket.io's`;
+  const ours = most && findGroup(all, 'rtdash', most.viewers, most.scenario);
+  const theirs = most && findGroup(all, 'socketio', most.viewers, most.scenario);
+  if (goal === undefined) lines.push('  widgets: not measured (BENCH_SCALE_WIDGETS)');
+  else if (ours === undefined || theirs === undefined) lines.push(`  ${goal}: not measured (needs rtdash and socketio runs; BENCH_SCALE_IMPLS)`);
+  else {
+    const [a, b] = [median(ours, 'serverCpuPercent') * 10, median(theirs, 'serverCpuPercent') * 10];
+    lines.push(`  ${goal}: ${a <= b ? 'MET' : 'NOT MET'} (${fixed(a, 0)} vs ${fixed(b, 0)} ms/s)`);
+  }
+  const dashboardSteps = steps.filter((s) => s.sweep === 'dashboards');
+  const [fewest, most2] = [dashboardSteps[0], dashboardSteps.at(-1)];
+  if (fewest === undefined || most2 === undefined || fewest === most2) lines.push('  dashboards: not measured (BENCH_SCALE_DASHBOARDS needs two counts)');
+  else {
+    const goal2 = `rtdash server CPU with ${most2.scenario.dashboards} dashboards <= ${GOAL_DASHBOARDS_GROWTH}x with ${fewest.scenario.dashboards}, ${most2.viewers} viewers`;
+    const [one, many] = [findGroup(all, 'rtdash', fewest.viewers, fewest.scenario), findGroup(all, 'rtdash', most2.viewers, most2.scenario)];
+    if (one === undefined || many === undefined) lines.push(`  ${goal2}: not measured (needs rtdash runs)`);
+    else {
+      const growth = median(many, 'serverCpuPercent') / median(one, 'serverCpuPercent');
+      lines.push(`  ${goal2}: ${growth <= GOAL_DASHBOARDS_GROWTH ? 'MET' : 'NOT MET'} (x${fixed(growth, 2)})`);
+    }
+  }
+  return lines;
 }
 
 /** Server CPU ms per second of wall time (10 × srv cpu %), min/median/max over the runs. */
