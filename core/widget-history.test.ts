@@ -49,6 +49,10 @@ describe('WidgetHistory', () => {
     // The window moved by a bucket: the oldest went, the last (still filling) changed, a new one began.
     expect(wire(h.applyFrame(series([60, 120, 180, 240], [2, 3, 9, 1]), 2))).to.deep.equal({ w: 'r', a: [[180, 240], [9, 1]], p: 1, x: 1 });
     expect(h.frame).to.deep.equal(series([60, 120, 180, 240], [2, 3, 9, 1]));
+    // A live window whose last row sits at "now": that row is taken back, whatever its time, and the new rows follow.
+    const live = new WidgetHistory('r', 'replace', { kind: 'points', count: 2 }, 0);
+    live.applyFrame(series([60, 120, 180, 200], [2, 3, 9, 1]), 1);
+    expect(wire(live.applyFrame(series([120, 180, 240, 250], [3, 9, 5, 4]), 2))).to.deep.equal({ w: 'r', a: [[240, 250], [5, 4]], p: 1, x: 1 });
     // Rows that changed inside the window: the values are sent, under the columns viewers have.
     expect(wire(h.applyFrame(series([60, 120, 180, 240], [7, 3, 9, 1]), 3))).to.deep.equal({ w: 'r', v: [[60, 120, 180, 240], [7, 3, 9, 1]] });
   });
