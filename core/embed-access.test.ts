@@ -72,6 +72,8 @@ describe('EmbedAccess', () => {
     const withClaims = (claims: { range?: { from: string; to: string }; maxRangeMs?: number }) => access.verify(signEmbedToken(SECRET, { dashboard: 'timed', ttlMs: 60_000, ...claims }));
     expect(access.timeFor(withClaims({ range: { from: 'now-1d', to: 'now' } }), timed)).to.deep.equal({ ...own, default: { from: 'now-1d', to: 'now' }, choices: [], fixed: true });
     expect(access.timeFor(withClaims({ maxRangeMs: 90 * 3_600_000 }), timed)).to.deep.equal({ ...own, default: { from: 'now-90h', to: 'now' }, choices: ['1h', '24h', '90h'], max: '90h' });
+    // A bound as long as one of the choices is written as that choice: "24h", not "1d".
+    expect(access.timeFor(withClaims({ maxRangeMs: 24 * 3_600_000 }), timed)).to.deep.equal({ ...own, default: { from: 'now-24h', to: 'now' }, choices: ['1h', '24h'], max: '24h' });
     expect(access.timeFor(withClaims({ maxRangeMs: 30 * 86_400_000 }), timed), 'a bound past max changes nothing').to.deep.equal(own);
     expect(access.timeFor(withClaims({}), timed)).to.equal(undefined);
     expect(access.timeFor(undefined, timed)).to.equal(undefined);

@@ -120,7 +120,7 @@ export class EmbedAccess {
     const max = grant?.maxRangeMs;
     if (spec === undefined || max === undefined) return spec;
     if (resolveEnd(spec.toEnd, now) - resolveEnd(spec.fromEnd, now) <= max) return spec;
-    const bound = spanText(max);
+    const bound = spanIn(max, dashboard);
     if (asked === undefined) return checkRange(dashboard.id, dashboard.time, { from: `now-${bound}`, to: 'now' }, now);
     throw new RtdashError('RTDASH_RANGE_FORBIDDEN', `the range ${JSON.stringify(spec.from)} .. ${JSON.stringify(spec.to)} is longer than the embed token allows (${bound}); ask for ${bound} or less`);
   }
@@ -144,7 +144,7 @@ export class EmbedAccess {
       ...own,
       ...(cut !== undefined && { default: { from: cut.from, to: cut.to } }),
       choices: time.choices.filter((c) => Number(parseDuration(c)) <= max),
-      max: max < time.maxMs ? spanText(max) : time.max,
+      max: max < time.maxMs ? spanIn(max, dashboard) : time.max,
     };
   }
 
@@ -170,6 +170,11 @@ export function requestToken(params: URLSearchParams, authorization?: string): s
 
 function sameEnd(a: RangeEnd, b: RangeEnd): boolean {
   return a.kind === 'relative' ? b.kind === 'relative' && a.offsetMs === b.offsetMs : b.kind === 'absolute' && a.ms === b.ms;
+}
+
+/** A length in ms as the dashboard writes it when one of its choices is that long (`24h`, not `1d`), else as spanText does. */
+function spanIn(ms: number, dashboard: Dashboard): string {
+  return dashboard.time?.choices.find((c) => Number(parseDuration(c)) === ms) ?? spanText(ms);
 }
 
 /** A length in ms as a range-expression duration: the largest unit that writes it whole (`24h`, `90m`, `2w`). */

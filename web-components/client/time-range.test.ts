@@ -36,6 +36,10 @@ describe('time ranges in the viewer', () => {
     expect(zoomed).to.have.length(5);
     expect(zoomed[0]!.range).to.deep.equal({ from: '1800000000000', to: '1800000600000' });
     expect(pickerChoices(TIME, { from: 'now-2h', to: 'now' })[0]!.label).to.equal('Last 2 hours');
+    // The same span written otherwise is the choice itself (selected by the range in force), not a second entry.
+    const sameHour = pickerChoices(TIME, { from: 'now-60m', to: 'now' });
+    expect(sameHour.map((c) => c.label)).to.deep.equal(['Last 5 minutes', 'Last hour', 'Last 6 hours', 'Last 7 days']);
+    expect(sameHour[1]!.range).to.deep.equal({ from: 'now-60m', to: 'now' });
   });
 
   it('compares ranges by their expressions and rounds zoomed ends to whole seconds', () => {

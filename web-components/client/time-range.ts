@@ -93,8 +93,19 @@ export function pickerChoices(time: TimeDefinition, current: RangeRequest | unde
     const range = choiceRange(c);
     return { range, label: relativeLabel(range) ?? c };
   });
-  if (current !== undefined && !choices.some((c) => sameRange(c.range, current))) choices.unshift({ range: current, label: describeRange(current, resolved, locale) });
+  if (current === undefined || choices.some((c) => sameRange(c.range, current))) return choices;
+  // The same span written otherwise (`now-1d` for the choice `24h`) is that choice, not another entry.
+  const same = choices.find((c) => sameSpan(c.range, current));
+  if (same !== undefined) same.range = current;
+  else choices.unshift({ range: current, label: describeRange(current, resolved, locale) });
   return choices;
+}
+
+/** Whether two ranges both end now and start the same time before it, however their spans are written. */
+function sameSpan(a: RangeRequest, b: RangeRequest): boolean {
+  const span = (r: RangeRequest) => (r.to.trim() === 'now' ? /^now-(.+)$/.exec(r.from.trim())?.[1] : undefined);
+  const [x, y] = [span(a), span(b)];
+  return x !== undefined && y !== undefined && durationMs(x) !== undefined && durationMs(x) === durationMs(y);
 }
 
 /**

@@ -42,7 +42,7 @@ export function rangePicker({ time, range, locale, pick, backToLive }: RangePick
     <label title=${why}
       >Time range
       <select name="range" title=${why} ?disabled=${fixed} @change=${onChange}>
-        ${choices.map((c) => html`<option value=${rangeKey(c.range)} ?selected=${rangeKey(c.range) === key}>${c.label}</option>`)}
+        ${choices.map((c) => html`<option value=${rangeKey(c.range)} .selected=${rangeKey(c.range) === key}>${c.label}</option>`)}
       </select></label
     >
     ${range !== undefined && !range.live && !fixed ? html`<button part="live" type="button" @click=${backToLive}>Back to live</button>` : nothing}
