@@ -192,14 +192,15 @@ export class Job {
     const maxRows = source.config.maxRows ?? DEFAULT_MAX_ROWS;
     const maxColumns = source.config.maxColumns ?? DEFAULT_MAX_COLUMNS;
     const now = Date.now();
-    // A viewer's range is resolved anew each run, so a relative one slides; otherwise the keep window, then since the
-    // last run. A widget that appends gets the viewer's range on its first run and what is new since on later ones:
-    // the whole range again would be appended twice.
+    // A query that uses the viewer's range (:from, :to, :bucket, or a source that answers ranges) gets it whole on
+    // every run, resolved anew so a relative one slides: a chart of the window, or a stat counting over it. Any other
+    // widget gets its keep window, then what is new since its last run, as on a dashboard without `time:`, so it stays
+    // a live widget whatever the picker says; on an absolute range (a zoom) it too gets that range, for its one run.
     const resolved = this.#deps.range === undefined ? undefined : resolveRange(this.#deps.range.spec, this.#deps.range.maxPoints, now);
     const range =
-      resolved === undefined
+      resolved === undefined || (resolved.live && this.widget.usesRange !== true)
         ? { from: this.#lastTo ?? now - this.#historySpanMs(), to: now }
-        : { from: this.history.mode === 'append' && this.#lastTo !== undefined ? Math.max(resolved.fromMs, this.#lastTo) : resolved.fromMs, to: resolved.toMs };
+        : { from: resolved.fromMs, to: resolved.toMs };
     const timed = resolved === undefined ? {} : { bucketSeconds: resolved.bucketSeconds, rangeLive: resolved.live };
     const started = performance.now();
     try {

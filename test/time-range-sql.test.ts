@@ -28,6 +28,19 @@ const PG_COUNTED = `WITH noted AS MATERIALIZED (SELECT ${PG}.note_query(:from, :
 SELECT date_bin(make_interval(secs => :bucket), t, 'epoch') AS time, count(*) AS value
 FROM ${PG}.events, noted WHERE t >= :from AND t < :to GROUP BY 1 ORDER BY 1`;
 
+/** A stat of how many rows the viewer's range holds: every run must count over the whole range, not since the last run. */
+const STAT_DASHBOARD = `id: pgstat
+title: In range
+time: { default: 24h }
+widgets:
+  - id: inrange
+    title: Rows in range
+    type: stat
+    source: pg
+    every: 300ms
+    query: "SELECT now() AS time, count(*)::int AS n FROM ${PG}.events WHERE t >= :from AND t < :to"
+`;
+
 const dashboard = (id: string, widgets: Record<string, [string, string]>, every = '500ms') =>
   [
     `id: ${id}`,
@@ -75,7 +88,7 @@ describe('time ranges on real SQL databases', function () {
       await adminQuery(`CREATE FUNCTION ${PG}.note_query(f timestamptz, t timestamptz, b double precision) RETURNS int LANGUAGE sql VOLATILE
         AS $$ INSERT INTO ${PG}.calls (f, t, b) VALUES (f, t, b) RETURNING 1 $$`);
       t = await startTestServer(
-        { 'pg.yaml': dashboard('pg', { chart: ['pg', PG_QUERY], counted: ['pg', PG_COUNTED] }) },
+        { 'pg.yaml': dashboard('pg', { chart: ['pg', PG_QUERY], counted: ['pg', PG_COUNTED] }), 'pgstat.yaml': STAT_DASHBOARD },
         {},
         false,
         { datasources: [{ name: 'pg', type: 'postgres', options: { url: SERVICES.postgres.url, application_name: 'rtdash-range-test' } }] },
@@ -128,6 +141,22 @@ describe('time ranges on real SQL databases', function () {
       for (let i = 1; i < starts.length; i++) expect(starts[i]).to.be.greaterThan(starts[i - 1]!);
       expect(new Set(rows.map((r) => r.b))).to.deep.equal(new Set([300]));
       await Promise.all(clients.map((c) => c.close()));
+    });
+
+    it('gives a stat whose query uses :from and :to the viewer\'s whole range on every run, not only since the last one', async () => {
+      const c = await connect(t.wsUrl);
+      c.send({ type: 'subscribe', dashboard: 'pgstat', range: { from: 'now-24h', to: 'now' } });
+      await c.nextOf('snapshot');
+      const counts = () =>
+        c.messages
+          .filter((m) => m.type === 'update')
+          .flatMap(entries)
+          .filter((e) => e.w === 'inrange' && e.frame !== undefined)
+          .map((e) => e.frame!.fields.find((f) => f.name === 'n')!.values.at(-1)!);
+      await until(() => counts().length >= 4, 10_000, 'four runs of the stat');
+      // One row a minute: about 1,440 in 24 hours, on every run.
+      for (const n of counts()) expect(n).to.be.within(1400, 1450);
+      await c.close();
     });
   });
 

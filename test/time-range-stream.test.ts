@@ -79,14 +79,15 @@ describe('time ranges over the stream', function () {
     await c.close();
   });
 
-  it('asks a widget that appends for the whole range on its first run and only what is new on later ones', async () => {
+  it('keeps a widget that does not use the range live whatever the range: its keep window, then only what is new', async () => {
     askedRanges.delete('now-only');
     const c = await connect(t.wsUrl);
     c.send({ type: 'subscribe', dashboard: 'timed', range: { from: 'now-15m', to: 'now' } });
     await until(() => (askedRanges.get('now-only')?.length ?? 0) >= 3, 5000, 'three runs of the appending widget');
     await c.close();
     const [first, ...later] = askedRanges.get('now-only')!;
-    expect(first!.to - first!.from, 'the first run covers the viewer range').to.be.closeTo(15 * 60_000, 1000);
+    // keep: 300 points (the default) every 200 ms: one minute, not the viewer's 15.
+    expect(first!.to - first!.from, 'the first run covers the widget\'s keep window').to.be.closeTo(300 * 200, 1000);
     // Each later run starts where the one before ended: asking the whole range again would append it twice.
     later.forEach((r, i) => expect(r.from, `run ${i + 2}`).to.equal([first!, ...later][i]!.to));
   });
