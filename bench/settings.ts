@@ -5,8 +5,8 @@ import { DEFAULT_LIMITS } from '../core/config/index.js';
 /** A server implementation under test. */
 export type Impl = 'rtdash' | 'naive';
 
-/** A part of `npm run bench`: the fan-out comparison, the PostgreSQL dashboard, or the elements in Chromium. */
-export type Suite = 'fanout' | 'postgres' | 'browser' | 'alerts' | 'ranges';
+/** A part of `npm run bench`: the fan-out comparison, the PostgreSQL dashboard, the elements in Chromium, the alert engine, time ranges, or CPU per job run. */
+export type Suite = 'fanout' | 'postgres' | 'browser' | 'alerts' | 'ranges' | 'jobs';
 
 /** A page the browser suite measures: the elements, or a page written the obvious way. */
 export type BrowserPage = 'rtdash' | 'naive';
@@ -77,7 +77,7 @@ export interface Settings {
   viewersPerLoad: number;
   /** Profile rtdash's measured window at each size and print the top functions (BENCH_PROFILE=1). */
   profile: boolean;
-  /** The parts to run, in order (BENCH_SUITES=fanout,postgres,browser,alerts,ranges). */
+  /** The parts to run, in order (BENCH_SUITES=fanout,postgres,browser,alerts,ranges,jobs). */
   suites: Suite[];
   pg: PgSettings;
   ranges: RangesSettings;
@@ -97,9 +97,9 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     warmupSeconds: int(env.BENCH_WARMUP ?? '3', 'BENCH_WARMUP', 0, 60),
     viewersPerLoad: int(env.BENCH_VIEWERS_PER_LOAD ?? '5000', 'BENCH_VIEWERS_PER_LOAD', 100, 20_000),
     profile: env.BENCH_PROFILE === '1',
-    suites: list(env.BENCH_SUITES, 'fanout,postgres,browser,alerts,ranges', 'BENCH_SUITES').map((name) => {
-      if (name !== 'fanout' && name !== 'postgres' && name !== 'browser' && name !== 'alerts' && name !== 'ranges') {
-        throw new Error(`BENCH_SUITES: unknown suite "${name}"; expected fanout, postgres, browser, alerts or ranges`);
+    suites: list(env.BENCH_SUITES, 'fanout,postgres,browser,alerts,ranges,jobs', 'BENCH_SUITES').map((name) => {
+      if (name !== 'fanout' && name !== 'postgres' && name !== 'browser' && name !== 'alerts' && name !== 'ranges' && name !== 'jobs') {
+        throw new Error(`BENCH_SUITES: unknown suite "${name}"; expected fanout, postgres, browser, alerts, ranges or jobs`);
       }
       return name;
     }),
