@@ -3,7 +3,7 @@ import type { JobsWindow } from './jobs-child.js';
 import { jobsReport, perRun, readJobsSettings } from './jobs-suite.js';
 
 const window = (dashboards: number, cpuMs: number): JobsWindow => ({
-  dashboards, jobs: dashboards * 10, runs: dashboards * 100, updates: dashboards * 100, cpuMicros: cpuMs * 1000, wallMs: 10_000, idleMicrosPerSecond: 1000, skipped: 0, failures: 0,
+  dashboards, jobs: dashboards * 10, runs: dashboards * 100, updates: dashboards * 100, cpuMicros: cpuMs * 1000, wallMs: 10_000, idleMicrosPerSecond: 1000, skipped: 0, failures: 0, backToBack: { runs: 1000, cpuMicros: 10_000 },
 });
 
 describe('jobs bench suite', () => {
