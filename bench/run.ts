@@ -6,7 +6,8 @@
  * database's queries at 1 to 1,000 viewers and push latency from NOTIFY. Then the browser suite
  * (browser-suite.ts): the elements against a naive page in Chromium. Then the alert engine
  * (alerts-suite.ts): 1,000 rules over 100 widgets, and the delay from data to webhook. Then time ranges
- * (ranges-suite.ts): "last 7 days" over 10 million rows in Chromium, the range cache, CPU per range request.
+ * (ranges-suite.ts): "last 7 days" over 10 million rows in Chromium, the range cache, CPU per range request. Then
+ * CPU per job run on a trivial source (jobs-suite.ts).
  * BENCH_SUITES picks the parts.
  * Knobs: see settings.ts and docs/benchmarks.md.
  */
@@ -20,6 +21,7 @@ import { interruptPostgresSuite, runPostgresSuite } from './pg-suite.js';
 import { interruptBrowserSuite, runBrowserSuite } from './browser-suite.js';
 import { runAlertsSuite } from './alerts-suite.js';
 import { runRangesSuite } from './ranges-suite.js';
+import { runJobsSuite } from './jobs-suite.js';
 import { openFileLimit, readSettings, type Settings } from './settings.js';
 
 /** File descriptors one process needs besides its sockets. */
@@ -69,6 +71,10 @@ async function main(): Promise<number> {
   if (settings.suites.includes('ranges')) {
     if (settings.suites.some((suite) => suite !== 'ranges')) console.log('');
     failures += await runRangesSuite(settings, (line) => console.error(line));
+  }
+  if (settings.suites.includes('jobs')) {
+    if (settings.suites.some((suite) => suite !== 'jobs')) console.log('');
+    failures += await runJobsSuite((line) => console.error(line));
   }
   return failures > 0 ? 1 : 0;
 }

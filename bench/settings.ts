@@ -8,11 +8,11 @@ export type Impl = 'rtdash' | 'socketio' | 'naive';
 /** Every implementation, in the default order. */
 export const IMPLS: readonly Impl[] = ['rtdash', 'socketio', 'naive'];
 
-/** A part of `npm run bench`: the fan-out comparison, the PostgreSQL dashboard, or the elements in Chromium. */
-export type Suite = 'fanout' | 'scale' | 'postgres' | 'browser' | 'alerts' | 'ranges';
+/** A part of `npm run bench`: the fan-out comparison, its scale sweeps, the PostgreSQL dashboard, the elements in Chromium, the alert engine, time ranges, or CPU per job run. */
+export type Suite = 'fanout' | 'scale' | 'postgres' | 'browser' | 'alerts' | 'ranges' | 'jobs';
 
 /** Every suite, in the default order. */
-const SUITES: readonly Suite[] = ['fanout', 'scale', 'postgres', 'browser', 'alerts', 'ranges'];
+const SUITES: readonly Suite[] = ['fanout', 'scale', 'postgres', 'browser', 'alerts', 'ranges', 'jobs'];
 
 /** The scale suite's knobs (BENCH_SCALE_*): how server CPU grows with widgets and with dashboards. */
 export interface ScaleSettings {
@@ -99,7 +99,7 @@ export interface Settings {
   viewersPerLoad: number;
   /** Profile rtdash's measured window at each size and print the top functions (BENCH_PROFILE=1). */
   profile: boolean;
-  /** The parts to run, in order (BENCH_SUITES=fanout,scale,postgres,browser,alerts,ranges). */
+  /** The parts to run, in order (BENCH_SUITES=fanout,scale,postgres,browser,alerts,ranges,jobs). */
   suites: Suite[];
   scale: ScaleSettings;
   pg: PgSettings;

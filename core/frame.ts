@@ -29,7 +29,20 @@ export interface Frame {
   meta?: { truncated?: boolean; downsampled?: { from: number; to: number; method: 'minmax' } };
 }
 
-const TYPEOF: Record<FieldType, string> = { time: 'number', number: 'number', string: 'string', boolean: 'boolean' };
+/** The `typeof` of a field type's values; undefined for anything that is not a field type ("constructor" included). */
+function typeOfValues(type: unknown): string | undefined {
+  switch (type) {
+    case 'time':
+    case 'number':
+      return 'number';
+    case 'string':
+      return 'string';
+    case 'boolean':
+      return 'boolean';
+    default:
+      return undefined;
+  }
+}
 
 /**
  * Tells what is wrong with a value that claims to be a frame, or returns undefined when it is one.
@@ -50,7 +63,7 @@ export function checkFrame(value: unknown): string | undefined {
     if (typeof field.name !== 'string' || field.name === '') return `${where}.name must be a non-empty string`;
     if (names.has(field.name)) return `${where}.name "${field.name}" appears twice`;
     names.add(field.name);
-    const expected = TYPEOF[field.type as FieldType];
+    const expected = typeOfValues(field.type);
     if (expected === undefined) return `${where}.type must be one of time, number, string, boolean; got ${describe(field.type)}`;
     if (!Array.isArray(field.values)) return `${where}.values must be an array`;
     if (length === undefined) length = field.values.length;
@@ -68,9 +81,60 @@ export function checkFrame(value: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * A fast `checkFrame(value) === undefined` for a source that answers the same columns run after run: the names
+ * and types of the last frame it accepted are remembered, so a frame of that shape has only its values checked
+ * (no set of names, no strings). It accepts exactly what checkFrame accepts; ask checkFrame for the problem.
+ * @example const frames = new FrameChecker(); if (!frames.accepts(x)) throw new Error(checkFrame(x));
+ */
+export class FrameChecker {
+  #names: readonly string[] = [];
+  #types: readonly string[] = [];
+
+  /** True when `value` is a well-formed frame. */
+  accepts(value: unknown): value is Frame {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+    const fields = (value as { fields?: unknown }).fields;
+    if (!Array.isArray(fields)) return false;
+    const meta = (value as { meta?: unknown }).meta;
+    if (meta !== undefined && (typeof meta !== 'object' || meta === null || Array.isArray(meta))) return false;
+    let known = fields.length === this.#names.length;
+    let length = -1;
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i] as Partial<Field> | null;
+      if (typeof field !== 'object' || field === null) return false;
+      if (known && (field.name !== this.#names[i] || field.type !== this.#types[i])) known = false;
+      const expected = typeOfValues(field.type);
+      if (expected === undefined || typeof field.name !== 'string' || field.name === '') return false;
+      const values = field.values;
+      if (!Array.isArray(values)) return false;
+      if (length === -1) length = values.length;
+      else if (values.length !== length) return false;
+      for (let j = 0; j < values.length; j++) {
+        const v: unknown = values[j];
+        if (v === null) continue;
+        if (typeof v !== expected || (expected === 'number' && !Number.isFinite(v))) return false;
+      }
+    }
+    if (known) return true;
+    // A new shape: its names must be unique (checked once per shape), then it is the one remembered.
+    const names = fields.map((f: Field) => f.name);
+    if (new Set(names).size !== names.length) return false;
+    this.#names = names;
+    this.#types = fields.map((f: Field) => f.type);
+    return true;
+  }
+}
+
 /** Number of rows in a frame. */
 export function rowCount(frame: Frame): number {
   return frame.fields[0]?.values.length ?? 0;
+}
+
+/** A frame cut to `maxRows` rows and flagged `truncated`, or the frame itself when it fits. */
+export function capRows(frame: Frame, maxRows: number): Frame {
+  if (rowCount(frame) <= maxRows) return frame;
+  return { ...sliceFrame(frame, 0, maxRows), meta: { ...frame.meta, truncated: true } };
 }
 
 /** The first field of type time, if any. */

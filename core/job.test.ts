@@ -62,4 +62,26 @@ describe('Job', () => {
     await until(() => entries.length === 1, 2000, 'the run');
     expect(entries[0]!.body).to.include('"meta":{"truncated":true}');
   });
+
+  it('hands the plugin a signal that aborts at the time-out, also through a copy of the context', async () => {
+    const seen: AbortSignal[] = [];
+    const { instance } = countingSource();
+    const slow = {
+      ...instance,
+      source: {
+        ...instance.source,
+        query: (_q: unknown, ctx: { signal: AbortSignal }) => {
+          const copy = { ...ctx };
+          seen.push(copy.signal);
+          return new Promise((_, reject) => copy.signal.addEventListener('abort', () => reject(copy.signal.reason)));
+        },
+      },
+    } as SourceInstance;
+    const { job, entries } = jobOf(slow);
+    job.tick();
+    await job.inflight;
+    expect(seen).to.have.length(1);
+    expect(seen[0]!.aborted).to.equal(true);
+    expect(entries.at(-1)!.json).to.include('RTDASH_QUERY_TIMEOUT');
+  });
 });

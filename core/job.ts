@@ -3,14 +3,16 @@
  * One query per tick however many viewers; a tick never overlaps the previous run; every run has a
  * time-out delivered as an AbortSignal; failures back off exponentially and recover by themselves.
  */
-import { RtdashError, messageOf, type ErrorCode } from './errors.js';
+import { RtdashError, messageOf } from './errors.js';
 import { codedError, failureCode } from './failure-code.js';
-import { DEFAULT_MAX_COLUMNS, checkFrame, frameTooWide, rowCount, sliceFrame, type Frame } from './frame.js';
+import { DEFAULT_MAX_COLUMNS, FrameChecker, capRows, checkFrame, frameTooWide, sliceFrame, type Frame } from './frame.js';
 import type { Widget } from './model.js';
-import type { Logger } from './plugin.js';
+import type { Logger, QueryContext, TimeRange } from './plugin.js';
 import { probeSource, type SourceInstance } from './registry.js';
 import type { Metrics } from './metrics.js';
-import { isRangeWidget, resolveRange, type RangeSpec } from './time-range.js';
+import { outcomeOf, type SourceQueries } from './query-metrics.js';
+import { RunGuard, type RunSignal } from './run-signal.js';
+import { isRangeWidget, resolveRange, type RangeSpec, type ResolvedRange } from './time-range.js';
 import { downsample } from './downsample.js';
 import type { RangeCache } from './range-cache.js';
 import { WidgetHistory, mergeModeFor, type UpdateEntry } from './widget-history.js';
@@ -67,6 +69,12 @@ export class Job {
   #probing = false;
   /** Whether a back-off probe found the source down since the last successful run. */
   #sourceWasDown = false;
+  /** Cancels a run at its time-out or at shutdown. */
+  readonly #guard: RunGuard;
+  /** Remembers the source's frame shape, so each run checks only the values. */
+  readonly #frames = new FrameChecker();
+  /** This job's source's query count and duration figures. */
+  readonly #queries: SourceQueries;
 
   constructor(key: string, widget: Widget, variables: Record<string, string>, intervalMs: number, deps: JobDeps) {
     this.key = key;
@@ -74,6 +82,11 @@ export class Job {
     this.variables = Object.freeze({ ...variables });
     this.intervalMs = intervalMs;
     this.#deps = deps;
+    this.#guard = new RunGuard(deps.shutdown, (timeoutMs) => {
+      const name = deps.source.config.name;
+      return new RtdashError('RTDASH_QUERY_TIMEOUT', `query to "${name}" timed out after ${timeoutMs} ms and was cancelled`, { details: { timeoutMs } });
+    });
+    this.#queries = deps.metrics.queries.of(deps.source.config.name);
     // Unchanged data is confirmed every few intervals, so its age never reads as stale. A range widget's
     // frame is its whole window each run: it replaces, and `keep` does not cut it.
     const mode = deps.range !== undefined && isRangeWidget(widget) ? 'replace' : mergeModeFor(widget.type);
@@ -148,13 +161,9 @@ export class Job {
       return;
     }
     this.pushed = pushed;
-    this.#inflight = this.#run().finally(() => {
-      this.#inflight = undefined;
-      if (this.#again) {
-        this.#again = false;
-        this.#poke();
-      }
-    });
+    const run = this.#run();
+    // A run that failed before its first await (its source out of service) has ended already.
+    if (this.running) this.#inflight = run;
   }
 
   /**
@@ -176,19 +185,14 @@ export class Job {
   }
 
   async #run(): Promise<void> {
-    const { source, metrics, shutdown } = this.#deps;
+    const { source, metrics } = this.#deps;
     const name = source.config.name;
     this.running = true;
     this.runs++;
     metrics.hot.queries++;
     const timeoutMs = this.widget.timeoutMs ?? source.config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const controller = new AbortController();
-    const onShutdown = () => controller.abort(new RtdashError('RTDASH_SHUTTING_DOWN', 'the server is shutting down'));
-    shutdown.addEventListener('abort', onShutdown, { once: true });
-    const timer = setTimeout(
-      () => controller.abort(new RtdashError('RTDASH_QUERY_TIMEOUT', `query to "${name}" timed out after ${timeoutMs} ms and was cancelled`, { details: { timeoutMs } })),
-      timeoutMs,
-    );
+    // The plugin's signal is made only if it reads ctx.signal (core/run-signal.ts).
+    const run = this.#guard.start(timeoutMs);
     const maxRows = source.config.maxRows ?? DEFAULT_MAX_ROWS;
     const maxColumns = source.config.maxColumns ?? DEFAULT_MAX_COLUMNS;
     const now = Date.now();
@@ -201,26 +205,19 @@ export class Job {
       resolved === undefined || (resolved.live && this.widget.usesRange !== true)
         ? { from: this.#lastTo ?? now - this.#historySpanMs(), to: now }
         : { from: resolved.fromMs, to: resolved.toMs };
-    const timed = resolved === undefined ? {} : { bucketSeconds: resolved.bucketSeconds, rangeLive: resolved.live };
     const started = performance.now();
     try {
       if (source.fault !== undefined) throw source.fault; // its plugin is out of service: say why, ask it nothing
       // A fixed range's result does not change: a cached one answers without a query.
-      const cached = await this.#deps.cache?.store.get(this.#deps.cache.key);
+      const cache = this.#deps.cache;
+      const cached = cache === undefined ? undefined : await cache.store.get(cache.key);
       if (cached !== undefined) metrics.hot.queries--; // counted above as a query, and it was none
-      // Promise.resolve().then turns a synchronous throw in the plugin into a rejection.
-      const result = cached !== undefined ? Promise.resolve(cached) : Promise.resolve().then(() =>
-        source.source.query(this.widget.query, { variables: this.variables, range, ...timed, intervalMs: this.intervalMs, signal: controller.signal, maxRows, maxColumns }),
-      );
-      result.catch(() => undefined); // a plugin that rejects after its time-out must not reach the process
-      const frame = await Promise.race([result, rejectOnAbort(controller.signal)]);
-      const problem = checkFrame(frame);
-      if (problem !== undefined) throw new RtdashError('RTDASH_FRAME_MALFORMED', `"${name}" returned a malformed frame: ${problem}`);
-      if (frame.fields.length > maxColumns) throw frameTooWide(name, `returned ${frame.fields.length} columns`, maxColumns);
+      const frame = await run.race(cached !== undefined ? Promise.resolve(cached) : this.#query(run, range, resolved, maxRows, maxColumns));
+      this.#check(frame, name, maxColumns);
       // A range widget gets at most about max_points rows, whatever the source gave.
       const capped = this.#deps.range !== undefined && isRangeWidget(this.widget) ? downsample(capRows(frame, maxRows), this.#deps.range.maxPoints) : capRows(frame, maxRows);
-      if (cached === undefined) this.#deps.cache?.store.set(this.#deps.cache.key, capped);
-      if (cached === undefined) metrics.queries.inc({ source: name, outcome: 'ok' });
+      if (cached === undefined) cache?.store.set(cache.key, capped);
+      if (cached === undefined) this.#queries.done('ok');
       this.failures = 0;
       this.#backoffUntil = 0;
       this.#sourceWasDown = false;
@@ -231,7 +228,7 @@ export class Job {
       this.#emit(update);
     } catch (err) {
       const code = failureCode(err);
-      metrics.queries.inc({ source: name, outcome: outcomeOf(code) });
+      this.#queries.done(outcomeOf(code));
       this.failures++;
       this.#backoffUntil = Date.now() + Math.min(this.intervalMs * 2 ** (this.failures - 1), MAX_BACKOFF_MS);
       if (code !== 'RTDASH_SHUTTING_DOWN') {
@@ -240,11 +237,37 @@ export class Job {
         this.#emit(this.history.applyError(code, detail, Date.now(), codedError(err)?.message));
       }
     } finally {
-      metrics.queryDuration.observe({ source: name }, (performance.now() - started) / 1000);
-      clearTimeout(timer);
-      shutdown.removeEventListener('abort', onShutdown);
+      this.#queries.observe((performance.now() - started) / 1000);
+      this.#guard.end(run);
       this.running = false;
+      this.#inflight = undefined;
+      if (this.#again) {
+        this.#again = false;
+        this.#poke();
+      }
     }
+  }
+
+  /** Asks the source; a synchronous throw in the plugin becomes a rejection. */
+  #query(run: RunSignal, range: TimeRange, resolved: ResolvedRange | undefined, maxRows: number, maxColumns: number): Promise<Frame> {
+    // Own, enumerable getters: a plugin that copies the context ({ ...ctx }) keeps the signal. The time fields are
+    // there only on a dashboard with `time:`, as before.
+    const ctx: QueryContext =
+      resolved === undefined
+        ? { variables: this.variables, range, intervalMs: this.intervalMs, get signal() { return run.signal; }, maxRows, maxColumns }
+        : { variables: this.variables, range, bucketSeconds: resolved.bucketSeconds, rangeLive: resolved.live, intervalMs: this.intervalMs, get signal() { return run.signal; }, maxRows, maxColumns };
+    try {
+      return Promise.resolve(this.#deps.source.source.query(this.widget.query, ctx));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Throws when the source's answer is not a frame, or has more columns than the source allows. */
+  #check(frame: Frame, name: string, maxColumns: number): void {
+    const problem = this.#frames.accepts(frame) ? undefined : checkFrame(frame);
+    if (problem !== undefined) throw new RtdashError('RTDASH_FRAME_MALFORMED', `"${name}" returned a malformed frame: ${problem}`);
+    if (frame.fields.length > maxColumns) throw frameTooWide(name, `returned ${frame.fields.length} columns`, maxColumns);
   }
 
   #emit(entry: UpdateEntry | undefined): void {
@@ -273,29 +296,4 @@ function withSource(message: string, source: SourceInstance): string {
   if (message.includes(`"${name}"`)) return message;
   const bare = message.startsWith(`${type}: `) ? message.slice(type.length + 2) : message;
   return `${type} "${name}": ${bare}`;
-}
-
-/** A frame cut to `maxRows` rows and flagged, or the frame itself when it fits. */
-function capRows(frame: Frame, maxRows: number): Frame {
-  if (rowCount(frame) <= maxRows) return frame;
-  return { ...sliceFrame(frame, 0, maxRows), meta: { ...frame.meta, truncated: true } };
-}
-
-function outcomeOf(code: ErrorCode): string {
-  if (code === 'RTDASH_QUERY_TIMEOUT' || code === 'RTDASH_CONNECTION_WAIT') return 'timeout';
-  if (code === 'RTDASH_FRAME_MALFORMED') return 'malformed';
-  if (code === 'RTDASH_SHUTTING_DOWN') return 'cancelled';
-  return 'error';
-}
-
-/**
- * Rejects with the abort reason one turn after the abort, so that a plugin that answers the abort at once
- * with a more precise error (a pool saying it was still waiting for a connection) is the one reported.
- */
-function rejectOnAbort(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    const later = () => setImmediate(() => reject(signal.reason));
-    if (signal.aborted) later();
-    else signal.addEventListener('abort', later, { once: true });
-  });
 }

@@ -2,7 +2,8 @@
  * The server's Prometheus metrics (prom-client), in a registry of its own so that several servers
  * can live in one process (tests) without sharing figures.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { QueryMetrics } from './query-metrics.js';
 
 /** Plain counters bumped on hot paths; exported to Prometheus at scrape time, not per message. */
 export interface HotCounters {
@@ -15,8 +16,10 @@ export interface HotCounters {
 export class Metrics {
   readonly registry = new Registry();
   readonly hot: HotCounters = { queries: 0, messagesSent: 0, bytesSent: 0 };
-  readonly queries: Counter<'source' | 'outcome'>;
-  readonly queryDuration: Histogram<'source'>;
+  /** rtdash_queries_total and rtdash_query_duration_seconds: a job keeps its source's `queries.of(name)`. */
+  readonly queries: QueryMetrics;
+  /** The same figures as `queries`, for callers that record a duration with its labels. */
+  readonly queryDuration: Pick<QueryMetrics, 'observe'>;
   readonly skippedTicks: Counter<'reason'>;
   readonly slowClients: Counter<'action'>;
   readonly allocatorTrims: Counter<'released'>;
@@ -31,14 +34,8 @@ export class Metrics {
     new Gauge({ name: 'rtdash_jobs_running', help: 'Scheduled jobs', registers, collect() { this.set(sources.jobs()); } });
     new Counter({ name: 'rtdash_messages_sent_total', help: 'Protocol messages sent to clients', registers, collect() { this.reset(); this.inc(hot.messagesSent); } });
     new Counter({ name: 'rtdash_bytes_sent_total', help: 'Protocol bytes sent to clients', registers, collect() { this.reset(); this.inc(hot.bytesSent); } });
-    this.queries = new Counter({ name: 'rtdash_queries_total', help: 'Data-source queries by source and outcome (ok, error, timeout, malformed)', labelNames: ['source', 'outcome'], registers });
-    this.queryDuration = new Histogram({
-      name: 'rtdash_query_duration_seconds',
-      help: 'Data-source query duration',
-      labelNames: ['source'],
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers,
-    });
+    this.queries = new QueryMetrics(registers);
+    this.queryDuration = this.queries;
     this.skippedTicks = new Counter({ name: 'rtdash_ticks_skipped_total', help: 'Ticks not run: the previous run was still going (overlap) or the job is backing off', labelNames: ['reason'], registers });
     this.slowClients = new Counter({ name: 'rtdash_slow_clients_total', help: 'Clients conflated for falling behind (conflated), closed for staying behind (closed) or for passing max_client_queue_bytes (overflowed)', labelNames: ['action'], registers });
     this.allocatorTrims = new Counter({ name: 'rtdash_allocator_trims_total', help: 'Times the C allocator was asked to hand free memory back after a burst of connections, by whether it released any (glibc only)', labelNames: ['released'], registers });

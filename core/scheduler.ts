@@ -22,8 +22,21 @@ const MAX_JITTER_MS = 5;
 
 interface Timed {
   job: Job;
-  timer?: NodeJS.Timeout;
+  /** The clock-aligned tick it shares with the jobs of the same interval and offset. */
+  slot?: Slot;
   cron?: ScheduledTask;
+}
+
+/**
+ * The jobs that tick at the same times (same interval, same offset): one timer for all of them, so a tick
+ * costs one timer per slot, not one per job. With at most MAX_JITTER_MS offsets that is a handful per interval.
+ */
+interface Slot {
+  key: string;
+  interval: number;
+  due: number;
+  timer?: NodeJS.Timeout;
+  members: Set<Timed>;
 }
 
 /** What the scheduler needs from the server. */
@@ -40,12 +53,13 @@ export interface SchedulerDeps {
 /** Owns every job and its timer. */
 export class Scheduler {
   readonly #jobs = new Map<string, Timed>();
+  readonly #slots = new Map<string, Slot>();
   readonly #deps: SchedulerDeps;
   readonly #shutdown = new AbortController();
 
   constructor(deps: SchedulerDeps) {
     this.#deps = deps;
-    // Every run in flight listens for shutdown: that is one listener per running job, not a leak.
+    // Recorders and tests may listen too; the runs in flight share one listener (core/run-signal.ts).
     setMaxListeners(0, this.#shutdown.signal);
   }
 
@@ -118,45 +132,63 @@ export class Scheduler {
 
   #start(timed: Timed): void {
     const { job } = timed;
-    const fire = () => {
-      if (job.listeners.size === 0) {
-        this.#clear(timed);
-        this.#jobs.delete(job.key);
-        return;
-      }
-      job.tick();
-    };
     job.tick(); // the first viewer should not wait a whole interval for data
     if (job.fixed) return; // a fixed range's data does not change: one run, no schedule
     job.listen();
     const schedule = job.widget.schedule;
     if (schedule.kind === 'cron') {
-      timed.cron = cronSchedule(schedule.expression, fire, { name: job.key });
+      timed.cron = cronSchedule(schedule.expression, () => this.#fire(timed), { name: job.key });
       return;
     }
     const interval = schedule.ms;
     // The offset is the dashboard's, not each widget's: its widgets due together run in one timer turn and their
     // results go out as one message at once, while different dashboards' queries still spread over a few ms.
     const offset = jitterOf(`${job.key.slice(0, job.key.indexOf('/'))}|${interval}`, Math.min(MAX_JITTER_MS, Math.floor(interval / 10)));
-    // Timers may fire a little before `due` by Date.now(); deriving the next tick from the previous
-    // one (not from the clock) keeps one tick per interval instead of firing twice.
-    let due = Math.floor((Date.now() - offset) / interval) * interval + offset;
-    const next = () => {
-      const now = Date.now();
-      due += interval;
-      if (due <= now) due += Math.ceil((now - due + 1) / interval) * interval; // missed ticks are skipped, not replayed
-      timed.timer = setTimeout(() => {
-        fire();
-        if (this.#jobs.get(job.key) === timed) next();
-      }, due - now);
-    };
-    next();
+    const key = `${interval}/${offset}`;
+    let slot = this.#slots.get(key);
+    if (slot === undefined) {
+      // Timers may fire a little before `due` by Date.now(); deriving the next tick from the previous
+      // one (not from the clock) keeps one tick per interval instead of firing twice.
+      slot = { key, interval, due: Math.floor((Date.now() - offset) / interval) * interval + offset, members: new Set() };
+      this.#slots.set(key, slot);
+      this.#arm(slot);
+    }
+    slot.members.add(timed);
+    timed.slot = slot;
+  }
+
+  #arm(slot: Slot): void {
+    const now = Date.now();
+    slot.due += slot.interval;
+    if (slot.due <= now) slot.due += Math.ceil((now - slot.due + 1) / slot.interval) * slot.interval; // missed ticks are skipped, not replayed
+    slot.timer = setTimeout(() => {
+      for (const timed of slot.members) this.#fire(timed);
+      if (this.#slots.get(slot.key) === slot) this.#arm(slot);
+    }, slot.due - now);
+  }
+
+  /** One tick of a job: runs it, or stops it when nobody listens any more. */
+  #fire(timed: Timed): void {
+    const { job } = timed;
+    if (job.listeners.size === 0) {
+      this.#clear(timed);
+      if (this.#jobs.get(job.key) === timed) this.#jobs.delete(job.key);
+      return;
+    }
+    job.tick();
   }
 
   #clear(timed: Timed): void {
     timed.job.unlisten();
-    if (timed.timer) clearTimeout(timed.timer);
-    timed.timer = undefined;
+    const slot = timed.slot;
+    timed.slot = undefined;
+    if (slot !== undefined) {
+      slot.members.delete(timed);
+      if (slot.members.size === 0 && this.#slots.get(slot.key) === slot) {
+        clearTimeout(slot.timer);
+        this.#slots.delete(slot.key);
+      }
+    }
     if (timed.cron) {
       void timed.cron.destroy();
       timed.cron = undefined;
