@@ -82,6 +82,6 @@ describe('Job', () => {
     await job.inflight;
     expect(seen).to.have.length(1);
     expect(seen[0]!.aborted).to.equal(true);
-    expect(entries.at(-1)!.json).to.include('RTDASH_QUERY_TIMEOUT');
+    expect(entries.at(-1)!.body).to.include('RTDASH_QUERY_TIMEOUT');
   });
 });

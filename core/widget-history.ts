@@ -175,9 +175,7 @@ export class WidgetHistory {
     this.#frame.fields.forEach((f, i) => {
       for (const v of rows.fields[i]!.values) f.values.push(v);
     });
-    const before = rowCount(this.#frame);
-    this.#frame = trimmed(this.#frame, this.#keep);
-    return { kind: 'slide', drop: before - rowCount(this.#frame), pop, rows };
+    return { kind: 'slide', drop: trimInPlace(this.#frame, this.#keep), pop, rows };
   }
 
   #full(error: { code: ErrorCode; message: string; detail?: string } | undefined): string {
@@ -243,17 +241,29 @@ function sortedByTime(frame: Frame): Frame {
   return { fields: frame.fields.map((f) => ({ ...f, values: order.map((i) => f.values[i] as never) })) };
 }
 
-function trimmed(frame: Frame, keep: Keep): Frame {
+/** How many rows at the head of `frame` fall outside what `keep` holds. */
+function excess(frame: Frame, keep: Keep): number {
   const n = rowCount(frame);
+  if (keep.kind === 'points') return Math.max(0, n - keep.count);
+  const t = timeField(frame);
   let drop = 0;
-  if (keep.kind === 'points') drop = Math.max(0, n - keep.count);
-  else {
-    const t = timeField(frame);
-    if (t && n > 0) {
-      const cutoff = (t.values[n - 1] as number) - keep.ms;
-      while (drop < n && (t.values[drop] as number) < cutoff) drop++;
-    }
+  if (t && n > 0) {
+    const cutoff = (t.values[n - 1] as number) - keep.ms;
+    while (drop < n && (t.values[drop] as number) < cutoff) drop++;
   }
+  return drop;
+}
+
+/** `frame` cut to what `keep` holds, as a new frame (the source's frame is left as it was). */
+function trimmed(frame: Frame, keep: Keep): Frame {
+  const drop = excess(frame, keep);
   if (drop === 0) return frame;
   return { fields: frame.fields.map((f) => ({ name: f.name, type: f.type, values: f.values.slice(drop) })) };
+}
+
+/** Cuts the history's own frame to what `keep` holds, in place (no copy of the kept values each run); returns the rows dropped. */
+function trimInPlace(frame: Frame, keep: Keep): number {
+  const drop = excess(frame, keep);
+  if (drop > 0) for (const f of frame.fields) f.values.splice(0, drop);
+  return drop;
 }

@@ -45,9 +45,9 @@ async function firstData(c: TestClient, w: string): Promise<Entry> {
 describe('time ranges on the real Redis', function () {
   this.timeout(30_000);
   const prefix = `rtdash-test:${randomUUID()}:`;
-  /** One point a minute over the last three hours, on whole minutes. */
-  const last = Math.floor(Date.now() / MINUTE) * MINUTE;
-  const times = Array.from({ length: 180 }, (_, i) => last - (179 - i) * MINUTE);
+  /** One point a minute over the three hours before the suite starts (not when the file is loaded), on whole minutes. */
+  let last = 0;
+  let times: number[] = [];
   const totalAt = (t: number) => ((t / MINUTE) % 97) + 0.5;
   const msAt = (t: number) => (t / MINUTE) % 300;
   let admin: Redis;
@@ -55,6 +55,8 @@ describe('time ranges on the real Redis', function () {
 
   before(async function () {
     await needService(this, 'redis');
+    last = Math.floor(Date.now() / MINUTE) * MINUTE;
+    times = Array.from({ length: 180 }, (_, i) => last - (179 - i) * MINUTE);
     admin = new Redis(SERVICES.redis.url);
     const write = admin.multi();
     for (const time of times) {

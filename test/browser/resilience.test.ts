@@ -125,10 +125,11 @@ describe('the dashboard page when things go wrong (in Chromium)', function () {
         setInterval(() => w.statuses.push(status.shadowRoot?.querySelector('[part="label"]')?.textContent ?? ''), 20);
       });
       await pickVariable(page, 'region', 'eu');
+      // The old stream keeps the panels filled until the new one's snapshot: wait for data of the new values.
       await page.waitForFunction(() => {
-        const root = document.querySelector('rt-dashboard')!.shadowRoot!;
-        const el = root.querySelector('[data-widget="active-users-now"]') as HTMLElement & { state?: { status: string } };
-        return el.state?.status === 'ok' && root.querySelector('select')?.value === 'eu';
+        const host = document.querySelector('rt-dashboard') as HTMLElement & { view?: { vars?: Record<string, string> } };
+        const el = host.shadowRoot!.querySelector('[data-widget="active-users-now"]') as HTMLElement & { state?: { status: string } };
+        return host.view?.vars?.region === 'eu' && el.state?.status === 'ok' && host.shadowRoot!.querySelector('select')?.value === 'eu';
       });
       expect(await statNumber(page, 'active-users-now')).to.be.lessThan(everywhere);
       await page.waitForTimeout(1500);

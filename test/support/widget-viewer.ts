@@ -51,14 +51,10 @@ export class WidgetViewer {
     });
   }
 
-  /** The widget's data as the entries so far build it: a replace sets it, an append adds its rows. */
+  /** The widget's data as the entries so far build it (the client's state after the last one), row by row. */
   rows(): Record<string, unknown>[] {
-    let columns: { name: string; values: unknown[] }[] = [];
-    for (const entry of this.entries()) {
-      if (entry.frame === undefined || entry.op === undefined) continue;
-      if (entry.op === 'replace') columns = entry.frame.fields.map((f) => ({ name: f.name, values: [...f.values] }));
-      else for (const f of entry.frame.fields) columns.find((c) => c.name === f.name)?.values.push(...f.values);
-    }
+    const last = this.last() as (WidgetEntry & { state?: WidgetEntry['frame'] }) | undefined;
+    const columns = (last?.state ?? last?.frame)?.fields ?? [];
     const length = columns[0]?.values.length ?? 0;
     return Array.from({ length }, (_, i) => Object.fromEntries(columns.map((c) => [c.name, c.values[i]])));
   }
