@@ -20,7 +20,8 @@ describe('WidgetHistory', () => {
     const h = new WidgetHistory('w', 'append', { kind: 'points', count: 100 }, 1000);
     const first = h.applyFrame(series([1, 2, 3], [10, 20, 30]), 5)!;
     expect(first.seq).to.equal(1001);
-    expect(wire(first)).to.deep.equal({ w: 'w', f: series([1, 2, 3], [10, 20, 30]) });
+    // A job's first entry is its whole state with its seq: viewers of an earlier life of the job start over from it.
+    expect(wire(first)).to.deep.equal({ w: 'w', seq: 1001, at: 5, lastGoodAt: 5, status: 'ok', frame: series([1, 2, 3], [10, 20, 30]) });
     expect(full(h.snapshot())).to.deep.include({ seq: 1001, status: 'ok', lastGoodAt: 5, frame: series([1, 2, 3], [10, 20, 30]) });
     const next = h.applyFrame(series([2, 3, 4, 5], [20, 30, 40, 50]), 6)!;
     expect(entryJson(next, 6)).to.equal('{"w":"w","a":[[4,5],[40,50]]}');
@@ -76,7 +77,7 @@ describe('WidgetHistory', () => {
         const length = 1 + Math.floor(random() * 6);
         const times = Array.from({ length }, (_, i) => start + i);
         const entry = h.applyFrame(series(times, times.map(() => Math.floor(random() * 3))), run);
-        if (entry !== undefined) client = applyChange(client, wire(entry));
+        if (entry !== undefined) client = entry.full ? (wire(entry) as unknown as { frame: Frame }).frame : applyChange(client, wire(entry));
         expect(client, `${mode} run ${run}`).to.deep.equal({ fields: h.frame.fields });
       }
     }
@@ -107,8 +108,8 @@ describe('WidgetHistory', () => {
 
   it('shows viewers only the sentence of a source failure and keeps the full message for admins', () => {
     const h = new WidgetHistory('w', 'append', { kind: 'points', count: 10 }, 0);
-    const entry = wire(h.applyError('RTDASH_QUERY_FAILED', `syntax error at or near "ANDD"`, 100));
-    expect(entry.e).to.deep.equal({ code: 'RTDASH_QUERY_FAILED', message: 'the query failed' });
+    const entry = wire(h.applyError('RTDASH_QUERY_FAILED', `syntax error at or near "ANDD"`, 100)) as { error?: unknown };
+    expect(entry.error, 'the first entry is a whole state').to.deep.equal({ code: 'RTDASH_QUERY_FAILED', message: 'the query failed' });
     expect(h.snapshot()).not.to.include('ANDD');
     expect(JSON.parse(h.detailedSnapshot()).error).to.deep.equal({ code: 'RTDASH_QUERY_FAILED', message: 'the query failed', detail: 'syntax error at or near "ANDD"' });
     // Another driver message behind the same sentence changes nothing for viewers.
@@ -131,8 +132,10 @@ describe('WidgetHistory', () => {
   it('replaces tables whole and skips identical ones', () => {
     const h = new WidgetHistory('t', 'replace', { kind: 'points', count: 10 }, 0);
     const table: Frame = { fields: [{ name: 'name', type: 'string', values: ['a'] }] };
-    expect(wire(h.applyFrame(table, 1))).to.deep.equal({ w: 't', f: table });
-    expect(h.applyFrame({ fields: [{ name: 'name', type: 'string', values: ['a'] }] }, 2)).to.equal(undefined);
+    expect(wire(h.applyFrame(table, 1))).to.deep.include({ w: 't', seq: 1, frame: table });
+    const other: Frame = { fields: [{ name: 'name', type: 'string', values: ['b'] }] };
+    expect(wire(h.applyFrame(other, 2))).to.deep.equal({ w: 't', v: [['b']] });
+    expect(h.applyFrame({ fields: [{ name: 'name', type: 'string', values: ['b'] }] }, 3)).to.equal(undefined);
   });
 
   it('confirms unchanged data with a frameless update once it would look stale', () => {

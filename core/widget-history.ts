@@ -22,6 +22,8 @@ export interface UpdateEntry {
   readonly at: number;
   readonly head: string;
   readonly body: string;
+  /** A whole state (with its own seq and times), not a change. */
+  readonly full?: true;
 }
 
 import { widgetTraits, type MergeMode } from './widget-types.js';
@@ -193,7 +195,10 @@ export class WidgetHistory {
     this.seq += 1;
     this.at = now;
     this.#snapshot = undefined;
-    const entry: UpdateEntry = { seq: this.seq, at: now, head: this.#head, body };
+    // A job's first entry is its whole state, with its seq: a viewer who held an earlier life of the job (its
+    // seqs from another clock value) takes it as it is, and counts on from there.
+    const first = this.seq === this.firstSeq + 1;
+    const entry: UpdateEntry = first ? { seq: this.seq, at: now, head: this.#head, body: this.#full(this.error).slice(this.#head.length), full: true } : { seq: this.seq, at: now, head: this.#head, body };
     this.#log.push(entry);
     this.#logBytes += body.length;
     while (this.#log.length > MAX_LOG_ENTRIES || (this.#logBytes > MAX_LOG_BYTES && this.#log.length > 1)) {

@@ -143,6 +143,8 @@ export interface EntryParts {
   readonly at: number;
   readonly head: string;
   readonly body: string;
+  /** A whole state: it carries its own seq and times, and no age. */
+  readonly full?: true;
 }
 
 /**
@@ -151,7 +153,7 @@ export interface EntryParts {
  */
 export function entryJson(entry: EntryParts, messageAt: number): string {
   const age = messageAt - entry.at;
-  return age > 0 ? `${entry.head},"dt":${age}${entry.body}` : `${entry.head}${entry.body}`;
+  return age > 0 && entry.full !== true ? `${entry.head},"dt":${age}${entry.body}` : `${entry.head}${entry.body}`;
 }
 
 /** The start of every `update` message of a dashboard, built once per view: its time and the entries follow. */
