@@ -7,8 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Counter, Gauge } from 'prom-client';
-import { Redis } from 'ioredis';
-import { messageOf } from './errors.js';
+import { RedisLink } from './redis-link.js';
 import { checkFrame, type Frame } from './frame.js';
 import type { Metrics } from './metrics.js';
 import type { Logger } from './plugin.js';
@@ -39,13 +38,9 @@ export class RangeCache {
   #bytes = 0;
   readonly #maxBytes: number;
   readonly #ttlMs: number;
-  readonly #redis: Redis | undefined;
-  /** Settles when the first connection attempt has: commands wait for it rather than fail while the server starts. */
-  #connected: Promise<void> = Promise.resolve();
+  readonly #redis: RedisLink | undefined;
   readonly #prefix: string;
   readonly #logger: Logger;
-  /** Whether Redis failed since it last answered: its outage is logged once, and its return once. */
-  #redisDown = false;
   readonly #hits: Counter<'tier'>;
   readonly #misses: Counter;
   readonly #skipped: Counter<'reason'>;
@@ -63,10 +58,15 @@ export class RangeCache {
     new Gauge({ name: 'rtdash_range_cache_bytes', help: 'Bytes of fixed-range results held in memory (at most cache.range_max_bytes)', registers, collect() { this.set(cache.#bytes); } });
     new Gauge({ name: 'rtdash_range_cache_entries', help: 'Fixed-range results held in memory', registers, collect() { this.set(cache.#entries.size); } });
     if (options.redis !== undefined) {
-      // No offline queue: while Redis is away a command fails at once instead of making a viewer wait.
-      this.#redis = new Redis(options.redis.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: REDIS_WAIT_MS, connectionName: 'rtdash:range-cache' });
-      this.#redis.on('error', () => undefined); // reported through the commands that fail
-      this.#connected = this.#redis.connect().catch((err: unknown) => this.#failed(err));
+      this.#redis = new RedisLink(options.redis.url, {
+        name: 'rtdash:range-cache',
+        waitMs: REDIS_WAIT_MS,
+        logger: options.logger,
+        words: {
+          away: 'cluster.redis is unreachable; the time-range cache goes on in memory only, not shared with other instances',
+          back: 'cluster.redis answers again; the time-range cache is shared again',
+        },
+      });
     }
   }
 
@@ -107,7 +107,7 @@ export class RangeCache {
       return;
     }
     this.#remember(key, json);
-    if (this.#redis !== undefined) void this.#redisCall(() => this.#redis!.set(this.#redisKey(key), json, 'PX', this.#ttlMs));
+    if (this.#redis !== undefined) void this.#redis.call((redis) => redis.set(this.#redisKey(key), json, 'PX', this.#ttlMs));
   }
 
   /** Ends the Redis connection. */
@@ -133,36 +133,10 @@ export class RangeCache {
 
   async #redisGet(key: string): Promise<string | undefined> {
     if (this.#redis === undefined) return undefined;
-    const text = await this.#redisCall(() => this.#redis!.get(this.#redisKey(key)));
+    const text = await this.#redis.call((redis) => redis.get(this.#redisKey(key)));
     return typeof text === 'string' && Buffer.byteLength(text) <= this.#maxBytes ? text : undefined;
   }
 
-  /** A Redis command's answer, or undefined when Redis fails or is slower than REDIS_WAIT_MS. */
-  async #redisCall<T>(command: () => Promise<T>): Promise<T | undefined> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const late = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${REDIS_WAIT_MS} ms`)), REDIS_WAIT_MS);
-      });
-      const answer = await Promise.race([this.#connected.then(command), late]);
-      if (this.#redisDown) {
-        this.#redisDown = false;
-        this.#logger.info({}, 'cluster.redis answers again; the time-range cache is shared again');
-      }
-      return answer;
-    } catch (err) {
-      this.#failed(err);
-      return undefined;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  #failed(err: unknown): void {
-    if (this.#redisDown) return;
-    this.#redisDown = true;
-    this.#logger.warn({ err: messageOf(err) }, 'cluster.redis is unreachable; the time-range cache goes on in memory only, not shared with other instances');
-  }
 
   #redisKey(key: string): string {
     return this.#prefix + createHash('sha256').update(key).digest('base64url');

@@ -11,11 +11,11 @@
  * memory still holds is written when it answers again.
  */
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { messageOf } from './errors.js';
 import type { FieldValue } from './frame.js';
 import type { Logger } from './plugin.js';
 import type { Column } from './record-series.js';
+import { RedisLink } from './redis-link.js';
 
 /** The longest a Redis command of the record store may take. */
 const REDIS_WAIT_MS = 2_000;
@@ -84,19 +84,23 @@ export type WriteOutcome = 'written' | 'other-writer' | 'lost' | 'failed';
 
 /** The sorted sets of recorded series in Redis. */
 export class RecordRedis {
-  readonly #redis: Redis;
+  readonly #link: RedisLink;
   readonly #prefix: string;
   readonly #logger: Logger;
   readonly #id = randomUUID();
-  readonly #connected: Promise<void>;
-  #down = false;
 
   constructor(options: RecordRedisOptions & { logger: Logger }) {
     this.#prefix = `${options.prefix}:records:`;
     this.#logger = options.logger;
-    this.#redis = new Redis(options.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: REDIS_WAIT_MS, connectionName: 'rtdash:records' });
-    this.#redis.on('error', () => undefined); // reported through the commands that fail
-    this.#connected = this.#redis.connect().catch((err: unknown) => this.#failed(err));
+    this.#link = new RedisLink(options.url, {
+      name: 'rtdash:records',
+      waitMs: REDIS_WAIT_MS,
+      logger: options.logger,
+      words: {
+        away: 'cluster.redis is unreachable; recorded points are kept in memory and written to it when it answers again',
+        back: 'cluster.redis answers again; the recorded points held in memory are written to it',
+      },
+    });
   }
 
   /** The sorted set of a series (its header and writer keys add `:header` and `:writer`). */
@@ -110,14 +114,14 @@ export class RecordRedis {
    */
   async load(series: string, from: number): Promise<{ found?: { fields: Column[]; rows: FieldValue[][] } } | undefined> {
     const key = this.keyOf(series);
-    const text = await this.#call(() => this.#redis.get(`${key}:header`));
+    const text = await this.#link.call((redis) => redis.get(`${key}:header`));
     if (text === undefined) return undefined;
     if (text === null) return {};
     // Page by score: each point has a time of its own, so the next page starts after the last one read.
     const members: string[] = [];
     let low = String(from);
     for (;;) {
-      const page = await this.#call(() => this.#redis.zrangebyscore(key, low, '+inf', 'WITHSCORES', 'LIMIT', 0, LOAD_PAGE));
+      const page = await this.#link.call((redis) => redis.zrangebyscore(key, low, '+inf', 'WITHSCORES', 'LIMIT', 0, LOAD_PAGE));
       if (page === undefined) return undefined;
       for (let i = 0; i < page.length; i += 2) members.push(page[i]!);
       if (page.length < 2 * LOAD_PAGE) break;
@@ -145,7 +149,7 @@ export class RecordRedis {
       const chunk = batch.rows.slice(start, start + BATCH_ROWS);
       const args = [header, String(batch.keepMs), String(cutoff), String(batch.maxPoints), this.#id, String(WRITER_TTL_MS), String(Number.isFinite(upTo) ? upTo : -1)];
       for (const { time, row } of chunk) args.push(String(time), JSON.stringify(row));
-      const added = await this.#call(() => this.#redis.eval(WRITE, 3, key, `${key}:header`, `${key}:writer`, ...args));
+      const added = await this.#link.call((redis) => redis.eval(WRITE, 3, key, `${key}:header`, `${key}:writer`, ...args));
       if (added === undefined) return 'failed';
       if (added === -1) return 'other-writer';
       if (added === -2) return 'lost';
@@ -158,34 +162,7 @@ export class RecordRedis {
   /** Lets go of being the writer of the series given (another instance takes over at once) and disconnects. */
   async close(series: readonly string[]): Promise<void> {
     const release = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
-    if (!this.#down) await Promise.allSettled(series.map((s) => this.#call(() => this.#redis.eval(release, 1, `${this.keyOf(s)}:writer`, this.#id))));
-    this.#redis.disconnect();
-  }
-
-  /** A command's answer, or undefined when Redis fails or takes longer than REDIS_WAIT_MS (a connection attempt too). */
-  async #call<T>(command: () => Promise<T>): Promise<T | undefined> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const late = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${REDIS_WAIT_MS} ms`)), REDIS_WAIT_MS);
-      });
-      const answer = await Promise.race([this.#connected.then(command), late]);
-      if (this.#down) {
-        this.#down = false;
-        this.#logger.info({}, 'cluster.redis answers again; the recorded points held in memory are written to it');
-      }
-      return answer;
-    } catch (err) {
-      this.#failed(err);
-      return undefined;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  #failed(err: unknown): void {
-    if (this.#down) return;
-    this.#down = true;
-    this.#logger.warn({ err: messageOf(err) }, 'cluster.redis is unreachable; recorded points are kept in memory and written to it when it answers again');
+    if (!this.#link.down) await Promise.allSettled(series.map((s) => this.#link.call((redis) => redis.eval(release, 1, `${this.keyOf(s)}:writer`, this.#id))));
+    this.#link.disconnect();
   }
 }
