@@ -16,7 +16,7 @@ describe('stream: a slow reader', function () {
         'big.yaml': `id: big
 title: Big
 widgets:
-  - { id: rows, title: Rows, type: table, source: test, query: { behave: big, rows: 2000, tag: big }, every: 100ms }
+  - { id: rows, title: Rows, type: table, source: test, query: { behave: big, rows: 2000, fresh: true, tag: big }, every: 100ms }
   - { id: tick, title: Tick, type: line, source: test, query: { behave: counter, tag: slow-tick }, every: 100ms }
 `,
       },

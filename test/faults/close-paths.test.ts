@@ -25,11 +25,11 @@ widgets:
   - { id: n, title: N, type: line, source: counted, query: "SELECT now() AS t, ${SCHEMA}.tick() AS n", every: ${EVERY_MS}ms, keep: 10 }
 `;
 
-/** A dashboard whose big table fills a client's buffers quickly. */
+/** A dashboard whose big table fills a client's buffers quickly: every run changes all of its 2,000 rows. */
 const BIG = `id: big
 title: Big
 widgets:
-  - { id: rows, title: Rows, type: table, source: test, query: { behave: big, rows: 2000, tag: close-paths }, every: 100ms }
+  - { id: rows, title: Rows, type: table, source: test, query: { behave: big, rows: 2000, fresh: true, tag: close-paths }, every: 100ms }
 `;
 
 describe('fault: every close path leaves nothing running', function () {

@@ -15,6 +15,8 @@ export interface TestQuery {
   delayMs?: number;
   /** For `big`: rows per frame. */
   rows?: number;
+  /** For `big`: every row's padding changes on every call, so no update can be sent as a few rows. */
+  fresh?: boolean;
   /** Any string; lets one dashboard have several distinct jobs. */
   tag?: string;
 }
@@ -50,6 +52,7 @@ export const testPlugin = definePlugin<Record<string, unknown>, TestQuery>({
       failures: { type: 'integer', minimum: 0 },
       delayMs: { type: 'integer', minimum: 0 },
       rows: { type: 'integer', minimum: 1 },
+      fresh: { type: 'boolean' },
       tag: { type: 'string' },
     },
   },
@@ -94,7 +97,8 @@ export const testPlugin = definePlugin<Record<string, unknown>, TestQuery>({
           case 'big': {
             const rows = query.rows ?? 100;
             const t = Array.from({ length: rows }, (_, i) => now - rows + i + 1);
-            return Promise.resolve({ fields: [{ name: 'time', type: 'time', values: t }, { name: 'pad', type: 'string', values: t.map(() => 'x'.repeat(200)) }] });
+            const pad = query.fresh === true ? String(n).padEnd(200, 'x') : 'x'.repeat(200);
+            return Promise.resolve({ fields: [{ name: 'time', type: 'time', values: t }, { name: 'pad', type: 'string', values: t.map(() => pad) }] });
           }
           case 'slow':
             return new Promise((resolve, reject) => {
