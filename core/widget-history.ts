@@ -198,7 +198,8 @@ export class WidgetHistory {
     // A job's first entry is its whole state, with its seq: a viewer who held an earlier life of the job (its
     // seqs from another clock value) takes it as it is, and counts on from there.
     const first = this.seq === this.firstSeq + 1;
-    const entry: UpdateEntry = first ? { seq: this.seq, at: now, head: this.#head, body: this.#full(this.error).slice(this.#head.length), full: true } : { seq: this.seq, at: now, head: this.#head, body };
+    if (first) this.#snapshot = this.#full(this.error); // the entry is the snapshot: serialised once
+    const entry: UpdateEntry = first ? { seq: this.seq, at: now, head: this.#head, body: this.#snapshot!.slice(this.#head.length), full: true } : { seq: this.seq, at: now, head: this.#head, body };
     this.#log.push(entry);
     this.#logBytes += body.length;
     while (this.#log.length > MAX_LOG_ENTRIES || (this.#logBytes > MAX_LOG_BYTES && this.#log.length > 1)) {

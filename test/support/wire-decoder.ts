@@ -8,14 +8,8 @@ import { isFullEntry, type DeltaEntry, type FullEntry, type UpdateEntry } from '
 import { nextState } from '../../web-components/client/dashboard-state.js';
 import type { Frame, WidgetState } from '../../web-components/client/types.js';
 
-/** A widget entry spelt out. */
-export interface SpeltEntry {
-  w: string;
-  seq: number;
-  at: number;
-  lastGoodAt: number | null;
-  status: WidgetState['status'];
-  error?: { code: string; message: string };
+/** A widget entry spelt out: the fields of a whole state, and what the entry did. */
+export interface SpeltEntry extends Omit<FullEntry, 'frame'> {
   /** `append`: `frame` holds the rows added (after `pop` rows taken back); `replace`: `frame` is the whole frame. Absent: no data changed. */
   op?: 'append' | 'replace';
   frame?: Frame;
