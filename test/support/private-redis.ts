@@ -31,13 +31,15 @@ export function redisAnswers(port: number, host = '127.0.0.1'): Promise<boolean>
 /**
  * Starts a private Redis (`url` is `redis://127.0.0.1:PORT/0`); `remove` (or process exit) ends it and removes
  * its folder. Its stop is a SIGTERM, which saves nothing: a restart loses every key, like the shared test server's.
+ * With `appendonly`, every write goes to an append-only file in its folder, so a restart (or a kill) keeps the keys.
  */
-export async function startPrivateRedis(): Promise<Removable<PrivateServer>> {
+export async function startPrivateRedis(options: { appendonly?: boolean } = {}): Promise<Removable<PrivateServer>> {
   const missing = missingForRedis();
   if (missing !== undefined) throw new Error(`${missing} is not installed`);
   const dir = scratchDir('redis');
   const port = await freePort();
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir.path, '--logfile', ''];
+  const aof = options.appendonly === true ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...aof, '--dir', dir.path, '--logfile', ''];
   const control = foregroundControl(findBinary('redis-server')!, args, `the private Redis on port ${port}`, () => redisAnswers(port), 10_000);
   return privateServer({ port, url: `redis://127.0.0.1:${port}/0`, dir, control });
 }
@@ -46,6 +48,6 @@ export async function startPrivateRedis(): Promise<Removable<PrivateServer>> {
  * A private Redis for the calling `describe`, started before its tests and removed after them.
  * @example const redis = usePrivateRedis(); it('…', async () => { await redis().restart(); });
  */
-export function usePrivateRedis(): () => PrivateServer {
-  return usePrivate(missingForRedis, startPrivateRedis, 30_000);
+export function usePrivateRedis(options: { appendonly?: boolean } = {}): () => PrivateServer {
+  return usePrivate(missingForRedis, () => startPrivateRedis(options), 30_000);
 }

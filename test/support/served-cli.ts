@@ -39,9 +39,17 @@ export function runCli(args: string[], cwd: string, env: Record<string, string> 
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
+/** How a served child is started besides its arguments: options for node itself, and more environment. */
+export interface ServeOptions {
+  /** Put before the script, e.g. `['--import', file]` to patch the clock the server sees. */
+  nodeArgs?: string[];
+  env?: Record<string, string>;
+}
+
 /** Starts `rtdash serve --config FILE [ARGS…]` in `cwd`, logging JSON. */
-export function serveCli(config: string, cwd: string, args: string[] = []): ServedCli {
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', config, ...args], { cwd, env: { ...process.env, LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function serveCli(config: string, cwd: string, args: string[] = [], options: ServeOptions = {}): ServedCli {
+  const argv = [...(options.nodeArgs ?? []), BIN, 'serve', '--config', config, ...args];
+  const child = spawn(process.execPath, argv, { cwd, env: { ...process.env, LOG_FORMAT: 'json', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));

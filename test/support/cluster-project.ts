@@ -1,0 +1,87 @@
+/**
+ * The files a cluster test serves: one dashboard folder shared by every instance, and one config file per
+ * instance (its own port and data folder, the same `cluster:` section and the same PostgreSQL database, whose
+ * data source names the instance in application_name so that PostgreSQL tells who ran each query).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The dashboard every cluster test watches. */
+export const DASHBOARD = 'load';
+/** Its variable: each value is a job of its own per widget. */
+export const SHARDS = ['a', 'b', 'c'] as const;
+/** Its widgets. */
+export const WIDGETS = ['w1', 'w2'] as const;
+/** Every widget's `every`. */
+export const EVERY_MS = 500;
+/** `cluster.lease_ttl` of every instance (the contract's minimum). */
+export const LEASE_TTL_MS = 1000;
+
+/** Writes `dashboards/load.yaml` into `dir`: line widgets whose query leaves a row per run (cluster-db.ts). */
+export function writeDashboard(dir: string): void {
+  mkdirSync(join(dir, 'dashboards'), { recursive: true });
+  const widgets = WIDGETS.map(
+    (w) => `  - id: ${w}
+    title: ${w}
+    type: line
+    source: db
+    query: "SELECT now() AS t, hit('${w}', :shard) AS n"
+    every: ${EVERY_MS}ms
+    keep: 10
+    x: t
+    y: [n]
+`,
+  ).join('');
+  writeFileSync(
+    join(dir, 'dashboards', `${DASHBOARD}.yaml`),
+    `id: ${DASHBOARD}
+title: Load
+variables:
+  shard: { type: select, options: [${SHARDS.join(', ')}], default: a }
+widgets:
+${widgets}`,
+  );
+}
+
+/** One instance's settings. */
+export interface InstanceFiles {
+  dir: string;
+  name: string;
+  port: number;
+  database: string;
+  redis: string;
+  prefix: string;
+  leaseTtlMs?: number;
+}
+
+/** Writes `config-<name>.yaml` into `dir` and returns its path; the instance's data goes to `data-<name>`. */
+export function writeInstanceConfig(f: InstanceFiles): string {
+  const config = join(f.dir, `config-${f.name}.yaml`);
+  writeFileSync(
+    config,
+    `server:
+  host: 127.0.0.1
+  port: ${f.port}
+  limits:
+    max_connections_per_ip: 3000
+datasources:
+  db:
+    type: postgres
+    url: ${f.database}
+    application_name: ${f.name}
+    pool_size: 3
+dashboards:
+  dir: dashboards
+  watch: false
+storage:
+  dir: ${join(f.dir, `data-${f.name}`)}
+cluster:
+  redis: ${f.redis}
+  prefix: ${f.prefix}
+  lease_ttl: ${(f.leaseTtlMs ?? LEASE_TTL_MS) / 1000}s
+log:
+  level: info
+`,
+  );
+  return config;
+}
