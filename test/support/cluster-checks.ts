@@ -3,10 +3,12 @@
  * query run about once per tick cluster-wide (counted in PostgreSQL), and viewers that agree on what each seq is.
  */
 import { expect } from 'chai';
+import type { Redis } from 'ioredis';
 import type { Instance } from './cluster-instance.js';
 import { describeRuns, type JobRuns } from './cluster-db.js';
+import type { ClusterFixture } from './cluster.js';
 import { DASHBOARD, SHARDS, WIDGETS } from './cluster-project.js';
-import { ClusterViewer, conflicts, seqProblems } from './cluster-viewer.js';
+import { ClusterViewer, conflicts, seqProblems, type Seen } from './cluster-viewer.js';
 
 /**
  * Viewers of every shard on every instance. The first viewer of shard i subscribes on instance i (all at once),
@@ -41,15 +43,69 @@ export function expectOneRunPerTick(jobs: Map<string, JobRuns>, expected: number
   }
 }
 
-/** No viewer saw its seqs go backwards or repeat, and no two viewers of a shard saw different data under one seq. */
-export function expectAgreeingSeqs(viewers: readonly ClusterViewer[], context = ''): void {
+/**
+ * No viewer saw its seqs go backwards or repeat, and no two viewers of a shard saw different data under one seq
+ * (among the states `compared` keeps, all by default).
+ */
+export function expectAgreeingSeqs(viewers: readonly ClusterViewer[], context = '', compared: (s: Seen) => boolean = () => true): void {
   expect(viewers.flatMap(seqProblems), context).to.deep.equal([]);
   for (const shard of new Set(viewers.map((v) => v.vars.shard!))) {
-    expect(conflicts(ofShard(viewers, shard)), `shard ${shard}: different data under one seq\n${context}`).to.deep.equal([]);
+    expect(conflicts(ofShard(viewers, shard), compared), `shard ${shard}: different data under one seq\n${context}`).to.deep.equal([]);
   }
 }
 
 /** Closes every viewer. */
 export async function closeAll(viewers: readonly ClusterViewer[]): Promise<void> {
   await Promise.all(viewers.map((v) => v.close().catch(() => undefined)));
+}
+
+/**
+ * Each job's update log in Redis (`<prefix>:job:{…}:log`, entry ids `<seq>-0`) has one entry per seq, none
+ * skipped, and the lease epoch of the writer never goes back along it: no instance wrote after losing its lease.
+ * Returns how many entries were read.
+ */
+export async function expectOrderedLogs(admin: Redis, keys: readonly string[]): Promise<number> {
+  let read = 0;
+  for (const key of keys) {
+    const entries = await admin.xrange(key, '-', '+');
+    read += entries.length;
+    let before: { seq: number; epoch: number } | undefined;
+    for (const [id, fields] of entries) {
+      const seq = Number(id.split('-')[0]);
+      const epoch = Number(fields[fields.indexOf('epoch') + 1]);
+      if (before !== undefined) {
+        expect(seq, `${key}: entry ${id} after seq ${before.seq}`).to.equal(before.seq + 1);
+        expect(epoch, `${key}: entry ${id} written under epoch ${epoch} after epoch ${before.epoch}`).to.be.at.least(before.epoch);
+      }
+      before = { seq, epoch };
+    }
+  }
+  return read;
+}
+
+/**
+ * Every live instance says `cluster` and counts `count` members, and /api/cluster lists them and `jobs` jobs
+ * (every shard's widgets unless given), each held by one of them.
+ */
+export async function converged(cluster: ClusterFixture, count: number, jobs = SHARDS.length * WIDGETS.length): Promise<boolean> {
+  const live = cluster.instances.filter((i) => i.alive && !i.stopped);
+  for (const i of live) {
+    const ready = await i.readyCluster().catch(() => undefined);
+    if (ready?.mode !== 'cluster' || ready.members !== count) return false;
+  }
+  const view = await live[0]!.cluster().catch(() => undefined);
+  if (view === undefined || view.members.length !== count) return false;
+  const members = new Set(view.members.map((m) => m.id));
+  return view.jobs.length === jobs && view.jobs.every((j) => members.has(j.holder));
+}
+
+
+/**
+ * Whether a state came from an instance in cluster mode: not while the instance it came from ran jobs locally
+ * (nor within `marginMs` of it), when its seqs were its own. For `expectAgreeingSeqs`.
+ * @example expectAgreeingSeqs(viewers, '', inClusterMode(cluster.instances));
+ */
+export function inClusterMode(instances: readonly Instance[], marginMs = 1000): (s: Seen) => boolean {
+  const spans = new Map(instances.map((i) => [i.wsUrl, i.degradedSpans()]));
+  return (s) => !(spans.get(s.from) ?? []).some(([from, to]) => s.receivedAt >= from - marginMs && s.receivedAt <= to + marginMs);
 }

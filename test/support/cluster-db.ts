@@ -65,6 +65,16 @@ export class HitLedger {
     return jobs;
   }
 
+  /** Per job, ms from `from` (database time) to its first run by an instance other than `except` (an app name). */
+  async firstRuns(from: Date, except: string): Promise<Map<string, number>> {
+    await this.#ready;
+    const { rows } = await this.#client.query<{ job: string; ms: number }>(
+      "SELECT shard || '/' || widget AS job, extract(epoch FROM min(at) - $1::timestamptz) * 1000 AS ms FROM hits WHERE at >= $1 AND app <> $2 GROUP BY 1",
+      [from, except],
+    );
+    return new Map(rows.map((r) => [r.job, Number(r.ms)]));
+  }
+
   /**
    * Query runs over a window of `ms` from now on, per job, next to the count one instance would make
    * (`ms / everyMs` per job): what the rate assertions compare.

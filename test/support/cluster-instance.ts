@@ -23,6 +23,10 @@ export interface ClusterView {
   jobs: { key: string; holder: string; epoch: number; seq: number; wantedBy: string[] }[];
 }
 
+/** The log lines an instance writes when it loses Redis, and when it has it back. */
+export const DEGRADED = 'Redis unreachable: running jobs locally (degraded: local)';
+export const BACK = 'Redis answers again: back to cluster mode';
+
 /** A log line of the contract's, e.g. "took the lease of a job". */
 export type LogLine = ReturnType<ServedCli['logs']>[number];
 
@@ -78,9 +82,36 @@ export class Instance {
     return metric(this.url, sample);
   }
 
+  /** The sum of a metric's samples whatever their labels (`rtdash_cluster_leases_lost_total` over every reason); 0 when absent. */
+  async metricTotal(name: string): Promise<number> {
+    const text = await (await fetch(`${this.url}/metrics`, { signal: AbortSignal.timeout(3000) })).text();
+    return text
+      .split('\n')
+      .filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
+      .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  }
+
   /** Its JSON log lines whose `msg` is `msg`. */
   logged(msg: string): LogLine[] {
     return this.child.logs().filter((l) => l.msg === msg);
+  }
+
+  /**
+   * The spans of time it ran jobs locally, from its log ("Redis unreachable: …" to "Redis answers again: …";
+   * an open span ends now), so that its viewers' states from then are not compared with other instances'.
+   */
+  degradedSpans(): [number, number][] {
+    const spans: [number, number][] = [];
+    let from: number | undefined;
+    for (const line of this.child.logs()) {
+      if (line.msg === DEGRADED && from === undefined) from = line.time;
+      if (line.msg === BACK && from !== undefined) {
+        spans.push([from, line.time]);
+        from = undefined;
+      }
+    }
+    if (from !== undefined) spans.push([from, Date.now()]);
+    return spans;
   }
 
   /** A crash: SIGKILL, resolved once it is gone. */

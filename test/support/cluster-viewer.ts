@@ -71,13 +71,15 @@ export class ClusterViewer {
 
   /**
    * Leaves the current connection without a goodbye (as a dropped network does) and subscribes on `wsUrl` with
-   * the version and the last seq of each widget (or afresh, with `resume: false`); resolves with the answer.
+   * the version and the last seq of each widget (or afresh, with `resume: false`; or from other `positions`, a
+   * cursor kept from long ago); resolves with the answer.
    */
-  async moveTo(wsUrl: string, options: { resume?: boolean } = {}): Promise<Answer> {
+  async moveTo(wsUrl: string, options: { resume?: boolean; positions?: Record<string, number> } = {}): Promise<Answer> {
     this.drop();
     const client = await this.#connect(wsUrl);
     const resume = options.resume !== false && this.#version !== undefined;
-    client.send({ type: 'subscribe', dashboard: this.dashboard, vars: this.vars, ...(resume && { version: this.#version, resume: this.positions() }) });
+    const positions = options.positions ?? this.positions();
+    client.send({ type: 'subscribe', dashboard: this.dashboard, vars: this.vars, ...(resume && { version: this.#version, resume: positions }) });
     const answer = await client.next((m) => m.type === 'snapshot' || (m.type === 'update' && m.resumed === true), 10_000);
     return answer.type === 'snapshot' ? 'snapshot' : 'resumed';
   }
@@ -185,14 +187,15 @@ export function jumps(viewer: ClusterViewer): string[] {
 
 /**
  * Seqs under which viewers saw different data: `w@seq: <viewer> saw X, <viewer> saw Y`. Pending states carry no
- * data and are left out; viewers must watch the same dashboard with the same variable values.
+ * data and are left out, and so are states `compared` rejects; viewers must watch the same dashboard with the same
+ * variable values.
  */
-export function conflicts(viewers: readonly ClusterViewer[]): string[] {
+export function conflicts(viewers: readonly ClusterViewer[], compared: (s: Seen) => boolean = () => true): string[] {
   const first = new Map<string, { viewer: string; data: string; from: string }>();
   const found: string[] = [];
   for (const v of viewers) {
     for (const s of v.seen) {
-      if (s.status === 'pending') continue;
+      if (s.status === 'pending' || !compared(s)) continue;
       const key = `${s.w}@${s.seq}`;
       const known = first.get(key);
       if (known === undefined) first.set(key, { viewer: v.name, data: s.data, from: s.from });
