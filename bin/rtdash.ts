@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-/** The `rtdash` command line: serve, validate, init, plugin new, token create. */
+/** The `rtdash` command line: serve, validate, init, plugin new, token create, cluster status. */
 import { VERSION } from '../core/server.js';
 import { serveCommand } from './commands/serve.js';
 import { validateCommand } from './commands/validate.js';
 import { initCommand } from './commands/init.js';
 import { pluginCommand } from './commands/plugin-new.js';
 import { tokenCommand } from './commands/token.js';
+import { clusterCommand } from './commands/cluster.js';
 
 const USAGE = `rtdash ${VERSION} — real-time dashboards from YAML
 
@@ -16,6 +17,7 @@ Usage:
   rtdash plugin new NAME [DIR]                          scaffold a data-source plugin with passing tests
   rtdash token create --dashboard ID [--var NAME=VALUE]... --ttl 1h [--config FILE]
                                                         sign an embed token for a dashboard (printed on stdout)
+  rtdash cluster status [--config FILE] [--json]        the instances of a cluster and the jobs each one runs
   rtdash --help | --version
 
 With no config file, serve runs the bundled demo dashboards on 127.0.0.1:8080.`;
@@ -26,6 +28,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   init: initCommand,
   plugin: pluginCommand,
   token: tokenCommand,
+  cluster: clusterCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -16,6 +16,7 @@ import { isRangeWidget, resolveRange, type RangeSpec, type ResolvedRange } from 
 import { downsample } from './downsample.js';
 import type { RangeCache } from './range-cache.js';
 import { WidgetHistory, mergeModeFor, type UpdateEntry } from './widget-history.js';
+import type { JobPlane } from './cluster/cluster-job.js';
 
 /** Called with each serialised update of the job. */
 export type JobListener = (entry: UpdateEntry, job: Job) => void;
@@ -58,6 +59,8 @@ export class Job {
   latest: Frame | undefined;
   runs = 0;
   skipped = 0;
+  /** With `cluster.redis`: the job's part in the cluster, which says whether it runs here and takes its updates. */
+  plane: JobPlane | undefined;
   failures = 0;
   #backoffUntil = 0;
   #lastTo: number | undefined;
@@ -150,6 +153,8 @@ export class Job {
    * `pushed` marks a run caused by a pushed change, whose update should not wait for others.
    */
   tick(pushed = false): void {
+    // Another instance runs it: its updates arrive through the cluster.
+    if (this.plane !== undefined && !this.plane.runsHere) return;
     if (this.running) {
       this.skipped++;
       this.#deps.metrics.skippedTicks.inc({ reason: 'overlap' });
@@ -272,6 +277,12 @@ export class Job {
 
   #emit(entry: UpdateEntry | undefined): void {
     if (entry === undefined) return;
+    if (this.plane !== undefined) this.plane.publish(entry);
+    else this.deliver(entry);
+  }
+
+  /** Gives an update to every listener: one made here, or (in a cluster) one the job's holder made. */
+  deliver(entry: UpdateEntry): void {
     for (const listener of this.listeners) {
       try {
         listener(entry, this);

@@ -70,3 +70,14 @@ export class RedisLink {
     this.#logger.warn({ err: messageOf(err) }, this.#words.away);
   }
 }
+
+/** A Redis URL for log lines and messages: without its password. */
+export function redactedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = 'redacted';
+    return u.toString();
+  } catch {
+    return 'cluster.redis';
+  }
+}

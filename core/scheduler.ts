@@ -16,6 +16,7 @@ import type { SourceInstance } from './registry.js';
 import { Job, type JobListener } from './job.js';
 import type { RangeCache } from './range-cache.js';
 import { checkRange, type RangeSpec } from './time-range.js';
+import type { JobPlane } from './cluster/cluster-job.js';
 
 /** The largest offset a job gets from the clock-aligned tick. */
 const MAX_JITTER_MS = 5;
@@ -48,6 +49,8 @@ export interface SchedulerDeps {
   rangeCache?: RangeCache | undefined;
   /** The source a viewer's job of a recorded widget reads instead of the widget's own (core/recorder.ts). */
   recorded?(dashboard: Dashboard, widget: Widget): SourceInstance | undefined;
+  /** With `cluster.redis`: where a live job learns whether it runs here or follows another instance (core/cluster/). */
+  cluster?: { attach(job: Job): JobPlane } | undefined;
 }
 
 /** Owns every job and its timer. */
@@ -132,7 +135,9 @@ export class Scheduler {
 
   #start(timed: Timed): void {
     const { job } = timed;
-    job.tick(); // the first viewer should not wait a whole interval for data
+    // A fixed range runs once wherever it is asked for (its result is shared through the range cache).
+    if (!job.fixed && this.#deps.cluster !== undefined) job.plane = this.#deps.cluster.attach(job);
+    job.tick(); // the first viewer should not wait a whole interval for data (in a cluster, its holder's run)
     if (job.fixed) return; // a fixed range's data does not change: one run, no schedule
     job.listen();
     const schedule = job.widget.schedule;
@@ -180,6 +185,7 @@ export class Scheduler {
 
   #clear(timed: Timed): void {
     timed.job.unlisten();
+    timed.job.plane?.detach();
     const slot = timed.slot;
     timed.slot = undefined;
     if (slot !== undefined) {

@@ -1,5 +1,6 @@
 /** The parts of a running server that the HTTP routes and transports use. */
 import type { AlertEngine } from './alerts/engine.js';
+import type { Cluster } from './cluster/cluster.js';
 import type { DashboardStore, ReloadResult } from './dashboard-store.js';
 import type { EmbedAccess } from './embed-access.js';
 import type { Metrics } from './metrics.js';
@@ -28,6 +29,8 @@ export interface ServerParts {
   access: EmbedAccess;
   /** The alert rules running, their alerts, silences and history. */
   alerts: AlertEngine;
+  /** This instance's part in a cluster (`cluster.redis`), if any. */
+  cluster?: Cluster | undefined;
   /** True once dashboards are loaded and until shutdown begins. */
   ready(): boolean;
   /** Reads the dashboards and the alerts folder again (`POST /api/reload`): ids and alert files that changed, and every problem. */

@@ -17,6 +17,7 @@ import { packageRoot } from './paths.js';
 import { PluginRegistry, createSource, type SourceInstance } from './registry.js';
 import type { PluginFaults } from './plugin-faults.js';
 import { Scheduler } from './scheduler.js';
+import { clusterFor, type Cluster } from './cluster/cluster.js';
 import { QueryVariableOptions } from './query-variables.js';
 import { rangeCacheFor, type RangeCache } from './range-cache.js';
 import { Recorder } from './recorder.js';
@@ -139,6 +140,7 @@ interface Built {
   hub?: Hub;
   alerting?: Alerting;
   scheduler?: Scheduler;
+  cluster?: Cluster | undefined;
   variableOptions?: QueryVariableOptions;
   rangeCache?: RangeCache;
   recorder?: Recorder;
@@ -165,6 +167,7 @@ async function teardown(b: Built, reason: string, logger: Logger): Promise<void>
     ['close the streams', () => b.hub?.close(CLOSE.GOING_AWAY, reason)],
     ['close alerting', () => b.alerting?.close()], // state and outbox are flushed before the jobs stop
     ['stop the jobs', () => b.scheduler?.stop()],
+    ['leave the cluster', () => b.cluster?.close()], // the jobs held here go to the other instances at once
     ['stop reading variable options', () => b.variableOptions?.stop()],
     ['stop recording and write the recorded points', () => b.recorder?.stop()],
     ['close the time-range cache', () => b.rangeCache?.close()],
@@ -204,7 +207,9 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
   const rangeCache = (built.rangeCache = rangeCacheFor(config, metrics, logger));
   const recordRedis = config.storage.type === 'redis' && config.cluster.redis !== undefined ? { url: config.cluster.redis, prefix: config.cluster.prefix ?? DEFAULT_CLUSTER.prefix } : undefined;
   const recorder = (built.recorder = new Recorder({ source: (name) => sources.get(name), storage: config.storage, redis: recordRedis, metrics, logger }));
-  scheduler = new Scheduler({ source: (name) => sources.get(name), metrics, logger, rangeCache, recorded: (d, w) => recorder.sourceFor(d, w) });
+  let servedAt: string | undefined;
+  const cluster = (built.cluster = clusterFor(config.cluster, { logger, registry: metrics.registry, publicUrl: () => config.server.publicUrl ?? servedAt }));
+  scheduler = new Scheduler({ source: (name) => sources.get(name), metrics, logger, rangeCache, recorded: (d, w) => recorder.sourceFor(d, w), cluster });
   built.scheduler = scheduler;
   const variableOptions = new QueryVariableOptions({ source: (name) => sources.get(name), metrics, logger });
   built.variableOptions = variableOptions;
@@ -234,7 +239,7 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
     const changedFiles = alertFiles === undefined ? [] : changedVersions(before, alertFiles.versions());
     return { dashboards: dashboards.dashboards, changed: [...dashboards.changed, ...changedFiles], problems: [...dashboards.problems, ...(alertFiles?.problems ?? [])] };
   };
-  const parts: ServerParts = { config, version: VERSION, logger, metrics, sources, scheduler, variableOptions, store, hub, gate, access, alerts: alerting.engine, ready: () => built.ready, reload };
+  const parts: ServerParts = { config, version: VERSION, logger, metrics, sources, scheduler, variableOptions, store, hub, gate, access, alerts: alerting.engine, cluster, ready: () => built.ready, reload };
   const { app, close: closeApp } = createApp(parts);
   const http = createServer(app.callback());
   const ws = attachWebSocket(http, { hub, gate, access, limits, logger, version: VERSION, path: '/ws' });
@@ -260,6 +265,7 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
   });
   built.listening = built.ready = true;
   const port = (http.address() as AddressInfo).port;
+  servedAt = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   return Object.assign(parts, { http, url, port });
 }

@@ -33,12 +33,22 @@ export type { MergeMode };
 const MAX_LOG_ENTRIES = 512;
 const MAX_LOG_BYTES = 1 << 20;
 
+/** A widget's whole state, as another instance made it (core/cluster/). */
+export interface RestoredState {
+  seq: number;
+  at: number;
+  status: WidgetStatus;
+  error: { code: ErrorCode; message: string } | undefined;
+  lastGoodAt: number | null;
+  frame: Frame;
+}
+
 /** The history, status and update log of one job. */
 export class WidgetHistory {
   readonly widgetId: string;
   readonly mode: MergeMode;
   /** The seq this history started from: seqs below it belong to an earlier life of the job. */
-  readonly firstSeq: number;
+  firstSeq: number;
   seq: number;
   status: WidgetStatus = 'pending';
   /** The error as viewers see it: its code and, for a source's failure, only the code's sentence. */
@@ -54,7 +64,8 @@ export class WidgetHistory {
   #log: UpdateEntry[] = [];
   #logBytes = 0;
   #snapshot: string | undefined;
-  readonly #head: string;
+  /** `{"w":"ID"`: what every entry of this widget starts with on the wire. */
+  readonly head: string;
   readonly #confirmAfterMs: number;
   /** The `lastGoodAt` viewers last heard of. */
   #confirmedGoodAt = 0;
@@ -68,7 +79,7 @@ export class WidgetHistory {
   constructor(widgetId: string, mode: MergeMode, keep: Keep, firstSeq: number, confirmAfterMs = Infinity) {
     this.#confirmAfterMs = confirmAfterMs;
     this.widgetId = widgetId;
-    this.#head = entryHead(widgetId);
+    this.head = entryHead(widgetId);
     this.mode = mode;
     this.#keep = keep;
     this.firstSeq = firstSeq;
@@ -150,6 +161,60 @@ export class WidgetHistory {
     return this.#full({ ...this.error, detail: this.errorDetail });
   }
 
+  /** The whole state, as another instance would restore it. */
+  state(): RestoredState {
+    return { seq: this.seq, at: this.at, status: this.status, error: this.error, lastGoodAt: this.lastGoodAt ?? null, frame: this.#frame };
+  }
+
+  /**
+   * Takes a state made by another instance (core/cluster/) as a whole, with the log of entries that led to it
+   * (oldest first, contiguous, the last one at `state.seq`; may be empty): viewers resume here as anywhere else.
+   */
+  load(state: RestoredState, log: readonly UpdateEntry[]): void {
+    this.restore(state);
+    const first = log[0];
+    if (first === undefined || log[log.length - 1]!.seq !== state.seq) return;
+    this.firstSeq = first.seq - 1;
+    for (const entry of log) this.#push(entry);
+  }
+
+  /**
+   * Takes a state made by another instance (core/cluster/): the state as it stands after `entry`, and the entry
+   * itself as viewers get it, kept in the log with its seq so that a viewer resumes here as anywhere else. Without
+   * an entry the state replaces this one outright, and the log restarts from it.
+   */
+  restore(state: RestoredState, entry?: UpdateEntry): void {
+    this.seq = state.seq;
+    this.at = state.at;
+    this.status = state.status;
+    this.error = state.error;
+    this.errorDetail = undefined;
+    this.lastGoodAt = state.lastGoodAt ?? undefined;
+    this.#frame = state.frame;
+    this.#snapshot = undefined;
+    if (state.status === 'ok' && state.lastGoodAt !== null) this.#confirmedGoodAt = state.lastGoodAt;
+    if (entry === undefined) {
+      this.#log = [];
+      this.#logBytes = 0;
+      this.firstSeq = state.seq;
+      return;
+    }
+    if (this.#log.length === 0) this.firstSeq = Math.min(this.firstSeq, entry.seq - 1);
+    this.#push(entry);
+  }
+
+  /**
+   * The whole state again as a full entry under `seq` (larger than any the job's viewers anywhere hold): what a job
+   * sends when the cluster's record of it cannot take its next change as a change (lost, or moved on elsewhere).
+   */
+  restamp(seq: number): UpdateEntry {
+    this.seq = seq;
+    this.#snapshot = this.#full(this.error);
+    const entry: UpdateEntry = { seq, at: this.at, head: this.head, body: this.#snapshot.slice(this.head.length), full: true };
+    this.#push(entry);
+    return entry;
+  }
+
   /** Bytes and entries held by the update log (for metrics and tests). */
   logSize(): { entries: number; bytes: number } {
     return { entries: this.#log.length, bytes: this.#logBytes };
@@ -182,7 +247,7 @@ export class WidgetHistory {
 
   #full(error: { code: ErrorCode; message: string; detail?: string } | undefined): string {
     const lastGood = this.lastGoodAt ?? null;
-    return `${this.#head},"seq":${this.seq},"at":${this.at},"lastGoodAt":${lastGood},"status":"${this.status}"${error === undefined ? '' : `,"error":${JSON.stringify(error)}`},"frame":${JSON.stringify(this.#frame)}}`;
+    return `${this.head},"seq":${this.seq},"at":${this.at},"lastGoodAt":${lastGood},"status":"${this.status}"${error === undefined ? '' : `,"error":${JSON.stringify(error)}`},"frame":${JSON.stringify(this.#frame)}}`;
   }
 
   /** Nothing changed: say so only when viewers' last good time would otherwise look stale. */
@@ -199,13 +264,17 @@ export class WidgetHistory {
     // seqs from another clock value) takes it as it is, and counts on from there.
     const first = this.seq === this.firstSeq + 1;
     if (first) this.#snapshot = this.#full(this.error); // the entry is the snapshot: serialised once
-    const entry: UpdateEntry = first ? { seq: this.seq, at: now, head: this.#head, body: this.#snapshot!.slice(this.#head.length), full: true } : { seq: this.seq, at: now, head: this.#head, body };
+    const entry: UpdateEntry = first ? { seq: this.seq, at: now, head: this.head, body: this.#snapshot!.slice(this.head.length), full: true } : { seq: this.seq, at: now, head: this.head, body };
+    this.#push(entry);
+    return entry;
+  }
+
+  #push(entry: UpdateEntry): void {
     this.#log.push(entry);
-    this.#logBytes += body.length;
+    this.#logBytes += entry.body.length;
     while (this.#log.length > MAX_LOG_ENTRIES || (this.#logBytes > MAX_LOG_BYTES && this.#log.length > 1)) {
       this.#logBytes -= this.#log.shift()!.body.length;
     }
-    return entry;
   }
 }
 

@@ -97,7 +97,8 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
     ctx.status = ready ? 200 : 503;
     // The problems name files and quote them: for admins only, like every other detail (docs/security.md).
     const problems = admin(ctx) ? { problems: store.problems.map(formatProblem) } : {};
-    ctx.body = { status: ready ? 'ready' : 'not ready', dashboards: store.list().length, problemCount: store.problems.length, ...problems };
+    const cluster = parts.cluster === undefined ? {} : { cluster: parts.cluster.summary() };
+    ctx.body = { status: ready ? 'ready' : 'not ready', dashboards: store.list().length, problemCount: store.problems.length, ...cluster, ...problems };
   });
   router.get('/metrics', async (ctx) => {
     const { contentType, body } = await metrics.text();
@@ -144,6 +145,11 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
     const result = await parts.reload();
     ctx.status = result.problems.length ? 422 : 200;
     ctx.body = { dashboards: result.dashboards, changed: result.changed, problems: result.problems.map(formatProblem) };
+  });
+  router.get('/api/cluster', requireAdmin(parts.config.auth.adminTokens, gate), async (ctx) => {
+    const cluster = parts.cluster;
+    if (cluster === undefined) throw new RtdashError('RTDASH_NOT_FOUND', 'this server runs alone: cluster.redis is not set');
+    ctx.body = { ...cluster.summary(), ...(await cluster.status()) };
   });
   alertRoutes(router, parts.alerts, parts.config.auth.adminTokens, gate);
   router.get('/api/poll', (ctx) => poll.handle(ctx));

@@ -186,6 +186,26 @@ export class Hub {
       throw new RtdashError('RTDASH_SERVER_BUSY', 'the server is busy sending snapshots to new viewers; reconnect in a moment');
     }
     const view = this.#viewFor(dashboard, variables, range, peer.grant);
+    // In a cluster, a job new here first learns who runs it and loads its state, so that a viewer resuming on
+    // this instance gets exactly what it missed.
+    const ready = previous === view ? undefined : view.whenReady();
+    if (ready === undefined) this.#enter(peer, view, request);
+    else {
+      void ready.then(() => {
+        if (this.#peers.has(peer)) this.#enter(peer, view, request);
+        else if (view.peers.size === 0 && this.#views.get(view.key) === view) {
+          this.#views.delete(view.key);
+          view.dispose();
+        }
+      });
+    }
+    return view;
+  }
+
+  /** Moves a peer into a view and sends it the view's snapshot, or what it missed. */
+  #enter(peer: Peer, view: View, request: SubscribeRequest): void {
+    const dashboard = view.dashboard;
+    const previous = peer.views.get(dashboard.id);
     if (previous !== view) {
       // Updates gathered before this peer joined are already in the snapshot it gets now.
       this.#flushView(view);
@@ -197,7 +217,6 @@ export class Hub {
     peer.send(resumable ? view.catchUp(request.resume!) : view.snapshot(request.resume ? 'reload' : 'subscribe'));
     const alerts = this.#deps.alertsMessage?.(dashboard.id);
     if (alerts !== undefined) peer.send(alerts);
-    return view;
   }
 
   /**

@@ -88,6 +88,12 @@ export class View {
     return this.#pending.length > 0;
   }
 
+  /** Settles once every job of a cluster knows its role and holds the cluster's state; undefined when all do already. */
+  whenReady(): Promise<void> | undefined {
+    const waiting = [...this.jobs.values()].filter((job) => job.plane !== undefined && !job.plane.settled);
+    return waiting.length === 0 ? undefined : Promise.all(waiting.map((job) => job.plane!.ready)).then(() => undefined);
+  }
+
   /** Adds a peer. */
   join(peer: Peer): void {
     this.#peers.add(peer);

@@ -1,0 +1,342 @@
+/**
+ * One job's part in the cluster on this instance. The instance holding the job's lease runs it and publishes
+ * each update, fenced, to the job's stream (scripts.ts PUBLISH); its viewers here get an update only once the
+ * stream took it, so no viewer anywhere holds a seq the cluster does not. Every other instance with viewers of
+ * the job follows: it takes each published update into its own copy of the history (mirror.ts), fills a gap
+ * from the stream, and relays the same bytes to its viewers. While Redis is away, every instance runs the jobs
+ * its viewers need on its own (degraded: local) and comes back to the cluster's state without ever giving a
+ * viewer a smaller seq than it had.
+ */
+import type { Redis } from 'ioredis';
+import { messageOf } from '../errors.js';
+import type { Job } from '../job.js';
+import type { Logger } from '../plugin.js';
+import { WidgetHistory, type UpdateEntry } from '../widget-history.js';
+import { adoptSnapshot, applyRemote, type RemoteEntry } from './mirror.js';
+import type { ClusterMetrics } from './cluster-metrics.js';
+import { JOB_RETENTION_MS, clusterKeys } from './scripts.js';
+
+/** What a job asks of its cluster part (core/job.ts). */
+export interface JobPlane {
+  /** Whether this instance runs the job's queries now: it holds the lease, or Redis is away. */
+  readonly runsHere: boolean;
+  /** Settles once the job knows its role and holds the cluster's latest state (or gave up waiting). */
+  readonly ready: Promise<void>;
+  readonly settled: boolean;
+  /** Hands an update made here to the cluster; this instance's viewers get it (job.deliver) once the cluster took it. */
+  publish(entry: UpdateEntry): void;
+  /** The job stopped here. */
+  detach(): void;
+}
+
+/** What a cluster job needs from its instance's cluster (cluster.ts). */
+export interface ClusterContext {
+  readonly redis: Redis;
+  readonly prefix: string;
+  readonly keys: ReturnType<typeof clusterKeys>;
+  readonly ttlMs: number;
+  readonly degraded: boolean;
+  readonly metrics: ClusterMetrics;
+  readonly logger: Logger;
+  /** Runs the PUBLISH script with its ARGV (after the prefix). */
+  publish(args: string[]): Promise<[number, number?]>;
+  /** Makes the job's next publish pass `seq` (scripts.ts RAISE_FLOOR). */
+  raiseFloor(key: string, seq: number): Promise<unknown>;
+  /** Lets go of the job here at the next heartbeat. */
+  detach(job: ClusterJob): void;
+}
+
+/** How long a subscribe waits for a job to learn its role and state before it is served what there is. */
+const READY_WAIT_MS = 2000;
+/** A holder writes the job's whole state for late joiners at least every this many updates. */
+const SNAPSHOT_EVERY = 16;
+
+type Role = 'pending' | 'holder' | 'follower';
+
+export class ClusterJob implements JobPlane {
+  readonly job: Job;
+  role: Role = 'pending';
+  /** The lease's value while this instance holds it: `<instance>|<epoch>`. */
+  leaseValue: string | undefined;
+  /** The last heartbeat found the lease free (the next one takes it whoever is preferred). */
+  sawFree = false;
+  /** Ran on its own while Redis was away: takes the cluster's state only as a whole, and only above what it gave. */
+  diverged = false;
+  /** The highest seq this instance's viewers were given. */
+  delivered: number | undefined;
+  readonly ready: Promise<void>;
+  settled = false;
+  readonly #ctx: ClusterContext;
+  #resolve!: () => void;
+  /** Until when (performance.now()) the lease is surely this instance's. */
+  #validUntil = 0;
+  #publishing: Promise<void> = Promise.resolve();
+  #loading: Promise<void> | undefined;
+  #loadAgain = false;
+  #snapSeq = -1;
+  #detached = false;
+  /** Updates shown here whose publish has not ended. */
+  #inflight = 0;
+  /** Just took the lease: loading what the previous holder published before the first run. */
+  #syncing = false;
+
+  constructor(job: Job, ctx: ClusterContext) {
+    this.job = job;
+    this.#ctx = ctx;
+    this.ready = new Promise((resolve) => (this.#resolve = resolve));
+    setTimeout(() => this.#settle(), READY_WAIT_MS).unref();
+  }
+
+  get key(): string {
+    return this.job.key;
+  }
+
+  get runsHere(): boolean {
+    return this.#ctx.degraded || (this.role === 'holder' && !this.#syncing && performance.now() < this.#validUntil);
+  }
+
+  /** Set to give the job to the instance its wanters prefer at the next heartbeat. */
+  giveUp = false;
+
+  /** What the next heartbeat asks for this job (scripts.ts HEARTBEAT). */
+  get mode(): 'h' | 'g' | 'p' | 'a' | 'r' {
+    if (this.#detached) return 'r';
+    // Given up only with nothing shown here still on its way to the stream.
+    if (this.role === 'holder') return this.giveUp && this.#inflight === 0 ? 'g' : 'h';
+    return this.sawFree ? 'a' : 'p';
+  }
+
+  detach(): void {
+    if (this.#detached) return;
+    this.#detached = true;
+    this.role = 'pending';
+    this.#settle();
+    this.#ctx.detach(this);
+  }
+
+  /** The heartbeat's answer for this job, sent when `sentAt` (performance.now()). */
+  heartbeat(answer: string, sentAt: number): void {
+    if (this.#detached) return;
+    this.giveUp = false;
+    const [state, instance, epoch] = answer.split('|');
+    if (state === 'gave') return this.handOver();
+    const value = `${instance}|${epoch}`;
+    this.sawFree = state === 'free';
+    if (state === 'took' || state === 'held') {
+      const taken = this.role !== 'holder' || this.leaseValue !== value;
+      this.#validUntil = sentAt + this.#ctx.ttlMs - Math.ceil(this.#ctx.ttlMs / 10);
+      if (!taken) return;
+      this.role = 'holder';
+      this.leaseValue = value;
+      this.#ctx.metrics.leasesTaken.inc();
+      this.#ctx.logger.info({ job: this.key, epoch: Number(epoch) }, 'took the lease of a job');
+      // It runs only once it holds everything the previous holder published: its first update follows on from that.
+      this.#syncing = true;
+      this.load(true);
+      return;
+    }
+    if (this.role === 'holder') this.#lose(state === 'other' ? 'another instance holds it' : 'it ran out before it was renewed');
+    else if (this.role === 'pending') {
+      this.role = 'follower';
+      this.load();
+    }
+  }
+
+  /** This instance lets go of the job (it goes to the instance its wanters prefer): it follows from now on, in step. */
+  handOver(): void {
+    if (this.role !== 'holder') return;
+    this.role = 'follower';
+    this.leaseValue = undefined;
+    this.#validUntil = 0;
+    this.#ctx.logger.info({ job: this.key }, 'handed a job over to the instance preferred for it');
+  }
+
+  /** Redis did not answer for longer than a lease: nothing held is surely held any more, and the job runs here. */
+  lapse(): void {
+    this.#validUntil = 0;
+    if (this.role === 'pending') this.role = 'follower';
+    this.#settle();
+  }
+
+  /** Redis answers again after this instance ran the job on its own. */
+  rejoin(): void {
+    if (this.role === 'holder') return;
+    this.diverged = true;
+    this.load();
+  }
+
+  #lose(reason: string): void {
+    this.role = 'follower';
+    this.leaseValue = undefined;
+    this.#validUntil = 0;
+    this.#ctx.metrics.leasesLost.inc({ reason: reason.startsWith('another') ? 'taken' : 'expired' });
+    this.#ctx.logger.warn({ job: this.key, reason }, 'lost the lease of a job');
+    this.diverged = true;
+    this.load();
+  }
+
+  #settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.#resolve();
+  }
+
+  #deliver(entry: UpdateEntry): void {
+    this.delivered = entry.seq;
+    this.job.deliver(entry);
+  }
+
+  /**
+   * While the lease is surely this instance's (or Redis is away), its viewers get the update at once and the stream
+   * gets it next: nobody else can publish under its seq meanwhile. Otherwise it is shown only if the fence lets it
+   * through.
+   */
+  publish(entry: UpdateEntry): void {
+    if (this.#ctx.degraded) return this.#deliver(entry);
+    const shown = this.runsHere;
+    if (shown) this.#deliver(entry);
+    const value = this.leaseValue;
+    this.#inflight++;
+    this.#publishing = this.#publishing.then(() => this.#publish(entry, shown, value)).finally(() => this.#inflight--);
+  }
+
+  async #publish(entry: UpdateEntry, shown: boolean, value: string | undefined): Promise<void> {
+    if (this.#ctx.degraded || value === undefined) {
+      if (!shown && !this.#ctx.degraded) {
+        // A run that ended after the lease went: its change to the history here is undone by the cluster's state.
+        this.diverged = true;
+        this.load();
+      }
+      return;
+    }
+    try {
+      let answer = await this.#write(entry, value);
+      if (answer[0] === -1) {
+        // The stream cannot take this as the next change (lost in a Redis restart, or the job's viewers elsewhere
+        // hold larger seqs): the whole state goes out above everything they hold.
+        entry = this.job.history.restamp(Math.max(this.job.history.seq, answer[1] ?? 0) + 1);
+        shown = false;
+        answer = await this.#write(entry, value);
+      }
+      if (answer[0] === 1) {
+        this.#ctx.metrics.publishes.inc();
+        if (!shown) this.#deliver(entry);
+      } else if (answer[0] === 0) {
+        this.#ctx.metrics.fencedWrites.inc();
+        this.#ctx.logger.warn({ job: this.key, epoch: Number(value.split('|')[1]) }, 'write refused: another instance holds the job');
+        // Shown here already: the job's next holder must publish above it, as a whole state.
+        if (shown) await this.#ctx.raiseFloor(this.key, entry.seq).catch(() => undefined);
+        if (this.role === 'holder' && this.leaseValue === value) this.#lose('another instance holds it');
+        else if (!shown) {
+          this.diverged = true;
+          this.load();
+        }
+      }
+    } catch (err) {
+      // Redis did not take it: this instance's viewers still get it; the stream gets the whole state next time.
+      this.#ctx.logger.warn({ job: this.key, err: messageOf(err) }, 'could not publish an update to the cluster; showing it here');
+      if (!shown) this.#deliver(entry);
+    }
+  }
+
+  async #write(entry: UpdateEntry, value: string): Promise<[number, number?]> {
+    const history = this.job.history;
+    const snapshot = entry.full || entry.seq - this.#snapSeq >= SNAPSHOT_EVERY || this.#snapSeq < 0 ? history.snapshot().slice(history.head.length) : '';
+    const keep = this.job.widget.keep;
+    const maxlen = Math.min(512, Math.max(64, keep.kind === 'points' ? keep.count : Math.ceil(keep.ms / this.job.intervalMs)));
+    const answer = await this.#ctx.publish([this.key, value, String(entry.seq), String(entry.at), entry.full ? '1' : '0', entry.body, snapshot, String(maxlen), String(JOB_RETENTION_MS)]);
+    if (answer[0] === 1 && snapshot !== '') this.#snapSeq = entry.seq;
+    return answer;
+  }
+
+  /** An update published by the holder. */
+  remote(entry: RemoteEntry, now: number): void {
+    if (this.role === 'holder' || this.#detached) return;
+    if (!this.diverged && this.#loading === undefined) {
+      const local = applyRemote(this.job.history, entry);
+      if (local !== undefined) {
+        this.#ctx.metrics.relayed.inc();
+        this.#ctx.metrics.relayLag.observe(Math.max(0, now - entry.at) / 1000);
+        this.job.latest = this.job.history.status === 'ok' ? this.job.history.frame : this.job.latest;
+        this.#deliver(local);
+        return;
+      }
+    }
+    if (entry.seq > this.job.history.seq || this.diverged) this.load();
+  }
+
+  /**
+   * Loads the job's state from the cluster (its snapshot and stream); again after the one running, if asked
+   * meanwhile. `sync`: for a holder that just took the lease, which runs once it is done.
+   */
+  load(sync = false): void {
+    if (this.#loading !== undefined) {
+      this.#loadAgain = true;
+      return;
+    }
+    this.#loading = this.#load(sync)
+      .catch((err: unknown) => this.#ctx.logger.warn({ job: this.key, err: messageOf(err) }, 'could not load a job from the cluster'))
+      .finally(() => {
+        this.#loading = undefined;
+        if (sync) this.#synced();
+        this.#settle();
+        if (this.#loadAgain) {
+          this.#loadAgain = false;
+          this.load();
+        }
+      });
+  }
+
+  /** The holder holds what was published before it: it runs now if its first viewer is waiting for data. */
+  #synced(): void {
+    if (!this.#syncing) return;
+    this.#syncing = false;
+    this.diverged = false;
+    if (this.role === 'holder' && this.job.history.status === 'pending' && this.job.listeners.size > 0) this.job.tick();
+  }
+
+  async #load(sync: boolean): Promise<void> {
+    const { redis, keys } = this.#ctx;
+    const [snap, stream] = await Promise.all([redis.get(keys.snap(this.key)), redis.xrange(keys.log(this.key), '-', '+')]);
+    if ((this.role === 'holder' && !sync) || this.#detached) return;
+    const history = this.job.history;
+    const remote = stream.map(([id, fields]) => streamEntry(id, fields));
+    const scratch = new WidgetHistory(history.widgetId, history.mode, this.job.widget.keep, 0);
+    let from = 0;
+    if (snap === null || !adoptSnapshot(scratch, snap)) {
+      // No snapshot: the stream's last whole state is one.
+      const full = remote.map((e) => e.full).lastIndexOf(true);
+      if (full < 0 || !adoptSnapshot(scratch, remote[full]!.body)) return;
+      from = full + 1;
+    }
+    const base = scratch.seq;
+    for (const entry of remote.slice(from)) if (entry.seq > scratch.seq) applyRemote(scratch, entry);
+    if (this.delivered !== undefined && scratch.seq <= this.delivered) return; // its viewers are ahead: wait for more
+    // The entries before the snapshot that lead up to it, then those after it: resumable here.
+    const before: RemoteEntry[] = [];
+    for (let i = remote.findIndex((e) => e.seq === base); i >= 0 && remote[i]!.seq === base - before.length; i--) before.unshift(remote[i]!);
+    const log = [...before, ...remote.filter((e) => e.seq > base && e.seq <= scratch.seq)].map((e) => ({ seq: e.seq, at: e.at, head: history.head, body: e.body, ...(e.full && { full: true as const }) }));
+    history.load(scratch.state(), log);
+    this.diverged = false;
+    if (history.status === 'ok') this.job.latest = history.frame;
+    this.#deliver({ seq: history.seq, at: history.at, head: history.head, body: history.snapshot().slice(history.head.length), full: true });
+  }
+}
+
+/** A stream entry (`<seq>-0`, fields at, full, body) as a remote entry. */
+function streamEntry(id: string, fields: string[]): RemoteEntry {
+  const get = (name: string) => fields[fields.indexOf(name) + 1] ?? '';
+  return { seq: Number(id.slice(0, id.indexOf('-'))), at: Number(get('at')), full: get('full') === '1', body: get('body') };
+}
+
+/** A published message (`seq|at|full|body`) as a remote entry; undefined when malformed. */
+export function channelEntry(message: string): RemoteEntry | undefined {
+  const a = message.indexOf('|');
+  const b = message.indexOf('|', a + 1);
+  const c = message.indexOf('|', b + 1);
+  if (a < 0 || b < 0 || c < 0) return undefined;
+  const seq = Number(message.slice(0, a));
+  const at = Number(message.slice(a + 1, b));
+  if (!Number.isSafeInteger(seq) || !Number.isFinite(at)) return undefined;
+  return { seq, at, full: message.slice(b + 1, c) === '1', body: message.slice(c + 1) };
+}
