@@ -2,13 +2,14 @@
  * Seqs belong to the job, not to the instance: a viewer that loses its connection to one instance and resumes on
  * another, with the version and seqs it holds, gets exactly what it missed there (no whole state, nothing twice,
  * nothing skipped: the data under each seq is the data a viewer that never moved saw), whichever of the two holds
- * the job. A cursor older than any history gets the whole state, from which it counts on.
+ * the job, and on an instance that has just joined. A cursor older than any history gets the whole state, from
+ * which it counts on.
  */
 import { expect } from 'chai';
 import { useCluster } from '../support/cluster.js';
 import { expectAgreeingSeqs } from '../support/cluster-checks.js';
 import { DASHBOARD, WIDGETS } from '../support/cluster-project.js';
-import { ClusterViewer, jumps } from '../support/cluster-viewer.js';
+import { ClusterViewer, conflicts, jumps, seqProblems } from '../support/cluster-viewer.js';
 import { sleep } from '../support/test-server.js';
 
 describe('cluster: a viewer resumes on another instance', function () {
@@ -40,6 +41,26 @@ describe('cluster: a viewer resumes on another instance', function () {
     await Promise.all([stays.close(), moves.close()]);
   });
 
+  it('gets exactly what it missed on an instance that has just joined', async () => {
+    const [a] = await cluster.startMany(1);
+    const stays = new ClusterViewer('stays', DASHBOARD, { shard: 'c' });
+    const moves = new ClusterViewer('moves', DASHBOARD, { shard: 'c' });
+    await stays.watch(a!.wsUrl);
+    await moves.watch(a!.wsUrl);
+    await moves.more('w1', 4);
+    const newcomer = await cluster.start();
+    moves.drop();
+    await sleep(600);
+    expect(await moves.moveTo(newcomer.wsUrl)).to.equal('resumed');
+    await moves.more('w1', 10); // and while the newcomer takes its share of the jobs
+    await stays.more('w1', 1);
+    const resumed = moves.seen.filter((s) => s.resumed);
+    expect(resumed.filter((s) => s.whole).map((s) => `${s.w}@${s.seq}`), 'no whole state in the resumed update').to.deep.equal([]);
+    expect(jumps(moves), 'nothing skipped').to.deep.equal([]);
+    expectAgreeingSeqs([stays, moves], cluster.output());
+    await Promise.all([stays.close(), moves.close()]);
+  });
+
   it('gets the whole state for a cursor older than any history, and counts on from it', async () => {
     const [a, b] = await cluster.startMany(2);
     const stays = new ClusterViewer('stays', DASHBOARD, { shard: 'b' });
@@ -48,16 +69,21 @@ describe('cluster: a viewer resumes on another instance', function () {
     await moves.watch(a!.wsUrl);
     await moves.more('w1', 3);
 
-    const old = Object.fromEntries(Object.entries(moves.positions()).map(([w, seq]) => [w, seq - 100_000]));
+    const held = moves.positions();
+    const old = Object.fromEntries(Object.entries(held).map(([w, seq]) => [w, seq - 100_000]));
+    const movedAt = moves.seen.length;
     const answer = await moves.moveTo(b!.wsUrl, { positions: old });
-    const got = moves.seen.filter((s) => s.from === b!.wsUrl);
-    if (answer === 'resumed') {
-      for (const w of WIDGETS) expect(got.find((s) => s.w === w)?.whole, `${w}: a whole state first`).to.equal(true);
+    const got = moves.seen.slice(movedAt);
+    for (const w of WIDGETS) {
+      const first = got.find((s) => s.w === w);
+      if (answer === 'resumed') expect(first?.whole, `${w}: a whole state first`).to.equal(true);
+      expect(first?.seq, `${w}: the whole state is the latest`).to.be.at.least(held[w]!);
     }
     await moves.more('w1', 3);
     await stays.more('w1', 1);
-    expectAgreeingSeqs([stays, moves], cluster.output());
-    // After the whole state, one seq after the other.
+    // The cursor was made up, so the viewer's own record counts from the whole state on; the data agrees throughout.
+    expect(seqProblems(moves, movedAt), 'seqs after the whole state').to.deep.equal([]);
+    expect(conflicts([stays, moves]), 'the same data under each seq').to.deep.equal([]);
     expect(jumps(moves).filter((j) => !j.includes('(resumed)')), 'nothing skipped after the whole state').to.deep.equal([]);
     await Promise.all([stays.close(), moves.close()]);
   });

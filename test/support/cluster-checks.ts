@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import type { Instance } from './cluster-instance.js';
 import { describeRuns, type JobRuns } from './cluster-db.js';
 import type { ClusterFixture } from './cluster.js';
+import { until } from './served-cli.js';
 import { DASHBOARD, SHARDS, WIDGETS } from './cluster-project.js';
 import { ClusterViewer, conflicts, seqProblems, type Seen } from './cluster-viewer.js';
 
@@ -60,9 +61,9 @@ export async function closeAll(viewers: readonly ClusterViewer[]): Promise<void>
 }
 
 /**
- * Each job's update log in Redis (`<prefix>:job:{…}:log`, entry ids `<seq>-0`) has one entry per seq, none
- * skipped, and the lease epoch of the writer never goes back along it: no instance wrote after losing its lease.
- * Returns how many entries were read.
+ * Each job's update log in Redis (`<prefix>:job:{…}:log`, entry ids `<seq>-0`, fields at, epoch, full, body) has
+ * a change only right after the entry before it (a whole state may jump ahead), and the lease epoch of the writer
+ * never goes back along it: no instance wrote after losing its lease. Returns how many entries were read.
  */
 export async function expectOrderedLogs(admin: Redis, keys: readonly string[]): Promise<number> {
   let read = 0;
@@ -70,11 +71,15 @@ export async function expectOrderedLogs(admin: Redis, keys: readonly string[]): 
     const entries = await admin.xrange(key, '-', '+');
     read += entries.length;
     let before: { seq: number; epoch: number } | undefined;
-    for (const [id, fields] of entries) {
+    for (const [id, list] of entries) {
+      const fields = new Map<string, string>();
+      for (let i = 0; i + 1 < list.length; i += 2) fields.set(list[i]!, list[i + 1]!);
+      expect([...fields.keys()].sort(), `${key}: the fields of entry ${id}`).to.include.members(['at', 'body', 'epoch', 'full']);
       const seq = Number(id.split('-')[0]);
-      const epoch = Number(fields[fields.indexOf('epoch') + 1]);
+      const epoch = Number(fields.get('epoch'));
       if (before !== undefined) {
-        expect(seq, `${key}: entry ${id} after seq ${before.seq}`).to.equal(before.seq + 1);
+        if (fields.get('full') === '1') expect(seq, `${key}: whole state ${id} after seq ${before.seq}`).to.be.greaterThan(before.seq);
+        else expect(seq, `${key}: change ${id} after seq ${before.seq}`).to.equal(before.seq + 1);
         expect(epoch, `${key}: entry ${id} written under epoch ${epoch} after epoch ${before.epoch}`).to.be.at.least(before.epoch);
       }
       before = { seq, epoch };
@@ -89,6 +94,8 @@ export async function expectOrderedLogs(admin: Redis, keys: readonly string[]): 
  */
 export async function converged(cluster: ClusterFixture, count: number, jobs = SHARDS.length * WIDGETS.length): Promise<boolean> {
   const live = cluster.instances.filter((i) => i.alive && !i.stopped);
+  const gone = cluster.instances.filter((i) => !i.alive);
+  if (gone.length > 0) throw new Error(`${gone.map((i) => `${i.name} exited (${i.child.process.exitCode ?? i.child.process.signalCode})`).join(', ')}\n${cluster.output()}`);
   for (const i of live) {
     const ready = await i.readyCluster().catch(() => undefined);
     if (ready?.mode !== 'cluster' || ready.members !== count) return false;
@@ -108,4 +115,20 @@ export async function converged(cluster: ClusterFixture, count: number, jobs = S
 export function inClusterMode(instances: readonly Instance[], marginMs = 1000): (s: Seen) => boolean {
   const spans = new Map(instances.map((i) => [i.wsUrl, i.degradedSpans()]));
   return (s) => !(spans.get(s.from) ?? []).some(([from, to]) => s.receivedAt >= from - marginMs && s.receivedAt <= to + marginMs);
+}
+
+/**
+ * Waits until every viewer got `count` states of each widget after `since` (this process's clock); fails with
+ * every instance's output and /api/cluster when one did not within `timeoutMs`.
+ */
+export async function expectFreshUpdates(cluster: ClusterFixture, viewers: readonly ClusterViewer[], since: number, count = 2, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (const v of viewers) {
+    for (const w of WIDGETS) {
+      const fresh = (): boolean => v.of(w).filter((s) => s.receivedAt > since).length >= count;
+      await until(`${v.name} to get ${count} updates of ${w}`, fresh, Math.max(end - Date.now(), 100)).catch(async (err: Error) => {
+        throw new Error(`${err.message}\n${await cluster.explain()}`);
+      });
+    }
+  }
 }

@@ -157,10 +157,10 @@ export class ClusterViewer {
  * Each state of one viewer with the one before it of the same widget, leaving out the pairs after a `pending`
  * state (a job not run yet has no place in the order: its first state counts from a seq of its own).
  */
-function steps(viewer: ClusterViewer): { before: Seen; after: Seen }[] {
+function steps(viewer: ClusterViewer, from = 0): { before: Seen; after: Seen }[] {
   const last = new Map<string, Seen>();
   const found: { before: Seen; after: Seen }[] = [];
-  for (const s of viewer.seen) {
+  for (const s of viewer.seen.slice(from)) {
     const before = last.get(s.w);
     if (before !== undefined && before.status !== 'pending') found.push({ before, after: s });
     last.set(s.w, s);
@@ -170,10 +170,11 @@ function steps(viewer: ClusterViewer): { before: Seen; after: Seen }[] {
 
 /**
  * What is wrong with one viewer's seqs, per widget: a seq that went backwards or repeated. (A change entry is one
- * more than the state before by construction; a whole state may jump forward, which `jumps` lists.)
+ * more than the state before by construction; a whole state may jump forward, which `jumps` lists.) `from`: the
+ * index in `seen` to look from (after a resume from a cursor the viewer made up, say).
  */
-export function seqProblems(viewer: ClusterViewer): string[] {
-  return steps(viewer)
+export function seqProblems(viewer: ClusterViewer, from = 0): string[] {
+  return steps(viewer, from)
     .filter(({ before, after }) => after.seq <= before.seq)
     .map(({ before, after }) => `${viewer.name} ${after.w}: seq ${after.seq} after ${before.seq} (from ${after.from})`);
 }

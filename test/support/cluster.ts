@@ -61,6 +61,8 @@ export interface ClusterFixture {
   status(args?: string[], env?: Record<string, string>): { status: number | null; output: string };
   /** The tail of every instance's output, for an assertion's message. */
   output(): string;
+  /** `output()` and what /api/cluster says now, for an assertion's message when something did not converge. */
+  explain(): Promise<string>;
 }
 
 /** Registers the hooks in the calling `describe`; call it first in its body. */
@@ -174,6 +176,11 @@ export function useCluster(name: string, redis: ClusterRedis = 'shared'): Cluste
     },
     output() {
       return instances.map((i) => `--- ${i.name} (${i.url}):\n${i.child.output().slice(-3000)}`).join('\n');
+    },
+    async explain() {
+      const live = instances.filter((i) => i.alive && !i.stopped);
+      const views = await Promise.all(live.map(async (i) => `${i.name}: ${JSON.stringify(await i.cluster().catch((err: Error) => err.message))}`));
+      return `${this.output()}\n--- /api/cluster:\n${views.join('\n')}`;
     },
   };
 }

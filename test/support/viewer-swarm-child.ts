@@ -52,12 +52,12 @@ function problem(text: string): void {
 }
 
 /** One state reached: checks its seq against the viewer's last and its data against other viewers'. */
-function reached(v: Viewer, w: string, seq: number, status: string, frame: Frame, whole: boolean): void {
+function reached(v: Viewer, w: string, seq: number, status: string, frame: Frame, whole: boolean, how: string): void {
   const now = Date.now();
   v.longest = Math.max(v.longest, now - v.lastAt);
   v.lastAt = now;
   const before = v.last.get(w);
-  if (before !== undefined && whole && seq <= before) problem(`viewer ${v.index} (${v.url}) ${w}: seq ${seq} after ${before}`);
+  if (before !== undefined && whole && seq <= before) problem(`viewer ${v.index} (${v.url}) ${w}: seq ${seq} after ${before} (${how})`);
   v.last.set(w, seq);
   if (status === 'pending') return;
   const key = `${v.shard}|${w}|${seq}`;
@@ -73,13 +73,13 @@ function onMessage(v: Viewer, text: string): void {
   if (m.type === 'snapshot') {
     v.version = m.version as string;
     v.decoder.decode(m);
-    for (const e of m.widgets as FullEntry[]) reached(v, e.w, e.seq, e.status, e.frame, true);
+    for (const e of m.widgets as FullEntry[]) reached(v, e.w, e.seq, e.status, e.frame, true, 'snapshot');
   } else if (m.type === 'update') {
     const decoded = v.decoder.decode(m);
     for (const e of decoded.updates as SpeltEntry[]) {
       const whole = isFullEntry(e.wire as UpdateEntry);
       if (whole && m.resumed === true) v.wholeOnResume++;
-      reached(v, e.w, e.seq, e.status, e.state, whole);
+      reached(v, e.w, e.seq, e.status, e.state, whole, m.resumed === true ? 'resumed update' : 'update');
     }
   }
 }
