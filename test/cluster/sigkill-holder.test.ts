@@ -28,6 +28,7 @@ describe('cluster: the holder of jobs is SIGKILLed', function () {
     const [victim, jobs] = [...held.entries()].sort((x, y) => y[1].length - x[1].length)[0]!;
     const survivors = instances.filter((i) => i !== victim);
 
+    const takenBefore = await Promise.all(survivors.map((s) => s.metric('rtdash_cluster_leases_taken_total')));
     const dbKilledAt = await cluster.hits.now();
     const killedAt = Date.now();
     await victim.kill();
@@ -47,6 +48,9 @@ describe('cluster: the holder of jobs is SIGKILLed', function () {
     expect(taken.length, `leases taken after the kill\n${cluster.output()}`).to.be.at.least(jobs.length);
     const lastTaken = Math.max(...taken.map((l) => l.time)) - killedAt;
     expect(lastTaken, 'every lease taken within 2 × lease_ttl').to.be.at.most(2 * LEASE_TTL_MS);
+    const takenAfter = await Promise.all(survivors.map((s) => s.metric('rtdash_cluster_leases_taken_total')));
+    const counted = takenAfter.reduce((n, t, i) => n + t - takenBefore[i]!, 0);
+    expect(counted, 'rtdash_cluster_leases_taken_total counts the leases taken over').to.be.at.least(jobs.length);
 
     // PostgreSQL saw each job run again by a survivor soon enough: 2 × lease_ttl, and one tick to run.
     await sleep(2 * LEASE_TTL_MS + EVERY_MS);

@@ -2,8 +2,8 @@
  * Three real `rtdash serve` instances on one Redis, viewers of every shard on every instance: each job's query
  * runs once per tick cluster-wide (PostgreSQL counts about what one instance alone would run, not three times
  * that), the jobs are spread over the instances (the first instance to be asked does not hold them all), the
- * holder /api/cluster names is the instance PostgreSQL saw running the query, and every viewer on every instance
- * gets the same seqs, with the same data under each, without a gap.
+ * holder /api/cluster names is the instance PostgreSQL saw running the query, /readyz, /metrics and the log say
+ * the same, and every viewer on every instance gets the same seqs, with the same data under each, without a gap.
  */
 import { expect } from 'chai';
 import { useCluster } from '../support/cluster.js';
@@ -37,12 +37,35 @@ describe('cluster: three instances share the jobs', function () {
     // Every viewer of a shard, wherever it is, got the same seqs with the same data, one after the other.
     for (const shard of SHARDS) {
       for (const w of WIDGETS) {
-        const seqs = ofShard(viewers, shard).map((v) => v.of(w).filter((s) => s.status !== 'pending').map((s) => s.seq));
+        const ofIt = ofShard(viewers, shard);
+        const seqs = ofIt.map((v) => v.of(w).filter((s) => s.status !== 'pending').map((s) => s.seq));
+        ofIt.forEach((v, n) => expect(seqs[n]!.length, `${v.name} got states of ${w}\n${cluster.output()}`).to.be.at.least(8));
         const lastFirst = Math.max(...seqs.map((s) => s[0] ?? Infinity));
         const firstLast = Math.min(...seqs.map((s) => s.at(-1) ?? -Infinity));
         expect(firstLast - lastFirst, `${shard}/${w}: the viewers' seqs overlap (${seqs.map((s) => `${s[0]}..${s.at(-1)}`).join(', ')})`).to.be.at.least(8);
       }
     }
+    // What an operator reads of each instance says the same.
+    let held = 0;
+    for (const i of instances) {
+      const ready = await i.readyCluster();
+      expect(ready, `${i.name} /readyz`).to.include({ mode: 'cluster', members: 3 });
+      expect(ready!.jobsHeld + ready!.jobsFollowed, `${i.name} holds or follows every job its viewers watch`).to.equal(SHARDS.length * WIDGETS.length);
+      expect(await i.metric('rtdash_cluster_members'), `${i.name} rtdash_cluster_members`).to.equal(3);
+      expect(await i.metric('rtdash_cluster_degraded'), `${i.name} rtdash_cluster_degraded`).to.equal(0);
+      const jobsHeld = await i.metric('rtdash_cluster_jobs_held');
+      expect(jobsHeld, `${i.name} rtdash_cluster_jobs_held`).to.equal(ready!.jobsHeld);
+      if (jobsHeld > 0) expect(await i.metric('rtdash_cluster_publishes_total'), `${i.name} publishes`).to.be.greaterThan(0);
+      if (ready!.jobsFollowed > 0) {
+        expect(await i.metric('rtdash_cluster_relayed_total'), `${i.name} relays`).to.be.greaterThan(0);
+        expect(await i.metricTotal('rtdash_cluster_relay_lag_seconds_count'), `${i.name} measures the relay lag`).to.be.greaterThan(0);
+      }
+      const joined = i.logged('joined the cluster');
+      expect(joined.map((l) => l.instance), `${i.name} says it joined`).to.deep.equal([ready!.instance]);
+      expect(joined[0]?.prefix).to.equal(cluster.prefix);
+      held += jobsHeld;
+    }
+    expect(held, 'each job held once').to.equal(SHARDS.length * WIDGETS.length);
     expect(viewers.flatMap(jumps), 'no viewer skipped a seq').to.deep.equal([]);
     expectAgreeingSeqs(viewers, cluster.output());
     await closeAll(viewers);

@@ -176,7 +176,10 @@ function steps(viewer: ClusterViewer, from = 0): { before: Seen; after: Seen }[]
 export function seqProblems(viewer: ClusterViewer, from = 0): string[] {
   return steps(viewer, from)
     .filter(({ before, after }) => after.seq <= before.seq)
-    .map(({ before, after }) => `${viewer.name} ${after.w}: seq ${after.seq} after ${before.seq} (from ${after.from})`);
+    .map(({ before, after }) => {
+      const how = [after.whole ? 'whole' : 'change', after.resumed ? 'resumed' : '', after.seq === before.seq ? (after.data === before.data ? 'same data' : 'other data') : ''];
+      return `${viewer.name} ${after.w}: seq ${after.seq} after ${before.seq} (${how.filter(Boolean).join(', ')}; from ${after.from})`;
+    });
 }
 
 /** The forward jumps in one viewer's seqs (whole states whose seq is more than one past the one before). */
