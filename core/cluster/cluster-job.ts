@@ -84,6 +84,8 @@ export class ClusterJob implements JobPlane {
     this.job = job;
     this.#ctx = ctx;
     this.ready = new Promise((resolve) => (this.#resolve = resolve));
+    // Until it has data its seq says nothing: 0, below any seq the job's holder gives it (its own clock, on taking it).
+    job.history.seq = job.history.firstSeq = 0;
     setTimeout(() => this.#settle(), READY_WAIT_MS).unref();
   }
 
@@ -132,7 +134,7 @@ export class ClusterJob implements JobPlane {
       this.#ctx.logger.info({ job: this.key, epoch: Number(epoch) }, 'took the lease of a job');
       // It runs only once it holds everything the previous holder published: its first update follows on from that.
       this.#syncing = true;
-      this.load(true);
+      this.load();
       return;
     }
     if (this.role === 'holder') this.#lose(state === 'other' ? 'another instance holds it' : 'it ran out before it was renewed');
@@ -154,6 +156,7 @@ export class ClusterJob implements JobPlane {
   /** Redis did not answer for longer than a lease: nothing held is surely held any more, and the job runs here. */
   lapse(): void {
     this.#validUntil = 0;
+    this.#newLife();
     if (this.role === 'pending') this.role = 'follower';
     this.#settle();
   }
@@ -173,6 +176,12 @@ export class ClusterJob implements JobPlane {
     this.#ctx.logger.warn({ job: this.key, reason }, 'lost the lease of a job');
     this.diverged = true;
     this.load();
+  }
+
+  /** A job run here with no state from the cluster starts a new life: seqs from the clock, above an earlier life's. */
+  #newLife(): void {
+    const history = this.job.history;
+    if (history.seq === 0) history.seq = history.firstSeq = Date.now();
   }
 
   #settle(): void {
@@ -267,18 +276,18 @@ export class ClusterJob implements JobPlane {
 
   /**
    * Loads the job's state from the cluster (its snapshot and stream); again after the one running, if asked
-   * meanwhile. `sync`: for a holder that just took the lease, which runs once it is done.
+   * meanwhile. A holder that just took the lease runs once it is done.
    */
-  load(sync = false): void {
+  load(): void {
     if (this.#loading !== undefined) {
       this.#loadAgain = true;
       return;
     }
-    this.#loading = this.#load(sync)
+    this.#loading = this.#load()
       .catch((err: unknown) => this.#ctx.logger.warn({ job: this.key, err: messageOf(err) }, 'could not load a job from the cluster'))
       .finally(() => {
         this.#loading = undefined;
-        if (sync) this.#synced();
+        if (!this.#loadAgain) this.#synced();
         this.#settle();
         if (this.#loadAgain) {
           this.#loadAgain = false;
@@ -292,13 +301,14 @@ export class ClusterJob implements JobPlane {
     if (!this.#syncing) return;
     this.#syncing = false;
     this.diverged = false;
+    this.#newLife();
     if (this.role === 'holder' && this.job.history.status === 'pending' && this.job.listeners.size > 0) this.job.tick();
   }
 
-  async #load(sync: boolean): Promise<void> {
+  async #load(): Promise<void> {
     const { redis, keys } = this.#ctx;
     const [snap, stream] = await Promise.all([redis.get(keys.snap(this.key)), redis.xrange(keys.log(this.key), '-', '+')]);
-    if ((this.role === 'holder' && !sync) || this.#detached) return;
+    if ((this.role === 'holder' && !this.#syncing) || this.#detached) return;
     const history = this.job.history;
     const remote = stream.map(([id, fields]) => streamEntry(id, fields));
     const scratch = new WidgetHistory(history.widgetId, history.mode, this.job.widget.keep, 0);
