@@ -262,7 +262,9 @@ export class ClusterJob implements JobPlane {
   remote(entry: RemoteEntry, now: number): void {
     if (this.role === 'holder' || this.#detached) return;
     if (!this.diverged && this.#loading === undefined) {
-      const local = applyRemote(this.job.history, entry);
+      // A change is dated by this instance's clock when it arrives (a few ms after the holder's result), so that
+      // a holder whose clock is off does not make fresh data look old, or from the future, to viewers here.
+      const local = applyRemote(this.job.history, entry.full ? entry : { ...entry, at: now });
       if (local !== undefined) {
         this.#ctx.metrics.relayed.inc();
         this.#ctx.metrics.relayLag.observe(Math.max(0, now - entry.at) / 1000);
