@@ -11,8 +11,8 @@ import type { Redis } from 'ioredis';
 import { messageOf } from '../errors.js';
 import type { Job } from '../job.js';
 import type { Logger } from '../plugin.js';
-import { WidgetHistory, type UpdateEntry } from '../widget-history.js';
-import { adoptSnapshot, applyRemote, type RemoteEntry } from './mirror.js';
+import type { UpdateEntry } from '../widget-history.js';
+import { applyRemote, clusterState, type RemoteEntry } from './mirror.js';
 import type { ClusterMetrics } from './cluster-metrics.js';
 import { JOB_RETENTION_MS, clusterKeys } from './scripts.js';
 
@@ -84,6 +84,8 @@ export class ClusterJob implements JobPlane {
     this.job = job;
     this.#ctx = ctx;
     this.ready = new Promise((resolve) => (this.#resolve = resolve));
+    // Until it has data its seq says nothing: 0, below any seq the job's holder gives it (its own clock, on taking it).
+    job.history.seq = job.history.firstSeq = 0;
     setTimeout(() => this.#settle(), READY_WAIT_MS).unref();
   }
 
@@ -132,7 +134,7 @@ export class ClusterJob implements JobPlane {
       this.#ctx.logger.info({ job: this.key, epoch: Number(epoch) }, 'took the lease of a job');
       // It runs only once it holds everything the previous holder published: its first update follows on from that.
       this.#syncing = true;
-      this.load(true);
+      this.load();
       return;
     }
     if (this.role === 'holder') this.#lose(state === 'other' ? 'another instance holds it' : 'it ran out before it was renewed');
@@ -154,6 +156,7 @@ export class ClusterJob implements JobPlane {
   /** Redis did not answer for longer than a lease: nothing held is surely held any more, and the job runs here. */
   lapse(): void {
     this.#validUntil = 0;
+    this.#newLife();
     if (this.role === 'pending') this.role = 'follower';
     this.#settle();
   }
@@ -173,6 +176,12 @@ export class ClusterJob implements JobPlane {
     this.#ctx.logger.warn({ job: this.key, reason }, 'lost the lease of a job');
     this.diverged = true;
     this.load();
+  }
+
+  /** A job run here with no state from the cluster starts a new life: seqs from the clock, above an earlier life's. */
+  #newLife(): void {
+    const history = this.job.history;
+    if (history.seq === 0) history.seq = history.firstSeq = Date.now();
   }
 
   #settle(): void {
@@ -253,7 +262,9 @@ export class ClusterJob implements JobPlane {
   remote(entry: RemoteEntry, now: number): void {
     if (this.role === 'holder' || this.#detached) return;
     if (!this.diverged && this.#loading === undefined) {
-      const local = applyRemote(this.job.history, entry);
+      // A change is dated by this instance's clock when it arrives (a few ms after the holder's result), so that
+      // a holder whose clock is off does not make fresh data look old, or from the future, to viewers here.
+      const local = applyRemote(this.job.history, entry.full ? entry : { ...entry, at: now });
       if (local !== undefined) {
         this.#ctx.metrics.relayed.inc();
         this.#ctx.metrics.relayLag.observe(Math.max(0, now - entry.at) / 1000);
@@ -267,18 +278,18 @@ export class ClusterJob implements JobPlane {
 
   /**
    * Loads the job's state from the cluster (its snapshot and stream); again after the one running, if asked
-   * meanwhile. `sync`: for a holder that just took the lease, which runs once it is done.
+   * meanwhile. A holder that just took the lease runs once it is done.
    */
-  load(sync = false): void {
+  load(): void {
     if (this.#loading !== undefined) {
       this.#loadAgain = true;
       return;
     }
-    this.#loading = this.#load(sync)
+    this.#loading = this.#load()
       .catch((err: unknown) => this.#ctx.logger.warn({ job: this.key, err: messageOf(err) }, 'could not load a job from the cluster'))
       .finally(() => {
         this.#loading = undefined;
-        if (sync) this.#synced();
+        if (!this.#loadAgain) this.#synced();
         this.#settle();
         if (this.#loadAgain) {
           this.#loadAgain = false;
@@ -292,51 +303,22 @@ export class ClusterJob implements JobPlane {
     if (!this.#syncing) return;
     this.#syncing = false;
     this.diverged = false;
+    this.#newLife();
     if (this.role === 'holder' && this.job.history.status === 'pending' && this.job.listeners.size > 0) this.job.tick();
   }
 
-  async #load(sync: boolean): Promise<void> {
+  async #load(): Promise<void> {
     const { redis, keys } = this.#ctx;
     const [snap, stream] = await Promise.all([redis.get(keys.snap(this.key)), redis.xrange(keys.log(this.key), '-', '+')]);
-    if ((this.role === 'holder' && !sync) || this.#detached) return;
+    if ((this.role === 'holder' && !this.#syncing) || this.#detached) return;
     const history = this.job.history;
-    const remote = stream.map(([id, fields]) => streamEntry(id, fields));
-    const scratch = new WidgetHistory(history.widgetId, history.mode, this.job.widget.keep, 0);
-    let from = 0;
-    if (snap === null || !adoptSnapshot(scratch, snap)) {
-      // No snapshot: the stream's last whole state is one.
-      const full = remote.map((e) => e.full).lastIndexOf(true);
-      if (full < 0 || !adoptSnapshot(scratch, remote[full]!.body)) return;
-      from = full + 1;
-    }
-    const base = scratch.seq;
-    for (const entry of remote.slice(from)) if (entry.seq > scratch.seq) applyRemote(scratch, entry);
-    if (this.delivered !== undefined && scratch.seq <= this.delivered) return; // its viewers are ahead: wait for more
-    // The entries before the snapshot that lead up to it, then those after it: resumable here.
-    const before: RemoteEntry[] = [];
-    for (let i = remote.findIndex((e) => e.seq === base); i >= 0 && remote[i]!.seq === base - before.length; i--) before.unshift(remote[i]!);
-    const log = [...before, ...remote.filter((e) => e.seq > base && e.seq <= scratch.seq)].map((e) => ({ seq: e.seq, at: e.at, head: history.head, body: e.body, ...(e.full && { full: true as const }) }));
-    history.load(scratch.state(), log);
+    const found = clusterState(history, this.job.widget.keep, snap, stream);
+    if (found === undefined) return;
+    if (this.delivered !== undefined && found.state.seq <= this.delivered) return; // its viewers are ahead: wait for more
+    history.load(found.state, found.log);
     this.diverged = false;
     if (history.status === 'ok') this.job.latest = history.frame;
     this.#deliver({ seq: history.seq, at: history.at, head: history.head, body: history.snapshot().slice(history.head.length), full: true });
   }
 }
 
-/** A stream entry (`<seq>-0`, fields at, full, body) as a remote entry. */
-function streamEntry(id: string, fields: string[]): RemoteEntry {
-  const get = (name: string) => fields[fields.indexOf(name) + 1] ?? '';
-  return { seq: Number(id.slice(0, id.indexOf('-'))), at: Number(get('at')), full: get('full') === '1', body: get('body') };
-}
-
-/** A published message (`seq|at|full|body`) as a remote entry; undefined when malformed. */
-export function channelEntry(message: string): RemoteEntry | undefined {
-  const a = message.indexOf('|');
-  const b = message.indexOf('|', a + 1);
-  const c = message.indexOf('|', b + 1);
-  if (a < 0 || b < 0 || c < 0) return undefined;
-  const seq = Number(message.slice(0, a));
-  const at = Number(message.slice(a + 1, b));
-  if (!Number.isSafeInteger(seq) || !Number.isFinite(at)) return undefined;
-  return { seq, at, full: message.slice(b + 1, c) === '1', body: message.slice(c + 1) };
-}
