@@ -4,7 +4,8 @@
  * dashboard reloads, and publishing each dashboard's alerts to its viewers as they change.
  *
  * With `cluster.redis`, the instances take part in one lease (`<prefix>:alerts:leader`): the holder leads the
- * engine (writes the state, sends the notifications), the others follow until it dies or shuts down.
+ * engine (writes the state, sends the notifications), the others follow until it dies or shuts down. With
+ * `storage.type: redis` too, the state and the outbox are in Redis, where the next leader finds them.
  */
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -23,6 +24,7 @@ import { RedisAcknowledgements } from './redis-acknowledgements.js';
 import { RedisSilences } from './redis-silences.js';
 import { createNotifiers } from './notifiers/index.js';
 import { Outbox } from './outbox.js';
+import { RedisOutbox } from './outbox-redis.js';
 import type { AlertRule } from './rule.js';
 
 /** What the server holds of alerting. */
@@ -53,16 +55,16 @@ export async function startAlerting(deps: AlertingDeps): Promise<Alerting> {
   const { config, logger } = deps;
   const dir = config.storage.dir;
   const cluster = config.cluster.redis === undefined ? undefined : startCluster(config.cluster.redis, config, logger);
-  // With storage.type redis the state lives at cluster.redis (the config loader checks that it is set).
-  const medium =
-    config.storage.type === 'redis' && cluster !== undefined
-      ? new RedisMedium(cluster.url, `${cluster.prefix}:alerts`, { key: cluster.lease.key, owner: cluster.lease.owner })
-      : new FileMedium(dir);
+  // With storage.type redis the state and the outbox live at cluster.redis (the config loader checks that it is set),
+  // so that the next leader finds what a dead one decided and had not yet delivered.
+  const fence = cluster === undefined ? undefined : { key: cluster.lease.key, owner: cluster.lease.owner };
+  const inRedis = config.storage.type === 'redis' && cluster !== undefined && fence !== undefined;
+  const medium = inRedis ? new RedisMedium(cluster.url, `${cluster.prefix}:alerts`, fence) : new FileMedium(dir);
   if (cluster !== undefined && config.storage.type !== 'redis') {
     logger.warn({ storage: config.storage.type }, 'cluster.redis is set but storage.type is not redis: each instance keeps its own alert state, so an instance taking over the alert engine may notify again what another one already sent');
   }
   const store = new DocumentAlertStore(medium, logger);
-  const outbox = new Outbox(join(dir, 'outbox'), createNotifiers(config.notifiers), logger);
+  const outbox = new Outbox(inRedis ? new RedisOutbox(cluster.url, `${cluster.prefix}:outbox`, fence) : join(dir, 'outbox'), createNotifiers(config.notifiers), logger);
   const engine = new AlertEngine({
     scheduler: deps.scheduler,
     store,
@@ -77,6 +79,7 @@ export async function startAlerting(deps: AlertingDeps): Promise<Alerting> {
   } catch (err) {
     cluster?.close();
     if (medium instanceof RedisMedium) medium.close();
+    outbox.medium.close?.();
     throw err;
   }
   // The rules of the alerts folder, as last loaded: those on a dashboard's widget are that dashboard's too.
