@@ -7,6 +7,7 @@
  * engine (writes the state, sends the notifications), the others follow until it dies or shuts down. With
  * `storage.type: redis` too, the state and the outbox are in Redis, where the next leader finds them.
  */
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { messageOf } from '../errors.js';
@@ -65,6 +66,7 @@ export async function startAlerting(deps: AlertingDeps): Promise<Alerting> {
   }
   const store = new DocumentAlertStore(medium, logger);
   const outbox = new Outbox(inRedis ? new RedisOutbox(cluster.url, `${cluster.prefix}:outbox`, fence) : join(dir, 'outbox'), createNotifiers(config.notifiers), logger);
+  if (inRedis) void warnOfOutboxFolder(join(dir, 'outbox'), logger);
   const engine = new AlertEngine({
     scheduler: deps.scheduler,
     store,
@@ -129,6 +131,12 @@ export async function startAlerting(deps: AlertingDeps): Promise<Alerting> {
       if (medium instanceof RedisMedium) medium.close();
     },
   };
+}
+
+/** Says so when an outbox folder from before the outbox was kept in Redis still holds entries: they are not sent from there. */
+async function warnOfOutboxFolder(folder: string, logger: Logger): Promise<void> {
+  const left = (await readdir(folder).catch(() => [] as string[])).filter((name) => name.endsWith('.json'));
+  if (left.length > 0) logger.warn({ folder, entries: left.length }, 'the outbox folder holds notifications stored before the outbox was kept in Redis; they are not sent');
 }
 
 /** A Redis URL for log lines: without its password. */

@@ -150,6 +150,29 @@ describe('the outbox in Redis (needs Redis)', () => {
     expect(dead.got()).to.deep.equal([]);
   });
 
+  it('stops sending once paused (the lease was lost), and leaves the entry for the instance leading now', async () => {
+    const r = await receiver();
+    r.up = false;
+    const first = outboxFor('first', r.hook.url);
+    await first.start();
+    await first.enqueue('ops', firing('a', 1));
+    await until('a failed try', () => r.hook.requests.length > 0);
+    first.pause();
+    expect(first.stats().pending, 'forgotten here').to.equal(0);
+    r.up = true;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(r.got(), 'nothing sent after the pause').to.deep.equal([]);
+    expect(await admin.hlen(`${prefix}:outbox`), 'still stored').to.equal(1);
+
+    await admin.set(lease(), 'second');
+    const second = outboxFor('second', r.hook.url);
+    await second.start();
+    await until('the delivery by the new leader', () => r.got().length === 1);
+    await until('the removal', async () => (await admin.hlen(`${prefix}:outbox`)) === 0);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(r.got()).to.deep.equal(['a']);
+  });
+
   describe('while Redis is down', () => {
     const redis = usePrivateRedis();
 

@@ -125,8 +125,9 @@ export abstract class OutboxTries extends EventEmitter<OutboxEvents> {
         return;
       }
       if (stale.size > 0) this.trim(p, stale, 'outdated');
-      if (!this.pending.has(p.entry.id)) return;
     }
+    // Left out meanwhile, or this instance stopped delivering (another one leads now).
+    if (term.aborted || this.pending.get(p.entry.id) !== p) return;
     const { entry } = p;
     const timeout = AbortSignal.timeout(notifier.timeoutMs);
     const signal = AbortSignal.any([timeout, term]);
