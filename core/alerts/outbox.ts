@@ -6,9 +6,10 @@
  * An entry is an OutboxEntry (outbox-folder.ts). Its id is derived from the notifier's name and the group id, so
  * enqueueing the same group for the same notifier twice yields one entry.
  *
- * Guarantees: an entry is stored before `enqueue` resolves; it is tried until its receiver accepts it or a newer
- * notification of the same alerts supersedes it (outbox-order.ts: one rule's entries for one notifier go one at a
- * time, oldest first, and a receiver never ends on a state older than the alert's current one); one process never
+ * Guarantees: an entry is stored before `enqueue` resolves (on a shared medium that does not answer: see below);
+ * it is tried until its receiver accepts it or a newer notification of the same alerts supersedes it
+ * (outbox-order.ts: one rule's entries for one notifier go one at a time, oldest first, and a receiver never ends
+ * on a state older than the alert's current one); one process never
  * sends an entry again once it was accepted. At least once across processes: if the process dies after the
  * receiver accepted a try but before the entry is removed, the next start (with Redis: the next leader) sends it
  * again, with the same group id (webhook `X-Rtdash-Delivery`, email Message-ID) so the receiver can drop it.
