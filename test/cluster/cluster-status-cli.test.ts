@@ -2,7 +2,7 @@
  * `rtdash cluster status` as an operator runs it next to a running cluster: it reads Redis (cluster.redis and
  * cluster.prefix of the config, or --redis / RTDASH_CLUSTER_REDIS) and prints every member and the instance
  * holding each job, as text and with --json. With Redis unreachable, or a config without cluster.redis, it exits 1
- * at once with a message that says what is wrong, and no stack trace.
+ * at once with a message that says what is wrong, and no stack trace. What it reads is where the contract puts it.
  */
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
@@ -40,6 +40,31 @@ describe('cluster: rtdash cluster status', function () {
     const flat = JSON.stringify(jsonIn(json.output));
     for (const id of ids) expect(flat, 'every member in --json').to.include(JSON.stringify(id));
     for (const job of view.jobs) expect(flat, `job ${job.key} in --json`).to.include(JSON.stringify(job.key));
+    await closeAll(viewers);
+  });
+
+  it('finds in Redis what it reads: the members and each job\'s lease as the contract lays them out', async () => {
+    const instances = await cluster.startMany(2);
+    const viewers = await watchEverywhere(instances, ['a', 'b']);
+    await until('the jobs to be held', () => converged(cluster, 2, 4), 10_000);
+    const view = await instances[0]!.cluster();
+    const members = await cluster.admin.zrange(`${cluster.prefix}:members`, '0', '-1');
+    expect([...members].sort(), 'the members set (a ZSET)').to.deep.equal(view.members.map((m) => m.id).sort());
+    // Read twice at most: a job handed over for balance between the two reads changes its lease.
+    for (let attempt = 1; ; attempt++) {
+      const jobs = (await instances[0]!.cluster()).jobs;
+      const leases = await Promise.all(jobs.map((job) => cluster.admin.get(`${cluster.prefix}:job:{${job.key}}:lease`)));
+      const expected = jobs.map((job) => `${job.holder}|${job.epoch}`);
+      if (attempt === 2 || JSON.stringify(leases) === JSON.stringify(expected)) {
+        expect(leases, 'each lease is `<holder>|<epoch>` as /api/cluster says').to.deep.equal(expected);
+        break;
+      }
+    }
+    for (const id of members) {
+      const key = `${cluster.prefix}:member:${id}`;
+      expect(await cluster.admin.type(key), `${key} is a hash`).to.equal('hash');
+      expect(await cluster.admin.hgetall(key), key).to.include.keys('host', 'pid', 'url', 'startedAt');
+    }
     await closeAll(viewers);
   });
 

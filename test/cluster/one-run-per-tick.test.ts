@@ -66,6 +66,7 @@ describe('cluster: three instances share the jobs', function () {
       held += jobsHeld;
     }
     expect(held, 'each job held once').to.equal(SHARDS.length * WIDGETS.length);
+
     expect(viewers.flatMap(jumps), 'no viewer skipped a seq').to.deep.equal([]);
     expectAgreeingSeqs(viewers, cluster.output());
     await closeAll(viewers);

@@ -15,6 +15,7 @@ import { packageRoot } from '../../core/paths.js';
 import { Instance, byId } from './cluster-instance.js';
 import { HITS_SETUP, HitLedger } from './cluster-db.js';
 import { writeDashboard, writeInstanceConfig } from './cluster-project.js';
+import { onExit } from './private-process.js';
 import { usePrivateRedis } from './private-redis.js';
 import type { PrivateServer } from './private-server.js';
 import { createDatabase, databaseUrl, dropDatabase } from './scratch-database.js';
@@ -118,6 +119,8 @@ export function useCluster(name: string, redis: ClusterRedis = 'shared'): Cluste
     configs.push(config);
     const skew = options.skewMs === undefined ? {} : { nodeArgs: ['--import', SKEWED_CLOCK], env: { SKEW_MS: String(options.skewMs) } };
     const instance = new Instance(instanceName, port, serveCli(config, folder, [], skew));
+    // Not left running (nor stopped) if the test process dies before afterEach.
+    void instance.child.exited.then(onExit(() => void instance.child.process.kill('SIGKILL')));
     instances.push(instance);
     if (options.wait !== false) await waitReady(instance.child, instance.url);
     return instance;
