@@ -35,6 +35,8 @@ export interface StartOptions {
   skewMs?: number;
   /** Wait until /readyz answers 200 (default true). */
   wait?: boolean;
+  /** Another way to the same Redis for this instance (a proxy that a test stalls or cuts). */
+  redisUrl?: string;
 }
 
 /** What a test gets; valid inside a test only. */
@@ -115,7 +117,7 @@ export function useCluster(name: string, redis: ClusterRedis = 'shared'): Cluste
     const folder = inTest(dir, 'the folder');
     const port = await freePort();
     const instanceName = `inst-${instances.length + 1}`;
-    const config = writeInstanceConfig({ dir: folder, name: instanceName, port, database: databaseUrl(database), redis: redisUrl(), prefix });
+    const config = writeInstanceConfig({ dir: folder, name: instanceName, port, database: databaseUrl(database), redis: options.redisUrl ?? redisUrl(), prefix });
     configs.push(config);
     const skew = options.skewMs === undefined ? {} : { nodeArgs: ['--import', SKEWED_CLOCK], env: { SKEW_MS: String(options.skewMs) } };
     const instance = new Instance(instanceName, port, serveCli(config, folder, [], skew));
