@@ -20,6 +20,7 @@ import { DocumentAlertStore } from './alert-store.js';
 import { AlertEngine } from './engine.js';
 import { FileMedium } from './file-medium.js';
 import { RedisLease } from './leader-lease.js';
+import { redactedUrl } from '../redis-link.js';
 import { RedisMedium } from './redis-medium.js';
 import { RedisAcknowledgements } from './redis-acknowledgements.js';
 import { RedisSilences } from './redis-silences.js';
@@ -137,17 +138,6 @@ export async function startAlerting(deps: AlertingDeps): Promise<Alerting> {
 async function warnOfOutboxFolder(folder: string, logger: Logger): Promise<void> {
   const left = (await readdir(folder).catch(() => [] as string[])).filter((name) => name.endsWith('.json'));
   if (left.length > 0) logger.warn({ folder, entries: left.length }, 'the outbox folder holds notifications stored before the outbox was kept in Redis; they are not sent');
-}
-
-/** A Redis URL for log lines: without its password. */
-function redactedUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = 'redacted';
-    return u.toString();
-  } catch {
-    return 'cluster.redis';
-  }
 }
 
 /** This instance's part in a cluster: the alert lease, the shared silences and acknowledgements, and their Redis connections. */
