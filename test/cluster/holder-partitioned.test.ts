@@ -25,7 +25,7 @@ describe('cluster: a holder cut off from Redis while its commands stay in flight
     proxy = undefined;
   });
 
-  it('has its late writes refused by the fence, and viewers never see two states under one seq', async () => {
+  it('never lets what it sent after its lease went clash with the next holder, for viewers or in the update logs', async () => {
     const redis = new URL(SERVICES.redis.url);
     proxy = await TcpProxy.onFreePort({ host: redis.hostname, port: Number(redis.port) });
     await proxy.open();
