@@ -213,11 +213,11 @@ export function expectedRuns(m: QueryMeasurement): number {
 }
 
 /** Milliseconds until the middle of the next second: the widgets tick on whole seconds. */
-function msUntilMidTick(): number {
+export function msUntilMidTick(): number {
   return (1500 - (Date.now() % 1000)) % 1000;
 }
 
 /** `total` split into `parts` near-equal whole numbers. */
-function splitEvenly(total: number, parts: number): number[] {
+export function splitEvenly(total: number, parts: number): number[] {
   return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));
 }
