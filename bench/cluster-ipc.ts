@@ -1,0 +1,63 @@
+/** The messages between the cluster suite's orchestrator and its load processes (cluster-load.ts). */
+import type { Continuity } from './cluster-continuity.js';
+
+/** Orchestrator → cluster load process. */
+export type ClusterLoadCommand =
+  /** Opens `viewers` viewers; viewer `first + i` watches the dashboard on `urls[(first + i) mod urls.length]`, as a round-robin balancer would place it. */
+  | { type: 'open'; urls: string[]; dashboard: string; first: number; viewers: number; concurrency: number; timeoutMs: number }
+  /** Starts the measured window. */
+  | { type: 'start' }
+  /** Ends the measured window and reports it. */
+  | { type: 'stop' }
+  /** From now on, every viewer keeps each entry it receives (seq, time), for `verify`. */
+  | { type: 'track' }
+  /** Instance `dead` is gone: its viewers subscribe again on the `targets`, round-robin, with their version and resume cursor. */
+  | { type: 'move'; dead: number; dashboard: string; targets: { index: number; url: string }[]; concurrency: number; timeoutMs: number }
+  /** Checks the entries kept since `track` against what the cluster published: per widget, `[seq, time, …]` from its stream. */
+  | { type: 'verify'; truth: Record<string, number[]> }
+  | { type: 'close' };
+
+/** What the viewers of one load process saw in the measured window. */
+export interface ClusterLoadWindow {
+  wallMs: number;
+  /** The load process's own CPU in the window, µs. */
+  cpuMicros: number;
+  /** Entries received, per instance the viewers are on. */
+  deliveries: number[];
+  /** Messages carrying them, per instance. */
+  messages: number[];
+  /** Latency from each entry's time at the holder to its receipt, ms: `[ms, count]` pairs per `instance * widgets + widget`. */
+  latency: [number, number][][];
+  /** Catch-up messages (the server held a viewer back as slow). */
+  resumed: number;
+  /** Messages other than updates. */
+  other: number;
+  errors: number;
+  /** Viewers closed by a server, by close code (outside a failover's kill). */
+  closes: Record<string, number>;
+}
+
+/** How the viewers of a dead instance came back. */
+export interface Moved {
+  /** Viewers that were on the dead instance. */
+  viewers: number;
+  /** Those whose resume was answered (an update with `resumed`). */
+  resumed: number;
+  /** Those answered with a fresh snapshot instead (the dashboard's version had changed). */
+  reloaded: number;
+  failed: number;
+  firstError?: string;
+  /** From the command to the last answer, ms. */
+  ms: number;
+}
+
+/** Cluster load process → orchestrator. */
+export type ClusterLoadReport =
+  | { type: 'opened'; subscribed: number; failed: number; ms: number; firstError?: string }
+  | { type: 'started' }
+  | ({ type: 'result' } & ClusterLoadWindow)
+  | { type: 'tracking' }
+  | ({ type: 'moved' } & Moved)
+  | { type: 'verified'; survivors: Continuity; moved: Continuity }
+  | { type: 'closed' }
+  | { type: 'failed'; error: string };

@@ -1,0 +1,229 @@
+/**
+ * The viewers of the cluster benchmark: a process of its own (like load.ts) whose raw `ws` viewers are spread
+ * round-robin over the instances. Each viewer follows every widget's seq (a change is the previous seq + 1, a whole
+ * state carries its own). In the measured window it counts entries per instance and their latency per (instance,
+ * widget), from the entry's time at the job's holder to its receipt. For the failover it keeps each entry, moves the
+ * viewers of a killed instance to the others with their resume cursor, and checks what they all got against the
+ * jobs' streams (cluster-continuity.ts).
+ */
+import WebSocket from 'ws';
+import { checkWidget, noContinuity, truthOf, type WidgetTrack } from './cluster-continuity.js';
+import type { ClusterLoadCommand, ClusterLoadReport, Moved } from './cluster-ipc.js';
+import { WIDGET_IDS } from './cluster-scenario.js';
+import { Histogram } from './stats.js';
+import { isResumed, isUpdate, scanEntries } from './update-scan.js';
+import { closeSockets, openAll, subscribeViewer } from './viewer-pool.js';
+
+/** How long the viewers get to finish their close handshakes before their sockets are destroyed. */
+const CLOSE_WAIT_MS = 5000;
+
+interface Viewer {
+  ws: WebSocket;
+  /** The instance it is on. */
+  instance: number;
+  /** The dashboard version of its snapshot, for resuming. */
+  version: string;
+  /** The seq it holds of each widget (in WIDGET_IDS order). */
+  seqs: number[];
+  /** Every entry since `track`, per widget. */
+  tracks?: WidgetTrack[];
+  moved: boolean;
+}
+
+const WIDGETS = WIDGET_IDS.length;
+const widgetIndex = new Map(WIDGET_IDS.map((w, i) => [w, i]));
+const viewers: Viewer[] = [];
+let latency: Histogram[] = [];
+let deliveries: number[] = [];
+let messages: number[] = [];
+let counts = { resumed: 0, other: 0, errors: 0 };
+const closes = new Map<string, number>();
+let measuring = false;
+let closing = false;
+let windowStart = { wall: 0, cpu: process.cpuUsage() };
+
+const report = (message: ClusterLoadReport) => process.send?.(message);
+
+/** One message to a viewer; the receipt time is taken before anything else. */
+function receive(viewer: Viewer, bytes: Buffer): void {
+  const received = Date.now();
+  if (!isUpdate(bytes)) {
+    if (measuring) counts.other++;
+    return;
+  }
+  if (measuring) {
+    messages[viewer.instance]!++;
+    if (isResumed(bytes)) counts.resumed++;
+  }
+  scanEntries(bytes, (entry) => {
+    const w = widgetIndex.get(entry.w);
+    if (w === undefined) return;
+    const seq = entry.seq ?? viewer.seqs[w]! + 1;
+    viewer.seqs[w] = seq;
+    viewer.tracks?.[w]!.log.push(seq, entry.time ?? Number.NaN, entry.seq === undefined ? 0 : 1);
+    if (!measuring) return;
+    deliveries[viewer.instance]!++;
+    if (entry.time !== undefined) latency[viewer.instance * WIDGETS + w]!.add(received - entry.time);
+  });
+}
+
+/** Takes a snapshot's version and seqs. */
+function adopt(viewer: Viewer, bytes: Buffer): void {
+  const snapshot = JSON.parse(bytes.toString()) as { version: string; widgets: { w: string; seq: number }[] };
+  viewer.version = snapshot.version;
+  for (const { w, seq } of snapshot.widgets) {
+    const i = widgetIndex.get(w);
+    if (i !== undefined) viewer.seqs[i] = seq;
+  }
+}
+
+async function openViewer(url: string, instance: number, dashboard: string, timeoutMs: number): Promise<Viewer> {
+  const viewer: Viewer = { ws: undefined as unknown as WebSocket, instance, version: '', seqs: WIDGET_IDS.map(() => 0), moved: false };
+  viewer.ws = await subscribeViewer(url, dashboard, timeoutMs, {
+    message: (bytes) => receive(viewer, bytes),
+    error: () => counts.errors++,
+    closed: (code) => closed(code),
+    snapshot: (bytes) => adopt(viewer, bytes),
+  });
+  return viewer;
+}
+
+function closed(code: number): void {
+  if (!closing) closes.set(String(code), (closes.get(String(code)) ?? 0) + 1);
+}
+
+/** Subscribes `viewer` again on `target` with its version and last seqs; resolves with how the server answered. */
+function resume(viewer: Viewer, target: { index: number; url: string }, dashboard: string, timeoutMs: number): Promise<'resumed' | 'reloaded'> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${target.url.replace('http:', 'ws:')}/ws`, { perMessageDeflate: false });
+    let answered = false;
+    const fail = (why: string) => {
+      if (answered) return;
+      answered = true;
+      clearTimeout(timer);
+      ws.terminate();
+      reject(new Error(why));
+    };
+    const timer = setTimeout(() => fail(`no answer to the resume within ${timeoutMs} ms`), timeoutMs);
+    ws.on('error', (err) => (answered ? counts.errors++ : fail(err.message)));
+    ws.on('close', (code) => (answered ? closed(code) : fail(`closed with ${code} before answering the resume`)));
+    ws.on('message', (data) => {
+      const bytes = data as Buffer;
+      if (answered) return receive(viewer, bytes);
+      const msg = JSON.parse(bytes.toString()) as { type: string; message?: string };
+      if (msg.type === 'hello') {
+        const cursor = Object.fromEntries(WIDGET_IDS.map((w, i) => [w, viewer.seqs[i]]));
+        ws.send(JSON.stringify({ type: 'subscribe', dashboard, version: viewer.version, resume: cursor }));
+        return;
+      }
+      if (msg.type !== 'update' && msg.type !== 'snapshot') return fail(`answered the resume with ${msg.type}${msg.message ? `: ${msg.message}` : ''}`);
+      answered = true;
+      clearTimeout(timer);
+      viewer.ws = ws;
+      viewer.instance = target.index;
+      viewer.moved = true;
+      for (const track of viewer.tracks ?? []) track.movedAt = track.log.length / 3;
+      if (msg.type === 'snapshot') {
+        adopt(viewer, bytes);
+        return resolve('reloaded');
+      }
+      receive(viewer, bytes);
+      resolve('resumed');
+    });
+  });
+}
+
+async function move(command: Extract<ClusterLoadCommand, { type: 'move' }>): Promise<void> {
+  const started = Date.now();
+  const leaving = viewers.filter((v) => v.instance === command.dead);
+  const outcome: Moved = { viewers: leaving.length, resumed: 0, reloaded: 0, failed: 0, ms: 0 };
+  let next = 0;
+  const { failed, firstError } = await openAll(leaving.length, command.concurrency, async () => {
+    const k = next++;
+    const how = await resume(leaving[k]!, command.targets[k % command.targets.length]!, command.dashboard, command.timeoutMs);
+    outcome[how]++;
+  });
+  report({ type: 'moved', ...outcome, failed, ms: Date.now() - started, ...(firstError !== undefined && { firstError }) });
+}
+
+async function open(command: Extract<ClusterLoadCommand, { type: 'open' }>): Promise<void> {
+  const n = command.urls.length;
+  latency = Array.from({ length: n * WIDGETS }, () => new Histogram());
+  [deliveries, messages] = [new Array<number>(n).fill(0), new Array<number>(n).fill(0)];
+  let next = command.first;
+  const { viewers: opened, failed, ms, firstError } = await openAll(command.viewers, command.concurrency, () => {
+    const instance = next++ % n;
+    return openViewer(`${command.urls[instance]!.replace('http:', 'ws:')}/ws`, instance, command.dashboard, command.timeoutMs);
+  });
+  viewers.push(...opened);
+  report({ type: 'opened', subscribed: viewers.length, failed, ms, ...(firstError !== undefined && { firstError }) });
+}
+
+function start(): void {
+  for (const h of latency) h.clear();
+  deliveries.fill(0);
+  messages.fill(0);
+  counts = { resumed: 0, other: 0, errors: 0 };
+  windowStart = { wall: Date.now(), cpu: process.cpuUsage() };
+  measuring = true;
+  report({ type: 'started' });
+}
+
+function stop(): void {
+  measuring = false;
+  const cpu = process.cpuUsage(windowStart.cpu);
+  report({
+    type: 'result',
+    wallMs: Date.now() - windowStart.wall,
+    cpuMicros: cpu.user + cpu.system,
+    deliveries: [...deliveries],
+    messages: [...messages],
+    latency: latency.map((h) => h.toPairs()),
+    ...counts,
+    closes: Object.fromEntries(closes),
+  });
+}
+
+function verify(truth: Record<string, number[]>): void {
+  const truths = WIDGET_IDS.map((w) => truthOf(truth[w] ?? []));
+  const [survivors, moved] = [noContinuity(), noContinuity()];
+  for (const viewer of viewers) {
+    if (viewer.tracks === undefined) continue;
+    const into = viewer.moved ? moved : survivors;
+    into.viewers++;
+    viewer.tracks.forEach((track, w) => checkWidget(track, truths[w]!, into));
+  }
+  report({ type: 'verified', survivors, moved });
+}
+
+process.on('message', (raw) => {
+  const command = raw as ClusterLoadCommand;
+  const run = async (): Promise<void> => {
+    switch (command.type) {
+      case 'open':
+        return open(command);
+      case 'start':
+        return start();
+      case 'stop':
+        return stop();
+      case 'track':
+        for (const v of viewers) v.tracks = v.seqs.map((seq) => ({ start: seq, log: [] }));
+        report({ type: 'tracking' });
+        return;
+      case 'move':
+        return move(command);
+      case 'verify':
+        return verify(command.truth);
+      case 'close':
+        closing = true;
+        await closeSockets(viewers.map((v) => v.ws), CLOSE_WAIT_MS);
+        report({ type: 'closed' });
+        process.disconnect();
+    }
+  };
+  run().catch((err: unknown) => report({ type: 'failed', error: err instanceof Error ? err.message : String(err) }));
+});
+// Never outlive the orchestrator.
+process.on('disconnect', () => {
+  if (!closing) process.exit(0);
+});
