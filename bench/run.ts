@@ -31,6 +31,9 @@ const FD_HEADROOM = 200;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     console.error(`\nbench: ${signal}, stopping the child processes`);
+    // The private Redis's exit handling (test/support/private-process.ts) raises the signal again once it has
+    // removed its server: that must not end the process before the clean-up below (bounded) is done.
+    process.on(signal, () => undefined);
     killAll();
     // The postgres and cluster suites drop their schemas and the browser suite closes Chromium first (within a few seconds at most).
     void Promise.all([interruptPostgresSuite(), interruptBrowserSuite(), interruptClusterSuite()]).finally(() => process.exit(130));
