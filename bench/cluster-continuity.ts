@@ -61,10 +61,10 @@ export function truthOf(flat: readonly number[]): Truth {
 }
 
 /**
- * Adds one widget's entries of one viewer to `into`.
+ * Adds one widget's entries of one viewer to `into`; `anomaly` hears of each entry not in order, in words.
  * @example checkWidget({ start: 4, log: [5, 1000, 0, 7, 3000, 0] }, truthOf([5, 1000, 6, 2000, 7, 3000]), c) // c.lost: 1
  */
-export function checkWidget(track: WidgetTrack, truth: Truth, into: Continuity): void {
+export function checkWidget(track: WidgetTrack, truth: Truth, into: Continuity, anomaly?: (what: string) => void): void {
   const { log } = track;
   let prev = track.start;
   const count = log.length / 3;
@@ -74,11 +74,13 @@ export function checkWidget(track: WidgetTrack, truth: Truth, into: Continuity):
     let actual: number | undefined = seq;
     if (!full) actual = truth.timeOf.get(prev + 1) === time ? prev + 1 : truth.seqOf.get(time);
     if (actual === undefined) {
+      anomaly?.(`a change at ${time} after seq ${prev}, which the stream has at ${truth.timeOf.get(prev + 1) ?? 'no time'} (stream: ${around(truth, prev)})`);
       into.unknown++;
       prev++;
       continue;
     }
     into.entries++;
+    if (actual !== prev + 1) anomaly?.(`${full ? 'a whole state' : 'a change'} of seq ${actual} at ${time} after seq ${prev} (stream: ${around(truth, prev)})`);
     if (actual === prev + 1) into.inOrder++;
     else if (actual <= prev) into.duplicated++;
     else if (full) into.jumps++;
@@ -89,6 +91,12 @@ export function checkWidget(track: WidgetTrack, truth: Truth, into: Continuity):
     }
     prev = Math.max(prev, actual);
   }
+}
+
+/** The stream's seqs and times next to `seq`, for saying what a viewer got instead. */
+function around(truth: Truth, seq: number): string {
+  const near = [...truth.timeOf].filter(([s]) => Math.abs(s - seq) <= 2);
+  return near.map(([s, t]) => `${s}@${t}`).join(' ') || `nothing near seq ${seq}; ${truth.timeOf.size} entries`;
 }
 
 /** The sum of two counts. */

@@ -3,7 +3,7 @@
  * whole cluster has run (the sequence every query bumps), and holds an advisory lock so two runs never share it.
  */
 import type { Client } from 'pg';
-import { connected } from './pg-db.js';
+import { lockedConnection, serverVersion } from './pg-db.js';
 import { CLUSTER_CLEANUP_SQL, CLUSTER_SCHEMA, CLUSTER_SETUP_SQL, RUNS_SQL } from './cluster-scenario.js';
 
 export class ClusterDatabase {
@@ -17,10 +17,8 @@ export class ClusterDatabase {
 
   /** Connects, takes the lock and creates the schema. Throws Unreachable (pg-db.ts) when PostgreSQL refuses the connection. */
   static async open(url: string): Promise<ClusterDatabase> {
-    const client = await connected(url, 'rtdash-bench-cluster-admin');
+    const client = await lockedConnection(url, 'rtdash-bench-cluster-admin', CLUSTER_SCHEMA);
     try {
-      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [CLUSTER_SCHEMA]);
-      if (rows[0]?.locked !== true) throw new Error(`another bench run holds the lock on schema ${CLUSTER_SCHEMA}`);
       for (const sql of CLUSTER_SETUP_SQL) await client.query(sql);
     } catch (err) {
       await client.end().catch(() => undefined);
@@ -31,8 +29,7 @@ export class ClusterDatabase {
 
   /** The server's version, one line. */
   async version(): Promise<string> {
-    const { rows } = await this.#client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
-    return `PostgreSQL ${rows[0]?.v ?? '?'}`;
+    return serverVersion(this.#client);
   }
 
   /** Widget queries run so far by every instance together. */

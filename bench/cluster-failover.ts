@@ -11,6 +11,7 @@ import { addContinuity, noContinuity, type Continuity } from './cluster-continui
 import type { ClusterLoadCommand, ClusterLoadReport, Moved } from './cluster-ipc.js';
 import { CLUSTER_DASHBOARD_ID, WIDGET_IDS } from './cluster-scenario.js';
 import type { Instances } from './cluster-instances.js';
+import { CONNECT_CONCURRENCY, VIEWER_TIMEOUT_MS } from './pg-measure.js';
 
 /** Entries kept before the kill, so the check sees each viewer's updates run up to it. */
 const BEFORE_KILL_MS = 1500;
@@ -37,6 +38,10 @@ export interface Failover {
   movedContinuity: Continuity;
   /** The survivors' lease log lines after the kill, by message. */
   logs: Record<string, number>;
+  /** Messages with `resumed` the viewers got from just before the kill to the check, the moved viewers' resume answers among them. */
+  catchUps: number;
+  /** The first entry a viewer got out of order, in words, if any. */
+  example?: string;
 }
 
 type Load = Child<ClusterLoadCommand, ClusterLoadReport>;
@@ -65,7 +70,7 @@ export async function runFailover(instances: Instances, loads: Load[], redisUrl:
     const killedAt = Date.now();
     await instances.kill(victim);
     const targets = instances.running.map((i) => ({ index: i.index, url: i.url }));
-    const moving = Promise.all(loads.map((load) => load.request({ type: 'move', dead: victim.index, dashboard: CLUSTER_DASHBOARD_ID, targets, concurrency: 100, timeoutMs: 20_000 }, 'moved', 60_000)));
+    const moving = Promise.all(loads.map((load) => load.request({ type: 'move', dead: victim.index, dashboard: CLUSTER_DASHBOARD_ID, targets, concurrency: CONNECT_CONCURRENCY, timeoutMs: VIEWER_TIMEOUT_MS }, 'moved', 60_000)));
 
     // The killed instance published up to here: its lease outlives it by at least two thirds of a ttl, so nobody
     // else can have published yet. (The stream entries carry no epoch to tell holders apart.)
@@ -87,6 +92,7 @@ export async function runFailover(instances: Instances, loads: Load[], redisUrl:
       truth[widget] = entries.flatMap(([id, fields]) => [seqOf(id), Number(field(fields, 'at'))]);
     }
     const verified = await Promise.all(loads.map((load) => load.request({ type: 'verify', truth }, 'verified', 60_000)));
+    const example = verified.map((v) => v.example).find((e) => e !== undefined);
     const after = await instances.holders();
     const logs: Record<string, number> = {};
     for (const instance of instances.running) {
@@ -103,6 +109,8 @@ export async function runFailover(instances: Instances, loads: Load[], redisUrl:
       survivors: verified.map((v) => v.survivors).reduce(addContinuity, noContinuity()),
       movedContinuity: verified.map((v) => v.moved).reduce(addContinuity, noContinuity()),
       logs,
+      catchUps: verified.reduce((n, v) => n + v.catchUps, 0),
+      ...(example !== undefined && { example }),
     };
   } finally {
     sub.disconnect();

@@ -58,6 +58,7 @@ export type ClusterLoadReport =
   | ({ type: 'result' } & ClusterLoadWindow)
   | { type: 'tracking' }
   | ({ type: 'moved' } & Moved)
-  | { type: 'verified'; survivors: Continuity; moved: Continuity }
+  /** `catchUps`: messages with `resumed` since `track` (the moved viewers' resume answers among them); `example`: the first entry out of order, in words. */
+  | { type: 'verified'; survivors: Continuity; moved: Continuity; catchUps: number; example?: string }
   | { type: 'closed' }
   | { type: 'failed'; error: string };

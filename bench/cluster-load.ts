@@ -10,6 +10,7 @@ import WebSocket from 'ws';
 import { checkWidget, noContinuity, truthOf, type WidgetTrack } from './cluster-continuity.js';
 import type { ClusterLoadCommand, ClusterLoadReport, Moved } from './cluster-ipc.js';
 import { WIDGET_IDS } from './cluster-scenario.js';
+import { WindowClock } from './load-window.js';
 import { Histogram } from './stats.js';
 import { isResumed, isUpdate, scanEntries } from './update-scan.js';
 import { closeSockets, openAll, subscribeViewer } from './viewer-pool.js';
@@ -39,8 +40,10 @@ let messages: number[] = [];
 let counts = { resumed: 0, other: 0, errors: 0 };
 const closes = new Map<string, number>();
 let measuring = false;
+/** Catch-up messages (`resumed`) received since `track`, the answers to the moved viewers' resumes among them. */
+let trackedCatchUps = 0;
 let closing = false;
-let windowStart = { wall: 0, cpu: process.cpuUsage() };
+const clock = new WindowClock();
 
 const report = (message: ClusterLoadReport) => process.send?.(message);
 
@@ -55,6 +58,7 @@ function receive(viewer: Viewer, bytes: Buffer): void {
     messages[viewer.instance]!++;
     if (isResumed(bytes)) counts.resumed++;
   }
+  if (viewer.tracks !== undefined && isResumed(bytes)) trackedCatchUps++;
   scanEntries(bytes, (entry) => {
     const w = widgetIndex.get(entry.w);
     if (w === undefined) return;
@@ -164,18 +168,16 @@ function start(): void {
   deliveries.fill(0);
   messages.fill(0);
   counts = { resumed: 0, other: 0, errors: 0 };
-  windowStart = { wall: Date.now(), cpu: process.cpuUsage() };
+  clock.restart();
   measuring = true;
   report({ type: 'started' });
 }
 
 function stop(): void {
   measuring = false;
-  const cpu = process.cpuUsage(windowStart.cpu);
   report({
     type: 'result',
-    wallMs: Date.now() - windowStart.wall,
-    cpuMicros: cpu.user + cpu.system,
+    ...clock.read(),
     deliveries: [...deliveries],
     messages: [...messages],
     latency: latency.map((h) => h.toPairs()),
@@ -187,13 +189,14 @@ function stop(): void {
 function verify(truth: Record<string, number[]>): void {
   const truths = WIDGET_IDS.map((w) => truthOf(truth[w] ?? []));
   const [survivors, moved] = [noContinuity(), noContinuity()];
+  let example: string | undefined;
   for (const viewer of viewers) {
     if (viewer.tracks === undefined) continue;
     const into = viewer.moved ? moved : survivors;
     into.viewers++;
-    viewer.tracks.forEach((track, w) => checkWidget(track, truths[w]!, into));
+    viewer.tracks.forEach((track, w) => checkWidget(track, truths[w]!, into, (what) => (example ??= `${WIDGET_IDS[w]} on a viewer of instance #${viewer.instance}${viewer.moved ? ' (moved)' : ''}: ${what}`)));
   }
-  report({ type: 'verified', survivors, moved });
+  report({ type: 'verified', survivors, moved, catchUps: trackedCatchUps, ...(example !== undefined && { example }) });
 }
 
 process.on('message', (raw) => {

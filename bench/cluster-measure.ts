@@ -12,15 +12,9 @@ import { runFailover, type Failover } from './cluster-failover.js';
 import { describeHolders, Instances, processCpuMicros } from './cluster-instances.js';
 import type { ClusterLoadCommand, ClusterLoadReport, ClusterLoadWindow } from './cluster-ipc.js';
 import { CLUSTER_DASHBOARD_ID, WIDGET_EVERY_MS, WIDGET_IDS } from './cluster-scenario.js';
-import { msUntilMidTick, splitEvenly } from './pg-measure.js';
+import { CONNECT_CONCURRENCY, OPEN_TIMEOUT_MS, VIEWER_TIMEOUT_MS, msUntilMidTick, splitEvenly } from './pg-measure.js';
 import type { Settings } from './settings.js';
 
-/** Viewers connecting at once per load process. */
-const CONNECT_CONCURRENCY = 100;
-/** How long one viewer may take from connect to snapshot. */
-const VIEWER_TIMEOUT_MS = 20_000;
-/** How long all of a load process's viewers may take to subscribe. */
-const OPEN_TIMEOUT_MS = 120_000;
 /** How long the holders must stay unchanged before the window, and how long that may take. */
 const SETTLE_QUIET_MS = 2000;
 const SETTLE_TIMEOUT_MS = 30_000;

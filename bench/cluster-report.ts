@@ -119,7 +119,7 @@ export function clusterGoalLines(all: readonly ClusterMeasurement[], leaseTtlMs:
   const singleP99 = medianOf(single.map((l) => p(l.same, 0.99)));
   const more = counts(all).filter((n) => n > 1);
   if (Number.isNaN(base) || more.length === 0) lines.push('  database queries and relay latency against one instance: not measured (BENCH_CLUSTER_INSTANCES needs 1 and more)');
-  for (const n of more) {
+  for (const n of Number.isNaN(base) ? [] : more) {
     const ms = ofCount(all, n);
     const ratios = ms.map((m) => perTick(m) / base);
     const rate = medianOf(ofCount(all, 1).map((m) => perSecond(m, m.queries)));
@@ -174,6 +174,9 @@ export function clusterNoteLines(all: readonly ClusterMeasurement[]): string[] {
     if (closes.length > 0) parts.push(`closed by a server: ${closes.map(([code, n]) => `${n}x ${code}`).join(', ')}`);
     const f = m.failover;
     if (f !== undefined) {
+      const catchUps = f.catchUps - f.moved.resumed;
+      if (catchUps > 0) parts.push(`failover: ${catchUps} catch-up messages besides the ${f.moved.resumed} resume answers (viewers held back as slow)`);
+      if (f.example !== undefined) parts.push(`failover: first entry out of order: ${f.example}`);
       parts.push(`failover: moved in ${f.moved.ms} ms${f.moved.firstError !== undefined ? ` (${f.moved.firstError})` : ''}; survivors logged ${Object.entries(f.logs).map(([msg, n]) => `${n}x "${msg}"`).join(', ') || 'nothing about leases'}`);
     }
     if (m.killed.length > 0) parts.push(`had to kill: ${m.killed.join(', ')}`);

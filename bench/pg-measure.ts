@@ -15,11 +15,11 @@ import { PG_DASHBOARD_ID, PG_WIDGETS, clockMs } from './pg-scenario.js';
 import type { Settings } from './settings.js';
 
 /** Viewers connecting at once per load process. */
-const CONNECT_CONCURRENCY = 100;
+export const CONNECT_CONCURRENCY = 100;
 /** How long one viewer may take from connect to snapshot. */
-const VIEWER_TIMEOUT_MS = 20_000;
+export const VIEWER_TIMEOUT_MS = 20_000;
 /** How long all of a load process's viewers may take to subscribe. */
-const OPEN_TIMEOUT_MS = 120_000;
+export const OPEN_TIMEOUT_MS = 120_000;
 /** How long the server's connections may take to leave PostgreSQL after it stopped. */
 const GONE_TIMEOUT_MS = 10_000;
 /** How long the source's LISTEN connection may take to come up. */
