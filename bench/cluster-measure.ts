@@ -13,6 +13,7 @@ import { describeHolders, Instances, processCpuMicros } from './cluster-instance
 import type { ClusterLoadCommand, ClusterLoadReport, ClusterLoadWindow } from './cluster-ipc.js';
 import { CLUSTER_DASHBOARD_ID, WIDGET_EVERY_MS, WIDGET_IDS } from './cluster-scenario.js';
 import { CONNECT_CONCURRENCY, OPEN_TIMEOUT_MS, VIEWER_TIMEOUT_MS, msUntilMidTick, splitEvenly } from './pg-measure.js';
+import { fetchMetrics, metricValue } from './ranges-metrics.js';
 import type { Settings } from './settings.js';
 
 /** How long the holders must stay unchanged before the window, and how long that may take. */
@@ -43,6 +44,11 @@ export interface ClusterMeasurement {
   ticks: number;
   /** Each instance's CPU in the window, µs. */
   cpuMicros: number[];
+  /**
+   * The instances' `rtdash_cluster_relay_lag_seconds` over the window, all together: from the holder's result to
+   * the relay on another instance, before its viewers' fan-out. Cumulative counts per bucket bound (ms).
+   */
+  relayLag: { ms: number; count: number }[];
   windows: ClusterLoadWindow[];
   failover?: Failover;
   failoverError?: string;
@@ -51,6 +57,15 @@ export interface ClusterMeasurement {
 }
 
 type Load = Child<ClusterLoadCommand, ClusterLoadReport>;
+
+/** The bucket bounds of rtdash_cluster_relay_lag_seconds, in seconds as /metrics writes them. */
+const LAG_BUCKETS = ['0.001', '0.0025', '0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '+Inf'];
+
+/** The relay lag histogram of the instances at `urls`, summed: cumulative counts per bucket bound (ms). */
+async function relayLag(urls: string[]): Promise<{ ms: number; count: number }[]> {
+  const texts = await Promise.all(urls.map(fetchMetrics));
+  return LAG_BUCKETS.map((le) => ({ ms: Number(le) * 1000, count: texts.reduce((n, t) => n + (metricValue(t, 'rtdash_cluster_relay_lag_seconds_bucket', { le }) ?? 0), 0) }));
+}
 
 /** Runs one measurement with `count` instances; `failover` adds the kill after the window. */
 export async function measureCluster(
@@ -85,6 +100,7 @@ export async function measureCluster(
     await sleep(msUntilMidTick());
 
     const atStart = await instances.holders();
+    const lag0 = await relayLag(instances.all.map((i) => i.url));
     const cpu0 = instances.all.map((i) => processCpuMicros(i.pid));
     const q0 = await ctx.db.runs();
     const tq0 = Date.now();
@@ -97,6 +113,7 @@ export async function measureCluster(
     const windowMs = Date.now() - t0;
     const cpu1 = instances.all.map((i) => processCpuMicros(i.pid));
     const atEnd = await instances.holders();
+    const lag1 = await relayLag(instances.all.map((i) => i.url));
     const [before, after] = [describeHolders(atStart), describeHolders(atEnd)];
 
     let failoverResult: Failover | undefined;
@@ -129,6 +146,7 @@ export async function measureCluster(
       // Both reads are half a second from a tick (give or take the scheduler's small offset and the IPC).
       ticks: Math.floor(tq1 / WIDGET_EVERY_MS) - Math.floor(tq0 / WIDGET_EVERY_MS),
       cpuMicros: cpu1.map((c, i) => c - cpu0[i]!),
+      relayLag: lag1.map((b, i) => ({ ms: b.ms, count: b.count - lag0[i]!.count })),
       windows,
       ...(failoverResult !== undefined && { failover: failoverResult }),
       ...(failoverError !== undefined && { failoverError }),

@@ -26,6 +26,13 @@ export function latencies(m: ClusterMeasurement): { same: Histogram; cross: Hist
   return { same, cross };
 }
 
+/** The bound of the first bucket holding the `q` quantile of a cumulative histogram, ms; NaN when it is empty. */
+export function bucketQuantile(buckets: readonly { ms: number; count: number }[], q: number): number {
+  const total = buckets.at(-1)?.count ?? 0;
+  if (total === 0) return Number.NaN;
+  return buckets.find((b) => b.count >= q * total)?.ms ?? Number.NaN;
+}
+
 /** Entries received by the viewers of each instance in the window. */
 function deliveries(m: ClusterMeasurement): number[] {
   return m.cpuMicros.map((_, i) => m.windows.reduce((n, w) => n + (w.deliveries[i] ?? 0), 0));
@@ -60,11 +67,13 @@ export function clusterTable(all: readonly ClusterMeasurement[]): string {
       spreadOf(lat.map((l) => p(l.same, 0.99)), 0),
       spreadOf(lat.map((l) => p(l.cross, 0.5)), 0),
       spreadOf(lat.map((l) => p(l.cross, 0.99)), 0),
+      spreadOf(ms.map((m) => bucketQuantile(m.relayLag, 0.5)), 1),
+      spreadOf(ms.map((m) => bucketQuantile(m.relayLag, 0.99)), 1),
       spreadOf(ms.map((m) => (100 * deliveries(m).reduce((a, b) => a + b, 0)) / (m.subscribed * CLUSTER_WIDGETS * (m.windowMs / 1000))), 1),
       spreadOf(ms.map((m) => m.cpuMicros.reduce((a, b) => a + b, 0) / m.windowMs), 0),
     ];
   });
-  return formatTable(['instances', 'runs', 'db q/s', 'q per job-tick', 'x 1 instance', 'same p50 ms', 'same p99 ms', 'other p50 ms', 'other p99 ms', 'delivered %', 'srv cpu ms/s (all)'], rows);
+  return formatTable(['instances', 'runs', 'db q/s', 'q per job-tick', 'x 1 instance', 'same p50 ms', 'same p99 ms', 'other p50 ms', 'other p99 ms', 'lag p50 ≤ ms', 'lag p99 ≤ ms', 'delivered %', 'srv cpu ms/s (all)'], rows);
 }
 
 /** One row per instance of each count: its jobs, deliveries and CPU per delivered update. */

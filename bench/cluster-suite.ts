@@ -96,7 +96,12 @@ export async function measureClusterSuite(settings: Settings, log: (line: string
 export function clusterReport(outcome: ClusterOutcome, settings: Settings): string[] {
   const all = outcome.measurements;
   const ttl = settings.cluster.leaseTtlMs;
-  const lines = ['', '(each cell: min / median / max over the runs; same: viewers on the instance holding the job; other: on another instance, relayed through Redis)', clusterTable(all)];
+  const lines = [
+    '',
+    '(each cell: min / median / max over the runs; same: viewers on the instance holding the job; other: on another instance, relayed through Redis;',
+    ' lag: rtdash_cluster_relay_lag_seconds of the relaying instances, holder\'s result → relayed there before the fan-out, as the bucket bound)',
+    clusterTable(all),
+  ];
   lines.push('', 'per instance (cpu µs/delivery: the process\'s CPU in the window over the updates its viewers received):', instanceTable(all));
   if (all.some((m) => m.failover !== undefined || m.failoverError !== undefined)) {
     lines.push('', `failover (SIGKILL of the instance holding the most jobs; back: kill → first update of its new holder reaching a subscriber; ent/lost/dup/jump/unk: entries checked against the jobs' streams):`, failoverTable(all, ttl));
