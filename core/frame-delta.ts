@@ -71,3 +71,25 @@ function valuesEqual(a: readonly Field[], b: readonly Field[]): boolean {
   }
   return true;
 }
+
+/** An update's data as the protocol carries it: `a` (rows added, after `x` dropped and `p` taken back), `v` or `f`. */
+export function deltaBody(delta: Exclude<FrameDelta, { kind: 'same' }>, frame: Frame): string {
+  switch (delta.kind) {
+    case 'slide':
+      return `,"a":${columnsJson(delta.rows)}${delta.drop > 0 ? `,"x":${delta.drop}` : ''}${delta.pop > 0 ? `,"p":${delta.pop}` : ''}`;
+    case 'values':
+      return `,"v":${columnsJson(frame)}`;
+    case 'frame':
+      return `,"f":${JSON.stringify({ fields: frame.fields })}`;
+  }
+}
+
+/** The frame's facts (truncated, downsampled), sent with every entry that carries data. */
+export function metaBody(frame: Frame): string {
+  return frame.meta === undefined || Object.keys(frame.meta).length === 0 ? '' : `,"meta":${JSON.stringify(frame.meta)}`;
+}
+
+/** The values of each column, in the frame's column order: `[[t1,t2],[v1,v2]]`. */
+function columnsJson(frame: Frame): string {
+  return `[${frame.fields.map((f) => JSON.stringify(f.values)).join(',')}]`;
+}

@@ -19,6 +19,7 @@ import type { RecordRedisOptions } from './record-redis.js';
 import { RecordStore } from './record-store.js';
 import type { SourceInstance } from './registry.js';
 import { isRangeWidget } from './time-range.js';
+import type { JobPlane } from './cluster/cluster-job.js';
 
 /** How far ahead of the clock-aligned tick a recording runs. */
 const RECORD_LEAD_MS = 50;
@@ -32,6 +33,8 @@ export interface RecorderDeps {
   redis?: RecordRedisOptions | undefined;
   metrics: Metrics;
   logger: Logger;
+  /** With `cluster.redis`: one instance records each series, the others take its points as relayed updates. */
+  cluster?: { attach(job: Job): JobPlane } | undefined;
 }
 
 interface Recording {
@@ -175,6 +178,8 @@ export class Recorder {
     });
     const recording: Recording = { key, job, widgets: labels };
     this.#recordings.set(key, recording);
+    // The job's frames reach every instance's store; only the instance holding its lease asks the source.
+    if (this.#deps.cluster !== undefined) job.plane = this.#deps.cluster.attach(job);
     job.tick();
     job.listen();
     const schedule = widget.schedule;
@@ -200,6 +205,7 @@ export class Recorder {
 
   #stopOne(recording: Recording): void {
     recording.job.unlisten();
+    recording.job.plane?.detach();
     if (recording.timer !== undefined) clearTimeout(recording.timer);
     recording.timer = undefined;
     if (recording.cron !== undefined) void recording.cron.destroy();

@@ -206,9 +206,9 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
   options.faults?.watchSources(sources);
   const rangeCache = (built.rangeCache = rangeCacheFor(config, metrics, logger));
   const recordRedis = config.storage.type === 'redis' && config.cluster.redis !== undefined ? { url: config.cluster.redis, prefix: config.cluster.prefix ?? DEFAULT_CLUSTER.prefix } : undefined;
-  const recorder = (built.recorder = new Recorder({ source: (name) => sources.get(name), storage: config.storage, redis: recordRedis, metrics, logger }));
   let servedAt: string | undefined;
   const cluster = (built.cluster = clusterFor(config.cluster, { logger, registry: metrics.registry, publicUrl: () => config.server.publicUrl ?? servedAt }));
+  const recorder = (built.recorder = new Recorder({ source: (name) => sources.get(name), storage: config.storage, redis: recordRedis, metrics, logger, cluster }));
   scheduler = new Scheduler({ source: (name) => sources.get(name), metrics, logger, rangeCache, recorded: (d, w) => recorder.sourceFor(d, w), cluster });
   built.scheduler = scheduler;
   const variableOptions = new QueryVariableOptions({ source: (name) => sources.get(name), metrics, logger });

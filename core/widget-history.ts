@@ -7,7 +7,8 @@ import { rowCount, sliceFrame, timeField } from './frame.js';
 import { ERRORS, type ErrorCode } from './errors.js';
 import type { Keep } from './model.js';
 import { entryHead } from './stream/protocol.js';
-import { frameDelta, rowEquals, sameColumns, type FrameDelta } from './frame-delta.js';
+import { deltaBody, frameDelta, metaBody, rowEquals, sameColumns, type FrameDelta } from './frame-delta.js';
+import { sortedByTime, trimInPlace, trimmed } from './keep-window.js';
 
 /** `pending` until the first run ends. */
 export type WidgetStatus = 'pending' | 'ok' | 'error';
@@ -278,67 +279,7 @@ export class WidgetHistory {
   }
 }
 
-/** An update's data as the protocol carries it: `a` (rows added, after `x` dropped and `p` taken back), `v` or `f`. */
-function deltaBody(delta: Exclude<FrameDelta, { kind: 'same' }>, frame: Frame): string {
-  switch (delta.kind) {
-    case 'slide':
-      return `,"a":${columnsJson(delta.rows)}${delta.drop > 0 ? `,"x":${delta.drop}` : ''}${delta.pop > 0 ? `,"p":${delta.pop}` : ''}`;
-    case 'values':
-      return `,"v":${columnsJson(frame)}`;
-    case 'frame':
-      return `,"f":${JSON.stringify({ fields: frame.fields })}`;
-  }
-}
-
-/** The frame's facts (truncated, downsampled), sent with every entry that carries data. */
-function metaBody(frame: Frame): string {
-  return frame.meta === undefined || Object.keys(frame.meta).length === 0 ? '' : `,"meta":${JSON.stringify(frame.meta)}`;
-}
-
-/** The values of each column, in the frame's column order: `[[t1,t2],[v1,v2]]`. */
-function columnsJson(frame: Frame): string {
-  return `[${frame.fields.map((f) => JSON.stringify(f.values)).join(',')}]`;
-}
-
 /** How a widget type's frames combine (core/widget-types.ts): tables are replaced whole; others append when their frames have a time field, else replace. */
 export function mergeModeFor(widgetType: string): MergeMode {
   return widgetTraits(widgetType).merge;
-}
-
-function sortedByTime(frame: Frame): Frame {
-  const t = timeField(frame);
-  if (!t) return frame;
-  const v = t.values as number[];
-  let sorted = true;
-  for (let i = 1; i < v.length && sorted; i++) sorted = (v[i - 1] as number) <= (v[i] as number);
-  if (sorted) return frame;
-  const order = v.map((_, i) => i).sort((a, b) => (v[a] as number) - (v[b] as number));
-  return { fields: frame.fields.map((f) => ({ ...f, values: order.map((i) => f.values[i] as never) })) };
-}
-
-/** How many rows at the head of `frame` fall outside what `keep` holds. */
-function excess(frame: Frame, keep: Keep): number {
-  const n = rowCount(frame);
-  if (keep.kind === 'points') return Math.max(0, n - keep.count);
-  const t = timeField(frame);
-  let drop = 0;
-  if (t && n > 0) {
-    const cutoff = (t.values[n - 1] as number) - keep.ms;
-    while (drop < n && (t.values[drop] as number) < cutoff) drop++;
-  }
-  return drop;
-}
-
-/** `frame` cut to what `keep` holds, as a new frame (the source's frame is left as it was). */
-function trimmed(frame: Frame, keep: Keep): Frame {
-  const drop = excess(frame, keep);
-  if (drop === 0) return frame;
-  return { fields: frame.fields.map((f) => ({ name: f.name, type: f.type, values: f.values.slice(drop) })) };
-}
-
-/** Cuts the history's own frame to what `keep` holds, in place (no copy of the kept values each run); returns the rows dropped. */
-function trimInPlace(frame: Frame, keep: Keep): number {
-  const drop = excess(frame, keep);
-  if (drop > 0) for (const f of frame.fields) f.values.splice(0, drop);
-  return drop;
 }

@@ -4,8 +4,10 @@
  * dashboard reloads, and publishing each dashboard's alerts to its viewers as they change.
  *
  * With `cluster.redis`, the instances take part in one lease (`<prefix>:alerts:leader`): the holder leads the
- * engine (writes the state, sends the notifications), the others follow until it dies or shuts down.
+ * engine (writes the state, sends the notifications), the others follow until it dies or shuts down. With
+ * `storage.type: redis` too, the state and the outbox are in Redis, where the next leader finds them.
  */
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { messageOf } from '../errors.js';
@@ -18,11 +20,13 @@ import { DocumentAlertStore } from './alert-store.js';
 import { AlertEngine } from './engine.js';
 import { FileMedium } from './file-medium.js';
 import { RedisLease } from './leader-lease.js';
+import { redactedUrl } from '../redis-link.js';
 import { RedisMedium } from './redis-medium.js';
 import { RedisAcknowledgements } from './redis-acknowledgements.js';
 import { RedisSilences } from './redis-silences.js';
 import { createNotifiers } from './notifiers/index.js';
 import { Outbox } from './outbox.js';
+import { RedisOutbox } from './outbox-redis.js';
 import type { AlertRule } from './rule.js';
 
 /** What the server holds of alerting. */
@@ -53,16 +57,17 @@ export async function startAlerting(deps: AlertingDeps): Promise<Alerting> {
   const { config, logger } = deps;
   const dir = config.storage.dir;
   const cluster = config.cluster.redis === undefined ? undefined : startCluster(config.cluster.redis, config, logger);
-  // With storage.type redis the state lives at cluster.redis (the config loader checks that it is set).
-  const medium =
-    config.storage.type === 'redis' && cluster !== undefined
-      ? new RedisMedium(cluster.url, `${cluster.prefix}:alerts`, { key: cluster.lease.key, owner: cluster.lease.owner })
-      : new FileMedium(dir);
+  // With storage.type redis the state and the outbox live at cluster.redis (the config loader checks that it is set),
+  // so that the next leader finds what a dead one decided and had not yet delivered.
+  const fence = cluster === undefined ? undefined : { key: cluster.lease.key, owner: cluster.lease.owner };
+  const inRedis = config.storage.type === 'redis' && cluster !== undefined && fence !== undefined;
+  const medium = inRedis ? new RedisMedium(cluster.url, `${cluster.prefix}:alerts`, fence) : new FileMedium(dir);
   if (cluster !== undefined && config.storage.type !== 'redis') {
     logger.warn({ storage: config.storage.type }, 'cluster.redis is set but storage.type is not redis: each instance keeps its own alert state, so an instance taking over the alert engine may notify again what another one already sent');
   }
   const store = new DocumentAlertStore(medium, logger);
-  const outbox = new Outbox(join(dir, 'outbox'), createNotifiers(config.notifiers), logger);
+  const outbox = new Outbox(inRedis ? new RedisOutbox(cluster.url, `${cluster.prefix}:outbox`, fence) : join(dir, 'outbox'), createNotifiers(config.notifiers), logger);
+  if (inRedis) void warnOfOutboxFolder(join(dir, 'outbox'), logger);
   const engine = new AlertEngine({
     scheduler: deps.scheduler,
     store,
@@ -77,6 +82,7 @@ export async function startAlerting(deps: AlertingDeps): Promise<Alerting> {
   } catch (err) {
     cluster?.close();
     if (medium instanceof RedisMedium) medium.close();
+    outbox.medium.close?.();
     throw err;
   }
   // The rules of the alerts folder, as last loaded: those on a dashboard's widget are that dashboard's too.
@@ -128,15 +134,10 @@ export async function startAlerting(deps: AlertingDeps): Promise<Alerting> {
   };
 }
 
-/** A Redis URL for log lines: without its password. */
-function redactedUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = 'redacted';
-    return u.toString();
-  } catch {
-    return 'cluster.redis';
-  }
+/** Says so when an outbox folder from before the outbox was kept in Redis still holds entries: they are not sent from there. */
+async function warnOfOutboxFolder(folder: string, logger: Logger): Promise<void> {
+  const left = (await readdir(folder).catch(() => [] as string[])).filter((name) => name.endsWith('.json'));
+  if (left.length > 0) logger.warn({ folder, entries: left.length }, 'the outbox folder holds notifications stored before the outbox was kept in Redis; they are not sent');
 }
 
 /** This instance's part in a cluster: the alert lease, the shared silences and acknowledgements, and their Redis connections. */

@@ -104,8 +104,14 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
       if (this.#deps.lease === undefined) throw err;
       this.#deps.logger.warn({ err: messageOf(err) }, 'cannot read the alert state, silences or acknowledgements yet (is Redis down?); alerts wait for the lease, viewers are served');
     }
-    // A follower delivers too what its outbox holds from when it led: those were decided by a leader.
-    await this.#deps.outbox.start();
+    // A follower delivers too what its own outbox folder holds from when it led: those were decided by a leader. An
+    // outbox every instance reads (Redis) is the leader's alone: `lead` starts it.
+    if (!this.#sharedOutbox) await this.#deps.outbox.start();
+  }
+
+  /** Whether the outbox is read by every instance (Redis) rather than kept by this one. */
+  get #sharedOutbox(): boolean {
+    return this.#deps.lease !== undefined && this.#deps.outbox.medium.shared;
   }
 
   /** Whether this instance writes the alert state and sends notifications now. */
@@ -124,8 +130,11 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
     let stored;
     try {
       stored = await this.#deps.store.load({ strict: true });
+      // What the old leader had not delivered is sent first, before anything this one decides.
+      if (this.#sharedOutbox && this.#role === 'taking-over') await this.#deps.outbox.start();
     } catch (err) {
       this.#role = 'follower';
+      if (this.#sharedOutbox) this.#deps.outbox.pause();
       throw err;
     }
     if (this.#role !== 'taking-over') return; // the lease was lost meanwhile
@@ -153,6 +162,7 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
     if (this.#role === 'follower') return;
     const was = this.#role;
     this.#role = 'follower';
+    if (this.#sharedOutbox) this.#deps.outbox.pause();
     // The store keeps the leader's last state; this instance's further evaluations must not reach it.
     this.#states = structuredClone(this.#states);
     if (was === 'leader') this.#deps.logger.warn('this instance no longer leads the alert engine: another one notifies');

@@ -1,12 +1,61 @@
 /**
- * The files of the outbox folder: an entry is written so that it is either absent or complete and
- * durable (temp file, fsync, rename, fsync of the folder), and read back with a check of its shape.
+ * The outbox in a folder (`<storage.dir>/outbox`), its medium when the alert state is not shared: a file per entry,
+ * written so that it is either absent or complete and durable (temp file, fsync, rename, fsync of the folder), and
+ * read back with a check of its shape.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { messageOf } from '../errors.js';
 import type { NotificationGroup } from './notification.js';
+import type { LoadedEntries, OutboxMedium } from './outbox-medium.js';
+import { byCreation } from './outbox-order.js';
+
+/**
+ * The outbox's folder, created when needed. Only this process reads it; the outbox runs the changes of one entry one
+ * after another, so a rewrite never follows the removal of its entry.
+ */
+export class OutboxFolder implements OutboxMedium {
+  readonly shared = false;
+  readonly #ownTemps = new Set<string>();
+  #ready: Promise<unknown> | undefined;
+
+  constructor(readonly dir: string) {}
+
+  get where(): string {
+    return this.dir;
+  }
+
+  /** Every complete entry, oldest first; temp files torn by a crash are removed, unreadable files renamed `*.corrupt`. */
+  async load(): Promise<LoadedEntries> {
+    await this.#ensureDir();
+    const scan = await scanFolder(this.dir, this.#ownTemps, () => false);
+    return { ...scan, entries: scan.entries.sort(byCreation) };
+  }
+
+  async put(entry: OutboxEntry): Promise<boolean> {
+    await this.#ensureDir();
+    await writeEntryFile(this.dir, entry.id, JSON.stringify(entry), this.#ownTemps);
+    return true;
+  }
+
+  async remove(id: string): Promise<boolean> {
+    try {
+      await unlink(join(this.dir, `${id}.json`));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    return true;
+  }
+
+  #ensureDir(): Promise<unknown> {
+    this.#ready ??= mkdir(this.dir, { recursive: true }).catch((err: unknown) => {
+      this.#ready = undefined;
+      throw err;
+    });
+    return this.#ready;
+  }
+}
 
 /** The id (and file name without `.json`) of the entry delivering `groupId` through `notifier`. */
 export function outboxEntryId(notifier: string, groupId: string): string {
@@ -22,7 +71,12 @@ export interface NotificationAbout {
   state: string;
 }
 
-/** The content of one outbox file. */
+/**
+ * An outbox entry, the content of one outbox file (version 1), written to `.<entry id>.<pid>.<random>.tmp`, fsynced, renamed:
+ *   { "version": 1, "id": "<entry id>", "notifier": "ops-webhook", "createdAt": "<ISO>", "seq": 7, "group": NotificationGroup,
+ *     "alerts": { "<notification id>": { "series": "host=\"a\"", "at": <ms>, "state": "firing" } } }
+ * (`seq` and `alerts` came later; an entry without them is ordered by `createdAt` and its alerts told apart by their labels).
+ */
 export interface OutboxEntry {
   version: 1;
   id: string;
@@ -67,19 +121,29 @@ export async function writeEntryFile(dir: string, id: string, text: string, ownT
 /** Reads `name` from `dir`: its entry, why it is not one, or undefined when it is gone. */
 export async function readEntryFile(dir: string, name: string, id: string): Promise<{ entry: OutboxEntry } | { reason: string } | undefined> {
   try {
-    const entry = JSON.parse(await readFile(join(dir, name), 'utf8')) as Partial<OutboxEntry> | null;
-    const group = entry?.group;
-    if (entry?.version === 1 && entry.id === id && typeof entry.notifier === 'string' && typeof group?.id === 'string' && Array.isArray(group.notifications)) {
-      // What the notifications are about only orders them: an entry that says it badly is sent as it is.
-      if (entry.alerts !== undefined && !isAbout(entry.alerts)) delete entry.alerts;
-      if (typeof entry.seq !== 'number') delete entry.seq;
-      return { entry: entry as OutboxEntry };
-    }
-    return { reason: 'not an outbox entry of version 1' };
+    return parseEntry(await readFile(join(dir, name), 'utf8'), id);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     return { reason: messageOf(err) };
   }
+}
+
+/** The entry stored as `text` under `id`, or why it is not one. */
+export function parseEntry(text: string, id: string): { entry: OutboxEntry } | { reason: string } {
+  let entry: Partial<OutboxEntry> | null;
+  try {
+    entry = JSON.parse(text) as Partial<OutboxEntry> | null;
+  } catch (err) {
+    return { reason: messageOf(err) };
+  }
+  const group = entry?.group;
+  if (entry?.version === 1 && entry.id === id && typeof entry.notifier === 'string' && typeof group?.id === 'string' && Array.isArray(group.notifications)) {
+    // What the notifications are about only orders them: an entry that says it badly is sent as it is.
+    if (entry.alerts !== undefined && !isAbout(entry.alerts)) delete entry.alerts;
+    if (typeof entry.seq !== 'number') delete entry.seq;
+    return { entry: entry as OutboxEntry };
+  }
+  return { reason: 'not an outbox entry of version 1' };
 }
 
 function isAbout(v: unknown): v is Record<string, NotificationAbout> {

@@ -11,8 +11,8 @@ import type { Redis } from 'ioredis';
 import { messageOf } from '../errors.js';
 import type { Job } from '../job.js';
 import type { Logger } from '../plugin.js';
-import { WidgetHistory, type UpdateEntry } from '../widget-history.js';
-import { adoptSnapshot, applyRemote, type RemoteEntry } from './mirror.js';
+import type { UpdateEntry } from '../widget-history.js';
+import { applyRemote, clusterState, type RemoteEntry } from './mirror.js';
 import type { ClusterMetrics } from './cluster-metrics.js';
 import { JOB_RETENTION_MS, clusterKeys } from './scripts.js';
 
@@ -262,7 +262,9 @@ export class ClusterJob implements JobPlane {
   remote(entry: RemoteEntry, now: number): void {
     if (this.role === 'holder' || this.#detached) return;
     if (!this.diverged && this.#loading === undefined) {
-      const local = applyRemote(this.job.history, entry);
+      // A change is dated by this instance's clock when it arrives (a few ms after the holder's result), so that
+      // a holder whose clock is off does not make fresh data look old, or from the future, to viewers here.
+      const local = applyRemote(this.job.history, entry.full ? entry : { ...entry, at: now });
       if (local !== undefined) {
         this.#ctx.metrics.relayed.inc();
         this.#ctx.metrics.relayLag.observe(Math.max(0, now - entry.at) / 1000);
@@ -310,43 +312,13 @@ export class ClusterJob implements JobPlane {
     const [snap, stream] = await Promise.all([redis.get(keys.snap(this.key)), redis.xrange(keys.log(this.key), '-', '+')]);
     if ((this.role === 'holder' && !this.#syncing) || this.#detached) return;
     const history = this.job.history;
-    const remote = stream.map(([id, fields]) => streamEntry(id, fields));
-    const scratch = new WidgetHistory(history.widgetId, history.mode, this.job.widget.keep, 0);
-    let from = 0;
-    if (snap === null || !adoptSnapshot(scratch, snap)) {
-      // No snapshot: the stream's last whole state is one.
-      const full = remote.map((e) => e.full).lastIndexOf(true);
-      if (full < 0 || !adoptSnapshot(scratch, remote[full]!.body)) return;
-      from = full + 1;
-    }
-    const base = scratch.seq;
-    for (const entry of remote.slice(from)) if (entry.seq > scratch.seq) applyRemote(scratch, entry);
-    if (this.delivered !== undefined && scratch.seq <= this.delivered) return; // its viewers are ahead: wait for more
-    // The entries before the snapshot that lead up to it, then those after it: resumable here.
-    const before: RemoteEntry[] = [];
-    for (let i = remote.findIndex((e) => e.seq === base); i >= 0 && remote[i]!.seq === base - before.length; i--) before.unshift(remote[i]!);
-    const log = [...before, ...remote.filter((e) => e.seq > base && e.seq <= scratch.seq)].map((e) => ({ seq: e.seq, at: e.at, head: history.head, body: e.body, ...(e.full && { full: true as const }) }));
-    history.load(scratch.state(), log);
+    const found = clusterState(history, this.job.widget.keep, snap, stream);
+    if (found === undefined) return;
+    if (this.delivered !== undefined && found.state.seq <= this.delivered) return; // its viewers are ahead: wait for more
+    history.load(found.state, found.log);
     this.diverged = false;
     if (history.status === 'ok') this.job.latest = history.frame;
     this.#deliver({ seq: history.seq, at: history.at, head: history.head, body: history.snapshot().slice(history.head.length), full: true });
   }
 }
 
-/** A stream entry (`<seq>-0`, fields at, full, body) as a remote entry. */
-function streamEntry(id: string, fields: string[]): RemoteEntry {
-  const get = (name: string) => fields[fields.indexOf(name) + 1] ?? '';
-  return { seq: Number(id.slice(0, id.indexOf('-'))), at: Number(get('at')), full: get('full') === '1', body: get('body') };
-}
-
-/** A published message (`seq|at|full|body`) as a remote entry; undefined when malformed. */
-export function channelEntry(message: string): RemoteEntry | undefined {
-  const a = message.indexOf('|');
-  const b = message.indexOf('|', a + 1);
-  const c = message.indexOf('|', b + 1);
-  if (a < 0 || b < 0 || c < 0) return undefined;
-  const seq = Number(message.slice(0, a));
-  const at = Number(message.slice(a + 1, b));
-  if (!Number.isSafeInteger(seq) || !Number.isFinite(at)) return undefined;
-  return { seq, at, full: message.slice(b + 1, c) === '1', body: message.slice(c + 1) };
-}

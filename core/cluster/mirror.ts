@@ -9,7 +9,8 @@ import type { FullEntry, UpdateEntry as WireEntry } from '../../web-components/c
 import type { WidgetState } from '../../web-components/client/types.js';
 import type { ErrorCode } from '../errors.js';
 import type { Frame } from '../frame.js';
-import type { RestoredState, UpdateEntry, WidgetHistory } from '../widget-history.js';
+import type { Keep } from '../model.js';
+import { WidgetHistory, type RestoredState, type UpdateEntry } from '../widget-history.js';
 
 /** One update as the cluster carries it: the entry's seq, time, whether it is a whole state, and its body. */
 export interface RemoteEntry {
@@ -78,4 +79,46 @@ export function adoptSnapshot(history: WidgetHistory, body: string): boolean {
     frame: wire.frame as Frame,
   });
   return true;
+}
+
+/**
+ * The job's state as the cluster holds it: its snapshot (or, without one, the stream's last whole state) with the
+ * stream's entries after it applied, and the entries that lead up to that state (the contiguous run before the
+ * snapshot, then those after it), so that viewers resume from them. Undefined when the cluster has no state of it.
+ */
+export function clusterState(history: WidgetHistory, keep: Keep, snap: string | null, stream: [string, string[]][]): { state: RestoredState; log: UpdateEntry[] } | undefined {
+  const remote = stream.map(([id, fields]) => streamEntry(id, fields));
+  const scratch = new WidgetHistory(history.widgetId, history.mode, keep, 0);
+  let from = 0;
+  if (snap === null || !adoptSnapshot(scratch, snap)) {
+    const full = remote.map((e) => e.full).lastIndexOf(true);
+    if (full < 0 || !adoptSnapshot(scratch, remote[full]!.body)) return undefined;
+    from = full + 1;
+  }
+  const base = scratch.seq;
+  for (const entry of remote.slice(from)) if (entry.seq > scratch.seq) applyRemote(scratch, entry);
+  const before: RemoteEntry[] = [];
+  for (let i = remote.findIndex((e) => e.seq === base); i >= 0 && remote[i]!.seq === base - before.length; i--) before.unshift(remote[i]!);
+  const log = [...before, ...remote.filter((e) => e.seq > base && e.seq <= scratch.seq)].map(
+    (e): UpdateEntry => ({ seq: e.seq, at: e.at, head: history.head, body: e.body, ...(e.full && { full: true as const }) }),
+  );
+  return { state: scratch.state(), log };
+}
+
+/** A stream entry (`<seq>-0`, fields at, full, body) as a remote entry. */
+function streamEntry(id: string, fields: string[]): RemoteEntry {
+  const get = (name: string) => fields[fields.indexOf(name) + 1] ?? '';
+  return { seq: Number(id.slice(0, id.indexOf('-'))), at: Number(get('at')), full: get('full') === '1', body: get('body') };
+}
+
+/** A published message (`seq|at|full|body`) as a remote entry; undefined when malformed. */
+export function channelEntry(message: string): RemoteEntry | undefined {
+  const a = message.indexOf('|');
+  const b = message.indexOf('|', a + 1);
+  const c = message.indexOf('|', b + 1);
+  if (a < 0 || b < 0 || c < 0) return undefined;
+  const seq = Number(message.slice(0, a));
+  const at = Number(message.slice(a + 1, b));
+  if (!Number.isSafeInteger(seq) || !Number.isFinite(at)) return undefined;
+  return { seq, at, full: message.slice(b + 1, c) === '1', body: message.slice(c + 1) };
 }

@@ -16,6 +16,7 @@ import type { RangeSpec } from '../time-range.js';
 import type { QueryVariableOptions } from '../query-variables.js';
 import { OptionsPending, variablesKey } from '../variables.js';
 import { Backpressure } from './backpressure.js';
+import { FlushTimer } from './flush-timer.js';
 import { CLOSE, errorMessage, type Outgoing } from './protocol.js';
 import { Peer, type PeerTransport } from './peer.js';
 import { readmit, type Rooms } from './readmit.js';
@@ -67,10 +68,7 @@ export class Hub {
   readonly #pressure: Backpressure;
   /** Snapshots (and catch-ups) the whole server may still build this second for subscribes. */
   readonly #snapshots: TokenBucket;
-  /** The flush to come: at the next turn of the event loop (leading edge), or when the coalescing window ends. */
-  #flushTimer: { immediate: NodeJS.Immediate } | { timeout: NodeJS.Timeout } | undefined;
-  /** When the last flush ran (performance.now()): updates within `coalesce` of it wait for the window's end. */
-  #lastFlush = -Infinity;
+  readonly #flushTimer: FlushTimer;
   /** What moving viewers between views (readmit.ts) may do here. */
   readonly #rooms: Rooms;
 
@@ -79,6 +77,7 @@ export class Hub {
     const { limits, metrics, logger } = deps;
     this.#pressure = new Backpressure({ limits, metrics, logger, drop: (peer, code, reason) => this.#drop(peer, code, reason), flush: (view) => this.#flushView(view) });
     this.#snapshots = new TokenBucket(limits.maxSnapshotsPerSecond, 2 * limits.maxSnapshotsPerSecond);
+    this.#flushTimer = new FlushTimer(limits.coalesceMs, () => this.flush());
     this.#rooms = { access: deps.access, has: (p) => this.#peers.has(p), viewFor: (d, v, r, g) => this.#viewFor(d, v, r, g), leave: (p, v) => this.#leave(p, v) };
     deps.options?.onChange((id) => this.#optionsChanged(id));
   }
@@ -274,8 +273,7 @@ export class Hub {
 
   /** Sends every gathered update now. */
   flush(): void {
-    this.#cancelFlush();
-    this.#lastFlush = performance.now();
+    this.#flushTimer.flushing();
     for (const view of this.#dirty) this.#flushView(view);
     this.#dirty.clear();
   }
@@ -333,27 +331,9 @@ export class Hub {
     }
   }
 
-  /**
-   * Leading edge, then coalesce: an update after a quiet spell goes out at the next turn of the event loop
-   * (with whatever else finished in the same turn: the widgets of one tick); updates within `coalesce` of
-   * that flush wait for the window's end and go out together, so a burst is one message per viewer per
-   * window. An update a pushed change caused never waits for the window.
-   */
   #markDirty(view: View, urgent: boolean): void {
     this.#dirty.add(view);
-    const pending = this.#flushTimer;
-    if (pending !== undefined && ('immediate' in pending || !urgent)) return;
-    const wait = urgent ? 0 : this.#deps.limits.coalesceMs - (performance.now() - this.#lastFlush);
-    this.#cancelFlush();
-    this.#flushTimer = wait <= 0 ? { immediate: setImmediate(() => this.flush()) } : { timeout: setTimeout(() => this.flush(), wait) };
-  }
-
-  #cancelFlush(): void {
-    const pending = this.#flushTimer;
-    if (pending === undefined) return;
-    if ('immediate' in pending) clearImmediate(pending.immediate);
-    else clearTimeout(pending.timeout);
-    this.#flushTimer = undefined;
+    this.#flushTimer.request(urgent);
   }
 
   #flushView(view: View): void {

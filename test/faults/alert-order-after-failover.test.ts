@@ -1,8 +1,9 @@
 /**
  * Fault row "the alert leader dies with a notification queued, and the receiver was down": two real `rtdash serve`
- * instances on the shared Redis (a key prefix of their own). The old leader's "firing" stays in its outbox; the new
- * leader sends the "resolved"; when the old one comes back with its data folder, its stale "firing" must not
- * arrive after that "resolved": the receiver ends on the alert's current state.
+ * instances on the shared Redis (a key prefix of their own). The old leader's "firing" stays in the outbox in Redis
+ * and the new leader takes it over; the receiver comes back just as the alert resolves, so that "firing" either
+ * goes first or is left out (the alert has moved on), and never arrives after the "resolved"; nor does anything
+ * stale come from the old leader when it is back with its data folder: the receiver ends on the alert's current state.
  */
 import { expect } from 'chai';
 import { alertProject } from '../support/alert-project.js';
@@ -18,7 +19,7 @@ describe('fault: the alert leader dies with a notification queued for a receiver
   const sw = receiverSwitch(false);
   const fx = alertProject('order-failover', { redis: true, answer: sw.answer });
 
-  it('drops the old leader\'s stale "firing" once the new leader has sent "resolved"', async () => {
+  it('never lets the old leader\'s "firing" arrive after the new leader\'s "resolved"', async () => {
     sw.up = false;
     const projectA = await fx.write({ rules: ['level-high'], leaseTtl: '2s' });
     const a = await fx.serve(projectA);
@@ -35,14 +36,14 @@ describe('fault: the alert leader dies with a notification queued for a receiver
     fx.source.set(1);
     await until('the new leader\'s "resolved" to arrive', () => sw.notifications(fx.receiver).some((n) => n.status === 'resolved'), 20_000);
 
-    // The old leader comes back with its data folder, and with it the "firing" it never delivered.
+    // The old leader comes back with its data folder: it follows, and has nothing of its own to send.
     const back = await fx.serve(projectA);
-    // Notifications delivered are logged at debug level only: a stale "firing" that got through shows at the receiver.
-    await until('the old leader\'s outbox to leave out its stale entry', () => back.logs().some((l) => /whose alert has moved on/.test(l.msg ?? '')), 20_000).catch(() => undefined);
-    await sleep(1000);
+    await sleep(2000);
     const got = sw.notifications(fx.receiver).map((n) => n.status);
-    expect(got, fx.output()).to.deep.equal(['resolved']);
-    expect(back.logs().some((l) => /whose alert has moved on/.test(l.msg ?? '')), 'the old leader left its "firing" out').to.equal(true);
+    expect(got.join(' '), fx.output()).to.be.oneOf(['resolved', 'firing resolved']);
+    const leftOut = b.logs().some((l) => /whose alert has moved on|a newer notification of the same alert replaces/.test(l.msg ?? ''));
+    expect(leftOut || got.length === 2, 'the new leader sent the old leader\'s "firing" first, or left it out').to.equal(true);
+    expect(leads(back), 'the old leader follows').to.equal(false);
     const ids = sw.notifications(fx.receiver).map((n) => n.id);
     expect(new Set(ids).size).to.equal(ids.length);
   });
