@@ -11,6 +11,7 @@ import { addContinuity, noContinuity, type Continuity } from './cluster-continui
 import type { ClusterLoadCommand, ClusterLoadReport, Moved } from './cluster-ipc.js';
 import { CLUSTER_DASHBOARD_ID, WIDGET_IDS } from './cluster-scenario.js';
 import type { Instances } from './cluster-instances.js';
+import { readPublished, seqOf } from './cluster-streams.js';
 import { CONNECT_CONCURRENCY, VIEWER_TIMEOUT_MS } from './pg-measure.js';
 
 /** Entries kept before the kill, so the check sees each viewer's updates run up to it. */
@@ -47,12 +48,11 @@ export interface Failover {
 type Load = Child<ClusterLoadCommand, ClusterLoadReport>;
 
 /** Kills the busiest instance and measures what follows; `deadlineMs` bounds the wait for its jobs to come back. */
-export async function runFailover(instances: Instances, loads: Load[], redisUrl: string, prefix: string, deadlineMs: number): Promise<Failover> {
+export async function runFailover(instances: Instances, loads: Load[], admin: Redis, redisUrl: string, prefix: string, deadlineMs: number): Promise<Failover> {
   const holders = await instances.holders();
   const held = instances.running.map((i) => [...holders.values()].filter((h) => h.index === i.index).length);
   const victim = instances.running[held.indexOf(Math.max(...held))]!;
   const jobs = WIDGET_IDS.filter((w) => holders.get(w)?.index === victim.index).map((w) => ({ widget: w, ...holders.get(w)! }));
-  const admin = new Redis(redisUrl);
   const sub = new Redis(redisUrl);
   const heard = new Map<string, Map<number, number>>();
   sub.on('pmessage', (_pattern: string, channel: string, message: string) => {
@@ -86,11 +86,7 @@ export async function runFailover(instances: Instances, loads: Load[], redisUrl:
     const movedReports = await moving;
     await sleep(AFTER_MS);
 
-    const truth: Record<string, number[]> = {};
-    for (const [widget, { key }] of holders) {
-      const entries = await admin.xrange(`${prefix}:job:{${key}}:log`, '-', '+');
-      truth[widget] = entries.flatMap(([id, fields]) => [seqOf(id), Number(field(fields, 'at'))]);
-    }
+    const truth = await readPublished(admin, prefix, holders);
     const verified = await Promise.all(loads.map((load) => load.request({ type: 'verify', truth }, 'verified', 60_000)));
     const example = verified.map((v) => v.example).find((e) => e !== undefined);
     const after = await instances.holders();
@@ -114,7 +110,6 @@ export async function runFailover(instances: Instances, loads: Load[], redisUrl:
     };
   } finally {
     sub.disconnect();
-    admin.disconnect();
   }
 }
 
@@ -122,14 +117,4 @@ export async function runFailover(instances: Instances, loads: Load[], redisUrl:
 function addMoved(a: Moved, b: Moved): Moved {
   const firstError = a.firstError ?? b.firstError;
   return { viewers: a.viewers + b.viewers, resumed: a.resumed + b.resumed, reloaded: a.reloaded + b.reloaded, failed: a.failed + b.failed, ms: Math.max(a.ms, b.ms), ...(firstError !== undefined && { firstError }) };
-}
-
-/** A stream entry's seq (its id is `<seq>-0`). */
-function seqOf(id: string): number {
-  return Number(id.slice(0, id.indexOf('-')));
-}
-
-function field(fields: string[], name: string): string | undefined {
-  const i = fields.indexOf(name);
-  return i >= 0 && i % 2 === 0 ? fields[i + 1] : undefined;
 }

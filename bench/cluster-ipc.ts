@@ -9,11 +9,16 @@ export type ClusterLoadCommand =
   | { type: 'start' }
   /** Ends the measured window and reports it. */
   | { type: 'stop' }
+  /**
+   * The window's latencies, from when the holder made each update (`[run, at, …]`, from the jobs' streams): a
+   * relaying instance dates a change by its own clock, so the wire does not say when the holder made it.
+   */
+  | { type: 'latency'; runTimes: number[] }
   /** From now on, every viewer keeps each entry it receives (seq, time), for `verify`. */
   | { type: 'track' }
   /** Instance `dead` is gone: its viewers subscribe again on the `targets`, round-robin, with their version and resume cursor. */
   | { type: 'move'; dead: number; dashboard: string; targets: { index: number; url: string }[]; concurrency: number; timeoutMs: number }
-  /** Checks the entries kept since `track` against what the cluster published: per widget, `[seq, time, …]` from its stream. */
+  /** Checks the entries kept since `track` against what the cluster published: per widget, `[seq, run, at, …]` from its stream. */
   | { type: 'verify'; truth: Record<string, number[]> }
   | { type: 'close' };
 
@@ -26,8 +31,10 @@ export interface ClusterLoadWindow {
   deliveries: number[];
   /** Messages carrying them, per instance. */
   messages: number[];
-  /** Latency from each entry's time at the holder to its receipt, ms: `[ms, count]` pairs per `instance * widgets + widget`. */
+  /** Latency from when the holder made each entry to its receipt, ms: `[ms, count]` pairs per `instance * widgets + widget`. */
   latency: [number, number][][];
+  /** Entries whose run is in no stream (trimmed already, or never published): not in `latency`. */
+  unmatched: number;
   /** Catch-up messages (the server held a viewer back as slow). */
   resumed: number;
   /** Messages other than updates. */
@@ -55,7 +62,8 @@ export interface Moved {
 export type ClusterLoadReport =
   | { type: 'opened'; subscribed: number; failed: number; ms: number; firstError?: string }
   | { type: 'started' }
-  | ({ type: 'result' } & ClusterLoadWindow)
+  | ({ type: 'result' } & Omit<ClusterLoadWindow, 'latency' | 'unmatched'>)
+  | { type: 'latencies'; latency: [number, number][][]; unmatched: number }
   | { type: 'tracking' }
   | ({ type: 'moved' } & Moved)
   /** `catchUps`: messages with `resumed` since `track` (the moved viewers' resume answers among them); `example`: the first entry out of order, in words. */

@@ -2,14 +2,15 @@
  * The viewers of the cluster benchmark: a process of its own (like load.ts) whose raw `ws` viewers are spread
  * round-robin over the instances. Each viewer follows every widget's seq (a change is the previous seq + 1, a whole
  * state carries its own). In the measured window it counts entries per instance and their latency per (instance,
- * widget), from the entry's time at the job's holder to its receipt. For the failover it keeps each entry, moves the
+ * widget), from when the job's holder made it (looked up afterwards in the jobs' streams by the query run the entry
+ * shows: a relaying instance dates a change by its own clock) to its receipt. For the failover it keeps each entry, moves the
  * viewers of a killed instance to the others with their resume cursor, and checks what they all got against the
  * jobs' streams (cluster-continuity.ts).
  */
 import WebSocket from 'ws';
 import { checkWidget, noContinuity, truthOf, type WidgetTrack } from './cluster-continuity.js';
 import type { ClusterLoadCommand, ClusterLoadReport, Moved } from './cluster-ipc.js';
-import { WIDGET_IDS } from './cluster-scenario.js';
+import { WIDGET_IDS, runOfEntry } from './cluster-scenario.js';
 import { WindowClock } from './load-window.js';
 import { Histogram } from './stats.js';
 import { isResumed, isUpdate, scanEntries } from './update-scan.js';
@@ -34,7 +35,8 @@ interface Viewer {
 const WIDGETS = WIDGET_IDS.length;
 const widgetIndex = new Map(WIDGET_IDS.map((w, i) => [w, i]));
 const viewers: Viewer[] = [];
-let latency: Histogram[] = [];
+/** Each entry received in the window: `instance * widgets + widget, run, receipt time`, flat. */
+let received: number[] = [];
 let deliveries: number[] = [];
 let messages: number[] = [];
 let counts = { resumed: 0, other: 0, errors: 0 };
@@ -49,7 +51,7 @@ const report = (message: ClusterLoadReport) => process.send?.(message);
 
 /** One message to a viewer; the receipt time is taken before anything else. */
 function receive(viewer: Viewer, bytes: Buffer): void {
-  const received = Date.now();
+  const at = Date.now();
   if (!isUpdate(bytes)) {
     if (measuring) counts.other++;
     return;
@@ -64,10 +66,12 @@ function receive(viewer: Viewer, bytes: Buffer): void {
     if (w === undefined) return;
     const seq = entry.seq ?? viewer.seqs[w]! + 1;
     viewer.seqs[w] = seq;
-    viewer.tracks?.[w]!.log.push(seq, entry.time ?? Number.NaN, entry.seq === undefined ? 0 : 1);
+    if (viewer.tracks === undefined && !measuring) return;
+    const run = runOfEntry(bytes, entry.start, entry.end);
+    viewer.tracks?.[w]!.log.push(seq, run, entry.seq === undefined ? 0 : 1);
     if (!measuring) return;
     deliveries[viewer.instance]!++;
-    if (entry.time !== undefined) latency[viewer.instance * WIDGETS + w]!.add(received - entry.time);
+    received.push(viewer.instance * WIDGETS + w, run, at);
   });
 }
 
@@ -152,7 +156,6 @@ async function move(command: Extract<ClusterLoadCommand, { type: 'move' }>): Pro
 
 async function open(command: Extract<ClusterLoadCommand, { type: 'open' }>): Promise<void> {
   const n = command.urls.length;
-  latency = Array.from({ length: n * WIDGETS }, () => new Histogram());
   [deliveries, messages] = [new Array<number>(n).fill(0), new Array<number>(n).fill(0)];
   let next = command.first;
   const { viewers: opened, failed, ms, firstError } = await openAll(command.viewers, command.concurrency, () => {
@@ -164,7 +167,7 @@ async function open(command: Extract<ClusterLoadCommand, { type: 'open' }>): Pro
 }
 
 function start(): void {
-  for (const h of latency) h.clear();
+  received = [];
   deliveries.fill(0);
   messages.fill(0);
   counts = { resumed: 0, other: 0, errors: 0 };
@@ -180,10 +183,24 @@ function stop(): void {
     ...clock.read(),
     deliveries: [...deliveries],
     messages: [...messages],
-    latency: latency.map((h) => h.toPairs()),
     ...counts,
     closes: Object.fromEntries(closes),
   });
+}
+
+/** The window's latencies, now that the streams say when the holder made each run's update. */
+function latencies(runTimes: readonly number[]): void {
+  const madeAt = new Map<number, number>();
+  for (let i = 0; i + 1 < runTimes.length; i += 2) madeAt.set(runTimes[i]!, runTimes[i + 1]!);
+  const latency = Array.from({ length: deliveries.length * WIDGETS }, () => new Histogram());
+  let unmatched = 0;
+  for (let i = 0; i + 2 < received.length; i += 3) {
+    const made = madeAt.get(received[i + 1]!);
+    if (made === undefined) unmatched++;
+    else latency[received[i]!]!.add(received[i + 2]! - made);
+  }
+  received = [];
+  report({ type: 'latencies', latency: latency.map((h) => h.toPairs()), unmatched });
 }
 
 function verify(truth: Record<string, number[]>): void {
@@ -209,6 +226,8 @@ process.on('message', (raw) => {
         return start();
       case 'stop':
         return stop();
+      case 'latency':
+        return latencies(command.runTimes);
       case 'track':
         for (const v of viewers) v.tracks = v.seqs.map((seq) => ({ start: seq, log: [] }));
         report({ type: 'tracking' });

@@ -6,12 +6,14 @@
  * Every process it starts is gone when it returns or throws.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
 import { Child } from './child.js';
 import type { ClusterDatabase } from './cluster-db.js';
 import { runFailover, type Failover } from './cluster-failover.js';
 import { describeHolders, Instances, processCpuMicros } from './cluster-instances.js';
 import type { ClusterLoadCommand, ClusterLoadReport, ClusterLoadWindow } from './cluster-ipc.js';
 import { CLUSTER_DASHBOARD_ID, WIDGET_EVERY_MS, WIDGET_IDS } from './cluster-scenario.js';
+import { readPublished, runTimes } from './cluster-streams.js';
 import { CONNECT_CONCURRENCY, OPEN_TIMEOUT_MS, VIEWER_TIMEOUT_MS, msUntilMidTick, splitEvenly } from './pg-measure.js';
 import { fetchMetrics, metricValue } from './ranges-metrics.js';
 import type { Settings } from './settings.js';
@@ -80,6 +82,7 @@ export async function measureCluster(
   const instances = await Instances.start(count, { redisUrl: ctx.redisUrl, prefix, pgUrl: ctx.db.url, leaseTtlMs: cluster.leaseTtlMs });
   const split = splitEvenly(cluster.viewers, Math.ceil(cluster.viewers / ctx.settings.viewersPerLoad));
   const loads: Load[] = split.map((_, i) => new Child(`cluster load ${i + 1}`, './cluster-load.js'));
+  const admin = new Redis(ctx.redisUrl);
   try {
     const urls = instances.all.map((i) => i.url);
     const opened = await Promise.all(
@@ -107,9 +110,16 @@ export async function measureCluster(
     await Promise.all(loads.map((load) => load.request({ type: 'start' }, 'started', 10_000)));
     const t0 = Date.now();
     await sleep(cluster.seconds * 1000);
-    const windows = await Promise.all(loads.map((load) => load.request({ type: 'stop' }, 'result', 30_000)));
+    const stopped = await Promise.all(loads.map((load) => load.request({ type: 'stop' }, 'result', 30_000)));
     const q1 = await ctx.db.runs();
     const tq1 = Date.now();
+    const times = runTimes(await readPublished(admin, prefix, atStart));
+    const windows = await Promise.all(
+      stopped.map(async ({ type: _type, ...window }, i) => {
+        const { latency, unmatched } = await loads[i]!.request({ type: 'latency', runTimes: times }, 'latencies', 30_000);
+        return { ...window, latency, unmatched };
+      }),
+    );
     const windowMs = Date.now() - t0;
     const cpu1 = instances.all.map((i) => processCpuMicros(i.pid));
     const atEnd = await instances.holders();
@@ -121,7 +131,7 @@ export async function measureCluster(
     if (failover) {
       log(`  failover: killing the instance holding the most jobs`);
       try {
-        failoverResult = await runFailover(instances, loads, ctx.redisUrl, prefix, FAILOVER_DEADLINE_TTLS * cluster.leaseTtlMs);
+        failoverResult = await runFailover(instances, loads, admin, ctx.redisUrl, prefix, FAILOVER_DEADLINE_TTLS * cluster.leaseTtlMs);
       } catch (err) {
         failoverError = err instanceof Error ? err.message : String(err);
       }
@@ -153,6 +163,7 @@ export async function measureCluster(
       killed: loads.filter((l) => l.killed).map((l) => l.name),
     };
   } finally {
+    admin.disconnect();
     for (const load of loads) load.kill();
     await instances.stop();
   }

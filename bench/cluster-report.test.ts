@@ -14,7 +14,7 @@ function measured(n: number, queries: number, same: number, other: number, failo
   return {
     instances: n, run: 1, viewers: 30, subscribed: 30, failedToSubscribe: 0, connectMs: 10, settled: true,
     holders: Array.from({ length: 10 }, () => 0), windowMs: 20_000, queries, ticks: 20, cpuMicros: Array.from({ length: n }, () => 1e6), relayLag: [],
-    windows: [{ wallMs: 20_000, cpuMicros: 1, deliveries: Array.from({ length: n }, () => 1000), messages: Array.from({ length: n }, () => 250), latency, resumed: 0, other: 0, errors: 0, closes: {} }],
+    windows: [{ wallMs: 20_000, cpuMicros: 1, deliveries: Array.from({ length: n }, () => 1000), messages: Array.from({ length: n }, () => 250), latency, unmatched: 0, resumed: 0, other: 0, errors: 0, closes: {} }],
     killed: [],
     ...(failover !== undefined && { failover }),
   };

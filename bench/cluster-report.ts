@@ -173,6 +173,8 @@ export function clusterNoteLines(all: readonly ClusterMeasurement[]): string[] {
     const entries = m.windows.reduce((n, w) => n + w.deliveries.reduce((a, b) => a + b, 0), 0);
     parts.push(`${messages > 0 ? (entries / messages).toFixed(2) : '-'} updates per message`);
     if (!m.settled) parts.push('the jobs had not settled on their holders before the window');
+    const unmatched = m.windows.reduce((n, w) => n + w.unmatched, 0);
+    if (unmatched > 0) parts.push(`${unmatched} entries whose run was in no stream (left out of the latencies)`);
     if (m.holdersMoved !== undefined) parts.push(`jobs changed hands in the window: ${m.holdersMoved[0]} → ${m.holdersMoved[1]}`);
     if (m.failedToSubscribe > 0) parts.push(`${m.failedToSubscribe} viewers failed to subscribe (${m.firstError ?? '?'})`);
     const sum = (key: 'resumed' | 'other' | 'errors') => m.windows.reduce((n, w) => n + w[key], 0);

@@ -4,6 +4,7 @@
  * counts the queries the whole cluster ran, exactly, at any moment), and the config each `rtdash serve`
  * instance runs with.
  */
+import { readInt } from './update-scan.js';
 
 /** The schema holding the suite's sequence; dropped at the end (and at the start, if a killed run left it). */
 export const CLUSTER_SCHEMA = 'rtdash_cluster_bench';
@@ -36,6 +37,44 @@ export function clusterDashboardYaml(): string {
     );
   });
   return lines.join('\n') + '\n';
+}
+
+const ADDED = Buffer.from('"a":[[');
+const NEXT_COLUMN = Buffer.from('],[');
+const RUN_FIELD = Buffer.from('"name":"run"');
+const VALUES = Buffer.from('"values":[');
+
+/**
+ * The query number (`run`) of the newest row in an update entry's bytes (`data[start, end)`): the second column
+ * of a change's `a`, or the last value of a whole state's `run` field. It names the run that made the entry on
+ * every instance, whatever time a relaying instance gives the entry. NaN when the entry has no row.
+ * @example runOfEntry(Buffer.from('{"w":"w0","a":[[1700000000000],[42],[0]]}'), 0, 41) // 42
+ */
+export function runOfEntry(data: Buffer, start: number, end: number): number {
+  let from: number;
+  const added = data.indexOf(ADDED, start);
+  if (added >= 0 && added < end) from = data.indexOf(NEXT_COLUMN, added) + NEXT_COLUMN.length;
+  else {
+    const field = data.indexOf(RUN_FIELD, start);
+    if (field < 0 || field >= end) return Number.NaN;
+    from = data.indexOf(VALUES, field) + VALUES.length;
+  }
+  const close = data.indexOf(0x5d, from); // ]
+  if (from <= 0 || close < 0 || close === from) return Number.NaN;
+  const comma = data.lastIndexOf(0x2c, close); // ,
+  return readInt(data, comma >= from ? comma + 1 : from);
+}
+
+/** The same from an entry's body as the job's stream keeps it (what follows `{"w":"ID"`); NaN without a row. */
+export function runOfBody(body: string): number {
+  let entry: { a?: number[][]; frame?: { fields: { name: string; values: number[] }[] } };
+  try {
+    entry = JSON.parse(`{"w":""${body}`) as typeof entry;
+  } catch {
+    return Number.NaN;
+  }
+  const run = entry.a?.[1]?.at(-1) ?? entry.frame?.fields.find((f) => f.name === 'run')?.values.at(-1);
+  return typeof run === 'number' ? run : Number.NaN;
 }
 
 /** What one instance's config.yaml needs. */

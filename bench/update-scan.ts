@@ -52,6 +52,9 @@ export interface ScannedEntry {
   time: number | undefined;
   /** A whole-state entry's own `seq`; undefined for a change (its seq is the previous one + 1). */
   seq: number | undefined;
+  /** Where the entry starts and ends in the message's bytes, for reading more of it. */
+  start: number;
+  end: number;
 }
 
 /**
@@ -63,7 +66,8 @@ export function scanEntries(data: Buffer, visit: (entry: ScannedEntry) => void):
   return eachEntry(data, (start, end, time) => {
     const idStart = start + ENTRY_KEY.length + 1;
     const seqAt = data.indexOf(SEQ_KEY, idStart);
-    visit({ w: data.toString('utf8', idStart, data.indexOf(QUOTE, idStart)), time, seq: seqAt >= 0 && seqAt < end ? readInt(data, seqAt + SEQ_KEY.length) : undefined });
+    const seq = seqAt >= 0 && seqAt < end ? readInt(data, seqAt + SEQ_KEY.length) : undefined;
+    visit({ w: data.toString('utf8', idStart, data.indexOf(QUOTE, idStart)), time, seq, start, end });
   });
 }
 
@@ -104,7 +108,7 @@ export function entryTimes(message: { at?: number; updates?: readonly { at?: num
 }
 
 /** The non-negative integer written at `i`. */
-function readInt(data: Buffer, i: number): number {
+export function readInt(data: Buffer, i: number): number {
   let value = 0;
   for (let c = data[i]; c !== undefined && c >= ZERO && c <= NINE; c = data[++i]) value = value * 10 + (c - ZERO);
   return value;
