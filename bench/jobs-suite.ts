@@ -19,7 +19,7 @@ import { Child, killAll } from './child.js';
 import { WIDGETS_PER_DASHBOARD, type JobsCommand, type JobsReport, type JobsWindow } from './jobs-child.js';
 import { topSelfTime } from './profiler.js';
 import { machineLine } from './report.js';
-import { fixed, formatTable } from './stats.js';
+import { fixed, formatTable, medianOf as median, spreadOf as spread } from './stats.js';
 
 /** Goal: one job run on a trivial source costs at most this much CPU. */
 export const GOAL_MS_PER_RUN = 0.04;
@@ -66,11 +66,6 @@ export function perRun(w: JobsWindow): { gross: number; net: number } {
   return { gross: w.cpuMicros / 1000 / w.runs, net: (w.cpuMicros - idle) / 1000 / w.runs };
 }
 
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? Number.NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const spread = (xs: readonly number[], digits: number) => `${fixed(Math.min(...xs), digits)} / ${fixed(median(xs), digits)} / ${fixed(Math.max(...xs), digits)}`;
 
 /** The table (one row per size, min / median / max over the runs) and the goal and comparison lines. */
 export function jobsReport(windows: readonly JobsWindow[]): string[] {

@@ -10,6 +10,23 @@ import { openAll } from './viewer-pool.js';
 /** Sends a report to the orchestrator. */
 export const report = (message: LoadReport): void => void process.send?.(message);
 
+/** The wall time and this process's CPU since the window started. */
+export class WindowClock {
+  #wall = Date.now();
+  #cpu = process.cpuUsage();
+
+  restart(): void {
+    this.#wall = Date.now();
+    this.#cpu = process.cpuUsage();
+  }
+
+  /** Wall ms and user + system CPU µs since `restart`. */
+  read(): { wallMs: number; cpuMicros: number } {
+    const cpu = process.cpuUsage(this.#cpu);
+    return { wallMs: Date.now() - this.#wall, cpuMicros: cpu.user + cpu.system };
+  }
+}
+
 /** The counts of one measured window. */
 export class LoadWindow {
   readonly latency = new Histogram();
@@ -21,7 +38,7 @@ export class LoadWindow {
   measuring = false;
   /** Set when the orchestrator closes the viewers: closes after that are not the server's doing. */
   closing = false;
-  #start = { wall: 0, cpu: process.cpuUsage() };
+  readonly #clock = new WindowClock();
 
   /** A viewer's connection ended with `code`, counted unless the load process is closing them itself. */
   closed(code: string | number): void {
@@ -32,7 +49,7 @@ export class LoadWindow {
   start(): void {
     this.counts = { deliveries: 0, messages: 0, resumed: 0, other: 0, errors: 0 };
     this.latency.clear();
-    this.#start = { wall: Date.now(), cpu: process.cpuUsage() };
+    this.#clock.restart();
     this.measuring = true;
     report({ type: 'started' });
   }
@@ -40,12 +57,10 @@ export class LoadWindow {
   /** Ends the window and reports what it counted. */
   stop(): void {
     this.measuring = false;
-    const cpu = process.cpuUsage(this.#start.cpu);
     report({
       type: 'result',
       ...this.counts,
-      wallMs: Date.now() - this.#start.wall,
-      cpuMicros: cpu.user + cpu.system,
+      ...this.#clock.read(),
       latency: this.latency.toPairs(),
       closes: Object.fromEntries(this.closes),
       scanMismatches: this.scanMismatches,

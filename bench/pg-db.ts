@@ -42,21 +42,12 @@ export class BenchDatabase {
    * the connection (the caller skips the suite), or an Error when another run holds the lock.
    */
   static async open(url: string): Promise<BenchDatabase> {
-    const client = await connected(url, 'rtdash-bench-admin');
-    try {
-      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [PG_SCHEMA]);
-      if (rows[0]?.locked !== true) throw new Error(`another bench run holds the lock on schema ${PG_SCHEMA}`);
-    } catch (err) {
-      await client.end().catch(() => undefined);
-      throw err;
-    }
-    return new BenchDatabase(url, client);
+    return new BenchDatabase(url, await lockedConnection(url, 'rtdash-bench-admin', PG_SCHEMA));
   }
 
   /** The server's version, one line. */
   async version(): Promise<string> {
-    const { rows } = await this.#client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
-    return `PostgreSQL ${rows[0]?.v ?? '?'}`;
+    return serverVersion(this.#client);
   }
 
   /**
@@ -142,6 +133,28 @@ export class BenchDatabase {
     }
     if (!(await this.waitGone(applicationName, 5000))) throw new Error(`the ${applicationName} connection did not go away`);
   }
+}
+
+/** The PostgreSQL server's version, one line. */
+export async function serverVersion(client: Client): Promise<string> {
+  const { rows } = await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
+  return `PostgreSQL ${rows[0]?.v ?? '?'}`;
+}
+
+/**
+ * A connected client holding the advisory lock on `schema`, so two bench runs never share it. Throws Unreachable
+ * when the server does not accept the connection, or an Error when another run holds the lock.
+ */
+export async function lockedConnection(url: string, applicationName: string, schema: string): Promise<Client> {
+  const client = await connected(url, applicationName);
+  try {
+    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [schema]);
+    if (rows[0]?.locked !== true) throw new Error(`another bench run holds the lock on schema ${schema}`);
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw err;
+  }
+  return client;
 }
 
 /** A client of the bench's own, not yet connected; a lost connection fails the next query instead of the process. */

@@ -9,6 +9,7 @@ import { closeSockets, openAll, subscribeViewer } from './viewer-pool.js';
 import WebSocket from 'ws';
 import type { PgLoadCommand, PgLoadReport } from './pg-ipc.js';
 import { parsedLiveId, scanLiveId, clockMs } from './pg-scenario.js';
+import { WindowClock } from './load-window.js';
 import { Histogram } from './stats.js';
 import { entryTimes, isResumed, isUpdate, scanAts } from './update-scan.js';
 
@@ -32,7 +33,7 @@ let counts = { deliveries: 0, messages: 0, resumed: 0, other: 0, errors: 0 };
 let scanMismatches = 0;
 let liveMismatches = 0;
 const ats: number[] = [];
-let windowStart = { wall: 0, cpu: process.cpuUsage() };
+const clock = new WindowClock();
 
 const report = (message: PgLoadReport) => process.send?.(message);
 
@@ -90,19 +91,17 @@ function start(): void {
   counts = { deliveries: 0, messages: 0, resumed: 0, other: 0, errors: 0 };
   latency.clear();
   for (const viewer of viewers) viewer.receipts = [];
-  windowStart = { wall: Date.now(), cpu: process.cpuUsage() };
+  clock.restart();
   measuring = true;
   report({ type: 'started' });
 }
 
 function stop(): void {
   measuring = false;
-  const cpu = process.cpuUsage(windowStart.cpu);
   report({
     type: 'result',
+    ...clock.read(),
     ...counts,
-    wallMs: Date.now() - windowStart.wall,
-    cpuMicros: cpu.user + cpu.system,
     latency: latency.toPairs(),
     closes: Object.fromEntries(closes),
     scanMismatches,

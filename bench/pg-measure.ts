@@ -15,11 +15,11 @@ import { PG_DASHBOARD_ID, PG_WIDGETS, clockMs } from './pg-scenario.js';
 import type { Settings } from './settings.js';
 
 /** Viewers connecting at once per load process. */
-const CONNECT_CONCURRENCY = 100;
+export const CONNECT_CONCURRENCY = 100;
 /** How long one viewer may take from connect to snapshot. */
-const VIEWER_TIMEOUT_MS = 20_000;
+export const VIEWER_TIMEOUT_MS = 20_000;
 /** How long all of a load process's viewers may take to subscribe. */
-const OPEN_TIMEOUT_MS = 120_000;
+export const OPEN_TIMEOUT_MS = 120_000;
 /** How long the server's connections may take to leave PostgreSQL after it stopped. */
 const GONE_TIMEOUT_MS = 10_000;
 /** How long the source's LISTEN connection may take to come up. */
@@ -213,11 +213,11 @@ export function expectedRuns(m: QueryMeasurement): number {
 }
 
 /** Milliseconds until the middle of the next second: the widgets tick on whole seconds. */
-function msUntilMidTick(): number {
+export function msUntilMidTick(): number {
   return (1500 - (Date.now() % 1000)) % 1000;
 }
 
 /** `total` split into `parts` near-equal whole numbers. */
-function splitEvenly(total: number, parts: number): number[] {
+export function splitEvenly(total: number, parts: number): number[] {
   return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));
 }

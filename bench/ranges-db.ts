@@ -6,7 +6,7 @@
  */
 import { Client } from 'pg';
 import { DIRECT_SQL, RANGES_DATABASE, SCANS_SQL, STALE_MS, STATE_SQL, VACUUM_SQL, generateSql } from './ranges-scenario.js';
-import { connected, connection } from './pg-db.js';
+import { connected, connection, serverVersion } from './pg-db.js';
 
 const POLL_MS = 50;
 
@@ -56,8 +56,7 @@ export class RangesDatabase {
   }
 
   async version(): Promise<string> {
-    const { rows } = await this.#client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
-    return `PostgreSQL ${rows[0]?.v ?? '?'}`;
+    return serverVersion(this.#client);
   }
 
   /**

@@ -7,7 +7,7 @@
  * (browser-suite.ts): the elements against a naive page in Chromium. Then the alert engine
  * (alerts-suite.ts): 1,000 rules over 100 widgets, and the delay from data to webhook. Then time ranges
  * (ranges-suite.ts): "last 7 days" over 10 million rows in Chromium, the range cache, CPU per range request. Then
- * CPU per job run on a trivial source (jobs-suite.ts).
+ * CPU per job run on a trivial source (jobs-suite.ts). Then 1 to 3 instances sharing work through Redis (cluster-suite.ts).
  * BENCH_SUITES picks the parts.
  * Knobs: see settings.ts and docs/benchmarks.md.
  */
@@ -22,6 +22,7 @@ import { interruptBrowserSuite, runBrowserSuite } from './browser-suite.js';
 import { runAlertsSuite } from './alerts-suite.js';
 import { runRangesSuite } from './ranges-suite.js';
 import { runJobsSuite } from './jobs-suite.js';
+import { interruptClusterSuite, runClusterSuite } from './cluster-suite.js';
 import { openFileLimit, readSettings, type Settings } from './settings.js';
 
 /** File descriptors one process needs besides its sockets. */
@@ -30,9 +31,12 @@ const FD_HEADROOM = 200;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     console.error(`\nbench: ${signal}, stopping the child processes`);
+    // The private Redis's exit handling (test/support/private-process.ts) raises the signal again once it has
+    // removed its server: that must not end the process before the clean-up below (bounded) is done.
+    process.on(signal, () => undefined);
     killAll();
-    // The postgres suite drops its schema and the browser suite closes Chromium first (within a few seconds at most).
-    void Promise.all([interruptPostgresSuite(), interruptBrowserSuite()]).finally(() => process.exit(130));
+    // The postgres and cluster suites drop their schemas and the browser suite closes Chromium first (within a few seconds at most).
+    void Promise.all([interruptPostgresSuite(), interruptBrowserSuite(), interruptClusterSuite()]).finally(() => process.exit(130));
   });
 }
 
@@ -45,6 +49,7 @@ async function main(): Promise<number> {
     ...(settings.suites.includes('fanout') ? settings.viewers : []),
     ...(settings.suites.includes('scale') ? [settings.scale.widgetViewers, settings.scale.dashboardViewers] : []),
     ...(settings.suites.includes('postgres') ? [...settings.pg.viewers, ...settings.pg.pushViewers] : []),
+    ...(settings.suites.includes('cluster') ? [settings.cluster.viewers] : []),
   ];
   const need = Math.max(0, ...sizes) + FD_HEADROOM;
   if (fdLimit !== undefined && fdLimit < need) {
@@ -75,6 +80,10 @@ async function main(): Promise<number> {
   if (settings.suites.includes('jobs')) {
     if (settings.suites.some((suite) => suite !== 'jobs')) console.log('');
     failures += await runJobsSuite((line) => console.error(line));
+  }
+  if (settings.suites.includes('cluster')) {
+    if (settings.suites.some((suite) => suite !== 'cluster')) console.log('');
+    failures += await runClusterSuite(settings, (line) => console.error(line));
   }
   return failures > 0 ? 1 : 0;
 }

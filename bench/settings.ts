@@ -8,11 +8,14 @@ export type Impl = 'rtdash' | 'socketio' | 'naive';
 /** Every implementation, in the default order. */
 export const IMPLS: readonly Impl[] = ['rtdash', 'socketio', 'naive'];
 
-/** A part of `npm run bench`: the fan-out comparison, its scale sweeps, the PostgreSQL dashboard, the elements in Chromium, the alert engine, time ranges, or CPU per job run. */
-export type Suite = 'fanout' | 'scale' | 'postgres' | 'browser' | 'alerts' | 'ranges' | 'jobs';
+/**
+ * A part of `npm run bench`: the fan-out comparison, its scale sweeps, the PostgreSQL dashboard, the elements in
+ * Chromium, the alert engine, time ranges, CPU per job run, or several instances sharing work through Redis.
+ */
+export type Suite = 'fanout' | 'scale' | 'postgres' | 'browser' | 'alerts' | 'ranges' | 'jobs' | 'cluster';
 
 /** Every suite, in the default order. */
-const SUITES: readonly Suite[] = ['fanout', 'scale', 'postgres', 'browser', 'alerts', 'ranges', 'jobs'];
+const SUITES: readonly Suite[] = ['fanout', 'scale', 'postgres', 'browser', 'alerts', 'ranges', 'jobs', 'cluster'];
 
 /** The scale suite's knobs (BENCH_SCALE_*): how server CPU grows with widgets and with dashboards. */
 export interface ScaleSettings {
@@ -83,6 +86,22 @@ export interface RangesSettings {
   requests: number;
 }
 
+/** The cluster suite's knobs (BENCH_CLUSTER_*); its database server is BENCH_PG_URL's. */
+export interface ClusterSettings {
+  /** Instance counts, measured in this order in every run (BENCH_CLUSTER_INSTANCES=1,2,3). */
+  instances: number[];
+  /** Viewers in all, spread round-robin over the instances (BENCH_CLUSTER_VIEWERS=3000). */
+  viewers: number;
+  /** Length of each measured window (BENCH_CLUSTER_SECONDS=20). */
+  seconds: number;
+  /** Interleaved runs of every instance count (BENCH_RUNS, 3 for this suite when not set). */
+  runs: number;
+  /** The instances' `cluster.lease_ttl`, ms (BENCH_CLUSTER_LEASE_TTL_MS=1000). */
+  leaseTtlMs: number;
+  /** Kill the busiest instance after the window at the largest instance count (BENCH_CLUSTER_FAILOVER=1; 0 for none). */
+  failover: boolean;
+}
+
 /** What one `npm run bench` does. */
 export interface Settings {
   /** Viewer counts to run, in order (BENCH_VIEWERS=100,1000,2000,5000,10000). */
@@ -99,12 +118,13 @@ export interface Settings {
   viewersPerLoad: number;
   /** Profile rtdash's measured window at each size and print the top functions (BENCH_PROFILE=1). */
   profile: boolean;
-  /** The parts to run, in order (BENCH_SUITES=fanout,scale,postgres,browser,alerts,ranges,jobs). */
+  /** The parts to run, in order (BENCH_SUITES=fanout,scale,postgres,browser,alerts,ranges,jobs,cluster). */
   suites: Suite[];
   scale: ScaleSettings;
   pg: PgSettings;
   ranges: RangesSettings;
   browser: BrowserSettings;
+  cluster: ClusterSettings;
 }
 
 /** Reads the settings; throws with the variable's name when one is malformed or out of range. */
@@ -154,6 +174,14 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
         return name;
       }),
       profileSeconds: int(env.BENCH_BROWSER_PROFILE_SECONDS ?? '20', 'BENCH_BROWSER_PROFILE_SECONDS', 0, 600),
+    },
+    cluster: {
+      instances: list(env.BENCH_CLUSTER_INSTANCES, '1,2,3', 'BENCH_CLUSTER_INSTANCES').map((v) => int(v, 'BENCH_CLUSTER_INSTANCES', 1, 8)),
+      viewers: int(env.BENCH_CLUSTER_VIEWERS ?? '3000', 'BENCH_CLUSTER_VIEWERS', 1, 20_000),
+      seconds: int(env.BENCH_CLUSTER_SECONDS ?? '20', 'BENCH_CLUSTER_SECONDS', 1, 300),
+      runs: int(env.BENCH_RUNS ?? '3', 'BENCH_RUNS', 1, 20),
+      leaseTtlMs: int(env.BENCH_CLUSTER_LEASE_TTL_MS ?? '1000', 'BENCH_CLUSTER_LEASE_TTL_MS', 1000, 60_000),
+      failover: (env.BENCH_CLUSTER_FAILOVER ?? '1') !== '0',
     },
   };
 }

@@ -70,3 +70,19 @@ export function formatTable(headers: readonly string[], rows: readonly (readonly
 export function fixed(value: number, digits: number): string {
   return Number.isFinite(value) ? value.toFixed(digits) : '-';
 }
+
+/** The median of some values (the mean of the two middle ones when even); NaN when there are none. */
+export function medianOf(values: readonly number[]): number {
+  const s = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  return s.length === 0 ? Number.NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+/**
+ * Values as `min / median / max` (one value as itself), `digits` decimals.
+ * @example spreadOf([3, 1, 2], 0) // '1 / 2 / 3'
+ */
+export function spreadOf(values: readonly number[], digits: number): string {
+  const xs = values.filter((v) => !Number.isNaN(v));
+  if (xs.length <= 1) return fixed(xs[0] ?? Number.NaN, digits);
+  return `${fixed(Math.min(...xs), digits)} / ${fixed(medianOf(xs), digits)} / ${fixed(Math.max(...xs), digits)}`;
+}

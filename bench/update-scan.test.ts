@@ -3,7 +3,7 @@
  * entry times as JSON.parse does, because the latencies of every fan-out run are computed from them.
  */
 import { expect } from 'chai';
-import { entryTimes, isResumed, isUpdate, scanAts } from './update-scan.js';
+import { entryTimes, isResumed, isUpdate, scanAts, scanEntries, type ScannedEntry } from './update-scan.js';
 
 /** The scan's entry times and count for a message. */
 function scan(json: string): { count: number; times: number[] } {
@@ -45,6 +45,22 @@ describe('bench: the byte scan of update messages', () => {
     expect(scan(json)).to.deep.equal({ count: 3, times: [1700000001500, 1700000001993, 1700000001999] });
     expect(scan(json).times).to.deep.equal(entryTimes(JSON.parse(json)));
     expect(isResumed(bytes)).to.equal(true);
+  });
+
+  it('reads each entry\'s widget, time and (for a whole state only) seq, for load processes that follow seqs', () => {
+    const json =
+      '{"type":"update","dashboard":"bench","at":1700000002000,"updates":[' +
+      '{"w":"w0","dt":5,"a":[[1700000001995],[17]]},' +
+      '{"w":"w10","seq":40,"at":1700000001500,"lastGoodAt":1700000001500,"status":"ok","frame":{"fields":[]}},' +
+      '{"w":"w2"}]}';
+    const entries: ScannedEntry[] = [];
+    expect(scanEntries(Buffer.from(json), (e) => entries.push(e))).to.equal(3);
+    expect(entries.map(({ w, time, seq }) => ({ w, time, seq }))).to.deep.equal([
+      { w: 'w0', time: 1700000001995, seq: undefined },
+      { w: 'w10', time: 1700000001500, seq: 40 },
+      { w: 'w2', time: 1700000002000, seq: undefined },
+    ]);
+    expect(json.slice(entries[2]!.start, entries[2]!.end)).to.equal('{"w":"w2"}]}');
   });
 
   it('finds nothing in messages that are not updates, and tells updates from the rest', () => {

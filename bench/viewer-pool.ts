@@ -49,6 +49,8 @@ export interface ViewerHooks {
   error(): void;
   /** The socket closed after the snapshot. */
   closed(code: number): void;
+  /** The snapshot itself, for a load process that follows seqs or resumes later. */
+  snapshot?(bytes: Buffer): void;
 }
 
 /** Opens one viewer and subscribes it to `dashboard`; resolves once its snapshot has arrived. */
@@ -72,6 +74,7 @@ export function subscribeViewer(url: string, dashboard: string, timeoutMs: numbe
       if (msg.type === 'hello') ws.send(JSON.stringify({ type: 'subscribe', dashboard }));
       else if (msg.type === 'snapshot') {
         subscribed = true;
+        hooks.snapshot?.(bytes);
         clearTimeout(timer);
         resolve(ws);
       }
