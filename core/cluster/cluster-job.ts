@@ -1,7 +1,9 @@
 /**
  * One job's part in the cluster on this instance. The instance holding the job's lease runs it and publishes
- * each update, fenced, to the job's stream (scripts.ts PUBLISH); its viewers here get an update only once the
- * stream took it, so no viewer anywhere holds a seq the cluster does not. Every other instance with viewers of
+ * each update, fenced, to the job's stream (scripts.ts PUBLISH). Its own viewers get an update at once while the
+ * lease is surely its own (nobody else can publish under that seq meanwhile), else only once the stream took it;
+ * a seq shown here that the stream then refused is passed by the job's next whole state (the floor). Every other
+ * instance with viewers of
  * the job follows: it takes each published update into its own copy of the history (mirror.ts), fills a gap
  * from the stream, and relays the same bytes to its viewers. While Redis is away, every instance runs the jobs
  * its viewers need on its own (degraded: local) and comes back to the cluster's state without ever giving a
@@ -75,6 +77,8 @@ export class ClusterJob implements JobPlane {
   #loadAgain = false;
   #snapSeq = -1;
   #detached = false;
+  /** When (performance.now()) an update of another holder last arrived here. */
+  #relayedAt: number | undefined;
   /** Updates shown here whose publish has not ended. */
   #inflight = 0;
   /** Just took the lease: loading what the previous holder published before the first run. */
@@ -261,6 +265,7 @@ export class ClusterJob implements JobPlane {
   /** An update published by the holder. */
   remote(entry: RemoteEntry, now: number): void {
     if (this.role === 'holder' || this.#detached) return;
+    this.#relayedAt = performance.now();
     if (!this.diverged && this.#loading === undefined) {
       // A change is dated by this instance's clock when it arrives (a few ms after the holder's result), so that
       // a holder whose clock is off does not make fresh data look old, or from the future, to viewers here.
@@ -304,7 +309,10 @@ export class ClusterJob implements JobPlane {
     this.#syncing = false;
     this.diverged = false;
     this.#newLife();
-    if (this.role === 'holder' && this.job.history.status === 'pending' && this.job.listeners.size > 0) this.job.tick();
+    if (this.role !== 'holder' || this.job.listeners.size === 0) return;
+    // Its first viewer is waiting for data, or the previous holder died and missed a tick: run now, not at the next.
+    const missed = this.#relayedAt !== undefined && performance.now() - this.#relayedAt >= this.job.intervalMs;
+    if (this.job.history.status === 'pending' || missed) this.job.tick();
   }
 
   async #load(): Promise<void> {

@@ -113,7 +113,7 @@ if #last > 0 then top = tonumber(string.match(last[1][1], '^(%d+)')) end
 local floor = tonumber(redis.call('GET', base .. ':floor') or '0')
 local above = math.max(top, floor)
 if seq <= above or (ARGV[6] ~= '1' and (top == 0 or seq ~= top + 1)) then return { -1, above } end
-redis.call('XADD', log, 'MAXLEN', '~', ARGV[9], ARGV[4] .. '-0', 'at', ARGV[5], 'full', ARGV[6], 'body', ARGV[7])
+redis.call('XADD', log, 'MAXLEN', '~', ARGV[9], ARGV[4] .. '-0', 'at', ARGV[5], 'epoch', string.match(ARGV[3], '|(%d+)$'), 'full', ARGV[6], 'body', ARGV[7])
 redis.call('PEXPIRE', log, ARGV[10])
 if ARGV[8] ~= '' then redis.call('SET', base .. ':snap', ARGV[8], 'PX', ARGV[10]) else redis.call('PEXPIRE', base .. ':snap', ARGV[10]) end
 redis.call('PUBLISH', base, ARGV[4] .. '|' .. ARGV[5] .. '|' .. ARGV[6] .. '|' .. ARGV[7])
