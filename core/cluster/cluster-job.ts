@@ -44,6 +44,8 @@ export interface ClusterContext {
   publish(args: string[]): Promise<[number, number?]>;
   /** Makes the job's next publish pass `seq` (scripts.ts RAISE_FLOOR). */
   raiseFloor(key: string, seq: number): Promise<unknown>;
+  /** A publish failed (said once until one succeeds again, `undefined`), or one succeeded. */
+  publishFailed(job: string | undefined, err?: unknown): void;
   /** Lets go of the job here at the next heartbeat. */
   detach(job: ClusterJob): void;
 }
@@ -233,6 +235,7 @@ export class ClusterJob implements JobPlane {
       }
       if (answer[0] === 1) {
         this.#ctx.metrics.publishes.inc();
+        this.#ctx.publishFailed(undefined);
         if (!shown) this.#deliver(entry);
       } else if (answer[0] === 0) {
         this.#ctx.metrics.fencedWrites.inc();
@@ -247,7 +250,7 @@ export class ClusterJob implements JobPlane {
       }
     } catch (err) {
       // Redis did not take it: this instance's viewers still get it; the stream gets the whole state next time.
-      this.#ctx.logger.warn({ job: this.key, err: messageOf(err) }, 'could not publish an update to the cluster; showing it here');
+      this.#ctx.publishFailed(this.key, err);
       if (!shown) this.#deliver(entry);
     }
   }

@@ -25,6 +25,7 @@ export class ClusterMetrics {
     new Gauge({ name: 'rtdash_cluster_jobs_followed', help: 'Jobs another instance runs whose updates this instance relays to its viewers', registers, collect() { this.set(read.followed()); } });
     this.leasesTaken = new Counter({ name: 'rtdash_cluster_leases_taken_total', help: 'Job leases this instance took', registers });
     this.leasesLost = new Counter({ name: 'rtdash_cluster_leases_lost_total', help: 'Job leases this instance lost: taken by another instance, or run out before a renewal', labelNames: ['reason'], registers });
+    for (const reason of ['taken', 'expired']) this.leasesLost.inc({ reason }, 0); // both series from the first scrape
     this.fencedWrites = new Counter({ name: 'rtdash_cluster_fenced_writes_total', help: 'Updates this instance made after its lease had gone, refused by the fence', registers });
     this.publishes = new Counter({ name: 'rtdash_cluster_publishes_total', help: 'Updates this instance published to the cluster as a job\'s holder', registers });
     this.relayed = new Counter({ name: 'rtdash_cluster_relayed_total', help: 'Updates made by another instance that this instance relayed to its viewers', registers });

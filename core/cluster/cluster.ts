@@ -31,6 +31,12 @@ export function clusterFor(config: { redis?: string | undefined; prefix?: string
   return cluster;
 }
 
+/** What a Redis client's error says, in words for an operator ("did not answer" rather than the client's retry settings). */
+export function redisError(err: unknown): string {
+  const text = messageOf(err);
+  return /max retries|Connection is closed|timed out|ECONNREFUSED|ECONNRESET/i.test(text) ? `Redis did not answer (${text.split('.')[0]})` : text;
+}
+
 /** How this instance stands in the cluster, for /readyz. */
 export interface ClusterSummary {
   instance: string;
@@ -38,6 +44,8 @@ export interface ClusterSummary {
   members: number;
   jobsHeld: number;
   jobsFollowed: number;
+  /** Jobs run here on their own while Redis is away. */
+  jobsLocal: number;
 }
 
 export interface ClusterOptions {
@@ -46,7 +54,7 @@ export interface ClusterOptions {
   ttlMs: number;
   logger: Logger;
   registry: Registry;
-  /** Where this instance serves (for `rtdash cluster status`), once it does. */
+  /** Where this instance listens (for `rtdash cluster status`), once it does. */
   publicUrl?: () => string | undefined;
 }
 
@@ -77,7 +85,10 @@ export class Cluster implements ClusterContext {
   #beating: Promise<void> | undefined;
   #again = false;
   #lastOk: number | undefined;
+  /** Fires when the leases held here could have run out with Redis still away: degraded from then on. */
+  #lapseTimer: NodeJS.Timeout | undefined;
   #stopped = false;
+  #publishFailing = false;
 
   constructor(options: ClusterOptions) {
     this.prefix = options.prefix;
@@ -108,7 +119,6 @@ export class Cluster implements ClusterContext {
   /** Starts the heartbeat; never waits for Redis (unreachable at boot, the instance serves on its own). */
   start(): void {
     for (const r of [this.redis, this.#sub]) if (r.status === 'wait') r.connect().catch(() => undefined);
-    this.logger.info({ instance: this.instance, prefix: this.prefix }, 'joined the cluster');
     this.#beat();
   }
 
@@ -141,12 +151,22 @@ export class Cluster implements ClusterContext {
     return this.redis.rtdashPublish(this.prefix, ...args);
   }
 
+  publishFailed(job: string | undefined, err?: unknown): void {
+    if (job === undefined) this.#publishFailing = false;
+    else if (!this.#publishFailing) {
+      this.#publishFailing = true;
+      this.logger.warn({ job, err: redisError(err) }, 'could not publish an update to the cluster; showing it here (said once until one goes through)');
+    }
+  }
+
   raiseFloor(key: string, seq: number): Promise<unknown> {
     return this.redis.rtdashRaiseFloor(this.prefix, String(JOB_RETENTION_MS), key, String(seq));
   }
 
   summary(): ClusterSummary {
-    return { instance: this.instance, mode: this.degraded ? 'degraded: local' : 'cluster', members: this.members, jobsHeld: this.#count('holder'), jobsFollowed: this.#count('follower') };
+    // Away from Redis, this instance knows nobody else and runs every job its viewers need itself.
+    if (this.degraded) return { instance: this.instance, mode: 'degraded: local', members: 1, jobsHeld: 0, jobsFollowed: 0, jobsLocal: this.#jobs.size };
+    return { instance: this.instance, mode: 'cluster', members: this.members, jobsHeld: this.#count('holder'), jobsFollowed: this.#count('follower'), jobsLocal: 0 };
   }
 
   /** Who is in the cluster and who holds what (read from Redis). */
@@ -158,6 +178,7 @@ export class Cluster implements ClusterContext {
   async close(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    clearTimeout(this.#lapseTimer);
     await this.#beating;
     for (const cj of this.#jobs.values()) this.#leaving.add(cj);
     this.#jobs.clear();
@@ -210,9 +231,12 @@ export class Cluster implements ClusterContext {
     try {
       answer = await this.#heartbeat(pairs);
     } catch (err) {
-      this.#unreachable(err, sentAt);
+      this.#unreachable(err);
       return;
     }
+    clearTimeout(this.#lapseTimer);
+    this.#lapseTimer = undefined;
+    if (this.#lastOk === undefined) this.logger.info({ instance: this.instance, prefix: this.prefix, members: answer[2] }, 'joined the cluster');
     this.#lastOk = sentAt;
     for (const cj of leaving) this.#leaving.delete(cj);
     if (this.degraded) await this.#rejoin();
@@ -225,26 +249,37 @@ export class Cluster implements ClusterContext {
   }
 
   /**
-   * More than its share held here: one job a heartbeat goes to the instance its wanters prefer (it takes it at its
-   * own next heartbeat), so that instances started one after another end up sharing the work.
+   * More than its share held here: the jobs over it that another instance ranks first for go to that instance (it
+   * takes them at its own next heartbeat), so that instances started one after another end up sharing the work.
    */
   #balance(jobs: ClusterJob[], answers: string[]): void {
-    const held = jobs.filter((cj) => cj.role === 'holder');
-    const share = Math.ceil(this.#jobs.size / Math.max(1, this.members));
-    if (held.length <= share) return;
-    const i = jobs.findIndex((cj, j) => {
+    const held = jobs.filter((cj) => cj.role === 'holder').length;
+    let excess = held - Math.ceil(this.#jobs.size / Math.max(1, this.members));
+    jobs.forEach((cj, j) => {
       const parts = answers[j]?.split('|');
-      return cj.role === 'holder' && parts?.[0] === 'held' && parts[3] !== undefined && parts[3] !== '' && parts[3] !== this.instance;
+      const preferred = parts?.[0] === 'held' ? parts[3] : undefined;
+      if (excess > 0 && cj.role === 'holder' && preferred !== undefined && preferred !== '' && preferred !== this.instance) {
+        cj.giveUp = true;
+        excess--;
+      }
     });
-    if (i >= 0) jobs[i]!.giveUp = true;
   }
 
-  #unreachable(err: unknown, sentAt: number): void {
+  #unreachable(err: unknown): void {
     if (this.degraded || this.#stopped) return;
-    // Leases held here stay good until they could have run out: until then nothing changes hands.
-    if (this.#lastOk !== undefined && sentAt - this.#lastOk < this.ttlMs - Math.ceil(this.ttlMs / 10)) return;
+    // Leases held here stay good until they could have run out: until then nothing changes hands, and then at once.
+    const lapse = this.#lastOk === undefined ? 0 : this.#lastOk + this.ttlMs - Math.ceil(this.ttlMs / 10) - performance.now();
+    if (lapse > 0) {
+      if (this.#lapseTimer === undefined) {
+        this.#lapseTimer = setTimeout(() => {
+          this.#lapseTimer = undefined;
+          this.#unreachable(err);
+        }, lapse);
+      }
+      return;
+    }
     this.degraded = true;
-    this.logger.warn({ err: messageOf(err) }, 'Redis unreachable: running jobs locally (degraded: local)');
+    this.logger.warn({ err: redisError(err) }, 'Redis unreachable: running jobs locally (degraded: local)');
     for (const cj of this.#jobs.values()) {
       cj.lapse();
       if (cj.job.history.status === 'pending' && cj.job.listeners.size > 0) cj.job.tick();
