@@ -281,6 +281,19 @@ export class Job {
     else this.deliver(entry);
   }
 
+  /**
+   * The seq of the state this instance's viewers have been given: the history's, except in a cluster while an
+   * update made here is on its way to the stream (its viewers get it once the stream took it).
+   */
+  get shownSeq(): number {
+    return this.plane?.shownSeq ?? this.history.seq;
+  }
+
+  /** Whether the history holds nothing viewers have not been given (in a cluster: no update on its way to the stream). */
+  get idle(): boolean {
+    return this.plane?.idle ?? true;
+  }
+
   /** Gives an update to every listener: one made here, or (in a cluster) one the job's holder made. */
   deliver(entry: UpdateEntry): void {
     for (const listener of this.listeners) {

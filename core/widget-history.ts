@@ -200,7 +200,6 @@ export class WidgetHistory {
       this.firstSeq = state.seq;
       return;
     }
-    if (this.#log.length === 0) this.firstSeq = Math.min(this.firstSeq, entry.seq - 1);
     this.#push(entry);
   }
 
@@ -271,6 +270,13 @@ export class WidgetHistory {
   }
 
   #push(entry: UpdateEntry): void {
+    // The log holds consecutive seqs only: after a jump (a whole state above a gap) it starts again from that state.
+    const last = this.#log[this.#log.length - 1];
+    if (last !== undefined && entry.seq !== last.seq + 1) {
+      this.#log = [];
+      this.#logBytes = 0;
+    }
+    if (this.#log.length === 0) this.firstSeq = Math.min(this.firstSeq, entry.seq - 1);
     this.#log.push(entry);
     this.#logBytes += entry.body.length;
     while (this.#log.length > MAX_LOG_ENTRIES || (this.#logBytes > MAX_LOG_BYTES && this.#log.length > 1)) {

@@ -1,9 +1,7 @@
 /**
  * One job's part in the cluster on this instance. The instance holding the job's lease runs it and publishes
- * each update, fenced, to the job's stream (scripts.ts PUBLISH). Its own viewers get an update at once while the
- * lease is surely its own (nobody else can publish under that seq meanwhile), else only once the stream took it;
- * a seq shown here that the stream then refused is passed by the job's next whole state (the floor). Every other
- * instance with viewers of
+ * each update, fenced, to the job's stream (scripts.ts PUBLISH), and its own viewers get it once the stream took
+ * it, so no viewer anywhere holds a seq the cluster does not. Every other instance with viewers of
  * the job follows: it takes each published update into its own copy of the history (mirror.ts), fills a gap
  * from the stream, and relays the same bytes to its viewers. While Redis is away, every instance runs the jobs
  * its viewers need on its own (degraded: local) and comes back to the cluster's state without ever giving a
@@ -27,6 +25,11 @@ export interface JobPlane {
   readonly settled: boolean;
   /** Hands an update made here to the cluster; this instance's viewers get it (job.deliver) once the cluster took it. */
   publish(entry: UpdateEntry): void;
+  /** Whether no update is on its way to the stream; `whenIdle` settles when none is. */
+  readonly idle: boolean;
+  whenIdle(): Promise<void>;
+  /** The seq of the state this instance's viewers have been given. */
+  readonly shownSeq: number;
   /** The job stopped here. */
   detach(): void;
 }
@@ -42,8 +45,6 @@ export interface ClusterContext {
   readonly logger: Logger;
   /** Runs the PUBLISH script with its ARGV (after the prefix). */
   publish(args: string[]): Promise<[number, number?]>;
-  /** Makes the job's next publish pass `seq` (scripts.ts RAISE_FLOOR). */
-  raiseFloor(key: string, seq: number): Promise<unknown>;
   /** A publish failed (said once until one succeeds again, `undefined`), or one succeeded. */
   publishFailed(job: string | undefined, err?: unknown): void;
   /** Lets go of the job here at the next heartbeat. */
@@ -196,32 +197,54 @@ export class ClusterJob implements JobPlane {
     this.#resolve();
   }
 
+  /**
+   * Gives this instance's viewers an update: a change only right after the last one they got, else the job's whole
+   * state (some updates never reached them: unpublished, or made while Redis was away); nothing they have already.
+   */
   #deliver(entry: UpdateEntry): void {
+    const last = this.delivered;
+    if (last !== undefined && entry.seq <= last) return;
+    if (last !== undefined && !entry.full && entry.seq !== last + 1) {
+      const history = this.job.history;
+      entry = { seq: history.seq, at: history.at, head: history.head, body: history.snapshot().slice(history.head.length), full: true };
+    }
     this.delivered = entry.seq;
     this.job.deliver(entry);
   }
 
+  /** The seq of the state this instance's viewers have been given (the history may be one update ahead, on its way to the stream). */
+  get shownSeq(): number {
+    return this.delivered ?? this.job.history.seq;
+  }
+
   /**
-   * While the lease is surely this instance's (or Redis is away), its viewers get the update at once and the stream
-   * gets it next: nobody else can publish under its seq meanwhile. Otherwise it is shown only if the fence lets it
-   * through.
+   * The stream takes an update first, and this instance's viewers get it once it did: no viewer anywhere holds a
+   * seq the cluster does not, so a holder cut off from Redis never shows what the next holder could contradict.
+   * While Redis is away (degraded: local) it is shown at once.
    */
   publish(entry: UpdateEntry): void {
     if (this.#ctx.degraded) return this.#deliver(entry);
-    const shown = this.runsHere;
-    if (shown) this.#deliver(entry);
-    const value = this.leaseValue;
+    const value = this.role === 'holder' ? this.leaseValue : undefined;
     this.#inflight++;
-    this.#publishing = this.#publishing.then(() => this.#publish(entry, shown, value)).finally(() => this.#inflight--);
+    this.#publishing = this.#publishing.then(() => this.#publish(entry, value)).finally(() => this.#inflight--);
   }
 
-  async #publish(entry: UpdateEntry, shown: boolean, value: string | undefined): Promise<void> {
-    if (this.#ctx.degraded || value === undefined) {
-      if (!shown && !this.#ctx.degraded) {
-        // A run that ended after the lease went: its change to the history here is undone by the cluster's state.
-        this.diverged = true;
-        this.load();
-      }
+  /** Settles once every update handed to `publish` so far was published and shown, or dropped. */
+  whenIdle(): Promise<void> {
+    return this.#publishing;
+  }
+
+  /** Whether no update is on its way to the stream. */
+  get idle(): boolean {
+    return this.#inflight === 0;
+  }
+
+  async #publish(entry: UpdateEntry, value: string | undefined): Promise<void> {
+    if (this.#ctx.degraded) return this.#deliver(entry);
+    if (value === undefined) {
+      // A run that ended after the lease went: its change to the history here is undone by the cluster's state.
+      this.diverged = true;
+      this.load();
       return;
     }
     try {
@@ -230,28 +253,25 @@ export class ClusterJob implements JobPlane {
         // The stream cannot take this as the next change (lost in a Redis restart, or the job's viewers elsewhere
         // hold larger seqs): the whole state goes out above everything they hold.
         entry = this.job.history.restamp(Math.max(this.job.history.seq, answer[1] ?? 0) + 1);
-        shown = false;
         answer = await this.#write(entry, value);
       }
       if (answer[0] === 1) {
         this.#ctx.metrics.publishes.inc();
         this.#ctx.publishFailed(undefined);
-        if (!shown) this.#deliver(entry);
+        this.#deliver(entry);
       } else if (answer[0] === 0) {
         this.#ctx.metrics.fencedWrites.inc();
         this.#ctx.logger.warn({ job: this.key, epoch: Number(value.split('|')[1]) }, 'write refused: another instance holds the job');
-        // Shown here already: the job's next holder must publish above it, as a whole state.
-        if (shown) await this.#ctx.raiseFloor(this.key, entry.seq).catch(() => undefined);
         if (this.role === 'holder' && this.leaseValue === value) this.#lose('another instance holds it');
-        else if (!shown) {
+        else {
           this.diverged = true;
           this.load();
         }
       }
     } catch (err) {
-      // Redis did not take it: this instance's viewers still get it; the stream gets the whole state next time.
+      // Unknown whether Redis took it: shown to nobody. The next update that goes through reaches the viewers here as
+      // the whole state (#deliver), and the stream too when this one did not land (the script says it is not in step).
       this.#ctx.publishFailed(this.key, err);
-      if (!shown) this.#deliver(entry);
     }
   }
 

@@ -159,10 +159,6 @@ export class Cluster implements ClusterContext {
     }
   }
 
-  raiseFloor(key: string, seq: number): Promise<unknown> {
-    return this.redis.rtdashRaiseFloor(this.prefix, String(JOB_RETENTION_MS), key, String(seq));
-  }
-
   summary(): ClusterSummary {
     // Away from Redis, this instance knows nobody else and runs every job its viewers need itself.
     if (this.degraded) return { instance: this.instance, mode: 'degraded: local', members: 1, jobsHeld: 0, jobsFollowed: 0, jobsLocal: this.#jobs.size };

@@ -125,7 +125,8 @@ export class Backpressure {
         this.forget(peer);
         continue;
       }
-      if (peer.transport.bufferedBytes() <= slowClientBytes / 2) {
+      // In a cluster a job's history may hold an update still on its way to the stream: catch up at the next check.
+      if (peer.transport.bufferedBytes() <= slowClientBytes / 2 && [...lag.views.keys()].every((view) => view.idle)) {
         // Pending updates go out first (this peer skips them: it is still behind on the view), so the catch-up holds
         // nothing that a flush sends again. Waiting for the flush instead could wait for ever: a job whose interval
         // divides this check's keeps the check in step with its coalescing window.

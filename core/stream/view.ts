@@ -74,7 +74,7 @@ export class View {
       if (widget.source === undefined) continue;
       const job = scheduler.acquire(dashboard, widget, variables, this.#listener, range);
       this.jobs.set(widget.id, job);
-      this.#positions.set(widget.id, job.history.seq);
+      this.#positions.set(widget.id, job.shownSeq);
     }
   }
 
@@ -90,8 +90,14 @@ export class View {
 
   /** Settles once every job of a cluster knows its role and holds the cluster's state; undefined when all do already. */
   whenReady(): Promise<void> | undefined {
-    const waiting = [...this.jobs.values()].filter((job) => job.plane !== undefined && !job.plane.settled);
-    return waiting.length === 0 ? undefined : Promise.all(waiting.map((job) => job.plane!.ready)).then(() => undefined);
+    const waiting = [...this.jobs.values()].filter((job) => job.plane !== undefined && (!job.plane.settled || !job.plane.idle));
+    return waiting.length === 0 ? undefined : Promise.all(waiting.map((job) => job.plane!.ready.then(() => job.plane!.whenIdle()))).then(() => undefined);
+  }
+
+  /** Whether every job's history holds only what its viewers were given (see Job.idle): a snapshot or catch-up now is what they would get. */
+  get idle(): boolean {
+    for (const job of this.jobs.values()) if (!job.idle) return false;
+    return true;
   }
 
   /** Adds a peer. */
@@ -178,7 +184,8 @@ export class View {
     const parts: (UpdateEntry | string)[] = [];
     for (const [id, job] of this.jobs) {
       const seen = from[id];
-      const missed = seen === undefined ? undefined : job.history.since(seen);
+      const shown = job.shownSeq;
+      const missed = seen === undefined ? undefined : job.history.since(seen)?.filter((entry) => entry.seq <= shown);
       if (missed !== undefined) for (const entry of missed) parts.push(entry);
       // A job that restarted has no data yet: say nothing, so the client keeps what it has until the
       // job's first run sends the whole history.
@@ -200,7 +207,7 @@ export class View {
   /** Widget id → the seq of its latest state. */
   currentPositions(): Map<string, number> {
     const out = new Map<string, number>();
-    for (const [id, job] of this.jobs) out.set(id, job.history.seq);
+    for (const [id, job] of this.jobs) out.set(id, job.shownSeq);
     return out;
   }
 }

@@ -62,8 +62,9 @@ describe('cluster: rtdash cluster status', function () {
     }
     for (const id of members) {
       const key = `${cluster.prefix}:member:${id}`;
-      expect(await cluster.admin.type(key), `${key} is a hash`).to.equal('hash');
-      expect(await cluster.admin.hgetall(key), key).to.include.keys('host', 'pid', 'url', 'startedAt');
+      const info = JSON.parse((await cluster.admin.get(key)) ?? 'null') as Record<string, unknown> | null;
+      expect(info, `${key}: the instance's description (JSON)`).to.include.keys('host', 'pid', 'url', 'startedAt');
+      expect(info!.url, `${key}: where the instance listens`).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
     }
     await closeAll(viewers);
   });
