@@ -2,7 +2,7 @@
  * `rtdash cluster status` as an operator runs it next to a running cluster: it reads Redis (cluster.redis and
  * cluster.prefix of the config, or --redis / RTDASH_CLUSTER_REDIS) and prints every member and the instance
  * holding each job, as text and with --json. With Redis unreachable, or a config without cluster.redis, it exits 1
- * at once with a message that says what is wrong, and no stack trace. What it reads is where the contract puts it.
+ * at once with a message that says what is wrong, and no stack trace. What it reads is where docs/cluster.md ("What is in Redis") puts it.
  */
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
@@ -43,7 +43,7 @@ describe('cluster: rtdash cluster status', function () {
     await closeAll(viewers);
   });
 
-  it('finds in Redis what it reads: the members and each job\'s lease as the contract lays them out', async () => {
+  it('finds in Redis what it reads: the members and each job\'s lease as docs/cluster.md lays them out', async () => {
     const instances = await cluster.startMany(2);
     const viewers = await watchEverywhere(instances, ['a', 'b']);
     await until('the jobs to be held', () => converged(cluster, 2, 4), 10_000);

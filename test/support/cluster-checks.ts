@@ -90,7 +90,7 @@ export async function expectOrderedLogs(admin: Redis, keys: readonly string[]): 
     }
   }
   // Checked last, so that a failure here says the order held: without the epoch, fencing cannot be seen in the log.
-  expect(incomplete.slice(0, 5), `${incomplete.length} entries lack a field of the contract's (at, epoch, full, body)`).to.deep.equal([]);
+  expect(incomplete.slice(0, 5), `${incomplete.length} entries lack a field docs/cluster.md names (at, epoch, full, body)`).to.deep.equal([]);
   return read;
 }
 

@@ -1,7 +1,7 @@
 /**
  * One real `rtdash serve` of a cluster test and what an operator reads of it: /readyz, /api/cluster, /metrics
  * and its JSON log; and what a test does to it: SIGKILL (a crash), SIGTERM (a graceful stop), SIGSTOP/SIGCONT
- * (a process that hangs, then wakes up). The shapes below are the cluster contract's.
+ * (a process that hangs, then wakes up). The shapes below are those docs/cluster.md documents.
  */
 import { killCli, stopCli, type ServedCli } from './served-cli.js';
 import { metric } from './server-metrics.js';
@@ -27,7 +27,7 @@ export interface ClusterView {
 export const DEGRADED = 'Redis unreachable: running jobs locally (degraded: local)';
 export const BACK = 'Redis answers again: back to cluster mode';
 
-/** A log line of the contract's, e.g. "took the lease of a job". */
+/** A log line docs/cluster.md names, e.g. "took the lease of a job". */
 export type LogLine = ReturnType<ServedCli['logs']>[number];
 
 /** A running instance. */

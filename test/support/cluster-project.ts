@@ -14,7 +14,7 @@ export const SHARDS = ['a', 'b', 'c'] as const;
 export const WIDGETS = ['w1', 'w2'] as const;
 /** Every widget's `every`. */
 export const EVERY_MS = 500;
-/** `cluster.lease_ttl` of every instance (the contract's minimum). */
+/** `cluster.lease_ttl` of every instance (the smallest the config allows). */
 export const LEASE_TTL_MS = 1000;
 
 /** Writes `dashboards/load.yaml` into `dir`: line widgets whose query leaves a row per run (cluster-db.ts). */
