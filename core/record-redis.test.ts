@@ -17,6 +17,7 @@ import { RecordStore } from './record-store.js';
 import { SERVICES, needService } from '../test/support/services.js';
 import { usePrivateRedis } from '../test/support/private-redis.js';
 import { until } from '../test/support/served-cli.js';
+import { deleteUnder } from '../test/support/redis-scratch.js';
 
 /** A logger that keeps its warnings and infos. */
 function keptLogger(): { logger: Logger; warnings: string[]; infos: string[] } {
@@ -44,16 +45,6 @@ const rows = (from: number, n: number, step: number, first = 0): Frame => ({
 });
 
 const MINUTE = 60_000;
-
-/** Deletes every key under `prefix` (SCAN, never FLUSHDB). */
-async function deleteUnder(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-}
 
 describe('RecordStore with Redis', function () {
   this.timeout(30_000);

@@ -16,6 +16,7 @@ import { SERVICES, needService } from './support/services.js';
 import { calls, failing } from './support/test-plugin.js';
 import { connect, type Message, type TestClient } from './support/ws-client.js';
 import { sleep, startTestServer, until, type TestServer } from './support/test-server.js';
+import { deleteUnder } from './support/redis-scratch.js';
 
 type Entry = { w: string; status: string; op?: string; frame?: { fields: { name: string; values: number[] }[] } };
 
@@ -252,12 +253,7 @@ describe('recorded widgets', function () {
       failing.delete('rec-redis');
       for (const f of folders) rmSync(f, { recursive: true, force: true });
       if (admin === undefined) return;
-      let cursor = '0';
-      do {
-        const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-        if (keys.length > 0) await admin.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
+      await deleteUnder(admin, prefix);
       admin.disconnect();
     });
 

@@ -14,6 +14,7 @@ import { countingSource, testMetrics, unitDashboard } from '../test-support.js';
 import type { UpdateEntry } from '../widget-history.js';
 import { SERVICES, needService } from '../../test/support/services.js';
 import { until } from '../../test/support/served-cli.js';
+import { deleteUnder } from '../../test/support/redis-scratch.js';
 import { Cluster } from './cluster.js';
 import { clusterKeys } from './scripts.js';
 
@@ -66,12 +67,7 @@ describe('cluster mode (two instances in one process, real Redis)', function () 
   });
   afterEach(async () => {
     for (const i of running.splice(0)) await i.stop();
-    let cursor = '0';
-    do {
-      const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await admin.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await deleteUnder(admin, prefix);
   });
   after(() => admin?.disconnect());
 

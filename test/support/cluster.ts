@@ -20,6 +20,7 @@ import { usePrivateRedis } from './private-redis.js';
 import type { PrivateServer } from './private-server.js';
 import { createDatabase, databaseUrl, dropDatabase } from './scratch-database.js';
 import { runCli, serveCli, waitReady } from './served-cli.js';
+import { deleteUnder } from './redis-scratch.js';
 import { SERVICES, needService } from './services.js';
 import { freePort } from './tcp-proxy.js';
 
@@ -109,7 +110,7 @@ export function useCluster(name: string, redis: ClusterRedis = 'shared'): Cluste
     this.timeout(60_000);
     await Promise.all(instances.map((i) => i.kill()));
     instances = [];
-    if (admin !== undefined && prefix !== '') await deleteKeys(admin, prefix).catch(() => undefined);
+    if (admin !== undefined && prefix !== '') await deleteUnder(admin, prefix).catch(() => undefined);
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -188,14 +189,4 @@ export function useCluster(name: string, redis: ClusterRedis = 'shared'): Cluste
       return `${this.output()}\n--- /api/cluster:\n${views.join('\n')}`;
     },
   };
-}
-
-/** Deletes every key under `prefix:`. */
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
 }

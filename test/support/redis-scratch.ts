@@ -45,3 +45,13 @@ export function redisScratch(suffix: string): RedisScratch {
     },
   };
 }
+
+/** Deletes every key under `prefix:` (SCAN, never FLUSHDB: the server may be a developer's own). */
+export async function deleteUnder(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+}
