@@ -28,8 +28,9 @@ export interface JobPlane {
   /** Whether no update is on its way to the stream; `whenIdle` settles when none is. */
   readonly idle: boolean;
   whenIdle(): Promise<void>;
-  /** The seq of the state this instance's viewers have been given. */
+  /** The seq of the state this instance's viewers have been given; `whenShown` settles once they were given `seq`. */
   readonly shownSeq: number;
+  whenShown(seq: number, timeoutMs: number): Promise<void>;
   /** The job stopped here. */
   detach(): void;
 }
@@ -82,6 +83,8 @@ export class ClusterJob implements JobPlane {
   #detached = false;
   /** When (performance.now()) an update of another holder last arrived here. */
   #relayedAt: number | undefined;
+  /** Subscribes waiting for a seq to be shown here (whenShown). */
+  #shownWaiters: { seq: number; resolve: () => void }[] = [];
   /** Updates shown here whose publish has not ended. */
   #inflight = 0;
   /** Just took the lease: loading what the previous holder published before the first run. */
@@ -210,6 +213,28 @@ export class ClusterJob implements JobPlane {
     }
     this.delivered = entry.seq;
     this.job.deliver(entry);
+    if (this.#shownWaiters.length > 0) {
+      const due = this.#shownWaiters.filter((w) => w.seq <= entry.seq);
+      this.#shownWaiters = this.#shownWaiters.filter((w) => w.seq > entry.seq);
+      for (const w of due) w.resolve();
+    }
+  }
+
+  /**
+   * Settles once this instance's viewers have been given `seq` (or after `timeoutMs`): a viewer that comes from an
+   * instance which was ahead (its holder, killed right after publishing) waits for the relay rather than being
+   * sent an older state and then the updates it has again.
+   */
+  whenShown(seq: number, timeoutMs: number): Promise<void> {
+    if (this.delivered !== undefined && this.delivered >= seq) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiter = { seq, resolve };
+      this.#shownWaiters.push(waiter);
+      setTimeout(() => {
+        this.#shownWaiters = this.#shownWaiters.filter((w) => w !== waiter);
+        resolve();
+      }, timeoutMs).unref();
+    });
   }
 
   /** The seq of the state this instance's viewers have been given (the history may be one update ahead, on its way to the stream). */

@@ -187,7 +187,7 @@ export class Hub {
     const view = this.#viewFor(dashboard, variables, range, peer.grant);
     // In a cluster, a job new here first learns who runs it and loads its state, so that a viewer resuming on
     // this instance gets exactly what it missed.
-    const ready = previous === view ? undefined : view.whenReady();
+    const ready = previous === view ? undefined : view.whenReady(request.version === dashboard.version ? request.resume : undefined);
     if (ready === undefined) this.#enter(peer, view, request);
     else {
       void ready.then(() => {

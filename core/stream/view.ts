@@ -14,6 +14,9 @@ import { parentValues } from '../variables.js';
 import { encodeCursor, snapshotMessage, updateMessage, updatePrefix, type Outgoing, type SnapshotRange } from './protocol.js';
 import type { Peer } from './peer.js';
 
+/** How long a resume from an instance that was ahead waits for this one to catch up, before it gets what there is. */
+const RESUME_WAIT_MS = 2000;
+
 /** Why a snapshot is sent. */
 export type SnapshotReason = 'subscribe' | 'reload' | 'resume';
 
@@ -89,9 +92,18 @@ export class View {
   }
 
   /** Settles once every job of a cluster knows its role and holds the cluster's state; undefined when all do already. */
-  whenReady(): Promise<void> | undefined {
-    const waiting = [...this.jobs.values()].filter((job) => job.plane !== undefined && (!job.plane.settled || !job.plane.idle));
-    return waiting.length === 0 ? undefined : Promise.all(waiting.map((job) => job.plane!.ready.then(() => job.plane!.whenIdle()))).then(() => undefined);
+  whenReady(resume?: Readonly<Record<string, number>>): Promise<void> | undefined {
+    const waits: Promise<void>[] = [];
+    for (const [id, job] of this.jobs) {
+      const plane = job.plane;
+      if (plane === undefined) continue;
+      const seen = resume?.[id];
+      // A resume from an instance that was ahead (it held the job and published more before it went) waits for the relay.
+      const ahead = typeof seen === 'number' && Number.isSafeInteger(seen) && seen > plane.shownSeq;
+      if (plane.settled && plane.idle && !ahead) continue;
+      waits.push(plane.ready.then(() => plane.whenIdle()).then(() => (ahead ? plane.whenShown(seen, RESUME_WAIT_MS) : undefined)));
+    }
+    return waits.length === 0 ? undefined : Promise.all(waits).then(() => undefined);
   }
 
   /** Whether every job's history holds only what its viewers were given (see Job.idle): a snapshot or catch-up now is what they would get. */
