@@ -66,7 +66,11 @@ export class ClusterJob implements JobPlane {
   leaseValue: string | undefined;
   /** The last heartbeat found the lease free (the next one takes it whoever is preferred). */
   sawFree = false;
-  /** Ran on its own while Redis was away: takes the cluster's state only as a whole, and only above what it gave. */
+  /**
+   * The history here is of this instance's own making (run here while Redis was away, or a run the cluster did not
+   * take): as follower it takes the cluster's state only as a whole, and only above what it gave; as holder its next
+   * update goes out as a whole state, since the others' copies do not share its last state.
+   */
   diverged = false;
   /** The highest seq this instance's viewers were given. */
   delivered: number | undefined;
@@ -87,6 +91,8 @@ export class ClusterJob implements JobPlane {
   #shownWaiters: { seq: number; resolve: () => void }[] = [];
   /** Updates shown here whose publish has not ended. */
   #inflight = 0;
+  /** This instance's viewers hold a state of its own making (given while Redis was away): the next they get is whole. */
+  #shownOwn = false;
   /** Just took the lease: loading what the previous holder published before the first run. */
   #syncing = false;
 
@@ -166,6 +172,7 @@ export class ClusterJob implements JobPlane {
   /** Redis did not answer for longer than a lease: nothing held is surely held any more, and the job runs here. */
   lapse(): void {
     this.#validUntil = 0;
+    this.diverged = true;
     this.#newLife();
     if (this.role === 'pending') this.role = 'follower';
     this.#settle();
@@ -207,11 +214,12 @@ export class ClusterJob implements JobPlane {
   #deliver(entry: UpdateEntry): void {
     const last = this.delivered;
     if (last !== undefined && entry.seq <= last) return;
-    if (last !== undefined && !entry.full && entry.seq !== last + 1) {
+    if (last !== undefined && !entry.full && (entry.seq !== last + 1 || this.#shownOwn)) {
       const history = this.job.history;
       entry = { seq: history.seq, at: history.at, head: history.head, body: history.snapshot().slice(history.head.length), full: true };
     }
     this.delivered = entry.seq;
+    this.#shownOwn = this.#ctx.degraded;
     this.job.deliver(entry);
     if (this.#shownWaiters.length > 0) {
       const due = this.#shownWaiters.filter((w) => w.seq <= entry.seq);
@@ -268,10 +276,10 @@ export class ClusterJob implements JobPlane {
     if (this.#ctx.degraded) return this.#deliver(entry);
     if (value === undefined) {
       // A run that ended after the lease went: its change to the history here is undone by the cluster's state.
-      this.diverged = true;
-      this.load();
-      return;
+      return this.#unshown();
     }
+    // The others' copies do not hold this instance's last state: they get the whole state, above what they hold.
+    if (this.diverged && !entry.full) entry = this.job.history.restamp(this.job.history.seq + 1);
     try {
       let answer = await this.#write(entry, value);
       if (answer[0] === -1) {
@@ -281,6 +289,7 @@ export class ClusterJob implements JobPlane {
         answer = await this.#write(entry, value);
       }
       if (answer[0] === 1) {
+        if (entry.full) this.diverged = false;
         this.#ctx.metrics.publishes.inc();
         this.#ctx.publishFailed(undefined);
         this.#deliver(entry);
@@ -288,10 +297,7 @@ export class ClusterJob implements JobPlane {
         this.#ctx.metrics.fencedWrites.inc();
         this.#ctx.logger.warn({ job: this.key, epoch: Number(value.split('|')[1]) }, 'write refused: another instance holds the job');
         if (this.role === 'holder' && this.leaseValue === value) this.#lose('another instance holds it');
-        else {
-          this.diverged = true;
-          this.load();
-        }
+        await this.#unshown();
       }
     } catch (err) {
       // Unknown whether Redis took it: shown to nobody. The next update that goes through reaches the viewers here as
@@ -300,9 +306,21 @@ export class ClusterJob implements JobPlane {
     }
   }
 
+  /**
+   * The history here holds a run the cluster did not take and nobody was shown: the cluster's state replaces it
+   * (a viewer subscribing meanwhile waits, see `whenIdle`), so that no viewer here is given it.
+   */
+  async #unshown(): Promise<void> {
+    this.diverged = true;
+    this.load();
+    while (this.#loading !== undefined) await this.#loading;
+  }
+
   async #write(entry: UpdateEntry, value: string): Promise<[number, number?]> {
     const history = this.job.history;
-    const snapshot = entry.full || entry.seq - this.#snapSeq >= SNAPSHOT_EVERY || this.#snapSeq < 0 ? history.snapshot().slice(history.head.length) : '';
+    // The snapshot is the state this entry leads to: none while the history is already a run further on.
+    const due = entry.full || entry.seq - this.#snapSeq >= SNAPSHOT_EVERY || this.#snapSeq < 0;
+    const snapshot = due && history.seq === entry.seq ? history.snapshot().slice(history.head.length) : '';
     const keep = this.job.widget.keep;
     const maxlen = Math.min(512, Math.max(64, keep.kind === 'points' ? keep.count : Math.ceil(keep.ms / this.job.intervalMs)));
     const answer = await this.#ctx.publish([this.key, value, String(entry.seq), String(entry.at), entry.full ? '1' : '0', entry.body, snapshot, String(maxlen), String(JOB_RETENTION_MS)]);
@@ -355,7 +373,6 @@ export class ClusterJob implements JobPlane {
   #synced(): void {
     if (!this.#syncing) return;
     this.#syncing = false;
-    this.diverged = false;
     this.#newLife();
     if (this.role !== 'holder' || this.job.listeners.size === 0) return;
     // Its first viewer is waiting for data, or the previous holder died and missed a tick: run now, not at the next.
@@ -370,7 +387,10 @@ export class ClusterJob implements JobPlane {
     const history = this.job.history;
     const found = clusterState(history, this.job.widget.keep, snap, stream);
     if (found === undefined) return;
-    if (this.delivered !== undefined && found.state.seq <= this.delivered) return; // its viewers are ahead: wait for more
+    const shown = this.delivered;
+    // Its viewers are ahead (they were given states of its own): wait for more. Equal, with a run here nobody was
+    // shown on top: the cluster's state replaces that run.
+    if (shown !== undefined && (found.state.seq < shown || (found.state.seq === shown && history.seq === shown))) return;
     history.load(found.state, found.log);
     this.diverged = false;
     if (history.status === 'ok') this.job.latest = history.frame;
