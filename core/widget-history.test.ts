@@ -129,6 +129,21 @@ describe('WidgetHistory', () => {
     expect(h.logSize().entries).to.equal(512);
   });
 
+  it('restamps the whole state under a seq of its choice, and drops from the log the changes nobody was shown', () => {
+    const h = new WidgetHistory('w', 'append', { kind: 'points', count: 1000 }, 500);
+    for (let i = 1; i <= 5; i++) h.applyFrame(series([i], [i]), i);
+    // 503 was the last one viewers got; 504 and 505 were made but never shown: they go out as one whole state, 504.
+    const whole = h.restamp(504, 503);
+    expect(whole).to.include({ seq: 504, full: true });
+    expect(h.seq).to.equal(504);
+    expect(full(h.snapshot()).frame.fields[1]!.values, 'the state is the history as it stands').to.deep.equal([1, 2, 3, 4, 5]);
+    expect(h.since(502)!.map((e) => [e.seq, e.full === true]), 'a viewer at 502 gets 503, then the whole state').to.deep.equal([
+      [503, false],
+      [504, true],
+    ]);
+    expect(h.since(503)!.map((e) => e.seq), 'one at 503 gets the whole state').to.deep.equal([504]);
+  });
+
   it('replaces tables whole and skips identical ones', () => {
     const h = new WidgetHistory('t', 'replace', { kind: 'points', count: 10 }, 0);
     const table: Frame = { fields: [{ name: 'name', type: 'string', values: ['a'] }] };

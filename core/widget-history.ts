@@ -206,8 +206,10 @@ export class WidgetHistory {
   /**
    * The whole state again as a full entry under `seq` (larger than any the job's viewers anywhere hold): what a job
    * sends when the cluster's record of it cannot take its next change as a change (lost, or moved on elsewhere).
+   * The log's entries after `shown` (made here, never given to a viewer) leave it: nobody resumes through them.
    */
-  restamp(seq: number): UpdateEntry {
+  restamp(seq: number, shown = this.seq): UpdateEntry {
+    while (this.#log.length > 0 && this.#log[this.#log.length - 1]!.seq > shown) this.#logBytes -= this.#log.pop()!.body.length;
     this.seq = seq;
     this.#snapshot = this.#full(this.error);
     const entry: UpdateEntry = { seq, at: this.at, head: this.head, body: this.#snapshot.slice(this.head.length), full: true };

@@ -66,11 +66,7 @@ export class ClusterJob implements JobPlane {
   leaseValue: string | undefined;
   /** The last heartbeat found the lease free (the next one takes it whoever is preferred). */
   sawFree = false;
-  /**
-   * The history here is of this instance's own making (run here while Redis was away, or a run the cluster did not
-   * take): as follower it takes the cluster's state only as a whole, and only above what it gave; as holder its next
-   * update goes out as a whole state, since the others' copies do not share its last state.
-   */
+  /** Ran on its own while Redis was away, or made a run the cluster did not take: takes the cluster's state only as a whole, and only above what it gave. */
   diverged = false;
   /** The highest seq this instance's viewers were given. */
   delivered: number | undefined;
@@ -93,6 +89,8 @@ export class ClusterJob implements JobPlane {
   #inflight = 0;
   /** This instance's viewers hold a state of its own making (given while Redis was away): the next they get is whole. */
   #shownOwn = false;
+  /** The history holds states of this instance's own making (run while Redis was away): as holder, its next update goes out whole, since no other copy shares them. */
+  #ownState = false;
   /** Just took the lease: loading what the previous holder published before the first run. */
   #syncing = false;
 
@@ -172,7 +170,7 @@ export class ClusterJob implements JobPlane {
   /** Redis did not answer for longer than a lease: nothing held is surely held any more, and the job runs here. */
   lapse(): void {
     this.#validUntil = 0;
-    this.diverged = true;
+    this.#ownState = true;
     this.#newLife();
     if (this.role === 'pending') this.role = 'follower';
     this.#settle();
@@ -278,18 +276,24 @@ export class ClusterJob implements JobPlane {
       // A run that ended after the lease went: its change to the history here is undone by the cluster's state.
       return this.#unshown();
     }
-    // The others' copies do not hold this instance's last state: they get the whole state, above what they hold.
-    if (this.diverged && !entry.full) entry = this.job.history.restamp(this.job.history.seq + 1);
+    // Already part of a whole state that went out instead.
+    if ((this.delivered !== undefined && entry.seq <= this.delivered) || entry.seq > this.job.history.seq) return;
+    if (this.#ownState && !entry.full) {
+      // No other copy holds this instance's last states: the next seq is the whole state (the runs since the last
+      // state its viewers were given, all of them unpublished, go out in it).
+      const shown = this.delivered ?? 0;
+      entry = this.job.history.restamp(shown > 0 ? shown + 1 : this.job.history.seq, shown);
+    }
     try {
       let answer = await this.#write(entry, value);
       if (answer[0] === -1) {
         // The stream cannot take this as the next change (lost in a Redis restart, or the job's viewers elsewhere
         // hold larger seqs): the whole state goes out above everything they hold.
-        entry = this.job.history.restamp(Math.max(this.job.history.seq, answer[1] ?? 0) + 1);
+        entry = this.job.history.restamp(Math.max(this.job.history.seq, answer[1] ?? 0) + 1, this.delivered ?? 0);
         answer = await this.#write(entry, value);
       }
       if (answer[0] === 1) {
-        if (entry.full) this.diverged = false;
+        if (entry.full) this.#ownState = false;
         this.#ctx.metrics.publishes.inc();
         this.#ctx.publishFailed(undefined);
         this.#deliver(entry);
@@ -373,6 +377,7 @@ export class ClusterJob implements JobPlane {
   #synced(): void {
     if (!this.#syncing) return;
     this.#syncing = false;
+    this.diverged = false;
     this.#newLife();
     if (this.role !== 'holder' || this.job.listeners.size === 0) return;
     // Its first viewer is waiting for data, or the previous holder died and missed a tick: run now, not at the next.
@@ -392,7 +397,7 @@ export class ClusterJob implements JobPlane {
     // shown on top: the cluster's state replaces that run.
     if (shown !== undefined && (found.state.seq < shown || (found.state.seq === shown && history.seq === shown))) return;
     history.load(found.state, found.log);
-    this.diverged = false;
+    this.diverged = this.#ownState = false;
     if (history.status === 'ok') this.job.latest = history.frame;
     this.#deliver({ seq: history.seq, at: history.at, head: history.head, body: history.snapshot().slice(history.head.length), full: true });
   }
