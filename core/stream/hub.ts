@@ -24,6 +24,8 @@ import { TokenBucket } from './rate-limit.js';
 import { View } from './view.js';
 /** The longest delay setTimeout takes (about 24.8 days); a later expiry re-arms the timer. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** How many times a subscribe waits for its jobs' publishes in flight before it is served what there is. */
+const ENTER_IDLE_TRIES = 5;
 
 /** What a subscription asks for. */
 export interface SubscribeRequest {
@@ -189,16 +191,22 @@ export class Hub {
     // this instance gets exactly what it missed.
     const ready = previous === view ? undefined : view.whenReady(request.version === dashboard.version ? request.resume : undefined);
     if (ready === undefined) this.#enter(peer, view, request);
-    else {
-      void ready.then(() => {
-        if (this.#peers.has(peer)) this.#enter(peer, view, request);
-        else if (view.peers.size === 0 && this.#views.get(view.key) === view) {
-          this.#views.delete(view.key);
-          view.dispose();
-        }
-      });
-    }
+    else void ready.then(() => this.#enterIdle(peer, view, request, ENTER_IDLE_TRIES));
     return view;
+  }
+
+  /**
+   * Enters once no update of the view's jobs is on its way to the cluster: one job can start publishing while
+   * another is still loading, and a snapshot taken then would hold a state its next update repeats.
+   */
+  #enterIdle(peer: Peer, view: View, request: SubscribeRequest, tries: number): void {
+    if (!this.#peers.has(peer)) {
+      if (view.peers.size === 0 && this.#views.get(view.key) === view) {
+        this.#views.delete(view.key);
+        view.dispose();
+      }
+    } else if (tries > 0 && !view.idle) void view.whenIdle().then(() => this.#enterIdle(peer, view, request, tries - 1));
+    else this.#enter(peer, view, request);
   }
 
   /** Moves a peer into a view and sends it the view's snapshot, or what it missed. */

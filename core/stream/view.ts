@@ -112,6 +112,11 @@ export class View {
     return true;
   }
 
+  /** Settles once every update of the view's jobs that is on its way to the cluster arrived (see `idle`). */
+  whenIdle(): Promise<void> {
+    return Promise.all([...this.jobs.values()].map((job) => job.plane?.whenIdle())).then(() => undefined);
+  }
+
   /** Adds a peer. */
   join(peer: Peer): void {
     this.#peers.add(peer);
