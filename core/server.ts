@@ -207,7 +207,7 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
   const rangeCache = (built.rangeCache = rangeCacheFor(config, metrics, logger));
   const recordRedis = config.storage.type === 'redis' && config.cluster.redis !== undefined ? { url: config.cluster.redis, prefix: config.cluster.prefix ?? DEFAULT_CLUSTER.prefix } : undefined;
   let servedAt: string | undefined;
-  const cluster = (built.cluster = clusterFor(config.cluster, { logger, registry: metrics.registry, publicUrl: () => servedAt ?? config.server.publicUrl }));
+  const cluster = (built.cluster = clusterFor(config.cluster, { logger, registry: metrics.registry, publicUrl: () => servedAt }));
   const recorder = (built.recorder = new Recorder({ source: (name) => sources.get(name), storage: config.storage, redis: recordRedis, metrics, logger, cluster }));
   scheduler = new Scheduler({ source: (name) => sources.get(name), metrics, logger, rangeCache, recorded: (d, w) => recorder.sourceFor(d, w), cluster });
   built.scheduler = scheduler;

@@ -23,6 +23,9 @@ import { ClusterMetrics } from './cluster-metrics.js';
 import { readClusterStatus, type ClusterStatus } from './status.js';
 import { HEARTBEAT, JOB_RETENTION_MS, PUBLISH, RAISE_FLOOR, clusterKeys } from './scripts.js';
 
+/** The longest wait between two attempts to reach Redis again. */
+const RECONNECT_MAX_MS = 500;
+
 /** The cluster part of a server with `cluster.redis`, started; none without. */
 export function clusterFor(config: { redis?: string | undefined; prefix?: string | undefined; leaseTtlMs?: number | undefined }, options: Omit<ClusterOptions, 'url' | 'prefix' | 'ttlMs'>): Cluster | undefined {
   if (config.redis === undefined) return undefined;
@@ -96,12 +99,15 @@ export class Cluster implements ClusterContext {
     this.ttlMs = options.ttlMs;
     this.logger = options.logger.child({ component: 'cluster' });
     const timeout = Math.max(Math.floor(options.ttlMs / 3), 200);
-    this.redis = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: timeout, connectionName: 'rtdash:cluster' }) as Scripted;
+    // Reconnects at most half a second apart (ioredis waits up to 2 s): Redis back after a short outage is seen
+    // before the leases held here could lapse.
+    const retryStrategy = (times: number) => Math.min(times * 50, RECONNECT_MAX_MS);
+    this.redis = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: timeout, retryStrategy, connectionName: 'rtdash:cluster' }) as Scripted;
     this.redis.defineCommand('rtdashHeartbeat', { numberOfKeys: 0, lua: HEARTBEAT });
     this.redis.defineCommand('rtdashPublish', { numberOfKeys: 0, lua: PUBLISH });
     this.redis.defineCommand('rtdashRaiseFloor', { numberOfKeys: 0, lua: RAISE_FLOOR });
     // Subscriptions wait for Redis however long it is away, and are made again when it returns.
-    this.#sub = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: null, connectionName: 'rtdash:cluster:relay' });
+    this.#sub = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy, connectionName: 'rtdash:cluster:relay' });
     for (const r of [this.redis, this.#sub]) r.on('error', () => undefined); // reported through the heartbeat
     this.#sub.on('message', (channel: string, message: string) => {
       const entry = channelEntry(message);
@@ -155,7 +161,7 @@ export class Cluster implements ClusterContext {
     if (job === undefined) this.#publishFailing = false;
     else if (!this.#publishFailing) {
       this.#publishFailing = true;
-      this.logger.warn({ job, err: redisError(err) }, 'could not publish an update to the cluster; showing it here (said once until one goes through)');
+      this.logger.warn({ job, err: redisError(err) }, 'could not publish an update to the cluster; its viewers wait for the next one that goes through (said once until one does)');
     }
   }
 
