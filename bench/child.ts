@@ -47,6 +47,11 @@ export class Child<Command extends { type: string }, Report extends { type: stri
     });
   }
 
+  /** The process id (undefined if it could not start). */
+  get pid(): number | undefined {
+    return this.#proc.pid;
+  }
+
   /** Sends a command if the child is still listening. */
   send(command: Command): void {
     if (this.#proc.connected) this.#proc.send(command);

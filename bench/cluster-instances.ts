@@ -168,3 +168,21 @@ export function processCpuMicros(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / CLOCK_TICKS;
 }
+
+/**
+ * Puts the processes `servers` on every CPU but the last and `loads` on the last one (all their threads, with
+ * `taskset`), so that one, two or three instances get the same CPUs and the load generator never takes theirs.
+ * Returns what was done, or why nothing was (one CPU, no `taskset`).
+ */
+export function pinProcesses(servers: number[], loads: number[], cpus: number): string {
+  if (cpus < 2) return 'not pinned: one CPU';
+  const serverCpus = cpus === 2 ? '0' : `0-${cpus - 2}`;
+  const loadCpu = String(cpus - 1);
+  try {
+    for (const pid of servers) execFileSync('taskset', ['-a', '-p', '-c', serverCpus, String(pid)], { stdio: 'ignore' });
+    for (const pid of loads) execFileSync('taskset', ['-a', '-p', '-c', loadCpu, String(pid)], { stdio: 'ignore' });
+  } catch (err) {
+    return `not pinned: taskset failed (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`;
+  }
+  return `instances on CPU ${serverCpus}, load on CPU ${loadCpu}`;
+}

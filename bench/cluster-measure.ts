@@ -5,12 +5,13 @@
  * and what the viewers received. With `failover`, the busiest instance is then killed (cluster-failover.ts).
  * Every process it starts is gone when it returns or throws.
  */
+import { cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { Child } from './child.js';
 import type { ClusterDatabase } from './cluster-db.js';
 import { runFailover, type Failover } from './cluster-failover.js';
-import { describeHolders, Instances, processCpuMicros } from './cluster-instances.js';
+import { describeHolders, Instances, pinProcesses, processCpuMicros } from './cluster-instances.js';
 import type { ClusterLoadCommand, ClusterLoadReport, ClusterLoadWindow } from './cluster-ipc.js';
 import { CLUSTER_DASHBOARD_ID, WIDGET_EVERY_MS, WIDGET_IDS } from './cluster-scenario.js';
 import { readPublished, runTimes } from './cluster-streams.js';
@@ -84,6 +85,10 @@ export async function measureCluster(
   const loads: Load[] = split.map((_, i) => new Child(`cluster load ${i + 1}`, './cluster-load.js'));
   const admin = new Redis(ctx.redisUrl);
   try {
+    if (cluster.pin) {
+      const loadPids = loads.map((l) => l.pid).filter((pid): pid is number => pid !== undefined);
+      log(`  ${pinProcesses(instances.all.map((i) => i.pid), loadPids, cpus().length)}`);
+    }
     const urls = instances.all.map((i) => i.url);
     const opened = await Promise.all(
       loads.map((load, i) =>

@@ -70,8 +70,8 @@ describe('bench: the cluster suite\'s knobs', () => {
   it('runs three times at 1, 2 and 3 instances with 3,000 viewers unless told otherwise, and names a wrong variable', () => {
     const { cluster, suites } = readSettings({});
     expect(suites).to.include('cluster');
-    expect(cluster).to.deep.equal({ instances: [1, 2, 3], viewers: 3000, seconds: 20, runs: 3, leaseTtlMs: 1000, failover: true });
-    expect(readSettings({ BENCH_RUNS: '1', BENCH_CLUSTER_FAILOVER: '0' }).cluster).to.include({ runs: 1, failover: false });
+    expect(cluster).to.deep.equal({ instances: [1, 2, 3], viewers: 3000, seconds: 20, runs: 3, leaseTtlMs: 1000, failover: true, pin: true });
+    expect(readSettings({ BENCH_RUNS: '1', BENCH_CLUSTER_FAILOVER: '0', BENCH_CLUSTER_PIN: '0' }).cluster).to.include({ runs: 1, failover: false, pin: false });
     expect(() => readSettings({ BENCH_CLUSTER_LEASE_TTL_MS: '500' })).to.throw(/BENCH_CLUSTER_LEASE_TTL_MS/);
   });
 });

@@ -69,7 +69,7 @@ export async function measureClusterSuite(settings: Settings, log: (line: string
       `cluster scenario: ${await db.version()}, schema ${CLUSTER_SCHEMA}; a private redis-server on port ${redis.port}; ` +
       `1 dashboard of ${CLUSTER_WIDGETS} line widgets every ${WIDGET_EVERY_MS} ms; ${c.instances.join('/')} rtdash serve instance(s), lease_ttl ${c.leaseTtlMs} ms; ` +
       `${c.viewers} viewers round-robin over them; ${settings.warmupSeconds} s warm-up after the jobs settle, ${c.seconds} s window; ` +
-      `${c.failover && largest > 1 ? `failover at ${largest} instances; ` : ''}${c.runs} interleaved run(s)`;
+      `${c.failover && largest > 1 ? `failover at ${largest} instances; ` : ''}${c.pin ? 'instances and load on CPUs of their own (BENCH_CLUSTER_PIN); ' : ''}${c.runs} interleaved run(s)`;
     for (let run = 1; run <= c.runs; run++) {
       for (const count of c.instances) {
         log(`bench: cluster with ${count} instance(s), ${c.viewers} viewers${c.runs > 1 ? `, run ${run}` : ''}`);

@@ -100,6 +100,11 @@ export interface ClusterSettings {
   leaseTtlMs: number;
   /** Kill the busiest instance after the window at the largest instance count (BENCH_CLUSTER_FAILOVER=1; 0 for none). */
   failover: boolean;
+  /**
+   * Keep the load processes and the instances on CPUs of their own (BENCH_CLUSTER_PIN=1; 0 for none), so that
+   * every instance count gets the same CPUs for its servers and the load never competes with them.
+   */
+  pin: boolean;
 }
 
 /** What one `npm run bench` does. */
@@ -182,6 +187,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       runs: int(env.BENCH_RUNS ?? '3', 'BENCH_RUNS', 1, 20),
       leaseTtlMs: int(env.BENCH_CLUSTER_LEASE_TTL_MS ?? '1000', 'BENCH_CLUSTER_LEASE_TTL_MS', 1000, 60_000),
       failover: (env.BENCH_CLUSTER_FAILOVER ?? '1') !== '0',
+      pin: (env.BENCH_CLUSTER_PIN ?? '1') !== '0',
     },
   };
 }
