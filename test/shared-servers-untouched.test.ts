@@ -1,34 +1,15 @@
 /**
  * The suite leaves this machine's own PostgreSQL, MariaDB and Redis alone: never restarted, flushed or
- * reconfigured (a developer's data lives there). The two hooks at the top level of this file are mocha root
- * hooks: they read the shared servers' fingerprints before the first test of the run and compare after the last,
- * and the run fails naming what changed. Below, the check is shown to notice each kind of change, on private
- * servers.
+ * reconfigured (a developer's data lives there). Mocha's global fixtures (test/support/global-fixtures.ts) read
+ * the shared servers' fingerprints before the first test file of the run and compare after the last, and the run
+ * fails naming what changed. Here, the check is shown to notice each kind of change, on private servers.
  */
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { usePrivateMariadb } from './support/private-mariadb.js';
 import { usePrivatePostgres } from './support/private-postgres.js';
 import { usePrivateRedis } from './support/private-redis.js';
-import { differences, fingerprint, plantSentinels, removeSentinels, type Fingerprint, type Watched } from './support/server-fingerprint.js';
-import { SERVICES } from './support/services.js';
-
-const SHARED: Watched = { redis: SERVICES.redis.url, postgres: SERVICES.postgres.url, mariadb: SERVICES.mysql.url };
-let atStart: Fingerprint | undefined;
-
-before(async function () {
-  this.timeout(20_000);
-  await plantSentinels(SHARED.redis!).catch(() => undefined); // no Redis: nothing to watch there
-  atStart = await fingerprint(SHARED);
-});
-
-after(async function () {
-  this.timeout(20_000);
-  if (atStart === undefined) return;
-  const changed = differences(atStart, await fingerprint(SHARED));
-  await removeSentinels(SHARED.redis!).catch(() => undefined);
-  if (changed.length > 0) throw new Error(`the test run changed this machine's shared servers: ${changed.join('; ')}. Tests that restart, flush or reconfigure a server must use a private one (test/support/private-*.ts)`);
-});
+import { differences, fingerprint, plantSentinels } from './support/server-fingerprint.js';
 
 describe('the check that the shared servers were left alone', function () {
   this.timeout(60_000);

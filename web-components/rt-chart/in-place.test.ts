@@ -173,9 +173,21 @@ describe('<rt-chart> updates in place (in Chromium)', function () {
       const charts = [...document.querySelectorAll('rt-chart')] as any[];
       const before = charts.map((chart) => chart.chart.w.globals.svgWidth);
       for (const box of document.querySelectorAll<HTMLElement>('.box')) box.style.width = '480px';
-      await new Promise((resolve) => setTimeout(resolve, 600)); // ApexCharts waits 150 ms after the last change
-      const paths = charts.map((chart) => chart.shadowRoot.querySelector('.apexcharts-series path').getAttribute('d'));
-      return { before, after: charts.map((chart) => chart.chart.w.globals.svgWidth), same: paths[0] === paths[1] };
+      // ApexCharts redraws 150 ms after the last change, and takes its time on a busy machine: read once both
+      // charts have their new width and their drawings stayed the same for three reads in a row (or after 10 s).
+      const read = () => ({
+        widths: charts.map((chart) => chart.chart.w.globals.svgWidth as number),
+        paths: charts.map((chart) => chart.shadowRoot.querySelector('.apexcharts-series path').getAttribute('d') as string),
+      });
+      let now = read();
+      for (let steady = 0, end = Date.now() + 10_000; steady < 3 && Date.now() < end; ) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const next = read();
+        const resized = next.widths.every((w, i) => w !== before[i]);
+        steady = resized && JSON.stringify(next) === JSON.stringify(now) ? steady + 1 : 0;
+        now = next;
+      }
+      return { before, after: now.widths, same: now.paths[0] === now.paths[1] };
     });
     expect(drawn.after[0]).to.equal(drawn.after[1]).and.to.be.below(drawn.before[0]);
     expect(drawn.same, 'the resized chart shows the same points as one given the latest data').to.equal(true);
