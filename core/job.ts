@@ -16,7 +16,7 @@ import { isRangeWidget, resolveRange, type RangeSpec, type ResolvedRange } from 
 import { downsample } from './downsample.js';
 import type { RangeCache } from './range-cache.js';
 import { WidgetHistory, mergeModeFor, type UpdateEntry } from './widget-history.js';
-import type { JobPlane } from './cluster/cluster-job.js';
+import type { JobPlane } from './cluster/job-plane.js';
 
 /** Called with each serialised update of the job. */
 export type JobListener = (entry: UpdateEntry, job: Job) => void;

@@ -19,7 +19,7 @@ import type { RecordRedisOptions } from './record-redis.js';
 import { RecordStore } from './record-store.js';
 import type { SourceInstance } from './registry.js';
 import { isRangeWidget } from './time-range.js';
-import type { JobPlane } from './cluster/cluster-job.js';
+import type { JobPlane } from './cluster/job-plane.js';
 
 /** How far ahead of the clock-aligned tick a recording runs. */
 const RECORD_LEAD_MS = 50;

@@ -16,7 +16,7 @@ import type { SourceInstance } from './registry.js';
 import { Job, type JobListener } from './job.js';
 import type { RangeCache } from './range-cache.js';
 import { checkRange, type RangeSpec } from './time-range.js';
-import type { JobPlane } from './cluster/cluster-job.js';
+import type { JobPlane } from './cluster/job-plane.js';
 
 /** The largest offset a job gets from the clock-aligned tick. */
 const MAX_JITTER_MS = 5;

@@ -7,50 +7,13 @@
  * its viewers need on its own (degraded: local) and comes back to the cluster's state without ever giving a
  * viewer a smaller seq than it had.
  */
-import type { Redis } from 'ioredis';
 import { messageOf } from '../errors.js';
 import type { Job } from '../job.js';
-import type { Logger } from '../plugin.js';
 import type { UpdateEntry } from '../widget-history.js';
+import type { ClusterContext, JobPlane } from './job-plane.js';
 import { applyRemote, clusterState, type RemoteEntry } from './mirror.js';
-import type { ClusterMetrics } from './cluster-metrics.js';
-import { JOB_RETENTION_MS, clusterKeys } from './scripts.js';
-
-/** What a job asks of its cluster part (core/job.ts). */
-export interface JobPlane {
-  /** Whether this instance runs the job's queries now: it holds the lease, or Redis is away. */
-  readonly runsHere: boolean;
-  /** Settles once the job knows its role and holds the cluster's latest state (or gave up waiting). */
-  readonly ready: Promise<void>;
-  readonly settled: boolean;
-  /** Hands an update made here to the cluster; this instance's viewers get it (job.deliver) once the cluster took it. */
-  publish(entry: UpdateEntry): void;
-  /** Whether no update is on its way to the stream; `whenIdle` settles when none is. */
-  readonly idle: boolean;
-  whenIdle(): Promise<void>;
-  /** The seq of the state this instance's viewers have been given; `whenShown` settles once they were given `seq`. */
-  readonly shownSeq: number;
-  whenShown(seq: number, timeoutMs: number): Promise<void>;
-  /** The job stopped here. */
-  detach(): void;
-}
-
-/** What a cluster job needs from its instance's cluster (cluster.ts). */
-export interface ClusterContext {
-  readonly redis: Redis;
-  readonly prefix: string;
-  readonly keys: ReturnType<typeof clusterKeys>;
-  readonly ttlMs: number;
-  readonly degraded: boolean;
-  readonly metrics: ClusterMetrics;
-  readonly logger: Logger;
-  /** Runs the PUBLISH script with its ARGV (after the prefix). */
-  publish(args: string[]): Promise<[number, number?]>;
-  /** A publish failed (said once until one succeeds again, `undefined`), or one succeeded. */
-  publishFailed(job: string | undefined, err?: unknown): void;
-  /** Lets go of the job here at the next heartbeat. */
-  detach(job: ClusterJob): void;
-}
+import { JOB_RETENTION_MS } from './scripts.js';
+import { Shown } from './shown.js';
 
 /** How long a subscribe waits for a job to learn its role and state before it is served what there is. */
 const READY_WAIT_MS = 2000;
@@ -68,8 +31,8 @@ export class ClusterJob implements JobPlane {
   sawFree = false;
   /** Ran on its own while Redis was away, or made a run the cluster did not take: takes the cluster's state only as a whole, and only above what it gave. */
   diverged = false;
-  /** The highest seq this instance's viewers were given. */
-  delivered: number | undefined;
+  /** What this instance's viewers were given. */
+  readonly #shown = new Shown();
   readonly ready: Promise<void>;
   settled = false;
   readonly #ctx: ClusterContext;
@@ -83,12 +46,8 @@ export class ClusterJob implements JobPlane {
   #detached = false;
   /** When (performance.now()) an update of another holder last arrived here. */
   #relayedAt: number | undefined;
-  /** Subscribes waiting for a seq to be shown here (whenShown). */
-  #shownWaiters: { seq: number; resolve: () => void }[] = [];
   /** Updates shown here whose publish has not ended. */
   #inflight = 0;
-  /** This instance's viewers hold a state of its own making (given while Redis was away): the next they get is whole. */
-  #shownOwn = false;
   /** The history holds states of this instance's own making (run while Redis was away): as holder, its next update goes out whole, since no other copy shares them. */
   #ownState = false;
   /** Just took the lease: loading what the previous holder published before the first run. */
@@ -210,20 +169,19 @@ export class ClusterJob implements JobPlane {
    * state (some updates never reached them: unpublished, or made while Redis was away); nothing they have already.
    */
   #deliver(entry: UpdateEntry): void {
-    const last = this.delivered;
+    const last = this.#shown.seq;
     if (last !== undefined && entry.seq <= last) return;
-    if (last !== undefined && !entry.full && (entry.seq !== last + 1 || this.#shownOwn)) {
+    if (last !== undefined && !entry.full && (entry.seq !== last + 1 || this.#shown.own)) {
       const history = this.job.history;
       entry = { seq: history.seq, at: history.at, head: history.head, body: history.snapshot().slice(history.head.length), full: true };
     }
-    this.delivered = entry.seq;
-    this.#shownOwn = this.#ctx.degraded;
+    this.#shown.given(entry.seq, this.#ctx.degraded);
     this.job.deliver(entry);
-    if (this.#shownWaiters.length > 0) {
-      const due = this.#shownWaiters.filter((w) => w.seq <= entry.seq);
-      this.#shownWaiters = this.#shownWaiters.filter((w) => w.seq > entry.seq);
-      for (const w of due) w.resolve();
-    }
+  }
+
+  /** The highest seq this instance's viewers were given. */
+  get delivered(): number | undefined {
+    return this.#shown.seq;
   }
 
   /**
@@ -232,15 +190,7 @@ export class ClusterJob implements JobPlane {
    * sent an older state and then the updates it has again.
    */
   whenShown(seq: number, timeoutMs: number): Promise<void> {
-    if (this.delivered !== undefined && this.delivered >= seq) return Promise.resolve();
-    return new Promise((resolve) => {
-      const waiter = { seq, resolve };
-      this.#shownWaiters.push(waiter);
-      setTimeout(() => {
-        this.#shownWaiters = this.#shownWaiters.filter((w) => w !== waiter);
-        resolve();
-      }, timeoutMs).unref();
-    });
+    return this.#shown.when(seq, timeoutMs);
   }
 
   /** The seq of the state this instance's viewers have been given (the history may be one update ahead, on its way to the stream). */
