@@ -227,7 +227,7 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
   access.useOptions({ options: (d, v, p) => variableOptions.current(d, v, p), load: (d, v, p) => variableOptions.loaded(d, v, p) });
   hub = new Hub({ dashboard: (id) => store.served(id), scheduler, metrics, logger, limits, access, alertsMessage: (id) => alerting?.message(id), options: variableOptions });
   built.hub = hub;
-  alerting = await startAlerting({ config, scheduler, dashboards: () => store.list(), context, alertFiles, logger, publish: (id, message) => hub?.publish(id, message) });
+  alerting = await startAlerting({ config, scheduler, dashboards: () => store.list(), context, alertFiles, logger, publish: (id, message) => hub?.publish(id, message), instance: cluster?.instance });
   built.alerting = alerting;
   const host = options.host ?? config.server.host;
   const network = { hosts: new AllowedHosts({ ...config.server, host }), proxies: new TrustedProxies(config.server.trustedProxies) };

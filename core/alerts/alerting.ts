@@ -50,13 +50,15 @@ export interface AlertingDeps {
   logger: Logger;
   /** Sends a message to every viewer of a dashboard. */
   publish(dashboardId: string, message: Outgoing): void;
+  /** This instance's id in the cluster (`rtdash cluster status`), so that the alert lease names the same instance. */
+  instance?: string | undefined;
 }
 
 /** Starts the engine on the stored state; call `refresh()` once the dashboards are loaded. */
 export async function startAlerting(deps: AlertingDeps): Promise<Alerting> {
   const { config, logger } = deps;
   const dir = config.storage.dir;
-  const cluster = config.cluster.redis === undefined ? undefined : startCluster(config.cluster.redis, config, logger);
+  const cluster = config.cluster.redis === undefined ? undefined : startCluster(config.cluster.redis, config, logger, deps.instance);
   // With storage.type redis the state and the outbox live at cluster.redis (the config loader checks that it is set),
   // so that the next leader finds what a dead one decided and had not yet delivered.
   const fence = cluster === undefined ? undefined : { key: cluster.lease.key, owner: cluster.lease.owner };
@@ -152,7 +154,7 @@ interface ClusterPart {
   close(): void;
 }
 
-function startCluster(url: string, config: AlertingDeps['config'], logger: AlertingDeps['logger']): ClusterPart {
+function startCluster(url: string, config: AlertingDeps['config'], logger: AlertingDeps['logger'], owner: string | undefined): ClusterPart {
   const prefix = config.cluster.prefix ?? DEFAULT_CLUSTER.prefix;
   const ttlMs = config.cluster.leaseTtlMs ?? DEFAULT_CLUSTER.leaseTtlMs;
   // Lease commands must answer within a renewal period, or the lease counts as unreachable and is retried.
@@ -160,7 +162,7 @@ function startCluster(url: string, config: AlertingDeps['config'], logger: Alert
   // Subscriptions wait for Redis however long it is away (at boot too): they are made once it answers.
   const subscriber = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null, connectionName: 'rtdash:alerts:events' });
   for (const r of [redis, subscriber]) r.on('error', () => undefined); // reported through the commands that fail
-  const lease = new RedisLease(redis, { key: `${prefix}:alerts:leader`, ttlMs, logger });
+  const lease = new RedisLease(redis, { key: `${prefix}:alerts:leader`, ttlMs, logger, ...(owner !== undefined && { owner }) });
   const silences = new RedisSilences(redis, `${prefix}:silences`, logger);
   const acknowledgements = new RedisAcknowledgements(redis, `${prefix}:acknowledgements`, logger);
   let closed = false;

@@ -66,6 +66,8 @@ describe('cluster: rtdash cluster status', function () {
       expect(info, `${key}: the instance's description (JSON)`).to.include.keys('host', 'pid', 'url', 'startedAt');
       expect(info!.url, `${key}: where the instance listens`).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
     }
+    await until('an instance to lead the alerts', async () => (await cluster.admin.get(`${cluster.prefix}:alerts:leader`)) !== null, 10_000);
+    expect(members, 'the alert leader is named as in the members set').to.include(await cluster.admin.get(`${cluster.prefix}:alerts:leader`));
     await closeAll(viewers);
   });
 
