@@ -62,7 +62,8 @@ describe('the page while its server restarts (in Chromium)', function () {
 
     const dropped = seen.events.find(([, e]) => e.state === 'reconnecting')![0];
     const firstRetry = seen.events.find(([t, e]) => t >= dropped && e.state === 'reconnecting' && e.retryAt === undefined)![0];
-    expect(firstRetry - dropped, `the first retry, after the drop\n${story}`).to.be.at.most(400);
+    // The first wait is at most 300 ms (the next ones up to a second); a busy machine's timers may add a few hundred.
+    expect(firstRetry - dropped, `the first retry, after the drop\n${story}`).to.be.at.most(700);
     expect(live - up, `back after the server was\n${story}`).to.be.at.most(1500);
 
     // Each wait starts with a countdown event; the attempt after it, or Live, ends it.
@@ -75,7 +76,8 @@ describe('the page while its server restarts (in Chromium)', function () {
       const n = Number(text);
       const end = attempts.find((a) => a > t) ?? live;
       // "in N s" means the attempt comes after more than N - 1 seconds and at most N (the page polls every 10 ms).
-      expect(end - t, `"Reconnecting in ${n} s" at ${t - down} ms, the attempt at ${end - down} ms\n${story}`).to.be.within((n - 1) * 1000 - 100, n * 1000 + 100);
+      // (plus what a busy machine's timers add).
+      expect(end - t, `"Reconnecting in ${n} s" at ${t - down} ms, the attempt at ${end - down} ms\n${story}`).to.be.within((n - 1) * 1000 - 100, n * 1000 + 300);
       if (previous?.end === end) expect(n, `counts down within one wait\n${story}`).to.equal(previous.n - 1);
       else firsts.push(n);
       previous = { n, end };
