@@ -17,7 +17,12 @@ export const EVERY_MS = 500;
 /** `cluster.lease_ttl` of every instance (the smallest the config allows). */
 export const LEASE_TTL_MS = 1000;
 
-/** Writes `dashboards/load.yaml` into `dir`: line widgets whose query leaves a row per run (cluster-db.ts). */
+/** A second dashboard, of widgets whose source answers at once (the built-in demo): many jobs start together. */
+export const FAST_DASHBOARD = 'fast';
+/** Its widgets. */
+export const FAST_WIDGETS = ['f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7', 'f8'] as const;
+
+/** Writes `dashboards/load.yaml` into `dir`: line widgets whose query leaves a row per run (cluster-db.ts); and `fast.yaml`. */
 export function writeDashboard(dir: string): void {
   mkdirSync(join(dir, 'dashboards'), { recursive: true });
   const widgets = WIDGETS.map(
@@ -40,6 +45,14 @@ variables:
   shard: { type: select, options: [${SHARDS.join(', ')}], default: a }
 widgets:
 ${widgets}`,
+  );
+  const metrics = ['active_users', 'revenue', 'conversion', 'error_rate'];
+  writeFileSync(
+    join(dir, 'dashboards', `${FAST_DASHBOARD}.yaml`),
+    `id: ${FAST_DASHBOARD}
+title: Fast
+widgets:
+${FAST_WIDGETS.map((w, i) => `  - { id: ${w}, title: ${w}, type: stat, source: demo, query: { metric: ${metrics[i % metrics.length]} }, every: 1s, keep: 10, x: time }\n`).join('')}`,
   );
 }
 
@@ -65,6 +78,7 @@ export function writeInstanceConfig(f: InstanceFiles): string {
   limits:
     max_connections_per_ip: 3000
 datasources:
+  demo: { type: demo }
   db:
     type: postgres
     url: ${f.database}
