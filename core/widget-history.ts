@@ -156,6 +156,11 @@ export class WidgetHistory {
     return this.#snapshot;
   }
 
+  /** The whole state as a full entry under its seq, as viewers get it in an update. */
+  wholeEntry(): UpdateEntry {
+    return { seq: this.seq, at: this.at, head: this.head, body: this.snapshot().slice(this.head.length), full: true };
+  }
+
   /** The snapshot with the error's full message as `error.detail`: for admins only. */
   detailedSnapshot(): string {
     if (this.error === undefined || this.errorDetail === undefined) return this.snapshot();
@@ -211,8 +216,8 @@ export class WidgetHistory {
   restamp(seq: number, shown = this.seq): UpdateEntry {
     while (this.#log.length > 0 && this.#log[this.#log.length - 1]!.seq > shown) this.#logBytes -= this.#log.pop()!.body.length;
     this.seq = seq;
-    this.#snapshot = this.#full(this.error);
-    const entry: UpdateEntry = { seq, at: this.at, head: this.head, body: this.#snapshot.slice(this.head.length), full: true };
+    this.#snapshot = undefined;
+    const entry = this.wholeEntry();
     this.#push(entry);
     return entry;
   }

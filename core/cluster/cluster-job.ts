@@ -148,8 +148,7 @@ export class ClusterJob implements JobPlane {
     this.#validUntil = 0;
     this.#ctx.metrics.leasesLost.inc({ reason: reason.startsWith('another') ? 'taken' : 'expired' });
     this.#ctx.logger.warn({ job: this.key, reason }, 'lost the lease of a job');
-    this.diverged = true;
-    this.load();
+    this.#reload();
   }
 
   /** A job run here with no state from the cluster starts a new life: seqs from the clock, above an earlier life's. */
@@ -171,10 +170,7 @@ export class ClusterJob implements JobPlane {
   #deliver(entry: UpdateEntry): void {
     const last = this.#shown.seq;
     if (last !== undefined && entry.seq <= last) return;
-    if (last !== undefined && !entry.full && (entry.seq !== last + 1 || this.#shown.own)) {
-      const history = this.job.history;
-      entry = { seq: history.seq, at: history.at, head: history.head, body: history.snapshot().slice(history.head.length), full: true };
-    }
+    if (last !== undefined && !entry.full && (entry.seq !== last + 1 || this.#shown.own)) entry = this.job.history.wholeEntry();
     this.#shown.given(entry.seq, this.#ctx.degraded);
     this.job.deliver(entry);
   }
@@ -224,7 +220,8 @@ export class ClusterJob implements JobPlane {
     if (this.#ctx.degraded) return this.#deliver(entry);
     if (value === undefined) {
       // A run that ended after the lease went: its change to the history here is undone by the cluster's state.
-      return this.#unshown();
+      this.#reload();
+      return this.#loaded();
     }
     // Already part of a whole state that went out instead.
     if ((this.delivered !== undefined && entry.seq <= this.delivered) || entry.seq > this.job.history.seq) return;
@@ -250,8 +247,10 @@ export class ClusterJob implements JobPlane {
       } else if (answer[0] === 0) {
         this.#ctx.metrics.fencedWrites.inc();
         this.#ctx.logger.warn({ job: this.key, epoch: Number(value.split('|')[1]) }, 'write refused: another instance holds the job');
+        // Losing the lease loads the cluster's state already.
         if (this.role === 'holder' && this.leaseValue === value) this.#lose('another instance holds it');
-        await this.#unshown();
+        else this.#reload();
+        await this.#loaded();
       }
     } catch (err) {
       // Unknown whether Redis took it: shown to nobody. The next update that goes through reaches the viewers here as
@@ -260,13 +259,17 @@ export class ClusterJob implements JobPlane {
     }
   }
 
-  /**
-   * The history here holds a run the cluster did not take and nobody was shown: the cluster's state replaces it
-   * (a viewer subscribing meanwhile waits, see `whenIdle`), so that no viewer here is given it.
-   */
-  async #unshown(): Promise<void> {
+  /** The history here holds a run the cluster did not take and nobody was shown: the cluster's state is to replace it. */
+  #reload(): void {
     this.diverged = true;
     this.load();
+  }
+
+  /**
+   * Settles once no load is running: a publish that waits for it keeps a viewer subscribing meanwhile waiting too
+   * (see `whenIdle`), so that nobody here is given the run the cluster's state replaces.
+   */
+  async #loaded(): Promise<void> {
     while (this.#loading !== undefined) await this.#loading;
   }
 
@@ -349,7 +352,7 @@ export class ClusterJob implements JobPlane {
     history.load(found.state, found.log);
     this.diverged = this.#ownState = false;
     if (history.status === 'ok') this.job.latest = history.frame;
-    this.#deliver({ seq: history.seq, at: history.at, head: history.head, body: history.snapshot().slice(history.head.length), full: true });
+    this.#deliver(history.wholeEntry());
   }
 }
 
