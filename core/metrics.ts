@@ -12,6 +12,9 @@ export interface HotCounters {
   bytesSent: number;
 }
 
+/** How often the event-loop delay histogram (rtdash_nodejs_eventloop_lag_*) takes a sample. */
+const EVENT_LOOP_SAMPLE_MS = 100;
+
 /** All metrics of one server. */
 export class Metrics {
   readonly registry = new Registry();
@@ -27,7 +30,10 @@ export class Metrics {
   constructor(sources: { viewers(): number; connections(): number; jobs(): number; slots?(): number }) {
     const registers = [this.registry];
     const hot = this.hot;
-    collectDefaultMetrics({ register: this.registry, prefix: 'rtdash_', eventLoopMonitoringPrecision: 20 });
+    // The event-loop delay histogram samples on a timer of its own: every 20 ms cost an otherwise quiet server
+    // more CPU than 200 job runs a second (docs/benchmarks.md, "Job runs"); every 100 ms still catches any stall
+    // a viewer would notice.
+    collectDefaultMetrics({ register: this.registry, prefix: 'rtdash_', eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
     new Gauge({ name: 'rtdash_viewers', help: 'Dashboard subscriptions being served', registers, collect() { this.set(sources.viewers()); } });
     new Gauge({ name: 'rtdash_connections', help: 'Open WebSocket and SSE connections', registers, collect() { this.set(sources.connections()); } });
     new Gauge({ name: 'rtdash_connection_slots', help: 'Per-IP connection slots in use (WebSocket, SSE, long-poll sessions, waiting widget requests); a slot nothing holds is a leak', registers, collect() { this.set(sources.slots?.() ?? 0); } });
