@@ -4,6 +4,7 @@ import { packageRoot } from '../../core/paths.js';
 import type { Frame, QueryContext } from '../../core/plugin.js';
 import { SERVICES, needService } from '../../test/support/services.js';
 import { fakePluginContext, fakeQueryContext, runConformance, runExampleChecks } from '../conformance.js';
+import { dialectCases } from '../sql-dialect-cases.js';
 import mysqlPlugin, { type MysqlOptions, type MysqlSource } from './index.js';
 import { admin, running, waitFor } from './test-helpers.js';
 
@@ -49,6 +50,13 @@ describe('mysql plugin (MariaDB)', function () {
     await source?.close();
     await admin(`DROP TABLE IF EXISTS ${ORDERS}, ${TYPES}`).catch(() => undefined);
   });
+
+  for (const form of dialectCases('mysql')) {
+    it(`binds the parameter after ${form.name}`, async () => {
+      const frame = await ask(form.sql, { variables: { region: 'eu-1', other: 'WRONG' } });
+      expect(column(frame, 'r').values).to.deep.equal(['eu-1']);
+    });
+  }
 
   it('maps each MySQL type to a frame type, NULL staying null', async () => {
     await admin(`CREATE TABLE ${TYPES} (

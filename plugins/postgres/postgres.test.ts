@@ -12,6 +12,7 @@ import { packageRoot } from '../../core/paths.js';
 import type { Field, Frame } from '../../core/plugin.js';
 import { needService } from '../../test/support/services.js';
 import { fakePluginContext, fakeQueryContext, runConformance, runExampleChecks } from '../conformance.js';
+import { dialectCases } from '../sql-dialect-cases.js';
 import plugin, { type PostgresOptions, type PostgresSource } from './index.js';
 import { COALESCE_MS } from './listen.js';
 import { PG_URL, adminClient, adminQuery, sleep, uniqueName, waitFor } from './test-support.js';
@@ -50,6 +51,13 @@ describe('postgres', function () {
       if (found === undefined) throw new Error(`no field ${name} in ${frame.fields.map((f) => f.name).join(', ')}`);
       return found;
     };
+
+    for (const form of dialectCases('postgres')) {
+      it(`binds the parameter after ${form.name}`, async () => {
+        const frame = await ask(form.sql, { region: 'eu-1', other: 'WRONG' });
+        expect(field(frame, 'r').values).to.deep.equal(['eu-1']);
+      });
+    }
 
     before(async () => {
       await adminQuery(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
