@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { runConformance } from '../conformance.js';
 import plugin, { type HttpOptions, type HttpQuery } from './index.js';
 import { startLoopback, within, type LoopbackServer } from './loopback-server.js';
-import { ITEM_FIELDS, ROUTES, expectRejection, items, json, useSourceFixture, waitFor } from './source-fixture.js';
+import { ITEM_FIELDS, ROUTES, expectRejection, items, json, recordingLogger, useSourceFixture, waitFor } from './source-fixture.js';
 
 describe('http plugin on a loopback server', () => {
   // Filled in before the nested suites' hooks run: the server's port is only known once it listens.
@@ -69,6 +69,19 @@ describe('http plugin: responses', () => {
   it('says so when a Prometheus endpoint answers with something else', async () => {
     t.server.route('/metrics', (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>login</html>'));
     await expectRejection(t.ask(await t.open(), { path: '/metrics', format: 'prometheus', series: { metric: 'up' } }), /expected the Prometheus text format, got text\/html/);
+  });
+
+  it('skips a malformed line of an exposition, keeps the other series, and logs it once', async () => {
+    t.server.route('/odd', (_req, res) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end('up 1\n# HELP\nbroken{a="1" 2\nqueue_depth{q="mail"}7\n'));
+    const { logger, logged } = recordingLogger();
+    const source = await t.open({}, logger);
+    for (let i = 0; i < 2; i++) {
+      const frame = await t.ask(source, { path: '/odd', format: 'prometheus', series: [{ metric: 'up' }, { metric: 'queue_depth' }] }, { range: { from: 0, to: 1000 } });
+      expect(frame.fields.map((f) => [f.name, f.values])).to.deep.equal([['time', [1000]], ['up', [1]], ['queue_depth{q="mail"}', [7]]]);
+    }
+    const warnings = logged.filter((l) => l.includes('skipped malformed lines'));
+    expect(warnings, 'one warning for two scrapes with the same bad lines').to.have.length(1);
+    expect(warnings[0]).to.include('"skipped":2').and.include('line 2: expected a metric name after HELP');
   });
 
   it('answers zero rows with the declared fields and no values', async () => {

@@ -30,6 +30,14 @@ export function createHttpSource(ctx: PluginContext<HttpOptions>): DataSource<Ht
   const settings = settingsOf(ctx.options);
   // Closing the source (or the core closing it) cancels whatever it still has in flight.
   const lifetime = sourceLifetime(`http source "${ctx.name}"`, ctx.signal);
+  // Malformed lines of a scrape are skipped; the log says so when what was skipped changes, not every run.
+  let lastSkipped = '';
+  const reportSkipped = (where: string, problems: readonly string[]): void => {
+    const said = problems.length === 0 ? '' : `${where}\n${problems.join('\n')}`;
+    if (said === lastSkipped) return;
+    lastSkipped = said;
+    if (problems.length > 0) ctx.logger.warn({ url: where, skipped: problems.length, first: problems[0] }, 'skipped malformed lines of a Prometheus exposition');
+  };
 
   return {
     async query(query, qctx): Promise<Frame> {
@@ -51,7 +59,9 @@ export function createHttpSource(ctx: PluginContext<HttpOptions>): DataSource<Ht
           // Never the headers or the query string: both may carry secrets from config.
           ctx.logger.debug({ url: where, status: exchange.status, chars: text.length, ms: Math.round(performance.now() - started) }, 'http response');
           if (selectors !== undefined) {
-            return seriesFrame(parsePrometheusBody(text, exchange.mediaType, where), selectors, qctx.variables, qctx.range.to, qctx.maxColumns ?? DEFAULT_MAX_COLUMNS, ctx.name);
+            const { samples, problems } = parsePrometheusBody(text, exchange.mediaType, where);
+            reportSkipped(where, problems);
+            return seriesFrame(samples, selectors, qctx.variables, qctx.range.to, qctx.maxColumns ?? DEFAULT_MAX_COLUMNS, ctx.name);
           }
           return jsonFrame(parseJsonBody(text, exchange.mediaType, where), query.rows ?? '$', query.fields ?? [], qctx.maxRows);
         } finally {

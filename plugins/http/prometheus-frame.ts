@@ -22,16 +22,15 @@ export interface SeriesSelector {
 const TEXT_FORMATS = new Set(['', 'text/plain', 'application/openmetrics-text', 'application/octet-stream']);
 
 /**
- * Parses a response body as the Prometheus text format, or explains why it cannot.
- * @example parsePrometheusBody('up 1\n', 'text/plain', 'http://127.0.0.1:9100/metrics')[0]?.value // 1
+ * Parses a response body as the Prometheus text format, or explains why it cannot: a body with no good line is
+ * refused with its first problem; otherwise the malformed lines are skipped and returned as `problems`.
+ * @example parsePrometheusBody('up 1\n', 'text/plain', 'http://127.0.0.1:9100/metrics').samples[0]?.value // 1
  */
-export function parsePrometheusBody(text: string, mediaType: string, where: string): PromSample[] {
+export function parsePrometheusBody(text: string, mediaType: string, where: string): { samples: PromSample[]; problems: string[] } {
   if (!TEXT_FORMATS.has(mediaType)) throw new Error(`http: expected the Prometheus text format, got ${mediaType} from ${where}: ${snippetOf(text)}`);
-  try {
-    return parsePrometheusText(text, { timestampsInSeconds: mediaType === 'application/openmetrics-text' }).samples;
-  } catch (err) {
-    throw new Error(`http: the response from ${where} is not in the Prometheus text format: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  const { samples, problems } = parsePrometheusText(text, { timestampsInSeconds: mediaType === 'application/openmetrics-text' });
+  if (samples.length === 0 && problems.length > 0) throw new Error(`http: the response from ${where} is not in the Prometheus text format: ${problems[0]}`);
+  return { samples, problems };
 }
 
 /**

@@ -58,20 +58,35 @@ describe('prometheus text parser', () => {
     expect(samples).to.deep.equal([sample('rpc_seconds_bucket', { le: '0.5' }, 3, 1718193600250)]);
   });
 
-  it('names the line and what it expected when a line is malformed', () => {
+  it('skips a malformed line, names it and what it expected, and keeps the rest', () => {
     const cases: [string, RegExp][] = [
-      ['ok 1\nbad{a="1" 2', /line 2: expected "," or "}" after the value of label a/],
-      ['x{a="unterminated} 1', /line 1: the value of label a has no closing quote/],
-      ['x{a=1} 1', /line 1: expected a quoted value for label a/],
-      ['x{a="1",a="2"} 1', /line 1: label a appears twice/],
-      ['x one', /line 1: "one" is not a number/],
-      ['x 1 soon', /line 1: "soon" is not a timestamp/],
-      ['x 1 2 3', /line 1: expected the end of the line/],
-      ['x', /line 1: expected a space and a value after x/],
-      ['{a="1"} 1', /line 1: expected a metric name/],
-      ['# TYPE', /line 1: expected a metric name after TYPE/],
+      ['bad{a="1" 2', /line 2: expected "," or "}" after the value of label a/],
+      ['x{a="unterminated} 1', /line 2: the value of label a has no closing quote/],
+      ['x{a=1} 1', /line 2: expected a quoted value for label a/],
+      ['x{a="1",a="2"} 1', /line 2: label a appears twice/],
+      ['x one', /line 2: "one" is not a number/],
+      ['x 1 soon', /line 2: "soon" is not a timestamp/],
+      ['x 1 2 3', /line 2: expected the end of the line/],
+      ['x', /line 2: expected a space and a value after x/],
+      ['{a="1"} 1', /line 2: expected a metric name/],
+      ['# TYPE', /line 2: expected a metric name after TYPE/],
+      ['# HELP', /line 2: expected a metric name after HELP/],
     ];
-    for (const [text, message] of cases) expect(() => parsePrometheusText(text), text).to.throw(message);
+    for (const [bad, message] of cases) {
+      const parsed = parsePrometheusText(`before 1\n${bad}\nafter{a="b"} 2\n`);
+      expect(parsed.problems, bad).to.have.length(1);
+      expect(parsed.problems[0], bad).to.match(message);
+      expect(parsed.samples.map((s) => [s.name, s.value]), bad).to.deep.equal([['before', 1], ['after', 2]]);
+    }
+  });
+
+  it('reads the edge cases of the Prometheus project\'s own exposition test data', () => {
+    // From prometheus/common expfmt's text parser tests: blanks inside braces, a trailing comma, no blank before the value.
+    const { samples, problems } = parsePrometheusText('name2{ labelname = "val1" , }-Inf\nname{labelname="val2",basename="basevalue"} 0.23 1234567890\n');
+    expect(problems).to.deep.equal([]);
+    expect(samples[0]!.labels.get('labelname')).to.equal('val1');
+    expect(samples[0]!.value).to.equal(-Infinity);
+    expect(samples[1]!.timestampMs).to.equal(1234567890);
   });
 
   it('reads values the way Prometheus writes them, and nothing else', () => {

@@ -27,6 +27,8 @@ export interface PromExposition {
   samples: PromSample[];
   /** By metric family name. */
   metadata: Map<string, PromMetadata>;
+  /** The lines skipped as malformed, each as `line N: what was expected, found …`. */
+  problems: string[];
 }
 
 /** How to read timestamps: milliseconds in the Prometheus format, seconds in OpenMetrics. */
@@ -41,22 +43,28 @@ const LABEL_CHAR = /[A-Za-z0-9_]/;
 const FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /**
- * Parses an exposition. Throws on the first malformed line, naming its number and what was expected.
+ * Parses an exposition. A malformed line is skipped and named in `problems` with its number and what was
+ * expected; the rest is read (one exporter's bad line must not blank every series of a scrape).
  * @example parsePrometheusText('up{job="api"} 1\n').samples[0] // { name: 'up', labels: Map { job → api }, value: 1, timestampMs: undefined }
  */
 export function parsePrometheusText(text: string, options: PromParseOptions = {}): PromExposition {
   const samples: PromSample[] = [];
   const metadata = new Map<string, PromMetadata>();
+  const problems: string[] = [];
   const lines = text.split('\n');
   for (let n = 0; n < lines.length; n++) {
     const line = (lines[n] as string).replace(/\r$/, '');
     const cursor = new Cursor(line, n + 1);
     cursor.skipBlanks();
     if (cursor.atEnd()) continue;
-    if (cursor.peek() === '#') readComment(cursor, metadata);
-    else samples.push(readSample(cursor, options));
+    try {
+      if (cursor.peek() === '#') readComment(cursor, metadata);
+      else samples.push(readSample(cursor, options));
+    } catch (err) {
+      problems.push(err instanceof Error ? err.message : String(err));
+    }
   }
-  return { samples, metadata };
+  return { samples, metadata, problems };
 }
 
 /**
@@ -138,7 +146,8 @@ function readSample(cursor: Cursor, options: PromParseOptions): PromSample {
   let blanks = cursor.skipBlanks();
   if (cursor.peek() === '{') {
     readLabels(cursor, labels);
-    blanks = cursor.skipBlanks();
+    // After the closing brace the value may follow at once (`x{a="1"}-Inf`), as Prometheus reads it.
+    blanks = cursor.skipBlanks() + 1;
   }
   if (blanks === 0 || cursor.atEnd()) cursor.fail(`expected a space and a value after ${name}`);
   const valueText = cursor.token();
