@@ -58,6 +58,7 @@ describe('rtdash serve on a port in use, with alerting on Redis', function () {
     const exited = await Promise.race([child.exited.then(() => true), sleep(8000).then(() => false)]);
     expect(exited, `still running 8 s after the listen failed:\n${child.output()}`).to.equal(true);
     expect(child.process.exitCode, child.output()).to.not.equal(0);
-    expect(child.output()).to.match(/EADDRINUSE/);
+    // Said in words, with what to do about it, not as a bare `listen EADDRINUSE`.
+    expect(child.output()).to.match(/rtdash serve: 127\.0\.0\.1:\d+ is already in use \(another rtdash, or another server\); stop it, or serve on another port with --port N or PORT=N/);
   });
 });

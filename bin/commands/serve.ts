@@ -12,14 +12,15 @@ const USAGE = `Usage: rtdash serve [--config FILE] [--port N] [--host H]
 
 Runs the server. The config is FILE, else $RTDASH_CONFIG, else ./config.yaml if it exists,
 else the embedded defaults (the bundled demo dashboards, no database needed).
-The port is --port, else $PORT, else the config's server.port (8080).`;
+The port is --port, else $PORT, else the config's server.port (8080). --port also sets \${PORT} for the
+config, so a source that reads the server's own address (http://127.0.0.1:\${PORT:-8080}) follows it.`;
 
 /** Runs `rtdash serve`; resolves with the exit code once the server has stopped. */
 export async function serveCommand(args: string[]): Promise<number> {
   const parsed = parseCommand(args, { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' }, host: { type: 'string' } }, USAGE);
   if (!parsed) return 0;
   const file = (parsed.values.config as string | undefined) ?? process.env.RTDASH_CONFIG ?? (existsSync('config.yaml') ? 'config.yaml' : undefined);
-  const portText = (parsed.values.port as string | undefined) ?? process.env.PORT;
+  const portText = (parsed.values.port as string | undefined) ?? (process.env.PORT || undefined);
   const port = portText === undefined ? undefined : Number(portText);
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) {
     console.error(`rtdash serve: --port must be a whole number from 0 to 65535; got "${portText}"`);
@@ -27,7 +28,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   }
   let config;
   try {
-    config = await loadServerConfig(file);
+    config = await loadServerConfig(file, portText === undefined ? process.env : { ...process.env, PORT: portText });
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -45,6 +46,11 @@ export async function serveCommand(args: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
+      return 1;
+    }
+    const listenProblem = listenFailure(err);
+    if (listenProblem !== undefined) {
+      console.error(`rtdash serve: ${listenProblem}`);
       return 1;
     }
     throw err;
@@ -66,4 +72,14 @@ export async function serveCommand(args: string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
   return 0;
+}
+
+/** What to tell someone whose server could not take its address, or undefined for any other error. */
+function listenFailure(err: unknown): string | undefined {
+  const { code, address, port } = err as { code?: string; address?: string; port?: number };
+  const where = `${address ?? 'its address'}${port === undefined ? '' : `:${port}`}`;
+  if (code === 'EADDRINUSE') return `${where} is already in use (another rtdash, or another server); stop it, or serve on another port with --port N or PORT=N`;
+  if (code === 'EACCES') return `may not listen on ${where}: ports below 1024 need root (or CAP_NET_BIND_SERVICE); use a port from 1024 up, behind a proxy`;
+  if (code === 'EADDRNOTAVAIL') return `${address ?? 'the host'} is not an address of this machine (server.host or --host)`;
+  return undefined;
 }
