@@ -48,7 +48,7 @@ const RUNNERS: Record<ReadCommand, Runner> = {
   DBSIZE: async (_, ctx, { exec }) => countFrame(ctx.range.to, integer(await exec('DBSIZE', []))),
   INFO: async (a, ctx, { exec }) => {
     const section = a.literal('section');
-    return infoFrame(ctx.range.to, text(await exec('INFO', section === undefined ? [] : [section])) ?? '');
+    return infoFrame(ctx.range.to, text(await exec('INFO', section === undefined ? [] : [section])) ?? '', a.literals('fields'));
   },
   LRANGE: async (a, ctx, { exec }) => {
     const key = a.key();

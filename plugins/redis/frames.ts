@@ -168,11 +168,19 @@ export function timeSeriesFrame(samples: readonly (readonly [number, string])[],
 }
 
 /**
- * INFO text → one row of `time` and every numeric field, in INFO's order. A field holding `k=v,…` pairs
- * (`db0:keys=5,expires=0`, `cmdstat_get:calls=2,…`) gives one column per numeric pair (`db0_keys`).
+ * INFO text → one row of `time` and every numeric field, in INFO's order, or only the `wanted` ones in that
+ * order (null when INFO has no such number). A field holding `k=v,…` pairs (`db0:keys=5,expires=0`,
+ * `cmdstat_get:calls=2,…`) gives one column per numeric pair (`db0_keys`).
  * @example infoFrame(0, 'connected_clients:3\r\nused_memory_human:1.0M') // time, connected_clients
  */
-export function infoFrame(time: number, text: string): Frame {
+export function infoFrame(time: number, text: string, wanted?: readonly string[]): Frame {
+  const all = allInfoFields(time, text);
+  if (wanted === undefined) return all;
+  const byName = new Map(all.fields.map((f) => [f.name, f]));
+  return { fields: [all.fields[0]!, ...wanted.map((name): Field => byName.get(name) ?? { name, type: 'number', values: [null] })] };
+}
+
+function allInfoFields(time: number, text: string): Frame {
   const names = new ColumnNames(['time']);
   const fields: Field[] = [{ name: 'time', type: 'time', values: [time] }];
   const add = (name: string, value: number): void => void fields.push({ name: names.claim(name), type: 'number', values: [value] });

@@ -32,7 +32,7 @@ export type RedisQuery =
   | { command: 'LRANGE' | 'ZRANGE' | 'ZREVRANGE'; key: TextArg; start?: IntArg; stop?: IntArg }
   | { command: 'ZRANGEBYSCORE'; key: TextArg; min?: number | string; max?: number | string; count?: IntArg; fields?: readonly string[] }
   | { command: 'XRANGE' | 'XREVRANGE'; key: TextArg; start?: string; end?: string; count?: IntArg; fields?: readonly string[] }
-  | { command: 'INFO'; section?: string }
+  | { command: 'INFO'; section?: string; fields?: readonly string[] }
   | { command: 'DBSIZE' }
   | { command: 'TS.RANGE'; key: TextArg; count?: IntArg; aggregation?: TsAggregation; bucket?: string };
 

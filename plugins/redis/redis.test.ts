@@ -131,6 +131,14 @@ describe('redis plugin (needs Redis)', function () {
       expect(columns(newest)).to.deep.equal({ time: [times[2], times[1]], total: [30, 20.5] });
     });
 
+    it('INFO gives only the fields it names, in that order, null for one it lacks', async () => {
+      const frame = await ask({ command: 'INFO', fields: ['used_memory', 'connected_clients', 'no_such_field'] });
+      expect(frame.fields.map((f) => f.name)).to.deep.equal(['time', 'used_memory', 'connected_clients', 'no_such_field']);
+      expect(frame.fields[1]!.values[0]).to.be.a('number').above(0);
+      expect(frame.fields[2]!.values[0]).to.be.a('number').at.least(1);
+      expect(frame.fields[3]!.values).to.deep.equal([null]);
+    });
+
     it('INFO gives one row of the numeric fields', async () => {
       const frame = await ask({ command: 'INFO' });
       const cols = columns(frame);
