@@ -17,6 +17,9 @@ export async function redisSink(url: string): Promise<OrderSink> {
   let lastMs = top === undefined ? 0 : Number(top.split('-')[0]);
   return {
     name: `Redis ${new URL(url).host}`,
+    async newest() {
+      return lastMs === 0 ? undefined : lastMs;
+    },
     async write(orders) {
       const multi = redis.multi();
       for (const o of [...orders].sort((a, b) => a.createdAt - b.createdAt)) {

@@ -9,9 +9,14 @@ import type { Order } from './shop.js';
 /** A writer that stores orders and can be closed. */
 export interface OrderSink {
   name: string;
+  /** The time of the newest order stored (epoch ms), if any: a second seed back-fills only from there. */
+  newest(): Promise<number | undefined>;
   write(orders: Order[]): Promise<void>;
   close(): Promise<void>;
 }
+
+/** A driver's answer for MAX(created_at): a Date, or null for an empty table. */
+const epochOf = (value: unknown): number | undefined => (value instanceof Date ? value.getTime() : undefined);
 
 const PG_SCHEMA = `
 CREATE TABLE IF NOT EXISTS orders (
@@ -49,6 +54,9 @@ export async function postgresSink(url: string): Promise<OrderSink> {
   await pool.query(PG_SCHEMA);
   return {
     name: `PostgreSQL ${target.host}/${database}`,
+    async newest() {
+      return epochOf((await pool.query<{ t: Date | null }>('SELECT max(created_at) AS t FROM orders')).rows[0]?.t);
+    },
     async write(orders) {
       if (orders.length === 0) return;
       const values: unknown[] = [];
@@ -84,6 +92,10 @@ export async function mysqlSink(url: string): Promise<OrderSink> {
   )`);
   return {
     name: `MariaDB ${target.host}/${database}`,
+    async newest() {
+      const [rows] = await pool.query('SELECT MAX(created_at) AS t FROM orders');
+      return epochOf((rows as { t: Date | null }[])[0]?.t);
+    },
     async write(orders) {
       if (orders.length === 0) return;
       const rows = orders.map((o) => [o.id, new Date(o.createdAt), o.region, o.total, o.status]);

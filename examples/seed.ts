@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * `npm run demo:seed`: creates the example shop in the servers config.example.yaml names
- * (PostgreSQL, MariaDB, Redis), back-fills an hour of orders, then keeps writing new ones until
- * Ctrl-C. A server that is not there is reported and skipped; the others are still seeded.
+ * (PostgreSQL, MariaDB, Redis), back-fills the last hour of orders (from the newest order already
+ * there, when an earlier seed left some), then keeps writing new ones until Ctrl-C (`--once`: no more).
+ * A server that is not there is reported and skipped; the others are still seeded.
  */
 import { join } from 'node:path';
 import { loadServerConfig } from '../core/config/index.js';
@@ -31,11 +32,18 @@ async function main(): Promise<void> {
   }
   if (sinks.length === 0) throw new Error(`no database named in ${file} could be reached`);
   const now = Date.now();
-  const history = ordersBetween(now - 3_600_000, now);
-  const written = await Promise.allSettled(sinks.map((s) => s.write(history)));
+  // The last hour, less what an earlier seed already wrote: run twice, the charts show one hour, not a step.
+  const written = await Promise.allSettled(
+    sinks.map(async (sink) => {
+      const from = Math.max(now - 3_600_000, ((await sink.newest()) ?? 0) + 1);
+      const history = ordersBetween(from, now);
+      await sink.write(history);
+      console.log(`${sink.name}: wrote ${history.length} orders ${from === now - 3_600_000 ? 'of the last hour' : `since its newest (${new Date(from).toISOString()})`}`);
+    }),
+  );
   written.forEach((r, i) => r.status === 'rejected' && console.error(`${sinks[i]!.name}: ${messageOf(r.reason)}`));
   const once = process.argv.includes('--once');
-  console.log(`wrote ${history.length} orders of the last hour${once ? '' : '; now writing new ones every second (Ctrl-C to stop)'}`);
+  if (!once) console.log('now writing new ones every second (Ctrl-C to stop)');
   let last = now;
   const timer = setInterval(() => {
     const t = Date.now();
