@@ -4,6 +4,8 @@
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { QueryMetrics } from './query-metrics.js';
+import { VERSION } from './version.js';
+import { ALERT_STATES } from './alerts/rule-state.js';
 
 /** Plain counters bumped on hot paths; exported to Prometheus at scrape time, not per message. */
 export interface HotCounters {
@@ -12,8 +14,24 @@ export interface HotCounters {
   bytesSent: number;
 }
 
-/** How often the event-loop delay histogram (rtdash_nodejs_eventloop_lag_*) takes a sample. */
+/** How often the event-loop delay histogram (nodejs_eventloop_lag_*) takes a sample. */
 const EVENT_LOOP_SAMPLE_MS = 100;
+
+/**
+ * prom-client's sums of `nodejs_active_{handles,requests,resources}` (by type, kept) are gauges named `_total`,
+ * which `promtool check metrics` refuses (a `_total` is a counter); `sum(nodejs_active_handles)` gives each.
+ */
+const NOT_PROMETHEUS_CLEAN = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+/** What the server's gauges read when scraped. */
+export interface MetricSources {
+  viewers(): number;
+  connections(): number;
+  jobs(): number;
+  slots?(): number;
+  /** The alerts as the engine shows them: counted by state. */
+  alerts?(): readonly { state: string }[];
+}
 
 /** All metrics of one server. */
 export class Metrics {
@@ -27,13 +45,27 @@ export class Metrics {
   readonly slowClients: Counter<'action'>;
   readonly allocatorTrims: Counter<'released'>;
 
-  constructor(sources: { viewers(): number; connections(): number; jobs(): number; slots?(): number }) {
+  constructor(sources: MetricSources) {
     const registers = [this.registry];
     const hot = this.hot;
     // The event-loop delay histogram samples on a timer of its own: every 20 ms cost an otherwise quiet server
     // more CPU than 200 job runs a second (docs/benchmarks.md, "Job runs"); every 100 ms still catches any stall
     // a viewer would notice.
-    collectDefaultMetrics({ register: this.registry, prefix: 'rtdash_', eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
+    // The standard process_* and nodejs_* names, unprefixed, so stock Node.js dashboards and alerts match.
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
+    for (const name of NOT_PROMETHEUS_CLEAN) this.registry.removeSingleMetric(name);
+    new Gauge({ name: 'rtdash_build_info', help: 'Always 1; the labels say which rtdash and Node.js this is', labelNames: ['version', 'nodejs'], registers }).set({ version: VERSION, nodejs: process.versions.node }, 1);
+    new Gauge({
+      name: 'rtdash_alerts',
+      help: 'Alerts by state (pending, firing, resolved, nodata, error), as GET /api/alerts lists them; alerts in ok are not counted',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        this.reset();
+        for (const state of ALERT_STATES) if (state !== 'ok') this.set({ state }, 0);
+        for (const alert of sources.alerts?.() ?? []) this.inc({ state: alert.state });
+      },
+    });
     new Gauge({ name: 'rtdash_viewers', help: 'Dashboard subscriptions being served', registers, collect() { this.set(sources.viewers()); } });
     new Gauge({ name: 'rtdash_connections', help: 'Open WebSocket and SSE connections', registers, collect() { this.set(sources.connections()); } });
     new Gauge({ name: 'rtdash_connection_slots', help: 'Per-IP connection slots in use (WebSocket, SSE, long-poll sessions, waiting widget requests); a slot nothing holds is a leak', registers, collect() { this.set(sources.slots?.() ?? 0); } });

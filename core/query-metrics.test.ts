@@ -24,9 +24,17 @@ describe('query metrics', () => {
       histogram.observe({ source }, seconds);
     }
     const sorted = (text: string) => text.split('\n').sort().join('\n');
+    // Whether each source's last query answered: a family of ours alone.
+    expect(await ours.getSingleMetricAsString('rtdash_datasource_up')).to.include('rtdash_datasource_up{source="pg"} 1').and.include('rtdash_datasource_up{source="http"} 1');
+    a.done('timeout');
+    expect(await ours.getSingleMetricAsString('rtdash_datasource_up')).to.include('rtdash_datasource_up{source="pg"} 0');
+    a.done('ok');
+    ours.removeSingleMetric('rtdash_datasource_up');
+    counter.inc({ source: 'pg', outcome: 'timeout' });
+    counter.inc({ source: 'pg', outcome: 'ok' });
     expect(sorted(await ours.metrics())).to.equal(sorted(await theirs.metrics()));
     expect(await ours.metrics()).to.include('rtdash_query_duration_seconds_bucket{le="0.001",source="pg"} 2');
-    expect(await ours.metrics()).to.include('rtdash_queries_total{source="pg",outcome="ok"} 3');
+    expect(await ours.metrics()).to.include('rtdash_queries_total{source="pg",outcome="ok"} 4');
   });
 
   it('refuses a duration that is not a number, as prom-client does', () => {

@@ -4,7 +4,7 @@
  * them on each run: no label object, no label hash and no closure per query, which prom-client's `inc` and
  * `observe` cost on every call. The exposition is the same as prom-client's Counter and Histogram give.
  */
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ErrorCode } from './errors.js';
 
 /** The duration buckets, in seconds. */
@@ -22,6 +22,8 @@ export class SourceQueries {
   readonly buckets = new Float64Array(QUERY_DURATION_BUCKETS.length + 1);
   sum = 0;
   count = 0;
+  /** 1 when the last query that ended answered, 0 when it failed; none before the first. */
+  up: 0 | 1 | undefined;
 
   constructor(source: string) {
     this.source = source;
@@ -30,6 +32,8 @@ export class SourceQueries {
   /** Counts one query that ended with `outcome`. */
   done(outcome: string): void {
     this.outcomes.set(outcome, (this.outcomes.get(outcome) ?? 0) + 1);
+    // A query cancelled at shutdown says nothing of the source.
+    if (outcome !== 'cancelled') this.up = outcome === 'ok' ? 1 : 0;
   }
 
   /** Records one query's duration in seconds. */
@@ -65,6 +69,16 @@ export class QueryMetrics {
       collect() {
         this.reset();
         for (const s of sources.values()) for (const [outcome, n] of s.outcomes) this.inc({ source: s.source, outcome }, n);
+      },
+    });
+    new Gauge({
+      name: 'rtdash_datasource_up',
+      help: 'Whether the last query of a data source answered (1) or failed (0)',
+      labelNames: ['source'],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of sources.values()) if (s.up !== undefined) this.set({ source: s.source }, s.up);
       },
     });
     const histogram = {

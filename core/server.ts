@@ -4,16 +4,15 @@
  */
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { DashboardStore, type ReloadResult } from './dashboard-store.js';
 import { EmbedAccess } from './embed-access.js';
 import { AlertFolder, DEFAULT_CLUSTER, changedVersions, checkDatasources, dashboardContext } from './config/index.js';
 import { Metrics } from './metrics.js';
+import { VERSION } from './version.js';
 import type { ServerConfig } from './model.js';
 import { definePlugin, type Logger, type PluginDefinition, type RuntimeStats } from './plugin.js';
 import { RtdashError, messageOf } from './errors.js';
-import { packageRoot } from './paths.js';
 import { PluginRegistry, createSource, type SourceInstance } from './registry.js';
 import type { PluginFaults } from './plugin-faults.js';
 import { Scheduler } from './scheduler.js';
@@ -34,7 +33,7 @@ import { createApp } from './http/app.js';
 import { MemoryRelease, glibcTrim } from './memory-release.js';
 
 /** The package version, for the `hello` message and `--version`. */
-export const VERSION: string = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+export { VERSION } from './version.js';
 
 /** After a burst of at least 100 connections in 30 s, the allocator's free pages are handed back in each of the next 3 quiet periods. */
 const MEMORY_RELEASE = { everyMs: 30_000, burst: 100, periodsAfter: 3 };
@@ -199,7 +198,7 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
   options.faults?.watchPlugins(registry);
   let hub: Hub | undefined;
   let scheduler: Scheduler | undefined;
-  const metrics = new Metrics({ viewers: () => hub?.viewers ?? 0, connections: () => hub?.connections ?? 0, jobs: () => scheduler?.size ?? 0, slots: () => gate.slots });
+  const metrics = new Metrics({ viewers: () => hub?.viewers ?? 0, connections: () => hub?.connections ?? 0, jobs: () => scheduler?.size ?? 0, slots: () => gate.slots, alerts: () => alerting?.engine.alerts() ?? [] });
   const stats = statsReader(metrics, () => hub, () => scheduler);
   const sources = built.sources;
   await createSources(config, registry, sources, logger, stats);

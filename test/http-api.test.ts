@@ -60,7 +60,7 @@ describe('HTTP API', function () {
     const res = await get('/metrics');
     expect(res.headers.get('content-type')).to.match(/^text\/plain; version=0\.0\.4/);
     const text = await res.text();
-    for (const name of ['rtdash_viewers', 'rtdash_connections', 'rtdash_messages_sent_total', 'rtdash_bytes_sent_total', 'rtdash_queries_total', 'rtdash_query_duration_seconds_bucket', 'rtdash_ticks_skipped_total', 'rtdash_nodejs_eventloop_lag_seconds', 'rtdash_process_cpu_seconds_total']) {
+    for (const name of ['rtdash_viewers', 'rtdash_connections', 'rtdash_messages_sent_total', 'rtdash_bytes_sent_total', 'rtdash_queries_total', 'rtdash_query_duration_seconds_bucket', 'rtdash_ticks_skipped_total', 'nodejs_eventloop_lag_seconds', 'process_cpu_seconds_total']) {
       expect(text).to.include(`# TYPE ${name.replace(/_bucket$/, '')} `);
     }
     expect(text).to.match(/rtdash_queries_total\{source="test",outcome="ok"\} [1-9]/);

@@ -30,7 +30,7 @@ widgets:
     title: rtdash heap, as Prometheus scraped it
     type: line
     source: prom
-    query: { promql: 'rtdash_nodejs_heap_size_used_bytes{job="rtdash"}', instant: false, legend: heap }
+    query: { promql: 'nodejs_heap_size_used_bytes{job="rtdash"}', instant: false, legend: heap }
     every: 1s
     keep: 5m
     x: time
@@ -52,7 +52,7 @@ widgets:
     title: rtdash heap over the viewer's range
     type: line
     source: prom
-    query: { promql: 'rtdash_nodejs_heap_size_used_bytes{job="rtdash"}', legend: heap }
+    query: { promql: 'nodejs_heap_size_used_bytes{job="rtdash"}', legend: heap }
     every: 1s
     x: time
     y: [heap]
@@ -80,7 +80,7 @@ describe('a dashboard on the prometheus source, through a real rtdash server', f
     });
     prom = await startPrivatePrometheus([{ job: 'fixture', targets: [target.address] }, { job: 'rtdash', targets: [new URL(app.server.url).host] }], port);
     // Two scrapes: a range query's last step (a whole second) then lies after the first one.
-    await untilScraped(prom.url, 'count_over_time(rtdash_nodejs_heap_size_used_bytes{job="rtdash"}[1m]) > 1');
+    await untilScraped(prom.url, 'count_over_time(nodejs_heap_size_used_bytes{job="rtdash"}[1m]) > 1');
     await untilScraped(prom.url, 'demo_temperature');
   });
   after(async () => {
