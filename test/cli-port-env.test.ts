@@ -4,18 +4,10 @@
  */
 import { expect } from 'chai';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { killCli, serveCli, until, waitReady, type ServedCli } from './support/served-cli.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from './support/tcp-proxy.js';
 
 describe('rtdash serve --port and ${PORT} in the config', function () {
   this.timeout(60_000);
