@@ -57,7 +57,7 @@ describe('alert rules in a dashboard', () => {
     repeat: 1h
     severity: critical
     labels: { team: shop, tier: 1 }
-    summary: "Error rate {{ value }} % in {{ labels.region }}"
+    summary: "Error rate {{ value }} % for {{ labels.team }}"
     description: longer
     by: [t]
     column: error_rate
@@ -80,7 +80,7 @@ describe('alert rules in a dashboard', () => {
       repeatMs: 3_600_000,
       severity: 'critical',
       labels: { team: 'shop', tier: '1' },
-      summary: 'Error rate {{ value }} % in {{ labels.region }}',
+      summary: 'Error rate {{ value }} % for {{ labels.team }}',
       description: 'longer',
       nodata: 'keep',
       error: 'alert',
@@ -136,6 +136,8 @@ describe('alert rules in a dashboard', () => {
       ['vars with a value a viewer could not choose', '  - { name: r, widget: free, when: "last() > 1", vars: { region: mars } }\n', 'shop.yaml:10:66: variable "region" must be one of eu, us; got "mars" (in "vars" of alert "r")'],
       ['a "column" the widget does not have', '  - { name: r, widget: error-rate-now, when: "last() > 1", column: p96 }\n', 'shop.yaml:10:68: "column" "p96" of alert "r" is not a column of widget "error-rate-now" (its columns: t, error_rate, p95); did you mean "p95"?'],
       ['a "by" column the widget does not have', '  - { name: r, widget: error-rate-now, when: "last() > 1", by: [host] }\n', 'shop.yaml:10:65: "by" column "host" of alert "r" is not a column of widget "error-rate-now" (its columns: t, error_rate, p95)'],
+      ['a misspelt template name', '  - { name: r, widget: free, when: "last() > 1", summary: "at {{ $valeu }}" }\n', 'shop.yaml:10:59: "summary" of alert "r": "{{ $valeu }}": unknown name "$valeu"; did you mean "$value"? (names: value, rule, dashboard, labels.NAME, values.CALL, or $value, $labels.NAME; functions: humanize, humanizePercentage, humanizeDuration)'],
+      ['a label the rule never has, in its description', '  - { name: r, widget: free, when: "last() > 1", description: "on {{ $labels.instance }}" }\n', 'shop.yaml:10:63: "description" of alert "r": "{{ $labels.instance }}": the rule has no label "instance" (it has: none)'],
       ['a condition column the widget does not have, inside the expression', '  - { name: r, widget: error-rate-now, when: "avg(5m, p96) > 1" }\n', 'shop.yaml:10:55: column "p96" in "when" of alert "r" is not a column of widget "error-rate-now" (its columns: t, error_rate, p95); did you mean "p95"?'],
     ];
     for (const [what, rules, expected] of cases) it(what, () => expect(dashboardProblems(rules)).to.deep.equal([expected]));

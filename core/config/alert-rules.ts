@@ -20,6 +20,7 @@ import { defaultWhere, dottedPath, validateData, type Where } from './validate.j
 import { MIN_EVERY_MS, type DashboardContext } from './widget.js';
 import { widgetTraits } from '../widget-types.js';
 import type { DocPath, YamlFile } from './yaml-file.js';
+import { templateProblems } from '../alerts/templates.js';
 
 /** The severity of a rule that sets none. */
 export const DEFAULT_SEVERITY = 'warning';
@@ -108,6 +109,13 @@ function ruleOf(r: Plain, index: number, scope: RuleScope, source: YamlFile, pro
   if (forMs === undefined || keepFiringForMs === undefined || repeatMs === undefined) return undefined;
   const labels = Object.fromEntries(Object.entries(objectAt(r, 'labels')).map(([k, v]) => [k, String(v)]));
   const [column, description] = [stringAt(r, 'column'), stringAt(r, 'description')];
+  const known = { labels: [...Object.keys(labels), ...(stringsAt(r, 'by') ?? [])] };
+  const before = problems.length;
+  for (const key of ['summary', 'description'] as const) {
+    const text = stringAt(r, key);
+    if (text !== undefined) for (const problem of templateProblems(text, known)) problems.push(source.problem([...path, key], `"${key}" of ${label}: ${problem}`));
+  }
+  if (problems.length > before) return undefined;
   return {
     name,
     // A rule in an alert file that watches a dashboard's widget belongs to that dashboard, as one declared in it does.
