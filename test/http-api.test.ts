@@ -49,6 +49,9 @@ describe('HTTP API', function () {
       const schema = (await (await get(`/schemas/${name}.json`)).json()) as { $id: string };
       expect(schema.$id).to.equal(`https://rtdash.dev/schemas/${name}.json`);
     }
+    // The editor's copy of the config schema takes ${PORT:-8080} where a number goes.
+    const config = (await (await get('/schemas/config.json')).json()) as { properties: { server: { properties: { port: { anyOf?: { type: string }[] } } } } };
+    expect(config.properties.server.properties.port.anyOf?.map((s) => s.type)).to.deep.equal(['integer', 'string']);
     expect(await (await get('/healthz')).json()).to.deep.equal({ status: 'ok' });
     expect((await get('/readyz')).status).to.equal(200);
     const sources = (await (await get('/api/datasources')).json()) as { name: string; health: { status: string } }[];

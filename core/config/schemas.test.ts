@@ -1,6 +1,11 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { parse as parseYaml } from 'yaml';
+import { editorSchema } from './editor-schema.js';
 import { DURATION_PATTERN } from '../duration.js';
-import { bundledDashboardDir } from '../paths.js';
+import { bundledDashboardDir, packageRoot } from '../paths.js';
 import { loadDashboardDir } from './dashboard-config.js';
 import { formatProblem } from './problem.js';
 import { readSchema, schemaValidator, type SchemaName } from './schema-store.js';
@@ -73,5 +78,29 @@ describe('published schemas', () => {
   it('the bundled dashboards pass the schema', async () => {
     const { problems } = await loadDashboardDir(bundledDashboardDir, { sources: (name) => ({ type: name }) });
     expect(problems.map(formatProblem)).to.deep.equal([]);
+  });
+});
+
+describe('the config schema as editors get it', () => {
+  // An editor checks config.yaml as written, before `${VAR}` is filled in.
+  const raw = parseYaml(readFileSync(join(packageRoot, 'config.example.yaml'), 'utf8')) as unknown;
+  const strictWith = (schema: object) => {
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    return ajv.compile(schema);
+  };
+
+  it('accepts ${PORT:-8080} and other references where a number, a boolean or a pattern is expected', () => {
+    const validate = strictWith(editorSchema(readSchema('config')));
+    expect(validate(raw), JSON.stringify(validate.errors)).to.equal(true);
+    expect(validate({ server: { port: '${PORT}', limits: { coalesce: '${COALESCE:-15ms}' } }, log: { level: '${LOG_LEVEL:-info}' } }), JSON.stringify(validate.errors)).to.equal(true);
+  });
+
+  it('still refuses a value that is neither the type nor a whole reference', () => {
+    const validate = strictWith(editorSchema(readSchema('config')));
+    for (const port of ['eighty', 'x${PORT}', '${PORT']) expect(validate({ server: { port } }), port).to.equal(false);
+  });
+
+  it('is what the loader checks filled-in values against, less the references', () => {
+    expect(strictWith(readSchema('config'))(raw), 'the file schema takes numbers as numbers').to.equal(false);
   });
 });

@@ -10,6 +10,7 @@ import Router from '@koa/router';
 import { RtdashError, messageOf } from '../errors.js';
 import { requestToken } from '../embed-access.js';
 import { schemaDir } from '../paths.js';
+import { editorSchema } from '../config/editor-schema.js';
 import { publicDashboard } from '../public-dashboard.js';
 import { recentHealth } from '../registry.js';
 import { formatProblem } from '../config/index.js';
@@ -110,7 +111,9 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
     if (file === undefined) throw new RtdashError('RTDASH_NOT_FOUND', `no schema "${ctx.params.name}"; there are ${Object.keys(SCHEMAS).join(', ')}`);
     ctx.type = 'application/schema+json';
     ctx.set('Cache-Control', 'public, max-age=300');
-    ctx.body = await readFile(join(schemaDir, file), 'utf8');
+    const text = await readFile(join(schemaDir, file), 'utf8');
+    // config.yaml may write any value as ${VAR}: the editor's copy says so (the loader checks the filled-in values).
+    ctx.body = file === 'config.schema.json' ? JSON.stringify(editorSchema(JSON.parse(text) as object), null, 2) : text;
   });
 
   router.get('/api/dashboards', (ctx) => {

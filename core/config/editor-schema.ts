@@ -1,0 +1,40 @@
+/**
+ * The config schema as editors get it (GET /schemas/config.json): config.yaml is checked after `${VAR}` is filled
+ * in, but an editor sees the text as written, where `port: ${PORT:-8080}` is a string. Every typed value that
+ * is not text (a number, a boolean, an enum, a patterned string) also accepts a whole `${VAR}` or `${VAR:-default}`.
+ */
+
+/** A whole environment reference, as config.yaml may write any value. */
+export const ENV_REFERENCE = {
+  type: 'string',
+  pattern: '^\\$\\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\\}$',
+  description: 'Read from the environment when the server starts: ${VAR}, or ${VAR:-default}.',
+} as const;
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** Whether a subschema constrains a scalar in a way `${VAR}` text would fail. */
+function constrainsScalar(node: { [key: string]: Json }): boolean {
+  const type = node['type'];
+  if (type === 'integer' || type === 'number' || type === 'boolean') return true;
+  if (type === undefined) return 'enum' in node || 'const' in node;
+  return type === 'string' && ('pattern' in node || 'enum' in node || 'format' in node || 'const' in node);
+}
+
+/**
+ * `schema` with each scalar that text would fail turned into "that, or an environment reference".
+ * @example editorSchema({ type: 'object', properties: { port: { type: 'integer' } } }).properties.port // { anyOf: [{ type: 'integer' }, ENV_REFERENCE] }
+ */
+export function editorSchema<T>(schema: T): T {
+  const walk = (node: Json): Json => {
+    if (Array.isArray(node)) return node.map(walk);
+    if (node === null || typeof node !== 'object') return node;
+    const out: { [key: string]: Json } = {};
+    for (const [key, value] of Object.entries(node)) out[key] = key === 'enum' || key === 'const' || key === 'default' || key === 'examples' ? value : walk(value);
+    if (!constrainsScalar(out)) return out;
+    const { description, markdownDescription, default: fallback, ...typed } = out;
+    const doc = { ...(description !== undefined && { description }), ...(markdownDescription !== undefined && { markdownDescription }), ...(fallback !== undefined && { default: fallback }) };
+    return { ...doc, anyOf: [typed, ENV_REFERENCE as unknown as Json] };
+  };
+  return walk(schema as Json) as T;
+}
