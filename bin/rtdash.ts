@@ -7,6 +7,7 @@ import { initCommand } from './commands/init.js';
 import { pluginCommand } from './commands/plugin-new.js';
 import { tokenCommand } from './commands/token.js';
 import { clusterCommand } from './commands/cluster.js';
+import { USAGE_EXIT, UsageError } from './commands/args.js';
 
 const USAGE = `rtdash ${VERSION} — real-time dashboards from YAML
 
@@ -20,7 +21,8 @@ Usage:
   rtdash cluster status [--config FILE] [--json]        the instances of a cluster and the jobs each one runs
   rtdash --help | --version
 
-With no config file, serve runs the bundled demo dashboards on 127.0.0.1:8080.`;
+With no config file, serve runs the bundled demo dashboards on 127.0.0.1:8080.
+Exit codes: 0 done, 1 bad input (a config, a dashboard, a refused token), 2 a command used wrongly.`;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   serve: serveCommand,
@@ -35,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     console.log(USAGE);
-    return command === undefined ? 1 : 0;
+    return command === undefined ? USAGE_EXIT : 0;
   }
   if (command === '--version' || command === '-v') {
     console.log(VERSION);
@@ -44,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
   const run = COMMANDS[command];
   if (run === undefined) {
     console.error(`rtdash: unknown command "${command}"\n\n${USAGE}`);
-    return 1;
+    return USAGE_EXIT;
   }
   return run(rest);
 }
@@ -55,6 +57,6 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     console.error(`rtdash: ${err instanceof Error ? err.message : String(err)}`);
-    process.exitCode = 1;
+    process.exitCode = err instanceof UsageError ? USAGE_EXIT : 1;
   },
 );

@@ -116,7 +116,7 @@ describe('rtdash token create', function () {
   it('suggests the dashboard that was meant and refuses an unknown subcommand', () => {
     expect(run(['create', '--dashboard', 'sale', '--ttl', '1h']).stderr).to.include('did you mean "sales"?');
     const unknown = run(['make', '--dashboard', 'sales']);
-    expect(unknown.status).to.equal(1);
+    expect(unknown.status).to.equal(2);
     expect(unknown.stderr).to.include('unknown subcommand "make"');
   });
 

@@ -29,9 +29,15 @@ describe('rtdash CLI', function () {
       expect(run([command, '--version']).stdout.trim()).to.equal(version);
     }
     expect(run(['--help']).stdout).to.include('rtdash validate').and.include('rtdash token create');
+    // A command used wrongly exits 2; bad input (a config, a dashboard) exits 1.
     const unknown = run(['frobnicate']);
-    expect(unknown.status).to.equal(1);
+    expect(unknown.status).to.equal(2);
     expect(unknown.stderr).to.include('unknown command "frobnicate"');
+    const option = run(['serve', '--prot', '8081']);
+    expect(option.status).to.equal(2);
+    expect(option.stderr).to.include('unknown or incomplete option "--prot"; did you mean "--port"?');
+    expect(run(['serve', '--port', 'eighty']).status).to.equal(2);
+    expect(run([]).status).to.equal(2);
   });
 
   it('validate exits 0 with a summary on the bundled dashboards', () => {

@@ -64,7 +64,7 @@ describe('rtdash plugin new', function () {
 
   it('refuses a name that cannot be a plugin type and a folder that is not empty', () => {
     const bad = spawnSync(process.execPath, [BIN, 'plugin', 'new', 'Acme Corp'], { cwd: dir, encoding: 'utf8' });
-    expect(bad.status).to.equal(1);
+    expect(bad.status).to.equal(2);
     expect(bad.stderr).to.include('NAME must be lowercase letters, digits and -');
     const taken = spawnSync(process.execPath, [BIN, 'plugin', 'new', 'acme'], { cwd: dir, encoding: 'utf8' });
     expect(taken.status).to.equal(1);

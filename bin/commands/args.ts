@@ -3,6 +3,12 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { VERSION } from '../../core/server.js';
 import { didYouMean } from '../../core/config/suggest.js';
 
+/** The exit code of a command used wrongly (an unknown option or subcommand, a missing argument): 1 is for bad input. */
+export const USAGE_EXIT = 2;
+
+/** A command used wrongly: the message ends with its usage; `rtdash` exits with USAGE_EXIT. */
+export class UsageError extends Error {}
+
 /** Parsed flags and positionals. */
 export interface ParsedCommand {
   values: Record<string, string | boolean | string[] | undefined>;
@@ -19,7 +25,7 @@ export function parseCommand(args: string[], options: NonNullable<ParseArgsConfi
     const option = /'(-[^']*)'/.exec((err as Error).message)?.[1];
     const known = Object.keys(all).map((o) => `--${o}`);
     const hint = option?.startsWith('--') ? didYouMean(option.split('=')[0]!, known) : '';
-    throw new Error(`${option ? `unknown or incomplete option "${option}"${hint}` : (err as Error).message}\n\n${usage}`, { cause: err });
+    throw new UsageError(`${option ? `unknown or incomplete option "${option}"${hint}` : (err as Error).message}\n\n${usage}`, { cause: err });
   }
   if (parsed.values.help) {
     console.log(usage);

@@ -5,7 +5,7 @@ import { ConfigError, DEFAULT_CLUSTER, loadServerConfig } from '../../core/confi
 import { messageOf } from '../../core/errors.js';
 import { redactedUrl } from '../../core/redis-link.js';
 import { formatClusterStatus, readClusterStatus } from '../../core/cluster/status.js';
-import { parseCommand } from './args.js';
+import { USAGE_EXIT, parseCommand } from './args.js';
 
 const USAGE = `Usage: rtdash cluster status [--config FILE] [--redis URL] [--prefix PREFIX] [--json]
 
@@ -26,7 +26,7 @@ export async function clusterCommand(args: string[]): Promise<number> {
   }
   if (sub !== 'status') {
     console.error(`rtdash cluster: unknown subcommand "${sub}"; the one there is is "status"\n\n${USAGE}`);
-    return 1;
+    return USAGE_EXIT;
   }
   const parsed = parseCommand(rest, { config: { type: 'string', short: 'c' }, redis: { type: 'string' }, prefix: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
   if (!parsed) return 0;

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { packageRoot } from '../../core/paths.js';
-import { parseCommand } from './args.js';
+import { USAGE_EXIT, parseCommand } from './args.js';
 
 const USAGE = `Usage: rtdash plugin new NAME [DIR]
 
@@ -28,7 +28,7 @@ export async function pluginCommand(args: string[]): Promise<number> {
   const [name, target] = parsed.positionals;
   if (name === undefined || !NAME.test(name)) {
     console.error(`rtdash plugin new: NAME must be lowercase letters, digits and -, starting with a letter (it becomes the plugin's type); got ${JSON.stringify(name ?? '')}\n\n${USAGE}`);
-    return 1;
+    return USAGE_EXIT;
   }
   const dir = resolve(target ?? name);
   if (existsSync(dir) && (await readdir(dir)).length > 0) {

@@ -6,7 +6,7 @@ import { createLogger } from '../../core/logger.js';
 import { PluginFaults, containPluginFailures } from '../../core/plugin-faults.js';
 import { startServer } from '../../core/server.js';
 import { builtinPlugins } from '../../plugins/builtin.js';
-import { parseCommand } from './args.js';
+import { USAGE_EXIT, parseCommand } from './args.js';
 
 const USAGE = `Usage: rtdash serve [--config FILE] [--port N] [--host H]
 
@@ -23,8 +23,8 @@ export async function serveCommand(args: string[]): Promise<number> {
   const portText = (parsed.values.port as string | undefined) ?? (process.env.PORT || undefined);
   const port = portText === undefined ? undefined : Number(portText);
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) {
-    console.error(`rtdash serve: --port must be a whole number from 0 to 65535; got "${portText}"`);
-    return 1;
+    console.error(`rtdash serve: ${parsed.values.port === undefined ? 'PORT' : '--port'} must be a whole number from 0 to 65535; got "${portText}"`);
+    return parsed.values.port === undefined ? 1 : USAGE_EXIT;
   }
   let config;
   try {

@@ -10,7 +10,7 @@ import { resolveVariables } from '../../core/variables.js';
 import type { Dashboard } from '../../core/model.js';
 import { checkRange } from '../../core/time-range.js';
 import { builtinPlugins } from '../../plugins/builtin.js';
-import { parseCommand } from './args.js';
+import { USAGE_EXIT, parseCommand } from './args.js';
 
 const USAGE = `Usage: rtdash token create --dashboard ID [--var NAME=VALUE]... [--from FROM [--to TO] | --max-range DURATION]
                            --ttl DURATION [--config FILE]
@@ -40,7 +40,7 @@ export async function tokenCommand(args: string[]): Promise<number> {
   }
   if (sub !== 'create') {
     console.error(`rtdash token: unknown subcommand "${sub}"; the one there is is "create"\n\n${USAGE}`);
-    return 1;
+    return USAGE_EXIT;
   }
   const options = {
     dashboard: { type: 'string', short: 'd' },
