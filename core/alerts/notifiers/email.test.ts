@@ -26,7 +26,9 @@ describe('email notifier', () => {
     expect(mail.to).to.deep.equal(['ops@example.com', 'oncall@example.com']);
     expect(mail.subject).to.equal('[FIRING] cpu-high — CPU above 90% on a (+1 more)');
     expect(mail.headers['x-rtdash-delivery']).to.equal(group.id);
-    expect(mail.headers['message-id']).to.equal(`<${group.id}.ops-mail@rtdash>`);
+    // The sender's domain in the Message-ID (RFC 5322), and marked automatic (RFC 3834) so no responder answers it.
+    expect(mail.headers['message-id']).to.equal(`<${group.id}.ops-mail@example.com>`);
+    expect(mail.headers['auto-submitted']).to.equal('auto-generated');
     expect(mail.text).to.include('[FIRING] CPU above 90% on a');
     expect(mail.text).to.include('value 93.2; host=a; severity critical');
     expect(mail.text).to.include('[RESOLVED] CPU back to normal on b');

@@ -2,6 +2,7 @@
  * The email notifier: one mail per group over SMTP (nodemailer), with a plain-text part and an HTML
  * part. Every value in the HTML is escaped: summaries and labels come from data sources.
  */
+import { hostname } from 'node:os';
 import nodemailer from 'nodemailer';
 import type { EmailNotifierConfig } from '../../model.js';
 import type { AlertNotification, NotificationGroup } from '../notification.js';
@@ -62,6 +63,7 @@ export function emailNotifier(name: string, config: EmailNotifierConfig): Notifi
     greetingTimeout: config.timeoutMs,
     socketTimeout: config.timeoutMs,
   });
+  const domain = senderDomain(config.from);
   return {
     name,
     type: 'email',
@@ -75,9 +77,11 @@ export function emailNotifier(name: string, config: EmailNotifierConfig): Notifi
         subject,
         text,
         html,
-        // The same id on every retry and after a restart: mail systems that dedupe by Message-ID drop repeats.
-        messageId: `<${group.id}.${name}@rtdash>`,
-        headers: { 'X-Rtdash-Delivery': group.id },
+        // The same id on every retry and after a restart: mail systems that dedupe by Message-ID drop repeats. Its
+        // domain is the sender's, as RFC 5322 asks (a made-up one counts against the mail in spam filters).
+        messageId: `<${group.id}.${name}@${domain}>`,
+        // RFC 3834: an automatic message, so vacation responders and mailing lists do not answer it.
+        headers: { 'X-Rtdash-Delivery': group.id, 'Auto-Submitted': 'auto-generated' },
       });
       await abortable(sending, signal);
     },
@@ -85,4 +89,14 @@ export function emailNotifier(name: string, config: EmailNotifierConfig): Notifi
       transport.close();
     },
   };
+}
+
+/**
+ * The domain of the sender's address (`"Alerts" <alerts@shop.example>` → `shop.example`), else this host's name.
+ * @example senderDomain('rtdash <alerts@shop.example>') // 'shop.example'
+ */
+export function senderDomain(from: string): string {
+  const address = /<([^>]*)>\s*$/.exec(from)?.[1] ?? from;
+  const domain = address.slice(address.lastIndexOf('@') + 1).trim().toLowerCase();
+  return address.includes('@') && /^[a-z0-9.-]+$/.test(domain) ? domain : hostname();
 }
