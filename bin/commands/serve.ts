@@ -70,6 +70,13 @@ export async function serveCommand(args: string[]): Promise<number> {
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    // Operators reload with a signal (systemctl reload, kill -HUP): the dashboards and alert files, as POST /api/reload does.
+    process.on('SIGHUP', () => {
+      void server.reload().then(
+        (result) => logger.info({ dashboards: result.dashboards, changed: result.changed, problems: result.problems.length }, 'reloaded on SIGHUP'),
+        (err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'reload on SIGHUP failed'),
+      );
+    });
   });
   return 0;
 }

@@ -10,6 +10,11 @@ import type { Logger } from '../plugin.js';
 export const WATCH_DEBOUNCE_MS = 50;
 
 const YAML_FILE = /\.ya?ml$/i;
+/**
+ * A Kubernetes ConfigMap volume updates by writing a new `..2026_…` folder and renaming a `..data_tmp` link over
+ * `..data`, which each file links through: the only events are on those names, none on the YAML files themselves.
+ */
+const CONFIGMAP_SWAP = /^\.\.data(_tmp)?$/;
 
 /**
  * Calls `onChange` about 50 ms after the last change to a *.yaml / *.yml file of `dir`; returns a function that stops.
@@ -30,7 +35,7 @@ export function watchFolder(dir: string, onChange: () => void, logger: Logger, w
   const start = (): void => {
     try {
       watcher = watch(dir, { persistent: false }, (_event, name) => {
-        if (name === null || YAML_FILE.test(name.toString())) changed();
+        if (name === null || YAML_FILE.test(name.toString()) || CONFIGMAP_SWAP.test(name.toString())) changed();
       });
       watcher.on('error', onError);
     } catch (err) {
