@@ -91,7 +91,7 @@ async function serve(prefix: string, files: Record<string, string>, hookUrl: str
     datasources: [{ name: 'ab', type: 'alertbench', options: {} }],
     plugins: [],
     dashboards: { dir, watch: false },
-    notifiers: { hook: { type: 'webhook', url: hookUrl, headers: {}, timeoutMs: 5000 } },
+    notifiers: { hook: { type: 'webhook', timeoutMs: 5000, options: { url: hookUrl } } },
     cluster: {},
     storage: { type: 'embedded', dir: join(dir, 'data') },
     log: { level: 'silent' },

@@ -159,38 +159,13 @@ export interface Limits {
   maxMessagesPerSecond: number;
 }
 
-/** A webhook notifier: the JSON body of core/alerts/notifiers/webhook.ts POSTed to `url`. */
-export interface WebhookNotifierConfig {
-  type: 'webhook';
-  url: string;
-  /** Signs the body with HMAC-SHA256 in `X-Rtdash-Signature: sha256=<hex>`. */
-  secret?: string;
-  /** Extra request headers (an Authorization for the receiver, say). */
-  headers: Record<string, string>;
+/** One configured notifier: its type (core/alerts/notifiers/), its try time-out, and the options its type's schema accepted. */
+export interface NotifierConfig {
+  type: string;
   /** How long one try may take. */
   timeoutMs: number;
+  options: Record<string, unknown>;
 }
-
-/** An email notifier: mail over SMTP. */
-export interface EmailNotifierConfig {
-  type: 'email';
-  smtp: { host: string; port: number; secure: boolean; user?: string; password?: string };
-  from: string;
-  to: string[];
-  /** How long one try (connect, greet, send) may take. */
-  timeoutMs: number;
-}
-
-/** A Slack-compatible incoming webhook (Slack, Mattermost, Rocket.Chat…). */
-export interface SlackNotifierConfig {
-  type: 'slack';
-  url: string;
-  /** How long one try may take. */
-  timeoutMs: number;
-}
-
-/** One configured notifier, by its `type`. */
-export type NotifierConfig = WebhookNotifierConfig | EmailNotifierConfig | SlackNotifierConfig;
 
 /** The whole server configuration after defaults and `${VAR}` interpolation. */
 export interface ServerConfig {

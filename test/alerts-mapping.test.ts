@@ -52,7 +52,7 @@ describe('alert mapping of failures and missing data, and notifier independence'
     return server;
   };
   const alerts = async () => (await (await fetch(`${server!.server.url}/api/alerts`)).json()) as { rule: string; state: string; reason?: string }[];
-  const webhook = (url: string, timeoutMs = 2000) => ({ type: 'webhook' as const, url, headers: {}, timeoutMs });
+  const webhook = (url: string, timeoutMs = 2000) => ({ type: 'webhook', timeoutMs, options: { url } });
   const hook = async (answer?: Parameters<typeof httpReceiver>[0]) => {
     const r = await httpReceiver(answer);
     receivers.push(r);
@@ -158,7 +158,7 @@ describe('alert mapping of failures and missing data, and notifier independence'
     receivers.push(smtp);
     levels.set('mail', 9);
     await start('mail', `when: "last() > 5"\nsummary: "level {{ value }}"\nnotify: [mail]`, {
-      mail: { type: 'email', smtp: { host: '127.0.0.1', port: smtp.port, secure: false }, from: 'rtdash@example.com', to: ['ops@example.com'], timeoutMs: 5000 },
+      mail: { type: 'email', timeoutMs: 5000, options: { smtp: { host: '127.0.0.1', port: smtp.port, secure: false }, from: 'rtdash@example.com', to: ['ops@example.com'] } },
     });
     await within(5000, 'the mail', smtp.waitFor(1));
     const [mail] = smtp.mails;

@@ -90,7 +90,7 @@ describe('alert rules of the alerts folder (real webhook receiver)', function ()
     writeFileSync(join(alertsDir, 'sa.yaml'), RULES);
     levels.set('sa', 1);
     server = await startTestServer({ 'sa.yaml': DASHBOARD }, {}, false, {
-      notifiers: { hook: { type: 'webhook', url: receiver.url, headers: {}, timeoutMs: 2000 } },
+      notifiers: { hook: { type: 'webhook', timeoutMs: 2000, options: { url: receiver.url } } },
       storageDir: join(scratch, 'data'),
       alertsDir,
     });

@@ -35,7 +35,7 @@ describe('alerts end to end (real webhook receiver)', function () {
   let data: string;
   const start = async (tag: string, rule: string, port?: number) => {
     server = await startTestServer({ [`${tag}.yaml`]: levelDashboard(tag, `notify: [hook]\n${rule}`) }, {}, false, {
-      notifiers: { hook: { type: 'webhook', url: receiver.url, headers: {}, timeoutMs: 2000 } },
+      notifiers: { hook: { type: 'webhook', timeoutMs: 2000, options: { url: receiver.url } } },
       storageDir: data,
       ...(port !== undefined && { port }),
     });
@@ -227,7 +227,7 @@ alerts:
       },
       {},
       false,
-      { notifiers: { hook: { type: 'webhook', url: receiver.url, headers: {}, timeoutMs: 2000 } } },
+      { notifiers: { hook: { type: 'webhook', timeoutMs: 2000, options: { url: receiver.url } } } },
     );
     await sleep(300);
     levels.set('fleet:b', 9);

@@ -68,7 +68,7 @@ export async function startAlerting(deps: AlertingDeps): Promise<Alerting> {
     logger.warn({ storage: config.storage.type }, 'cluster.redis is set but storage.type is not redis: each instance keeps its own alert state, so an instance taking over the alert engine may notify again what another one already sent');
   }
   const store = new DocumentAlertStore(medium, logger);
-  const outbox = new Outbox(inRedis ? new RedisOutbox(cluster.url, `${cluster.prefix}:outbox`, fence) : join(dir, 'outbox'), createNotifiers(config.notifiers), logger);
+  const outbox = new Outbox(inRedis ? new RedisOutbox(cluster.url, `${cluster.prefix}:outbox`, fence) : join(dir, 'outbox'), createNotifiers(config.notifiers, config.server.publicUrl === undefined ? {} : { publicUrl: config.server.publicUrl }), logger);
   if (inRedis) void warnOfOutboxFolder(join(dir, 'outbox'), logger);
   const engine = new AlertEngine({
     scheduler: deps.scheduler,

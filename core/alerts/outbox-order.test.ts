@@ -36,7 +36,7 @@ describe('outbox order: superseding and lanes', () => {
     return { hook, got };
   };
   const outboxFor = (url: string): Outbox => {
-    const outbox = new Outbox(dir, createNotifiers({ ops: { type: 'webhook', url, headers: {}, timeoutMs: 2000 } }), recordingLogger(), FAST);
+    const outbox = new Outbox(dir, createNotifiers({ ops: { type: 'webhook', timeoutMs: 2000, options: { url } } }), recordingLogger(), FAST);
     cleanups.push(() => outbox.close());
     return outbox;
   };

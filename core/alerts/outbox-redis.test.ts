@@ -52,7 +52,7 @@ describe('the outbox in Redis (needs Redis)', () => {
   /** An outbox on this test's keys, holding the lease as `owner`, sending `ops` to `url`; closed after the test. */
   const outboxFor = (owner: string, url: string, redisUrl = SERVICES.redis.url, logger = recordingLogger()): Outbox => {
     const medium = new RedisOutbox(redisUrl, `${prefix}:outbox`, { key: lease(), owner }, { commandTimeoutMs: 1000 });
-    const outbox = new Outbox(medium, createNotifiers({ ops: { type: 'webhook', url, headers: {}, timeoutMs: 2000 } }), logger, FAST);
+    const outbox = new Outbox(medium, createNotifiers({ ops: { type: 'webhook', timeoutMs: 2000, options: { url } } }), logger, FAST);
     cleanups.push(() => outbox.close());
     return outbox;
   };

@@ -35,7 +35,7 @@ describe('Outbox', () => {
   };
   /** An outbox over `dir` with webhooks to the given receivers, closed after the test. */
   const outboxFor = (hooks: Record<string, { url: string; timeoutMs?: number }>, options: OutboxOptions = FAST, logger = recordingLogger()): Outbox => {
-    const configs = Object.fromEntries(Object.entries(hooks).map(([name, h]) => [name, { type: 'webhook' as const, url: h.url, secret: SECRET, headers: {}, timeoutMs: h.timeoutMs ?? 5000 }]));
+    const configs = Object.fromEntries(Object.entries(hooks).map(([name, h]) => [name, { type: 'webhook', timeoutMs: h.timeoutMs ?? 5000, options: { url: h.url, secret: SECRET } }]));
     const outbox = new Outbox(dir, createNotifiers(configs), logger, options);
     cleanups.push(() => outbox.close());
     return outbox;
@@ -186,7 +186,7 @@ describe('Outbox', () => {
 
     const hook = await receiver();
     const delivered = next(outbox, 'delivered');
-    outbox.setNotifiers(createNotifiers({ gone: { type: 'webhook', url: hook.url, headers: {}, timeoutMs: 5000 } }));
+    outbox.setNotifiers(createNotifiers({ gone: { type: 'webhook', timeoutMs: 5000, options: { url: hook.url } } }));
     expect((await delivered).id).to.equal(id);
     expect(hook.requests).to.have.length(1);
   });

@@ -38,3 +38,16 @@ export function editorSchema<T>(schema: T): T {
   };
   return walk(schema as Json) as T;
 }
+
+/**
+ * The config schema with each notifier type's options schema in `$defs.notifier` (an `if type is T then T's schema`
+ * per type), so an editor checks a notifier's options as the loader does.
+ */
+export function withNotifierTypes(schema: Record<string, unknown>, types: Iterable<{ type: string; optionsSchema: Record<string, unknown> }>): Record<string, unknown> {
+  const defs = (schema['$defs'] ?? {}) as Record<string, Record<string, unknown>>;
+  const branches = [...types].map(({ type, optionsSchema }) => {
+    const { $schema: _draft, $id: _id, ...options } = optionsSchema;
+    return { if: { required: ['type'], properties: { type: { const: type } } }, then: options };
+  });
+  return { ...schema, $defs: { ...defs, notifier: { ...defs['notifier'], allOf: branches } } };
+}

@@ -2,20 +2,23 @@
  * A plugin's own check of a source's options (`checkOptions`), as a config problem: at the option its
  * message names, else at the source, and never with a value that came from the environment.
  */
-import type { PluginDefinition } from '../plugin.js';
 import type { Problem } from './problem.js';
 import type { DocPath, YamlFile } from './yaml-file.js';
 
 const FROM_ENVIRONMENT = '(a value from the environment)';
 
+/** A plugin's or notifier type's own check of its options: throws with a message `TYPE "NAME": …` naming the option. */
+type CheckOptions = (options: Record<string, unknown>, name: string) => void;
+
 /**
- * What `plugin.checkOptions` finds wrong with the options of source `name`, written at `path` in `source`.
- * @example optionProblems(postgres, 'db', { url: 'postgres://u:pw@h:x/db' }, file, ['datasources', 'db']) // [{ line: 4, col: 10, message: 'postgres "db": url is not a valid URL …' }]
+ * What `checkOptions` (a plugin's, a notifier type's) finds wrong with the options of `name`, written at `path` in
+ * `source`: at the option the message names, else at `path`.
+ * @example optionProblems(postgres.checkOptions, 'db', { url: 'postgres://u:pw@h:x/db' }, file, ['datasources', 'db']) // [{ line: 4, col: 10, message: 'postgres "db": url is not a valid URL …' }]
  */
-export function optionProblems(plugin: PluginDefinition, name: string, options: Record<string, unknown>, source: YamlFile, path: DocPath): Problem[] {
-  if (plugin.checkOptions === undefined) return [];
+export function optionProblems(checkOptions: CheckOptions | undefined, name: string, options: Record<string, unknown>, source: YamlFile, path: DocPath): Problem[] {
+  if (checkOptions === undefined) return [];
   try {
-    plugin.checkOptions(options, name);
+    checkOptions(options, name);
     return [];
   } catch (err) {
     const message = hideEnvironment(err instanceof Error ? err.message : String(err), source.fromEnvironment);

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse as parseYaml } from 'yaml';
-import { editorSchema } from './editor-schema.js';
+import { editorSchema, withNotifierTypes } from './editor-schema.js';
+import { NOTIFIER_TYPES } from '../alerts/notifiers/index.js';
 import { DURATION_PATTERN } from '../duration.js';
 import { bundledDashboardDir, packageRoot } from '../paths.js';
 import { loadDashboardDir } from './dashboard-config.js';
@@ -98,6 +99,14 @@ describe('the config schema as editors get it', () => {
   it('still refuses a value that is neither the type nor a whole reference', () => {
     const validate = strictWith(editorSchema(readSchema('config')));
     for (const port of ['eighty', 'x${PORT}', '${PORT']) expect(validate({ server: { port } }), port).to.equal(false);
+  });
+
+  it('checks each notifier type\'s options, as the loader does', () => {
+    const validate = strictWith(editorSchema(withNotifierTypes(readSchema('config'), NOTIFIER_TYPES.values())));
+    expect(validate({ notifiers: { am: { type: 'alertmanager', url: 'http://127.0.0.1:9093', resend: '${RESEND:-1m}' } } }), JSON.stringify(validate.errors)).to.equal(true);
+    expect(validate({ notifiers: { am: { type: 'alertmanager', url: 'http://127.0.0.1:9093', secrt: 'x' } } }), 'an unknown option').to.equal(false);
+    expect(validate({ notifiers: { mail: { type: 'email', smtp: { host: 'h', port: '${SMTP_PORT}' }, from: 'a@b.c', to: ['d@e.f'] } } }), JSON.stringify(validate.errors)).to.equal(true);
+    expect(validate({ notifiers: { mail: { type: 'email', smtp: { host: 'h', port: 25 } } } }), 'email without from and to').to.equal(false);
   });
 
   it('is what the loader checks filled-in values against, less the references', () => {

@@ -91,7 +91,7 @@ describe('parseServerConfig', () => {
     ]);
     expect(config.plugins).to.deep.equal(['/etc/rtdash/plugins/weather.js', 'rtdash-plugin-x']);
     expect(config.dashboards).to.deep.equal({ dir: '/etc/rtdash/boards', watch: false });
-    expect(config.notifiers).to.deep.equal({ 'ops-webhook': { type: 'webhook', url: 'https://hooks.example.com', secret: 'a-webhook-secret-123', headers: {}, timeoutMs: 10_000 } });
+    expect(config.notifiers).to.deep.equal({ 'ops-webhook': { type: 'webhook', timeoutMs: 10_000, options: { url: 'https://hooks.example.com', secret: 'a-webhook-secret-123', format: 'rtdash' } } });
     expect(config.cluster).to.deep.equal({ redis: 'redis://redis:6379', prefix: 'rtdash', leaseTtlMs: 10_000 });
     expect(config.storage).to.deep.equal({ type: 'redis', dir: '/etc/rtdash/data' });
     expect(config.log).to.deep.equal({ level: 'debug' });
@@ -205,20 +205,20 @@ describe('parseServerConfig', () => {
 `;
     const config = parseServerConfig(text, 'config.yaml', { SMTP_PASSWORD: 'pw', SLACK_URL: 'https://hooks.slack.com/services/T/B/x' });
     expect(config.notifiers).to.deep.equal({
-      hook: { type: 'webhook', url: 'https://h.example/x', headers: { Authorization: 'Bearer t' }, timeoutMs: 3000 },
-      mail: { type: 'email', smtp: { host: 'smtp.example.com', port: 465, secure: true, user: 'rtdash', password: 'pw' }, from: 'rtdash <alerts@example.com>', to: ['ops@example.com'], timeoutMs: 10_000 },
-      chat: { type: 'slack', url: 'https://hooks.slack.com/services/T/B/x', timeoutMs: 10_000 },
+      hook: { type: 'webhook', timeoutMs: 3000, options: { url: 'https://h.example/x', headers: { Authorization: 'Bearer t' }, format: 'rtdash' } },
+      mail: { type: 'email', timeoutMs: 10_000, options: { smtp: { host: 'smtp.example.com', port: 465, secure: true, user: 'rtdash', password: 'pw' }, from: 'rtdash <alerts@example.com>', to: ['ops@example.com'] } },
+      chat: { type: 'slack', timeoutMs: 10_000, options: { url: 'https://hooks.slack.com/services/T/B/x' } },
     });
     expect(parseServerConfig('datasources: {}\n', 'config.yaml', {}).notifiers).to.deep.equal({});
   });
 
   it('reports notifier problems at their positions', () => {
-    expectOneProblem('notifiers:\n  ops:\n    type: webhook\n', 'config.yaml:2:3', 'missing required key "url" in notifier "ops" (webhook notifiers need a url)');
-    expectOneProblem('notifiers:\n  chat:\n    type: slack\n', 'config.yaml:2:3', 'missing required key "url" in notifier "chat" (slack notifiers need a url)');
+    expectOneProblem('notifiers:\n  ops:\n    type: webhook\n', 'config.yaml:2:3', 'missing required key "url" in notifier "ops"');
+    expectOneProblem('notifiers:\n  chat:\n    type: slack\n', 'config.yaml:2:3', 'missing required key "url" in notifier "chat"');
     expectOneProblem('notifiers:\n  ops:\n    url: https://h.example\n', 'config.yaml:2:3', 'missing required key "type" in notifier "ops"');
-    expectOneProblem('notifiers:\n  ops:\n    type: webhok\n    url: https://h.example\n', 'config.yaml:3:11', '"type" must be one of webhook, email, slack; got "webhok"; did you mean "webhook"?');
+    expectOneProblem('notifiers:\n  ops:\n    type: webhok\n    url: https://h.example\n', 'config.yaml:3:11', 'unknown notifier type "webhok" in notifier "ops"; did you mean "webhook"? (types: webhook, email, slack, alertmanager)');
     expectOneProblem('notifiers:\n  ops:\n    type: webhook\n    url: https://h.example\n    secrt: a-webhook-secret-123\n', 'config.yaml:5:5', 'unknown key "secrt" in notifier "ops"; did you mean "secret"?');
-    expectOneProblem('notifiers:\n  chat:\n    type: slack\n    url: https://h.example\n    secret: a-webhook-secret-123\n', 'config.yaml:5:5', 'unknown key "secret" in notifier "chat"; allowed keys: type, url, timeout');
+    expectOneProblem('notifiers:\n  chat:\n    type: slack\n    url: https://h.example\n    secret: a-webhook-secret-123\n', 'config.yaml:5:5', 'unknown key "secret" in notifier "chat"; allowed keys: type, timeout, url');
     expectOneProblem('notifiers:\n  chat:\n    type: slack\n    url: hooks.slack.com/x\n', 'config.yaml:4:10', '"url" must be an http:// or https:// URL');
     expectOneProblem('notifiers:\n  chat:\n    type: slack\n    url: https://h.example\n    timeout: 0s\n', 'config.yaml:5:14', '"timeout" must be greater than zero');
     expectOneProblem('notifiers:\n  Ops:\n    type: slack\n    url: https://h.example\n', 'config.yaml:2:3', 'key "Ops" in "notifiers": a name must start with a lowercase letter');
@@ -229,7 +229,7 @@ describe('parseServerConfig', () => {
     expectOneProblem(mail('{ host: h, port: 587, usr: a }'), 'config.yaml:4:33', 'unknown key "usr" in "smtp" of notifier "mail"; did you mean "user"?');
     expectOneProblem(mail('{ host: h }'), 'config.yaml:4:5', 'missing required key "port" in "smtp" of notifier "mail"');
     expectOneProblem(mail('{ host: h, port: 587, user: a }'), 'config.yaml:4:33', '"user" needs "password" as well in "smtp" of notifier "mail"');
-    expectOneProblem(mail('{ host: h, port: 587 }', '    to: [b@example.com]\n'), 'config.yaml:2:3', 'missing required key "from" in notifier "mail" (email notifiers need smtp, from and to)');
+    expectOneProblem(mail('{ host: h, port: 587 }', '    to: [b@example.com]\n'), 'config.yaml:2:3', 'missing required key "from" in notifier "mail"');
     expectOneProblem(mail('{ host: h, port: 587 }', '    from: a@example.com\n    to: []\n'), 'config.yaml:6:9', '"to" must list at least one item');
   });
 

@@ -16,6 +16,7 @@ import { interpolate, type Env } from './interpolate.js';
 import { ConfigError, throwIfProblems, type Problem } from './problem.js';
 import { optionProblems } from './plugin-options.js';
 import { pluginValidator, schemaValidator } from './schema-store.js';
+import { NOTIFIER_TYPES } from '../alerts/notifiers/index.js';
 import { didYouMean, listNames } from './suggest.js';
 import { defaultWhere, dottedPath, validateData } from './validate.js';
 import { isPlainObject } from './to-plain.js';
@@ -154,7 +155,7 @@ function datasourceProblems(config: ServerConfig, source: YamlFile, plugins: Plu
     const schemaProblems = validateData(validate, sc.options, at, { basePath: path, where: configWhere });
     problems.push(...schemaProblems);
     // The plugin's own checks (a url that must parse) expect options the schema accepted.
-    if (schemaProblems.length === 0) problems.push(...optionProblems(plugin, sc.name, sc.options, at, path));
+    if (schemaProblems.length === 0) problems.push(...optionProblems(plugin.checkOptions?.bind(plugin), sc.name, sc.options, at, path));
   }
   return problems;
 }
@@ -284,47 +285,47 @@ function datasourcesOf(datasources: Plain, source: YamlFile, problems: Problem[]
   return out;
 }
 
-function hasUserInfo(url: URL): boolean {
-  return url.username !== '' || url.password !== '';
-}
-
 /** A notifier's try time-out when it sets none. */
 export const DEFAULT_NOTIFIER_TIMEOUT_MS = 10_000;
 
-/** The schema has checked each notifier against its type; this reads them, skipping any it refused. */
+/**
+ * Each notifier: its type from the registry (core/alerts/notifiers/), its options checked against that type's schema
+ * and checks (problems at the option, with `${VAR}` values hidden); a notifier with problems is left out.
+ */
 function notifiersOf(notifiers: Plain, source: YamlFile, problems: Problem[]): Record<string, NotifierConfig> {
   const out: [string, NotifierConfig][] = [];
   for (const [name, definition] of Object.entries(notifiers)) {
     if (!isPlainObject(definition)) continue;
-    const timeoutMs = durationAt(definition, 'timeout', ['notifiers', name], source, problems) ?? DEFAULT_NOTIFIER_TIMEOUT_MS;
+    const path = ['notifiers', name];
+    const timeoutMs = durationAt(definition, 'timeout', path, source, problems) ?? DEFAULT_NOTIFIER_TIMEOUT_MS;
     const type = stringAt(definition, 'type');
-    const url = stringAt(definition, 'url');
-    // The schema's pattern has vetted the shape (and an unfilled ${VAR} was reported once); this catches the rest.
-    if ((type === 'webhook' || type === 'slack') && url !== undefined && /^https?:\/\/\S+$/.test(url) && !URL.canParse(url)) {
-      problems.push(source.problem(['notifiers', name, 'url'], `"url" is not a valid URL${source.fromEnvironment.has(url) ? '' : `: ${redactCredentials(JSON.stringify(url))}`}`));
+    if (type === undefined) continue; // the schema said so
+    const notifier = NOTIFIER_TYPES.get(type);
+    if (notifier === undefined) {
+      const known = [...NOTIFIER_TYPES.keys()];
+      problems.push(source.problem([...path, 'type'], `unknown notifier type "${type}" in notifier "${name}"${didYouMean(type, known)} (types: ${listNames(known)})`));
       continue;
     }
-    // A password in the URL would be logged with every failed delivery (fetch refuses such a URL, naming it).
-    if ((type === 'webhook' || type === 'slack') && url !== undefined && URL.canParse(url) && hasUserInfo(new URL(url))) {
-      const instead = type === 'webhook' ? 'send them in "headers" instead, like Authorization: "Basic ${RTDASH_HOOK_AUTH}"' : 'a Slack incoming-webhook URL needs none';
-      problems.push(source.problem(['notifiers', name, 'url'], `"url" of notifier "${name}" must not hold a user name or password; ${instead}`));
-      continue;
-    }
-    if (type === 'webhook' && url !== undefined) {
-      const secret = stringAt(definition, 'secret');
-      const headers = Object.fromEntries(Object.entries(objectAt(definition, 'headers')).filter((e): e is [string, string] => typeof e[1] === 'string'));
-      out.push([name, { type, url, ...(secret === undefined ? {} : { secret }), headers, timeoutMs }]);
-    } else if (type === 'slack' && url !== undefined) {
-      out.push([name, { type, url, timeoutMs }]);
-    } else if (type === 'email') {
-      const smtp = objectAt(definition, 'smtp');
-      const [host, port, from, to] = [stringAt(smtp, 'host'), numberAt(smtp, 'port'), stringAt(definition, 'from'), stringsAt(definition, 'to')];
-      if (host === undefined || port === undefined || from === undefined || to === undefined) continue;
-      const [user, password] = [stringAt(smtp, 'user'), stringAt(smtp, 'password')];
-      const auth = user === undefined || password === undefined ? {} : { user, password };
-      out.push([name, { type, smtp: { host, port, secure: booleanAt(smtp, 'secure') ?? false, ...auth }, from, to, timeoutMs }]);
-    }
+    const validate = pluginValidator(notifier.optionsSchema);
+    if (typeof validate === 'string') throw new Error(`the options schema of notifier type "${type}" does not compile: ${validate}`);
+    const found = validateData(validate, definition, source, { basePath: path, where: configWhere });
+    const { type: _type, timeout: _timeout, ...options } = definition;
+    const check = notifier.checkOptions;
+    // Said as `webhook "ops": "url" …`, like a plugin's, so the problem lands on the option it names.
+    const named = check === undefined ? undefined : (o: Record<string, unknown>, n: string) => prefixed(`${type} "${n}"`, () => check(o, n));
+    if (found.length === 0) found.push(...optionProblems(named, name, options, source, path));
+    problems.push(...found);
+    if (found.length === 0) out.push([name, { type, timeoutMs, options }]);
   }
   // Object.fromEntries defines properties, so even a hostile name cannot reach a prototype.
   return Object.fromEntries(out);
+}
+
+/** Runs `check`, putting `what: ` before the message of what it throws. */
+function prefixed(what: string, check: () => void): void {
+  try {
+    check();
+  } catch (err) {
+    throw new Error(`${what}: ${messageOf(err)}`, { cause: err });
+  }
 }

@@ -10,7 +10,8 @@ import Router from '@koa/router';
 import { RtdashError, messageOf } from '../errors.js';
 import { requestToken } from '../embed-access.js';
 import { schemaDir } from '../paths.js';
-import { editorSchema } from '../config/editor-schema.js';
+import { editorSchema, withNotifierTypes } from '../config/editor-schema.js';
+import { NOTIFIER_TYPES } from '../alerts/notifiers/index.js';
 import { publicDashboard } from '../public-dashboard.js';
 import { recentHealth } from '../registry.js';
 import { formatProblem } from '../config/index.js';
@@ -113,7 +114,7 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
     ctx.set('Cache-Control', 'public, max-age=300');
     const text = await readFile(join(schemaDir, file), 'utf8');
     // config.yaml may write any value as ${VAR}: the editor's copy says so (the loader checks the filled-in values).
-    ctx.body = file === 'config.schema.json' ? JSON.stringify(editorSchema(JSON.parse(text) as object), null, 2) : text;
+    ctx.body = file === 'config.schema.json' ? JSON.stringify(editorSchema(withNotifierTypes(JSON.parse(text) as Record<string, unknown>, NOTIFIER_TYPES.values())), null, 2) : text;
   });
 
   router.get('/api/dashboards', (ctx) => {

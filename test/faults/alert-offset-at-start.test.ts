@@ -33,7 +33,7 @@ describe('fault: a start with alert rules on an offset window', function () {
   it('neither notifies "(no data)" nor shows nodata, and says the window is not judged yet', async () => {
     levels.set('offset', 3);
     server = await startTestServer({ 'offset.yaml': levelDashboard('offset', 'when: "last() > 2 * avg(1m offset 1h)"\nnotify: [hook]') }, {}, false, {
-      notifiers: { hook: { type: 'webhook', url: receiver.url, headers: {}, timeoutMs: 2000 } },
+      notifiers: { hook: { type: 'webhook', timeoutMs: 2000, options: { url: receiver.url } } },
       storageDir: data,
     });
     const saved = () => {

@@ -27,7 +27,7 @@ describe('fault: the alert receiver is down for several cycles, then returns', f
     receiver = await httpReceiver(sw.answer);
     levels.set('outage', 1);
     server = await startTestServer({ 'outage.yaml': levelDashboard('outage', 'when: "last() > 5"\nnotify: [hook]') }, {}, false, {
-      notifiers: { hook: { type: 'webhook', url: receiver.url, headers: {}, timeoutMs: 2000 } },
+      notifiers: { hook: { type: 'webhook', timeoutMs: 2000, options: { url: receiver.url } } },
     });
     const state = async (): Promise<string> => {
       const list = (await (await fetch(`${server!.server.url}/api/alerts`)).json()) as { rule: string; state: string }[];

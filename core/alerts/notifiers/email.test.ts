@@ -13,7 +13,7 @@ describe('email notifier', () => {
   });
 
   const notifier = () =>
-    emailNotifier('ops-mail', { type: 'email', smtp: { host: '127.0.0.1', port: smtp.port, secure: false }, from: 'rtdash <alerts@example.com>', to: ['ops@example.com', 'oncall@example.com'], timeoutMs: 5000 });
+    emailNotifier('ops-mail', { smtp: { host: '127.0.0.1', port: smtp.port, secure: false }, from: 'rtdash <alerts@example.com>', to: ['ops@example.com', 'oncall@example.com'] }, { timeoutMs: 5000 });
 
   it('sends one mail with a subject, a text part and an HTML part', async () => {
     const firing = sampleNotification();
@@ -55,7 +55,7 @@ describe('email notifier', () => {
   it('fails when no SMTP server listens', async () => {
     const port = smtp.port;
     await smtp.close();
-    const down = emailNotifier('ops-mail', { type: 'email', smtp: { host: '127.0.0.1', port, secure: false }, from: 'a@example.com', to: ['b@example.com'], timeoutMs: 2000 });
+    const down = emailNotifier('ops-mail', { smtp: { host: '127.0.0.1', port, secure: false }, from: 'a@example.com', to: ['b@example.com'] }, { timeoutMs: 2000 });
     let error: unknown;
     await down.send(notificationGroup('cpu-high', [sampleNotification()]), AbortSignal.timeout(5000)).catch((err: unknown) => (error = err));
     expect(String(error)).to.match(/ECONNREFUSED/);

@@ -4,7 +4,7 @@
  */
 import { hostname } from 'node:os';
 import nodemailer from 'nodemailer';
-import type { EmailNotifierConfig } from '../../model.js';
+import { defineNotifier, notifierSchema, type NotifierContext } from './define.js';
 import type { AlertNotification, NotificationGroup } from '../notification.js';
 import { detailText, groupTitle, labelText, statusTag, valueText } from './format.js';
 import { abortable } from './abortable.js';
@@ -50,24 +50,31 @@ function htmlOf(n: AlertNotification): string {
   return `<h3>${escapeHtml(n.summary)}</h3>${description}<table>${table}</table>`;
 }
 
+/** An email notifier's options (core/schemas/notifiers/email.schema.json). */
+export interface EmailOptions {
+  smtp: { host: string; port: number; secure?: boolean; user?: string; password?: string };
+  from: string;
+  to: string[];
+}
+
 /** Creates an email notifier; it opens one SMTP connection per mail, so there is nothing to keep alive. */
-export function emailNotifier(name: string, config: EmailNotifierConfig): Notifier {
+export function emailNotifier(name: string, config: EmailOptions, ctx: NotifierContext): Notifier {
   const { smtp } = config;
   const transport = nodemailer.createTransport({
     host: smtp.host,
     port: smtp.port,
-    secure: smtp.secure,
+    secure: smtp.secure ?? false,
     ...(smtp.user === undefined || smtp.password === undefined ? {} : { auth: { user: smtp.user, pass: smtp.password } }),
     // nodemailer takes no AbortSignal: its own time-outs make sure a hung server's socket is closed too.
-    connectionTimeout: config.timeoutMs,
-    greetingTimeout: config.timeoutMs,
-    socketTimeout: config.timeoutMs,
+    connectionTimeout: ctx.timeoutMs,
+    greetingTimeout: ctx.timeoutMs,
+    socketTimeout: ctx.timeoutMs,
   });
   const domain = senderDomain(config.from);
   return {
     name,
     type: 'email',
-    timeoutMs: config.timeoutMs,
+    timeoutMs: ctx.timeoutMs,
     async send(group, signal) {
       signal.throwIfAborted();
       const { subject, text, html } = emailContent(group);
@@ -100,3 +107,6 @@ export function senderDomain(from: string): string {
   const domain = address.slice(address.lastIndexOf('@') + 1).trim().toLowerCase();
   return address.includes('@') && /^[a-z0-9.-]+$/.test(domain) ? domain : hostname();
 }
+
+/** The `email` notifier type. */
+export const email = defineNotifier<EmailOptions>({ type: 'email', optionsSchema: notifierSchema('email'), create: emailNotifier });

@@ -49,3 +49,13 @@ async function readSnippet(response: Response): Promise<string> {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > SNIPPET_CHARS ? `${flat.slice(0, SNIPPET_CHARS)}…` : flat;
 }
+
+/**
+ * What the schema's URL pattern cannot say: that the URL parses, and holds no user name or password (which would be
+ * logged with every failed delivery); `instead` says where credentials go for this notifier type.
+ */
+export function checkPostUrl(url: string, instead: string): void {
+  if (!URL.canParse(url)) throw new Error(`"url" is not a valid URL: ${redactCredentials(JSON.stringify(url))}`);
+  const parsed = new URL(url);
+  if (parsed.username !== '' || parsed.password !== '') throw new Error(`"url" must not hold a user name or password; ${instead}`);
+}

@@ -1,26 +1,29 @@
-/** The notifier types by name, Telegraf-style: a map of factories, each taking that type's config. */
+/** The notifier types, a map of definitions (./define.ts): the config loader checks options against them, the outbox makes them. */
 import type { NotifierConfig } from '../../model.js';
-import { emailNotifier } from './email.js';
+import { alertmanager } from './alertmanager.js';
+import type { NotifierContext, NotifierDefinition } from './define.js';
+import { email } from './email.js';
 import type { Notifier } from './notifier.js';
-import { slackNotifier } from './slack.js';
-import { webhookNotifier } from './webhook.js';
+import { slack } from './slack.js';
+import { webhook } from './webhook.js';
 
 export type { Notifier } from './notifier.js';
 export { DeliveryError } from './notifier.js';
+export { defineNotifier, type NotifierContext, type NotifierDefinition } from './define.js';
 
-/** Creates the notifier a config entry describes. */
-export function createNotifier(name: string, config: NotifierConfig): Notifier {
-  switch (config.type) {
-    case 'webhook':
-      return webhookNotifier(name, config);
-    case 'email':
-      return emailNotifier(name, config);
-    case 'slack':
-      return slackNotifier(name, config);
-  }
+/** The built-in notifier types by `type`. */
+export const NOTIFIER_TYPES: ReadonlyMap<string, NotifierDefinition> = new Map(
+  ([webhook, email, slack, alertmanager] as NotifierDefinition<never>[]).map((d) => [d.type, d as unknown as NotifierDefinition]),
+);
+
+/** Creates the notifier a config entry describes; its options have passed its type's schema and checks. */
+export function createNotifier(name: string, config: NotifierConfig, context: Omit<NotifierContext, 'timeoutMs'> = {}): Notifier {
+  const definition = NOTIFIER_TYPES.get(config.type);
+  if (definition === undefined) throw new Error(`unknown notifier type "${config.type}" of notifier "${name}"`);
+  return definition.create(name, config.options, { ...context, timeoutMs: config.timeoutMs });
 }
 
 /** Creates every notifier of `config.notifiers`, by name. */
-export function createNotifiers(configs: Record<string, NotifierConfig>): Map<string, Notifier> {
-  return new Map(Object.entries(configs).map(([name, config]) => [name, createNotifier(name, config)]));
+export function createNotifiers(configs: Record<string, NotifierConfig>, context: Omit<NotifierContext, 'timeoutMs'> = {}): Map<string, Notifier> {
+  return new Map(Object.entries(configs).map(([name, config]) => [name, createNotifier(name, config, context)]));
 }

@@ -2,14 +2,14 @@
  * The notifier contract: one required method, `send`, that delivers a group once or throws. Retrying,
  * persistence and time-outs belong to the outbox, so a notifier stays a thin client of its receiver.
  */
-import type { NotifierConfig } from '../../model.js';
 import type { NotificationGroup } from '../notification.js';
 
-/** A channel alerts are sent through (webhook, email, slack). */
+/** A channel alerts are sent through (webhook, email, slack, alertmanager). */
 export interface Notifier {
   /** The name it has under `notifiers:` in config.yaml. */
   readonly name: string;
-  readonly type: NotifierConfig['type'];
+  /** Its type, as `type:` in config.yaml names it. */
+  readonly type: string;
   /** How long the outbox lets one `send` run before it aborts `signal` and retries later. */
   readonly timeoutMs: number;
   /** Delivers the group, resolving once the receiver has accepted it; must stop when `signal` aborts. */

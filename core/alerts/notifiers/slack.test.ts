@@ -11,7 +11,7 @@ describe('slack notifier', () => {
         sampleNotification({ summary: 'CPU above 90% on <!channel>' }),
         sampleNotification({ labels: { host: 'b' }, status: 'resolved', summary: 'CPU back to normal on b', endsAt: '2024-05-01T10:05:00.000Z', value: 40 }),
       ]);
-      await slackNotifier('chat', { type: 'slack', url: hook.url, timeoutMs: 5000 }).send(group, AbortSignal.timeout(5000));
+      await slackNotifier('chat', { url: hook.url }, { timeoutMs: 5000 }).send(group, AbortSignal.timeout(5000));
       const body = JSON.parse(hook.requests[0]?.body ?? '{}');
       expect(body.text).to.equal(
         [

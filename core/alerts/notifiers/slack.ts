@@ -2,10 +2,10 @@
  * The slack notifier: a message to a Slack-compatible incoming webhook (Slack, Mattermost, Rocket.Chat
  * accept `{ text }`): a bold title line, then one line per alert.
  */
-import type { SlackNotifierConfig } from '../../model.js';
 import type { NotificationGroup } from '../notification.js';
+import { defineNotifier, notifierSchema, type NotifierContext } from './define.js';
 import { detailText, statusTag } from './format.js';
-import { postBody } from './http-post.js';
+import { checkPostUrl, postBody } from './http-post.js';
 import type { Notifier } from './notifier.js';
 
 /**
@@ -24,13 +24,21 @@ export function slackMessage(group: NotificationGroup): { text: string } {
 }
 
 /** Creates a slack notifier. */
-export function slackNotifier(name: string, config: SlackNotifierConfig): Notifier {
+export function slackNotifier(name: string, config: { url: string }, ctx: NotifierContext): Notifier {
   return {
     name,
     type: 'slack',
-    timeoutMs: config.timeoutMs,
+    timeoutMs: ctx.timeoutMs,
     async send(group, signal) {
       await postBody(config.url, JSON.stringify(slackMessage(group)), { 'Content-Type': 'application/json', 'User-Agent': 'rtdash' }, signal);
     },
   };
 }
+
+/** The `slack` notifier type. */
+export const slack = defineNotifier<{ url: string }>({
+  type: 'slack',
+  optionsSchema: notifierSchema('slack'),
+  checkOptions: (options) => checkPostUrl(options.url, 'a Slack incoming-webhook URL needs none'),
+  create: slackNotifier,
+});

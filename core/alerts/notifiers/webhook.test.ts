@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { createHmac } from 'node:crypto';
 import { DeliveryError } from './notifier.js';
-import { httpReceiver, sampleGroup } from './testing.js';
+import { notificationGroup } from '../notification.js';
+import { httpReceiver, sampleGroup, sampleNotification } from './testing.js';
 import { webhookNotifier } from './webhook.js';
 
 describe('webhook notifier', () => {
@@ -9,7 +10,7 @@ describe('webhook notifier', () => {
     const hook = await httpReceiver();
     try {
       const group = sampleGroup();
-      const notifier = webhookNotifier('ops', { type: 'webhook', url: hook.url, secret: 'top-secret-value-1', headers: { Authorization: 'Bearer t', 'X-Rtdash-Delivery': 'forged' }, timeoutMs: 5000 });
+      const notifier = webhookNotifier('ops', { url: hook.url, secret: 'top-secret-value-1', headers: { Authorization: 'Bearer t', 'X-Rtdash-Delivery': 'forged' } }, { timeoutMs: 5000 });
       await notifier.send(group, AbortSignal.timeout(5000));
       const [request] = hook.requests as [(typeof hook.requests)[0]];
       expect(request.method).to.equal('POST');
@@ -27,6 +28,30 @@ describe('webhook notifier', () => {
     }
   });
 
+  it('sends Alertmanager\'s webhook payload with format: alertmanager, so receivers written for it work unchanged', async () => {
+    const hook = await httpReceiver();
+    try {
+      const firing = sampleNotification({ labels: { host: 'a', team: 'infra' } });
+      const resolved = sampleNotification({ labels: { host: 'b', team: 'infra' }, status: 'resolved', endsAt: '2024-05-01T10:05:00.000Z', summary: 'CPU back to normal on b' });
+      const group = notificationGroup('cpu-high', [firing, resolved]);
+      await webhookNotifier('ops', { url: hook.url, format: 'alertmanager' }, { timeoutMs: 5000, publicUrl: 'https://dash.example.com' }).send(group, AbortSignal.timeout(5000));
+      const [request] = hook.requests as [(typeof hook.requests)[0]];
+      expect(request.headers['x-rtdash-delivery']).to.equal(group.id);
+      const body = JSON.parse(request.body);
+      expect(body).to.include({ version: '4', status: 'firing', receiver: 'ops', externalURL: 'https://dash.example.com', truncatedAlerts: 0, groupKey: '{}:{alertname="cpu-high"}' });
+      expect(body.groupLabels).to.deep.equal({ alertname: 'cpu-high' });
+      expect(body.commonLabels).to.deep.equal({ team: 'infra', alertname: 'cpu-high', severity: 'critical', dashboard: 'ops' });
+      expect(body.alerts).to.have.length(2);
+      expect(body.alerts[0]).to.include({ status: 'firing', startsAt: '2024-05-01T10:00:00.000Z', endsAt: '0001-01-01T00:00:00Z', generatorURL: 'https://dash.example.com/d/ops' });
+      expect(body.alerts[0].labels).to.deep.equal({ host: 'a', team: 'infra', alertname: 'cpu-high', severity: 'critical', dashboard: 'ops' });
+      expect(body.alerts[0].annotations).to.deep.equal({ summary: 'CPU above 90% on a', value: '93.2' });
+      expect(body.alerts[1]).to.include({ status: 'resolved', endsAt: '2024-05-01T10:05:00.000Z' });
+      expect(body.alerts[0].fingerprint).to.match(/^[0-9a-f]{16}$/).and.not.equal(body.alerts[1].fingerprint);
+    } finally {
+      await hook.close();
+    }
+  });
+
   it('sends no signature without a secret, and fails on a non-2xx answer with its status', async () => {
     const hook = await httpReceiver((_n, res) => {
       res.statusCode = 302;
@@ -34,7 +59,7 @@ describe('webhook notifier', () => {
       res.end();
     });
     try {
-      const notifier = webhookNotifier('ops', { type: 'webhook', url: hook.url, headers: {}, timeoutMs: 5000 });
+      const notifier = webhookNotifier('ops', { url: hook.url }, { timeoutMs: 5000 });
       const error = await notifier.send(sampleGroup(), AbortSignal.timeout(5000)).catch((err: unknown) => err);
       expect(error).to.be.instanceOf(DeliveryError).with.property('status', 302);
       expect(String(error)).to.include('HTTP 302');
@@ -48,7 +73,7 @@ describe('webhook notifier', () => {
   it('stops when its signal aborts', async () => {
     const hook = await httpReceiver(() => 'hang');
     try {
-      const notifier = webhookNotifier('ops', { type: 'webhook', url: hook.url, headers: {}, timeoutMs: 5000 });
+      const notifier = webhookNotifier('ops', { url: hook.url }, { timeoutMs: 5000 });
       const error = await notifier.send(sampleGroup(), AbortSignal.timeout(100)).catch((err: unknown) => err);
       expect(error).to.have.property('name', 'TimeoutError');
     } finally {

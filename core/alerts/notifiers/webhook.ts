@@ -19,10 +19,22 @@
  * Any 2xx answer is success; anything else (redirects too) fails the try and it is retried.
  */
 import { createHmac } from 'node:crypto';
-import type { WebhookNotifierConfig } from '../../model.js';
 import type { NotificationGroup } from '../notification.js';
-import { postBody } from './http-post.js';
+import { defineNotifier, notifierSchema, type NotifierContext } from './define.js';
+import { alertmanagerWebhookBody } from './alertmanager.js';
+import { checkPostUrl, postBody } from './http-post.js';
 import type { Notifier } from './notifier.js';
+
+/** A webhook's options (core/schemas/notifiers/webhook.schema.json). */
+export interface WebhookOptions {
+  url: string;
+  /** Signs the body with HMAC-SHA256 in `X-Rtdash-Signature: sha256=<hex>`. */
+  secret?: string;
+  /** Extra request headers (an Authorization for the receiver, say). */
+  headers?: Record<string, string>;
+  /** The body: rtdash's (the default) or Alertmanager's webhook payload. */
+  format?: 'rtdash' | 'alertmanager';
+}
 
 /** The version of the body format, sent as `version`. */
 export const WEBHOOK_BODY_VERSION = 1;
@@ -48,13 +60,13 @@ export function signBody(body: string, secret: string): string {
 }
 
 /** Creates a webhook notifier. */
-export function webhookNotifier(name: string, config: WebhookNotifierConfig): Notifier {
+export function webhookNotifier(name: string, config: WebhookOptions, ctx: NotifierContext): Notifier {
   return {
     name,
     type: 'webhook',
-    timeoutMs: config.timeoutMs,
+    timeoutMs: ctx.timeoutMs,
     async send(group, signal) {
-      const body = JSON.stringify(webhookBody(group));
+      const body = JSON.stringify(config.format === 'alertmanager' ? alertmanagerWebhookBody(group, name, ctx.publicUrl) : webhookBody(group));
       // Configured headers first, so none of them can replace the ones the format promises.
       const headers: Record<string, string> = {
         ...config.headers,
@@ -67,3 +79,11 @@ export function webhookNotifier(name: string, config: WebhookNotifierConfig): No
     },
   };
 }
+
+/** The `webhook` notifier type. */
+export const webhook = defineNotifier<WebhookOptions>({
+  type: 'webhook',
+  optionsSchema: notifierSchema('webhook'),
+  checkOptions: (options) => checkPostUrl(options.url, 'send them in "headers" instead, like Authorization: "Basic ${RTDASH_HOOK_AUTH}"'),
+  create: webhookNotifier,
+});
