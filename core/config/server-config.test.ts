@@ -216,11 +216,14 @@ describe('parseServerConfig', () => {
     expectOneProblem('notifiers:\n  ops:\n    type: webhook\n', 'config.yaml:2:3', 'missing required key "url" in notifier "ops"');
     expectOneProblem('notifiers:\n  chat:\n    type: slack\n', 'config.yaml:2:3', 'missing required key "url" in notifier "chat"');
     expectOneProblem('notifiers:\n  ops:\n    url: https://h.example\n', 'config.yaml:2:3', 'missing required key "type" in notifier "ops"');
-    expectOneProblem('notifiers:\n  ops:\n    type: webhok\n    url: https://h.example\n', 'config.yaml:3:11', 'unknown notifier type "webhok" in notifier "ops"; did you mean "webhook"? (types: webhook, email, slack, alertmanager)');
+    expectOneProblem('notifiers:\n  ops:\n    type: webhok\n    url: https://h.example\n', 'config.yaml:3:11', 'unknown notifier type "webhok" in notifier "ops"; did you mean "webhook"? (types: webhook, email, slack, alertmanager, discord, teams, pagerduty, telegram, ntfy)');
     expectOneProblem('notifiers:\n  ops:\n    type: webhook\n    url: https://h.example\n    secrt: a-webhook-secret-123\n', 'config.yaml:5:5', 'unknown key "secrt" in notifier "ops"; did you mean "secret"?');
     expectOneProblem('notifiers:\n  chat:\n    type: slack\n    url: https://h.example\n    secret: a-webhook-secret-123\n', 'config.yaml:5:5', 'unknown key "secret" in notifier "chat"; allowed keys: type, timeout, url');
     expectOneProblem('notifiers:\n  chat:\n    type: slack\n    url: hooks.slack.com/x\n', 'config.yaml:4:10', '"url" must be an http:// or https:// URL');
     expectOneProblem('notifiers:\n  chat:\n    type: slack\n    url: https://h.example\n    timeout: 0s\n', 'config.yaml:5:14', '"timeout" must be greater than zero');
+    expectOneProblem('notifiers:\n  pd:\n    type: pagerduty\n', 'config.yaml:2:3', 'missing required key "routing_key" in notifier "pd"');
+    expectOneProblem('notifiers:\n  tg:\n    type: telegram\n    bot_token: "123456:abc"\n    chat_id: general\n', 'config.yaml:5:14', '"chat_id" must be a chat id such as -1001234567890 or @mychannel');
+    expectOneProblem('notifiers:\n  push:\n    type: ntfy\n    topic: "ops alerts"\n', 'config.yaml:4:12', '"topic" must be 1 to 64 letters, digits, _ or -');
     expectOneProblem('notifiers:\n  Ops:\n    type: slack\n    url: https://h.example\n', 'config.yaml:2:3', 'key "Ops" in "notifiers": a name must start with a lowercase letter');
   });
 

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { parseDuration } from '../../duration.js';
 import type { AlertNotification, NotificationGroup } from '../notification.js';
 import { defineNotifier, notifierSchema, type NotifierContext } from './define.js';
+import { dashboardUrl } from './format.js';
 import { checkPostUrl, postBody } from './http-post.js';
 import type { Notifier } from './notifier.js';
 
@@ -45,7 +46,7 @@ export function postableAlert(n: AlertNotification, publicUrl: string | undefine
   if (n.description !== undefined) annotations['description'] = n.description;
   if (n.value !== null) annotations['value'] = String(n.value);
   const endsAt = n.status === 'resolved' ? n.endsAt : new Date(now + RESENDS_BEFORE_EXPIRY * resendMs).toISOString();
-  const generatorURL = publicUrl === undefined ? undefined : new URL(n.dashboard === undefined ? '/' : `/d/${encodeURIComponent(n.dashboard)}`, publicUrl).toString();
+  const generatorURL = dashboardUrl(n, publicUrl);
   return { labels, annotations, startsAt: n.startsAt, ...(endsAt === undefined ? {} : { endsAt }), ...(generatorURL === undefined ? {} : { generatorURL }) };
 }
 

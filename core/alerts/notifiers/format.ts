@@ -1,4 +1,4 @@
-/** Wording shared by the notifiers that write for people (email, slack): one line per alert. */
+/** Wording shared by the notifiers that write for people (email, chat, push): one line per alert. */
 import type { AlertNotification, NotificationGroup, NotificationStatus } from '../notification.js';
 
 /** `[FIRING]` or `[RESOLVED]`. */
@@ -35,4 +35,18 @@ export function groupTitle(group: NotificationGroup): string {
   const title = `${statusTag(group.status)} ${group.rule} — ${first?.summary ?? 'no alerts'}${more}`;
   // A title ends up in a mail header: a line break there would start a header of the sender's choosing.
   return title.replace(/[\r\n]+/g, ' ');
+}
+
+/**
+ * The dashboard an alert is on, as a link people can open, when `server.public_url` is set.
+ * @example dashboardUrl(n, 'https://dash.example.com') // 'https://dash.example.com/d/ops'
+ */
+export function dashboardUrl(n: Pick<AlertNotification, 'dashboard'>, publicUrl: string | undefined): string | undefined {
+  if (publicUrl === undefined) return undefined;
+  return new URL(n.dashboard === undefined ? '/' : `/d/${encodeURIComponent(n.dashboard)}`, publicUrl).toString();
+}
+
+/** One line per alert: `[FIRING] CPU above 90% on a (value 93.2; host=a; severity critical)`. */
+export function alertLines(group: NotificationGroup): string[] {
+  return group.notifications.map((n) => `${statusTag(n.status)} ${n.summary} (${detailText(n)})`);
 }

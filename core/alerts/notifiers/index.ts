@@ -2,9 +2,14 @@
 import type { NotifierConfig } from '../../model.js';
 import { alertmanager } from './alertmanager.js';
 import type { NotifierContext, NotifierDefinition } from './define.js';
+import { discord } from './discord.js';
 import { email } from './email.js';
 import type { Notifier } from './notifier.js';
+import { ntfy } from './ntfy.js';
+import { pagerduty } from './pagerduty.js';
 import { slack } from './slack.js';
+import { teams } from './teams.js';
+import { telegram } from './telegram.js';
 import { webhook } from './webhook.js';
 
 export type { Notifier } from './notifier.js';
@@ -13,7 +18,7 @@ export { defineNotifier, type NotifierContext, type NotifierDefinition } from '.
 
 /** The built-in notifier types by `type`. */
 export const NOTIFIER_TYPES: ReadonlyMap<string, NotifierDefinition> = new Map(
-  ([webhook, email, slack, alertmanager] as NotifierDefinition<never>[]).map((d) => [d.type, d as unknown as NotifierDefinition]),
+  ([webhook, email, slack, alertmanager, discord, teams, pagerduty, telegram, ntfy] as NotifierDefinition<never>[]).map((d) => [d.type, d as unknown as NotifierDefinition]),
 );
 
 /** Creates the notifier a config entry describes; its options have passed its type's schema and checks. */

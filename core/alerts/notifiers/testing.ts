@@ -13,6 +13,8 @@ import { notificationGroup, notificationId } from '../notification.js';
 /** One request an HTTP receiver got. */
 export interface ReceivedRequest {
   method: string;
+  /** The path and query, as sent. */
+  url: string;
   headers: IncomingHttpHeaders;
   body: string;
 }
@@ -37,7 +39,7 @@ export async function httpReceiver(answer: Answer = (_n, res) => void res.end('o
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      requests.push({ method: req.method ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
       answer(requests.length, res);
       for (const w of waiters.filter((w) => requests.length >= w.count)) w.resolve();
     });
