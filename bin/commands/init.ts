@@ -1,7 +1,7 @@
 /** `rtdash init [DIR]`: writes a working config.yaml and a first dashboard, never over existing files. */
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { packageRoot, schemaDir } from '../../core/paths.js';
 import { parseCommand } from './args.js';
@@ -77,9 +77,21 @@ export async function initCommand(args: string[]): Promise<number> {
     await writeFile(file, text, { flag: 'wx' });
     console.log(`created  ${shown}`);
   }
-  // Spelled out in full: `rtdash` is on PATH only after `npm link` or a global install.
-  const cli = join(packageRoot, 'dist', 'bin', 'rtdash.js');
-  console.log(`\nNext: cd ${relative(process.cwd(), dir) || '.'} && node ${cli} serve`);
-  console.log('(or "rtdash serve", where rtdash is on your PATH after "npm link" in the rtdash folder)');
+  console.log(`\nNext: cd ${relative(process.cwd(), dir) || '.'} && ${serveCommandFor(dir)}`);
   return 0;
+}
+
+/**
+ * How to start the server from `dir`, as this rtdash was installed: `npx rtdash serve` where the project's own
+ * node_modules (or this checkout) has it, `rtdash serve` for a global install, else the full path to the CLI.
+ */
+function serveCommandFor(dir: string): string {
+  const inside = (parent: string, child: string) => !relative(parent, child).startsWith('..');
+  const installedAt = packageRoot.lastIndexOf(`${sep}node_modules${sep}`);
+  if (installedAt >= 0) {
+    const project = packageRoot.slice(0, installedAt);
+    return inside(project, dir) ? 'npx rtdash serve' : 'rtdash serve';
+  }
+  if (inside(packageRoot, dir)) return 'npx rtdash serve';
+  return `node ${join(packageRoot, 'dist', 'bin', 'rtdash.js')} serve`;
 }

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { packageRoot } from '../../core/paths.js';
 import { USAGE_EXIT, parseCommand } from './args.js';
 
@@ -41,7 +41,9 @@ export async function pluginCommand(args: string[]): Promise<number> {
     NAME: name,
     CLASS: name.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase()),
     RTDASH_VERSION: own.version,
-    RTDASH_PATH: packageRoot,
+    // Relative, so the plugin folder works on any machine with the same layout (a plugin beside the project that
+    // installed rtdash, or inside it): an absolute path would hold only on this one.
+    RTDASH_PATH: relative(dir, packageRoot).split(sep).join('/') || '.',
     TYPESCRIPT: own.devDependencies.typescript ?? '*',
     MOCHA: own.devDependencies.mocha ?? '*',
     TYPES_MOCHA: own.devDependencies['@types/mocha'] ?? '*',
