@@ -5,11 +5,14 @@
  *
  * with the payload `{ "d": dashboardId, "v"?: { name: value }, "r"?: { "f": from, "t": to }, "mr"?: ms, "iat": epochSeconds,
  * "exp": epochSeconds }`: `r` fixes the time range (range expressions, docs/time.md), `mr` bounds its length.
- * Tokens are stateless: the server keeps no list of them, so rotating auth.embed_secret revokes them all.
+ * Standard JWTs signed with HS256 and the same secret are read too (core/embed-jwt.ts), so any backend with a JWT
+ * library can mint one. Tokens are stateless: the server keeps no list of them, so rotating auth.embed_secret
+ * revokes them all.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { formatDays } from './duration.js';
 import { RtdashError } from './errors.js';
+import { checkJwtHeader, jwtClaims } from './embed-jwt.js';
 
 /** The version prefix of the tokens this module signs and reads. */
 export const TOKEN_VERSION = 'v1';
@@ -82,9 +85,11 @@ export function signEmbedToken(secret: string, request: EmbedTokenRequest): stri
 export function decodeEmbedToken(token: string, secret: string): EmbedClaims {
   if (token.length > MAX_TOKEN_LENGTH) throw malformed(`it is longer than ${MAX_TOKEN_LENGTH} characters`);
   const parts = token.split('.');
-  if (parts.length !== 3) throw malformed('expected three parts separated by dots: v1.PAYLOAD.SIGNATURE');
+  if (parts.length !== 3) throw malformed('expected three parts separated by dots: v1.PAYLOAD.SIGNATURE, or a JWT');
   const [version, body, signature] = parts as [string, string, string];
-  if (version !== TOKEN_VERSION) throw malformed(`it starts with "${version.slice(0, 8)}", and this server reads "${TOKEN_VERSION}." tokens`);
+  const jwt = version !== TOKEN_VERSION;
+  // A JWT's header is read before its signature is checked, only to refuse any algorithm but HS256 with a clear reason.
+  if (jwt) checkJwtHeader(version);
   if (!BASE64URL.test(body) || !BASE64URL.test(signature)) throw malformed('its payload and signature must be base64url text');
   const given = Buffer.from(signature, 'base64url');
   const expected = mac(secret, `${version}.${body}`);
@@ -93,14 +98,9 @@ export function decodeEmbedToken(token: string, secret: string): EmbedClaims {
     throw new RtdashError('RTDASH_TOKEN_INVALID', 'the embed token has a bad signature: it was not signed with this server\'s auth.embed_secret, or it was changed after signing');
   }
   // Only payloads signed with the secret get here, so these checks catch a signer's bug, not an attacker.
-  let payload: unknown;
-  try {
-    payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
-  } catch {
-    throw malformed('its payload is not JSON');
-  }
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw malformed('its payload is not a JSON object');
-  const { d, v, r, mr, iat, exp } = payload as Record<string, unknown>;
+  const payload = jsonObject(body, 'payload');
+  if (jwt) return jwtClaims(payload);
+  const { d, v, r, mr, iat, exp } = payload;
   if (typeof d !== 'string' || !DASHBOARD_ID.test(d)) throw malformed('its payload has no dashboard id "d"');
   if (!isEpochSecond(iat) || !isEpochSecond(exp)) throw malformed('its payload needs "iat" and "exp" as whole epoch seconds');
   if (v !== undefined && (typeof v !== 'object' || v === null || Array.isArray(v))) throw malformed('its variables "v" are not an object');
@@ -117,6 +117,18 @@ export function decodeEmbedToken(token: string, secret: string): EmbedClaims {
     issuedAt: iat * 1000,
     expiresAt: exp * 1000,
   };
+}
+
+/** A base64url JSON object of a token, or RTDASH_TOKEN_INVALID naming the `part`. */
+export function jsonObject(text: string, part: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = BASE64URL.test(text) ? JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) : undefined;
+  } catch {
+    value = undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw malformed(`its ${part} is not a base64url JSON object`);
+  return value as Record<string, unknown>;
 }
 
 function rangeClaim(r: unknown): { from: string; to: string } {
@@ -170,10 +182,10 @@ function mac(secret: string, text: string): Buffer {
   return createHmac('sha256', secret).update(text).digest();
 }
 
-function malformed(why: string): RtdashError {
+export function malformed(why: string): RtdashError {
   return new RtdashError('RTDASH_TOKEN_INVALID', `the embed token is malformed: ${why}`);
 }
 
-function isEpochSecond(value: unknown): value is number {
+export function isEpochSecond(value: unknown): value is number {
   return Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= LAST_EPOCH_SECOND;
 }

@@ -4,6 +4,7 @@
  * variables fixed; a bad token is refused everywhere, never ignored.
  */
 import { expect } from 'chai';
+import { SignJWT, UnsecuredJWT } from 'jose';
 import { TestClient, connect } from './support/ws-client.js';
 import { errorOf, request, sseEvents } from './support/http-client.js';
 import { startTestServer, testDashboard, type TestServer } from './support/test-server.js';
@@ -58,6 +59,22 @@ describe('embed tokens', function () {
     const sse = await request(url(`/sse?dashboard=locked&token=${tok}`), {}, { readMs: 400 });
     expect(sse.status).to.equal(200);
     expect(sseEvents(sse.body).map((e) => e.data.type).slice(0, 2)).to.deep.equal(['hello', 'snapshot']);
+  });
+
+  it('takes a JWT minted by a JWT library (HS256, the same secret) on every route, its variables fixed', async () => {
+    const jwt = await new SignJWT({ dashboard: 'locked', vars: { region: 'eu' } }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt().setExpirationTime('10m').sign(new TextEncoder().encode(SECRET));
+    const client = await connect(ws(jwt));
+    client.send({ type: 'subscribe', dashboard: 'locked' });
+    expect(await client.nextOf('snapshot')).to.deep.include({ dashboard: 'locked', vars: { region: 'eu' } });
+    await client.close();
+    expect((await request(url('/api/dashboards/locked'), { Authorization: `Bearer ${jwt}` })).status).to.equal(200);
+    expect(JSON.parse((await request(url(`/api/poll?dashboard=locked&token=${jwt}`))).body).messages[0].type).to.equal('snapshot');
+    const sse = await request(url(`/sse?dashboard=locked&token=${jwt}`), {}, { readMs: 400 });
+    expect(sseEvents(sse.body).map((e) => e.data.type).slice(0, 2)).to.deep.equal(['hello', 'snapshot']);
+    const unsigned = new UnsecuredJWT({ dashboard: 'locked' }).setIssuedAt().setExpirationTime('10m').encode();
+    const refused = await request(url(`/api/dashboards/locked?token=${unsigned}`));
+    expect(refused.status).to.equal(401);
+    expect(errorOf(refused).message).to.include('must be signed with HS256');
   });
 
   it('opens only the token’s own dashboard: another one gets RTDASH_TOKEN_FORBIDDEN and no data', async () => {
