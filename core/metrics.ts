@@ -12,6 +12,14 @@ export interface HotCounters {
   queries: number;
   messagesSent: number;
   bytesSent: number;
+  /** Messages sent, by transport. */
+  messagesByTransport: { ws: number; sse: number; poll: number };
+  /** WebSocket connections ended, by close code. */
+  closes: Map<number, number>;
+  /** Widgets of a resuming viewer given exactly what they missed, or their whole state again. */
+  resumes: { exact: number; snapshot: number };
+  /** WebSocket connections dropped for not answering a heartbeat ping. */
+  heartbeatMisses: number;
 }
 
 /** How often the event-loop delay histogram (nodejs_eventloop_lag_*) takes a sample. */
@@ -29,6 +37,8 @@ export interface MetricSources {
   connections(): number;
   jobs(): number;
   slots?(): number;
+  /** Open connections by transport (ws, sse, poll sessions). */
+  transports?(): Record<'ws' | 'sse' | 'poll', number>;
   /** The alerts as the engine shows them: counted by state. */
   alerts?(): readonly { state: string }[];
 }
@@ -36,7 +46,7 @@ export interface MetricSources {
 /** All metrics of one server. */
 export class Metrics {
   readonly registry = new Registry();
-  readonly hot: HotCounters = { queries: 0, messagesSent: 0, bytesSent: 0 };
+  readonly hot: HotCounters = { queries: 0, messagesSent: 0, bytesSent: 0, messagesByTransport: { ws: 0, sse: 0, poll: 0 }, closes: new Map(), resumes: { exact: 0, snapshot: 0 }, heartbeatMisses: 0 };
   /** rtdash_queries_total and rtdash_query_duration_seconds: a job keeps its source's `queries.of(name)`. */
   readonly queries: QueryMetrics;
   /** The same figures as `queries`, for callers that record a duration with its labels. */
@@ -72,6 +82,48 @@ export class Metrics {
     new Gauge({ name: 'rtdash_jobs_running', help: 'Scheduled jobs', registers, collect() { this.set(sources.jobs()); } });
     new Counter({ name: 'rtdash_messages_sent_total', help: 'Protocol messages sent to clients', registers, collect() { this.reset(); this.inc(hot.messagesSent); } });
     new Counter({ name: 'rtdash_bytes_sent_total', help: 'Protocol bytes sent to clients', registers, collect() { this.reset(); this.inc(hot.bytesSent); } });
+    new Gauge({
+      name: 'rtdash_transport_connections',
+      help: 'Open connections by transport: ws (WebSocket), sse (Server-Sent Events), poll (long-poll sessions)',
+      labelNames: ['transport'],
+      registers,
+      collect() {
+        const counts = sources.transports?.() ?? { ws: 0, sse: 0, poll: 0 };
+        for (const [transport, n] of Object.entries(counts)) this.set({ transport }, n);
+      },
+    });
+    new Counter({
+      name: 'rtdash_transport_messages_total',
+      help: 'Protocol messages sent to clients, by transport',
+      labelNames: ['transport'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [transport, n] of Object.entries(hot.messagesByTransport)) this.inc({ transport }, n);
+      },
+    });
+    new Counter({
+      name: 'rtdash_websocket_closes_total',
+      help: 'WebSocket connections ended, by close code (1000 normal, 1001 going away, 1006 dropped, 4008 too slow…; docs/protocol.md)',
+      labelNames: ['code'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [code, n] of hot.closes) this.inc({ code: String(code) }, n);
+      },
+    });
+    new Counter({
+      name: 'rtdash_widget_resumes_total',
+      help: 'Widgets of a reconnecting viewer that got exactly the updates they missed (exact) or their whole state again (snapshot)',
+      labelNames: ['outcome'],
+      registers,
+      collect() {
+        this.reset();
+        this.inc({ outcome: 'exact' }, hot.resumes.exact);
+        this.inc({ outcome: 'snapshot' }, hot.resumes.snapshot);
+      },
+    });
+    new Counter({ name: 'rtdash_heartbeat_misses_total', help: 'WebSocket connections dropped for not answering a heartbeat ping', registers, collect() { this.reset(); this.inc(hot.heartbeatMisses); } });
     this.queries = new QueryMetrics(registers);
     this.queryDuration = this.queries;
     this.skippedTicks = new Counter({ name: 'rtdash_ticks_skipped_total', help: 'Ticks not run: the previous run was still going (overlap) or the job is backing off', labelNames: ['reason'], registers });

@@ -198,7 +198,7 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
   options.faults?.watchPlugins(registry);
   let hub: Hub | undefined;
   let scheduler: Scheduler | undefined;
-  const metrics = new Metrics({ viewers: () => hub?.viewers ?? 0, connections: () => hub?.connections ?? 0, jobs: () => scheduler?.size ?? 0, slots: () => gate.slots, alerts: () => alerting?.engine.alerts() ?? [] });
+  const metrics = new Metrics({ viewers: () => hub?.viewers ?? 0, connections: () => hub?.connections ?? 0, jobs: () => scheduler?.size ?? 0, slots: () => gate.slots, alerts: () => alerting?.engine.alerts() ?? [], transports: () => hub?.transports() ?? { ws: 0, sse: 0, poll: 0 } });
   const stats = statsReader(metrics, () => hub, () => scheduler);
   const sources = built.sources;
   await createSources(config, registry, sources, logger, stats);
@@ -226,7 +226,7 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
   access.useOptions({ options: (d, v, p) => variableOptions.current(d, v, p), load: (d, v, p) => variableOptions.loaded(d, v, p) });
   hub = new Hub({ dashboard: (id) => store.served(id), scheduler, metrics, logger, limits, access, alertsMessage: (id) => alerting?.message(id), options: variableOptions });
   built.hub = hub;
-  alerting = await startAlerting({ config, scheduler, dashboards: () => store.list(), context, alertFiles, logger, publish: (id, message) => hub?.publish(id, message), instance: cluster?.instance });
+  alerting = await startAlerting({ config, scheduler, dashboards: () => store.list(), context, alertFiles, logger, publish: (id, message) => hub?.publish(id, message), instance: cluster?.instance, registry: metrics.registry });
   built.alerting = alerting;
   const host = options.host ?? config.server.host;
   const network = { hosts: new AllowedHosts({ ...config.server, host }), proxies: new TrustedProxies(config.server.trustedProxies) };

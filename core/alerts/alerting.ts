@@ -25,7 +25,9 @@ import { RedisMedium } from './redis-medium.js';
 import { RedisAcknowledgements } from './redis-acknowledgements.js';
 import { RedisSilences } from './redis-silences.js';
 import { createNotifiers } from './notifiers/index.js';
+import type { Registry } from 'prom-client';
 import { Outbox } from './outbox.js';
+import { registerOutboxMetrics } from './outbox-metrics.js';
 import { RedisOutbox } from './outbox-redis.js';
 import type { AlertRule } from './rule.js';
 
@@ -50,6 +52,8 @@ export interface AlertingDeps {
   logger: Logger;
   /** Sends a message to every viewer of a dashboard. */
   publish(dashboardId: string, message: Outgoing): void;
+  /** Where the outbox's metrics go (the server's /metrics); none: not counted. */
+  registry?: Registry;
   /** This instance's id in the cluster (`rtdash cluster status`), so that the alert lease names the same instance. */
   instance?: string | undefined;
 }
@@ -70,6 +74,7 @@ export async function startAlerting(deps: AlertingDeps): Promise<Alerting> {
   const store = new DocumentAlertStore(medium, logger);
   const outbox = new Outbox(inRedis ? new RedisOutbox(cluster.url, `${cluster.prefix}:outbox`, fence) : join(dir, 'outbox'), createNotifiers(config.notifiers, config.server.publicUrl === undefined ? {} : { publicUrl: config.server.publicUrl }), logger);
   if (inRedis) void warnOfOutboxFolder(join(dir, 'outbox'), logger);
+  if (deps.registry !== undefined) registerOutboxMetrics(outbox, deps.registry);
   const engine = new AlertEngine({
     scheduler: deps.scheduler,
     store,

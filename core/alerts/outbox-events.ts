@@ -21,6 +21,8 @@ export interface OutboxOptions {
 export interface OutboxStats {
   /** Entries waiting for delivery, including orphaned ones and those not stored yet. */
   pending: number;
+  /** When the oldest waiting entry was made (epoch ms); undefined when none waits. */
+  oldestAt: number | undefined;
   /** Entries whose notifier is not configured: kept until it is. */
   orphaned: number;
   /** Entries delivered since this outbox was created. */

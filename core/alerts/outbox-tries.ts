@@ -51,8 +51,14 @@ export abstract class OutboxTries extends EventEmitter<OutboxEvents> {
 
   /** Figures for metrics. */
   stats(): OutboxStats {
-    const orphaned = [...this.pending.values()].filter((p) => p.orphaned).length;
-    return { pending: this.pending.size, orphaned, ...this.counts };
+    let orphaned = 0;
+    let oldestAt: number | undefined;
+    for (const p of this.pending.values()) {
+      if (p.orphaned) orphaned++;
+      const at = Date.parse(p.entry.createdAt);
+      if (Number.isFinite(at) && (oldestAt === undefined || at < oldestAt)) oldestAt = at;
+    }
+    return { pending: this.pending.size, orphaned, oldestAt, ...this.counts };
   }
 
   /** Swaps the notifiers (after a config reload); entries kept for a missing notifier are tried again. */

@@ -71,7 +71,7 @@ describe('Outbox', () => {
     expect(await files()).to.deep.equal([]);
     await outbox.close();
     expect(hook.requests).to.have.length(1);
-    expect(outbox.stats()).to.deep.equal({ pending: 0, orphaned: 0, delivered: 1, failedAttempts: 0, superseded: 0 });
+    expect(outbox.stats()).to.deep.equal({ pending: 0, orphaned: 0, oldestAt: undefined, delivered: 1, failedAttempts: 0, superseded: 0 });
   });
 
   it('retries a receiver that answers 500, and delivers once it answers 200', async () => {

@@ -74,6 +74,7 @@ export class Backpressure {
     peer.transport.send(message);
     const hot = this.#deps.metrics.hot;
     hot.messagesSent++;
+    hot.messagesByTransport[peer.transport.kind]++;
     hot.bytesSent += size;
     return true;
   }

@@ -85,6 +85,18 @@ export class Hub {
   }
 
   /** Open peers. */
+  /** The server's metrics, where the transports count what they see (closes, heartbeat misses). */
+  get metrics(): Metrics {
+    return this.#deps.metrics;
+  }
+
+  /** Open connections by transport. */
+  transports(): Record<'ws' | 'sse' | 'poll', number> {
+    const counts = { ws: 0, sse: 0, poll: 0 };
+    for (const peer of this.#peers.keys()) counts[peer.transport.kind]++;
+    return counts;
+  }
+
   get connections(): number {
     return this.#peers.size;
   }
@@ -221,7 +233,10 @@ export class Hub {
       if (previous) this.#leave(peer, previous);
     }
     const resumable = request.resume !== undefined && request.version === dashboard.version;
-    peer.send(resumable ? view.catchUp(request.resume!) : view.snapshot(request.resume ? 'reload' : 'subscribe'));
+    const resumes = this.#deps.metrics.hot.resumes;
+    // A resume the dashboard's new version makes impossible gives every widget its whole state again.
+    if (request.resume !== undefined && !resumable) resumes.snapshot += view.jobs.size;
+    peer.send(resumable ? view.catchUp(request.resume!, resumes) : view.snapshot(request.resume ? 'reload' : 'subscribe'));
     const alerts = this.#deps.alertsMessage?.(dashboard.id);
     if (alerts !== undefined) peer.send(alerts);
   }

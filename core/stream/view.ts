@@ -197,16 +197,22 @@ export class View {
    * What a peer that has seen `from` is missing, as one `update` message marked `resumed`: the exact
    * updates where the history reaches back, the whole state of a widget where it does not.
    */
-  catchUp(from: Readonly<Record<string, number>>): Outgoing {
+  catchUp(from: Readonly<Record<string, number>>, resumes?: { exact: number; snapshot: number }): Outgoing {
     const parts: (UpdateEntry | string)[] = [];
     for (const [id, job] of this.jobs) {
       const seen = from[id];
       const shown = job.shownSeq;
       const missed = seen === undefined ? undefined : job.history.since(seen)?.filter((entry) => entry.seq <= shown);
-      if (missed !== undefined) for (const entry of missed) parts.push(entry);
+      if (missed !== undefined) {
+        for (const entry of missed) parts.push(entry);
+        if (resumes !== undefined) resumes.exact++;
+      }
       // A job that restarted has no data yet: say nothing, so the client keeps what it has until the
       // job's first run sends the whole history.
-      else if (job.history.status !== 'pending' || seen === undefined) parts.push(job.history.snapshot());
+      else if (job.history.status !== 'pending' || seen === undefined) {
+        parts.push(job.history.snapshot());
+        if (resumes !== undefined) resumes.snapshot++;
+      }
     }
     const positions = this.currentPositions();
     const version = this.dashboard.version;

@@ -99,6 +99,7 @@ export function attachWebSocket(server: HttpServer, deps: WsDeps): { close(): Pr
     const heartbeat = setInterval(() => {
       if (!alive) {
         logger.info({ peer: peer.id, ip }, 'dropping a connection that missed a heartbeat');
+        hub.metrics.hot.heartbeatMisses++;
         ws.terminate();
         return;
       }
@@ -134,7 +135,9 @@ export function attachWebSocket(server: HttpServer, deps: WsDeps): { close(): Pr
       // ws closes with 1009 itself when a message is over maxPayload; the error is only logged.
       logger.debug({ peer: peer.id, err: err.message }, 'websocket error');
     });
-    ws.on('close', () => {
+    ws.on('close', (code) => {
+      const closes = hub.metrics.hot.closes;
+      closes.set(code, (closes.get(code) ?? 0) + 1);
       clearInterval(heartbeat);
       if (closing) clearTimeout(closing);
       hub.removePeer(peer);
