@@ -5,6 +5,7 @@ import { serveCommand } from './commands/serve.js';
 import { validateCommand } from './commands/validate.js';
 import { initCommand } from './commands/init.js';
 import { pluginCommand } from './commands/plugin-new.js';
+import { notifierCommand } from './commands/notifier-new.js';
 import { tokenCommand } from './commands/token.js';
 import { clusterCommand } from './commands/cluster.js';
 import { USAGE_EXIT, UsageError } from './commands/args.js';
@@ -16,6 +17,7 @@ Usage:
   rtdash validate [FILES|DIRS...] [--config FILE]       check dashboards (and config.yaml) and print file:line:col errors
   rtdash init [DIR]                                     write a starter config.yaml and dashboard into DIR
   rtdash plugin new NAME [DIR]                          scaffold a data-source plugin with passing tests
+  rtdash notifier new NAME [DIR]                        scaffold a notifier with passing tests
   rtdash token create --dashboard ID [--var NAME=VALUE]... --ttl 1h [--config FILE]
                                                         sign an embed token for a dashboard (printed on stdout)
   rtdash cluster status [--config FILE] [--json]        the instances of a cluster and the jobs each one runs
@@ -29,6 +31,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   validate: validateCommand,
   init: initCommand,
   plugin: pluginCommand,
+  notifier: notifierCommand,
   token: tokenCommand,
   cluster: clusterCommand,
 };

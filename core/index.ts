@@ -3,6 +3,9 @@
  * @example import { definePlugin, type Frame } from 'rtdash';
  */
 export { definePlugin } from './plugin.js';
+export { defineNotifier, type Notifier, type NotifierContext, type NotifierDefinition } from './alerts/notifiers/index.js';
+export type { AlertNotification, NotificationGroup } from './alerts/notification.js';
+export { DeliveryError } from './alerts/notifiers/notifier.js';
 export type { DataSource, Health, JsonSchema, Logger, PluginContext, PluginDefinition, QueryContext, RuntimeStats, TimeRange } from './plugin.js';
 export { checkFrame, frameTooWide, type Field, type FieldType, type FieldValue, type Frame } from './frame.js';
 export { ERRORS, RtdashError, type ErrorCode } from './errors.js';

@@ -5,12 +5,20 @@ import { RtdashError, messageOf } from './errors.js';
 import { definePlugin, type DataSource, type Health, type Logger, type PluginDefinition, type RuntimeStats } from './plugin.js';
 import { importPlugin } from './plugin-loader.js';
 import type { SourceConfig } from './model.js';
+import { NOTIFIER_TYPES, defineNotifier, type NotifierDefinition } from './alerts/notifiers/index.js';
 
 /** A map of plugin definitions by their `type`. */
 export class PluginRegistry {
   readonly #plugins = new Map<string, PluginDefinition>();
   /** Where each loaded (not built-in) plugin's code runs from, by type. */
   readonly #origins = new Map<string, string>();
+  /** The notifier types: the built-in ones and those loaded from `plugins:`. */
+  readonly #notifiers = new Map<string, NotifierDefinition>(NOTIFIER_TYPES);
+
+  /** Every notifier type, built-in and loaded. */
+  notifierTypes(): ReadonlyMap<string, NotifierDefinition> {
+    return this.#notifiers;
+  }
 
   /** Adds a definition; a second plugin with the same type is an error. */
   register(plugin: PluginDefinition): this {
@@ -41,7 +49,7 @@ export class PluginRegistry {
    * its definition: the module's default export or its named export `plugin`. Throws RTDASH_PLUGIN_INVALID
    * naming the module.
    */
-  async load(specifier: string, baseDir: string): Promise<PluginDefinition> {
+  async load(specifier: string, baseDir: string): Promise<PluginDefinition | NotifierDefinition> {
     let mod: Record<string, unknown>;
     let origin: string;
     try {
@@ -49,6 +57,8 @@ export class PluginRegistry {
     } catch (err) {
       throw new RtdashError('RTDASH_PLUGIN_INVALID', `plugin "${specifier}" cannot be loaded: ${messageOf(err)}`, { cause: err });
     }
+    const notifier = (mod.default ?? mod.notifier) as Partial<NotifierDefinition> | undefined;
+    if (notifier !== undefined && typeof notifier === 'object' && notifier !== null && notifier.kind === 'notifier') return this.#loadNotifier(specifier, notifier);
     const def = (mod.default ?? mod.plugin) as PluginDefinition | undefined;
     if (!def || typeof def !== 'object' || typeof def.type !== 'string' || typeof def.create !== 'function') {
       throw new RtdashError('RTDASH_PLUGIN_INVALID', `plugin "${specifier}" must export a definePlugin(...) result as default or as "plugin"`);
@@ -61,6 +71,18 @@ export class PluginRegistry {
     if (this.#plugins.has(def.type)) throw new RtdashError('RTDASH_PLUGIN_INVALID', `plugin "${specifier}" declares type "${def.type}", which another plugin already has`);
     this.register(def);
     this.#origins.set(def.type, origin);
+    return def;
+  }
+
+  #loadNotifier(specifier: string, candidate: Partial<NotifierDefinition>): NotifierDefinition {
+    let def: NotifierDefinition;
+    try {
+      def = defineNotifier(candidate as NotifierDefinition);
+    } catch (err) {
+      throw new RtdashError('RTDASH_PLUGIN_INVALID', `notifier plugin "${specifier}": ${messageOf(err)}`, { cause: err });
+    }
+    if (this.#notifiers.has(def.type)) throw new RtdashError('RTDASH_PLUGIN_INVALID', `notifier plugin "${specifier}" declares type "${def.type}", which ${NOTIFIER_TYPES.has(def.type) ? 'is built in' : 'another notifier plugin already has'}`);
+    this.#notifiers.set(def.type, def);
     return def;
   }
 }

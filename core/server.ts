@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { DashboardStore, type ReloadResult } from './dashboard-store.js';
 import { EmbedAccess } from './embed-access.js';
-import { AlertFolder, DEFAULT_CLUSTER, changedVersions, checkDatasources, dashboardContext } from './config/index.js';
+import { AlertFolder, DEFAULT_CLUSTER, changedVersions, checkDatasources, checkNotifiers, dashboardContext } from './config/index.js';
 import { Metrics } from './metrics.js';
 import { VERSION } from './version.js';
 import type { ServerConfig } from './model.js';
@@ -195,6 +195,7 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
     for (const sc of config.datasources) if (!registry.get(sc.type)) registry.register(unavailablePlugin(sc.type, failures));
   }
   checkDatasources(config, registry);
+  checkNotifiers(config, registry.notifierTypes());
   options.faults?.watchPlugins(registry);
   let hub: Hub | undefined;
   let scheduler: Scheduler | undefined;
@@ -226,7 +227,7 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
   access.useOptions({ options: (d, v, p) => variableOptions.current(d, v, p), load: (d, v, p) => variableOptions.loaded(d, v, p) });
   hub = new Hub({ dashboard: (id) => store.served(id), scheduler, metrics, logger, limits, access, alertsMessage: (id) => alerting?.message(id), options: variableOptions });
   built.hub = hub;
-  alerting = await startAlerting({ config, scheduler, dashboards: () => store.list(), context, alertFiles, logger, publish: (id, message) => hub?.publish(id, message), instance: cluster?.instance, registry: metrics.registry });
+  alerting = await startAlerting({ config, scheduler, dashboards: () => store.list(), context, alertFiles, logger, publish: (id, message) => hub?.publish(id, message), instance: cluster?.instance, registry: metrics.registry, notifierTypes: registry.notifierTypes() });
   built.alerting = alerting;
   const host = options.host ?? config.server.host;
   const network = { hosts: new AllowedHosts({ ...config.server, host }), proxies: new TrustedProxies(config.server.trustedProxies) };

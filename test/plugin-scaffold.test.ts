@@ -1,4 +1,4 @@
-/** `rtdash plugin new`: the scaffold's own tests pass as written, and the server runs the plugin. */
+/** `rtdash plugin new` and `rtdash notifier new`: each scaffold's own tests pass as written, and rtdash loads it. */
 import { expect } from 'chai';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -124,3 +124,30 @@ describe('the plugin tutorial in docs/plugins.md', function () {
   });
 });
 
+
+describe('rtdash notifier new', function () {
+  this.timeout(60_000);
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'rtdash-notifier-scaffold-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes a notifier whose own tests pass, and that validate loads from config.yaml and checks', () => {
+    const made = spawnSync(process.execPath, [BIN, 'notifier', 'new', 'pager-bot'], { cwd: dir, encoding: 'utf8' });
+    expect(made.status, made.stderr).to.equal(0);
+    const notifier = join(dir, 'pager-bot');
+    const mocha = buildAndTest(notifier);
+    expect(mocha.stdout).to.match(/2 passing/).and.not.match(/failing/);
+
+    const config = (options: string) => `plugins: [./pager-bot/dist/pager-bot.js]\nnotifiers:\n  pager:\n    type: pager-bot\n${options}dashboards: { dir: dashboards }\n`;
+    mkdirSync(join(dir, 'dashboards'));
+    writeFileSync(join(dir, 'config.yaml'), config('    url: https://pager.example.com/hook\n'));
+    const validate = spawnSync(process.execPath, [BIN, 'validate'], { cwd: dir, encoding: 'utf8' });
+    expect(validate.status, validate.stdout + validate.stderr).to.equal(0);
+    writeFileSync(join(dir, 'config.yaml'), config('    url: https://pager.example.com/hook\n    prefx: x\n'));
+    const refused = spawnSync(process.execPath, [BIN, 'validate'], { cwd: dir, encoding: 'utf8' });
+    expect(refused.status).to.equal(1);
+    expect(refused.stderr).to.include('config.yaml:6:5: unknown key "prefx" in notifier "pager"; did you mean "prefix"?');
+  });
+});

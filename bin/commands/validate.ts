@@ -1,6 +1,6 @@
 /** `rtdash validate`: checks dashboards (and config.yaml) without starting anything; for CI. */
 import { existsSync, statSync } from 'node:fs';
-import { checkDatasources, loadServerConfig } from '../../core/config/index.js';
+import { checkDatasources, checkNotifiers, loadServerConfig } from '../../core/config/index.js';
 import { ConfigError, formatProblem, type Problem } from '../../core/config/index.js';
 import { dashboardContext, loadAlertDir, loadDashboardDir, loadDashboardFile, parseAlertFile, type DashboardContext } from '../../core/config/index.js';
 import { dirname, resolve } from 'node:path';
@@ -36,7 +36,10 @@ export async function validateCommand(args: string[]): Promise<number> {
         problems.push({ file: config.file, line: at.line, col: at.col, message: f.error.message });
       }
     }
-    if (failures.length === 0) checkDatasources(config, full);
+    if (failures.length === 0) {
+      checkDatasources(config, full);
+      checkNotifiers(config, full.notifierTypes());
+    }
     const context = dashboardContext(config, full);
     const alertDir = config.alerts?.dir;
     const targets = parsed.positionals.length > 0 ? parsed.positionals : [config.dashboards.dir, ...(alertDir === undefined ? [] : [alertDir])];

@@ -24,7 +24,7 @@ import { redactedUrl } from '../redis-link.js';
 import { RedisMedium } from './redis-medium.js';
 import { RedisAcknowledgements } from './redis-acknowledgements.js';
 import { RedisSilences } from './redis-silences.js';
-import { createNotifiers } from './notifiers/index.js';
+import { createNotifiers, type NotifierDefinition } from './notifiers/index.js';
 import type { Registry } from 'prom-client';
 import { Outbox } from './outbox.js';
 import { registerOutboxMetrics } from './outbox-metrics.js';
@@ -54,6 +54,8 @@ export interface AlertingDeps {
   publish(dashboardId: string, message: Outgoing): void;
   /** Where the outbox's metrics go (the server's /metrics); none: not counted. */
   registry?: Registry;
+  /** The notifier types, with those loaded from `plugins:`; the built-in ones when left out. */
+  notifierTypes?: ReadonlyMap<string, NotifierDefinition>;
   /** This instance's id in the cluster (`rtdash cluster status`), so that the alert lease names the same instance. */
   instance?: string | undefined;
 }
@@ -72,7 +74,7 @@ export async function startAlerting(deps: AlertingDeps): Promise<Alerting> {
     logger.warn({ storage: config.storage.type }, 'cluster.redis is set but storage.type is not redis: each instance keeps its own alert state, so an instance taking over the alert engine may notify again what another one already sent');
   }
   const store = new DocumentAlertStore(medium, logger);
-  const outbox = new Outbox(inRedis ? new RedisOutbox(cluster.url, `${cluster.prefix}:outbox`, fence) : join(dir, 'outbox'), createNotifiers(config.notifiers, config.server.publicUrl === undefined ? {} : { publicUrl: config.server.publicUrl }), logger);
+  const outbox = new Outbox(inRedis ? new RedisOutbox(cluster.url, `${cluster.prefix}:outbox`, fence) : join(dir, 'outbox'), createNotifiers(config.notifiers, config.server.publicUrl === undefined ? {} : { publicUrl: config.server.publicUrl }, deps.notifierTypes), logger);
   if (inRedis) void warnOfOutboxFolder(join(dir, 'outbox'), logger);
   if (deps.registry !== undefined) registerOutboxMetrics(outbox, deps.registry);
   const engine = new AlertEngine({

@@ -3,7 +3,7 @@
  * The rest of the server imports from here.
  */
 export { ConfigError, formatProblem, tidyProblems, type Problem } from './problem.js';
-export { DEFAULT_CLUSTER, DEFAULT_LIMITS, EMBEDDED_DEFAULTS, checkDatasources, defaultServerConfig, loadServerConfig, parseServerConfig, type PluginLookup } from './server-config.js';
+export { DEFAULT_CLUSTER, DEFAULT_LIMITS, EMBEDDED_DEFAULTS, checkDatasources, checkNotifiers, defaultServerConfig, loadServerConfig, parseServerConfig, type PluginLookup } from './server-config.js';
 export {
   DEFAULT_COLUMNS,
   DEFAULT_REFRESH_MS,

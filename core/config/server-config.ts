@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { messageOf } from '../errors.js';
 import { redactCredentials } from '../secret-text.js';
-import type { Limits, NotifierConfig, ServerConfig, SourceConfig } from '../model.js';
+import type { Limits, ServerConfig, SourceConfig } from '../model.js';
 import { bundledDashboardDir } from '../paths.js';
 import type { PluginDefinition } from '../plugin.js';
 import { MAX_TOKEN_TTL_MS } from '../embed-token.js';
@@ -16,7 +16,8 @@ import { interpolate, type Env } from './interpolate.js';
 import { ConfigError, throwIfProblems, type Problem } from './problem.js';
 import { optionProblems } from './plugin-options.js';
 import { pluginValidator, schemaValidator } from './schema-store.js';
-import { NOTIFIER_TYPES } from '../alerts/notifiers/index.js';
+import type { NotifierDefinition } from '../alerts/notifiers/index.js';
+import { deferredNotifiers, notifierProblems, notifiersOf, optionsOf } from './notifier-config.js';
 import { didYouMean, listNames } from './suggest.js';
 import { defaultWhere, dottedPath, validateData } from './validate.js';
 import { isPlainObject } from './to-plain.js';
@@ -122,6 +123,22 @@ export function checkDatasources(config: ServerConfig, plugins: PluginLookup): v
   throwIfProblems(datasourceProblems(config, source, plugins));
 }
 
+/**
+ * Checks the notifiers whose type the config's `plugins:` were to provide, once those are loaded (as
+ * `checkDatasources` does for sources): their options against their type's schema, at their positions.
+ * Throws ConfigError; fills in their options' defaults.
+ */
+export function checkNotifiers(config: ServerConfig, types: ReadonlyMap<string, NotifierDefinition>): void {
+  const source = sourcesOfConfigs.get(config) ?? new YamlFile('', config.file ?? EMBEDDED_DEFAULTS);
+  const problems: Problem[] = [];
+  for (const [name, raw] of deferredNotifiers(config.notifiers)) {
+    const found = notifierProblems(name, raw, types, source, configWhere);
+    problems.push(...found);
+    if (found.length === 0) config.notifiers[name]!.options = optionsOf(raw);
+  }
+  throwIfProblems(problems);
+}
+
 /** Says where a config path is: `in datasource "shopdb"`, `in "smtp" of notifier "ops-mail"`, `in "server.limits"`. */
 function configWhere(path: DocPath): string {
   const kind = path[0] === 'datasources' ? 'datasource' : path[0] === 'notifiers' ? 'notifier' : undefined;
@@ -209,7 +226,7 @@ function normalise(root: Plain, source: YamlFile, problems: Problem[], baseDir: 
     plugins: (stringsAt(root, 'plugins') ?? []).map((p) => (p.startsWith('.') || isAbsolute(p) ? resolve(baseDir, p) : p)),
     dashboards: { dir: resolve(baseDir, stringAt(dashboards, 'dir') ?? 'dashboards'), watch: booleanAt(dashboards, 'watch') ?? true },
     alerts: { dir: resolve(baseDir, stringAt(objectAt(root, 'alerts'), 'dir') ?? 'alerts') },
-    notifiers: notifiersOf(objectAt(root, 'notifiers'), source, problems),
+    notifiers: notifiersOf(objectAt(root, 'notifiers'), source, problems, configWhere, (stringsAt(root, 'plugins') ?? []).length > 0),
     cluster: redis === undefined ? {} : { redis, prefix, leaseTtlMs },
     storage: { type: storageType, dir: resolve(baseDir, stringAt(storage, 'dir') ?? 'data'), ...(recordMaxMb === undefined ? {} : { recordMaxBytes: recordMaxMb * 1024 * 1024 }) },
     cache: cacheOf(objectAt(root, 'cache'), source, problems),
@@ -285,47 +302,3 @@ function datasourcesOf(datasources: Plain, source: YamlFile, problems: Problem[]
   return out;
 }
 
-/** A notifier's try time-out when it sets none. */
-export const DEFAULT_NOTIFIER_TIMEOUT_MS = 10_000;
-
-/**
- * Each notifier: its type from the registry (core/alerts/notifiers/), its options checked against that type's schema
- * and checks (problems at the option, with `${VAR}` values hidden); a notifier with problems is left out.
- */
-function notifiersOf(notifiers: Plain, source: YamlFile, problems: Problem[]): Record<string, NotifierConfig> {
-  const out: [string, NotifierConfig][] = [];
-  for (const [name, definition] of Object.entries(notifiers)) {
-    if (!isPlainObject(definition)) continue;
-    const path = ['notifiers', name];
-    const timeoutMs = durationAt(definition, 'timeout', path, source, problems) ?? DEFAULT_NOTIFIER_TIMEOUT_MS;
-    const type = stringAt(definition, 'type');
-    if (type === undefined) continue; // the schema said so
-    const notifier = NOTIFIER_TYPES.get(type);
-    if (notifier === undefined) {
-      const known = [...NOTIFIER_TYPES.keys()];
-      problems.push(source.problem([...path, 'type'], `unknown notifier type "${type}" in notifier "${name}"${didYouMean(type, known)} (types: ${listNames(known)})`));
-      continue;
-    }
-    const validate = pluginValidator(notifier.optionsSchema);
-    if (typeof validate === 'string') throw new Error(`the options schema of notifier type "${type}" does not compile: ${validate}`);
-    const found = validateData(validate, definition, source, { basePath: path, where: configWhere });
-    const { type: _type, timeout: _timeout, ...options } = definition;
-    const check = notifier.checkOptions;
-    // Said as `webhook "ops": "url" …`, like a plugin's, so the problem lands on the option it names.
-    const named = check === undefined ? undefined : (o: Record<string, unknown>, n: string) => prefixed(`${type} "${n}"`, () => check(o, n));
-    if (found.length === 0) found.push(...optionProblems(named, name, options, source, path));
-    problems.push(...found);
-    if (found.length === 0) out.push([name, { type, timeoutMs, options }]);
-  }
-  // Object.fromEntries defines properties, so even a hostile name cannot reach a prototype.
-  return Object.fromEntries(out);
-}
-
-/** Runs `check`, putting `what: ` before the message of what it throws. */
-function prefixed(what: string, check: () => void): void {
-  try {
-    check();
-  } catch (err) {
-    throw new Error(`${what}: ${messageOf(err)}`, { cause: err });
-  }
-}

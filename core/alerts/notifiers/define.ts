@@ -19,6 +19,8 @@ export interface NotifierContext {
 
 /** One notifier type. `Options` is what its schema accepts (defaults filled in). */
 export interface NotifierDefinition<Options = Record<string, unknown>> {
+  /** Tells a notifier module from a data-source plugin when both come from `plugins:` in config.yaml. */
+  readonly kind: 'notifier';
   readonly type: string;
   /** The whole entry under `notifiers:`, `type` and `timeout` included; `create` gets the options besides those two. */
   readonly optionsSchema: JsonSchema;
@@ -27,9 +29,18 @@ export interface NotifierDefinition<Options = Record<string, unknown>> {
   create(name: string, options: Options, ctx: NotifierContext): Notifier;
 }
 
-/** Declares a notifier type; returns it unchanged, typed. */
-export function defineNotifier<Options>(definition: NotifierDefinition<Options>): NotifierDefinition<Options> {
-  return definition;
+const TYPE = /^[a-z][a-z0-9-]*$/;
+
+/**
+ * Declares a notifier type (a built-in one, or a module listed under `plugins:` in config.yaml, as a data-source
+ * plugin is); checks its shape and returns it marked as a notifier. Throws naming what is missing.
+ * @example export default defineNotifier({ type: 'my-hook', optionsSchema: { type: 'object', … }, create: (name, options, ctx) => ({ … }) })
+ */
+export function defineNotifier<Options>(definition: Omit<NotifierDefinition<Options>, 'kind'> & { kind?: 'notifier' }): NotifierDefinition<Options> {
+  if (typeof definition.type !== 'string' || !TYPE.test(definition.type)) throw new TypeError(`a notifier's "type" must be lowercase letters, digits and -, starting with a letter; got ${JSON.stringify(definition.type)}`);
+  if (typeof definition.optionsSchema !== 'object' || definition.optionsSchema === null) throw new TypeError(`notifier "${definition.type}" needs an "optionsSchema" (a JSON Schema object)`);
+  if (typeof definition.create !== 'function') throw new TypeError(`notifier "${definition.type}" needs a "create" function`);
+  return { ...definition, kind: 'notifier' };
 }
 
 /** The options schema of a built-in notifier type, from core/schemas/notifiers/. */

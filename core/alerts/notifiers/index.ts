@@ -22,13 +22,13 @@ export const NOTIFIER_TYPES: ReadonlyMap<string, NotifierDefinition> = new Map(
 );
 
 /** Creates the notifier a config entry describes; its options have passed its type's schema and checks. */
-export function createNotifier(name: string, config: NotifierConfig, context: Omit<NotifierContext, 'timeoutMs'> = {}): Notifier {
-  const definition = NOTIFIER_TYPES.get(config.type);
+export function createNotifier(name: string, config: NotifierConfig, context: Omit<NotifierContext, 'timeoutMs'> = {}, types: ReadonlyMap<string, NotifierDefinition> = NOTIFIER_TYPES): Notifier {
+  const definition = types.get(config.type);
   if (definition === undefined) throw new Error(`unknown notifier type "${config.type}" of notifier "${name}"`);
   return definition.create(name, config.options, { ...context, timeoutMs: config.timeoutMs });
 }
 
 /** Creates every notifier of `config.notifiers`, by name. */
-export function createNotifiers(configs: Record<string, NotifierConfig>, context: Omit<NotifierContext, 'timeoutMs'> = {}): Map<string, Notifier> {
-  return new Map(Object.entries(configs).map(([name, config]) => [name, createNotifier(name, config, context)]));
+export function createNotifiers(configs: Record<string, NotifierConfig>, context: Omit<NotifierContext, 'timeoutMs'> = {}, types: ReadonlyMap<string, NotifierDefinition> = NOTIFIER_TYPES): Map<string, Notifier> {
+  return new Map(Object.entries(configs).map(([name, config]) => [name, createNotifier(name, config, context, types)]));
 }
