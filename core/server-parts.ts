@@ -6,7 +6,7 @@ import type { EmbedAccess } from './embed-access.js';
 import type { Metrics } from './metrics.js';
 import type { ServerConfig } from './model.js';
 import type { Logger } from './plugin.js';
-import type { SourceInstance } from './registry.js';
+import type { SourceInstance, PluginRegistry } from './registry.js';
 import type { Scheduler } from './scheduler.js';
 import type { QueryVariableOptions } from './query-variables.js';
 import type { ConnectionGate } from './stream/connection-gate.js';
@@ -19,6 +19,8 @@ export interface ServerParts {
   logger: Logger;
   metrics: Metrics;
   sources: Map<string, SourceInstance>;
+  /** The data-source plugins and notifier types, built-in and loaded: the editor's config schema composes their options. */
+  registry: PluginRegistry;
   scheduler: Scheduler;
   /** The options of query variables, read on their intervals. */
   variableOptions: QueryVariableOptions;

@@ -239,7 +239,7 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
     const changedFiles = alertFiles === undefined ? [] : changedVersions(before, alertFiles.versions());
     return { dashboards: dashboards.dashboards, changed: [...dashboards.changed, ...changedFiles], problems: [...dashboards.problems, ...(alertFiles?.problems ?? [])] };
   };
-  const parts: ServerParts = { config, version: VERSION, logger, metrics, sources, scheduler, variableOptions, store, hub, gate, access, alerts: alerting.engine, cluster, ready: () => built.ready, reload };
+  const parts: ServerParts = { config, version: VERSION, logger, metrics, sources, registry, scheduler, variableOptions, store, hub, gate, access, alerts: alerting.engine, cluster, ready: () => built.ready, reload };
   const { app, close: closeApp } = createApp(parts);
   const http = createServer(app.callback());
   const ws = attachWebSocket(http, { hub, gate, access, limits, logger, version: VERSION, path: '/ws' });

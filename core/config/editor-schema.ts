@@ -51,3 +51,20 @@ export function withNotifierTypes(schema: Record<string, unknown>, types: Iterab
   });
   return { ...schema, $defs: { ...defs, notifier: { ...defs['notifier'], allOf: branches } } };
 }
+
+/**
+ * The config schema with each data-source plugin's options in `datasources` (an `if type is T then T's options`
+ * per type, the core keys of a source allowed beside them), so an editor checks a source's options as the loader does.
+ */
+export function withSourceTypes(schema: Record<string, unknown>, plugins: Iterable<{ type: string; optionsSchema: Record<string, unknown> }>): Record<string, unknown> {
+  const properties = schema['properties'] as Record<string, Record<string, unknown>>;
+  const entry = properties['datasources']!['additionalProperties'] as Record<string, unknown>;
+  const core = Object.fromEntries(Object.keys((entry['properties'] ?? {}) as object).map((key) => [key, true]));
+  const branches = [...plugins].map(({ type, optionsSchema }) => {
+    const { $schema: _draft, $id: _id, ...options } = optionsSchema;
+    const own = (options['properties'] ?? {}) as Record<string, unknown>;
+    return { if: { required: ['type'], properties: { type: { const: type } } }, then: { ...options, properties: { ...core, ...own } } };
+  });
+  const datasources = { ...properties['datasources'], additionalProperties: { ...entry, allOf: branches } };
+  return { ...schema, properties: { ...properties, datasources } };
+}

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse as parseYaml } from 'yaml';
-import { editorSchema, withNotifierTypes } from './editor-schema.js';
+import { editorSchema, withNotifierTypes, withSourceTypes } from './editor-schema.js';
+import { builtinPlugins } from '../../plugins/builtin.js';
 import { NOTIFIER_TYPES } from '../alerts/notifiers/index.js';
 import { DURATION_PATTERN } from '../duration.js';
 import { bundledDashboardDir, packageRoot } from '../paths.js';
@@ -107,6 +108,14 @@ describe('the config schema as editors get it', () => {
     expect(validate({ notifiers: { am: { type: 'alertmanager', url: 'http://127.0.0.1:9093', secrt: 'x' } } }), 'an unknown option').to.equal(false);
     expect(validate({ notifiers: { mail: { type: 'email', smtp: { host: 'h', port: '${SMTP_PORT}' }, from: 'a@b.c', to: ['d@e.f'] } } }), JSON.stringify(validate.errors)).to.equal(true);
     expect(validate({ notifiers: { mail: { type: 'email', smtp: { host: 'h', port: 25 } } } }), 'email without from and to').to.equal(false);
+  });
+
+  it('checks each data source\'s options against its plugin, as the loader does', () => {
+    const validate = strictWith(editorSchema(withSourceTypes(readSchema('config'), builtinPlugins)));
+    expect(validate(raw), JSON.stringify(validate.errors)).to.equal(true);
+    expect(validate({ datasources: { db: { type: 'postgres', url: 'postgres://h/db', timeout: '5s', pool_size: '${POOL:-4}' } } }), JSON.stringify(validate.errors)).to.equal(true);
+    expect(validate({ datasources: { db: { type: 'postgres', urll: 'postgres://h/db' } } }), 'a misspelt option').to.equal(false);
+    expect(validate({ datasources: { db: { type: 'redis', url: 'postgres://h/db' } } }), 'another plugin\'s URL').to.equal(false);
   });
 
   it('is what the loader checks filled-in values against, less the references', () => {

@@ -10,8 +10,7 @@ import Router from '@koa/router';
 import { RtdashError, messageOf } from '../errors.js';
 import { requestToken } from '../embed-access.js';
 import { schemaDir } from '../paths.js';
-import { editorSchema, withNotifierTypes } from '../config/editor-schema.js';
-import { NOTIFIER_TYPES } from '../alerts/notifiers/index.js';
+import { editorSchema, withNotifierTypes, withSourceTypes } from '../config/editor-schema.js';
 import { publicDashboard } from '../public-dashboard.js';
 import { recentHealth } from '../registry.js';
 import { formatProblem } from '../config/index.js';
@@ -107,6 +106,9 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
     ctx.type = contentType;
     ctx.body = body;
   });
+  const { registry } = parts;
+  const editorConfigSchema = (schema: Record<string, unknown>) =>
+    editorSchema(withNotifierTypes(withSourceTypes(schema, registry.types().map((type) => registry.get(type)!)), registry.notifierTypes().values()));
   router.get('/schemas/:name', async (ctx) => {
     const file = SCHEMAS[ctx.params.name!];
     if (file === undefined) throw new RtdashError('RTDASH_NOT_FOUND', `no schema "${ctx.params.name}"; there are ${Object.keys(SCHEMAS).join(', ')}`);
@@ -114,7 +116,7 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
     ctx.set('Cache-Control', 'public, max-age=300');
     const text = await readFile(join(schemaDir, file), 'utf8');
     // config.yaml may write any value as ${VAR}: the editor's copy says so (the loader checks the filled-in values).
-    ctx.body = file === 'config.schema.json' ? JSON.stringify(editorSchema(withNotifierTypes(JSON.parse(text) as Record<string, unknown>, NOTIFIER_TYPES.values())), null, 2) : text;
+    ctx.body = file === 'config.schema.json' ? JSON.stringify(editorConfigSchema(JSON.parse(text) as Record<string, unknown>), null, 2) : text;
   });
 
   router.get('/api/dashboards', (ctx) => {
