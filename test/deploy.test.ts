@@ -5,25 +5,19 @@
  * dashboards pass `rtdash validate`; the systemd unit passes `systemd-analyze verify`.
  */
 import { expect } from 'chai';
-import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../core/paths.js';
 import { findBinary, needBinaries } from './support/private-process.js';
-import { waitReady, type ServedCli } from './support/served-cli.js';
+import { spawnServer, waitReady, type ServedCli } from './support/served-cli.js';
 import { freePort } from './support/tcp-proxy.js';
 
 const DEPLOY = join(packageRoot, 'deploy');
 
-function entrypoint(env: Record<string, string>): ServedCli {
-  const child = spawn('sh', [join(DEPLOY, 'entrypoint.sh')], { env: { ...process.env, RTDASH_APP: packageRoot, RTDASH_HOST: '127.0.0.1', LOG_FORMAT: 'json', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  return { process: child, output: () => output, logs: () => [], exited: once(child, 'exit') };
-}
+/** The container's entrypoint, run directly with the environment a container would give it. */
+const entrypoint = (env: Record<string, string>): ServedCli => spawnServer('sh', [join(DEPLOY, 'entrypoint.sh')], undefined, { RTDASH_APP: packageRoot, RTDASH_HOST: '127.0.0.1', ...env });
 
 describe('deploy/', function () {
   this.timeout(60_000);

@@ -10,20 +10,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../core/paths.js';
-import { killCli, waitReady, type ServedCli } from './support/served-cli.js';
+import { killCli, spawnServer, waitReady, type ServedCli } from './support/served-cli.js';
 import { freePort } from './support/tcp-proxy.js';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 
 const npm = (args: string[], cwd: string, timeout = 240_000) => spawnSync('npm', args, { cwd, encoding: 'utf8', timeout, env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' } });
 
-function serveInstalled(cwd: string, args: string[]): ServedCli {
-  const child = spawn('npx', ['rtdash', 'serve', ...args], { cwd, env: { ...process.env, LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  return { process: child, output: () => output, logs: () => [], exited: once(child, 'exit') };
-}
+/** `npx rtdash serve ARGS` in `cwd`: the installed package's own command. */
+const serveInstalled = (cwd: string, args: string[]): ServedCli => spawnServer('npx', ['rtdash', 'serve', ...args], cwd);
 
 describe('the npm package, installed from its tarball', function () {
   this.timeout(600_000);

@@ -48,8 +48,12 @@ export interface ServeOptions {
 
 /** Starts `rtdash serve --config FILE [ARGS…]` in `cwd`, logging JSON. */
 export function serveCli(config: string, cwd: string, args: string[] = [], options: ServeOptions = {}): ServedCli {
-  const argv = [...(options.nodeArgs ?? []), BIN, 'serve', '--config', config, ...args];
-  const child = spawn(process.execPath, argv, { cwd, env: { ...process.env, LOG_FORMAT: 'json', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnServer(process.execPath, [...(options.nodeArgs ?? []), BIN, 'serve', '--config', config, ...args], cwd, options.env);
+}
+
+/** Starts a server however it is launched (the CLI, `npx rtdash`, a container's entrypoint), logging JSON, its output kept. */
+export function spawnServer(command: string, args: readonly string[], cwd?: string, env: Record<string, string> = {}): ServedCli {
+  const child = spawn(command, args, { cwd, env: { ...process.env, LOG_FORMAT: 'json', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));

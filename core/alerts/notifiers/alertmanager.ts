@@ -11,7 +11,7 @@ import { parseDuration } from '../../duration.js';
 import type { AlertNotification, NotificationGroup } from '../notification.js';
 import { defineNotifier, notifierSchema, type NotifierContext } from './define.js';
 import { dashboardUrl } from './format.js';
-import { checkPostUrl, postBody } from './http-post.js';
+import { checkPostUrl, postJson } from './http-post.js';
 import type { Notifier } from './notifier.js';
 
 /** An alertmanager notifier's options (core/schemas/notifiers/alertmanager.schema.json). */
@@ -113,11 +113,11 @@ const identity = (alert: PostableAlert): string => identityOf(alert.labels);
 export function alertmanagerNotifier(name: string, options: AlertmanagerOptions, ctx: NotifierContext): Notifier {
   const endpoint = new URL('api/v2/alerts', options.url.endsWith('/') ? options.url : `${options.url}/`).toString();
   const resendMs = resendMsOf(options);
-  const headers = { ...options.headers, 'Content-Type': 'application/json', 'User-Agent': 'rtdash' };
+
   // The firing alerts sent, by identity: sent again every `resend` until they resolve (in this process's life).
   const firing = new Map<string, AlertNotification>();
   let timer: NodeJS.Timeout | undefined;
-  const post = (alerts: PostableAlert[], signal: AbortSignal) => postBody(endpoint, JSON.stringify(alerts), headers, signal);
+  const post = (alerts: PostableAlert[], signal: AbortSignal) => postJson(endpoint, alerts, signal, options.headers);
   const resend = () => {
     const now = Date.now();
     const alerts = [...firing.values()].map((n) => postableAlert(n, ctx.publicUrl, resendMs, now));

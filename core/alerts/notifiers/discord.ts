@@ -6,7 +6,7 @@
 import type { NotificationGroup } from '../notification.js';
 import { defineNotifier, notifierSchema, type NotifierContext } from './define.js';
 import { dashboardUrl, detailText, groupTitle } from './format.js';
-import { checkPostUrl, postBody } from './http-post.js';
+import { checkPostUrl, postJson } from './http-post.js';
 import type { Notifier } from './notifier.js';
 
 const MAX_EMBEDS = 10;
@@ -41,6 +41,6 @@ export const discord = defineNotifier<{ url: string }>({
     name,
     type: 'discord',
     timeoutMs: ctx.timeoutMs,
-    send: (group, signal) => postBody(options.url, JSON.stringify(discordMessage(group, ctx.publicUrl)), { 'Content-Type': 'application/json', 'User-Agent': 'rtdash' }, signal),
+    send: (group, signal) => postJson(options.url, discordMessage(group, ctx.publicUrl), signal),
   }),
 });

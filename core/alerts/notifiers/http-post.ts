@@ -29,6 +29,11 @@ export async function postBody(url: string, body: string, headers: Record<string
   throw new DeliveryError(`the receiver answered HTTP ${status}${snippet === '' ? '' : `: ${snippet}`}`, { status: response.status });
 }
 
+/** POSTs `value` as JSON: `postBody` for the JSON notifiers. Configured `headers` go first, so none replaces the content type. */
+export function postJson(url: string, value: unknown, signal: AbortSignal, headers: Record<string, string> = {}): Promise<void> {
+  return postBody(url, JSON.stringify(value), { ...headers, 'Content-Type': 'application/json', 'User-Agent': 'rtdash' }, signal);
+}
+
 /** The start of a response body, for the error message; a receiver's long HTML page must not flood the log. */
 async function readSnippet(response: Response): Promise<string> {
   const reader = response.body?.getReader();

@@ -6,7 +6,7 @@
 import type { NotificationGroup } from '../notification.js';
 import { defineNotifier, notifierSchema, type NotifierContext } from './define.js';
 import { alertLines, dashboardUrl, groupTitle } from './format.js';
-import { checkPostUrl, postBody } from './http-post.js';
+import { checkPostUrl, postJson } from './http-post.js';
 import type { Notifier } from './notifier.js';
 
 /** An ntfy notifier's options (core/schemas/notifiers/ntfy.schema.json). */
@@ -43,12 +43,6 @@ export const ntfy = defineNotifier<NtfyOptions>({
     name,
     type: 'ntfy',
     timeoutMs: ctx.timeoutMs,
-    send: (group, signal) =>
-      postBody(
-        options.url ?? NTFY_URL,
-        JSON.stringify(ntfyMessage(group, options.topic, ctx.publicUrl)),
-        { 'Content-Type': 'application/json', 'User-Agent': 'rtdash', ...(options.token === undefined ? {} : { Authorization: `Bearer ${options.token}` }) },
-        signal,
-      ),
+    send: (group, signal) => postJson(options.url ?? NTFY_URL, ntfyMessage(group, options.topic, ctx.publicUrl), signal, options.token === undefined ? {} : { Authorization: `Bearer ${options.token}` }),
   }),
 });

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { AlertNotification } from '../notification.js';
 import { defineNotifier, notifierSchema, type NotifierContext } from './define.js';
 import { dashboardUrl } from './format.js';
-import { checkPostUrl, postBody } from './http-post.js';
+import { checkPostUrl, postJson } from './http-post.js';
 import type { Notifier } from './notifier.js';
 
 /** A pagerduty notifier's options (core/schemas/notifiers/pagerduty.schema.json). */
@@ -62,7 +62,7 @@ export const pagerduty = defineNotifier<PagerdutyOptions>({
     async send(group, signal) {
       // One event per alert, in order: a resolve must not overtake its trigger.
       for (const n of group.notifications) {
-        await postBody(options.url ?? EVENTS_URL, JSON.stringify(pagerdutyEvent(n, options.routing_key, ctx.publicUrl)), { 'Content-Type': 'application/json', 'User-Agent': 'rtdash' }, signal);
+        await postJson(options.url ?? EVENTS_URL, pagerdutyEvent(n, options.routing_key, ctx.publicUrl), signal);
       }
     },
   }),

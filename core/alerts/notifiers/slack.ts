@@ -5,7 +5,7 @@
 import type { NotificationGroup } from '../notification.js';
 import { defineNotifier, notifierSchema, type NotifierContext } from './define.js';
 import { detailText, statusTag } from './format.js';
-import { checkPostUrl, postBody } from './http-post.js';
+import { checkPostUrl, postJson } from './http-post.js';
 import type { Notifier } from './notifier.js';
 
 /**
@@ -30,7 +30,7 @@ export function slackNotifier(name: string, config: { url: string }, ctx: Notifi
     type: 'slack',
     timeoutMs: ctx.timeoutMs,
     async send(group, signal) {
-      await postBody(config.url, JSON.stringify(slackMessage(group)), { 'Content-Type': 'application/json', 'User-Agent': 'rtdash' }, signal);
+      await postJson(config.url, slackMessage(group), signal);
     },
   };
 }

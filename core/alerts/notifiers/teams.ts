@@ -6,7 +6,7 @@
 import type { NotificationGroup } from '../notification.js';
 import { defineNotifier, notifierSchema, type NotifierContext } from './define.js';
 import { dashboardUrl, groupTitle, labelText, statusTag, valueText } from './format.js';
-import { checkPostUrl, postBody } from './http-post.js';
+import { checkPostUrl, postJson } from './http-post.js';
 import type { Notifier } from './notifier.js';
 
 /** The body a Teams workflow gets for a group: a message with one Adaptive Card attachment. */
@@ -43,6 +43,6 @@ export const teams = defineNotifier<{ url: string }>({
     name,
     type: 'teams',
     timeoutMs: ctx.timeoutMs,
-    send: (group, signal) => postBody(options.url, JSON.stringify(teamsMessage(group, ctx.publicUrl)), { 'Content-Type': 'application/json', 'User-Agent': 'rtdash' }, signal),
+    send: (group, signal) => postJson(options.url, teamsMessage(group, ctx.publicUrl), signal),
   }),
 });

@@ -5,7 +5,7 @@
 import type { NotificationGroup } from '../notification.js';
 import { defineNotifier, notifierSchema, type NotifierContext } from './define.js';
 import { dashboardUrl, detailText, statusTag } from './format.js';
-import { checkPostUrl, postBody } from './http-post.js';
+import { checkPostUrl, postJson } from './http-post.js';
 import type { Notifier } from './notifier.js';
 
 /** A telegram notifier's options (core/schemas/notifiers/telegram.schema.json). */
@@ -45,8 +45,8 @@ export const telegram = defineNotifier<TelegramOptions>({
       name,
       type: 'telegram',
       timeoutMs: ctx.timeoutMs,
-      // The URL holds the bot token: postBody's messages never include a URL.
-      send: (group, signal) => postBody(endpoint, JSON.stringify(telegramMessage(group, options.chat_id, ctx.publicUrl)), { 'Content-Type': 'application/json', 'User-Agent': 'rtdash' }, signal),
+      // The URL holds the bot token: postJson's messages never include a URL.
+      send: (group, signal) => postJson(endpoint, telegramMessage(group, options.chat_id, ctx.publicUrl), signal),
     };
   },
 });
