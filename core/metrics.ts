@@ -128,6 +128,8 @@ export class Metrics {
     this.queryDuration = this.queries;
     this.skippedTicks = new Counter({ name: 'rtdash_ticks_skipped_total', help: 'Ticks not run: the previous run was still going (overlap) or the job is backing off', labelNames: ['reason'], registers });
     this.slowClients = new Counter({ name: 'rtdash_slow_clients_total', help: 'Clients conflated for falling behind (conflated), closed for staying behind (closed) or for passing max_client_queue_bytes (overflowed)', labelNames: ['action'], registers });
+    // Every series from the start, at 0: increase() over the first closures needs a sample before them.
+    for (const action of ['conflated', 'closed', 'overflowed']) this.slowClients.inc({ action }, 0);
     this.allocatorTrims = new Counter({ name: 'rtdash_allocator_trims_total', help: 'Times the C allocator was asked to hand free memory back after a burst of connections, by whether it released any (glibc only)', labelNames: ['released'], registers });
   }
 

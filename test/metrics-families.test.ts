@@ -77,6 +77,12 @@ describe('/metrics families of viewers and notifications', function () {
     });
     receivers.push(ok, down);
     levels.set('metric-alert', 9);
+    const before = await startTestServer({}, {}, false, { notifiers: { ok: { type: 'webhook', timeoutMs: 2000, options: { url: ok.url } } } });
+    try {
+      expect(await sample(before, 'rtdash_notifications_total{notifier="ok",outcome="sent"}'), 'at 0 before any delivery').to.equal(0);
+    } finally {
+      await before.stop();
+    }
     t = await startTestServer({ 'metric-alert.yaml': levelDashboard('metric-alert', 'when: "last() > 5"\nnotify: [ok, down]') }, {}, false, {
       notifiers: { ok: { type: 'webhook', timeoutMs: 2000, options: { url: ok.url } }, down: { type: 'webhook', timeoutMs: 2000, options: { url: down.url } } },
     });

@@ -47,6 +47,8 @@ describe('/metrics and promtool', function () {
     expect(text).not.to.match(/^rtdash_(process|nodejs)_/m);
     expect(text).to.include(`rtdash_build_info{version="${VERSION}",nodejs="${process.versions.node}"} 1`);
     expect(text).to.include('rtdash_alerts{state="firing"} 0');
+    // Counters alert rules take increase() of are there at 0 before their first event.
+    expect(text).to.include('rtdash_slow_clients_total{action="closed"} 0');
   });
 
   it('ships a scrape config and alert rules that promtool accepts, and whose rules fire when they should', () => {

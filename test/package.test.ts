@@ -15,8 +15,11 @@ import { freePort } from './support/tcp-proxy.js';
 
 const npm = (args: string[], cwd: string, timeout = 240_000) => spawnSync('npm', args, { cwd, encoding: 'utf8', timeout, env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' } });
 
-/** `npx rtdash serve ARGS` in `cwd`: the installed package's own command. */
-const serveInstalled = (cwd: string, args: string[]): ServedCli => spawnServer('npx', ['rtdash', 'serve', ...args], cwd);
+/**
+ * `rtdash serve ARGS` in `cwd` through the package's installed bin link, what `npx rtdash` runs (run directly, the
+ * server is the one process a kill stops; npx would leave it running as an orphan).
+ */
+const serveInstalled = (cwd: string, args: string[]): ServedCli => spawnServer(join(cwd, 'node_modules', '.bin', 'rtdash'), ['serve', ...args], cwd);
 
 describe('the npm package, installed from its tarball', function () {
   this.timeout(600_000);

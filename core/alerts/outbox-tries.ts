@@ -49,6 +49,11 @@ export abstract class OutboxTries extends EventEmitter<OutboxEvents> {
     this.staleCheck = check;
   }
 
+  /** The names of the notifiers it delivers through. */
+  notifierNames(): string[] {
+    return [...this.notifiers.keys()];
+  }
+
   /** Figures for metrics. */
   stats(): OutboxStats {
     let orphaned = 0;

@@ -54,5 +54,7 @@ describe('alert templates', () => {
       '"{{ $externalURL }}": unknown name "$externalURL" (names: value, rule, dashboard, labels.NAME, values.CALL, or $value, $labels.NAME; functions: humanize, humanizePercentage, humanizeDuration)',
     ]);
     expect(templateProblems('{{ rule }}: {{ $value | humanizePercentage }} on {{ $labels.host }}', { labels: ['host'] })).to.deep.equal([]);
+    expect(templateProblems('at {{ $value | humanize } on {{ rule }}')).to.deep.equal(['"{{ $value | humanize } on ": a "{{" without its "}}"; write {{ name }}']);
+    expect(templateProblems('{{ $value | printf "%.1f" }}')[0]).to.include('unknown function "printf "%.1f""; functions take no arguments here');
   });
 });

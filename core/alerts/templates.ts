@@ -101,7 +101,7 @@ function canonicalName(written: string): string {
 
 function parsePlaceholder(raw: string): Placeholder {
   const text = raw.trim();
-  const pipe = /^(.*?)\s*\|\s*([A-Za-z]+)$/.exec(text);
+  const pipe = /^(.*?)\s*\|\s*(\S.*)$/.exec(text);
   if (pipe !== null) return { name: canonicalName(pipe[1]!), fn: pipe[2]! };
   const call = /^([A-Za-z]+)\s+(\S.*)$/.exec(text);
   if (call !== null && Object.hasOwn(FUNCTIONS, call[1]!)) return { name: canonicalName(call[2]!), fn: call[1]! };
@@ -156,7 +156,8 @@ export function templateProblems(text: string, known: KnownTemplateNames = {}): 
     const { name, fn } = parsePlaceholder(match[1]!);
     const where = `"${match[0]}"`;
     if (fn !== undefined && !Object.hasOwn(FUNCTIONS, fn)) {
-      problems.push(`${where}: unknown function "${fn}"${didYouMean(fn, Object.keys(FUNCTIONS))} (${NAMES_HELP})`);
+      const hint = /\s/.test(fn) ? '; functions take no arguments here' : didYouMean(fn, Object.keys(FUNCTIONS));
+      problems.push(`${where}: unknown function "${fn}"${hint} (${NAMES_HELP})`);
       continue;
     }
     let listed: readonly string[] | undefined;
@@ -174,5 +175,8 @@ export function templateProblems(text: string, known: KnownTemplateNames = {}): 
       problems.push(`${where}: ${fn} takes a number ($value or values.CALL), and ${name} is text`);
     }
   }
+  // What is left after the placeholders: a `{{` there never closes, and would be sent as written.
+  const open = text.replace(PLACEHOLDER, '').indexOf('{{');
+  if (open >= 0) problems.push(`"${text.replace(PLACEHOLDER, '').slice(open, open + 30)}": a "{{" without its "}}"; write {{ name }}`);
   return problems;
 }

@@ -216,7 +216,7 @@ describe('parseServerConfig', () => {
     expectOneProblem('notifiers:\n  ops:\n    type: webhook\n', 'config.yaml:2:3', 'missing required key "url" in notifier "ops"');
     expectOneProblem('notifiers:\n  chat:\n    type: slack\n', 'config.yaml:2:3', 'missing required key "url" in notifier "chat"');
     expectOneProblem('notifiers:\n  ops:\n    url: https://h.example\n', 'config.yaml:2:3', 'missing required key "type" in notifier "ops"');
-    expectOneProblem('notifiers:\n  ops:\n    type: webhok\n    url: https://h.example\n', 'config.yaml:3:11', 'unknown notifier type "webhok" in notifier "ops"; did you mean "webhook"? (types: webhook, email, slack, alertmanager, discord, teams, pagerduty, telegram, ntfy)');
+    expectOneProblem('notifiers:\n  ops:\n    type: webhok\n    url: https://h.example\n', 'config.yaml:3:11', 'unknown notifier type "webhok" in notifier "ops"; did you mean "webhook"? (types: webhook, email, slack, alertmanager, discord, teams, pagerduty, telegram, ntfy; add others under "plugins")');
     expectOneProblem('notifiers:\n  ops:\n    type: webhook\n    url: https://h.example\n    secrt: a-webhook-secret-123\n', 'config.yaml:5:5', 'unknown key "secrt" in notifier "ops"; did you mean "secret"?');
     expectOneProblem('notifiers:\n  chat:\n    type: slack\n    url: https://h.example\n    secret: a-webhook-secret-123\n', 'config.yaml:5:5', 'unknown key "secret" in notifier "chat"; allowed keys: type, timeout, url');
     expectOneProblem('notifiers:\n  chat:\n    type: slack\n    url: hooks.slack.com/x\n', 'config.yaml:4:10', '"url" must be an http:// or https:// URL');

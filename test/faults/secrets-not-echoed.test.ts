@@ -45,8 +45,8 @@ describe('fault: secrets are not echoed', function () {
     for (const args of [['validate', '--config', 'config.yaml'], ['serve', '--config', 'config.yaml']]) {
       const { status, output } = rtdash(args, dir, env);
       expect(status, args[0]).to.equal(1);
-      expect(output).to.include('config.yaml:6:10: "url" of notifier "hook" must not hold a user name or password; send them in "headers" instead');
-      expect(output).to.include('config.yaml:9:10: "url" of notifier "chat" must not hold a user name or password; a Slack incoming-webhook URL needs none');
+      expect(output).to.include('config.yaml:6:10: webhook "hook": "url" must not hold a user name or password; send them in "headers" instead');
+      expect(output).to.include('config.yaml:9:10: slack "chat": "url" must not hold a user name or password; a Slack incoming-webhook URL needs none');
       expect(output).not.to.include('PgS3cret');
     }
   });

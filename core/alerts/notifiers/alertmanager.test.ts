@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { usePrivateAlertmanager } from '../../../test/support/private-alertmanager.js';
 import { notificationGroup } from '../notification.js';
-import { alertmanagerNotifier } from './alertmanager.js';
+import { alertmanagerNotifier, fingerprint } from './alertmanager.js';
 import { sampleNotification } from './testing.js';
 
 /** An alert as Alertmanager's GET /api/v2/alerts lists it. */
@@ -14,6 +14,7 @@ interface GettableAlert {
   updatedAt: string;
   generatorURL: string;
   status: { state: string };
+  fingerprint: string;
 }
 
 describe('alertmanager notifier', function () {
@@ -39,6 +40,8 @@ describe('alertmanager notifier', function () {
       expect(alert.labels).to.deep.equal({ alertname: 'cpu-high', host: 'web-1', team: 'infra', severity: 'critical', dashboard: 'ops' });
       expect(alert.annotations).to.deep.equal({ summary: 'CPU above 90% on a', description: 'for 5 minutes', value: '93.2' });
       expect(alert.generatorURL).to.equal('https://dash.example.com/d/ops');
+      // The fingerprint format: alertmanager's webhook payload carries Alertmanager's own for the same labels.
+      expect(fingerprint(alert.labels)).to.equal(alert.fingerprint);
       expect(alert.status.state).to.equal('active');
       expect(Date.parse(alert.startsAt)).to.equal(Date.parse(startsAt));
       // Sent again before Alertmanager would resolve it (4 resends): its end moves on.

@@ -6,7 +6,6 @@
  * `server.public_url`). Like Prometheus, it sends a firing alert again every `resend` with `endsAt` four resends
  * ahead, and a resolved one with its `endsAt`: Alertmanager resolves what it stops hearing of.
  */
-import { createHash } from 'node:crypto';
 import { parseDuration } from '../../duration.js';
 import type { AlertNotification, NotificationGroup } from '../notification.js';
 import { defineNotifier, notifierSchema, type NotifierContext } from './define.js';
@@ -99,9 +98,26 @@ export function alertmanagerWebhookBody(group: NotificationGroup, receiver: stri
   };
 }
 
-/** A label set's fingerprint: 16 hex digits, stable for the same labels in any order (as Alertmanager's is). */
-function fingerprint(labels: Record<string, string>): string {
-  return createHash('sha256').update(identityOf(labels)).digest('hex').slice(0, 16);
+const FNV_OFFSET = 14695981039346656037n;
+const FNV_PRIME = 1099511628211n;
+const MASK_64 = (1n << 64n) - 1n;
+
+/**
+ * A label set's fingerprint as Prometheus and Alertmanager compute it (model.LabelSet.Fingerprint: FNV-1a 64 over the
+ * names in order, each name and value followed by 0xff), so a receiver matching alerts by it sees the same alert.
+ */
+export function fingerprint(labels: Record<string, string>): string {
+  let hash = FNV_OFFSET;
+  const add = (bytes: Iterable<number>) => {
+    for (const byte of bytes) hash = ((hash ^ BigInt(byte)) * FNV_PRIME) & MASK_64;
+  };
+  for (const name of Object.keys(labels).sort()) {
+    add(Buffer.from(name, 'utf8'));
+    add([0xff]);
+    add(Buffer.from(labels[name]!, 'utf8'));
+    add([0xff]);
+  }
+  return hash.toString(16).padStart(16, '0');
 }
 
 const identityOf = (labels: Record<string, string>): string => JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)));
