@@ -3,13 +3,15 @@
  * config: the alert shows in Alertmanager's API while the rule fires, kept alive by resends, and resolves there
  * when the rule resolves.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { levelDashboard } from './support/alert-dashboard.js';
 import { usePrivateAlertmanager } from './support/private-alertmanager.js';
 import { levels } from './support/test-plugin.js';
+import { killCli, levelSource, serveCli, stopCli, waitReady, writeAlertProject, type ServedCli } from './support/served-cli.js';
+import { freePort } from './support/tcp-proxy.js';
 import { sleep, startTestServer, type TestServer } from './support/test-server.js';
 
 interface GettableAlert {
@@ -19,7 +21,7 @@ interface GettableAlert {
 }
 
 describe('alerts to a real Alertmanager', function () {
-  this.timeout(40_000);
+  this.timeout(60_000);
   const am = usePrivateAlertmanager();
   let server: TestServer | undefined;
   let data: string;
@@ -59,5 +61,28 @@ describe('alerts to a real Alertmanager', function () {
     expect(await active(), 'still firing after 4 resends').to.have.length(1);
     levels.set('am-level', 1);
     await until('the alert resolved in Alertmanager', async () => (await active()).length === 0);
+  });
+
+  it('keeps Alertmanager hearing of an alert still firing across a restart of rtdash (no new notification)', async () => {
+    const source = await levelSource(9);
+    const port = await freePort();
+    const dir = data;
+    const config = writeAlertProject({ dir, port, sourcePort: source.port, hook: am().url, data: join(dir, 'state'), rules: ['level-high'] });
+    writeFileSync(config, readFileSync(config, 'utf8').replace(/  hook:\n    type: webhook\n    url: (\S+)\n/, '  hook:\n    type: alertmanager\n    url: $1\n    resend: 1s\n'));
+    let child: ServedCli | undefined = serveCli(config, dir);
+    try {
+      await waitReady(child, `http://127.0.0.1:${port}`);
+      await until('the alert in Alertmanager', async () => (await active()).length === 1);
+      await stopCli(child);
+      child = serveCli(config, dir);
+      await waitReady(child, `http://127.0.0.1:${port}`);
+      // Past the 4 resends after which Alertmanager would resolve what it stopped hearing of.
+      await sleep(6000);
+      expect(await active(), 'still firing in Alertmanager after the restart').to.have.length(1);
+      expect(child.output(), 'the restored alert is not notified again').not.to.include('notification delivered');
+    } finally {
+      await killCli(child);
+      await source.close();
+    }
   });
 });

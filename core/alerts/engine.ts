@@ -22,7 +22,7 @@ import { alertId, alertViews, changedVisibly, ruleOf, type AlertView } from './a
 import type { NotificationAbout, Outbox } from './outbox.js';
 import { outdatedIn } from './outbox-order.js';
 import { alertLabels, type AlertRule } from './rule.js';
-import { evaluateRule, transitionsAbout, transitionsToGroups, type RuleData } from './rule-evaluator.js';
+import { evaluateRule, transitionNotification, transitionsAbout, transitionsToGroups, type RuleData } from './rule-evaluator.js';
 import { attachmentFingerprint, ruleWidget } from './rule-job.js';
 import { isAlerting, nextChangeAt, type AlertState, type Transition } from './rule-state.js';
 import { Silences, silenceLabels, type SilenceBackend } from './silences.js';
@@ -147,6 +147,7 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
     this.#role = 'leader';
     if (stored.vanished === 'lost') this.#deps.store.save(this.#states);
     this.#deps.logger.info({ rules: this.#attached.size }, 'this instance now leads the alert engine: it writes the alert state and sends the notifications');
+    this.#resumeFiring([...this.#attached.values()].map((a) => a.rule));
     for (const { rule, job } of this.#attached.values()) this.#evaluate(rule, job);
     for (const dashboard of new Set([...this.#attached.values()].map((a) => a.rule.dashboard))) this.emit('change', dashboard);
   }
@@ -184,10 +185,12 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
       // A reloaded widget runs as a new job: the rule must follow it, and its hold on the old job must end.
       if (next === undefined || attachmentFingerprint(next, dashboards) !== attached.fingerprint) this.#detach(name);
     }
+    const attached: AlertRule[] = [];
     for (const [name, rule] of wanted) {
       if (this.#attached.has(name)) continue;
       try {
         this.#attach(rule, dashboards);
+        attached.push(rule);
       } catch (err) {
         this.#deps.logger.error({ rule: name, err: messageOf(err) }, 'alert rule could not start');
       }
@@ -201,6 +204,25 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
       }
     }
     if (this.leading) this.#deps.store.save(this.#states);
+    this.#resumeFiring(attached);
+  }
+
+  /**
+   * Gives the notifiers of `rules` that keep state at their receiver (Alertmanager) the alerts firing as this
+   * instance starts to notify them: after a restart the restored state sends nothing, and they would go unheard.
+   */
+  #resumeFiring(rules: readonly AlertRule[]): void {
+    if (!this.leading) return;
+    for (const rule of rules) {
+      const firing = Object.entries(this.#states[rule.name] ?? {})
+        .filter(([, s]) => isAlerting(s.state))
+        .map(([seriesKey, s]) => {
+          const startsAt = s.firingSince ?? s.since;
+          const t: Transition = { rule: rule.name, seriesKey, kind: 'firing', from: s.state, to: s.state, at: startsAt, startsAt, repeat: 0, labels: s.labels, value: s.value, values: s.values, ...(s.reason === undefined ? {} : { reason: s.reason }) };
+          return transitionNotification(rule, t);
+        });
+      if (firing.length > 0) for (const notifier of rule.notify) this.#deps.outbox.resume(notifier, firing);
+    }
   }
 
   #dashboardOf(rule: string): string | undefined {

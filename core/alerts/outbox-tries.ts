@@ -3,6 +3,7 @@
  * the stale check, within its notifier's time limit, and tried again after growing pauses until its receiver accepts
  * it; an entry for a notifier that is not configured waits until it is. Only while delivering (`term` set).
  */
+import type { AlertNotification } from './notification.js';
 import { EventEmitter } from 'node:events';
 import { formatDuration } from '../duration.js';
 import { messageOf } from '../errors.js';
@@ -47,6 +48,11 @@ export abstract class OutboxTries extends EventEmitter<OutboxEvents> {
   /** Sets the check made right before each try, which leaves out notifications whose alert has moved on since. */
   setStaleCheck(check: StaleCheck): void {
     this.staleCheck = check;
+  }
+
+  /** Gives a notifier that keeps state at its receiver the alerts firing as this instance starts to notify. */
+  resume(notifier: string, firing: AlertNotification[]): void {
+    this.notifiers.get(notifier)?.resume?.(firing);
   }
 
   /** The names of the notifiers it delivers through. */

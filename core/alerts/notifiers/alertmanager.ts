@@ -140,10 +140,26 @@ export function alertmanagerNotifier(name: string, options: AlertmanagerOptions,
     // A failed resend is tried again at the next one; there are four before Alertmanager would resolve the alert.
     if (alerts.length > 0) post(alerts, AbortSignal.timeout(ctx.timeoutMs)).catch(() => undefined);
   };
+  const keepSending = () => {
+    if (firing.size > 0 && timer === undefined) {
+      timer = setInterval(resend, resendMs);
+      timer.unref();
+    } else if (firing.size === 0 && timer !== undefined) {
+      clearInterval(timer);
+      timer = undefined;
+    }
+  };
   return {
     name,
     type: 'alertmanager',
     timeoutMs: ctx.timeoutMs,
+    // Alerts firing before a restart or a takeover: Alertmanager heard of them last from the instance that went away,
+    // and would resolve them after four resends; they are sent now, then resent like any other.
+    resume(alerts) {
+      for (const n of alerts) if (n.status === 'firing') firing.set(identity(postableAlert(n, ctx.publicUrl, resendMs, 0)), n);
+      keepSending();
+      resend();
+    },
     async send(group: NotificationGroup, signal) {
       const now = Date.now();
       const alerts = group.notifications.map((n) => postableAlert(n, ctx.publicUrl, resendMs, now));
@@ -153,13 +169,7 @@ export function alertmanagerNotifier(name: string, options: AlertmanagerOptions,
         if (n.status === 'firing') firing.set(key, n);
         else firing.delete(key);
       });
-      if (firing.size > 0 && timer === undefined) {
-        timer = setInterval(resend, resendMs);
-        timer.unref();
-      } else if (firing.size === 0 && timer !== undefined) {
-        clearInterval(timer);
-        timer = undefined;
-      }
+      keepSending();
     },
     async close() {
       if (timer !== undefined) clearInterval(timer);

@@ -2,7 +2,7 @@
  * The notifier contract: one required method, `send`, that delivers a group once or throws. Retrying,
  * persistence and time-outs belong to the outbox, so a notifier stays a thin client of its receiver.
  */
-import type { NotificationGroup } from '../notification.js';
+import type { AlertNotification, NotificationGroup } from '../notification.js';
 
 /** A channel alerts are sent through (webhook, email, slack, alertmanager). */
 export interface Notifier {
@@ -14,6 +14,12 @@ export interface Notifier {
   readonly timeoutMs: number;
   /** Delivers the group, resolving once the receiver has accepted it; must stop when `signal` aborts. */
   send(group: NotificationGroup, signal: AbortSignal): Promise<void>;
+  /**
+   * The alerts of its rules that are firing as this instance starts to notify (a restart, a takeover, a rule
+   * loaded): for a notifier whose receiver forgets what it stops hearing of (Alertmanager). Sends nothing new to
+   * anyone else; the outbox never calls it for a notifier without it.
+   */
+  resume?(firing: AlertNotification[]): void;
   /** Releases connections, when the notifier keeps any. */
   close?(): Promise<void>;
 }
