@@ -215,6 +215,8 @@ export default class RtChart extends RtWidgetElement {
     this.chartProblem = undefined;
     this.#palette ??= readPalette(this);
     this.#shape = `${this.kind}|${this.#data.axis}`;
+    // A chart destroyed while one of its redraws was under way (the element left the page) can leave its SVG behind.
+    host.replaceChildren();
     this.#chart = new Chart(host, this.#allOptions(this.#data));
     this.#redraw = 'none';
     this.#drawnAt = Date.now();
