@@ -164,6 +164,7 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
     const was = this.#role;
     this.#role = 'follower';
     if (this.#sharedOutbox) this.#deps.outbox.pause();
+    this.#deps.outbox.pauseNotifiers();
     // The store keeps the leader's last state; this instance's further evaluations must not reach it.
     this.#states = structuredClone(this.#states);
     if (was === 'leader') this.#deps.logger.warn('this instance no longer leads the alert engine: another one notifies');

@@ -55,6 +55,11 @@ export abstract class OutboxTries extends EventEmitter<OutboxEvents> {
     this.notifiers.get(notifier)?.resume?.(firing);
   }
 
+  /** Tells every notifier this instance stops notifying (see Notifier.pause). */
+  pauseNotifiers(): void {
+    for (const notifier of this.notifiers.values()) notifier.pause?.();
+  }
+
   /** The names of the notifiers it delivers through. */
   notifierNames(): string[] {
     return [...this.notifiers.keys()];
@@ -74,6 +79,7 @@ export abstract class OutboxTries extends EventEmitter<OutboxEvents> {
 
   /** Swaps the notifiers (after a config reload); entries kept for a missing notifier are tried again. */
   setNotifiers(notifiers: ReadonlyMap<string, Notifier>): void {
+    for (const [name, old] of this.notifiers) if (notifiers.get(name) !== old) void old.close?.();
     this.notifiers = notifiers;
     for (const p of this.pending.values()) {
       if (p.orphaned && notifiers.has(p.entry.notifier)) {

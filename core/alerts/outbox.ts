@@ -197,6 +197,8 @@ export class Outbox extends OutboxTries {
       this.term?.abort(new RtdashError('RTDASH_SHUTTING_DOWN', 'the outbox is closing'));
       this.changes.giveUp();
       await settled;
+      // Notifiers release what they hold (an SMTP transport, a resend timer) once nothing more is tried.
+      await Promise.allSettled([...this.notifiers.values()].map((n) => n.close?.()));
       this.medium.close?.();
     })();
     return this.closing;

@@ -60,6 +60,21 @@ describe('alertmanager notifier', function () {
     }
   });
 
+  it('stops resending once paused (another instance leads now), so Alertmanager hears only from the leader', async () => {
+    const notifier = alertmanagerNotifier('am', { url: am().url, resend: '1s' }, { timeoutMs: 5000 });
+    try {
+      const firing = sampleNotification({ rule: 'paused-rule', labels: { host: 'web-9' } });
+      await notifier.send(notificationGroup('paused-rule', [firing]), AbortSignal.timeout(5000));
+      const mine = async () => (await alerts()).filter((a) => a.labels['alertname'] === 'paused-rule');
+      await until('the alert in Alertmanager', async () => (await mine()).length === 1);
+      notifier.pause?.();
+      // Four resends' worth of silence, and Alertmanager resolves it by itself.
+      await until('Alertmanager to resolve what it stopped hearing of', async () => (await mine()).length === 0, 8000);
+    } finally {
+      await notifier.close?.();
+    }
+  });
+
   it('fails the try when Alertmanager refuses the alerts, saying what it answered', async () => {
     const notifier = alertmanagerNotifier('am', { url: `${am().url}/nowhere` }, { timeoutMs: 5000 });
     const bad = notifier.send(notificationGroup('cpu-high', [sampleNotification()]), AbortSignal.timeout(5000));

@@ -171,9 +171,14 @@ export function alertmanagerNotifier(name: string, options: AlertmanagerOptions,
       });
       keepSending();
     },
+    // The instance leading now resends what it knows to be firing; this one's view may already be out of date.
+    pause() {
+      firing.clear();
+      keepSending();
+    },
     async close() {
-      if (timer !== undefined) clearInterval(timer);
-      timer = undefined;
+      firing.clear();
+      keepSending();
     },
   };
 }

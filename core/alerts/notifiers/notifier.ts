@@ -20,6 +20,8 @@ export interface Notifier {
    * anyone else; the outbox never calls it for a notifier without it.
    */
   resume?(firing: AlertNotification[]): void;
+  /** This instance stops notifying (another one leads now): whatever it sends of its own accord (resends) stops. */
+  pause?(): void;
   /** Releases connections, when the notifier keeps any. */
   close?(): Promise<void>;
 }
