@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import { levelDashboard } from './support/alert-dashboard.js';
 import { usePrivateAlertmanager } from './support/private-alertmanager.js';
 import { levels } from './support/test-plugin.js';
-import { killCli, levelSource, serveCli, stopCli, waitReady, writeAlertProject, type ServedCli } from './support/served-cli.js';
+import { killCli, levelSource, serveCli, stopCli, until, waitReady, writeAlertProject, type ServedCli } from './support/served-cli.js';
 import { freePort } from './support/tcp-proxy.js';
 import { sleep, startTestServer, type TestServer } from './support/test-server.js';
 
@@ -37,13 +37,6 @@ describe('alerts to a real Alertmanager', function () {
   });
 
   const active = async (): Promise<GettableAlert[]> => (await (await fetch(`${am().url}/api/v2/alerts?active=true`)).json()) as GettableAlert[];
-  async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await sleep(100);
-    }
-  }
 
   it('fires in Alertmanager while the rule fires, and resolves there when it resolves', async () => {
     levels.set('am-level', 9);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../core/paths.js';
 import { findBinary, needBinaries } from './support/private-process.js';
-import { spawnServer, waitReady, type ServedCli } from './support/served-cli.js';
+import { killCli, spawnServer, waitReady, type ServedCli } from './support/served-cli.js';
 import { freePort } from './support/tcp-proxy.js';
 
 const DEPLOY = join(packageRoot, 'deploy');
@@ -27,10 +27,7 @@ describe('deploy/', function () {
     dir = mkdtempSync(join(tmpdir(), 'rtdash-deploy-'));
   });
   afterEach(async () => {
-    if (child !== undefined && child.process.exitCode === null && child.process.signalCode === null) {
-      child.process.kill('SIGKILL');
-      await child.exited;
-    }
+    await killCli(child);
     child = undefined;
     rmSync(dir, { recursive: true, force: true });
   });

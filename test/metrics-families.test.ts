@@ -9,6 +9,7 @@ import { levelDashboard } from './support/alert-dashboard.js';
 import { levels } from './support/test-plugin.js';
 import { connect } from './support/ws-client.js';
 import { request } from './support/http-client.js';
+import { until } from './support/served-cli.js';
 import { sleep, startTestServer, testDashboard, type TestServer } from './support/test-server.js';
 
 /** The value of one sample of the exposition, by its name with labels as written (`x{a="b"}`); undefined if absent. */
@@ -16,14 +17,6 @@ async function sample(t: TestServer, series: string): Promise<number | undefined
   const text = await (await fetch(`${t.server.url}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 8000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 describe('/metrics families of viewers and notifications', function () {

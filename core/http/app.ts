@@ -107,8 +107,10 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
     ctx.body = body;
   });
   const { registry } = parts;
-  const editorConfigSchema = (schema: Record<string, unknown>) =>
-    editorSchema(withNotifierTypes(withSourceTypes(schema, registry.types().map((type) => registry.get(type)!)), registry.notifierTypes().values()));
+  // Composed once: the plugins and notifier types do not change while the server runs.
+  let editorConfig: string | undefined;
+  const editorConfigSchema = (text: string): string =>
+    (editorConfig ??= JSON.stringify(editorSchema(withNotifierTypes(withSourceTypes(JSON.parse(text) as Record<string, unknown>, registry.types().map((type) => registry.get(type)!)), registry.notifierTypes().values())), null, 2));
   router.get('/schemas/:name', async (ctx) => {
     const file = SCHEMAS[ctx.params.name!];
     if (file === undefined) throw new RtdashError('RTDASH_NOT_FOUND', `no schema "${ctx.params.name}"; there are ${Object.keys(SCHEMAS).join(', ')}`);
@@ -116,7 +118,7 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
     ctx.set('Cache-Control', 'public, max-age=300');
     const text = await readFile(join(schemaDir, file), 'utf8');
     // config.yaml may write any value as ${VAR}: the editor's copy says so (the loader checks the filled-in values).
-    ctx.body = file === 'config.schema.json' ? JSON.stringify(editorConfigSchema(JSON.parse(text) as Record<string, unknown>), null, 2) : text;
+    ctx.body = file === 'config.schema.json' ? editorConfigSchema(text) : text;
   });
 
   router.get('/api/dashboards', (ctx) => {

@@ -1,6 +1,7 @@
 /** The alertmanager notifier against a real Alertmanager (Debian's prometheus-alertmanager), read back through its API. */
 import { expect } from 'chai';
 import { usePrivateAlertmanager } from '../../../test/support/private-alertmanager.js';
+import { until } from '../../../test/support/served-cli.js';
 import { notificationGroup } from '../notification.js';
 import { alertmanagerNotifier, fingerprint } from './alertmanager.js';
 import { sampleNotification } from './testing.js';
@@ -21,13 +22,6 @@ describe('alertmanager notifier', function () {
   this.timeout(30_000);
   const am = usePrivateAlertmanager();
   const alerts = async (): Promise<GettableAlert[]> => (await (await fetch(`${am().url}/api/v2/alerts?active=true`)).json()) as GettableAlert[];
-  const until = async (what: string, check: () => Promise<boolean>, ms = 10_000) => {
-    const end = Date.now() + ms;
-    while (!(await check())) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
 
   it('posts a firing alert with its labels, annotations and a link back, resends it, and resolves it', async () => {
     const notifier = alertmanagerNotifier('am', { url: am().url, resend: '1s' }, { timeoutMs: 5000, publicUrl: 'https://dash.example.com' });

@@ -38,15 +38,21 @@ const RESENDS_BEFORE_EXPIRY = 4;
  * @example postableAlert(firing, 'https://dash.example.com', 60_000, Date.now()).labels.alertname // 'cpu-high'
  */
 export function postableAlert(n: AlertNotification, publicUrl: string | undefined, resendMs: number, now: number): PostableAlert {
-  const labels: Record<string, string> = { ...n.labels, alertname: n.rule };
-  if (n.severity !== undefined) labels['severity'] = n.severity;
-  if (n.dashboard !== undefined) labels['dashboard'] = n.dashboard;
+  const labels = alertLabels(n);
   const annotations: Record<string, string> = { summary: n.summary };
   if (n.description !== undefined) annotations['description'] = n.description;
   if (n.value !== null) annotations['value'] = String(n.value);
   const endsAt = n.status === 'resolved' ? n.endsAt : new Date(now + RESENDS_BEFORE_EXPIRY * resendMs).toISOString();
   const generatorURL = dashboardUrl(n, publicUrl);
   return { labels, annotations, startsAt: n.startsAt, ...(endsAt === undefined ? {} : { endsAt }), ...(generatorURL === undefined ? {} : { generatorURL }) };
+}
+
+/** An alert's labels in Alertmanager, which are its identity there: `alertname`, `severity`, `dashboard` and its own. */
+function alertLabels(n: AlertNotification): Record<string, string> {
+  const labels: Record<string, string> = { ...n.labels, alertname: n.rule };
+  if (n.severity !== undefined) labels['severity'] = n.severity;
+  if (n.dashboard !== undefined) labels['dashboard'] = n.dashboard;
+  return labels;
 }
 
 /** `resend` in ms (the schema has checked its shape); 1 minute when it is left out. */
@@ -120,17 +126,12 @@ export function fingerprint(labels: Record<string, string>): string {
   return hash.toString(16).padStart(16, '0');
 }
 
-const identityOf = (labels: Record<string, string>): string => JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)));
-
-/** The identity of an alert in Alertmanager: its label set. */
-const identity = (alert: PostableAlert): string => identityOf(alert.labels);
-
 /** Creates an alertmanager notifier. */
 export function alertmanagerNotifier(name: string, options: AlertmanagerOptions, ctx: NotifierContext): Notifier {
   const endpoint = new URL('api/v2/alerts', options.url.endsWith('/') ? options.url : `${options.url}/`).toString();
   const resendMs = resendMsOf(options);
 
-  // The firing alerts sent, by identity: sent again every `resend` until they resolve (in this process's life).
+  // The firing alerts sent, by fingerprint (their identity in Alertmanager): sent again every `resend` until they resolve.
   const firing = new Map<string, AlertNotification>();
   let timer: NodeJS.Timeout | undefined;
   const post = (alerts: PostableAlert[], signal: AbortSignal) => postJson(endpoint, alerts, signal, options.headers);
@@ -149,6 +150,10 @@ export function alertmanagerNotifier(name: string, options: AlertmanagerOptions,
       timer = undefined;
     }
   };
+  const stopResending = () => {
+    firing.clear();
+    keepSending();
+  };
   return {
     name,
     type: 'alertmanager',
@@ -156,7 +161,7 @@ export function alertmanagerNotifier(name: string, options: AlertmanagerOptions,
     // Alerts firing before a restart or a takeover: Alertmanager heard of them last from the instance that went away,
     // and would resolve them after four resends; they are sent now, then resent like any other.
     resume(alerts) {
-      for (const n of alerts) if (n.status === 'firing') firing.set(identity(postableAlert(n, ctx.publicUrl, resendMs, 0)), n);
+      for (const n of alerts) if (n.status === 'firing') firing.set(fingerprint(alertLabels(n)), n);
       keepSending();
       resend();
     },
@@ -165,21 +170,15 @@ export function alertmanagerNotifier(name: string, options: AlertmanagerOptions,
       const alerts = group.notifications.map((n) => postableAlert(n, ctx.publicUrl, resendMs, now));
       await post(alerts, signal);
       group.notifications.forEach((n, i) => {
-        const key = identity(alerts[i]!);
+        const key = fingerprint(alerts[i]!.labels);
         if (n.status === 'firing') firing.set(key, n);
         else firing.delete(key);
       });
       keepSending();
     },
     // The instance leading now resends what it knows to be firing; this one's view may already be out of date.
-    pause() {
-      firing.clear();
-      keepSending();
-    },
-    async close() {
-      firing.clear();
-      keepSending();
-    },
+    pause: stopResending,
+    close: async () => stopResending(),
   };
 }
 

@@ -4,10 +4,8 @@
  * so a label value cannot ping @everyone. Format: https://discord.com/developers/docs/resources/webhook#execute-webhook
  */
 import type { NotificationGroup } from '../notification.js';
-import { defineNotifier, notifierSchema, type NotifierContext } from './define.js';
 import { dashboardUrl, detailText, groupTitle } from './format.js';
-import { checkPostUrl, postJson } from './http-post.js';
-import type { Notifier } from './notifier.js';
+import { urlNotifier } from './url-notifier.js';
 
 const MAX_EMBEDS = 10;
 const COLOR = { firing: 0xd93f0b, resolved: 0x2da44e } as const;
@@ -33,14 +31,4 @@ export function discordMessage(group: NotificationGroup, publicUrl: string | und
   };
 }
 
-export const discord = defineNotifier<{ url: string }>({
-  type: 'discord',
-  optionsSchema: notifierSchema('discord'),
-  checkOptions: (options) => checkPostUrl(options.url, 'a Discord webhook URL needs none'),
-  create: (name, options, ctx: NotifierContext): Notifier => ({
-    name,
-    type: 'discord',
-    timeoutMs: ctx.timeoutMs,
-    send: (group, signal) => postJson(options.url, discordMessage(group, ctx.publicUrl), signal),
-  }),
-});
+export const discord = urlNotifier('discord', 'a Discord webhook URL needs none', discordMessage);

@@ -3,10 +3,8 @@
  * accept `{ text }`): a bold title line, then one line per alert.
  */
 import type { NotificationGroup } from '../notification.js';
-import { defineNotifier, notifierSchema, type NotifierContext } from './define.js';
 import { detailText, statusTag } from './format.js';
-import { checkPostUrl, postJson } from './http-post.js';
-import type { Notifier } from './notifier.js';
+import { urlNotifier } from './url-notifier.js';
 
 /**
  * Escapes the three characters Slack's mrkdwn gives meaning to, so a label value such as `<!channel>`
@@ -23,22 +21,8 @@ export function slackMessage(group: NotificationGroup): { text: string } {
   return { text: [`${icon} *${statusTag(group.status)} ${escapeSlack(group.rule)}*`, ...lines].join('\n') };
 }
 
-/** Creates a slack notifier. */
-export function slackNotifier(name: string, config: { url: string }, ctx: NotifierContext): Notifier {
-  return {
-    name,
-    type: 'slack',
-    timeoutMs: ctx.timeoutMs,
-    async send(group, signal) {
-      await postJson(config.url, slackMessage(group), signal);
-    },
-  };
-}
-
 /** The `slack` notifier type. */
-export const slack = defineNotifier<{ url: string }>({
-  type: 'slack',
-  optionsSchema: notifierSchema('slack'),
-  checkOptions: (options) => checkPostUrl(options.url, 'a Slack incoming-webhook URL needs none'),
-  create: slackNotifier,
-});
+export const slack = urlNotifier('slack', 'a Slack incoming-webhook URL needs none', slackMessage);
+
+/** Creates a slack notifier. */
+export const slackNotifier = slack.create;

@@ -4,10 +4,8 @@
  * and a fact set. Format: https://learn.microsoft.com/microsoftteams/platform/webhooks-and-connectors/how-to/add-incoming-webhook
  */
 import type { NotificationGroup } from '../notification.js';
-import { defineNotifier, notifierSchema, type NotifierContext } from './define.js';
 import { dashboardUrl, groupTitle, labelText, statusTag, valueText } from './format.js';
-import { checkPostUrl, postJson } from './http-post.js';
-import type { Notifier } from './notifier.js';
+import { urlNotifier } from './url-notifier.js';
 
 /** The body a Teams workflow gets for a group: a message with one Adaptive Card attachment. */
 export function teamsMessage(group: NotificationGroup, publicUrl: string | undefined): object {
@@ -35,14 +33,4 @@ export function teamsMessage(group: NotificationGroup, publicUrl: string | undef
   return { type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content }] };
 }
 
-export const teams = defineNotifier<{ url: string }>({
-  type: 'teams',
-  optionsSchema: notifierSchema('teams'),
-  checkOptions: (options) => checkPostUrl(options.url, 'a Teams workflow URL needs none'),
-  create: (name, options, ctx: NotifierContext): Notifier => ({
-    name,
-    type: 'teams',
-    timeoutMs: ctx.timeoutMs,
-    send: (group, signal) => postJson(options.url, teamsMessage(group, ctx.publicUrl), signal),
-  }),
-});
+export const teams = urlNotifier('teams', 'a Teams workflow URL needs none', teamsMessage);
