@@ -15,7 +15,7 @@ import { RunGuard, type RunSignal } from './run-signal.js';
 import { isRangeWidget, resolveRange, type RangeSpec, type ResolvedRange } from './time-range.js';
 import { downsample } from './downsample.js';
 import type { RangeCache } from './range-cache.js';
-import { WidgetHistory, mergeModeFor, type UpdateEntry } from './widget-history.js';
+import { WidgetHistory, mergeModeFor, updateLogDepth, type UpdateEntry } from './widget-history.js';
 import type { JobPlane } from './cluster/job-plane.js';
 
 /** Called with each serialised update of the job. */
@@ -93,7 +93,7 @@ export class Job {
     // Unchanged data is confirmed every few intervals, so its age never reads as stale. A range widget's
     // frame is its whole window each run: it replaces, and `keep` does not cut it.
     const mode = deps.range !== undefined && isRangeWidget(widget) ? 'replace' : mergeModeFor(widget.type);
-    this.history = new WidgetHistory(widget.id, mode, widget.keep, Date.now(), CONFIRM_INTERVALS * intervalMs);
+    this.history = new WidgetHistory(widget.id, mode, widget.keep, Date.now(), CONFIRM_INTERVALS * intervalMs, updateLogDepth(widget.keep, intervalMs));
   }
 
   /** The range this job answers for, on a dashboard with `time:`. */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Frame } from './frame.js';
-import { WidgetHistory, type UpdateEntry } from './widget-history.js';
+import { WidgetHistory, updateLogDepth, type UpdateEntry } from './widget-history.js';
 import { entryJson } from './stream/protocol.js';
 import { applyChange } from '../web-components/client/dashboard-state.js';
 import type { DeltaEntry } from '../web-components/client/protocol.js';
@@ -127,6 +127,18 @@ describe('WidgetHistory', () => {
     for (let i = 6; i <= 600; i++) h.applyFrame(series([i], [i]), i);
     expect(h.since(501)).to.equal(undefined); // the log no longer reaches back
     expect(h.logSize().entries).to.equal(512);
+  });
+
+  it('keeps about as many updates for resuming as its keep holds points, 64 to 512', () => {
+    expect(updateLogDepth({ kind: 'points', count: 60 }, 1000)).to.equal(64);
+    expect(updateLogDepth({ kind: 'points', count: 300 }, 1000)).to.equal(300);
+    expect(updateLogDepth({ kind: 'duration', ms: 600_000 }, 5000)).to.equal(120);
+    expect(updateLogDepth({ kind: 'duration', ms: 3_600_000 }, 1000)).to.equal(512);
+    const h = new WidgetHistory('w', 'append', { kind: 'points', count: 60 }, 0, Infinity, updateLogDepth({ kind: 'points', count: 60 }, 1000));
+    for (let i = 1; i <= 200; i++) h.applyFrame(series([i], [i]), i);
+    expect(h.logSize().entries).to.equal(64);
+    expect(h.since(200 - 64)!.map((e) => e.seq)).to.have.length(64); // the last 64 changes, exactly
+    expect(h.since(200 - 65)).to.equal(undefined); // further back: the whole state instead
   });
 
   it('restamps the whole state under a seq of its choice, and drops from the log the changes nobody was shown', () => {

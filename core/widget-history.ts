@@ -32,7 +32,19 @@ import { widgetTraits, type MergeMode } from './widget-types.js';
 export type { MergeMode };
 
 const MAX_LOG_ENTRIES = 512;
+const MIN_LOG_ENTRIES = 64;
 const MAX_LOG_BYTES = 1 << 20;
+
+/**
+ * How many updates a widget's log keeps for resuming: about as many as make up its kept history (64 to 512).
+ * Resuming further back would replay more than the whole state, which the viewer gets instead; and every entry
+ * kept is one more object the garbage collector walks on each full collection, for every widget.
+ * @example updateLogDepth({ kind: 'points', count: 60 }, 1000) // 64
+ */
+export function updateLogDepth(keep: Keep, intervalMs: number): number {
+  const entries = keep.kind === 'points' ? keep.count : Math.ceil(keep.ms / Math.max(1, intervalMs));
+  return Math.min(MAX_LOG_ENTRIES, Math.max(MIN_LOG_ENTRIES, entries));
+}
 
 /** A widget's whole state, as another instance made it (core/cluster/). */
 export interface RestoredState {
@@ -68,6 +80,7 @@ export class WidgetHistory {
   /** `{"w":"ID"`: what every entry of this widget starts with on the wire. */
   readonly head: string;
   readonly #confirmAfterMs: number;
+  readonly #logDepth: number;
   /** The `lastGoodAt` viewers last heard of. */
   #confirmedGoodAt = 0;
 
@@ -76,9 +89,11 @@ export class WidgetHistory {
    *   life of this job handed out (the clock in ms does: a job never makes 1,000 updates a second).
    * @param confirmAfterMs how long unchanged data may go without an update; then a small one (no
    *   data) carries the new last good time, so viewers can tell "unchanged" from "stale".
+   * @param logDepth how many updates the log keeps for resuming (updateLogDepth).
    */
-  constructor(widgetId: string, mode: MergeMode, keep: Keep, firstSeq: number, confirmAfterMs = Infinity) {
+  constructor(widgetId: string, mode: MergeMode, keep: Keep, firstSeq: number, confirmAfterMs = Infinity, logDepth = MAX_LOG_ENTRIES) {
     this.#confirmAfterMs = confirmAfterMs;
+    this.#logDepth = logDepth;
     this.widgetId = widgetId;
     this.head = entryHead(widgetId);
     this.mode = mode;
@@ -286,7 +301,7 @@ export class WidgetHistory {
     if (this.#log.length === 0) this.firstSeq = Math.min(this.firstSeq, entry.seq - 1);
     this.#log.push(entry);
     this.#logBytes += entry.body.length;
-    while (this.#log.length > MAX_LOG_ENTRIES || (this.#logBytes > MAX_LOG_BYTES && this.#log.length > 1)) {
+    while (this.#log.length > this.#logDepth || (this.#logBytes > MAX_LOG_BYTES && this.#log.length > 1)) {
       this.#logBytes -= this.#log.shift()!.body.length;
     }
   }

@@ -9,7 +9,7 @@
  */
 import { messageOf } from '../errors.js';
 import type { Job } from '../job.js';
-import type { UpdateEntry } from '../widget-history.js';
+import { updateLogDepth, type UpdateEntry } from '../widget-history.js';
 import type { ClusterContext, JobPlane } from './job-plane.js';
 import { applyRemote, clusterState, type RemoteEntry } from './mirror.js';
 import { JOB_RETENTION_MS } from './scripts.js';
@@ -278,8 +278,7 @@ export class ClusterJob implements JobPlane {
     // The snapshot is the state this entry leads to: none while the history is already a run further on.
     const due = entry.full || entry.seq - this.#snapSeq >= SNAPSHOT_EVERY || this.#snapSeq < 0;
     const snapshot = due && history.seq === entry.seq ? history.snapshot().slice(history.head.length) : '';
-    const keep = this.job.widget.keep;
-    const maxlen = Math.min(512, Math.max(64, keep.kind === 'points' ? keep.count : Math.ceil(keep.ms / this.job.intervalMs)));
+    const maxlen = updateLogDepth(this.job.widget.keep, this.job.intervalMs);
     const answer = await this.#ctx.publish([this.key, value, String(entry.seq), String(entry.at), entry.full ? '1' : '0', entry.body, snapshot, String(maxlen), String(JOB_RETENTION_MS)]);
     if (answer[0] === 1 && snapshot !== '') this.#snapSeq = entry.seq;
     return answer;
