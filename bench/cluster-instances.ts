@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SERVER_NODE_FLAGS } from '../core/runtime-flags.js';
 import { killCli, serveCli, stopCli, waitReady, type ServedCli } from '../test/support/served-cli.js';
 import { freePort } from '../test/support/tcp-proxy.js';
 import { clusterDashboardYaml, instanceConfigYaml, WIDGET_IDS } from './cluster-scenario.js';
@@ -69,7 +70,7 @@ export class Instances {
         const port = await freePort();
         const config = join(dir, `config-${index}.yaml`);
         writeFileSync(config, instanceConfigYaml({ ...options, port, data: join(dir, `data-${index}`), dashboards, applicationName: `${options.prefix}-${index}` }));
-        const cli = serveCli(config, dir);
+        const cli = serveCli(config, dir, [], { nodeArgs: [...SERVER_NODE_FLAGS] });
         const url = `http://127.0.0.1:${port}`;
         cluster.all.push({ index, url, pid: cli.process.pid!, id: '', cli });
         await waitReady(cli, url, START_TIMEOUT_MS);

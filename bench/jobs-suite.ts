@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Profiler } from 'node:inspector';
+import { SERVER_NODE_FLAGS } from '../core/runtime-flags.js';
 import { Child, killAll } from './child.js';
 import { WIDGETS_PER_DASHBOARD, type JobsCommand, type JobsReport, type JobsWindow } from './jobs-child.js';
 import { topSelfTime } from './profiler.js';
@@ -105,7 +106,7 @@ export function jobsReport(windows: readonly JobsWindow[]): string[] {
 
 async function measureOnce(command: JobsCommand, log: (line: string) => void): Promise<JobsWindow> {
   log(`bench: jobs, ${command.dashboards} dashboard(s) of ${WIDGETS_PER_DASHBOARD} widgets every ${command.everyMs} ms${command.profileFile ? ', profiled' : ''}`);
-  const child = new Child<JobsCommand, JobsReport>(`jobs child (${command.dashboards} dashboards)`, './jobs-child.js');
+  const child = new Child<JobsCommand, JobsReport>(`jobs child (${command.dashboards} dashboards)`, './jobs-child.js', [...SERVER_NODE_FLAGS]);
   try {
     const timeoutMs = (command.idleSeconds + command.warmupSeconds + command.seconds) * 1000 + 60_000;
     const { window } = await child.request(command, 'result', timeoutMs);

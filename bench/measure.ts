@@ -9,6 +9,7 @@ import type { Profiler } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SERVER_NODE_FLAGS } from '../core/runtime-flags.js';
 import { Child } from './child.js';
 import type { LoadCommand, LoadReport, LoadWindow, ServerCommand, ServerReport } from './ipc.js';
 import { topSelfTime, type ProfileLine } from './profiler.js';
@@ -74,7 +75,9 @@ export async function measure(
   run = 1,
 ): Promise<Measurement> {
   const processes = PROCESSES[impl];
-  const server = new Child<ServerCommand, ServerReport>(`${impl} server`, processes.server, ['--expose-gc'], scenarioEnv(scenario));
+  // rtdash runs with the flags it is started with everywhere (core/runtime-flags.ts); the peers with node's defaults, as their users run them.
+  const flags = impl === 'rtdash' ? ['--expose-gc', ...SERVER_NODE_FLAGS] : ['--expose-gc'];
+  const server = new Child<ServerCommand, ServerReport>(`${impl} server`, processes.server, flags, scenarioEnv(scenario));
   const split = splitEvenly(viewers, Math.ceil(viewers / settings.viewersPerLoad));
   const loads = split.map((_, i) => new Child<LoadCommand, LoadReport>(`load ${i + 1}`, processes.load));
   const dashboards = dashboardIds(scenario.dashboards);

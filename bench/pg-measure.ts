@@ -8,6 +8,7 @@
  *   viewer records when the listening widget first shows each new id.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SERVER_NODE_FLAGS } from '../core/runtime-flags.js';
 import { Child } from './child.js';
 import type { BenchDatabase, Notification } from './pg-db.js';
 import type { PgLoadCommand, PgLoadReport, PgLoadWindow, PgServerCommand, PgServerReport, ServerTrace } from './pg-ipc.js';
@@ -137,7 +138,7 @@ async function withServer(
   log: (line: string) => void,
   body: (children: { server: Server; loads: Load[] }) => Promise<Window>,
 ): Promise<Run> {
-  const server: Server = new Child('rtdash pg server', './pg-peer.js');
+  const server: Server = new Child('rtdash pg server', './pg-peer.js', [...SERVER_NODE_FLAGS]);
   const split = splitEvenly(viewers, Math.ceil(viewers / settings.viewersPerLoad));
   const loads: Load[] = split.map((_, i) => new Child(`pg load ${i + 1}`, './pg-load.js'));
   try {

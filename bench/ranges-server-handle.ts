@@ -1,4 +1,5 @@
 /** The orchestrator's handle on one ranges server process (ranges-server.ts): start, CPU samples, stop. */
+import { SERVER_NODE_FLAGS } from '../core/runtime-flags.js';
 import { Child } from './child.js';
 import type { ServerCommand, ServerReport } from './ipc.js';
 
@@ -16,7 +17,7 @@ export class RangesServer {
   }
 
   static async start(dbUrl: string): Promise<RangesServer> {
-    const child = new Child<ServerCommand, ServerReport>('ranges server', './ranges-server.js', [], { ...process.env, RANGES_DB_URL: dbUrl });
+    const child = new Child<ServerCommand, ServerReport>('ranges server', './ranges-server.js', [...SERVER_NODE_FLAGS], { ...process.env, RANGES_DB_URL: dbUrl });
     try {
       const ready = await child.next('ready', START_TIMEOUT_MS);
       return new RangesServer(child, ready.port);

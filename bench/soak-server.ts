@@ -9,6 +9,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../core/paths.js';
+import { SERVER_NODE_FLAGS } from '../core/runtime-flags.js';
 
 /**
  * The soak's dashboard: the demo shop as it was before it had a time range (charts appending a point per run), kept
@@ -67,7 +68,7 @@ log:
   level: warn
 `,
   );
-  const child = spawn(process.execPath, [join(packageRoot, 'dist', 'bin', 'rtdash.js'), 'serve', '--config', 'config.yaml'], {
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, join(packageRoot, 'dist', 'bin', 'rtdash.js'), 'serve', '--config', 'config.yaml'], {
     cwd: dir,
     env: { ...process.env, LOG_FORMAT: 'json' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -9,6 +9,8 @@
 #   PORT           the port (default 8080); also ${PORT} in the config
 #   any other RTDASH_* or ${VAR} the config reads (RTDASH_ADMIN_TOKEN, RTDASH_EMBED_SECRET, …)
 set -eu
+# V8 flags the server runs with (core/runtime-flags.ts says why).
+flags="--no-memory-reducer"
 app="${RTDASH_APP:-/app}"
 config="${RTDASH_CONFIG:-/etc/rtdash/config.yaml}"
 host="${RTDASH_HOST:-0.0.0.0}"
@@ -18,8 +20,8 @@ if [ "$#" -gt 0 ]; then
   exec node "$app/dist/bin/rtdash.js" "$@"
 fi
 if [ -f "$config" ]; then
-  exec node "$app/dist/bin/rtdash.js" serve --config "$config" --host "$host"
+  exec node $flags "$app/dist/bin/rtdash.js" serve --config "$config" --host "$host"
 fi
 echo "rtdash: no config at $config (mount one there, or set RTDASH_CONFIG): serving the bundled demo dashboards" >&2
 unset RTDASH_CONFIG
-exec node "$app/dist/bin/rtdash.js" serve --host "$host"
+exec node $flags "$app/dist/bin/rtdash.js" serve --host "$host"

@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../core/paths.js';
+import { SERVER_NODE_FLAGS } from '../core/runtime-flags.js';
 import { findBinary, needBinaries } from './support/private-process.js';
 import { killCli, spawnServer, waitReady, type ServedCli } from './support/served-cli.js';
 import { freePort } from './support/tcp-proxy.js';
@@ -38,6 +39,9 @@ describe('deploy/', function () {
     child = entrypoint({ RTDASH_CONFIG: join(dir, 'config.yaml'), PORT: String(port) });
     await waitReady(child, `http://127.0.0.1:${port}`);
     expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).to.deep.equal({ status: 'ok' });
+    // The shell exec'd node itself, with the server's flags.
+    const argv = readFileSync(`/proc/${child.process.pid}/cmdline`, 'utf8').split('\0');
+    expect(argv, 'the server process').to.include.members([...SERVER_NODE_FLAGS]);
     child.process.kill('SIGTERM');
     const [code] = (await child.exited) as [number | null];
     expect(code, child.output()).to.equal(0);
@@ -72,6 +76,16 @@ describe('deploy/', function () {
       encoding: 'utf8',
     });
     expect(r.status, `${r.stdout}${r.stderr}`).to.equal(0);
+  });
+
+  it('npm start and the systemd unit start node with the server\'s flags, as the entrypoint does', () => {
+    const start = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['start']!;
+    const execStart = /^ExecStart=(.*)$/m.exec(readFileSync(join(DEPLOY, 'rtdash.service'), 'utf8'))![1]!;
+    for (const command of [start, execStart]) {
+      const words = command.split(/\s+/);
+      const script = words.findIndex((w) => w.endsWith('rtdash.js'));
+      expect(words.slice(1, script), command).to.include.members([...SERVER_NODE_FLAGS]);
+    }
   });
 
   it('rtdash.service: passes systemd-analyze verify', function () {
