@@ -108,7 +108,7 @@ function servingUrl(child: ChildProcess, output: () => string): Promise<string> 
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`rtdash did not start within ${START_TIMEOUT_MS} ms: ${output()}`)), START_TIMEOUT_MS);
     child.stderr!.on('data', () => {
-      const m = /rtdash serving on (http:\/\/\S+)/.exec(output());
+      const m = /rtdash serving on (http:\/\/[^\s,]+)/.exec(output());
       if (m === null) return;
       clearTimeout(timer);
       resolve(m[1]!);

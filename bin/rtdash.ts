@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The `rtdash` command line: serve, validate, init, plugin new, token create, cluster status. */
+/** The `rtdash` command line: serve, validate, init, plugin new, token create, cluster status, user. */
 import { VERSION } from '../core/server.js';
 import { serveCommand } from './commands/serve.js';
 import { validateCommand } from './commands/validate.js';
@@ -8,6 +8,7 @@ import { pluginCommand } from './commands/plugin-new.js';
 import { notifierCommand } from './commands/notifier-new.js';
 import { tokenCommand } from './commands/token.js';
 import { clusterCommand } from './commands/cluster.js';
+import { userCommand } from './commands/user.js';
 import { USAGE_EXIT, UsageError } from './commands/args.js';
 
 const USAGE = `rtdash ${VERSION} — real-time dashboards from YAML
@@ -21,6 +22,8 @@ Usage:
   rtdash token create --dashboard ID [--var NAME=VALUE]... --ttl 1h [--config FILE]
                                                         sign an embed token for a dashboard (printed on stdout)
   rtdash cluster status [--config FILE] [--json]        the instances of a cluster and the jobs each one runs
+  rtdash user add NAME [--groups G1,G2] | remove NAME | list
+                                                        the local users who sign in at /login (auth.users_file)
   rtdash --help | --version
 
 With no config file, serve runs the bundled demo dashboards on 127.0.0.1:8080.
@@ -34,6 +37,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   notifier: notifierCommand,
   token: tokenCommand,
   cluster: clusterCommand,
+  user: userCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -10,6 +10,8 @@ import type { PublicTime } from './public-dashboard.js';
 import { parseDuration } from './duration.js';
 import { OptionsPending, resolveVariables, type ResolveOptions } from './variables.js';
 import { checkRange, resolveEnd, type RangeEnd, type RangeSpec } from './time-range.js';
+import { dashboardListed, dashboardRefusal } from './auth/dashboard-rule.js';
+import type { Principal } from './auth/principal.js';
 
 /** What a verified embed token grants a connection or request. */
 export type Grant = EmbedClaims;
@@ -65,32 +67,36 @@ export class EmbedAccess {
     return now >= grant.expiresAt;
   }
 
-  /** Whether a dashboard appears in lists: token dashboards are left out for everyone. */
-  listed(dashboard: Dashboard): boolean {
-    return dashboard.access === 'public';
+  /** Whether a dashboard appears in `principal`'s list: token dashboards are left out for everyone (core/auth/dashboard-rule.ts). */
+  listed(dashboard: Dashboard, principal?: Principal): boolean {
+    return dashboardListed(dashboard, principal);
   }
 
   /**
    * The dashboard `id` and the variable values a viewer holding `grant` (or none) gets, with the token's
    * fixed values applied. Throws RTDASH_TOKEN_EXPIRED, RTDASH_TOKEN_FORBIDDEN (checked before the dashboard
    * is looked up, so a token never learns which other dashboards exist), RTDASH_DASHBOARD_NOT_FOUND,
-   * RTDASH_TOKEN_REQUIRED, RTDASH_VARIABLE_FIXED or RTDASH_VARIABLE_INVALID.
+   * RTDASH_TOKEN_REQUIRED, RTDASH_SIGN_IN_REQUIRED or RTDASH_FORBIDDEN (for `principal`, the signed-in viewer, by
+   * dashboardRefusal), RTDASH_VARIABLE_FIXED or RTDASH_VARIABLE_INVALID.
    * @example access.admit('shop', grant, (id) => store.get(id), { region: 'eu' }).variables // { region: 'eu' }
    */
-  admit(id: string, grant: Grant | undefined, find: (id: string) => Dashboard | undefined, vars?: unknown, fallback = false): { dashboard: Dashboard; variables: Record<string, string> } {
+  admit(id: string, grant: Grant | undefined, find: (id: string) => Dashboard | undefined, vars?: unknown, fallback = false, principal?: Principal): { dashboard: Dashboard; variables: Record<string, string> } {
     if (grant !== undefined && this.expired(grant)) throw expiredError(grant);
     if (grant !== undefined && grant.dashboard !== id) throw forbiddenError(grant, id);
     const dashboard = find(id);
     if (dashboard === undefined) throw new RtdashError('RTDASH_DASHBOARD_NOT_FOUND', `no dashboard "${String(id).slice(0, 64)}"`);
     if (dashboard.access === 'token' && grant === undefined) throw this.#tokenRequired(dashboard);
+    // An embed token for this dashboard opens it whatever its access; without one, the dashboard rule decides.
+    const refused = grant === undefined ? dashboardRefusal(dashboard, principal) : undefined;
+    if (refused !== undefined) throw refused;
     return { dashboard, variables: resolveVariables(dashboard, withFixed(grant, vars), { ...this.#options, fallback }) };
   }
 
   /** `admit`, after waiting for the first read of the options of the query variables it needs. */
-  async admitReady(id: string, grant: Grant | undefined, find: (id: string) => Dashboard | undefined, vars?: unknown): Promise<{ dashboard: Dashboard; variables: Record<string, string> }> {
+  async admitReady(id: string, grant: Grant | undefined, find: (id: string) => Dashboard | undefined, vars?: unknown, principal?: Principal): Promise<{ dashboard: Dashboard; variables: Record<string, string> }> {
     for (;;) {
       try {
-        return this.admit(id, grant, find, vars);
+        return this.admit(id, grant, find, vars, false, principal);
       } catch (err) {
         // Each wait ends with options read (or failed, which counts as none): the loop ends.
         if (!(err instanceof OptionsPending)) throw err;

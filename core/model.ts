@@ -98,8 +98,14 @@ export interface Dashboard {
   id: string;
   title: string;
   description?: string;
-  /** `public`: anyone allowed to reach the server may watch it; `token`: only with an embed token for it. */
-  access: 'public' | 'token';
+  /**
+   * `public`: anyone allowed to reach the server may watch it; `token`: only with an embed token for it;
+   * `signed-in` (`access: { public: false }`): signed-in users in one of `groups` (any, without groups), admins,
+   * and embed tokens for it (core/auth/dashboard-rule.ts).
+   */
+  access: 'public' | 'token' | 'signed-in';
+  /** With `signed-in`: the groups whose members may watch it; none means every signed-in user. */
+  groups?: readonly string[];
   /** Default interval for widgets that set neither `every` nor `cron`, in ms. */
   refreshMs: number;
   variables: Variable[];
@@ -184,7 +190,7 @@ export interface ServerConfig {
     trustedProxies?: string[];
   };
   /** `embedTokenMaxTtlMs`: the longest lifetime (exp − iat) of an embed token the server accepts (30 days when absent). */
-  auth: { adminTokens: string[]; embedSecret?: string; embedTokenMaxTtlMs?: number };
+  auth: AuthConfig;
   datasources: SourceConfig[];
   /** Module paths (resolved against the config file) or package names of extra plugins. */
   plugins: string[];
@@ -203,4 +209,23 @@ export interface ServerConfig {
   /** `cache`: the fixed-range result cache (core/range-cache.ts): its memory bound and its entries' life in Redis. */
   cache?: { rangeMaxBytes?: number; rangeTtlMs?: number };
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
+}
+
+/** `auth:` as loaded (core/config/auth-config.ts). */
+export interface AuthConfig {
+  adminTokens: string[];
+  embedSecret?: string;
+  embedTokenMaxTtlMs?: number;
+  /** Signs session cookies; without it, sessions use a secret made at start (they end when the server restarts). */
+  sessionSecret?: string;
+  /** How long a sign-in lasts (12 hours when not set). */
+  sessionTtlMs?: number;
+  /** Local users (`rtdash user add`), absolute. */
+  usersFile?: string;
+  /** Sign-in with OpenID Connect. */
+  oidc?: { issuer: string; clientId: string; clientSecret?: string; scopes: string[]; groupsClaim: string; nameClaim: string; label?: string };
+  /** The trusted proxy header: honoured only from `trusted` addresses. Header names in lower case. */
+  proxy?: { header: string; groupsHeader?: string; trusted: string[] };
+  /** The groups that make a signed-in user an admin or an editor (none when not set). */
+  roles?: { admin: string[]; editor: string[] };
 }

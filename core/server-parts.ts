@@ -3,6 +3,7 @@ import type { AlertEngine } from './alerts/engine.js';
 import type { Cluster } from './cluster/cluster.js';
 import type { DashboardStore, ReloadResult } from './dashboard-store.js';
 import type { EmbedAccess } from './embed-access.js';
+import type { Authenticator } from './auth/authenticator.js';
 import type { Metrics } from './metrics.js';
 import type { ServerConfig } from './model.js';
 import type { Logger } from './plugin.js';
@@ -29,6 +30,8 @@ export interface ServerParts {
   gate: ConnectionGate;
   /** The embed-token rules: who may watch which dashboard. */
   access: EmbedAccess;
+  /** Who signed in behind a request: sessions, local users, the trusted proxy header. */
+  auth: Authenticator;
   /** The alert rules running, their alerts, silences and history. */
   alerts: AlertEngine;
   /** This instance's part in a cluster (`cluster.redis`), if any. */

@@ -30,6 +30,7 @@ import { startAlerting, type Alerting } from './alerts/alerting.js';
 import { CLOSE } from './stream/protocol.js';
 import { attachWebSocket } from './stream/ws-transport.js';
 import { createApp } from './http/app.js';
+import { startSignIn, type SignIn } from './auth/sign-in.js';
 import { MemoryRelease, glibcTrim } from './memory-release.js';
 
 /** The package version, for the `hello` message and `--version`. */
@@ -137,6 +138,7 @@ interface Built {
   alertFiles?: AlertFolder;
   closeApp?: () => void;
   hub?: Hub;
+  signIn?: SignIn;
   alerting?: Alerting;
   scheduler?: Scheduler;
   cluster?: Cluster | undefined;
@@ -163,6 +165,7 @@ async function teardown(b: Built, reason: string, logger: Logger): Promise<void>
     ['stop watching the dashboard files', () => b.store?.close()],
     ['stop watching the alert files', () => b.alertFiles?.close()],
     ['close the HTTP app', () => b.closeApp?.()],
+    ['stop sign-in', () => b.signIn?.close()],
     ['close the streams', () => b.hub?.close(CLOSE.GOING_AWAY, reason)],
     ['close alerting', () => b.alerting?.close()], // state and outbox are flushed before the jobs stop
     ['stop the jobs', () => b.scheduler?.stop()],
@@ -232,6 +235,7 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
   const host = options.host ?? config.server.host;
   const network = { hosts: new AllowedHosts({ ...config.server, host }), proxies: new TrustedProxies(config.server.trustedProxies) };
   const gate = new ConnectionGate(config.server.allowedOrigins, limits.maxConnectionsPerIp, config.server.publicUrl ? [new URL(config.server.publicUrl).origin] : [], network);
+  const signIn = (built.signIn = startSignIn(config.auth, hub, logger, (req) => gate.ownOrigin(req.headers.origin, req.headers.host)));
   const reload = async (): Promise<ReloadResult> => {
     const before = alertFiles?.versions() ?? new Map<string, string>();
     const dashboards = await store.reload();
@@ -239,10 +243,10 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
     const changedFiles = alertFiles === undefined ? [] : changedVersions(before, alertFiles.versions());
     return { dashboards: dashboards.dashboards, changed: [...dashboards.changed, ...changedFiles], problems: [...dashboards.problems, ...(alertFiles?.problems ?? [])] };
   };
-  const parts: ServerParts = { config, version: VERSION, logger, metrics, sources, registry, scheduler, variableOptions, store, hub, gate, access, alerts: alerting.engine, cluster, ready: () => built.ready, reload };
+  const parts: ServerParts = { config, version: VERSION, logger, metrics, sources, registry, scheduler, variableOptions, store, hub, gate, access, auth: signIn.auth, alerts: alerting.engine, cluster, ready: () => built.ready, reload };
   const { app, close: closeApp } = createApp(parts);
   const http = createServer(app.callback());
-  const ws = attachWebSocket(http, { hub, gate, access, limits, logger, version: VERSION, path: '/ws' });
+  const ws = attachWebSocket(http, { hub, gate, access, limits, logger, version: VERSION, path: '/ws', identify: (req) => signIn.auth.identify(req) });
   Object.assign(built, { closeApp, http, ws, memory: memoryRelease(http, metrics) });
   await store.reload(); // starts the recordings too: every dashboard is a change on the first load
   await alerting.refresh();

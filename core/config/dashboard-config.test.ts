@@ -163,6 +163,16 @@ describe('parseDashboard', () => {
     expectOneProblem(`${HEAD}access: private\n`, 'shop.yaml:3:9', '"access" must be one of public, token; got "private"');
   });
 
+  it('reads access: { public: false, groups } for signed-in users, and refuses groups on a public dashboard', () => {
+    const ops = parseDashboard(`${HEAD}access: { public: false, groups: [ops, sre] }\n`, 'shop.yaml', ctx);
+    expect([ops.access, ops.groups]).to.deep.equal(['signed-in', ['ops', 'sre']]);
+    const anyone = parseDashboard(`${HEAD}access:\n  public: false\n`, 'shop.yaml', ctx);
+    expect([anyone.access, anyone.groups]).to.deep.equal(['signed-in', undefined]);
+    expect(parseDashboard(`${HEAD}access: { public: true }\n`, 'shop.yaml', ctx).access).to.equal('public');
+    expectOneProblem(`${HEAD}access:\n  public: true\n  groups: [ops]\n`, 'shop.yaml:5:11', 'groups apply only to a dashboard that is not public');
+    expectOneProblem(`${HEAD}access: { groups: [ops] }\n`, 'shop.yaml:3:1', 'missing required key "public" in "access"');
+  });
+
   it('reports a wrong type naming the key', () => {
     expectOneProblem(`${HEAD}layout:\n  columns: wide\n`, 'shop.yaml:4:12', '"columns" must be an integer, got the string "wide"');
   });

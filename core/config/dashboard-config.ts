@@ -229,7 +229,21 @@ function normalise(root: Plain, source: YamlFile, problems: Problem[], ctx: Dash
   const alerts = alertRulesOf(root, { context: ctx, home: { id: id ?? '', widgets, variables, unbuilt }, where }, source, problems);
   if (id === undefined || title === undefined) return undefined;
   const description = stringAt(root, 'description');
-  const access: Dashboard['access'] = stringAt(root, 'access') === 'token' ? 'token' : 'public';
-  const definition = { id, title, ...(description === undefined ? {} : { description }), access, refreshMs, variables, layout: { columns }, widgets, ...(time === undefined ? {} : { time }), alerts };
+  const { access, groups } = accessOf(root, source, problems);
+  const definition = { id, title, ...(description === undefined ? {} : { description }), access, ...(groups === undefined ? {} : { groups }), refreshMs, variables, layout: { columns }, widgets, ...(time === undefined ? {} : { time }), alerts };
   return { ...definition, file: source.file, version: dashboardVersion(definition) };
+}
+
+/** `access:` as written: `public`, `token`, or `{ public: false, groups: [...] }` (the schema has checked the shapes). */
+function accessOf(root: Plain, source: YamlFile, problems: Problem[]): Pick<Dashboard, 'access' | 'groups'> {
+  const raw = root['access'];
+  if (raw === 'token') return { access: 'token' };
+  if (!isPlainObject(raw)) return { access: 'public' };
+  const groups = Array.isArray(raw['groups']) ? raw['groups'].filter((g): g is string => typeof g === 'string') : undefined;
+  if (raw['public'] !== false) {
+    // Without `public`, the schema has said so already.
+    if (raw['public'] === true && groups !== undefined && groups.length > 0) problems.push(source.problem(['access', 'groups'], 'groups apply only to a dashboard that is not public: write `public: false` next to them'));
+    return { access: 'public' };
+  }
+  return { access: 'signed-in', ...(groups === undefined || groups.length === 0 ? {} : { groups }) };
 }

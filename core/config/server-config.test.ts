@@ -303,6 +303,16 @@ describe('parseServerConfig: who may act', () => {
     expectOneProblem('server:\n  hostnames: [https://dash.example.com]\n', 'config.yaml:2:15', 'must be a host name such as dash.example.com');
     expectOneProblem('auth:\n  embed_token_max_ttl: 400d\n', 'config.yaml:2:24', '"embed_token_max_ttl" must be at most 366d, got 400d');
   });
+
+  it('reads sign-in (session secret, users file, proxy header, roles) and says what is missing or wrong', () => {
+    const text = 'auth:\n  session_secret: 0123456789abcdef0123456789abcdef\n  session_ttl: 8h\n  users_file: users.yaml\n  proxy: { header: X-Auth-User, groups_header: X-Auth-Groups, trusted: [10.0.0.0/8] }\n  roles: { admin: [sre], editor: [ops] }\n';
+    const auth = parseServerConfig(text, '/etc/rtdash/config.yaml', {}).auth;
+    expect(auth).to.deep.include({ sessionTtlMs: 8 * 3_600_000, usersFile: '/etc/rtdash/users.yaml', proxy: { header: 'x-auth-user', groupsHeader: 'x-auth-groups', trusted: ['10.0.0.0/8'] }, roles: { admin: ['sre'], editor: ['ops'] } });
+    expectOneProblem('auth:\n  users_file: users.yaml\n', 'config.yaml:2:15', 'local users sign in with a session cookie, which needs auth.session_secret');
+    expectOneProblem('auth:\n  proxy: { trusted: [10.0.0.0/99] }\n', 'config.yaml:2:22', '"10.0.0.0/99" is not a proxy address');
+    expectOneProblem('auth:\n  session_secret: short\n', 'config.yaml:2:19', 'session_secret');
+    expect(problemsOf('auth:\n  proxy: { header: X-User }\n').join('\n')).to.include('trusted');
+  });
 });
 
 describe('parseServerConfig: the time-range cache', () => {

@@ -9,7 +9,7 @@ import { redactCredentials } from '../secret-text.js';
 import type { Limits, ServerConfig, SourceConfig } from '../model.js';
 import { bundledDashboardDir } from '../paths.js';
 import type { PluginDefinition } from '../plugin.js';
-import { MAX_TOKEN_TTL_MS } from '../embed-token.js';
+import { authOf } from './auth-config.js';
 import { proxyEntryProblem } from '../trusted-proxies.js';
 import { booleanAt, durationAt, numberAt, objectAt, rootMapping, stringAt, stringsAt, type Plain } from './fields.js';
 import { interpolate, type Env } from './interpolate.js';
@@ -187,8 +187,6 @@ function normalise(root: Plain, source: YamlFile, problems: Problem[], baseDir: 
   if (publicUrl !== undefined && !URL.canParse(publicUrl)) {
     problems.push(source.problem(['server', 'public_url'], `"public_url" is not a valid URL${source.fromEnvironment.has(publicUrl) ? '' : `: ${redactCredentials(JSON.stringify(publicUrl))}`}`));
   }
-  const embedSecret = stringAt(auth, 'embed_secret');
-  const embedTokenMaxTtlMs = durationAt(auth, 'embed_token_max_ttl', ['auth'], source, problems, { minMs: 1000, maxMs: MAX_TOKEN_TTL_MS });
   const hostnames = stringsAt(server, 'hostnames');
   const trustedProxies = stringsAt(server, 'trusted_proxies');
   trustedProxies?.forEach((entry, i) => {
@@ -216,11 +214,7 @@ function normalise(root: Plain, source: YamlFile, problems: Problem[], baseDir: 
       ...(hostnames === undefined ? {} : { hostnames }),
       ...(trustedProxies === undefined ? {} : { trustedProxies }),
     },
-    auth: {
-      adminTokens: stringsAt(auth, 'admin_tokens') ?? [],
-      ...(embedSecret === undefined ? {} : { embedSecret }),
-      ...(embedTokenMaxTtlMs === undefined ? {} : { embedTokenMaxTtlMs }),
-    },
+    auth: authOf(auth, source, problems, baseDir),
     // No `datasources` key: the built-in demo and system sources; a `datasources:` of its own replaces them.
     datasources: root['datasources'] === undefined ? builtinSources() : datasourcesOf(objectAt(root, 'datasources'), source, problems),
     plugins: (stringsAt(root, 'plugins') ?? []).map((p) => (p.startsWith('.') || isAbsolute(p) ? resolve(baseDir, p) : p)),

@@ -8,6 +8,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import { RtdashError } from '../errors.js';
 import type { ConnectionGate } from '../stream/connection-gate.js';
+import { hasRole, type Principal, type Role } from '../auth/principal.js';
 
 /** Whether `Authorization: Bearer` carries one of `tokens`, compared in constant time. */
 function bearerMatches(ctx: Context, expected: Buffer[]): boolean {
@@ -24,10 +25,25 @@ export function isAdmin(tokens: string[]): (ctx: Context) => boolean {
   return (ctx) => expected.length > 0 && bearerMatches(ctx, expected);
 }
 
-/** Koa middleware guarding an admin route. */
-export function requireAdmin(tokens: string[], gate: Pick<ConnectionGate, 'localCaller'>) {
+/** Who may take an admin route besides admin tokens: signed-in users with at least `role`. */
+export interface SignedInRule {
+  principal: (ctx: Context) => Principal | undefined;
+  role: Role;
+}
+
+/**
+ * Koa middleware guarding an admin route. `signedIn` lets a signed-in user with the route's role in as well (an
+ * editor to reload or act on alerts, an admin anywhere): their request has passed the CSRF check by then. A
+ * signed-in user without the role is refused with RTDASH_FORBIDDEN, naming the role.
+ */
+export function requireAdmin(tokens: string[], gate: Pick<ConnectionGate, 'localCaller'>, signedIn?: SignedInRule) {
   const expected = tokens.map((t) => Buffer.from(t));
   return async function adminOnly(ctx: Context, next: Next): Promise<void> {
+    const principal = signedIn?.principal(ctx);
+    if (principal !== undefined && !bearerMatches(ctx, expected)) {
+      if (hasRole(principal, signedIn!.role)) return next();
+      throw new RtdashError('RTDASH_FORBIDDEN', `${principal.name} is ${principal.role === 'admin' ? 'an' : 'a'} ${principal.role}; this needs ${signedIn!.role === 'admin' ? 'an admin' : 'an editor or an admin'} (auth.roles maps groups to roles)`);
+    }
     if (expected.length === 0) {
       const refused = shortcutRefusal(ctx, gate);
       if (refused !== undefined) throw new RtdashError('RTDASH_UNAUTHORIZED', refused);

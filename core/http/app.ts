@@ -18,7 +18,7 @@ import type { ServerParts } from '../server-parts.js';
 import { sseHandler } from '../stream/sse-transport.js';
 import { pollHandler } from '../stream/poll-transport.js';
 import { jsonErrors } from './errors-middleware.js';
-import { badVariablesPage, dashboardPage, indexPage, notFoundPage } from './pages.js';
+import { accountNav, badVariablesPage, dashboardPage, indexPage, notFoundPage } from './pages.js';
 import { isAdmin, requireAdmin } from './admin.js';
 import { varsFromQuery } from '../query-vars.js';
 import { rangeFromQuery } from '../stream/protocol.js';
@@ -28,6 +28,9 @@ import { webAssets } from './assets.js';
 import { variableStates } from './variable-states.js';
 import { alertRoutes } from './alerts-api.js';
 import { hostCheck, originCheck } from './origins.js';
+import { csrfCheck } from './csrf.js';
+import { signInRoutes } from './sign-in-routes.js';
+import { hasRole, type Role } from '../auth/principal.js';
 
 const SCHEMAS: Record<string, string> = { 'config.json': 'config.schema.json', 'dashboard.json': 'dashboard.schema.json', 'alerts.json': 'alerts.schema.json', 'frame.json': 'frame.schema.json', 'protocol.json': 'protocol.schema.json' };
 
@@ -36,13 +39,23 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
   const { store, hub, gate, access, metrics, logger } = parts;
   const app = new Koa({ proxy: false });
   const router = new Router();
-  const poll = pollHandler(hub, access, gate);
+  const identify = (req: Koa.Context['req']) => parts.auth.identify(req);
+  const poll = pollHandler(hub, access, gate, identify);
   const find = (id: string) => store.served(id);
-  const admin = isAdmin(parts.config.auth.adminTokens);
+  /** The signed-in viewer of a request (a session, or the trusted proxy's user), if any. */
+  const principalOf = (ctx: Koa.Context) => identify(ctx.req)?.principal;
+  const hasAdminToken = isAdmin(parts.config.auth.adminTokens);
+  const signedInAs = (role: Role) => ({ principal: principalOf, role });
+  /** An admin: a bearer token from auth.admin_tokens, or a signed-in user with the admin role. */
+  const admin = (ctx: Koa.Context) => hasAdminToken(ctx) || hasRole(principalOf(ctx), 'admin');
+  const account = (ctx: Koa.Context) => {
+    const identity = identify(ctx.req);
+    return accountNav(identity && { ...identity.principal, ...(identity.session && { csrf: identity.session.csrf }) }, parts.auth.modes.some((m) => m !== 'proxy'));
+  };
   const bounded = widgetLimits(parts);
   /** The dashboard of an /api route, after the embed-token rules (`?token=` or `Authorization: Bearer`, unless that is an admin token). */
-  const grantOf = (ctx: Koa.Context) => access.live(requestToken(ctx.URL.searchParams, (!admin(ctx) && ctx.get('Authorization')) || undefined));
-  const admitted = (ctx: Koa.Context, vars?: Record<string, string>) => access.admitReady(ctx.params.id!, grantOf(ctx), find, vars);
+  const grantOf = (ctx: Koa.Context) => access.live(requestToken(ctx.URL.searchParams, (!hasAdminToken(ctx) && ctx.get('Authorization')) || undefined));
+  const admitted = (ctx: Koa.Context, vars?: Record<string, string>) => access.admitReady(ctx.params.id!, grantOf(ctx), find, vars, principalOf(ctx));
 
   app.use(jsonErrors(logger));
   // Before everything else, the bundle too: a rebound name gets nothing from this server.
@@ -50,10 +63,12 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
   // The bundle is public code, served to every origin before the origin check.
   app.use(webAssets());
   app.use(originCheck(gate));
+  app.use(csrfCheck(parts.auth, gate));
 
   router.get('/', (ctx) => {
     ctx.type = 'html';
-    ctx.body = indexPage(store.list().filter((d) => access.listed(d)), store.problems);
+    const principal = principalOf(ctx);
+    ctx.body = indexPage(store.list().filter((d) => access.listed(d, principal)), store.problems, account(ctx));
   });
   router.get('/d/:id', async (ctx) => {
     const dashboard = store.get(ctx.params.id!);
@@ -65,18 +80,23 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
     }
     try {
       const grant = access.live(requestToken(ctx.URL.searchParams));
-      await access.admitReady(dashboard.id, grant, () => dashboard, varsFromQuery(ctx.URL.searchParams));
+      await access.admitReady(dashboard.id, grant, () => dashboard, varsFromQuery(ctx.URL.searchParams), principalOf(ctx));
       access.range(grant, dashboard, rangeFromQuery(ctx.URL.searchParams));
     } catch (err) {
       // A value the token fixes otherwise hides nothing: the element goes on with the token's value and says why.
       if (err instanceof RtdashError && err.code === 'RTDASH_VARIABLE_FIXED') {
         ctx.set('Referrer-Policy', 'no-referrer');
-        ctx.body = dashboardPage(dashboard, ctx.URL.searchParams);
+        ctx.body = dashboardPage(dashboard, ctx.URL.searchParams, account(ctx));
+        return;
+      }
+      // A dashboard for signed-in users sends an anonymous viewer to sign in, and back here after.
+      if (err instanceof RtdashError && err.code === 'RTDASH_SIGN_IN_REQUIRED' && parts.auth.enabled) {
+        ctx.redirect(`/login?next=${encodeURIComponent(ctx.URL.pathname + ctx.URL.search)}`);
         return;
       }
       ctx.status = err instanceof RtdashError ? err.status : 400;
       // Nothing of a dashboard the viewer may not see is rendered, not even its title.
-      if (err instanceof RtdashError && /^RTDASH_TOKEN_/.test(err.code)) {
+      if (err instanceof RtdashError && /^RTDASH_(TOKEN_|SIGN_IN_|FORBIDDEN)/.test(err.code)) {
         ctx.type = 'text/plain';
         ctx.body = `${err.message}\n`;
         return;
@@ -87,7 +107,7 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
     }
     // The token is in this page's URL: links out of it must not carry it away in a Referer.
     if (ctx.URL.searchParams.has('token')) ctx.set('Referrer-Policy', 'no-referrer');
-    ctx.body = dashboardPage(dashboard, ctx.URL.searchParams);
+    ctx.body = dashboardPage(dashboard, ctx.URL.searchParams, account(ctx));
   });
 
   router.get('/healthz', (ctx) => {
@@ -122,7 +142,8 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
   });
 
   router.get('/api/dashboards', (ctx) => {
-    ctx.body = store.list().filter((d) => access.listed(d)).map((d) => ({ id: d.id, title: d.title, description: d.description ?? null, version: d.version, widgets: d.widgets.length }));
+    const principal = principalOf(ctx);
+    ctx.body = store.list().filter((d) => access.listed(d, principal)).map((d) => ({ id: d.id, title: d.title, description: d.description ?? null, version: d.version, widgets: d.widgets.length }));
   });
   router.get('/api/dashboards/:id', async (ctx) => {
     const { dashboard } = await admitted(ctx);
@@ -149,19 +170,20 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
       }),
     );
   });
-  router.post('/api/reload', requireAdmin(parts.config.auth.adminTokens, gate), async (ctx) => {
+  router.post('/api/reload', requireAdmin(parts.config.auth.adminTokens, gate, signedInAs('editor')), async (ctx) => {
     const result = await parts.reload();
     ctx.status = result.problems.length ? 422 : 200;
     ctx.body = { dashboards: result.dashboards, changed: result.changed, problems: result.problems.map(formatProblem) };
   });
-  router.get('/api/cluster', requireAdmin(parts.config.auth.adminTokens, gate), async (ctx) => {
+  router.get('/api/cluster', requireAdmin(parts.config.auth.adminTokens, gate, signedInAs('admin')), async (ctx) => {
     const cluster = parts.cluster;
     if (cluster === undefined) throw new RtdashError('RTDASH_NOT_FOUND', 'this server runs alone: cluster.redis is not set');
     ctx.body = { ...cluster.summary(), ...(await cluster.status()) };
   });
-  alertRoutes(router, parts.alerts, parts.config.auth.adminTokens, gate);
+  alertRoutes(router, parts.alerts, parts.config.auth.adminTokens, gate, signedInAs('editor'));
+  signInRoutes(router, parts.auth, gate, parts.config.server.publicUrl);
   router.get('/api/poll', (ctx) => poll.handle(ctx));
-  router.get('/sse', sseHandler({ hub, gate, access, limits: parts.config.server.limits, version: parts.version }));
+  router.get('/sse', sseHandler({ hub, gate, access, limits: parts.config.server.limits, version: parts.version, identify }));
 
   app.use(router.routes());
   app.use(router.allowedMethods());

@@ -17,11 +17,11 @@ nav a{text-decoration:none}.brand{font-weight:700;color:var(--text);letter-spaci
 .problems{background:var(--panel);border:1px solid var(--error);color:var(--text);padding:.6rem 1rem;margin:0 12px 1rem;border-radius:8px}
 .problems strong{color:var(--error)}code{font-size:.85em}.muted{color:var(--muted);font-size:.85rem;margin:1.5rem 12px}rt-dashboard-list{margin:0 12px}`;
 
-function escapeHtml(text: string): string {
+export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function page(title: string, body: string, script = ''): string {
+export function page(title: string, body: string, script = ''): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(title)} · rtdash</title><link rel="icon" href="data:,"><style>${STYLE}</style><script type="module" src="/rt-dashboard.js"></script>${script}</head>
 <body><main>${body}</main></body></html>`;
@@ -33,7 +33,14 @@ function problemList(problems: readonly Problem[]): string {
   return `<div class="problems" role="alert"><strong>Some dashboard files have problems</strong> (a file that was valid before keeps serving its last good version):<ul>${items}</ul></div>`;
 }
 
-const nav = (extra = ''): string => `<nav><a class="brand" href="/">rtdash</a>${extra}</nav>`;
+export const nav = (extra = ''): string => `<nav><a class="brand" href="/">rtdash</a>${extra}</nav>`;
+
+/** The nav's account part: who is signed in and a sign-out button (with the session's CSRF token), or a sign-in link. */
+export function accountNav(signedIn: { name: string; role: string; csrf?: string } | undefined, canSignIn: boolean): string {
+  if (signedIn === undefined) return canSignIn ? '<a class="account" href="/login">Sign in</a>' : '';
+  const out = signedIn.csrf === undefined ? '' : `<form method="post" action="/logout" style="display:inline"><input type="hidden" name="csrf" value="${escapeHtml(signedIn.csrf)}"><button class="signout">Sign out</button></form>`;
+  return `<span class="account">${escapeHtml(signedIn.name)} (${escapeHtml(signedIn.role)})</span>${out}`;
+}
 
 /** A page for a dashboard id that is not there, naming files that failed to load. */
 export function notFoundPage(id: string, problems: readonly Problem[]): string {
@@ -41,10 +48,10 @@ export function notFoundPage(id: string, problems: readonly Problem[]): string {
 }
 
 /** The list of dashboards. */
-export function indexPage(_dashboards: Dashboard[], problems: readonly Problem[] = []): string {
+export function indexPage(_dashboards: Dashboard[], problems: readonly Problem[] = [], account = ''): string {
   return page(
     'Dashboards',
-    `${nav()}<h1>Dashboards</h1>${problemList(problems)}<rt-dashboard-list></rt-dashboard-list>
+    `${nav(account)}<h1>Dashboards</h1>${problemList(problems)}<rt-dashboard-list></rt-dashboard-list>
 <p class="muted">API: <a href="/api/dashboards">/api/dashboards</a> · <a href="/api/datasources">/api/datasources</a> · <a href="/metrics">/metrics</a> · stream: <code>/ws</code>, <code>/sse</code>, <code>/api/poll</code></p>`,
   );
 }
@@ -68,7 +75,7 @@ export function badVariablesPage(dashboard: Dashboard, message: string, params: 
  * the time range `from` and `to`, and an embed `token`; they become the element's attributes here, so it connects once with all of them.
  * Picking a variable or a time range (or zooming) rewrites the URL so it can be shared.
  */
-export function dashboardPage(dashboard: Dashboard, params: URLSearchParams = new URLSearchParams()): string {
+export function dashboardPage(dashboard: Dashboard, params: URLSearchParams = new URLSearchParams(), account = ''): string {
   const vars = new URLSearchParams([...params].filter(([k]) => k.startsWith('var-')).map(([k, v]) => [k.slice(4), v]));
   const theme = params.get('theme');
   const token = params.get('token');
@@ -98,5 +105,5 @@ el.addEventListener('rt-range-change', (event) => {
   history.replaceState(null, '', '?' + next.toString());
 });
 </script>`;
-  return page(dashboard.title, `${nav('<a href="/">Dashboards</a>')}<rt-dashboard ${attributes.join(' ')}></rt-dashboard>`, script);
+  return page(dashboard.title, `${nav(`<a href="/">Dashboards</a>${account}`)}<rt-dashboard ${attributes.join(' ')}></rt-dashboard>`, script);
 }

@@ -5,15 +5,17 @@
  */
 import { TokenBucket } from './rate-limit.js';
 
-/** `perSecond` actions a second per address, bursts of twice that. */
+/** `perSecond` actions a second per address, bursts of `burst` (twice `perSecond` unless given). */
 export class AddressRates {
   readonly #buckets = new Map<string, TokenBucket>();
   readonly #perSecond: number;
   readonly #maxAddresses: number;
+  readonly #burst: number;
 
-  constructor(perSecond: number, maxAddresses = 10_000) {
+  constructor(perSecond: number, maxAddresses = 10_000, burst = 2 * perSecond) {
     this.#perSecond = perSecond;
     this.#maxAddresses = maxAddresses;
+    this.#burst = burst;
   }
 
   /** Addresses with a bucket now (for tests). */
@@ -26,7 +28,7 @@ export class AddressRates {
     let bucket = this.#buckets.get(ip);
     if (bucket === undefined) {
       if (this.#buckets.size >= this.#maxAddresses) this.#evict(now);
-      bucket = new TokenBucket(this.#perSecond, 2 * this.#perSecond, now);
+      bucket = new TokenBucket(this.#perSecond, this.#burst, now);
       this.#buckets.set(ip, bucket);
     }
     return bucket.take(now);

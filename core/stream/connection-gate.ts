@@ -81,6 +81,17 @@ export class ConnectionGate {
     return host !== undefined && (o === `http://${host}` || o === `https://${host}`);
   }
 
+  /**
+   * Whether `origin` is the server's own (its public_url, or the Host the request was sent to), not merely a site
+   * allowed to embed it: only the server's own pages act with a viewer's sign-in. No Origin (not a browser page's
+   * request) counts as own.
+   */
+  ownOrigin(origin: string | undefined, host: string | undefined): boolean {
+    if (origin === undefined || origin === '') return true;
+    const o = normalise(origin);
+    return this.#ownOrigins.has(o) || (host !== undefined && (o === `http://${host}` || o === `https://${host}`));
+  }
+
   /** Counts the connection in, or says why not. Call `release` when it closes. */
   admit(req: IncomingMessage): Refusal | undefined {
     const host = req.headers.host;

@@ -8,6 +8,9 @@
 import { RtdashError, errorBody } from '../errors.js';
 import type { EmbedAccess, Grant } from '../embed-access.js';
 import { expiredError } from '../embed-token.js';
+import type { Identity } from '../auth/authenticator.js';
+import type { Principal } from '../auth/principal.js';
+import type { Session } from '../auth/sessions.js';
 import type { Dashboard, Limits } from '../model.js';
 import type { Logger } from '../plugin.js';
 import type { Metrics } from '../metrics.js';
@@ -123,9 +126,9 @@ export class Hub {
     return this.#snapshots.take();
   }
 
-  /** Registers a new client, with what its embed token grants (if it has one). */
-  addPeer(transport: PeerTransport, grant?: Grant): Peer {
-    const peer = new Peer(transport, grant, (p, message) => this.#pressure.send(p, message));
+  /** Registers a new client, with what its embed token grants (if it has one) and who signed in (if anyone). */
+  addPeer(transport: PeerTransport, grant?: Grant, identity?: Identity): Peer {
+    const peer = new Peer(transport, grant, (p, message) => this.#pressure.send(p, message), identity);
     const perSecond = this.#deps.limits.maxSubscribesPerSecond;
     const state: PeerState = { rate: new TokenBucket(perSecond, 2 * perSecond) };
     this.#peers.set(peer, state);
@@ -139,6 +142,23 @@ export class Hub {
     const body = errorBody(expiredError(peer.grant));
     peer.send(errorMessage(body.code, body.message));
     this.#drop(peer, CLOSE.TOKEN_EXPIRED, 'token expired');
+  }
+
+  /** Ends every peer opened with the session `id` (signed out, expired, the user lost access): an `error`, then close code 4402. */
+  endSession(id: string): void {
+    for (const peer of [...this.#peers.keys()]) {
+      if (peer.identity?.session?.id !== id) continue;
+      const body = errorBody(new RtdashError('RTDASH_SESSION_ENDED', 'your session has ended (signed out, expired, or your access changed): sign in again'));
+      peer.send(errorMessage(body.code, body.message));
+      this.#drop(peer, CLOSE.SESSION_ENDED, 'session ended');
+    }
+  }
+
+  /** The sessions the connected peers were opened with, once each (for the periodic check of each). */
+  sessions(): Session[] {
+    const found = new Map<string, Session>();
+    for (const peer of this.#peers.keys()) if (peer.identity?.session !== undefined) found.set(peer.identity.session.id, peer.identity.session);
+    return [...found.values()];
   }
 
   /** Forgets a client and everything it watched. */
@@ -175,7 +195,7 @@ export class Hub {
   #admitted(peer: Peer, request: SubscribeRequest): View | undefined {
     let admitted: ReturnType<EmbedAccess['admit']>;
     try {
-      admitted = this.#deps.access.admit(request.dashboard, peer.grant, this.#deps.dashboard, request.vars);
+      admitted = this.#deps.access.admit(request.dashboard, peer.grant, this.#deps.dashboard, request.vars, false, peer.identity?.principal);
     } catch (err) {
       if (!(err instanceof OptionsPending)) throw err;
       void err.wait.then(() => {
@@ -245,8 +265,8 @@ export class Hub {
    * Settles once the options of the query variables a subscription needs have been read (a refusal is left
    * for `subscribe` to throw): transports that answer a refusal with an HTTP status await it first.
    */
-  async ready(dashboardId: string, grant: Grant | undefined, vars: unknown): Promise<void> {
-    await this.#deps.access.admitReady(dashboardId, grant, this.#deps.dashboard, vars).catch(() => undefined);
+  async ready(dashboardId: string, grant: Grant | undefined, vars: unknown, principal?: Principal): Promise<void> {
+    await this.#deps.access.admitReady(dashboardId, grant, this.#deps.dashboard, vars, principal).catch(() => undefined);
   }
 
   /** Sends a message to every peer watching the dashboard, whatever their variable values (its alerts changed). */

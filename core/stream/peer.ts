@@ -1,5 +1,6 @@
 /** A connected client as the hub sees it, whatever carries its messages (WebSocket, SSE or long poll). */
 import type { Grant } from '../embed-access.js';
+import type { Identity } from '../auth/authenticator.js';
 import type { Outgoing } from './protocol.js';
 import type { View } from './view.js';
 
@@ -29,14 +30,17 @@ export class Peer {
   readonly transport: PeerTransport;
   /** What the connection's embed token grants; undefined for a connection without one. */
   readonly grant: Grant | undefined;
+  /** The signed-in viewer behind the connection (a session, or the trusted proxy's header); undefined: anonymous. */
+  readonly identity: Identity | undefined;
   /** Dashboard id → the view this peer watches on it. */
   readonly views = new Map<string, View>();
   readonly #outbox: PeerOutbox;
   #closed = false;
 
-  constructor(transport: PeerTransport, grant: Grant | undefined, outbox: PeerOutbox) {
+  constructor(transport: PeerTransport, grant: Grant | undefined, outbox: PeerOutbox, identity?: Identity) {
     this.transport = transport;
     this.grant = grant;
+    this.identity = identity;
     this.#outbox = outbox;
   }
 

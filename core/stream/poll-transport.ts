@@ -17,6 +17,7 @@ import type { Hub } from './hub.js';
 import type { Peer } from './peer.js';
 import { decodeCursor, pollBody, subscriptionFromQuery, type Outgoing } from './protocol.js';
 import type { RangeSpec } from '../time-range.js';
+import type { Identify, Identity } from '../auth/authenticator.js';
 
 /** A session ends when no poll came for this long. */
 const SESSION_IDLE_MS = 60_000;
@@ -37,7 +38,7 @@ interface Session {
 }
 
 /** A Koa handler for long polls, and a `close` for shutdown. */
-export function pollHandler(hub: Hub, access: EmbedAccess, gate: ConnectionGate): { handle(ctx: Context): Promise<void>; close(): void } {
+export function pollHandler(hub: Hub, access: EmbedAccess, gate: ConnectionGate, identify: Identify): { handle(ctx: Context): Promise<void>; close(): void } {
   const sessions = new Map<string, Session>();
   const ended = new WeakSet<Session>();
 
@@ -53,7 +54,7 @@ export function pollHandler(hub: Hub, access: EmbedAccess, gate: ConnectionGate)
     session.waiter?.();
   };
 
-  const open = (ctx: Context, request: ReturnType<typeof subscriptionFromQuery>, token: string | undefined, grant: Grant | undefined): Session => {
+  const open = (ctx: Context, request: ReturnType<typeof subscriptionFromQuery>, token: string | undefined, grant: Grant | undefined, identity: Identity | undefined): Session => {
     const refusal = gate.admit(ctx.req);
     if (refusal !== undefined) throw new RtdashError(refusal.code, refusal.reason);
     const id = randomBytes(12).toString('base64url');
@@ -78,7 +79,7 @@ export function pollHandler(hub: Hub, access: EmbedAccess, gate: ConnectionGate)
       // The hub conflates a session whose queue grows past the slow-client threshold, as for a socket.
       bufferedBytes: () => session.queuedBytes,
       close: () => endSession(session),
-    }, grant);
+    }, grant, identity);
     const cursor = decodeCursor(ctx.query.cursor?.toString());
     const resuming = Object.keys(cursor.positions).length > 0;
     try {
@@ -96,11 +97,13 @@ export function pollHandler(hub: Hub, access: EmbedAccess, gate: ConnectionGate)
       const request = subscriptionFromQuery(ctx.URL.searchParams);
       const token = requestToken(ctx.URL.searchParams, ctx.get('Authorization') || undefined);
       const grant = access.live(token);
+      const identity = identify(ctx.req);
       const named = sessions.get(ctx.query.session?.toString() ?? '');
-      const known = named && named.token === token && named.peer.views.has(request.dashboard);
+      // A poll session goes on only for the same token and the same sign-in (or the same proxy user) that opened it.
+      const known = named && named.token === token && sameViewer(named.peer.identity, identity) && named.peer.views.has(request.dashboard);
       // Options of query variables read first, so that a value outside them is a 400 like any bad value.
-      if (!known) await hub.ready(request.dashboard, grant, request.vars);
-      const session = known && named ? named : open(ctx, request, token, grant);
+      if (!known) await hub.ready(request.dashboard, grant, request.vars, identity?.principal);
+      const session = known && named ? named : open(ctx, request, token, grant, identity);
       // Another time range on the same session replaces its subscription, as a WebSocket subscribe does.
       if (session === named && request.range !== undefined && !sameRange(named.peer.views.get(request.dashboard)?.range, request.range)) hub.subscribe(session.peer, request);
       session.idle.refresh();
@@ -141,4 +144,11 @@ export function pollHandler(hub: Hub, access: EmbedAccess, gate: ConnectionGate)
 function sameRange(shown: RangeSpec | undefined, asked: { from?: string; to?: string }): boolean {
   if (shown === undefined) return false;
   return (asked.from === undefined || asked.from.trim() === shown.from) && (asked.to === undefined || asked.to.trim() === shown.to);
+}
+
+/** Whether two requests come from the same viewer: the same session, or the same proxy-named user, or both anonymous. */
+function sameViewer(a: Identity | undefined, b: Identity | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.session !== undefined || b.session !== undefined) return a.session?.id === b.session?.id;
+  return a.principal.name === b.principal.name && a.principal.groups.join('\n') === b.principal.groups.join('\n');
 }

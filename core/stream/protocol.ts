@@ -24,6 +24,8 @@ export const CLOSE = {
   TOKEN_EXPIRED: 4401,
   /** The connection's embed token was refused: malformed, a bad signature, or the server has no auth.embed_secret. */
   TOKEN_INVALID: 4403,
+  /** The session the connection was opened with ended: signed out, expired, or the user lost access. Sign in again. */
+  SESSION_ENDED: 4402,
 } as const;
 
 /** A message from a client. */

@@ -32,7 +32,7 @@ export interface Rooms {
 export function readmit(rooms: Rooms, peer: Peer, old: View, dashboard: Dashboard, always: boolean): void {
   const id = dashboard.id;
   const admit = (vars: unknown) => {
-    const { variables } = rooms.access.admit(id, peer.grant, () => dashboard, vars, true);
+    const { variables } = rooms.access.admit(id, peer.grant, () => dashboard, vars, true, peer.identity?.principal);
     for (const [name, value] of Object.entries(peer.grant?.vars ?? {})) {
       if (variables[name] !== value) throw new RtdashError('RTDASH_VARIABLE_INVALID', `variable "${name}" is fixed to ${JSON.stringify(value)} by the embed token, and that is not one of its options now`);
     }

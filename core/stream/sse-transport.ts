@@ -13,6 +13,7 @@ import type { Limits } from '../model.js';
 import type { Hub } from './hub.js';
 import type { ConnectionGate } from './connection-gate.js';
 import { CLOSE_GRACE_MS } from './peer.js';
+import type { Identify } from '../auth/authenticator.js';
 import { CLOSE, decodeCursor, errorMessage, helloMessage, sseCloseEvent, subscriptionFromQuery, type Outgoing } from './protocol.js';
 
 /** What the endpoint needs. */
@@ -22,6 +23,8 @@ export interface SseDeps {
   access: EmbedAccess;
   limits: Limits;
   version: string;
+  /** Who signed in behind a request (core/auth/authenticator.ts). */
+  identify: Identify;
 }
 
 /** A Koa handler serving one SSE stream per request. */
@@ -31,8 +34,9 @@ export function sseHandler(deps: SseDeps): (ctx: Context) => Promise<void> {
   return async (ctx) => {
     const request = subscriptionFromQuery(ctx.URL.searchParams);
     const grant = access.verify(requestToken(ctx.URL.searchParams, ctx.get('Authorization') || undefined));
+    const identity = deps.identify(ctx.req);
     // Options of query variables read first, so that a value outside them is a 400 like any bad value.
-    if (grant === undefined || !access.expired(grant)) await hub.ready(request.dashboard, grant, request.vars);
+    if (grant === undefined || !access.expired(grant)) await hub.ready(request.dashboard, grant, request.vars, identity?.principal);
     const refusal = gate.admit(ctx.req);
     if (refusal) throw new RtdashError(refusal.code, refusal.reason);
     const res = ctx.res;
@@ -71,7 +75,7 @@ export function sseHandler(deps: SseDeps): (ctx: Context) => Promise<void> {
         if (!res.writableFinished) setTimeout(() => res.destroy(), CLOSE_GRACE_MS).unref();
         end();
       },
-    }, grant);
+    }, grant, identity);
     const heartbeat = setInterval(() => res.write(': ping\n\n'), limits.heartbeatMs);
     try {
       const cursor = decodeCursor(ctx.get('Last-Event-ID') || ctx.query.lastEventId?.toString());

@@ -15,6 +15,7 @@ import { CLOSE, PONG, errorMessage, helloMessage, parseClientMessage, type Clien
 import type { ConnectionGate } from './connection-gate.js';
 import { CLOSE_GRACE_MS } from './peer.js';
 import { InboundRate } from './inbound-rate.js';
+import type { Identify, Identity } from '../auth/authenticator.js';
 
 /** What the endpoint needs. */
 export interface WsDeps {
@@ -25,6 +26,8 @@ export interface WsDeps {
   logger: Logger;
   version: string;
   path: string;
+  /** Who signed in behind the upgrade request (core/auth/authenticator.ts). */
+  identify: Identify;
 }
 
 /** Attaches the WebSocket endpoint to an HTTP server; returns a function that closes it. */
@@ -58,10 +61,11 @@ export function attachWebSocket(server: HttpServer, deps: WsDeps): { close(): Pr
     } catch (err) {
       refused = err;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req, grant, refused));
+    const identity = deps.identify(req);
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req, grant, refused, identity));
   };
 
-  const onConnection = (ws: WebSocket, req: IncomingMessage, grant: Grant | undefined, refused: unknown) => {
+  const onConnection = (ws: WebSocket, req: IncomingMessage, grant: Grant | undefined, refused: unknown, identity: Identity | undefined) => {
     const ip = gate.ipOf(req);
     let closing: NodeJS.Timeout | undefined;
     const peer = hub.addPeer({
@@ -77,7 +81,7 @@ export function attachWebSocket(server: HttpServer, deps: WsDeps): { close(): Pr
         // A client that stopped reading never answers the close frame: destroy its socket.
         closing ??= setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
       },
-    }, grant);
+    }, grant, identity);
     let alive = true;
     const inbound = new InboundRate(limits.maxMessagesPerSecond);
     /** Charges one frame from the client before any work is done for it; false: drop it unread. */

@@ -7,7 +7,7 @@ export function servingUrl(child: ChildProcessWithoutNullStreams): Promise<strin
     let err = '';
     child.stderr.on('data', (d: Buffer) => {
       err += d.toString();
-      const m = /rtdash serving on (http:\/\/\S+)/.exec(err);
+      const m = /rtdash serving on (http:\/\/[^\s,]+)/.exec(err);
       if (m) resolve(m[1]!);
     });
     child.once('exit', (code) => reject(new Error(`exited ${code}: ${err}`)));

@@ -58,6 +58,8 @@ export interface TestConfig {
   storageType?: ServerConfig['storage']['type'];
   /** `cache` (the defaults by default). */
   cache?: ServerConfig['cache'];
+  /** More of `auth` (sign-in: session_secret, users_file, proxy, roles). */
+  auth?: Partial<ServerConfig['auth']>;
 }
 
 /** Starts a server with the demo, system and test sources and the given dashboard files. */
@@ -75,7 +77,7 @@ export async function startTestServer(files: Record<string, string>, limits: Par
       ...(overrides.hostnames === undefined ? {} : { hostnames: overrides.hostnames }),
       ...(overrides.trustedProxies === undefined ? {} : { trustedProxies: overrides.trustedProxies }),
     },
-    auth: { adminTokens: overrides.adminTokens ?? [], ...(overrides.embedSecret === undefined ? {} : { embedSecret: overrides.embedSecret }) },
+    auth: { adminTokens: overrides.adminTokens ?? [], ...(overrides.embedSecret === undefined ? {} : { embedSecret: overrides.embedSecret }), ...overrides.auth },
     datasources: [
       { name: 'demo', type: 'demo', options: {} },
       { name: 'system', type: 'system', options: {} },
