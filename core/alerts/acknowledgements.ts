@@ -11,6 +11,10 @@ export interface Acknowledgement {
   id: string;
   /** When it was made, epoch ms. */
   at: number;
+  /** Who made it: a signed-in user's name, or `admin token`. */
+  by?: string;
+  /** Why, as they said it. */
+  reason?: string;
 }
 
 /**
@@ -33,12 +37,14 @@ export function acknowledgementProblem(v: unknown): string | undefined {
   const a = v as Record<string, unknown>;
   if (typeof a.id !== 'string' || a.id === '') return '"id" is not a string';
   if (typeof a.at !== 'number' || !Number.isFinite(a.at)) return '"at" is not a time in ms';
+  if (a.by !== undefined && typeof a.by !== 'string') return '"by" is not a string';
+  if (a.reason !== undefined && typeof a.reason !== 'string') return '"reason" is not a string';
   return undefined;
 }
 
 /** Only the fields of an acknowledgement, so a stored entry with extra keys does not carry them along. */
 export function cleanAcknowledgement(a: Acknowledgement): Acknowledgement {
-  return { id: a.id, at: a.at };
+  return { id: a.id, at: a.at, ...(a.by !== undefined && { by: a.by }), ...(a.reason !== undefined && { reason: a.reason }) };
 }
 
 /** The acknowledgements known, kept in memory for matching and written through to a backend. */
@@ -58,9 +64,9 @@ export class Acknowledgements {
     this.#all = new Map(stored.map((a) => [a.id, a]));
   }
 
-  /** Acknowledges an alert at `now`; resolves once it is stored. */
-  async add(id: string, now: number): Promise<Acknowledgement> {
-    const ack = { id, at: now };
+  /** Acknowledges an alert at `now` (by whom and why, when known); resolves once it is stored. */
+  async add(id: string, now: number, who: { by?: string; reason?: string } = {}): Promise<Acknowledgement> {
+    const ack = cleanAcknowledgement({ id, at: now, ...who });
     await this.#backend?.put(ack);
     this.#all.set(id, ack);
     return ack;

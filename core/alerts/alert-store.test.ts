@@ -295,7 +295,7 @@ describe('FileAlertStore', () => {
 
   it('skips a malformed acknowledgement with one warning naming it, keeping the rest', async () => {
     await mkdir(dir, { recursive: true });
-    const acknowledgements = [{ id: 'cpu-high', at: 7 * S, by: 'extra keys are dropped' }, { id: 'disk-full', at: 'yesterday' }, { at: 1 }];
+    const acknowledgements = [{ id: 'cpu-high', at: 7 * S, note: 'extra keys are dropped' }, { id: 'disk-full', at: 'yesterday' }, { at: 1 }];
     await writeFile(join(dir, 'alerts.json'), JSON.stringify({ version: 1, savedAt: '', alerts: {}, history: [], acknowledgements }));
     const logger = recordingLogger();
     expect((await open(logger).load()).acknowledgements).to.deep.equal([{ id: 'cpu-high', at: 7 * S }]);

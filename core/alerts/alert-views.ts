@@ -23,6 +23,10 @@ export interface AlertView {
   value: number | null;
   reason?: string;
   acknowledged: boolean;
+  /** While acknowledged: who did it, when (epoch ms) and why, as they said. */
+  acknowledgedBy?: string;
+  acknowledgedAt?: number;
+  acknowledgeReason?: string;
   silenced: boolean;
 }
 
@@ -55,12 +59,19 @@ export function alertViews(source: AlertViewSource, now: number, dashboard?: str
         labels,
         value: s.value,
         ...(s.reason !== undefined && { reason: s.reason }),
-        acknowledged: isAlerting(s.state) && source.acknowledgements.covers(alertId(name, key), s.firingSince ?? s.since),
+        ...acknowledgedView(source.acknowledgements, alertId(name, key), isAlerting(s.state) ? (s.firingSince ?? s.since) : undefined),
         silenced: source.silences.muting(silenceLabels(name, rule.dashboard, labels), now) !== undefined,
       });
     }
   }
   return out.sort((a, b) => b.since - a.since);
+}
+
+/** Whether the alert's episode that began at `startsAt` (none: it is not alerting) is acknowledged, and by whom. */
+function acknowledgedView(acks: Acknowledgements, id: string, startsAt: number | undefined): Pick<AlertView, 'acknowledged' | 'acknowledgedBy' | 'acknowledgedAt' | 'acknowledgeReason'> {
+  if (startsAt === undefined || !acks.covers(id, startsAt)) return { acknowledged: false };
+  const ack = acks.get(id)!;
+  return { acknowledged: true, acknowledgedAt: ack.at, ...(ack.by !== undefined && { acknowledgedBy: ack.by }), ...(ack.reason !== undefined && { acknowledgeReason: ack.reason }) };
 }
 
 /** `rule` or `rule{host="a"}`. */

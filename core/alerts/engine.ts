@@ -360,12 +360,18 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
    * Mutes an alert's repeats until it resolves; resolves once that is stored, so it survives a restart and
    * reaches the instance leading. Rejects with RTDASH_ALERT_NOT_FOUND when there is no such alerting alert.
    */
-  async acknowledge(id: string): Promise<AlertView> {
+  async acknowledge(id: string, who: { by?: string; reason?: string } = {}): Promise<AlertView> {
     const view = this.alerts().find((a) => a.id === id);
     if (view === undefined || !isAlerting(view.state)) throw new RtdashError('RTDASH_ALERT_NOT_FOUND', `no firing alert "${id.slice(0, 200)}"`);
-    if (!view.acknowledged) await this.acknowledgements.add(id, this.#now());
+    if (view.acknowledged) return view;
+    const ack = await this.acknowledgements.add(id, this.#now(), who);
+    // The history shows who acknowledged, and why, next to the transitions (kept by the instance that leads).
+    const state = this.#states[view.rule]?.[id.slice(view.rule.length + 1, -1)];
+    if (this.leading && state !== undefined) {
+      this.#deps.store.appendHistory([{ rule: view.rule, ...(view.dashboard !== undefined && { dashboard: view.dashboard }), seriesKey: id === view.rule ? '' : id.slice(view.rule.length + 1, -1), kind: 'acknowledged', from: state.state, to: state.state, at: ack.at, startsAt: state.firingSince ?? state.since, repeat: 0, labels: view.labels, value: view.value, values: {}, ...(ack.by !== undefined && { by: ack.by }), ...(ack.reason !== undefined && { comment: ack.reason }) }]);
+    }
     this.emit('change', view.dashboard);
-    return { ...view, acknowledged: true };
+    return this.alerts().find((a) => a.id === id) ?? { ...view, acknowledged: true };
   }
 
   /** Lets go of every job and flushes state and outbox. */

@@ -60,8 +60,11 @@ export type StepInput =
     }
   | { kind: 'error'; message: string };
 
-/** What a transition notifies: entering an alerting state, a reminder, or leaving them. */
-export type TransitionKind = 'firing' | 'nodata' | 'error' | 'repeat' | 'resolved';
+/**
+ * What a transition notifies: entering an alerting state, a reminder, or leaving them; `acknowledged` is kept in the
+ * history only (someone acknowledged the alert: `by`, `comment`), never notified.
+ */
+export type TransitionKind = 'firing' | 'nodata' | 'error' | 'repeat' | 'resolved' | 'acknowledged';
 
 /** One notified change of one alert; also what the history keeps. Plain JSON. */
 export interface Transition {
@@ -82,6 +85,9 @@ export interface Transition {
   value: number | null;
   values: Record<string, number | null>;
   reason?: string;
+  /** An `acknowledged` entry: who, and why. */
+  by?: string;
+  comment?: string;
 }
 
 /** What `step` returns. */

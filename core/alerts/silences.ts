@@ -15,6 +15,8 @@ export interface Silence {
   startsAt: number;
   endsAt: number;
   comment?: string;
+  /** Who made it: a signed-in user's name, or `admin token`. */
+  createdBy?: string;
 }
 
 /**
@@ -66,12 +68,13 @@ export function silenceProblem(v: unknown): string | undefined {
   if (typeof s.startsAt !== 'number' || !Number.isFinite(s.startsAt)) return '"startsAt" is not a time in ms';
   if (typeof s.endsAt !== 'number' || !Number.isFinite(s.endsAt)) return '"endsAt" is not a time in ms';
   if (s.comment !== undefined && typeof s.comment !== 'string') return '"comment" is not a string';
+  if (s.createdBy !== undefined && typeof s.createdBy !== 'string') return '"createdBy" is not a string';
   return undefined;
 }
 
 /** Only the fields of a silence, so a stored entry with extra keys does not carry them along. */
 export function cleanSilence(s: Silence): Silence {
-  return { id: s.id, matchers: { ...s.matchers }, startsAt: s.startsAt, endsAt: s.endsAt, ...(s.comment !== undefined && { comment: s.comment }) };
+  return { id: s.id, matchers: { ...s.matchers }, startsAt: s.startsAt, endsAt: s.endsAt, ...(s.comment !== undefined && { comment: s.comment }), ...(s.createdBy !== undefined && { createdBy: s.createdBy }) };
 }
 
 /** The silences in force, kept in memory for matching and written through to a backend. */
@@ -91,9 +94,9 @@ export class Silences {
     this.#all = new Map(stored.map((s) => [s.id, s]));
   }
 
-  /** Adds a silence from an API body (see `parseSilence`); resolves once it is stored. */
-  async add(body: unknown, now: number): Promise<Silence> {
-    const silence = parseSilence(body, now);
+  /** Adds a silence from an API body (see `parseSilence`), made by `by` when known; resolves once it is stored. */
+  async add(body: unknown, now: number, by?: string): Promise<Silence> {
+    const silence = { ...parseSilence(body, now), ...(by !== undefined && { createdBy: by }) };
     await this.#backend?.put(silence);
     this.#all.set(silence.id, silence);
     return silence;

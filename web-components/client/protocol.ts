@@ -20,6 +20,8 @@ export const CLOSE = {
   TOKEN_EXPIRED: 4401,
   /** The embed token was refused: refused for good. */
   TOKEN_INVALID: 4403,
+  /** The sign-in session ended (signed out, expired, access changed): refused until the viewer signs in again. */
+  SESSION_ENDED: 4402,
 } as const;
 
 /** Error codes the client acts on. */
@@ -32,6 +34,7 @@ export const CODES = {
   ORIGIN_NOT_ALLOWED: 'RTDASH_ORIGIN_NOT_ALLOWED',
   TOKEN_EXPIRED: 'RTDASH_TOKEN_EXPIRED',
   TOKEN_INVALID: 'RTDASH_TOKEN_INVALID',
+  SESSION_ENDED: 'RTDASH_SESSION_ENDED',
   /** The server speaks another protocol version than this script (a page holding an old rt-dashboard.js). */
   PROTOCOL_MISMATCH: 'RTDASH_PROTOCOL_MISMATCH',
 } as const;
@@ -44,13 +47,14 @@ export interface Refusal {
 
 /** Whether an error code means the server will keep refusing this page, whatever the dashboard. */
 export function isRefusal(code: string): boolean {
-  return code === CODES.ORIGIN_NOT_ALLOWED || code === CODES.TOKEN_EXPIRED || code === CODES.TOKEN_INVALID;
+  return code === CODES.ORIGIN_NOT_ALLOWED || code === CODES.TOKEN_EXPIRED || code === CODES.TOKEN_INVALID || code === CODES.SESSION_ENDED;
 }
 
 /** What a close code of the server says for good, or undefined when it is not a refusal. */
 export function closeRefusal(code: number): Refusal | undefined {
   if (code === CLOSE.TOKEN_EXPIRED) return { code: CODES.TOKEN_EXPIRED, message: 'the embed token expired' };
   if (code === CLOSE.TOKEN_INVALID) return { code: CODES.TOKEN_INVALID, message: 'the embed token is not valid' };
+  if (code === CLOSE.SESSION_ENDED) return { code: CODES.SESSION_ENDED, message: 'your session has ended: sign in again' };
   return undefined;
 }
 

@@ -143,6 +143,24 @@ export interface AlertItem {
   labels?: Record<string, string>;
   /** The value that made it fire, if the rule has one. */
   value?: number | null;
+  /** The alert's id (`rule` or `rule{host="a"}`): what acknowledging it names. */
+  id?: string;
+  acknowledged?: boolean;
+  /** While acknowledged: who did it, when (epoch ms) and why. */
+  acknowledgedBy?: string;
+  acknowledgedAt?: number;
+  acknowledgeReason?: string;
+  silenced?: boolean;
+}
+
+/** The signed-in viewer of the server's own page, as `GET /api/me` says: editors and admins may act on alerts. */
+export interface AlertActor {
+  name: string;
+  role: 'viewer' | 'editor' | 'admin';
+  /** Sent back as X-CSRF-Token on each action. */
+  csrf: string;
+  /** The server to send actions to. */
+  server: string;
 }
 
 /** Which way a table is sorted. */

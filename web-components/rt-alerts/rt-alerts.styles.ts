@@ -84,6 +84,43 @@ export default [
       background: color-mix(in srgb, var(--_muted) 12%, transparent);
       overflow-wrap: anywhere;
     }
+    .acked {
+      margin: 6px 0 0;
+      font-size: 0.8rem;
+      color: var(--_muted);
+    }
+    .actions,
+    .act {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: center;
+      gap: 6px;
+      margin-top: 8px;
+      font-size: 0.8rem;
+    }
+    .act label {
+      display: flex;
+      align-items: center;
+      gap: 4px;
+    }
+    .actions button,
+    .act button,
+    .act input,
+    .act select {
+      font: inherit;
+      padding: 2px 8px;
+      border-radius: 4px;
+      border: 1px solid color-mix(in srgb, var(--_muted) 40%, transparent);
+      background: transparent;
+      color: inherit;
+    }
+    .actions button,
+    .act button {
+      cursor: pointer;
+    }
+    .act .problem {
+      color: var(--rt-error, #c7372f);
+    }
     .empty {
       display: flex;
       align-items: center;

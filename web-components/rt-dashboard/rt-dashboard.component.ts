@@ -6,7 +6,7 @@ import type { DashboardState } from '../client/dashboard-state.js';
 import { fixedVars } from '../client/embed-vars.js';
 import { publicVars, type ThemeName } from '../client/theme.js';
 import { durationMs, sameRange, zoomRange } from '../client/time-range.js';
-import type { RangeRequest, VariableDefinition, WidgetDefinition } from '../client/types.js';
+import type { AlertActor, RangeRequest, VariableDefinition, WidgetDefinition } from '../client/types.js';
 import type { RtWidgetElement } from '../client/widget-element.js';
 import { rangeInForce, rangePicker } from './range-picker.js';
 import { variablePicker } from './variable-picker.js';
@@ -88,6 +88,8 @@ export default class RtDashboard extends LitElement {
   /** Why the server refused the variable values asked for last (the dashboard stays on the ones before). */
   @state() private accessor notice: string | undefined = undefined;
   @state() private accessor connection: RtConnection | undefined = undefined;
+  /** The signed-in editor or admin of the server's own page, who may act on alerts (none elsewhere: a page on another site is anonymous). */
+  @state() private accessor actor: AlertActor | undefined = undefined;
   #watch: Watch | undefined;
   #watching = '';
   #panels = new Map<string, RtWidgetElement>();
@@ -137,7 +139,12 @@ export default class RtDashboard extends LitElement {
     this.#watching = key;
     this.problem = undefined;
     this.notice = undefined;
-    this.connection = connectionFor(this.server ?? bundleServer(), this.token);
+    const server = this.server ?? bundleServer();
+    this.connection = connectionFor(server, this.token);
+    this.actor = undefined;
+    void whoActs(server).then((actor) => {
+      if (this.#watching === key) this.actor = actor;
+    });
     this.#watch = this.connection.watch(this.dashboard, parseVars(this.vars), {
       snapshot: (view) => {
         this.problem = undefined;
@@ -264,7 +271,7 @@ export default class RtDashboard extends LitElement {
       case 'table':
         return common(html`<rt-table plain data-widget=${w.id} .definition=${w} .state=${current}></rt-table>`);
       case 'alerts':
-        return common(html`<rt-alerts plain .definition=${w} .alerts=${this.view?.alerts ?? []}></rt-alerts>`);
+        return common(html`<rt-alerts plain .definition=${w} .alerts=${this.view?.alerts ?? []} .actor=${this.actor}></rt-alerts>`);
       case 'text':
         return common(html`<h2>${w.title}</h2><rt-text .content=${w.content ?? ''}></rt-text>`);
     }
@@ -289,5 +296,18 @@ export default class RtDashboard extends LitElement {
           ? nothing
           : html`<p class="loading">Loading…</p>`}
     </div>`;
+  }
+}
+
+/** The signed-in viewer of `server` who may act on alerts (an editor or an admin), from `GET /api/me`; undefined otherwise. */
+async function whoActs(server: string): Promise<AlertActor | undefined> {
+  try {
+    const res = await fetch(`${server}/api/me`, { credentials: 'same-origin' });
+    if (!res.ok) return undefined;
+    const me = (await res.json()) as { signedIn?: boolean; name?: string; role?: AlertActor['role']; csrf?: string };
+    if (me.signedIn !== true || me.csrf === undefined || me.name === undefined || (me.role !== 'editor' && me.role !== 'admin')) return undefined;
+    return { name: me.name, role: me.role, csrf: me.csrf, server };
+  } catch {
+    return undefined;
   }
 }
