@@ -43,7 +43,7 @@ function check(text: string, where: string, plugin?: string): void {
   if (/^\s*widgets:/m.test(text) || /^id:/m.test(text)) parseDashboard(text, where, plugin ? pluginContext(plugin) : context);
   else if (/^alerts:\s*$/m.test(text)) parseAlertFile(text, where, bundled, context);
   // The docs keep secrets in the environment, as a user should: give them stand-ins of a valid length.
-  else parseServerConfig(text, where, { PORT: '8080', RTDASH_EMBED_SECRET: 'x'.repeat(64), RTDASH_ADMIN_TOKEN: 'y'.repeat(32), RTDASH_WEBHOOK_SECRET: 'w'.repeat(32), SMTP_PASSWORD: 'password', RTDASH_HOOK_AUTH: 'dTpwdw==', DISCORD_WEBHOOK_URL: 'https://discord.com/api/webhooks/1/x', TEAMS_WORKFLOW_URL: 'https://prod-00.westeurope.logic.azure.com/workflows/x', PAGERDUTY_ROUTING_KEY: 'R0UT1NGK3Y0000000000000000000000', TELEGRAM_BOT_TOKEN: '123456:ABC-def' }, registry, packageRoot);
+  else parseServerConfig(text, where, { PORT: '8080', RTDASH_EMBED_SECRET: 'x'.repeat(64), RTDASH_ADMIN_TOKEN: 'y'.repeat(32), RTDASH_WEBHOOK_SECRET: 'w'.repeat(32), SMTP_PASSWORD: 'password', RTDASH_HOOK_AUTH: 'dTpwdw==', DISCORD_WEBHOOK_URL: 'https://discord.com/api/webhooks/1/x', TEAMS_WORKFLOW_URL: 'https://prod-00.westeurope.logic.azure.com/workflows/x', PAGERDUTY_ROUTING_KEY: 'R0UT1NGK3Y0000000000000000000000', TELEGRAM_BOT_TOKEN: '123456:ABC-def', RTDASH_SESSION_SECRET: 's'.repeat(64), OIDC_CLIENT_SECRET: 'client-secret' }, registry, packageRoot);
 }
 
 describe('documented examples', function () {
