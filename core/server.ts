@@ -235,7 +235,8 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
   const host = options.host ?? config.server.host;
   const network = { hosts: new AllowedHosts({ ...config.server, host }), proxies: new TrustedProxies(config.server.trustedProxies) };
   const gate = new ConnectionGate(config.server.allowedOrigins, limits.maxConnectionsPerIp, config.server.publicUrl ? [new URL(config.server.publicUrl).origin] : [], network);
-  const signIn = (built.signIn = startSignIn(config.auth, hub, logger, (req) => gate.ownOrigin(req.headers.origin, req.headers.host)));
+  const shared = config.cluster.redis === undefined ? undefined : { redis: config.cluster.redis, prefix: config.cluster.prefix ?? DEFAULT_CLUSTER.prefix };
+  const signIn = (built.signIn = startSignIn(config.auth, hub, logger, (req) => gate.ownOrigin(req.headers.origin, req.headers.host), shared));
   const reload = async (): Promise<ReloadResult> => {
     const before = alertFiles?.versions() ?? new Map<string, string>();
     const dashboards = await store.reload();
@@ -246,7 +247,7 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
   const parts: ServerParts = { config, version: VERSION, logger, metrics, sources, registry, scheduler, variableOptions, store, hub, gate, access, auth: signIn.auth, alerts: alerting.engine, cluster, ready: () => built.ready, reload };
   const { app, close: closeApp } = createApp(parts);
   const http = createServer(app.callback());
-  const ws = attachWebSocket(http, { hub, gate, access, limits, logger, version: VERSION, path: '/ws', identify: (req) => signIn.auth.identify(req) });
+  const ws = attachWebSocket(http, { hub, gate, access, limits, logger, version: VERSION, path: '/ws', identify: (req) => signIn.auth.identify(req), warm: (req) => signIn.auth.warm(req) });
   Object.assign(built, { closeApp, http, ws, memory: memoryRelease(http, metrics) });
   await store.reload(); // starts the recordings too: every dashboard is a change on the first load
   await alerting.refresh();

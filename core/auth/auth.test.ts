@@ -33,13 +33,13 @@ describe('roles', () => {
 });
 
 describe('SessionStore', () => {
-  it('names a session by a signed cookie; a forged, foreign, ended or expired one is none', () => {
+  it('names a session by a signed cookie; a forged, foreign, ended or expired one is none', async () => {
     const store = new SessionStore('a-secret-of-at-least-32-characters!!', 60_000);
     const other = new SessionStore('another-secret-of-32-characters-xx!', 60_000);
     try {
       const ended: string[] = [];
       store.onEnd((s) => ended.push(s.principal.name));
-      const { session, cookie } = store.start(user('alice', ['ops']), 1_000);
+      const { session, cookie } = await store.start(user('alice', ['ops']), undefined, 1_000);
       expect(store.fromCookie(cookie, 2_000)).to.equal(session);
       expect(other.fromCookie(cookie, 2_000), 'another server\'s secret').to.equal(undefined);
       expect(store.fromCookie(`${session.id}.forged`, 2_000)).to.equal(undefined);
@@ -53,12 +53,12 @@ describe('SessionStore', () => {
     }
   });
 
-  it('ends every session of a user', () => {
+  it('ends every session of a user', async () => {
     const store = new SessionStore(undefined, 60_000);
     try {
-      const a = store.start(user('alice', []));
-      const b = store.start(user('alice', []));
-      const c = store.start(user('bob', []));
+      const a = await store.start(user('alice', []));
+      const b = await store.start(user('alice', []));
+      const c = await store.start(user('bob', []));
       store.endUser('alice');
       expect([a, b, c].map((s) => store.fromCookie(s.cookie) !== undefined)).to.deep.equal([false, false, true]);
     } finally {

@@ -74,17 +74,28 @@ export class Authenticator {
     return session === undefined ? undefined : { principal: session.principal, session };
   }
 
+  /** Makes sure the session a request's cookie names is known here (with `cluster.redis`, it may have started on another instance). */
+  async warm(req: IncomingMessage): Promise<void> {
+    if (!this.#own(req)) return;
+    await this.sessions.warm(cookieValue(req.headers.cookie, SESSION_COOKIE));
+  }
+
   /**
    * Whether a session still stands, looked at again: live, and (for a local user) the user still in the users file,
    * with the groups it had. A user removed or regrouped ends their sessions; answers with the principal to use now.
    */
   async recheck(session: Session): Promise<Principal | undefined> {
     if (!this.sessions.live(session)) return undefined;
+    if (await this.sessions.endedElsewhere(session)) {
+      this.sessions.end(session.id);
+      return undefined;
+    }
     if (session.principal.via === 'oidc' && this.oidc !== undefined && session.oidc !== undefined) {
       const user = await this.oidc.refresh(session.oidc, session.principal.name);
       if (user === 'fresh') return session.principal;
       if (user !== undefined && sameGroups(user.groups, session.principal.groups)) {
         session.oidc = user.tokens;
+        await this.sessions.save(session);
         return session.principal;
       }
       this.sessions.end(session.id);

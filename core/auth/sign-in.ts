@@ -10,6 +10,7 @@ import type { Hub } from '../stream/hub.js';
 import { Authenticator } from './authenticator.js';
 import { LocalUsers } from './local-users.js';
 import { SessionStore } from './sessions.js';
+import { SharedSessions } from './shared-sessions.js';
 import { DEFAULT_SESSION_TTL_MS } from '../config/auth-config.js';
 
 /** How often the sessions of open sockets are looked at again. */
@@ -22,8 +23,11 @@ export interface SignIn {
 }
 
 /** Starts sign-in for `config` (sessions exist even with no mode on: the store is then never written). */
-export function startSignIn(config: AuthConfig, hub: Hub, logger: Logger, own: (req: IncomingMessage) => boolean): SignIn {
-  const sessions = new SessionStore(config.sessionSecret, config.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS);
+export function startSignIn(config: AuthConfig, hub: Hub, logger: Logger, own: (req: IncomingMessage) => boolean, cluster?: { redis: string; prefix: string }): SignIn {
+  // With cluster.redis, sessions are shared by the instances (only when there is a way of signing in that makes them).
+  const makesSessions = config.usersFile !== undefined || config.oidc !== undefined;
+  const shared = cluster === undefined || !makesSessions ? undefined : new SharedSessions(cluster.redis, cluster.prefix, logger);
+  const sessions = new SessionStore(config.sessionSecret, config.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS, shared);
   const users = config.usersFile === undefined ? undefined : new LocalUsers(config.usersFile);
   const auth = new Authenticator(config, sessions, users, own);
   const stopEnd = sessions.onEnd((session) => hub.endSession(session.id));

@@ -63,6 +63,11 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
   // The bundle is public code, served to every origin before the origin check.
   app.use(webAssets());
   app.use(originCheck(gate));
+  // With cluster.redis, a session started on another instance is read before anything asks who the viewer is.
+  app.use(async (ctx, next) => {
+    await parts.auth.warm(ctx.req);
+    return next();
+  });
   app.use(csrfCheck(parts.auth, gate));
 
   router.get('/', (ctx) => {

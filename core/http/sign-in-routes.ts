@@ -100,11 +100,10 @@ export function signInRoutes(router: Router, auth: Authenticator, gate: Connecti
   /** Where the provider sends the browser back: server.public_url's, else this request's own origin. */
   const callbackUrl = (ctx: Context) => `${publicUrl?.replace(/\/+$/, '') ?? `${ctx.protocol}://${ctx.host}`}/auth/callback`;
   /** Starts a session for a signed-in user: a new id every time, so a cookie planted before names nothing after. */
-  const startSession = (ctx: Context, principal: Principal, oidc?: OidcTokens) => {
+  const startSession = async (ctx: Context, principal: Principal, oidc?: OidcTokens) => {
     const old = auth.identify(ctx.req)?.session;
     if (old !== undefined) auth.sessions.end(old.id);
-    const { session, cookie } = auth.sessions.start(principal);
-    if (oidc !== undefined) session.oidc = oidc;
+    const { cookie } = await auth.sessions.start(principal, oidc);
     setCookie(ctx, SESSION_COOKIE, cookie, { sameSite: 'lax', path: '/' });
   };
   const setCookie = (ctx: Context, name: string, value: string | null, options: { sameSite: 'lax' | 'strict'; path: string; maxAge?: number }) => {
@@ -137,7 +136,7 @@ export function signInRoutes(router: Router, auth: Authenticator, gate: Connecti
     } catch (err) {
       return showForm(ctx, '/', messageOf(err), err instanceof RtdashError ? err.status : 401);
     }
-    startSession(ctx, auth.principal(user.name, user.groups, 'oidc'), user.tokens);
+    await startSession(ctx, auth.principal(user.name, user.groups, 'oidc'), user.tokens);
     ctx.status = 303;
     ctx.redirect(user.next);
   });
@@ -175,7 +174,7 @@ export function signInRoutes(router: Router, auth: Authenticator, gate: Connecti
       return showForm(ctx, next, 'Wrong user name or password.', 401);
     }
     lockout.succeeded(name);
-    startSession(ctx, auth.principal(user.name, user.groups, 'local'));
+    await startSession(ctx, auth.principal(user.name, user.groups, 'local'));
     ctx.cookies.set(FORM_COOKIE, null, { path: '/login' });
     ctx.status = 303;
     ctx.redirect(next);

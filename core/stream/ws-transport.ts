@@ -28,6 +28,8 @@ export interface WsDeps {
   path: string;
   /** Who signed in behind the upgrade request (core/auth/authenticator.ts). */
   identify: Identify;
+  /** Reads the session the request's cookie names when another instance started it. */
+  warm: (req: IncomingMessage) => Promise<void>;
 }
 
 /** Attaches the WebSocket endpoint to an HTTP server; returns a function that closes it. */
@@ -61,8 +63,12 @@ export function attachWebSocket(server: HttpServer, deps: WsDeps): { close(): Pr
     } catch (err) {
       refused = err;
     }
-    const identity = deps.identify(req);
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req, grant, refused, identity));
+    // With cluster.redis, a session started on another instance is read first (a no-op otherwise).
+    void deps.warm(req).then(() => {
+      if (socket.destroyed) return; // gone while its session was read: its slot was given back on close
+      const identity = deps.identify(req);
+      wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req, grant, refused, identity));
+    });
   };
 
   const onConnection = (ws: WebSocket, req: IncomingMessage, grant: Grant | undefined, refused: unknown, identity: Identity | undefined) => {
