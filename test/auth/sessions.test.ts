@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { addUser } from '../../core/auth/local-users.js';
 import { RECHECK_MS } from '../../core/auth/sign-in.js';
 import { LOCK_AFTER, LOGIN_PER_ADDRESS } from '../../core/http/sign-in-routes.js';
+import { request } from '../support/http-client.js';
 import { CookieJar, browse, csrfToken, signIn } from '../support/sign-in.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { TestClient } from '../support/ws-client.js';
@@ -95,6 +96,13 @@ describe('sign-in: sessions, CSRF and floods', function () {
     // Signing out is state-changing too: without the token, the session stays.
     expect((await browse(`${base}/logout`, jar, { method: 'POST' })).status).to.equal(403);
     expect((await (await browse(`${base}/api/me`, jar)).json()).signedIn).to.equal(true);
+  });
+
+  it('answers sign-in only for its own host names (no DNS rebinding), like every route', async () => {
+    const rebound = await request(`${base}/login`, { Host: 'evil.example:80', 'Content-Type': 'application/x-www-form-urlencoded' }, { method: 'POST', body: 'user=alice&password=alice+password' });
+    expect(rebound.status).to.equal(421);
+    expect(JSON.parse(rebound.body).error.code).to.equal('RTDASH_HOST_NOT_ALLOWED');
+    expect((await request(`${base}/api/me`, { Host: 'evil.example' })).status).to.equal(421);
   });
 
   it('the sign-in form must come from this browser\'s own copy of it', async () => {
