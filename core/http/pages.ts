@@ -15,6 +15,9 @@ body{font:15px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0
 a{color:var(--accent)}main{max-width:88rem;margin:0 auto;padding:0 .25rem 2rem}nav{display:flex;gap:1rem;align-items:center;padding:.6rem 12px;font-size:.9rem;color:var(--muted)}
 nav a{text-decoration:none}.brand{font-weight:700;color:var(--text);letter-spacing:-.01em}h1{font-size:1.5rem;margin:.5rem 12px 1rem}
 .problems{background:var(--panel);border:1px solid var(--error);color:var(--text);padding:.6rem 1rem;margin:0 12px 1rem;border-radius:8px}
+.account{margin-left:auto}.signout{background:none;border:0;color:var(--accent);cursor:pointer;font:inherit;padding:0}
+.login input{font:inherit;padding:.35rem .5rem;border:1px solid var(--border);border-radius:6px;background:var(--panel);color:var(--text)}
+.login button,.login .provider{font:inherit;padding:.4rem .8rem;border:0;border-radius:6px;background:var(--accent);color:#fff;cursor:pointer;text-decoration:none;text-align:center}
 .problems strong{color:var(--error)}code{font-size:.85em}.muted{color:var(--muted);font-size:.85rem;margin:1.5rem 12px}rt-dashboard-list{margin:0 12px}`;
 
 export function escapeHtml(text: string): string {
