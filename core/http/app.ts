@@ -186,7 +186,7 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
     ctx.body = { ...cluster.summary(), ...(await cluster.status()) };
   });
   alertRoutes(router, parts.alerts, parts.config.auth.adminTokens, gate, signedInAs('editor'));
-  signInRoutes(router, parts.auth, gate, parts.config.server.publicUrl);
+  signInRoutes(router, parts.auth, gate, parts.config.server.publicUrl, logger);
   router.get('/api/poll', (ctx) => poll.handle(ctx));
   router.get('/sse', sseHandler({ hub, gate, access, limits: parts.config.server.limits, version: parts.version, identify }));
 

@@ -18,6 +18,7 @@ import type { ConnectionGate } from '../stream/connection-gate.js';
 import { AddressRates } from '../stream/address-rates.js';
 import { readForm } from './body.js';
 import { escapeHtml, nav, page } from './pages.js';
+import type { Logger } from '../plugin.js';
 
 /** Sign-in attempts one address may make a minute (all at once, then one every 6 s). */
 export const LOGIN_PER_ADDRESS = 10;
@@ -86,7 +87,7 @@ function loginPage(next: string, formToken: string, modes: string[], problem?: s
 }
 
 /** Adds the sign-in routes. */
-export function signInRoutes(router: Router, auth: Authenticator, gate: ConnectionGate, publicUrl: string | undefined): void {
+export function signInRoutes(router: Router, auth: Authenticator, gate: ConnectionGate, publicUrl: string | undefined, logger: Logger): void {
   const perAddress = new AddressRates(LOGIN_PER_ADDRESS / 60, 10_000, LOGIN_PER_ADDRESS);
   const lockout = new Lockout();
   const showForm = (ctx: Context, next: string, problem?: string, status = 200) => {
@@ -97,8 +98,10 @@ export function signInRoutes(router: Router, auth: Authenticator, gate: Connecti
     ctx.set('Cache-Control', 'no-store');
     ctx.body = loginPage(next, formToken, auth.modes, problem, auth.oidc?.label);
   };
-  /** Where the provider sends the browser back: server.public_url's, else this request's own origin. */
-  const callbackUrl = (ctx: Context) => `${publicUrl?.replace(/\/+$/, '') ?? `${ctx.protocol}://${ctx.host}`}/auth/callback`;
+  /** The server's address as viewers use it: server.public_url, else this request's own origin. */
+  const baseUrl = (ctx: Context) => publicUrl?.replace(/\/+$/, '') ?? `${ctx.protocol}://${ctx.host}`;
+  /** Where the provider sends the browser back. */
+  const callbackUrl = (ctx: Context) => `${baseUrl(ctx)}/auth/callback`;
   /** Starts a session for a signed-in user: a new id every time, so a cookie planted before names nothing after. */
   const startSession = async (ctx: Context, principal: Principal, oidc?: OidcTokens) => {
     const old = auth.identify(ctx.req)?.session;
@@ -151,7 +154,7 @@ export function signInRoutes(router: Router, auth: Authenticator, gate: Connecti
     // Login CSRF: the form must come from this browser's own copy of it (its cookie), and from this site.
     const expected = ctx.cookies.get(FORM_COOKIE);
     const origin = ctx.get('Origin');
-    if (expected === undefined || !same(form.get('csrf') ?? '', expected) || (origin !== '' && !gate.originAllowed(origin, ctx.get('Host')))) {
+    if (expected === undefined || !same(form.get('csrf') ?? '', expected) || !gate.ownOrigin(origin, ctx.get('Host'))) {
       return showForm(ctx, next, 'The sign-in form had expired or came from another site: please sign in again.', 403);
     }
     const name = (form.get('user') ?? '').trim();
@@ -167,7 +170,9 @@ export function signInRoutes(router: Router, auth: Authenticator, gate: Connecti
     try {
       user = await users.check(name, password);
     } catch (err) {
-      return showForm(ctx, next, `Sign-in is not available: ${messageOf(err)}`, 503);
+      // The users file's problem (its path, its line) is for the operator: the log has it.
+      logger.error({ err: messageOf(err), file: users.file }, 'the users file cannot be read; local sign-in is refused until it is fixed');
+      return showForm(ctx, next, 'Sign-in is not available right now: the server cannot read its users file (the log says why).', 503);
     }
     if (user === undefined) {
       lockout.failed(name);
@@ -186,7 +191,7 @@ export function signInRoutes(router: Router, auth: Authenticator, gate: Connecti
     if (session !== undefined) auth.sessions.end(session.id);
     ctx.cookies.set(SESSION_COOKIE, null, { path: '/' });
     // Signed in at a provider: signed out there too, when it offers that, and back to the list after.
-    const atProvider = session?.oidc === undefined ? undefined : await auth.oidc?.endSessionUrl(session.oidc.idToken, `${publicUrl?.replace(/\/+$/, '') ?? `${ctx.protocol}://${ctx.host}`}/`);
+    const atProvider = session?.oidc === undefined ? undefined : await auth.oidc?.endSessionUrl(session.oidc.idToken, `${baseUrl(ctx)}/`);
     ctx.status = 303;
     ctx.redirect(atProvider?.href ?? '/');
   });
