@@ -2,6 +2,7 @@
  * Puts a server together from a loaded config and a set of plugins, starts it, and shuts it down
  * gracefully: stop accepting, close streams with 1001, cancel running queries, close sources.
  */
+import { existsSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
@@ -258,6 +259,13 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
   const locked = store.list().filter((d) => d.access === 'token').map((d) => d.id);
   if (!access.enabled && locked.length > 0) {
     logger.warn({ dashboards: locked }, `dashboards ${locked.join(', ')} need embed tokens (access: token), but auth.embed_secret is not set: nobody can open them`);
+  }
+  const privateOnes = store.list().filter((d) => d.access === 'signed-in').map((d) => d.id);
+  if (!signIn.auth.enabled && privateOnes.length > 0) {
+    logger.warn({ dashboards: privateOnes }, `dashboards ${privateOnes.join(', ')} are for signed-in users, but no way of signing in is set (auth.oidc, auth.users_file or auth.proxy): only embed tokens can open them`);
+  }
+  if (config.auth.usersFile !== undefined && !existsSync(config.auth.usersFile)) {
+    logger.warn({ file: config.auth.usersFile }, `auth.users_file ${config.auth.usersFile} does not exist: nobody can sign in until \`rtdash user add NAME\` writes it`);
   }
   for (const warning of exposureWarnings(config, host)) logger.warn(warning.fields, warning.message);
 

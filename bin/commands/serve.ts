@@ -59,7 +59,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   // Says who can get in: with no sign-in, every public dashboard is open to whoever reaches the address.
   const who = signIn.length === 0 ? 'open to anyone who can reach it, no sign-in (docs/auth.md)' : `sign-in: ${signIn.join(', ')}`;
   logger.info({ url: server.url, config: config.file ?? 'embedded defaults', dashboards: server.store.list().map((d) => d.id), signIn }, `rtdash serving on ${server.url}, ${who}`);
-  if (!process.stdout.isTTY) console.error(`rtdash serving on ${server.url}`);
+  if (!process.stdout.isTTY) console.error(`rtdash serving on ${server.url}, ${who}`);
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {

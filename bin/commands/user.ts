@@ -1,5 +1,8 @@
 /** `rtdash user add|remove|list`: the local users of auth.users_file (argon2id hashes), for sign-in without an identity provider. */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parse } from 'yaml';
 import { createInterface } from 'node:readline';
 import { loadServerConfig } from '../../core/config/index.js';
 import { LocalUsers, addUser, removeUser } from '../../core/auth/local-users.js';
@@ -14,7 +17,7 @@ Keeps the local users who sign in at /login. add asks for the password twice on 
 it from the first line of standard input (echo "$PASSWORD" | rtdash user add alice --groups ops); a user
 who exists gets the new password and groups. The file is --file, else auth.users_file of the config
 (FILE, else $RTDASH_CONFIG, else ./config.yaml). A running server reads the file again when it changes:
-a removed user's open dashboards close within a minute. Roles come from groups (auth.roles).`;
+a removed user's open dashboards close within 30 s. Roles come from groups (auth.roles).`;
 
 /** Runs `rtdash user …`. */
 export async function userCommand(args: string[]): Promise<number> {
@@ -64,9 +67,13 @@ async function usersFile(file: string | undefined, configFile: string | undefine
   if (file !== undefined) return file;
   const path = configFile ?? process.env.RTDASH_CONFIG ?? (existsSync('config.yaml') ? 'config.yaml' : undefined);
   if (path === undefined) throw new RtdashError('RTDASH_CONFIG_INVALID', 'no users file: pass --file FILE, or run where config.yaml sets auth.users_file (or --config FILE)');
-  const config = await loadServerConfig(path);
-  if (config.auth.usersFile === undefined) throw new RtdashError('RTDASH_CONFIG_INVALID', `${path} does not set auth.users_file: add it (for example users_file: users.yaml), or pass --file FILE`);
-  return config.auth.usersFile;
+  // Only auth.users_file is needed: the rest of the config (its secrets in ${VARS} the server's environment has and
+  // an admin's shell may not) is read only when that one key is itself written with a variable.
+  const raw = (parse(await readFile(path, 'utf8')) ?? {}) as { auth?: { users_file?: unknown } };
+  const written = raw.auth?.users_file;
+  const found = typeof written === 'string' && !written.includes('${') ? resolve(dirname(path), written) : (await loadServerConfig(path)).auth.usersFile;
+  if (found === undefined) throw new RtdashError('RTDASH_CONFIG_INVALID', `${path} does not set auth.users_file: add it (for example users_file: users.yaml), or pass --file FILE`);
+  return found;
 }
 
 /** The password: asked twice without echo on a terminal, else the first line of standard input. */

@@ -96,11 +96,21 @@ async function alertProblems(target: string, dashboards: Dashboard[], context: D
 
 /** What is valid but will not work as its author expects, as `file:line:col: warning: …` lines. */
 async function warnings(config: ServerConfig, dashboards: Dashboard[]): Promise<string[]> {
-  if (config.auth.embedSecret !== undefined) return [];
   const out: string[] = [];
-  for (const d of dashboards.filter((d) => d.access === 'token')) {
+  const where = config.file ?? 'the embedded default config';
+  const signIn = config.auth.usersFile !== undefined || config.auth.oidc !== undefined || config.auth.proxy !== undefined;
+  for (const d of dashboards) {
+    const why =
+      d.access === 'token' && config.auth.embedSecret === undefined
+        ? `has access: token, but auth.embed_secret is not set in ${where}: nobody can open it`
+        : d.access === 'signed-in' && !signIn
+          ? `is for signed-in users, but ${where} sets no way of signing in (auth.oidc, auth.users_file or auth.proxy): only embed tokens can open it (docs/auth.md)`
+          : undefined;
+    if (why === undefined) continue;
     const at = new YamlFile(await readFile(d.file, 'utf8'), d.file).position(['access']);
-    out.push(`${d.file}:${at.line}:${at.col}: warning: dashboard "${d.id}" has access: token, but auth.embed_secret is not set in ${config.file ?? 'the embedded default config'}: nobody can open it`);
+    out.push(`${d.file}:${at.line}:${at.col}: warning: dashboard "${d.id}" ${why}`);
   }
+  const users = config.auth.usersFile;
+  if (users !== undefined && !existsSync(users)) out.push(`${where}: warning: auth.users_file ${users} does not exist: nobody can sign in until \`rtdash user add NAME\` writes it`);
   return out;
 }

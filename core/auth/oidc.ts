@@ -5,7 +5,7 @@
  * sockets opened with it, once the access token has run out, it is refreshed; a provider that refuses (the session
  * was revoked there) or that now puts the user in other groups ends the session, and its sockets close.
  */
-import { isIP } from 'node:net';
+import { issuerAllowed } from '../config/auth-config.js';
 import * as client from 'openid-client';
 import { RtdashError, messageOf } from '../errors.js';
 import type { AuthConfig } from '../model.js';
@@ -162,11 +162,13 @@ export class OidcProvider {
 
   #discover(): Promise<client.Configuration> {
     const issuer = new URL(this.#config.issuer);
-    // Plain http only to this machine (a provider on loopback, as in tests); anything else must be https.
-    const loopback = issuer.hostname === 'localhost' || (isIP(issuer.hostname.replace(/^\[|\]$/g, '')) !== 0 && /^(127\.|\[?::1)/.test(issuer.hostname));
-    return client.discovery(issuer, this.#config.clientId, this.#config.clientSecret, undefined, {
+    // Plain http only to this machine (a provider on loopback, as in tests): the config refuses it elsewhere.
+    const insecure = issuer.protocol === 'http:' && issuerAllowed(issuer);
+    // Without a secret, a public client: PKCE alone proves the code is ours.
+    const authentication = this.#config.clientSecret === undefined ? client.None() : undefined;
+    return client.discovery(issuer, this.#config.clientId, this.#config.clientSecret, authentication, {
       timeout: 5,
-      ...(issuer.protocol === 'http:' && loopback && { execute: [client.allowInsecureRequests] }),
+      ...(insecure && { execute: [client.allowInsecureRequests] }),
     });
   }
 }

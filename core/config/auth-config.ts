@@ -2,6 +2,7 @@
  * The `auth:` block of config.yaml: admin tokens, the embed-token secret, and sign-in (sessions, local users,
  * the trusted proxy header, and the groups that make editors and admins). docs/auth.md describes each mode.
  */
+import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { MAX_TOKEN_TTL_MS } from '../embed-token.js';
 import type { AuthConfig } from '../model.js';
@@ -40,6 +41,7 @@ export function authOf(auth: Plain, source: YamlFile, problems: Problem[], baseD
   if (oidcBlock !== undefined) {
     const issuer = stringAt(oidcBlock, 'issuer') ?? '';
     if (!URL.canParse(issuer)) problems.push(source.problem(['auth', 'oidc', 'issuer'], `"issuer" is not a URL: ${JSON.stringify(issuer)}`));
+    else if (!issuerAllowed(new URL(issuer))) problems.push(source.problem(['auth', 'oidc', 'issuer'], `"issuer" must be https (plain http only to this machine: 127.0.0.1, ::1, localhost); got ${JSON.stringify(issuer)}`));
     if (sessionSecret === undefined) problems.push(source.problem(['auth', 'oidc'], 'OpenID Connect sign-in keeps a session cookie, which needs auth.session_secret (at least 32 characters, e.g. from `openssl rand -hex 32`)'));
     const clientSecret = stringAt(oidcBlock, 'client_secret');
     const label = stringAt(oidcBlock, 'label');
@@ -66,3 +68,10 @@ export function authOf(auth: Plain, source: YamlFile, problems: Problem[], baseD
   };
 }
 
+
+/** Whether an OpenID Connect issuer may be used: https, or plain http to this machine only (a provider on loopback). */
+export function issuerAllowed(issuer: URL): boolean {
+  if (issuer.protocol === 'https:') return true;
+  const host = issuer.hostname.replace(/^\[|\]$/g, '');
+  return issuer.protocol === 'http:' && (host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.')));
+}

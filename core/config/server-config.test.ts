@@ -312,6 +312,8 @@ describe('parseServerConfig: who may act', () => {
     expectOneProblem('auth:\n  proxy: { trusted: [10.0.0.0/99] }\n', 'config.yaml:2:22', '"10.0.0.0/99" is not a proxy address');
     expectOneProblem('auth:\n  session_secret: short\n', 'config.yaml:2:19', 'session_secret');
     expect(problemsOf('auth:\n  proxy: { header: X-User }\n').join('\n')).to.include('trusted');
+    expectOneProblem('auth:\n  session_secret: 0123456789abcdef0123456789abcdef\n  oidc: { issuer: "http://id.example.com", client_id: rtdash }\n', 'config.yaml:3:19', '"issuer" must be https (plain http only to this machine');
+    expect(parseServerConfig('auth:\n  session_secret: 0123456789abcdef0123456789abcdef\n  oidc: { issuer: "http://127.0.0.1:9000", client_id: rtdash }\n', 'config.yaml', {}).auth.oidc?.issuer).to.equal('http://127.0.0.1:9000');
   });
 });
 

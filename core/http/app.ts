@@ -18,7 +18,7 @@ import type { ServerParts } from '../server-parts.js';
 import { sseHandler } from '../stream/sse-transport.js';
 import { pollHandler } from '../stream/poll-transport.js';
 import { jsonErrors } from './errors-middleware.js';
-import { accountNav, badVariablesPage, dashboardPage, indexPage, notFoundPage } from './pages.js';
+import { accountNav, badVariablesPage, dashboardPage, indexPage, notFoundPage, refusedPage } from './pages.js';
 import { isAdmin, requireAdmin } from './admin.js';
 import { varsFromQuery } from '../query-vars.js';
 import { rangeFromQuery } from '../stream/protocol.js';
@@ -100,8 +100,14 @@ export function createApp(parts: ServerParts): { app: Koa; close(): void } {
         return;
       }
       ctx.status = err instanceof RtdashError ? err.status : 400;
+      // A signed-in viewer outside the dashboard's groups (or anyone, on a server with no sign-in): why, and the way on.
+      if (err instanceof RtdashError && (err.code === 'RTDASH_FORBIDDEN' || err.code === 'RTDASH_SIGN_IN_REQUIRED')) {
+        const again = parts.auth.modes.some((m) => m !== 'proxy') ? `/login?next=${encodeURIComponent(ctx.URL.pathname + ctx.URL.search)}` : undefined;
+        ctx.body = refusedPage(err.message, account(ctx), again);
+        return;
+      }
       // Nothing of a dashboard the viewer may not see is rendered, not even its title.
-      if (err instanceof RtdashError && /^RTDASH_(TOKEN_|SIGN_IN_|FORBIDDEN)/.test(err.code)) {
+      if (err instanceof RtdashError && /^RTDASH_TOKEN_/.test(err.code)) {
         ctx.type = 'text/plain';
         ctx.body = `${err.message}\n`;
         return;

@@ -50,6 +50,16 @@ export function notFoundPage(id: string, problems: readonly Problem[]): string {
   return page('Not found', `${nav()}<h1>No dashboard "${escapeHtml(id)}"</h1>${problemList(problems)}<p class="muted"><a href="/">See the dashboards there are</a></p>`);
 }
 
+/**
+ * A dashboard the signed-in (or anonymous) viewer may not open: why, in words, with the way on (another account,
+ * the list). Nothing of the dashboard itself is shown, not even its title.
+ */
+export function refusedPage(message: string, account: string, signInAgain?: string): string {
+  const other = signInAgain === undefined ? '' : ` · <a href="${escapeHtml(signInAgain)}">Sign in as someone else</a>`;
+  return page('Not for you', `${nav(`<a href="/">Dashboards</a>${account}`)}<h1>You cannot open this dashboard</h1><div class="problems" role="alert">${escapeHtml(message)}</div>
+<p class="muted"><a href="/">See the dashboards you can open</a>${other}</p>`);
+}
+
 /** The list of dashboards. */
 export function indexPage(_dashboards: Dashboard[], problems: readonly Problem[] = [], account = ''): string {
   return page(
