@@ -5,6 +5,7 @@
  * `csrf` field of a form) that only the server's own pages can read (`GET /api/me`, the rendered page).
  * Requests without a session cookie are left to their own checks (admin tokens, the sign-in form's own token).
  */
+import { timingSafeEqual } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import { RtdashError } from '../errors.js';
 import type { Authenticator } from '../auth/authenticator.js';
@@ -12,6 +13,13 @@ import type { ConnectionGate } from '../stream/connection-gate.js';
 import { readForm } from './body.js';
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Compared in constant time: how much of a token matched must not show in how long the refusal took. */
+export function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
 
 /** Koa middleware: RTDASH_CSRF (403) for a state-changing request with a session that is not the server's own page's. */
 export function csrfCheck(auth: Authenticator, gate: ConnectionGate) {
@@ -31,7 +39,7 @@ export function csrfCheck(auth: Authenticator, gate: ConnectionGate) {
       ctx.state['form'] = form;
       token = form.get('csrf') ?? '';
     }
-    if (token !== session.csrf) throw new RtdashError('RTDASH_CSRF', 'send the session\'s CSRF token as "X-CSRF-Token" (GET /api/me gives it to the page)');
+    if (!sameText(token, session.csrf)) throw new RtdashError('RTDASH_CSRF', 'send the session\'s CSRF token as "X-CSRF-Token" (GET /api/me gives it to the page)');
     return next();
   };
 }

@@ -6,7 +6,7 @@
  * Sign-in floods are bounded twice: per address (LOGIN_PER_ADDRESS attempts a minute) and per user name (after
  * LOCK_AFTER failures in a row the name is locked for LOCK_MS, whoever tries it), and each refusal says which.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { RtdashError, messageOf } from '../errors.js';
@@ -17,6 +17,7 @@ import { SESSION_COOKIE } from '../auth/sessions.js';
 import type { ConnectionGate } from '../stream/connection-gate.js';
 import { AddressRates } from '../stream/address-rates.js';
 import { readForm } from './body.js';
+import { sameText } from './csrf.js';
 import { escapeHtml, nav, page } from './pages.js';
 import type { Logger } from '../plugin.js';
 
@@ -65,12 +66,6 @@ function secure(ctx: Context, publicUrl: string | undefined): boolean {
 /** A local path to go back to after signing in; anything else (another site, `//host`) goes to the list. */
 function localPath(next: string | null | undefined): string {
   return next !== null && next !== undefined && /^\/(?![/\\])/.test(next) ? next : '/';
-}
-
-function same(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /** The sign-in form. */
@@ -154,7 +149,7 @@ export function signInRoutes(router: Router, auth: Authenticator, gate: Connecti
     // Login CSRF: the form must come from this browser's own copy of it (its cookie), and from this site.
     const expected = ctx.cookies.get(FORM_COOKIE);
     const origin = ctx.get('Origin');
-    if (expected === undefined || !same(form.get('csrf') ?? '', expected) || !gate.ownOrigin(origin, ctx.get('Host'))) {
+    if (expected === undefined || !sameText(form.get('csrf') ?? '', expected) || !gate.ownOrigin(origin, ctx.get('Host'))) {
       return showForm(ctx, next, 'The sign-in form had expired or came from another site: please sign in again.', 403);
     }
     const name = (form.get('user') ?? '').trim();
