@@ -19,10 +19,12 @@ describe('rtdash CLI', function () {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('prints --help and --version for the program and every command', () => {
+  it('prints --help and --version for the program and every command', function () {
+    // Fifteen node processes one after the other: seconds each on a machine busy with the other test files.
+    this.timeout(60_000);
     const version = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
     expect(run(['--version']).stdout.trim()).to.equal(version);
-    for (const command of ['serve', 'validate', 'init', 'token']) {
+    for (const command of ['serve', 'validate', 'init', 'token', 'user']) {
       const help = run([command, '--help']);
       expect(help.status).to.equal(0);
       expect(help.stdout).to.match(new RegExp(`^Usage: rtdash ${command}`));

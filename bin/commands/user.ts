@@ -8,6 +8,7 @@ import { loadServerConfig } from '../../core/config/index.js';
 import { LocalUsers, addUser, removeUser } from '../../core/auth/local-users.js';
 import { RtdashError } from '../../core/errors.js';
 import { USAGE_EXIT, parseCommand } from './args.js';
+import { VERSION } from '../../core/version.js';
 
 const USAGE = `Usage: rtdash user add NAME [--groups G1,G2] [--file FILE | --config FILE]
        rtdash user remove NAME [--file FILE | --config FILE]
@@ -25,6 +26,10 @@ export async function userCommand(args: string[]): Promise<number> {
   if (sub === undefined || sub === '--help' || sub === '-h') {
     console.log(USAGE);
     return sub === undefined ? USAGE_EXIT : 0;
+  }
+  if (sub === '--version' || sub === '-v') {
+    console.log(VERSION);
+    return 0;
   }
   if (!['add', 'remove', 'list'].includes(sub)) {
     console.error(`rtdash user: unknown subcommand "${sub}"; there are add, remove and list\n\n${USAGE}`);
