@@ -28,6 +28,8 @@ export class Authenticator {
   readonly #config: AuthConfig;
   readonly #proxies: TrustedProxies | undefined;
   readonly #own: (req: IncomingMessage) => boolean;
+  /** Each request's answer (null: anonymous): a route asks several times (the rule, the role, the nav), the cookie is checked once. */
+  readonly #seen = new WeakMap<IncomingMessage, Identity | null>();
 
   /** @param own whether a request comes from the server's own pages (or no page at all): only those act as a signed-in viewer. */
   constructor(config: AuthConfig, sessions: SessionStore, users: LocalUsers | undefined, own: (req: IncomingMessage) => boolean = () => true) {
@@ -61,6 +63,15 @@ export class Authenticator {
    * never acts, or reads, with a viewer's sign-in.
    */
   identify(req: IncomingMessage): Identity | undefined {
+    const seen = this.#seen.get(req);
+    // A session that ended during the request (its sign-out) is asked about again: it is gone.
+    if (seen !== undefined && (seen?.session === undefined || this.sessions.live(seen.session))) return seen ?? undefined;
+    const identity = this.#identify(req);
+    this.#seen.set(req, identity ?? null);
+    return identity;
+  }
+
+  #identify(req: IncomingMessage): Identity | undefined {
     if (!this.#own(req)) return undefined;
     const proxy = this.#config.proxy;
     if (proxy !== undefined && this.#proxies!.trusts(req.socket.remoteAddress ?? '')) {
@@ -78,6 +89,7 @@ export class Authenticator {
   async warm(req: IncomingMessage): Promise<void> {
     if (!this.#own(req)) return;
     await this.sessions.warm(cookieValue(req.headers.cookie, SESSION_COOKIE));
+    this.#seen.delete(req); // asked before the session was read: ask again
   }
 
   /**

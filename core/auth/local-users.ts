@@ -25,13 +25,20 @@ export class LocalUsers {
   readonly file: string;
   #users = new Map<string, LocalUser>();
   #mtimeMs = -1;
+  /** The read under way: the check of every open session at once makes one, not one each. */
+  #reading: Promise<ReadonlyMap<string, LocalUser>> | undefined;
 
   constructor(file: string) {
     this.file = file;
   }
 
   /** The users as the file has them now (read again only when it changed). Throws with the file's problem. */
-  async users(): Promise<ReadonlyMap<string, LocalUser>> {
+  users(): Promise<ReadonlyMap<string, LocalUser>> {
+    this.#reading ??= this.#read().finally(() => (this.#reading = undefined));
+    return this.#reading;
+  }
+
+  async #read(): Promise<ReadonlyMap<string, LocalUser>> {
     const info = await stat(this.file).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return undefined;
       throw err;
@@ -88,10 +95,7 @@ export async function addUser(file: string, name: string, password: string, grou
   const users = parseUsers(text, file);
   const existed = users.has(name);
   users.set(name, { password: await hash(password), groups: [...groups] });
-  const body = stringify({ users: Object.fromEntries([...users].map(([n, u]) => [n, { password: u.password, groups: [...u.groups] }])) });
-  const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, `# rtdash local users: written by \`rtdash user add\` (argon2id hashes). Keep this file private.\n${body}`, { mode: 0o600 });
-  await rename(temp, file);
+  await writeUsers(file, users);
   return existed ? 'updated' : 'added';
 }
 
@@ -99,9 +103,14 @@ export async function addUser(file: string, name: string, password: string, grou
 export async function removeUser(file: string, name: string): Promise<boolean> {
   const users = parseUsers(await readFile(file, 'utf8'), file);
   if (!users.delete(name)) return false;
+  await writeUsers(file, users);
+  return true;
+}
+
+/** Writes the users file whole, atomically (a temporary file renamed over it), readable by its owner only. */
+async function writeUsers(file: string, users: ReadonlyMap<string, LocalUser>): Promise<void> {
   const body = stringify({ users: Object.fromEntries([...users].map(([n, u]) => [n, { password: u.password, groups: [...u.groups] }])) });
   const temp = `${file}.${process.pid}.tmp`;
   await writeFile(temp, `# rtdash local users: written by \`rtdash user add\` (argon2id hashes). Keep this file private.\n${body}`, { mode: 0o600 });
   await rename(temp, file);
-  return true;
 }

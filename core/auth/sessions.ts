@@ -75,7 +75,7 @@ export class SessionStore {
     if (id === undefined || this.#sessions.has(id)) return;
     const stored = await this.#shared.get(id);
     if (stored === undefined || now >= stored.expiresAt || this.#sessions.has(id)) return;
-    this.#sessions.set(id, { id, principal: stored.principal, csrf: stored.csrf, expiresAt: stored.expiresAt, ...(stored.oidc !== undefined && { oidc: stored.oidc }) });
+    this.#sessions.set(id, stored);
   }
 
   /** Whether another instance ended the session (its key is gone from Redis); false without Redis, or when Redis does not answer. */

@@ -7,17 +7,10 @@
 import { Redis } from 'ioredis';
 import type { Logger } from '../plugin.js';
 import { RedisLink } from '../redis-link.js';
-import type { Principal } from './principal.js';
-import type { OidcTokens } from './oidc.js';
+import type { Session } from './sessions.js';
 
-/** A session as Redis keeps it. */
-export interface StoredSession {
-  id: string;
-  principal: Principal;
-  csrf: string;
-  expiresAt: number;
-  oidc?: OidcTokens;
-}
+/** A session as Redis keeps it: the same object, as JSON. */
+export type StoredSession = Session;
 
 /** The sessions of every instance on one Redis. */
 export class SharedSessions {
