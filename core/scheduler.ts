@@ -2,8 +2,9 @@
  * The scheduler: one job per (widget, variable values, time range on a dashboard with `time:`), started by
  * its first listener (a viewer or a rule), stopped at its first tick after the last listener left. A job
  * for a fixed (absolute) range runs once, with no schedule, and ends when its last listener leaves. Jobs
- * that share an interval are aligned to the clock, each dashboard's with a small stable offset so that
- * different dashboards do not all fire in the same millisecond.
+ * that share an interval are aligned to the clock and fire in the same timer turn, whatever their dashboard:
+ * the updates of every dashboard due at that moment reach the hub together and go out in one pass over the
+ * sockets, not one pass per dashboard a few milliseconds apart (docs/benchmarks.md, "Scale").
  */
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
@@ -18,22 +19,15 @@ import type { RangeCache } from './range-cache.js';
 import { checkRange, type RangeSpec } from './time-range.js';
 import type { JobPlane } from './cluster/job-plane.js';
 
-/** The largest offset a job gets from the clock-aligned tick. */
-const MAX_JITTER_MS = 5;
-
 interface Timed {
   job: Job;
-  /** The clock-aligned tick it shares with the jobs of the same interval and offset. */
+  /** The clock-aligned tick it shares with the jobs of the same interval. */
   slot?: Slot;
   cron?: ScheduledTask;
 }
 
-/**
- * The jobs that tick at the same times (same interval, same offset): one timer for all of them, so a tick
- * costs one timer per slot, not one per job. With at most MAX_JITTER_MS offsets that is a handful per interval.
- */
+/** The jobs that tick at the same times (same interval): one timer for all of them, not one per job. */
 interface Slot {
-  key: string;
   interval: number;
   due: number;
   timer?: NodeJS.Timeout;
@@ -56,7 +50,8 @@ export interface SchedulerDeps {
 /** Owns every job and its timer. */
 export class Scheduler {
   readonly #jobs = new Map<string, Timed>();
-  readonly #slots = new Map<string, Slot>();
+  /** Interval in ms → its slot. */
+  readonly #slots = new Map<number, Slot>();
   readonly #deps: SchedulerDeps;
   readonly #shutdown = new AbortController();
 
@@ -146,16 +141,12 @@ export class Scheduler {
       return;
     }
     const interval = schedule.ms;
-    // The offset is the dashboard's, not each widget's: its widgets due together run in one timer turn and their
-    // results go out as one message at once, while different dashboards' queries still spread over a few ms.
-    const offset = jitterOf(`${job.key.slice(0, job.key.indexOf('/'))}|${interval}`, Math.min(MAX_JITTER_MS, Math.floor(interval / 10)));
-    const key = `${interval}/${offset}`;
-    let slot = this.#slots.get(key);
+    let slot = this.#slots.get(interval);
     if (slot === undefined) {
       // Timers may fire a little before `due` by Date.now(); deriving the next tick from the previous
       // one (not from the clock) keeps one tick per interval instead of firing twice.
-      slot = { key, interval, due: Math.floor((Date.now() - offset) / interval) * interval + offset, members: new Set() };
-      this.#slots.set(key, slot);
+      slot = { interval, due: Math.floor(Date.now() / interval) * interval, members: new Set() };
+      this.#slots.set(interval, slot);
       this.#arm(slot);
     }
     slot.members.add(timed);
@@ -168,7 +159,7 @@ export class Scheduler {
     if (slot.due <= now) slot.due += Math.ceil((now - slot.due + 1) / slot.interval) * slot.interval; // missed ticks are skipped, not replayed
     slot.timer = setTimeout(() => {
       for (const timed of slot.members) this.#fire(timed);
-      if (this.#slots.get(slot.key) === slot) this.#arm(slot);
+      if (this.#slots.get(slot.interval) === slot) this.#arm(slot);
     }, slot.due - now);
   }
 
@@ -190,9 +181,9 @@ export class Scheduler {
     timed.slot = undefined;
     if (slot !== undefined) {
       slot.members.delete(timed);
-      if (slot.members.size === 0 && this.#slots.get(slot.key) === slot) {
+      if (slot.members.size === 0 && this.#slots.get(slot.interval) === slot) {
         clearTimeout(slot.timer);
-        this.#slots.delete(slot.key);
+        this.#slots.delete(slot.interval);
       }
     }
     if (timed.cron) {
@@ -214,10 +205,6 @@ function jobKey(dashboard: Dashboard, widget: Widget, used: Record<string, strin
   return `${dashboard.id}/${widget.id}#${hash}${vars ? '?' + vars : ''}${range === undefined ? '' : `@${encodeURIComponent(range.key)}`}`;
 }
 
-function jitterOf(key: string, max: number): number {
-  if (max <= 0) return 0;
-  return createHash('sha256').update(key).digest().readUInt32BE(0) % max;
-}
 
 /** The gap between the next two runs of a cron expression, used for back-off and the first time range. */
 function cronIntervalMs(expression: string): number {

@@ -49,6 +49,32 @@ describe('Hub', () => {
     expect(t2.sent.find((m) => t1.sent.at(-1) === m)).to.not.equal(undefined);
   });
 
+  it('sends the updates of several dashboards due at the same moment together, not a coalescing window apart', async () => {
+    const boards = Array.from({ length: 6 }, (_, i) => unitDashboard(`id: d${i}\ntitle: D\nwidgets:\n  - { id: a, title: A, type: line, source: s, query: q${i}, every: 1s }\n`));
+    scheduler = new Scheduler({ source: () => countingSource().instance, metrics: testMetrics(), logger: silentLogger() });
+    hub = new Hub({ dashboard: (id) => boards.find((b) => b.id === id), scheduler, metrics: testMetrics(), logger: silentLogger(), limits: testLimits({ coalesceMs: 300 }), access: new EmbedAccess(undefined) });
+    const arrivals: number[][] = boards.map(() => []);
+    const named: string[][] = boards.map(() => []);
+    boards.forEach((board, i) => {
+      const transport = new RecordingTransport();
+      const send = transport.send.bind(transport);
+      transport.send = (message) => {
+        if (message.json.startsWith('{"type":"update"')) {
+          arrivals[i]!.push(performance.now());
+          named[i]!.push((JSON.parse(message.json) as { dashboard: string }).dashboard);
+        }
+        send(message);
+      };
+      hub.subscribe(hub.addPeer(transport), { dashboard: board.id });
+    });
+    // The first update of each is its job's first run, at the subscribe; the second is the first scheduled tick.
+    await until(() => arrivals.every((a) => a.length >= 2), 3000, 'a scheduled update on every dashboard');
+    const tick = arrivals.map((a) => a[1]!);
+    expect(Math.max(...tick) - Math.min(...tick)).to.be.below(100);
+    // One pass writes every dashboard's message, each to its own viewers only.
+    named.forEach((ids, i) => expect(new Set(ids)).to.deep.equal(new Set([boards[i]!.id])));
+  });
+
   it('sends a lone update at once, and a burst within the coalescing window as one more message', async () => {
     const slow = unitDashboard(`id: d
 title: D
