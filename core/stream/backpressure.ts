@@ -81,13 +81,15 @@ export class Backpressure {
 
   /** Sends one view's batch to its peers; a peer past `slow_client_bytes` falls behind instead. */
   deliver(batch: Batch, peers: Iterable<Peer>): void {
-    const { slowClientBytes } = this.#deps.limits;
-    for (const peer of peers) {
-      const lag = this.#lagging.get(peer);
-      if (lag?.views.has(batch.view)) continue;
-      if (peer.transport.bufferedBytes() > slowClientBytes) this.#fallBehind(peer, batch, lag);
-      else this.send(peer, batch.message);
-    }
+    for (const peer of peers) this.deliverTo(peer, batch);
+  }
+
+  /** Sends a view's batch to one of its peers, or lets the peer fall behind (past `slow_client_bytes`). */
+  deliverTo(peer: Peer, batch: Batch): void {
+    const lag = this.#lagging.get(peer);
+    if (lag?.views.has(batch.view)) return;
+    if (peer.transport.bufferedBytes() > this.#deps.limits.slowClientBytes) this.#fallBehind(peer, batch, lag);
+    else this.send(peer, batch.message);
   }
 
   /** Forgets where a client stood on a view (it left the view, or got a fresh snapshot of it). */
