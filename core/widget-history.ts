@@ -258,12 +258,15 @@ export class WidgetHistory {
         pop = 1;
       }
     }
-    const rows = sliceFrame(incoming, start);
-    const added = rowCount(rows);
-    if (added === 0) return { kind: 'same' };
-    this.#frame.fields.forEach((f, i) => {
-      for (const v of rows.fields[i]!.values) f.values.push(v);
-    });
+    if (start === rowCount(incoming)) return { kind: 'same' };
+    // Most runs bring only new rows: the source's frame is then the rows added as it is, not a copy of it.
+    const rows = start === 0 ? incoming : sliceFrame(incoming, start);
+    const kept = this.#frame.fields;
+    for (let i = 0; i < kept.length; i++) {
+      const into = kept[i]!.values;
+      const from = rows.fields[i]!.values;
+      for (let j = 0; j < from.length; j++) into.push(from[j] as never);
+    }
     return { kind: 'slide', drop: trimInPlace(this.#frame, this.#keep), pop, rows };
   }
 
