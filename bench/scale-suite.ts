@@ -2,7 +2,9 @@
  * The scale suite: how the server's CPU per second grows with the number of widgets (one dashboard,
  * BENCH_SCALE_WIDGETS at BENCH_SCALE_WIDGET_VIEWERS viewers) and with the number of dashboards the same
  * viewers are spread over (BENCH_SCALE_DASHBOARDS of 10 widgets, BENCH_SCALE_DASHBOARD_VIEWERS viewers
- * in all), for each of BENCH_SCALE_IMPLS, interleaved like the fan-out runs (BENCH_RUNS).
+ * in all), for each of BENCH_SCALE_IMPLS. With BENCH_RUNS > 1 the runs interleave: every step and implementation
+ * once, then again, so that a noisy minute of the machine falls on all of them alike and not on one step's runs.
+ * Each measurement waits BENCH_SCALE_WARMUP seconds after its viewers subscribed.
  */
 import { measure, type Measurement } from './measure.js';
 import { noteLines } from './report.js';
@@ -30,16 +32,17 @@ export function scaleSteps(settings: Settings): Step[] {
 /** Runs the sweeps and prints their table; returns the number of measurements that failed. */
 export async function runScaleSuite(settings: Settings, log: (line: string) => void): Promise<number> {
   const steps = scaleSteps(settings);
-  console.log(`scale: server CPU as widgets and dashboards grow, ${settings.seconds} s windows, ${settings.runs} run(s) of each`);
+  console.log(`scale: server CPU as widgets and dashboards grow, ${settings.seconds} s windows after ${settings.scale.warmupSeconds} s of warm-up, ${settings.runs} interleaved run(s) of each`);
   const results: Measurement[] = [];
+  const warmed = { ...settings, warmupSeconds: settings.scale.warmupSeconds };
   let failures = 0;
-  for (const step of steps) {
-    for (let run = 1; run <= settings.runs; run++) {
+  for (let run = 1; run <= settings.runs; run++) {
+    for (const step of steps) {
       for (const impl of settings.scale.impls) {
         const what = `${impl} with ${step.viewers} viewers on ${step.scenario.dashboards} dashboard(s) of ${step.scenario.widgets} widgets`;
         log(`bench: scale: ${what}${settings.runs > 1 ? `, run ${run}` : ''}`);
         try {
-          results.push(await measure(impl, step.viewers, settings, log, step.scenario, run));
+          results.push(await measure(impl, step.viewers, warmed, log, step.scenario, run));
         } catch (err) {
           failures++;
           console.log(`FAILED: scale: ${what}: ${err instanceof Error ? err.message : String(err)}`);

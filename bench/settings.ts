@@ -29,6 +29,12 @@ export interface ScaleSettings {
   dashboards: number[];
   /** Viewers in all for the dashboard runs (BENCH_SCALE_DASHBOARD_VIEWERS=1000). */
   dashboardViewers: number;
+  /**
+   * Time between the last viewer subscribing and the window (BENCH_SCALE_WARMUP=15): the suite compares servers
+   * that have run for a while, after V8 has compiled their hot paths (for the first ten seconds or so its
+   * compiler threads still take several ms of CPU a second, more where more jobs make the code hot sooner).
+   */
+  warmupSeconds: number;
 }
 
 /** A page the browser suite measures: the elements, or a page written the obvious way. */
@@ -153,6 +159,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       widgetViewers: int(env.BENCH_SCALE_WIDGET_VIEWERS ?? '100', 'BENCH_SCALE_WIDGET_VIEWERS', 1, 20_000),
       dashboards: list(env.BENCH_SCALE_DASHBOARDS, '1,20', 'BENCH_SCALE_DASHBOARDS').map((v) => int(v, 'BENCH_SCALE_DASHBOARDS', 1, 1000)),
       dashboardViewers: int(env.BENCH_SCALE_DASHBOARD_VIEWERS ?? '1000', 'BENCH_SCALE_DASHBOARD_VIEWERS', 1, 20_000),
+      warmupSeconds: int(env.BENCH_SCALE_WARMUP ?? '15', 'BENCH_SCALE_WARMUP', 0, 120),
     },
     pg: {
       url: env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
