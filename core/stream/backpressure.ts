@@ -86,6 +86,8 @@ export class Backpressure {
 
   /** Sends a view's batch to one of its peers, or lets the peer fall behind (past `slow_client_bytes`). */
   deliverTo(peer: Peer, batch: Batch): void {
+    // A pass over several views lists its peers before writing: one may have been closed since (its queue overflowed).
+    if (peer.closed) return;
     const lag = this.#lagging.get(peer);
     if (lag?.views.has(batch.view)) return;
     if (peer.transport.bufferedBytes() > this.#deps.limits.slowClientBytes) this.#fallBehind(peer, batch, lag);

@@ -126,6 +126,31 @@ widgets:
     expect(caughtUp).to.include({ type: 'update', resumed: true });
   });
 
+  it('in a pass over several dashboards, lets a slow peer fall behind on each and catches it up on each', async () => {
+    const boards = ['d0', 'd1'].map((id, i) => unitDashboard(`id: ${id}\ntitle: D\nwidgets:\n  - { id: a, title: A, type: line, source: s, query: q${i}, every: 100ms }\n`));
+    scheduler = new Scheduler({ source: () => countingSource().instance, metrics: testMetrics(), logger: silentLogger() });
+    hub = new Hub({ dashboard: (id) => boards.find((b) => b.id === id), scheduler, metrics: testMetrics(), logger: silentLogger(), limits: testLimits({ slowClientBytes: 1000 }), access: new EmbedAccess(undefined) });
+    const slow = new RecordingTransport();
+    const fast = new RecordingTransport();
+    for (const t of [slow, fast]) {
+      const peer = hub.addPeer(t);
+      for (const board of boards) hub.subscribe(peer, { dashboard: board.id });
+    }
+    slow.buffered = 5000;
+    await until(() => hub.lagging === 1, 2000, 'the slow peer to fall behind');
+    const [slowSent, fastSent] = [slow.sent.length, fast.sent.length];
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    type Message = { type: string; dashboard?: string; resumed?: boolean };
+    const read = (t: RecordingTransport, from: number): Message[] => t.sent.slice(from).map((m) => JSON.parse(m.json) as Message);
+    expect(slow.sent.length).to.equal(slowSent);
+    expect(new Set(read(fast, fastSent).filter((m) => m.type === 'update').map((m) => m.dashboard))).to.deep.equal(new Set(['d0', 'd1']));
+    slow.buffered = 0;
+    await until(() => hub.lagging === 0, 2000, 'the catch-up');
+    const caughtUp = read(slow, slowSent).slice(0, 2);
+    expect(caughtUp.map((m) => m.resumed)).to.deep.equal([true, true]);
+    expect(new Set(caughtUp.map((m) => m.dashboard))).to.deep.equal(new Set(['d0', 'd1']));
+  });
+
   it('closes a peer with 4008 when a reply would take its queue past max_client_queue_bytes, and forgets it', () => {
     start({ maxClientQueueBytes: 4096 });
     const t = new RecordingTransport();

@@ -333,6 +333,7 @@ export class Hub {
       if (batch !== undefined) for (const peer of view.peers) sends.push({ peer, batch });
     }
     this.#dirty.clear();
+    // The sort is stable: a peer watching several of these views still gets their messages in the order gathered.
     sends.sort((a, b) => a.peer.id - b.peer.id);
     for (const { peer, batch } of sends) this.#pressure.deliverTo(peer, batch);
   }
