@@ -205,7 +205,6 @@ function jobKey(dashboard: Dashboard, widget: Widget, used: Record<string, strin
   return `${dashboard.id}/${widget.id}#${hash}${vars ? '?' + vars : ''}${range === undefined ? '' : `@${encodeURIComponent(range.key)}`}`;
 }
 
-
 /** The gap between the next two runs of a cron expression, used for back-off and the first time range. */
 function cronIntervalMs(expression: string): number {
   const probe = cronSchedule(expression, () => undefined, { name: 'rtdash-probe' });
