@@ -2,7 +2,6 @@
  * Puts a server together from a loaded config and a set of plugins, starts it, and shuts it down
  * gracefully: stop accepting, close streams with 1001, cancel running queries, close sources.
  */
-import { existsSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
@@ -32,6 +31,7 @@ import { CLOSE } from './stream/protocol.js';
 import { attachWebSocket } from './stream/ws-transport.js';
 import { createApp } from './http/app.js';
 import { startSignIn, type SignIn } from './auth/sign-in.js';
+import { missingUsersFile } from './auth/local-users.js';
 import { MemoryRelease, glibcTrim } from './memory-release.js';
 
 /** The package version, for the `hello` message and `--version`. */
@@ -264,9 +264,8 @@ async function assemble(config: ServerConfig, options: StartOptions, built: Buil
   if (!signIn.auth.enabled && privateOnes.length > 0) {
     logger.warn({ dashboards: privateOnes }, `dashboards ${privateOnes.join(', ')} are for signed-in users, but no way of signing in is set (auth.oidc, auth.users_file or auth.proxy): only embed tokens can open them`);
   }
-  if (config.auth.usersFile !== undefined && !existsSync(config.auth.usersFile)) {
-    logger.warn({ file: config.auth.usersFile }, `auth.users_file ${config.auth.usersFile} does not exist: nobody can sign in until \`rtdash user add NAME\` writes it`);
-  }
+  const noUsers = missingUsersFile(config.auth.usersFile);
+  if (noUsers !== undefined) logger.warn({ file: config.auth.usersFile }, noUsers);
   for (const warning of exposureWarnings(config, host)) logger.warn(warning.fields, warning.message);
 
   await new Promise<void>((resolve, reject) => {

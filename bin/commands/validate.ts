@@ -10,6 +10,8 @@ import { parseCommand } from './args.js';
 import { readFile } from 'node:fs/promises';
 import { YamlFile } from '../../core/config/yaml-file.js';
 import type { Dashboard, ServerConfig } from '../../core/model.js';
+import { signInModes } from '../../core/config/auth-config.js';
+import { missingUsersFile } from '../../core/auth/local-users.js';
 
 const USAGE = `Usage: rtdash validate [FILES|DIRS...] [--config FILE]
 
@@ -98,7 +100,7 @@ async function alertProblems(target: string, dashboards: Dashboard[], context: D
 async function warnings(config: ServerConfig, dashboards: Dashboard[]): Promise<string[]> {
   const out: string[] = [];
   const where = config.file ?? 'the embedded default config';
-  const signIn = config.auth.usersFile !== undefined || config.auth.oidc !== undefined || config.auth.proxy !== undefined;
+  const signIn = signInModes(config.auth).length > 0;
   for (const d of dashboards) {
     const why =
       d.access === 'token' && config.auth.embedSecret === undefined
@@ -110,7 +112,7 @@ async function warnings(config: ServerConfig, dashboards: Dashboard[]): Promise<
     const at = new YamlFile(await readFile(d.file, 'utf8'), d.file).position(['access']);
     out.push(`${d.file}:${at.line}:${at.col}: warning: dashboard "${d.id}" ${why}`);
   }
-  const users = config.auth.usersFile;
-  if (users !== undefined && !existsSync(users)) out.push(`${where}: warning: auth.users_file ${users} does not exist: nobody can sign in until \`rtdash user add NAME\` writes it`);
+  const noUsers = missingUsersFile(config.auth.usersFile);
+  if (noUsers !== undefined) out.push(`${where}: warning: ${noUsers}`);
   return out;
 }

@@ -3,6 +3,7 @@
  * header. Every door asks here, then asks the dashboard rule (dashboard-rule.ts) what that viewer may watch.
  */
 import type { IncomingMessage } from 'node:http';
+import { signInModes } from '../config/auth-config.js';
 import type { AuthConfig } from '../model.js';
 import { TrustedProxies } from '../trusted-proxies.js';
 import type { LocalUsers } from './local-users.js';
@@ -48,7 +49,7 @@ export class Authenticator {
 
   /** Which ways of signing in this server offers, for the page. */
   get modes(): ('oidc' | 'local' | 'proxy')[] {
-    return [...(this.oidc !== undefined ? (['oidc'] as const) : []), ...(this.users !== undefined ? (['local'] as const) : []), ...(this.#proxies !== undefined ? (['proxy'] as const) : [])];
+    return signInModes(this.#config);
   }
 
   /** A principal for `name` in `groups`, with the role `auth.roles` gives them. */

@@ -3,6 +3,7 @@
  * groups, written by `rtdash user add`. The file is read again when it changes, so adding or removing a user, or
  * changing their groups, needs no restart (and a removed user's sessions end at the next check).
  */
+import { existsSync } from 'node:fs';
 import { readFile, stat, writeFile, rename } from 'node:fs/promises';
 import { hash, verify } from '@node-rs/argon2';
 import { parse, stringify } from 'yaml';
@@ -105,6 +106,11 @@ export async function removeUser(file: string, name: string): Promise<boolean> {
   if (!users.delete(name)) return false;
   await writeUsers(file, users);
   return true;
+}
+
+/** What to tell an operator whose users file is not written yet (undefined: there is one, or none is set). */
+export function missingUsersFile(file: string | undefined): string | undefined {
+  return file !== undefined && !existsSync(file) ? `auth.users_file ${file} does not exist: nobody can sign in until \`rtdash user add NAME\` writes it` : undefined;
 }
 
 /** Writes the users file whole, atomically (a temporary file renamed over it), readable by its owner only. */

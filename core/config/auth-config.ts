@@ -69,6 +69,15 @@ export function authOf(auth: Plain, source: YamlFile, problems: Problem[], baseD
 }
 
 
+/** The ways of signing in `auth` sets: a provider, a users file, the proxy header (none: nobody signs in). */
+export function signInModes(auth: AuthConfig): ('oidc' | 'local' | 'proxy')[] {
+  const modes: ('oidc' | 'local' | 'proxy')[] = [];
+  if (auth.oidc !== undefined) modes.push('oidc');
+  if (auth.usersFile !== undefined) modes.push('local');
+  if (auth.proxy !== undefined) modes.push('proxy');
+  return modes;
+}
+
 /** Whether an OpenID Connect issuer may be used: https, or plain http to this machine only (a provider on loopback). */
 export function issuerAllowed(issuer: URL): boolean {
   if (issuer.protocol === 'https:') return true;
