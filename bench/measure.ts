@@ -109,7 +109,8 @@ export async function measure(
 
     await sleep(settings.warmupSeconds * 1000);
     await sleep(msUntilMidTick());
-    const profileFile = join(tmpdir(), `rtdash-bench-${impl}-${viewers}-${process.pid}.cpuprofile`);
+    // One file per step and run: the steps of a sweep have the same viewers and must not overwrite each other's.
+    const profileFile = join(tmpdir(), `rtdash-bench-${impl}-${viewers}-${scenario.dashboards}x${scenario.widgets}-run${run}-${process.pid}.cpuprofile`);
     const profiling = settings.profile && impl === 'rtdash';
     if (profiling) await server.request({ type: 'profile-start' }, 'profiling', 10_000);
     const first = server.request({ type: 'sample', gc: false }, 'sample', 10_000);
