@@ -18,13 +18,19 @@ export type FrameDelta =
 
 /** Whether two frames have the same columns: names and types, in order. */
 export function sameColumns(a: Frame, b: Frame): boolean {
-  if (a.fields.length !== b.fields.length) return false;
-  return a.fields.every((f, i) => f.name === b.fields[i]!.name && f.type === b.fields[i]!.type);
+  const x = a.fields;
+  const y = b.fields;
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i]!.name !== y[i]!.name || x[i]!.type !== y[i]!.type) return false;
+  return true;
 }
 
 /** Whether row `i` of `a` equals row `j` of `b` (frames with the same columns). */
 export function rowEquals(a: Frame, i: number, b: Frame, j: number): boolean {
-  return a.fields.every((f, k) => f.values[i] === b.fields[k]!.values[j]);
+  const x = a.fields;
+  const y = b.fields;
+  for (let k = 0; k < x.length; k++) if (x[k]!.values[i] !== y[k]!.values[j]) return false;
+  return true;
 }
 
 /**

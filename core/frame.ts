@@ -139,7 +139,9 @@ export function capRows(frame: Frame, maxRows: number): Frame {
 
 /** The first field of type time, if any. */
 export function timeField(frame: Frame): Field | undefined {
-  return frame.fields.find((f) => f.type === 'time');
+  // A loop, not `find`: every job run asks this a few times, and a callback per call is garbage per run.
+  for (const f of frame.fields) if (f.type === 'time') return f;
+  return undefined;
 }
 
 /** A frame with the same fields and the rows [start, end). */

@@ -11,7 +11,7 @@ import type { Logger, QueryContext, TimeRange } from './plugin.js';
 import { probeSource, type SourceInstance } from './registry.js';
 import type { Metrics } from './metrics.js';
 import { outcomeOf, type SourceQueries } from './query-metrics.js';
-import { RunGuard, type RunSignal } from './run-signal.js';
+import { RunGuard, withSignal, type RunSignal } from './run-signal.js';
 import { isRangeWidget, resolveRange, type RangeSpec, type ResolvedRange } from './time-range.js';
 import { downsample } from './downsample.js';
 import type { RangeCache } from './range-cache.js';
@@ -255,12 +255,12 @@ export class Job {
 
   /** Asks the source; a synchronous throw in the plugin becomes a rejection. */
   #query(run: RunSignal, range: TimeRange, resolved: ResolvedRange | undefined, maxRows: number, maxColumns: number): Promise<Frame> {
-    // Own, enumerable getters: a plugin that copies the context ({ ...ctx }) keeps the signal. The time fields are
-    // there only on a dashboard with `time:`, as before.
-    const ctx: QueryContext =
+    // The time fields are there only on a dashboard with `time:`, as before.
+    const fields =
       resolved === undefined
-        ? { variables: this.variables, range, intervalMs: this.intervalMs, get signal() { return run.signal; }, maxRows, maxColumns }
-        : { variables: this.variables, range, bucketSeconds: resolved.bucketSeconds, rangeLive: resolved.live, intervalMs: this.intervalMs, get signal() { return run.signal; }, maxRows, maxColumns };
+        ? { variables: this.variables, range, intervalMs: this.intervalMs, maxRows, maxColumns }
+        : { variables: this.variables, range, bucketSeconds: resolved.bucketSeconds, rangeLive: resolved.live, intervalMs: this.intervalMs, maxRows, maxColumns };
+    const ctx: QueryContext = withSignal(fields, run);
     try {
       return Promise.resolve(this.#deps.source.source.query(this.widget.query, ctx));
     } catch (err) {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { RunGuard, RunSignal, shutdownGroup } from './run-signal.js';
+import { RunGuard, RunSignal, shutdownGroup, withSignal } from './run-signal.js';
 import { RtdashError } from './errors.js';
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));
@@ -16,6 +16,21 @@ describe('run signals', () => {
     other.abort(new Error('now'));
     expect(signal.aborted).to.equal(true);
     expect(other.signal).to.equal(signal);
+  });
+
+  it("give a query context its run's signal as an own, enumerable property that a copy keeps, and nothing else of the run", () => {
+    const first = new RunSignal();
+    const second = new RunSignal();
+    const a = withSignal({ maxRows: 5 }, first);
+    const b = withSignal({ maxRows: 6 }, second);
+    expect(Object.keys(a)).to.deep.equal(['maxRows', 'signal']);
+    expect(Object.getOwnPropertySymbols({ ...a })).to.have.length(0);
+    first.abort(new Error('timed out'));
+    const copy = { ...a };
+    expect(copy.signal.aborted).to.equal(true);
+    expect((copy.signal.reason as Error).message).to.equal('timed out');
+    expect(b.signal.aborted).to.equal(false);
+    expect(b.signal).to.equal(second.signal);
   });
 
   it('reject a run one turn after its abort, so a plugin answering the abort at once is the one reported', async () => {

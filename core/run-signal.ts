@@ -53,6 +53,26 @@ export class RunSignal {
   }
 }
 
+/** Where a query context keeps its run: not enumerable, so a copy of the context takes the signal, not the run. */
+const RUN = Symbol('run');
+/** The `signal` of every query context: one getter shared by all of them, reading the context's own run. */
+const SIGNAL: PropertyDescriptor = {
+  enumerable: true,
+  get(this: { [RUN]: RunSignal }): AbortSignal {
+    return this[RUN].signal;
+  },
+};
+
+/**
+ * `fields` made a plugin's query context for `run`: `signal` an own, enumerable getter, so that a plugin that copies
+ * the context (`{ ...ctx }`) keeps the signal, and one that never reads it costs no AbortController. The getter is
+ * shared: an object literal with a getter of its own is a new closure and a slow (dictionary) object on every run.
+ */
+export function withSignal<T extends object>(fields: T, run: RunSignal): T & { readonly signal: AbortSignal } {
+  Object.defineProperty(fields, RUN, { value: run });
+  return Object.defineProperty(fields, 'signal', SIGNAL) as T & { readonly signal: AbortSignal };
+}
+
 /** The runs in flight that each shutdown signal cancels: one listener on the signal, not one per run. */
 const groups = new WeakMap<AbortSignal, Set<RunSignal>>();
 
