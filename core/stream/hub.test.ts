@@ -151,6 +151,38 @@ widgets:
     expect(new Set(caughtUp.map((m) => m.dashboard))).to.deep.equal(new Set(['d0', 'd1']));
   });
 
+  for (const [case_, idle] of [['most peers get something', 0], ['few peers get something', 12]] as const) {
+    it(`in a pass over several dashboards, writes to the peers in the order they connected (${case_})`, async () => {
+      // d0..d2 tick together; d3's viewers (`idle` of them) get nothing in that pass.
+      const boards = [0, 1, 2, 3].map((i) => unitDashboard(`id: d${i}\ntitle: D\nwidgets:\n  - { id: a, title: A, type: line, source: s, query: q${i}, every: 1h }\n`));
+      scheduler = new Scheduler({ source: () => countingSource().instance, metrics: testMetrics(), logger: silentLogger() });
+      hub = new Hub({ dashboard: (id) => boards.find((b) => b.id === id), scheduler, metrics: testMetrics(), logger: silentLogger(), limits: testLimits({ coalesceMs: 300 }), access: new EmbedAccess(undefined) });
+      const order: number[] = [];
+      const named: string[] = [];
+      const watched = Array.from({ length: 9 }, (_, i) => `d${i % 3}`);
+      const peers = [...watched, ...Array.from({ length: idle }, () => 'd3')].map((dashboard, i) => {
+        const transport = new RecordingTransport();
+        transport.send = (message) => {
+          transport.sent.push(message);
+          if (!message.json.startsWith('{"type":"update"')) return;
+          order.push(i);
+          named.push((JSON.parse(message.json) as { dashboard: string }).dashboard);
+        };
+        return { peer: hub.addPeer(transport), dashboard };
+      });
+      // Subscribed last to first: each view lists its viewers against the order they connected.
+      const views = [...peers].reverse().map(({ peer, dashboard }) => hub.subscribe(peer, { dashboard })!);
+      await until(() => order.length === peers.length, 2000, 'the first runs');
+      await new Promise((resolve) => setTimeout(resolve, 350));
+      order.length = 0;
+      named.length = 0;
+      for (const id of ['d2', 'd0', 'd1']) views.find((v) => v.dashboard.id === id)!.jobs.get('a')!.tick();
+      await until(() => order.length === watched.length, 2000, 'the pass');
+      expect(order).to.deep.equal(watched.map((_, i) => i));
+      expect(named).to.deep.equal(watched);
+    });
+  }
+
   it('closes a peer with 4008 when a reply would take its queue past max_client_queue_bytes, and forgets it', () => {
     start({ maxClientQueueBytes: 4096 });
     const t = new RecordingTransport();

@@ -318,7 +318,8 @@ export class Hub {
    * Sends every gathered update now. With several views to send, the writes go out in the order the peers
    * connected, not view by view: sockets opened one after another sit near each other in the kernel's memory, and
    * a pass that writes to them in that order is cheaper than one that strides across them (docs/benchmarks.md,
-   * "One pass per tick"). Sorting the pass costs far less than the difference.
+   * "One pass per tick"). When most peers get something, the pass walks the peers (kept in connection order);
+   * when few do, it sorts their sends instead.
    */
   flush(): void {
     this.#flushTimer.flushing();
@@ -327,15 +328,28 @@ export class Hub {
       this.#dirty.clear();
       return;
     }
-    const sends: { peer: Peer; batch: Batch }[] = [];
+    const batches = new Map<View, Batch>();
+    let sends = 0;
     for (const view of this.#dirty) {
       const batch = view.takeBatch();
-      if (batch !== undefined) for (const peer of view.peers) sends.push({ peer, batch });
+      if (batch === undefined) continue;
+      batches.set(view, batch);
+      sends += view.peers.size;
     }
     this.#dirty.clear();
-    // The sort is stable: a peer watching several of these views still gets their messages in the order gathered.
-    sends.sort((a, b) => a.peer.id - b.peer.id);
-    for (const { peer, batch } of sends) this.#pressure.deliverTo(peer, batch);
+    if (sends * 2 >= this.#peers.size) {
+      for (const peer of this.#peers.keys()) {
+        for (const view of peer.views.values()) {
+          const batch = batches.get(view);
+          if (batch !== undefined) this.#pressure.deliverTo(peer, batch);
+        }
+      }
+      return;
+    }
+    const pairs: { peer: Peer; batch: Batch }[] = [];
+    for (const [view, batch] of batches) for (const peer of view.peers) pairs.push({ peer, batch });
+    pairs.sort((a, b) => a.peer.id - b.peer.id);
+    for (const { peer, batch } of pairs) this.#pressure.deliverTo(peer, batch);
   }
 
   /** Closes every peer with `code` (1001 at shutdown) and stops the hub's timers. */
