@@ -125,11 +125,13 @@ describe('the dashboard page when things go wrong (in Chromium)', function () {
         setInterval(() => w.statuses.push(status.shadowRoot?.querySelector('[part="label"]')?.textContent ?? ''), 20);
       });
       await pickVariable(page, 'region', 'eu');
-      // The old stream keeps the panels filled until the new one's snapshot: wait for data of the new values.
+      // The old stream keeps the panels filled until the new one's snapshot: wait until the panel holds the state
+      // that snapshot brought (the view takes the snapshot a moment before its panels are given their states).
       await page.waitForFunction(() => {
-        const host = document.querySelector('rt-dashboard') as HTMLElement & { view?: { vars?: Record<string, string> } };
+        const host = document.querySelector('rt-dashboard') as HTMLElement & { view?: { vars?: Record<string, string>; widgets?: Map<string, unknown> } };
         const el = host.shadowRoot!.querySelector('[data-widget="active-users-now"]') as HTMLElement & { state?: { status: string } };
-        return host.view?.vars?.region === 'eu' && el.state?.status === 'ok' && host.shadowRoot!.querySelector('select')?.value === 'eu';
+        const fresh = el.state !== undefined && el.state === host.view?.widgets?.get('active-users-now');
+        return host.view?.vars?.region === 'eu' && fresh && el.state?.status === 'ok' && host.shadowRoot!.querySelector('select')?.value === 'eu';
       });
       expect(await statNumber(page, 'active-users-now')).to.be.lessThan(everywhere);
       await page.waitForTimeout(1500);
