@@ -111,7 +111,8 @@ export function profileLines(results: readonly Measurement[]): string[] {
   const lines: string[] = [];
   for (const m of results) {
     if (m.profile === undefined) continue;
-    lines.push(`CPU profile, ${m.impl} @ ${m.viewers} viewers, measured window (${m.profile.file}), top self time:`);
+    const where = `${m.viewers} viewers${m.run > 1 ? `, run ${m.run}` : ''}${isDefault(m) ? '' : `, ${describeScenario(m.scenario)}`}`;
+    lines.push(`CPU profile, ${m.impl} @ ${where}, measured window (${m.profile.file}), top self time:`);
     for (const p of m.profile.top) lines.push(`  ${p.percent.toFixed(1).padStart(5)}%  ${p.selfMs.toFixed(0).padStart(6)} ms  ${p.where}`);
   }
   return lines;

@@ -7,7 +7,7 @@
  * Each measurement waits BENCH_SCALE_WARMUP seconds after its viewers subscribed.
  */
 import { measure, type Measurement } from './measure.js';
-import { noteLines } from './report.js';
+import { noteLines, profileLines } from './report.js';
 import { WIDGET_COUNT, type Scenario } from './scenario.js';
 import type { Settings } from './settings.js';
 import { fixed, formatTable } from './stats.js';
@@ -55,6 +55,8 @@ export async function runScaleSuite(settings: Settings, log: (line: string) => v
   console.log(scaleTable(steps, all));
   console.log(['goals:', ...scaleGoalLines(steps, all)].join('\n'));
   console.log(['notes:', ...noteLines(results)].join('\n'));
+  const profiles = profileLines(results);
+  if (profiles.length > 0) console.log(['', ...profiles].join('\n'));
   return failures;
 }
 
